@@ -1,0 +1,1 @@
+"""Subcommands of ``xysiting``, one module each (see :mod:`dashboard.cli`)."""

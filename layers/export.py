@@ -1,0 +1,148 @@
+"""Export a layer or a result frame (a shortlist) to the formats people hand on.
+
+CSV is UTF-8 with a byte-order mark so Excel shows Chinese; XLSX carries a second sheet
+with the assumptions the result was computed with; GeoPackage, GeoJSON and zipped
+Shapefile keep geometry in WGS84.  Every write is atomic.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.atomic import atomic_path
+from geo.crs import WGS84
+from geo.errors import InputError
+
+EXPORT_FORMATS = ("csv", "xlsx", "gpkg", "geojson", "shp")
+_SUFFIX_FORMAT = {".csv": "csv", ".xlsx": "xlsx", ".gpkg": "gpkg", ".geojson": "geojson",
+                  ".json": "geojson", ".shp": "shp", ".zip": "shp"}
+
+
+def format_from_path(path: str | os.PathLike) -> str:
+    """Guess the export format from a file suffix; raise InputError if unknown."""
+    suffix = Path(path).suffix.lower()
+    try:
+        return _SUFFIX_FORMAT[suffix]
+    except KeyError:
+        msg = (f"cannot tell the export format of {path!s}: use a suffix among "
+               f"{', '.join(sorted(_SUFFIX_FORMAT))} or pass --format")
+        raise InputError(msg) from None
+
+
+def safe_filename(name: str, *, default: str = "export") -> str:
+    """A file name safe to offer for download: no folders, no control or shell characters.
+
+    Chinese characters are kept.  ``"../../etc/passwd"`` becomes ``"etc_passwd"``.
+    """
+    name = os.path.basename(str(name).replace("\\", "/"))
+    name = re.sub(r"[\x00-\x1f\x7f<>:\"/\\|?*;&$`'!{}\[\]]+", "_", name)
+    name = re.sub(r"\s+", "_", name).strip("._-")
+    return name[:120] or default
+
+
+def table_for_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """A plain table (no geometry object column): adds lon/lat of representative points."""
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
+        gdf = frame.to_crs(WGS84) if frame.crs is not None and frame.crs != WGS84 else frame
+        points = gdf.geometry.representative_point()
+        table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        table["lon"] = points.x.round(6)
+        table["lat"] = points.y.round(6)
+        return table
+    return pd.DataFrame(frame)
+
+
+def export_frame(frame: pd.DataFrame, path: str | os.PathLike, *, fmt: str | None = None,
+                 layer: str = "export", assumptions: dict | None = None) -> Path:
+    """Write ``frame`` to ``path`` in ``fmt`` atomically and return the path written.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+        The rows to export.  GeoDataFrames are written in EPSG:4326.
+    path : path-like
+        Destination file.  For ``shp`` a ``.zip`` holding the shapefile parts is written
+        (with a ``.cpg`` saying UTF-8) unless the path ends in ``.shp``.
+    fmt : {"csv", "xlsx", "gpkg", "geojson", "shp"}, optional
+        Defaults to the one implied by the suffix of ``path``.
+    layer : str
+        Layer or sheet name.
+    assumptions : dict, optional
+        Parameters the result was computed with; written as an ``assumptions`` sheet (XLSX),
+        a layer (GPKG) or a ``.assumptions.csv`` beside the CSV.
+    """
+    path = Path(path)
+    fmt = (fmt or format_from_path(path)).lower()
+    if fmt not in EXPORT_FORMATS:
+        msg = f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
+        raise InputError(msg)
+    is_geo = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns
+    if fmt in ("gpkg", "geojson", "shp") and not is_geo:
+        msg = f"{path}: format {fmt} needs geometry; this table has none — export csv or xlsx"
+        raise InputError(msg)
+    assumption_table = None
+    if assumptions:
+        assumption_table = pd.DataFrame({"parameter": list(assumptions),
+                                         "value": [str(v) for v in assumptions.values()]})
+    if fmt == "csv":
+        with atomic_path(path) as tmp:
+            table_for_export(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
+        if assumption_table is not None:
+            with atomic_path(path.with_suffix(".assumptions.csv")) as tmp:
+                assumption_table.to_csv(tmp, index=False, encoding="utf-8-sig")
+    elif fmt == "xlsx":
+        with atomic_path(path) as tmp:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                table_for_export(frame).to_excel(writer, sheet_name=layer[:31], index=False)
+                if assumption_table is not None:
+                    assumption_table.to_excel(writer, sheet_name="assumptions", index=False)
+    else:
+        gdf = frame.to_crs(WGS84) if frame.crs is not None and frame.crs != WGS84 else frame
+        gdf = _stringify_objects(gdf)
+        if fmt == "gpkg":
+            with atomic_path(path) as tmp:
+                gdf.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+                if assumption_table is not None:
+                    gpd.GeoDataFrame(assumption_table, geometry=[None] * len(assumption_table)
+                                     ).to_file(tmp, layer="assumptions", driver="GPKG",
+                                               engine="pyogrio", append=False)
+        elif fmt == "geojson":
+            with atomic_path(path) as tmp:
+                gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio")
+        else:
+            _write_shapefile(gdf, path, layer=layer)
+    return path
+
+
+def _stringify_objects(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = gdf.copy()
+    for name in out.columns:
+        if name != out.geometry.name and out[name].dtype == object:
+            values = out[name]
+            out[name] = values.astype("string").astype(object).where(values.notna(), None)
+    return out
+
+
+def _write_shapefile(gdf: gpd.GeoDataFrame, path: Path, *, layer: str) -> None:
+    """Write a Shapefile (UTF-8, with .cpg); zipped unless ``path`` ends in .shp."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmpdir:
+        base = Path(tmpdir) / (Path(path).stem if path.suffix.lower() == ".shp" else layer)
+        gdf.to_file(base.with_suffix(".shp"), driver="ESRI Shapefile", engine="pyogrio",
+                    encoding="UTF-8")
+        parts = sorted(Path(tmpdir).iterdir())
+        if path.suffix.lower() == ".shp":
+            for part in parts:
+                with atomic_path(path.with_suffix(part.suffix)) as tmp:
+                    tmp.write_bytes(part.read_bytes())
+        else:
+            with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+                for part in parts:
+                    zf.write(part, arcname=part.name)

@@ -1,0 +1,239 @@
+"""One schema per layer kind: geometry type, columns, dtypes and units.
+
+This module is the contract between the parts of the atlas.  Every vector layer at rest is
+a GeoDataFrame in WGS84 (EPSG:4326) with an ``id`` (string, unique), a ``name`` (Chinese),
+where it applies a ``county`` (six-digit adcode string), and a ``source`` saying where the
+feature came from (``"cnmaps"``, ``"plan"``, ``"osm"``, ``"user"``, ``"synthetic"``, ...).
+Units are in column names (``capacity_t_per_year``, ``height_m``).
+
+Column dtypes are one of ``"str"``, ``"float"``, ``"int"``, ``"bool"``, ``"date"``.
+A required column must be present on import; an optional column is added (empty, or with
+its default) when missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Adcodes and names of Xiangyang's nine county-level units (FACTS.md, "Geography").
+COUNTIES: dict[str, tuple[str, str]] = {
+    "420602": ("襄城区", "Xiangcheng"),
+    "420606": ("樊城区", "Fancheng"),
+    "420607": ("襄州区", "Xiangzhou"),
+    "420624": ("南漳县", "Nanzhang"),
+    "420625": ("谷城县", "Gucheng"),
+    "420626": ("保康县", "Baokang"),
+    "420682": ("老河口市", "Laohekou"),
+    "420683": ("枣阳市", "Zaoyang"),
+    "420684": ("宜城市", "Yicheng"),
+}
+
+#: Rough WGS84 bounds of Xiangyang with a margin (lon_min, lat_min, lon_max, lat_max),
+#: used to flag features far outside the project region.
+REGION_BOUNDS = (110.3, 30.9, 113.6, 33.0)
+
+WASTE_KINDS = ("phosphogypsum", "construction")
+
+#: Which facility kinds accept which waste kinds (issue 4; FACTS.md "Waste").
+FACILITY_KINDS: dict[str, tuple[str, ...]] = {
+    "phosphogypsum_plant": ("phosphogypsum",),
+    "cement_kiln": ("phosphogypsum",),
+    "building_material_plant": ("phosphogypsum", "construction"),
+    "storage_yard": ("phosphogypsum",),
+    "construction_recycling_plant": ("construction",),
+    "landfill": ("construction",),
+    "urban_mining_base": (),
+    "waste_to_energy": (),
+}
+
+#: Building use classes and the NEA whole-county pilot minimum installable roof share
+#: (FACTS.md "PV assumptions": party/government ≥ 50 %, public ≥ 40 %,
+#: industrial and commercial ≥ 30 %, rural homes ≥ 20 %).  Urban residential is not named
+#: by NEA; 0.25 is our assumption, between rural homes and commercial.
+USE_CLASSES: dict[str, float] = {
+    "government": 0.50,
+    "public": 0.40,
+    "industrial": 0.30,
+    "commercial": 0.30,
+    "residential": 0.25,
+    "rural_home": 0.20,
+}
+
+ROOF_TYPES = ("flat", "pitched")
+FACILITY_STATUSES = ("operating", "planned", "candidate", "under_construction")
+BASE_STATUSES = ("planned", "under_construction", "operating", "delayed")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a layer: dtype, whether it must be present, its unit and meaning."""
+
+    dtype: str
+    required: bool = False
+    description: str = ""
+    default: object = None
+    choices: tuple[str, ...] | None = None
+    minimum: float | None = None
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    """What a layer kind is: geometry types and columns.
+
+    ``geometry`` lists the accepted shapely geometry types (``()`` for a plain table);
+    ``raster`` marks raster layers, stored as GeoTIFF rather than in the GeoPackage.
+    """
+
+    kind: str
+    title_zh: str
+    title_en: str
+    geometry: tuple[str, ...]
+    columns: dict[str, Column] = field(default_factory=dict)
+    raster: bool = False
+
+    @property
+    def is_table(self) -> bool:
+        """True for a layer without geometry (progress records)."""
+        return not self.geometry and not self.raster
+
+    def required_columns(self) -> list[str]:
+        """Names of the columns that must be present on import."""
+        return [name for name, col in self.columns.items() if col.required]
+
+
+_POLY = ("Polygon", "MultiPolygon")
+_LINE = ("LineString", "MultiLineString")
+_POINT = ("Point",)
+
+_COMMON = {
+    "id": Column("str", False, "unique feature id; generated when missing"),
+    "name": Column("str", False, "name, Chinese first"),
+    "source": Column("str", False, "where the feature came from: cnmaps, plan, osm, user, synthetic", "user"),
+}
+
+SCHEMAS: dict[str, LayerSchema] = {
+    "counties": LayerSchema(
+        "counties", "县级行政区", "Counties", _POLY,
+        {
+            **_COMMON,
+            "name": Column("str", True, "Chinese name, e.g. 襄城区"),
+            "name_en": Column("str", False, "English name"),
+            "adcode": Column("str", True, "six-digit administrative code, e.g. 420602"),
+        },
+    ),
+    "industrial_parks": LayerSchema(
+        "industrial_parks", "产业园区", "Industrial parks", _POLY,
+        {
+            **_COMMON,
+            "name": Column("str", True, "park name"),
+            "name_en": Column("str", False, "English name"),
+            "county": Column("str", False, "adcode of the county"),
+            "park_kind": Column("str", False, "industrial, chemical, high_tech, logistics", "industrial"),
+            "level": Column("str", False, "national, provincial or municipal"),
+        },
+    ),
+    "rooftops": LayerSchema(
+        "rooftops", "建筑屋顶", "Building rooftops", _POLY,
+        {
+            **_COMMON,
+            "county": Column("str", False, "adcode of the county"),
+            "park_id": Column("str", False, "id of the industrial park it lies in, if any"),
+            "use_class": Column("str", False, "building use class", "residential",
+                                choices=tuple(USE_CLASSES)),
+            "height_m": Column("float", False, "building height, m", 10.0, minimum=0.0),
+            "roof_type": Column("str", False, "flat or pitched", "flat", choices=ROOF_TYPES),
+            "roof_tilt_deg": Column("float", False, "roof plane tilt from horizontal, degrees (pitched)",
+                                    0.0, minimum=0.0),
+            "roof_azimuth_deg": Column("float", False,
+                                       "roof plane azimuth, degrees clockwise from north (180 = south)",
+                                       180.0),
+        },
+    ),
+    "wind_resource": LayerSchema(
+        "wind_resource", "风资源", "Wind resource", (), {}, raster=True,
+    ),
+    "exclusions": LayerSchema(
+        "exclusions", "排除区", "Exclusion areas", (*_POLY, *_LINE, *_POINT),
+        {
+            **_COMMON,
+            "exclusion_kind": Column("str", True,
+                                     "settlement, building, road, water, protected, airport, other"),
+            "buffer_m": Column("float", False, "buffer around the feature, m", 0.0, minimum=0.0),
+        },
+    ),
+    "waste_sources": LayerSchema(
+        "waste_sources", "固废产生源", "Waste sources", _POINT,
+        {
+            **_COMMON,
+            "county": Column("str", False, "adcode of the county"),
+            "waste_kind": Column("str", True, "phosphogypsum or construction", choices=WASTE_KINDS),
+            "supply_t_per_year": Column("float", True, "waste generated, t/yr", minimum=0.0),
+            "stock_t": Column("float", False, "stockpiled waste, t", 0.0, minimum=0.0),
+        },
+    ),
+    "facilities": LayerSchema(
+        "facilities", "处理设施", "Processing facilities", _POINT,
+        {
+            **_COMMON,
+            "county": Column("str", False, "adcode of the county"),
+            "facility_kind": Column("str", True, "kind of facility", choices=tuple(FACILITY_KINDS)),
+            "accepts": Column("str", False,
+                              "comma-separated waste kinds accepted; default from facility_kind"),
+            "capacity_t_per_year": Column("float", True, "processing capacity, t/yr", minimum=0.0),
+            "gate_fee_cny_per_t": Column("float", False, "gate fee or processing cost, ¥/t", 0.0),
+            "status": Column("str", False, "operating, planned, candidate, under_construction",
+                             "operating", choices=FACILITY_STATUSES),
+        },
+    ),
+    "roads": LayerSchema(
+        "roads", "道路", "Roads", _LINE,
+        {
+            **_COMMON,
+            "highway": Column("str", True, "OSM highway class: motorway, trunk, primary, ..."),
+            "maxspeed_kmh": Column("float", False, "speed limit, km/h (empty: from class)"),
+            "oneway": Column("bool", False, "one-way street", False),
+        },
+    ),
+    "bases": LayerSchema(
+        "bases", "基地与项目", "Plan bases and projects", (*_POINT, *_POLY),
+        {
+            **_COMMON,
+            "name": Column("str", True, "Chinese name"),
+            "name_en": Column("str", False, "English name"),
+            "category": Column("str", True, "renewable or recycling", choices=("renewable", "recycling")),
+            "base_kind": Column("str", False, "wind, solar, storage, urban_mining, phosphogypsum, ..."),
+            "county": Column("str", False, "adcode of the county"),
+            "target_value": Column("float", False, "planned capacity or target (empty if the plan has none)"),
+            "target_unit": Column("str", False, "unit of target_value, e.g. MW, t/yr, %"),
+            "target_year": Column("int", False, "year of the target"),
+            "status": Column("str", False, "planned, under_construction, operating, delayed", "planned",
+                             choices=BASE_STATUSES),
+            "plan_ref": Column("str", False, "where the plan names it (section)"),
+        },
+    ),
+    "progress_records": LayerSchema(
+        "progress_records", "进展记录", "Progress records", (),
+        {
+            "id": Column("str", False, "record id"),
+            "target_id": Column("str", True, "base id or indicator id"),
+            "date": Column("date", True, "date the value refers to (YYYY-MM-DD)"),
+            "value": Column("float", True, "value in the base's or indicator's unit", minimum=0.0),
+            "unit": Column("str", False, "unit of value"),
+            "author": Column("str", False, "who entered it"),
+            "note": Column("str", False, "free text"),
+        },
+    ),
+}
+
+LAYER_KINDS: tuple[str, ...] = tuple(SCHEMAS)
+
+
+def get_schema(kind: str) -> LayerSchema:
+    """Return the schema for ``kind``; raise InputError naming the known kinds otherwise."""
+    from geo.errors import InputError
+
+    try:
+        return SCHEMAS[kind]
+    except KeyError:
+        msg = f"unknown layer kind {kind!r}; choose one of: {', '.join(LAYER_KINDS)}"
+        raise InputError(msg) from None
