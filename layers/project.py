@@ -125,7 +125,7 @@ class Project:
             finally:
                 self._lock_depth -= 1
             return
-        lock_file = open(self.path / ".lock", "a+b")  # noqa: SIM115 - held for the block
+        lock_file = open(self.path / ".lock", "a+b")
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             self._lock_depth = 1
@@ -319,8 +319,9 @@ def _write_layer(gpkg: Path, kind: str, frame) -> None:
                                                "GEOMETRY_NAME": "geometry"},
                                 append=gpkg.exists())
         return
-    pyogrio.write_dataframe(frame, gpkg, layer=kind, driver="GPKG", promote_to_multi=None,
-                            use_arrow=True)
+    types = set(frame.geom_type.dropna().unique())
+    mixed = any(t in types and f"Multi{t}" in types for t in ("Polygon", "LineString", "Point"))
+    pyogrio.write_dataframe(frame, gpkg, layer=kind, driver="GPKG", promote_to_multi=mixed or None)
 
 
 def _drop_gpkg_table(con: sqlite3.Connection, table: str) -> None:

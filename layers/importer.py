@@ -1,0 +1,191 @@
+"""Import a user's file into a project: read → validate → store, all or nothing.
+
+A failed import raises :class:`geo.errors.InputError` before anything is written, so the
+project is unchanged after every failure.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+
+from geo.crs import WGS84
+from geo.errors import InputError
+from layers.project import Project
+from layers.readers import RASTER_SUFFIXES, read_raster_info, read_vector
+from layers.schema import get_schema
+from layers.validate import ValidationReport, validate
+
+#: Plausible mean wind speed range for a wind-resource raster, m/s.
+_WIND_SPEED_RANGE_M_PER_S = (0.0, 40.0)
+
+
+@dataclass
+class ImportResult:
+    """What an import stored and what it repaired."""
+
+    kind: str
+    path: str
+    count: int
+    messages: list[str] = field(default_factory=list)
+    report: ValidationReport | None = None
+
+
+def read_layer(path: str | Path, kind: str, *, crs=None, from_gcj02: bool = False,
+               from_bd09: bool = False, source_layer: str | None = None,
+               encoding: str | None = None, default_source: str = "user"):
+    """Read and validate a file as layer ``kind`` without storing it.
+
+    Returns ``(frame, report)``; see :func:`layers.validate.validate`.
+    """
+    frame = read_vector(path, kind=kind, layer=source_layer, encoding=encoding)
+    source = "osm" if Path(path).name.lower().endswith((".pbf", ".osm")) else default_source
+    return validate(frame, kind, source_name=str(path), crs=crs, from_gcj02=from_gcj02,
+                    from_bd09=from_bd09, default_source=source)
+
+
+def import_layer(project: Project, kind: str, path: str | Path, *, crs=None,
+                 from_gcj02: bool = False, from_bd09: bool = False,
+                 source_layer: str | None = None, encoding: str | None = None,
+                 height_m: float | None = None, assign_counties: bool = True) -> ImportResult:
+    """Import ``path`` as layer ``kind`` into ``project``, replacing that layer.
+
+    Parameters
+    ----------
+    project : Project
+    kind : str
+        Layer kind.
+    path : path-like
+        The user's file (see :func:`layers.readers.read_vector`; GeoTIFF for rasters).
+    crs : str or int, optional
+        CRS of a file that declares none.
+    from_gcj02, from_bd09 : bool
+        Convert GCJ-02 / BD-09 lon/lat to WGS84.
+    source_layer : str, optional
+        Layer inside a multi-layer file.
+    encoding : str, optional
+        Attribute encoding of Shapefiles without ``.cpg`` or non-UTF-8 CSV.
+    height_m : float, optional
+        For wind-resource rasters: the height above ground of the wind speeds, m.
+    assign_counties : bool
+        Fill an empty ``county`` column from the project's counties layer.
+    """
+    schema = get_schema(kind)
+    path = Path(path)
+    if schema.raster:
+        return import_raster(project, kind, path, crs=crs, height_m=height_m)
+    if path.suffix.lower() in RASTER_SUFFIXES:
+        msg = f"{path}: a raster cannot be imported as the vector layer {kind!r}"
+        raise InputError(msg)
+    frame, report = read_layer(path, kind, crs=crs, from_gcj02=from_gcj02, from_bd09=from_bd09,
+                               source_layer=source_layer, encoding=encoding)
+    if (assign_counties and "county" in schema.columns and isinstance(frame, gpd.GeoDataFrame)
+            and frame["county"].isna().any() and project.has("counties") and kind != "counties"):
+        frame = assign_county(frame, project.read("counties", columns=["adcode"]))
+    project.write(kind, frame)
+    project.log("import", kind=kind, file=str(path), count=len(frame), repairs=report.messages())
+    return ImportResult(kind=kind, path=str(path), count=len(frame), messages=report.messages(),
+                        report=report)
+
+
+def assign_county(frame: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Fill empty ``county`` values with the adcode of the county holding each feature."""
+    missing = frame["county"].isna()
+    points = gpd.GeoDataFrame(geometry=frame.geometry[missing].representative_point(), crs=frame.crs)
+    joined = gpd.sjoin(points, counties[["adcode", "geometry"]].to_crs(frame.crs), how="left",
+                       predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    frame.loc[missing, "county"] = joined["adcode"].reindex(points.index).to_numpy()
+    return frame
+
+
+def import_raster(project: Project, kind: str, path: str | Path, *, crs=None,
+                  height_m: float | None = None) -> ImportResult:
+    """Validate a GeoTIFF and store it as raster layer ``kind`` (atomically).
+
+    Checks: readable, a CRS (or one stated with ``crs``), some valid cells, finite values,
+    and for wind rasters plausible speeds (0–40 m/s) and a height (tag or ``height_m``).
+    """
+    import rasterio
+
+    path = Path(path)
+    if path.suffix.lower() not in RASTER_SUFFIXES:
+        msg = f"{path}: layer {kind!r} is a raster; give a GeoTIFF (.tif)"
+        raise InputError(msg)
+    info = read_raster_info(path)
+    messages = []
+    if info["crs"] is None and crs is None:
+        msg = (f"{path}: the raster has no CRS; state it with --crs (Global Wind Atlas GeoTIFFs "
+               f"are --crs 4326) or fix the file with gdal_edit.py -a_srs")
+        raise InputError(msg)
+    if info["valid_count"] == 0:
+        msg = f"{path}: every cell is nodata; nothing to import"
+        raise InputError(msg)
+    if not info["finite"]:
+        msg = f"{path}: the raster holds NaN or infinite values that are not marked as nodata"
+        raise InputError(msg)
+    metadata = {"source": "user", "file": path.name}
+    if kind == "wind_resource":
+        low, high = _WIND_SPEED_RANGE_M_PER_S
+        if info["min"] < low or info["mean"] > high or info["max"] > 2 * high:
+            msg = (f"{path}: wind speeds from {info['min']:.1f} to {info['max']:.1f} m/s "
+                   f"(mean {info['mean']:.1f}) are implausible for mean wind speed; expected "
+                   f"{low:g}–{high:g} m/s — is this the right band or unit?")
+            raise InputError(msg)
+        tag_height = info["tags"].get("height_m") or info["tags"].get("HEIGHT_M")
+        height = height_m if height_m is not None else (float(tag_height) if tag_height else None)
+        if height is None:
+            msg = (f"{path}: state the height of the wind speeds with --height-m (e.g. 100 for a "
+                   f"Global Wind Atlas 100 m layer)")
+            raise InputError(msg)
+        if not 2.0 <= float(height) <= 300.0:
+            msg = f"{path}: height {height} m is outside 2–300 m"
+            raise InputError(msg)
+        metadata.update(height_m=float(height), units="m/s")
+    if info["crs"] is not None and crs is not None:
+        stated = pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
+        if not stated.equals(pyproj.CRS.from_user_input(info["crs"].to_wkt())):
+            msg = f"{path}: the raster declares {info['crs']} but --crs says {stated.to_string()}"
+            raise InputError(msg)
+    bounds = info["bounds"]
+    if info["crs"] is None or crs is not None:
+        stated = pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
+        with tempfile.TemporaryDirectory() as tmpdir, rasterio.open(path) as src:
+            profile = src.profile | {"crs": rasterio.crs.CRS.from_wkt(stated.to_wkt())}
+            tmp = Path(tmpdir) / "with_crs.tif"
+            with rasterio.open(tmp, "w", **profile) as dst:
+                dst.write(src.read())
+                dst.update_tags(**src.tags(), **{k: str(v) for k, v in metadata.items()})
+            project.write_raster(kind, tmp, **metadata)
+        messages.append(f"set the raster's CRS to {stated.to_string()} as stated")
+    else:
+        project.write_raster(kind, path, **metadata)
+    _check_raster_region(path, info, bounds, messages)
+    project.log("import", kind=kind, file=str(path), count=info["valid_count"], repairs=messages)
+    return ImportResult(kind=kind, path=str(path), count=info["valid_count"], messages=messages)
+
+
+def _check_raster_region(path: Path, info: dict, bounds, messages: list[str]) -> None:
+    if info["crs"] is None:
+        return
+    from pyproj import Transformer
+
+    from layers.validate import _region_mask
+
+    transformer = Transformer.from_crs(info["crs"].to_wkt(), WGS84, always_xy=True)
+    xs, ys = transformer.transform([bounds[0], bounds[2]], [bounds[1], bounds[3]])
+    centre = np.array([(xs[0] + xs[1]) / 2]), np.array([(ys[0] + ys[1]) / 2])
+    if not _region_mask(*centre).all():
+        messages.append(f"{path}: the raster's centre ({centre[0][0]:.2f}, {centre[1][0]:.2f}) lies "
+                        f"outside the Xiangyang region; check it covers the project")
+
+
+def layers_table(project: Project) -> pd.DataFrame:
+    """The summary table printed by ``xysiting layers``."""
+    return project.summary()
