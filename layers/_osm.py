@@ -65,7 +65,8 @@ def read_osm_buildings(path: str | Path) -> gpd.GeoDataFrame:
     height = _parse_number(raw["height"]) if "height" in raw else pd.Series(np.nan, index=raw.index)
     levels = (_parse_number(raw["building:levels"]) if "building:levels" in raw
               else pd.Series(np.nan, index=raw.index))
-    height = height.fillna(levels * _METRES_PER_LEVEL).fillna(_METRES_PER_LEVEL * 3)
+    height = height.astype("float64").fillna(levels.astype("float64") * _METRES_PER_LEVEL)
+    height = height.fillna(_METRES_PER_LEVEL * 3)
     osm_id = raw["id"] if "id" in raw else raw.get("osmid", pd.Series(range(len(raw)), index=raw.index))
     names = raw["name"] if "name" in raw else pd.Series(None, index=raw.index, dtype=object)
     out = gpd.GeoDataFrame(

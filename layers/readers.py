@@ -122,7 +122,11 @@ def _shapefile_encoding(path: Path) -> str | None:
     dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
     if dbf is None:
         return None
-    raw = dbf.read_bytes()
+    data = dbf.read_bytes()
+    header_length = int.from_bytes(data[8:10], "little") if len(data) >= 32 else 0
+    raw = data[header_length:].rstrip(b"\x1a")  # records only; the header is binary
+    if raw.isascii():
+        return None
     for candidate in _CHINESE_ENCODINGS:
         try:
             raw.decode(candidate)

@@ -264,6 +264,7 @@ def _flag_outside_region(frame: gpd.GeoDataFrame, report: ValidationReport) -> N
 
 def _check_columns(frame, schema: LayerSchema, source_name: str, report: ValidationReport,
                    default_source: str):
+    frame = _restore_truncated_names(frame, schema, report)
     missing = [name for name in schema.required_columns() if name not in frame.columns]
     if missing:
         have = ", ".join(c for c in frame.columns if c != getattr(frame, "_geometry_column_name", ""))
@@ -287,6 +288,23 @@ def _check_columns(frame, schema: LayerSchema, source_name: str, report: Validat
             rows = describe_rows(frame.loc[dup, "id"].unique().tolist())
             msg = f"{source_name}: ids must be unique in layer {schema.kind!r}; duplicated: {rows}"
             raise InputError(msg)
+    return frame
+
+
+def _restore_truncated_names(frame, schema: LayerSchema, report: ValidationReport):
+    """Rename Shapefile-truncated columns (10 characters) back to their schema names."""
+    lower = {str(c).lower(): c for c in frame.columns}
+    renames = {}
+    for name in schema.columns:
+        if name in frame.columns or len(name) <= 10:
+            continue
+        found = lower.get(name[:10].lower())
+        if found is not None and found not in schema.columns:
+            renames[found] = name
+    if renames:
+        frame = frame.rename(columns=renames)
+        pairs = ", ".join(f"{a} → {b}" for a, b in renames.items())
+        report.notes.append(f"renamed Shapefile-truncated columns: {pairs}")
     return frame
 
 

