@@ -204,7 +204,7 @@ def test_missing_crs(project, tmp_path, capsys):
     pd.DataFrame({"name": ["a"], "lon": [112.1], "lat": [32.0], "facility_kind": ["landfill"],
                   "capacity_t_per_year": [5]}).to_csv(path, index=False)
     _expect_rejected(project, [path, "--layer", "facilities"], capsys, "no_crs.csv", "--crs")
-    code, out, _ = _cli(["import", project.path, path, "--layer", "facilities", "--crs", "4326"], capsys)
+    code, _out, _ = _cli(["import", project.path, path, "--layer", "facilities", "--crs", "4326"], capsys)
     assert code == 0 and len(Project.open(project.path).read("facilities")) == 1
 
 
@@ -286,7 +286,7 @@ def test_gbk_shapefile_without_cpg(project, tmp_path, capsys):
     pyogrio.write_dataframe(frame, shp, encoding="GBK")
     shp.with_suffix(".cpg").unlink(missing_ok=True)
     assert "老河口".encode("gbk") in shp.with_suffix(".dbf").read_bytes()
-    code, out, err = _cli(["import", project.path, shp, "--layer", "facilities"], capsys)
+    code, _out, err = _cli(["import", project.path, shp, "--layer", "facilities"], capsys)
     assert code == 0, err
     assert project.read("facilities")["name"].tolist() == ["老河口葛洲坝水泥厂", "谷城城市矿产基地"]
     # the same shapefile zipped, with a .cpg saying 936 (GBK), as Chinese GIS exports it
@@ -347,7 +347,7 @@ def test_raster_without_crs(project, tmp_path, capsys):
     _write_tif(path, crs=None)
     _expect_rejected(project, [path, "--layer", "wind_resource", "--height-m", "100"], capsys,
                      "nocrs.tif", "no CRS", "--crs")
-    code, out, _ = _cli(["import", project.path, path, "--layer", "wind_resource", "--height-m", "100",
+    code, _out, _ = _cli(["import", project.path, path, "--layer", "wind_resource", "--height-m", "100",
                          "--crs", "4326"], capsys)
     assert code == 0
     with rasterio.open(project.raster_path("wind_resource")) as ds:
