@@ -257,9 +257,9 @@ def import_csv(project, path: str | os.PathLike, *, user: str | None,
         msg = f"{path}: cannot be read as CSV ({exc}); check the separators and quoting"
         raise InputError(msg) from None
     _records.check_columns(frame, where=str(path))
-    labels = pd.Index([f"line {i + 2}" for i in range(len(frame))])
+    labels = pd.RangeIndex(2, len(frame) + 2)  # line numbers in the file (line 1 is the header)
     return add_records(project, frame, user=user, users_path=users_path, action="import",
-                       detail=path.name, where=str(path), row_labels=labels)
+                       detail=path.name, where=f"{path} (rows are line numbers)", row_labels=labels)
 
 
 def export_records(project, path: str | os.PathLike) -> Path:

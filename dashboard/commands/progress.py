@@ -1,0 +1,101 @@
+"""``xysiting progress DIR``: where the plan's indicators and bases stand; add records.
+
+Examples::
+
+    xysiting progress DIR                               # status table (indicators, bases)
+    xysiting progress DIR --counties                    # per county
+    xysiting progress DIR --import records.csv --author wang
+    xysiting progress DIR --export records.csv
+    xysiting progress DIR --add-user wang --role editor # asks for the password
+    xysiting progress DIR --targets                     # ids a record may name
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+
+def register(subparsers) -> None:
+    """Add the ``progress`` subcommand."""
+    p = subparsers.add_parser(
+        "progress", help="status of the plan's indicators and bases; import/export records",
+        description="Show where the plan's city-level indicators and its renewable and recycling "
+                    "bases stand against their targets (进展), add dated progress records from a "
+                    "CSV (columns target_id,date,value[,unit,note,id]) as a signed-in editor, "
+                    "export them, and manage the users file (DIR/users.json).")
+    p.add_argument("dir", metavar="DIR", help="project folder")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language (default zh)")
+    p.add_argument("--counties", action="store_true", help="show the per-county summary")
+    p.add_argument("--targets", action="store_true",
+                   help="list every indicator and base id a record may name, with its unit")
+    p.add_argument("--audit", action="store_true", help="show the audit trail (who, when, old → new)")
+    p.add_argument("--import", dest="import_file", metavar="FILE",
+                   help="append the records of a CSV file (needs --author, an editor)")
+    p.add_argument("--author", metavar="USER", help="the editor adding the records")
+    p.add_argument("--export", dest="export_file", metavar="FILE",
+                   help="write every record to FILE (.csv or .xlsx)")
+    p.add_argument("--users", metavar="FILE", help="users file (default DIR/users.json)")
+    p.add_argument("--add-user", metavar="USER", help="add a user to the users file, or change one")
+    p.add_argument("--role", choices=("editor", "viewer"), default="viewer",
+                   help="role for --add-user (default viewer)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the --add-user password from the first line of stdin")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out the requested action; print the status table by default."""
+    import pandas as pd
+
+    from geo.errors import InputError
+    from layers.project import Project
+    from siting.progress import store
+    from siting.progress.status import county_summary, status_table
+    from siting.progress.users import NotAuthorisedError, UserStore
+
+    project = Project.open(args.dir)
+    users = UserStore.for_project(project, args.users)
+    if args.add_user:
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass(f"password for {args.add_user}: ")
+            if password != getpass.getpass("again: "):
+                msg = "the two passwords differ; nothing was changed"
+                raise InputError(msg)
+        users.set_user(args.add_user, password, args.role)
+        print(f"{users.path}: {args.add_user} has the role {args.role}")
+        return 0
+    if args.import_file:
+        if not args.author:
+            msg = "--import needs --author USER (an editor in the users file)"
+            raise InputError(msg)
+        try:
+            written = store.import_csv(project, args.import_file, user=args.author,
+                                       users_path=args.users)
+        except NotAuthorisedError as exc:
+            print(f"xysiting: error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{project.path}: added {len(written)} progress record(s) from {args.import_file} "
+              f"as {args.author}")
+        return 0
+    if args.export_file:
+        path = store.export_records(project, args.export_file)
+        print(f"wrote {len(store.read_records(project))} record(s) to {path}")
+        return 0
+    with pd.option_context("display.max_colwidth", 48, "display.width", 220,
+                           "display.max_rows", 500):
+        if args.targets:
+            units = store.target_units(project)
+            print(pd.DataFrame({"id": list(units), "unit": list(units.values())}).to_string(index=False))
+        elif args.audit:
+            audit = store.read_audit(project)
+            print(audit.to_string(index=False) if not audit.empty else "no records yet")
+        elif args.counties:
+            print(county_summary(project).to_string(index=False))
+        else:
+            table = status_table(project, lang=args.lang)
+            print(table.to_string(index=False, na_rep="—", float_format=lambda v: f"{v:,.4g}"))
+    return 0

@@ -1,0 +1,197 @@
+"""Links from the plan's targets to the analyses: rooftop PV per county, phosphogypsum routing.
+
+* :func:`rooftop_pv_by_county` — per county, the rooftop-PV technical potential (from
+  :mod:`siting.solar`) beside whether the plan names a whole-county rooftop PV pilot there
+  (襄城 and 谷城; plan 三(三)11, FACTS.md "Renewable bases").
+* :func:`phosphogypsum_routing_link` — the phosphogypsum delivered to utilisation by the
+  routing result (:mod:`siting.waste`), as a share of the phosphogypsum produced, beside the
+  plan's 65 % utilisation target for 2025 (plan 三(四)14).
+
+Both take an already computed analysis result (the dashboard passes what its other tabs
+computed) or compute it when the analysis module is available.  When it is not, they
+return a :class:`Link` with ``available=False`` and a message saying why — never numbers
+made up in its place.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from layers.schema import COUNTIES
+from siting.progress.arithmetic import utilisation_pct
+from siting.progress.indicators import get_indicator
+
+#: Facility kinds whose intake counts as comprehensive utilisation of phosphogypsum
+#: (processing into building materials or cement retarder); storage yards and landfill do not.
+UTILISATION_FACILITY_KINDS = ("phosphogypsum_plant", "cement_kiln", "building_material_plant")
+
+_TONNES_COLUMNS = ("flow_t_per_year", "t_per_year", "delivered_t_per_year", "tonnes_per_year")
+_KWP_COLUMNS = ("kwp", "capacity_kwp", "installable_kwp")
+_KWH_COLUMNS = ("kwh_per_year", "energy_kwh_per_year", "yield_kwh_per_year")
+
+
+@dataclass
+class Link:
+    """An analysis result placed beside a target.
+
+    ``available`` is False when the analysis could not be run; ``message`` then says why
+    and how to get it (bilingual labels are the dashboard's job).
+    """
+
+    available: bool
+    message: str = ""
+    frame: pd.DataFrame | None = None
+    values: dict = field(default_factory=dict)
+
+
+def _first_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
+    return next((n for n in names if n in frame.columns), None)
+
+
+def _pilot_counties(bases: pd.DataFrame | None) -> set[str]:
+    if bases is None or bases.empty or "county" not in bases:
+        return set()
+    name = bases["name"].fillna("").astype(str)
+    kind = bases.get("base_kind", pd.Series("", index=bases.index)).fillna("").astype(str)
+    mask = (kind.str.contains("rooftop") | name.str.contains("屋顶")) & name.str.contains("整")
+    return set(bases.loc[mask, "county"].dropna().astype(str))
+
+
+def _try_solar(project):
+    """Rooftop results from siting.solar, or (None, reason)."""
+    try:
+        solar = importlib.import_module("siting.solar")
+    except ImportError as exc:
+        return None, f"siting.solar cannot be imported ({exc})"
+    for name in ("rooftop_potential", "assess_rooftops", "potential"):
+        func = getattr(solar, name, None)
+        if callable(func):
+            if not project.has("rooftops"):
+                return None, ("the project has no rooftops layer; import one with "
+                              "`xysiting import DIR --layer rooftops FILE`")
+            return func(project), ""
+    return None, ("siting.solar has no rooftop-potential function yet "
+                  "(expected rooftop_potential(project) returning one row per rooftop)")
+
+
+def rooftop_pv_by_county(project, *, solar_result: pd.DataFrame | None = None,
+                         bases: pd.DataFrame | None = None) -> Link:
+    """Rooftop-PV potential per county beside the plan's whole-county pilots.
+
+    Parameters
+    ----------
+    project : layers.project.Project
+    solar_result : DataFrame, optional
+        The rooftop PV result (one row per rooftop, or per county) with a ``county`` column
+        and ``kwp`` and/or ``kwh_per_year``.  Computed with :mod:`siting.solar` if omitted.
+    bases : DataFrame, optional
+        The bases layer (read from the project if omitted).
+
+    Returns
+    -------
+    Link
+        ``frame``: ``county, county_name, county_name_en, rooftop_pv_pilot, n_rooftops,
+        potential_kwp, potential_kwh_per_year`` — or ``available=False`` with the reason.
+    """
+    if bases is None and project.has("bases"):
+        bases = project.read("bases")
+    pilots = _pilot_counties(bases)
+    if solar_result is None:
+        solar_result, reason = _try_solar(project)
+        if solar_result is None:
+            return Link(False, f"rooftop PV potential not available: {reason}")
+    if "county" not in solar_result.columns:
+        return Link(False, "rooftop PV result has no county column; run the rooftop analysis "
+                           "on a rooftops layer with counties")
+    kwp_col = _first_column(solar_result, _KWP_COLUMNS)
+    kwh_col = _first_column(solar_result, _KWH_COLUMNS)
+    if kwp_col is None and kwh_col is None:
+        return Link(False, "rooftop PV result has neither kwp nor kwh_per_year columns")
+    table = pd.DataFrame({"county": solar_result["county"].fillna("").astype(str),
+                          "n_rooftops": 1,
+                          "potential_kwp": solar_result[kwp_col] if kwp_col else np.nan,
+                          "potential_kwh_per_year": solar_result[kwh_col] if kwh_col else np.nan})
+    agg = table.groupby("county").agg(n_rooftops=("n_rooftops", "sum"),
+                                      potential_kwp=("potential_kwp", lambda s: s.sum(min_count=1)),
+                                      potential_kwh_per_year=("potential_kwh_per_year",
+                                                              lambda s: s.sum(min_count=1)))
+    out = pd.DataFrame({"county": list(COUNTIES),
+                        "county_name": [v[0] for v in COUNTIES.values()],
+                        "county_name_en": [v[1] for v in COUNTIES.values()]})
+    out["rooftop_pv_pilot"] = out["county"].isin(pilots)
+    out = out.join(agg, on="county")
+    out["n_rooftops"] = out["n_rooftops"].fillna(0).astype("int64")
+    return Link(True, "", out)
+
+
+def _try_waste(project):
+    try:
+        waste = importlib.import_module("siting.waste")
+    except ImportError as exc:
+        return None, f"siting.waste cannot be imported ({exc})"
+    for name in ("route", "route_waste", "solve_routing"):
+        func = getattr(waste, name, None)
+        if callable(func):
+            result = func(project, waste_kind="phosphogypsum")
+            flows = getattr(result, "flows", result)
+            return flows, ""
+    return None, ("siting.waste has no routing function yet "
+                  "(expected route(project, waste_kind='phosphogypsum') returning flows)")
+
+
+def phosphogypsum_routing_link(project, *, flows: pd.DataFrame | None = None) -> Link:
+    """Phosphogypsum delivered to utilisation by the routing result, beside the 65 % target.
+
+    utilisation % = delivered to utilisation facilities (t/yr) ÷ produced (t/yr, the
+    ``supply_t_per_year`` of the phosphogypsum sources) × 100, with
+    :func:`siting.progress.arithmetic.utilisation_pct`.  Utilisation facilities are
+    :data:`UTILISATION_FACILITY_KINDS`; flows to storage yards are not utilisation.
+
+    Parameters
+    ----------
+    flows : DataFrame, optional
+        Routing flows with ``facility_id`` (or ``facility_kind``), a tonnage column
+        (``flow_t_per_year`` or ``t_per_year``) and, if mixed, ``waste_kind``.
+        Computed with :mod:`siting.waste` if omitted.
+
+    Returns
+    -------
+    Link
+        ``values``: ``produced_t_per_year, delivered_t_per_year, utilisation_pct,
+        target_pct (65.0), target_year (2025), gap_pct``.
+    """
+    if not project.has("waste_sources"):
+        return Link(False, "the project has no waste_sources layer; phosphogypsum production "
+                           "is unknown")
+    sources = project.read("waste_sources")
+    produced = float(sources.loc[sources["waste_kind"] == "phosphogypsum",
+                                 "supply_t_per_year"].sum())
+    if produced <= 0:
+        return Link(False, "no phosphogypsum sources in the waste_sources layer")
+    if flows is None:
+        flows, reason = _try_waste(project)
+        if flows is None:
+            return Link(False, f"phosphogypsum routing not available: {reason}")
+    flows = pd.DataFrame(flows)
+    tcol = _first_column(flows, _TONNES_COLUMNS)
+    if tcol is None:
+        return Link(False, f"routing flows have no tonnage column ({', '.join(_TONNES_COLUMNS)})")
+    if "waste_kind" in flows:
+        flows = flows[flows["waste_kind"] == "phosphogypsum"]
+    if "facility_kind" not in flows:
+        if "facility_id" not in flows or not project.has("facilities"):
+            return Link(False, "routing flows name neither facility_kind nor facility_id")
+        facilities = project.read("facilities", columns=["id", "facility_kind"])
+        flows = flows.merge(pd.DataFrame(facilities[["id", "facility_kind"]]),
+                            left_on="facility_id", right_on="id", how="left")
+    used = float(flows.loc[flows["facility_kind"].isin(UTILISATION_FACILITY_KINDS), tcol].sum())
+    pct = utilisation_pct(used, produced, used_unit="t/yr", produced_unit="t/yr")
+    target, year = get_indicator("ind-phosphogypsum-utilisation").target_for(2025)
+    values = {"produced_t_per_year": produced, "delivered_t_per_year": used,
+              "utilisation_pct": pct, "target_pct": target, "target_year": year,
+              "gap_pct": max(target - pct, 0.0)}
+    return Link(True, "", pd.DataFrame([values]), values)
