@@ -98,7 +98,13 @@ def read_osm_roads(path: str | Path) -> gpd.GeoDataFrame:
         import osmnx as ox
 
         graph = ox.graph_from_xml(path, simplify=False, retain_all=True)
+        if graph.number_of_edges() == 0:
+            msg = f"{path}: the OSM extract holds no ways tagged highway=*"
+            raise InputError(msg)
         raw = ox.graph_to_gdfs(graph, nodes=False).reset_index()
+        raw = raw[raw["highway"].notna()] if "highway" in raw else raw.iloc[:0]
+        if "reversed" in raw:  # two-way streets come as both directions: keep the drawn one
+            raw = raw[~raw["reversed"].astype(bool)]
         raw["id"] = raw["osmid"].astype(str) + "-" + raw["u"].astype(str) + "-" + raw["v"].astype(str)
     if raw is None or len(raw) == 0:
         msg = f"{path}: the OSM extract holds no drivable roads (ways tagged highway=*)"

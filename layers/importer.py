@@ -53,7 +53,8 @@ def read_layer(path: str | Path, kind: str, *, crs=None, from_gcj02: bool = Fals
 def import_layer(project: Project, kind: str, path: str | Path, *, crs=None,
                  from_gcj02: bool = False, from_bd09: bool = False,
                  source_layer: str | None = None, encoding: str | None = None,
-                 height_m: float | None = None, assign_counties: bool = True) -> ImportResult:
+                 height_m: float | None = None, assign_counties: bool = True,
+                 progress: bool = False) -> ImportResult:
     """Import ``path`` as layer ``kind`` into ``project``, replacing that layer.
 
     Parameters
@@ -75,7 +76,11 @@ def import_layer(project: Project, kind: str, path: str | Path, *, crs=None,
         For wind-resource rasters: the height above ground of the wind speeds, m.
     assign_counties : bool
         Fill an empty ``county`` column from the project's counties layer.
+    progress : bool
+        Show a progress bar of the stages (read, validate, store) on stderr.
     """
+    from tqdm import tqdm
+
     schema = get_schema(kind)
     path = Path(path)
     if schema.raster:
@@ -83,12 +88,24 @@ def import_layer(project: Project, kind: str, path: str | Path, *, crs=None,
     if path.suffix.lower() in RASTER_SUFFIXES:
         msg = f"{path}: a raster cannot be imported as the vector layer {kind!r}"
         raise InputError(msg)
-    frame, report = read_layer(path, kind, crs=crs, from_gcj02=from_gcj02, from_bd09=from_bd09,
-                               source_layer=source_layer, encoding=encoding)
-    if (assign_counties and "county" in schema.columns and isinstance(frame, gpd.GeoDataFrame)
-            and frame["county"].isna().any() and project.has("counties") and kind != "counties"):
-        frame = assign_county(frame, project.read("counties", columns=["adcode"]))
-    project.write(kind, frame)
+    with tqdm(total=4, desc=f"import {kind}", unit="step", disable=not progress, leave=False) as bar:
+        bar.set_postfix_str("reading")
+        raw = read_vector(path, kind=kind, layer=source_layer, encoding=encoding)
+        bar.update()
+        bar.set_postfix_str(f"validating {len(raw):,} features")
+        source = "osm" if path.name.lower().endswith((".pbf", ".osm")) else "user"
+        frame, report = validate(raw, kind, source_name=str(path), crs=crs, from_gcj02=from_gcj02,
+                                 from_bd09=from_bd09, default_source=source)
+        del raw
+        bar.update()
+        if (assign_counties and "county" in schema.columns and isinstance(frame, gpd.GeoDataFrame)
+                and frame["county"].isna().any() and project.has("counties") and kind != "counties"):
+            bar.set_postfix_str("assigning counties")
+            frame = assign_county(frame, project.read("counties", columns=["adcode"]))
+        bar.update()
+        bar.set_postfix_str("storing")
+        project.write(kind, frame)
+        bar.update()
     project.log("import", kind=kind, file=str(path), count=len(frame), repairs=report.messages())
     return ImportResult(kind=kind, path=str(path), count=len(frame), messages=report.messages(),
                         report=report)

@@ -368,3 +368,35 @@ def test_raster_all_nodata_and_implausible(project, tmp_path, capsys):
 def test_not_a_project(tmp_path, capsys):
     code, _, err = _cli(["layers", tmp_path / "nothing"], capsys)
     assert code == 2 and "xysiting init" in err
+
+
+OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="xysiting-tests">
+  <node id="1" lat="32.0300" lon="112.1400" version="1"/>
+  <node id="2" lat="32.0300" lon="112.1410" version="1"/>
+  <node id="3" lat="32.0308" lon="112.1410" version="1"/>
+  <node id="4" lat="32.0308" lon="112.1400" version="1"/>
+  <node id="5" lat="32.0290" lon="112.1380" version="1"/>
+  <node id="6" lat="32.0290" lon="112.1450" version="1"/>
+  <node id="7" lat="32.0320" lon="112.1450" version="1"/>
+  <way id="100" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>
+    <tag k="building" v="school"/><tag k="name" v="襄阳四中"/><tag k="building:levels" v="4"/></way>
+  <way id="200" version="1"><nd ref="5"/><nd ref="6"/><nd ref="7"/>
+    <tag k="highway" v="primary"/><tag k="name" v="长虹路"/><tag k="maxspeed" v="60"/></way>
+</osm>
+"""
+
+
+def test_osm_xml_imports_as_rooftops_and_roads(project, tmp_path, capsys):
+    path = tmp_path / "tiny.osm"
+    path.write_text(OSM_XML, encoding="utf-8")
+    assert _cli(["import", project.path, path, "--layer", "rooftops"], capsys)[0] == 0
+    assert _cli(["import", project.path, path, "--layer", "roads"], capsys)[0] == 0
+    roofs, roads = project.read("rooftops"), project.read("roads")
+    assert roofs["name"].tolist() == ["襄阳四中"] and roofs["use_class"].tolist() == ["public"]
+    assert roofs["height_m"].tolist() == [12.0]  # 4 levels × 3 m
+    area_m2 = roofs.to_crs(XIANGYANG_UTM).area.iloc[0]
+    assert 80 * 85 < area_m2 < 100 * 95  # ≈ 94 m × 89 m
+    assert set(roads["highway"]) == {"primary"} and roads["maxspeed_kmh"].eq(60).all()
+    length_m = roads.to_crs(XIANGYANG_UTM).length.sum()
+    assert 900 < length_m < 1000  # 660 m east + 333 m north, drawn once (not both directions)

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     result = import_layer(project, args.layer, args.file, crs=args.crs,
                           from_gcj02=args.from_gcj02, from_bd09=args.from_bd09,
                           source_layer=args.source_layer, encoding=args.encoding,
-                          height_m=args.height_m)
+                          height_m=args.height_m, progress=True)
     print(f"imported {result.count} features from {result.path} as {result.kind}")
     for line in result.messages:
         print(f"  note: {line}")
