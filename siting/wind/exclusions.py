@@ -1,0 +1,361 @@
+"""Exclusion layers for wind siting, after NREL reV's ``LayerMask`` and GLAES.
+
+Each rule is a named layer with a recorded reason.  A rule turns into an *inclusion* array
+on the metric grid (1 = usable, 0 = excluded, in between = partly usable, as reV's
+``include_weights``); the availability of a cell is the minimum over all rules (as reV's
+``ExclusionMask``).  Rules:
+
+* :class:`VectorExclusion` — features of a project layer (or a GeoDataFrame) grown by a
+  buffer in metres: settlements, buildings, roads, water, protected areas, airports.
+* :class:`RasterExclusion` — a raster in any CRS with reV-style ``exclude_values``,
+  ``exclude_range``, ``include_range``, ``include_weights`` and ``exclude_nodata``.
+* :class:`SlopeExclusion` — slope from a DEM above a limit.
+* :class:`MinWindSpeed` — hub-height mean wind speed below a limit.
+* :class:`MinContiguousArea` — contiguous usable patches smaller than a limit (applied last).
+
+Default buffers (:data:`DEFAULT_BUFFERS_M`) are planning assumptions, not regulation: change
+them per project.  A feature's own ``buffer_m`` (exclusions schema) wins when larger.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from numpy.typing import NDArray
+
+from geo.errors import InputError
+from geo.raster import RasterGrid, rasterize_mask, read_raster_info, reproject_to_grid, slope_degrees
+from siting.wind import _cache
+
+#: Default buffer (m) per ``exclusion_kind`` (layers/schema.py) — planning assumptions:
+#: 500 m from buildings and settlements (noise and shadow flicker; the issue's default),
+#: 150 m from roads (about one tip height, topple distance), 5 km from airports (approach
+#: surfaces; check with the airport authority), water and protected areas excluded as drawn.
+DEFAULT_BUFFERS_M: dict[str, float] = {
+    "settlement": 500.0,
+    "building": 500.0,
+    "road": 150.0,
+    "water": 0.0,
+    "protected": 0.0,
+    "airport": 5000.0,
+    "other": 0.0,
+}
+
+_REASONS = {
+    "settlement": "noise and shadow flicker near settlements",
+    "building": "noise and shadow flicker near buildings",
+    "road": "topple distance from roads",
+    "water": "water bodies",
+    "protected": "protected areas (ecological red line, nature reserves)",
+    "airport": "airport obstacle limitation",
+    "other": "user exclusion",
+}
+
+
+@dataclass(frozen=True)
+class VectorExclusion:
+    """Exclude cells within ``buffer_m`` of the features of a vector layer.
+
+    Attributes
+    ----------
+    name : str
+        Layer name in the exclusion table, e.g. ``"buildings"``.
+    layer : str
+        Project layer kind to read (``"exclusions"``, ``"roads"``, ``"rooftops"``, ...);
+        ignored when ``frame`` is given.
+    where : str, optional
+        SQL filter on the layer, e.g. ``"exclusion_kind = 'water'"``.
+    buffer_m : float
+        Buffer in metres (measured in the metric grid).
+    reason : str
+        Why it is excluded (goes into the table).
+    frame : GeoDataFrame, optional
+        Features to use instead of a project layer (any CRS).
+    use_feature_buffer : bool
+        Use a feature's ``buffer_m`` column where it is larger than ``buffer_m``.
+    """
+
+    name: str
+    layer: str = "exclusions"
+    where: str | None = None
+    buffer_m: float = 0.0
+    reason: str = ""
+    frame: gpd.GeoDataFrame | None = field(default=None, compare=False, repr=False)
+    use_feature_buffer: bool = True
+
+    def describe(self) -> str:
+        src = "user frame" if self.frame is not None else self.layer
+        where = f" where {self.where}" if self.where else ""
+        return f"{src}{where}, buffer {self.buffer_m:g} m"
+
+
+@dataclass(frozen=True)
+class RasterExclusion:
+    """reV-style raster layer mask (any CRS; resampled to the grid with ``resampling``).
+
+    ``include_weights`` maps raster values to the usable fraction (e.g. forest 0.5); cells
+    matching ``exclude_values`` or ``exclude_range`` (inclusive) or outside
+    ``include_range`` (inclusive) are excluded; ``exclude_nodata`` excludes nodata cells.
+    """
+
+    name: str
+    path: str | os.PathLike
+    exclude_values: tuple[float, ...] = ()
+    exclude_range: tuple[float | None, float | None] | None = None
+    include_range: tuple[float | None, float | None] | None = None
+    include_weights: tuple[tuple[float, float], ...] = ()
+    exclude_nodata: bool = False
+    resampling: str = "nearest"
+    reason: str = ""
+
+    def describe(self) -> str:
+        parts = [Path(self.path).name]
+        if self.exclude_values:
+            parts.append(f"exclude {list(self.exclude_values)}")
+        if self.exclude_range:
+            parts.append(f"exclude range {self.exclude_range}")
+        if self.include_range:
+            parts.append(f"include range {self.include_range}")
+        if self.include_weights:
+            parts.append(f"weights {dict(self.include_weights)}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class SlopeExclusion:
+    """Exclude cells steeper than ``max_slope_deg`` (slope from a DEM in metres, any CRS)."""
+
+    dem_path: str | os.PathLike
+    max_slope_deg: float = 15.0
+    name: str = "slope"
+    reason: str = "steep terrain: access roads and cranes"
+
+    def describe(self) -> str:
+        return f"{Path(self.dem_path).name}, slope > {self.max_slope_deg:g}°"
+
+
+@dataclass(frozen=True)
+class MinWindSpeed:
+    """Exclude cells whose hub-height mean wind speed is below ``min_speed_m_s``."""
+
+    min_speed_m_s: float = 5.0
+    name: str = "min_wind_speed"
+    reason: str = "mean wind speed at hub height too low"
+
+    def describe(self) -> str:
+        return f"hub-height mean < {self.min_speed_m_s:g} m/s"
+
+
+@dataclass(frozen=True)
+class MinContiguousArea:
+    """Drop contiguous usable patches smaller than ``min_area_km2`` (applied after all others)."""
+
+    min_area_km2: float = 1.0
+    connectivity: int = 8
+    name: str = "min_contiguous_area"
+    reason: str = "patch too small for a wind farm"
+
+    def describe(self) -> str:
+        return f"patches < {self.min_area_km2:g} km² ({self.connectivity}-connected)"
+
+
+Rule = VectorExclusion | RasterExclusion | SlopeExclusion | MinWindSpeed | MinContiguousArea
+
+
+def default_exclusions(project, *, buffers_m: dict[str, float] | None = None,
+                       min_speed_m_s: float | None = 5.0, min_area_km2: float | None = 1.0,
+                       dem_path: str | os.PathLike | None = None, max_slope_deg: float = 15.0,
+                       include_rooftops: bool = True, include_roads: bool = True) -> list[Rule]:
+    """The default rule set for a project.
+
+    One :class:`VectorExclusion` per ``exclusion_kind`` present in the project's
+    ``exclusions`` layer (buffer from :data:`DEFAULT_BUFFERS_M`, overridable with
+    ``buffers_m``), the ``rooftops`` layer as buildings and the ``roads`` layer as roads
+    when present, slope when a DEM is given, minimum wind speed and minimum area.
+    """
+    buffers = {**DEFAULT_BUFFERS_M, **(buffers_m or {})}
+    for kind, value in buffers.items():
+        if value is None or not np.isfinite(value) or value < 0:
+            msg = f"buffer for {kind!r} must be a non-negative number of metres, got {value!r}"
+            raise InputError(msg)
+    rules: list[Rule] = []
+    if project.has("exclusions"):
+        kinds = pyogrio.read_dataframe(project.gpkg_path, layer="exclusions",
+                                       columns=["exclusion_kind"], read_geometry=False)
+        present = sorted(set(kinds["exclusion_kind"].dropna().astype(str)))
+        for kind in present:
+            safe = kind.replace("'", "''")
+            rules.append(VectorExclusion(
+                name=kind, layer="exclusions", where=f"exclusion_kind = '{safe}'",
+                buffer_m=float(buffers.get(kind, buffers["other"])),
+                reason=_REASONS.get(kind, _REASONS["other"])))
+    if include_rooftops and project.has("rooftops"):
+        rules.append(VectorExclusion(name="buildings (rooftops layer)", layer="rooftops",
+                                     buffer_m=float(buffers["building"]),
+                                     reason=_REASONS["building"], use_feature_buffer=False))
+    if include_roads and project.has("roads"):
+        rules.append(VectorExclusion(name="roads (roads layer)", layer="roads",
+                                     buffer_m=float(buffers["road"]), reason=_REASONS["road"],
+                                     use_feature_buffer=False))
+    if dem_path is not None:
+        rules.append(SlopeExclusion(dem_path, max_slope_deg=max_slope_deg))
+    if min_speed_m_s is not None:
+        rules.append(MinWindSpeed(float(min_speed_m_s)))
+    if min_area_km2 is not None and min_area_km2 > 0:
+        rules.append(MinContiguousArea(float(min_area_km2)))
+    return rules
+
+
+# -- evaluating rules ------------------------------------------------------------------------
+
+def _check_rules(rules: Sequence[Rule]) -> None:
+    names = [r.name for r in rules]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        msg = f"exclusion layer names must be unique; repeated: {', '.join(dup)}"
+        raise InputError(msg)
+    for rule in rules:
+        if not isinstance(rule, Rule):
+            msg = f"unknown exclusion rule {rule!r}; use VectorExclusion, RasterExclusion, ..."
+            raise InputError(msg)
+        if isinstance(rule, VectorExclusion) and not (np.isfinite(rule.buffer_m) and rule.buffer_m >= 0):
+            msg = f"exclusion layer {rule.name!r}: buffer_m must be ≥ 0 m, got {rule.buffer_m!r}"
+            raise InputError(msg)
+        if isinstance(rule, SlopeExclusion) and not (0 < rule.max_slope_deg < 90):
+            msg = f"exclusion layer {rule.name!r}: max_slope_deg must lie in (0, 90)"
+            raise InputError(msg)
+        if isinstance(rule, MinWindSpeed) and not (0 <= rule.min_speed_m_s <= 25):
+            msg = f"minimum wind speed {rule.min_speed_m_s!r} m/s must lie in 0–25"
+            raise InputError(msg)
+        if isinstance(rule, MinContiguousArea) and not rule.min_area_km2 >= 0:
+            msg = f"minimum contiguous area {rule.min_area_km2!r} km² must be ≥ 0"
+            raise InputError(msg)
+
+
+def _vector_frame(rule: VectorExclusion, project) -> gpd.GeoDataFrame:
+    if rule.frame is not None:
+        frame = rule.frame
+        if not isinstance(frame, gpd.GeoDataFrame):
+            msg = f"exclusion layer {rule.name!r}: frame must be a GeoDataFrame"
+            raise InputError(msg)
+        if frame.crs is None:
+            msg = f"exclusion layer {rule.name!r} has no CRS; set it (e.g. EPSG:4326)"
+            raise InputError(msg)
+        return frame
+    if project is None:
+        msg = f"exclusion layer {rule.name!r} reads project layer {rule.layer!r} but no project was given"
+        raise InputError(msg)
+    if not project.has(rule.layer):
+        msg = (f"exclusion layer {rule.name!r}: project has no {rule.layer!r} layer; import one "
+               f"or drop the rule")
+        raise InputError(msg)
+    try:
+        return project.read(rule.layer, where=rule.where)
+    except pyogrio.errors.DataSourceError as exc:
+        msg = f"exclusion layer {rule.name!r}: cannot apply filter {rule.where!r}: {exc}"
+        raise InputError(msg) from None
+
+
+def vector_inclusion(rule: VectorExclusion, grid: RasterGrid, *, project=None,
+                     method: str = "auto") -> NDArray:
+    """Boolean *excluded* mask of a vector rule on ``grid`` (cached per project file)."""
+    key = None
+    if rule.frame is None and project is not None and project.gpkg_path.exists():
+        key = ("vector", _cache.file_key(project.gpkg_path), rule.layer, rule.where,
+               rule.buffer_m, rule.use_feature_buffer, grid.key, method)
+        hit = _cache.MASKS.get(key)
+        if hit is not None:
+            return hit
+    frame = _vector_frame(rule, project)
+    geoms = frame.geometry
+    buffers = np.full(len(frame), float(rule.buffer_m))
+    if rule.use_feature_buffer and "buffer_m" in frame.columns:
+        own = pd.to_numeric(frame["buffer_m"], errors="coerce").fillna(0.0).to_numpy()
+        if np.any(own < 0):
+            bad = frame.index[own < 0]
+            from geo.errors import describe_rows
+            msg = f"exclusion layer {rule.name!r}: negative buffer_m in {describe_rows(bad)}"
+            raise InputError(msg)
+        buffers = np.maximum(buffers, own)
+    if method == "auto":
+        method = "edt" if len(frame) > 20000 and buffers.min() >= 2 * grid.resolution_m else "vector"
+    mask = rasterize_mask(geoms, grid, buffer_m=buffers, method=method)
+    if key is not None:
+        mask.setflags(write=False)
+        _cache.MASKS.put(key, mask)
+    return mask
+
+
+def raster_inclusion(rule: RasterExclusion, grid: RasterGrid) -> NDArray:
+    """Inclusion (0–1, float32) of a reV-style raster rule on ``grid``."""
+    info = read_raster_info(rule.path)
+    if info["crs"] is None:
+        msg = f"exclusion raster {Path(rule.path).name} ({rule.name!r}) has no CRS; assign one"
+        raise InputError(msg)
+    key = ("raster", _cache.file_key(rule.path), rule, grid.key)
+    hit = _cache.MASKS.get(key)
+    if hit is not None:
+        return hit
+    values = reproject_to_grid(rule.path, grid, resampling=rule.resampling)
+    inc = np.ones(grid.shape, dtype="float32")
+    nodata = ~np.isfinite(values)
+    with np.errstate(invalid="ignore"):
+        if rule.include_weights:
+            for value, weight in rule.include_weights:
+                if not 0 <= weight <= 1:
+                    msg = f"exclusion raster {rule.name!r}: weight {weight} must lie in 0–1"
+                    raise InputError(msg)
+                inc[values == value] = np.minimum(inc[values == value], weight)
+        if rule.exclude_values:
+            inc[np.isin(values, np.asarray(rule.exclude_values, dtype="float64"))] = 0.0
+        if rule.exclude_range is not None:
+            lo, hi = rule.exclude_range
+            hit_ = np.ones(grid.shape, dtype=bool)
+            if lo is not None:
+                hit_ &= values >= lo
+            if hi is not None:
+                hit_ &= values <= hi
+            inc[hit_] = 0.0
+        if rule.include_range is not None:
+            lo, hi = rule.include_range
+            out = np.zeros(grid.shape, dtype=bool)
+            if lo is not None:
+                out |= values < lo
+            if hi is not None:
+                out |= values > hi
+            inc[out] = 0.0
+    if rule.exclude_nodata:
+        inc[nodata] = 0.0
+    inc.setflags(write=False)
+    _cache.MASKS.put(key, inc)
+    return inc
+
+
+def slope_inclusion(rule: SlopeExclusion, grid: RasterGrid) -> NDArray:
+    """Boolean *excluded* mask where the DEM slope exceeds the limit (cached)."""
+    info = read_raster_info(rule.dem_path)
+    if info["crs"] is None:
+        msg = f"DEM {Path(rule.dem_path).name} has no CRS; assign one (e.g. EPSG:4326)"
+        raise InputError(msg)
+    key = ("slope", _cache.file_key(rule.dem_path), rule.max_slope_deg, grid.key)
+    hit = _cache.MASKS.get(key)
+    if hit is not None:
+        return hit
+    dem = reproject_to_grid(rule.dem_path, grid, resampling="bilinear")
+    finite = dem[np.isfinite(dem)]
+    if finite.size and (finite.min() < -500 or finite.max() > 9000):
+        msg = (f"DEM {Path(rule.dem_path).name} holds elevations {finite.min():g}–{finite.max():g}; "
+               f"expected metres above sea level")
+        raise InputError(msg)
+    with np.errstate(invalid="ignore"):
+        mask = slope_degrees(dem, grid) > rule.max_slope_deg
+    mask.setflags(write=False)
+    _cache.MASKS.put(key, mask)
+    return mask
