@@ -1,0 +1,244 @@
+"""Private helpers: read and check the layers waste routing needs, cache road networks."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.costs import CostMatrix, cost_matrix
+from geo.errors import InputError, describe_rows
+from geo.network import RoadNetwork
+from layers.project import Project
+from layers.schema import FACILITY_KINDS, WASTE_KINDS
+
+
+@dataclass
+class Layers:
+    """The layers of one routing run (WGS84 GeoDataFrames) and where they came from."""
+
+    sources: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    network: RoadNetwork
+    industrial_parks: gpd.GeoDataFrame | None
+    origin: str
+
+
+def check_waste_kind(waste_kind: str) -> str:
+    """Return ``waste_kind`` or raise InputError naming the known kinds."""
+    aliases = {"construction_waste": "construction", "pg": "phosphogypsum"}
+    kind = aliases.get(str(waste_kind).strip().lower(), str(waste_kind).strip().lower())
+    if kind not in WASTE_KINDS:
+        msg = f"unknown waste kind {waste_kind!r}; choose one of: {', '.join(WASTE_KINDS)}"
+        raise InputError(msg)
+    return kind
+
+
+def load_layers(project_or_layers, *, network: RoadNetwork | None = None,
+                osm_path: str | os.PathLike | None = None,
+                speeds_kmh: dict[str, float] | None = None,
+                need_parks: bool = False) -> Layers:
+    """Sources, facilities, road network (and parks) from a Project, a folder or a dict."""
+    parks = None
+    if isinstance(project_or_layers, dict):
+        layers = project_or_layers
+        origin = "layers"
+        sources = _require(layers, "waste_sources", origin)
+        facilities = _require(layers, "facilities", origin)
+        parks = layers.get("industrial_parks")
+        if network is None:
+            if osm_path is not None:
+                network = cached_osm_network(osm_path, speeds_kmh=speeds_kmh)
+            else:
+                roads = layers.get("roads")
+                if roads is None:
+                    msg = "no 'roads' layer given: pass layers['roads'], osm_path= or network="
+                    raise InputError(msg)
+                network = RoadNetwork.from_lines(roads, speeds_kmh=speeds_kmh,
+                                                 source="roads layer")
+    else:
+        project = (project_or_layers if isinstance(project_or_layers, Project)
+                   else Project.open(project_or_layers))
+        origin = str(project.path)
+        sources = project.read("waste_sources")
+        facilities = project.read("facilities")
+        if need_parks and project.has("industrial_parks"):
+            parks = project.read("industrial_parks")
+        if network is None:
+            if osm_path is not None:
+                network = cached_osm_network(osm_path, speeds_kmh=speeds_kmh)
+            else:
+                network = cached_project_network(project, speeds_kmh=speeds_kmh)
+    return Layers(sources=_check_sources(sources), facilities=_check_facilities(facilities),
+                  network=network, industrial_parks=parks, origin=origin)
+
+
+def _require(layers: dict, kind: str, origin: str) -> gpd.GeoDataFrame:
+    frame = layers.get(kind)
+    if frame is None:
+        msg = f"no {kind!r} layer given in {origin}; pass layers[{kind!r}]"
+        raise InputError(msg)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
+        msg = f"layer {kind!r} must be a GeoDataFrame with a CRS"
+        raise InputError(msg)
+    return frame
+
+
+def _ids(frame: pd.DataFrame, prefix: str) -> pd.Series:
+    if "id" in frame.columns and frame["id"].notna().all() and frame["id"].is_unique:
+        return frame["id"].astype(str)
+    return pd.Series([f"{prefix}{i}" for i in range(len(frame))], index=frame.index)
+
+
+def _check_sources(sources: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    for column in ("waste_kind", "supply_t_per_year"):
+        if column not in sources.columns:
+            msg = f"layer 'waste_sources' has no {column!r} column; add it (see layers.schema)"
+            raise InputError(msg)
+    out = sources.reset_index(drop=True).copy()
+    out["id"] = _ids(out, "source_").to_numpy()
+    if "name" not in out.columns:
+        out["name"] = out["id"]
+    supply = pd.to_numeric(out["supply_t_per_year"], errors="coerce")
+    bad = supply.isna() | (supply < 0) | ~np.isfinite(supply.fillna(0))
+    if bad.any():
+        msg = (f"layer 'waste_sources', column 'supply_t_per_year': "
+               f"{describe_rows(out.loc[bad, 'id'])} are missing, negative or not numbers; "
+               "give each source its waste in t/yr (>= 0)")
+        raise InputError(msg)
+    out["supply_t_per_year"] = supply.astype("float64")
+    kinds = out["waste_kind"].astype(str).str.strip().str.lower()
+    unknown = ~kinds.isin(WASTE_KINDS)
+    if unknown.any():
+        msg = (f"layer 'waste_sources', column 'waste_kind': {describe_rows(out.loc[unknown, 'id'])} "
+               f"have unknown kinds {sorted(set(kinds[unknown]))}; use one of {', '.join(WASTE_KINDS)}")
+        raise InputError(msg)
+    out["waste_kind"] = kinds.to_numpy()
+    return out
+
+
+def _check_facilities(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    for column in ("facility_kind", "capacity_t_per_year"):
+        if column not in facilities.columns:
+            msg = f"layer 'facilities' has no {column!r} column; add it (see layers.schema)"
+            raise InputError(msg)
+    out = facilities.reset_index(drop=True).copy()
+    out["id"] = _ids(out, "facility_").to_numpy()
+    if "name" not in out.columns:
+        out["name"] = out["id"]
+    kinds = out["facility_kind"].astype(str).str.strip()
+    unknown = ~kinds.isin(list(FACILITY_KINDS))
+    if unknown.any():
+        msg = (f"layer 'facilities', column 'facility_kind': {describe_rows(out.loc[unknown, 'id'])} "
+               f"have unknown kinds {sorted(set(kinds[unknown]))}; use one of "
+               f"{', '.join(FACILITY_KINDS)}")
+        raise InputError(msg)
+    out["facility_kind"] = kinds.to_numpy()
+    capacity = pd.to_numeric(out["capacity_t_per_year"], errors="coerce")
+    bad = capacity.isna() | (capacity < 0) | ~np.isfinite(capacity.fillna(0))
+    if bad.any():
+        msg = (f"layer 'facilities', column 'capacity_t_per_year': "
+               f"{describe_rows(out.loc[bad, 'id'])} are missing, negative or infinite; give each "
+               "facility its processing capacity in t/yr (0 takes it out of use)")
+        raise InputError(msg)
+    out["capacity_t_per_year"] = capacity.astype("float64")
+    fee = (pd.to_numeric(out["gate_fee_cny_per_t"], errors="coerce")
+           if "gate_fee_cny_per_t" in out.columns else pd.Series(0.0, index=out.index))
+    out["gate_fee_cny_per_t"] = fee.fillna(0.0).astype("float64")
+    if "status" not in out.columns:
+        out["status"] = "operating"
+    out["status"] = out["status"].fillna("operating").astype(str)
+    out["accepts"] = accepted_kinds(out)
+    return out
+
+
+def accepted_kinds(facilities: pd.DataFrame) -> pd.Series:
+    """Waste kinds each facility accepts, as a comma-joined string (from ``accepts`` or kind)."""
+    default = facilities["facility_kind"].map(lambda k: ",".join(FACILITY_KINDS.get(k, ())))
+    if "accepts" not in facilities.columns:
+        return default
+    given = facilities["accepts"].astype(object)
+    blank = given.isna() | (given.astype(str).str.strip() == "")
+    parts = given.where(~blank, "").astype(str).str.lower().str.replace(" ", "", regex=False)
+    cleaned = parts.str.replace("construction_waste", "construction", regex=False)
+    tokens = cleaned.str.split(",")
+    bad = tokens.map(lambda ts: any(t and t not in WASTE_KINDS for t in ts)) & ~blank
+    if bad.any():
+        ids = facilities.loc[bad, "id"] if "id" in facilities else facilities.index[bad]
+        msg = (f"layer 'facilities', column 'accepts': {describe_rows(ids)} name unknown waste "
+               f"kinds; use a comma-separated list of {', '.join(WASTE_KINDS)}")
+        raise InputError(msg)
+    return cleaned.where(~blank, default)
+
+
+def accepts_mask(facilities: pd.DataFrame, waste_kind: str) -> np.ndarray:
+    """Boolean mask of facilities whose ``accepts`` list names ``waste_kind``."""
+    return facilities["accepts"].str.split(",").map(lambda ts: waste_kind in ts).to_numpy(bool)
+
+
+# -- caches ------------------------------------------------------------------------------
+def _speeds_key(speeds_kmh: dict[str, float] | None) -> tuple | None:
+    return None if speeds_kmh is None else tuple(sorted(speeds_kmh.items()))
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def cached_project_network(project: Project, *, speeds_kmh=None) -> RoadNetwork:
+    """The project's road network, rebuilt only when ``project.gpkg`` changes."""
+    if not project.has("roads"):
+        msg = (f"project {project.path} has no 'roads' layer; import one with "
+               f"`xysiting import {project.path} --layer roads FILE` or pass an OSM file")
+        raise InputError(msg)
+    return _project_network(_file_key(project.gpkg_path), _speeds_key(speeds_kmh))
+
+
+@functools.lru_cache(maxsize=4)
+def _project_network(key: tuple[str, int, int], speeds: tuple | None) -> RoadNetwork:
+    project = Project.open(Path(key[0]).parent)
+    roads = project.read("roads")
+    return RoadNetwork.from_lines(roads, speeds_kmh=None if speeds is None else dict(speeds),
+                                  source=f"roads layer of {project.path}")
+
+
+def cached_osm_network(path: str | os.PathLike, *, speeds_kmh=None) -> RoadNetwork:
+    """A network from an OSM file, rebuilt only when the file changes."""
+    path = Path(path)
+    if not path.exists():
+        msg = f"OSM file {path} does not exist"
+        raise InputError(msg)
+    return _osm_network(_file_key(path), _speeds_key(speeds_kmh))
+
+
+@functools.lru_cache(maxsize=4)
+def _osm_network(key: tuple[str, int, int], speeds: tuple | None) -> RoadNetwork:
+    return RoadNetwork.from_osm(key[0], speeds_kmh=None if speeds is None else dict(speeds))
+
+
+_COST_CACHE: OrderedDict = OrderedDict()
+_COST_CACHE_SIZE = 8
+
+
+def cached_cost_matrix(network: RoadNetwork, origins: np.ndarray, destinations: np.ndarray,
+                       *, weight: str = "length") -> CostMatrix:
+    """:func:`geo.costs.cost_matrix`, remembered for the last few (network, nodes) asked."""
+    origins = np.asarray(origins, dtype="int64")
+    destinations = np.asarray(destinations, dtype="int64")
+    key = (id(network), origins.tobytes(), destinations.tobytes(), weight)
+    hit = _COST_CACHE.get(key)
+    if hit is not None and hit.network is network:
+        _COST_CACHE.move_to_end(key)
+        return hit
+    result = cost_matrix(network, origins, destinations, weight=weight)
+    _COST_CACHE[key] = result
+    while len(_COST_CACHE) > _COST_CACHE_SIZE:
+        _COST_CACHE.popitem(last=False)
+    return result

@@ -1,0 +1,192 @@
+"""Private: the transportation LP and the capacitated facility-location MIP (HiGHS via scipy)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+from geo.errors import InputError
+
+
+@dataclass
+class TransportSolution:
+    """Flows (t/yr) per (source, facility), unmet per source, objective and solve time."""
+
+    flow: NDArray  # (n_sources, n_facilities)
+    unmet: NDArray  # (n_sources,)
+    objective: float
+    solve_s: float
+    status: str
+
+
+def default_penalty(cost: NDArray) -> float:
+    """Unmet penalty per tonne: ten times the dearest finite route, at least 1,000."""
+    finite = cost[np.isfinite(cost)]
+    return float(max(1000.0, 10.0 * finite.max())) if finite.size else 1000.0
+
+
+def solve_transport(cost: NDArray, supply: NDArray, capacity: NDArray, *,
+                    penalty: float) -> TransportSolution:
+    """Minimum-cost transportation with an unmet slack per source.
+
+    minimise  sum cost[s,f] x[s,f] + penalty * sum u[s]
+    s.t.      sum_f x[s,f] + u[s] = supply[s]     (every tonne is delivered or reported unmet)
+              sum_s x[s,f] <= capacity[f]
+              x, u >= 0;   x[s,f] exists only where cost[s,f] is finite.
+    """
+    n_s, n_f = cost.shape
+    rows, cols = np.nonzero(np.isfinite(cost))
+    n_x = len(rows)
+    c = np.r_[cost[rows, cols], np.full(n_s, penalty)]
+    a_eq = sp.csr_matrix(
+        (np.ones(n_x + n_s), (np.r_[rows, np.arange(n_s)], np.r_[np.arange(n_x), n_x + np.arange(n_s)])),
+        shape=(n_s, n_x + n_s))
+    a_ub = sp.csr_matrix((np.ones(n_x), (cols, np.arange(n_x))), shape=(n_f, n_x + n_s))
+    start = time.perf_counter()
+    res = linprog(c, A_ub=a_ub if n_f else None, b_ub=capacity if n_f else None, A_eq=a_eq,
+                  b_eq=supply, bounds=(0, None), method="highs")
+    solve_s = time.perf_counter() - start
+    if res.status != 0:  # pragma: no cover - the slack makes the LP always feasible
+        msg = f"the allocation LP failed: {res.message}"
+        raise RuntimeError(msg)
+    x = np.clip(res.x, 0.0, None)
+    flow = np.zeros((n_s, n_f))
+    flow[rows, cols] = x[:n_x]
+    flow[flow < 1e-9 * max(1.0, float(supply.max(initial=0.0)))] = 0.0
+    unmet = supply - flow.sum(axis=1)
+    unmet = np.where(np.abs(unmet) < 1e-6, 0.0, unmet)
+    return TransportSolution(flow=flow, unmet=unmet, objective=float(res.fun), solve_s=solve_s,
+                             status=res.message)
+
+
+@dataclass
+class LocationSolution:
+    """Chosen candidate sites, flows, unmet and the objective of the location MIP."""
+
+    open_candidates: NDArray  # bool (n_candidates,)
+    flow: NDArray  # (n_sources, n_existing + n_candidates)
+    unmet: NDArray
+    objective: float
+    solve_s: float
+    status: str
+    mip_gap: float
+
+
+def solve_location(cost: NDArray, supply: NDArray, capacity: NDArray, fixed_cost: NDArray,
+                   is_candidate: NDArray, k: int, *, penalty: float | None,
+                   time_limit_s: float = 120.0, mip_rel_gap: float = 1e-6,
+                   strong_linking: bool | None = None) -> LocationSolution:
+    """Capacitated facility location: open exactly ``k`` candidates.
+
+    minimise  sum cost x + sum fixed y + penalty sum u
+    s.t.      sum_j x[s,j] + u[s] = supply[s]
+              sum_s x[s,j] <= capacity[j]                  (existing j)
+              sum_s x[s,j] - capacity[j] y[j] <= 0          (candidate j)
+              x[s,j] - supply[s] y[j] <= 0                  (candidate j; tightens the LP)
+              sum_j y[j] = k,  y binary
+    ``capacity`` may be ``inf`` (uncapacitated: the p-median when nothing is existing);
+    ``penalty=None`` forbids unmet supply (every source must reach an open site).
+    """
+    n_s, n_j = cost.shape
+    cand = np.flatnonzero(is_candidate)
+    n_y = len(cand)
+    rows, cols = np.nonzero(np.isfinite(cost))
+    n_x = len(rows)
+    n_u = n_s if penalty is not None else 0
+    n_var = n_x + n_u + n_y
+    x_of = np.arange(n_x)
+    u_of = n_x + np.arange(n_u)
+    y_pos = np.full(n_j, -1)
+    y_pos[cand] = n_x + n_u + np.arange(n_y)
+    c = np.r_[cost[rows, cols], np.full(n_u, penalty if penalty is not None else 0.0),
+              fixed_cost[cand]]
+    blocks_a, blocks_lo, blocks_hi = [], [], []
+    # supply balance
+    r = np.r_[rows, np.arange(n_u)]
+    k_ = np.r_[x_of, u_of]
+    blocks_a.append(sp.csr_matrix((np.ones(len(r)), (r, k_)), shape=(n_s, n_var)))
+    blocks_lo.append(supply)
+    blocks_hi.append(supply)
+    # capacities
+    finite_cap = np.isfinite(capacity)
+    cap_rows = np.flatnonzero(finite_cap)
+    if len(cap_rows):
+        row_of = np.full(n_j, -1)
+        row_of[cap_rows] = np.arange(len(cap_rows))
+        sel = finite_cap[cols]
+        data_r = [row_of[cols[sel]]]
+        data_c = [x_of[sel]]
+        data_v = [np.ones(int(sel.sum()))]
+        cand_cap = cand[finite_cap[cand]]
+        data_r.append(row_of[cand_cap])
+        data_c.append(y_pos[cand_cap])
+        data_v.append(-capacity[cand_cap])
+        a_cap = sp.csr_matrix((np.concatenate(data_v), (np.concatenate(data_r),
+                                                          np.concatenate(data_c))),
+                              shape=(len(cap_rows), n_var))
+        blocks_a.append(a_cap)
+        blocks_lo.append(np.full(len(cap_rows), -np.inf))
+        blocks_hi.append(np.where(is_candidate[cap_rows], 0.0, capacity[cap_rows]))
+    # linking x <= supply * y for candidate columns
+    link = is_candidate[cols]
+    if strong_linking is None:
+        strong_linking = int(link.sum()) <= 400_000
+    if strong_linking or not np.all(finite_cap[cand]):
+        idx = np.flatnonzero(link)
+        m = len(idx)
+        a_link = sp.csr_matrix(
+            (np.r_[np.ones(m), -supply[rows[idx]]],
+             (np.r_[np.arange(m), np.arange(m)], np.r_[x_of[idx], y_pos[cols[idx]]])),
+            shape=(m, n_var))
+        blocks_a.append(a_link)
+        blocks_lo.append(np.full(m, -np.inf))
+        blocks_hi.append(np.zeros(m))
+    # exactly k
+    a_k = sp.csr_matrix((np.ones(n_y), (np.zeros(n_y, int), n_x + n_u + np.arange(n_y))),
+                        shape=(1, n_var))
+    blocks_a.append(a_k)
+    blocks_lo.append(np.array([float(k)]))
+    blocks_hi.append(np.array([float(k)]))
+    constraints = LinearConstraint(sp.vstack(blocks_a).tocsr(), np.concatenate(blocks_lo),
+                                   np.concatenate(blocks_hi))
+    integrality = np.r_[np.zeros(n_x + n_u), np.ones(n_y)]
+    upper = np.r_[np.full(n_x + n_u, np.inf), np.ones(n_y)]
+    start = time.perf_counter()
+    res = milp(c, constraints=constraints, integrality=integrality,
+               bounds=Bounds(np.zeros(n_var), upper),
+               options={"time_limit": time_limit_s, "mip_rel_gap": mip_rel_gap})
+    solve_s = time.perf_counter() - start
+    if res.x is None:
+        msg = (f"the facility-location model has no solution ({res.message}); with unmet supply "
+               "forbidden every source must reach at least one candidate")
+        raise InputError(msg)
+    x = res.x
+    y = x[n_x + n_u:] > 0.5  # HiGHS may report 1e-15 for a closed site
+    open_cand = np.zeros(n_j, dtype=bool)
+    open_cand[cand[y]] = True
+    flow = np.zeros((n_s, n_j))
+    flow[rows, cols] = np.clip(x[:n_x], 0.0, None)
+    flow[flow < 1e-9 * max(1.0, float(supply.max(initial=0.0)))] = 0.0
+    unmet = supply - flow.sum(axis=1)
+    unmet = np.where(np.abs(unmet) < 1e-6, 0.0, unmet)
+    gap = float(getattr(res, "mip_gap", np.nan) or 0.0)
+    return LocationSolution(open_candidates=open_cand[is_candidate], flow=flow, unmet=unmet,
+                            objective=float(res.fun), solve_s=solve_s, status=res.message,
+                            mip_gap=gap)
+
+
+def check_k(k: int, n_candidates: int, what: str = "candidate sites") -> int:
+    """Raise InputError unless 1 <= k <= n_candidates."""
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        msg = f"k (the number of new facilities) must be a whole number >= 1, got {k!r}"
+        raise InputError(msg)
+    if k > n_candidates:
+        msg = (f"cannot choose k={k} new facilities among {n_candidates} usable {what}; lower k "
+               "or give more candidates (industrial parks or --candidates FILE)")
+        raise InputError(msg)
+    return int(k)
