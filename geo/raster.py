@@ -316,7 +316,7 @@ def _edt_buffer(arr: NDArray, grid: RasterGrid, distance_m: float) -> NDArray:
     """Cells whose centre lies within ``distance_m`` of a cell touched by ``arr``."""
     res = grid.resolution_m
     pad = math.ceil(distance_m / res) + 1
-    padded = RasterGrid(grid.crs, grid.transform * Affine.translation(-pad, -pad),
+    padded = RasterGrid(grid.crs, grid.transform @ Affine.translation(-pad, -pad),
                         grid.width + 2 * pad, grid.height + 2 * pad)
     seeds = rasterio.features.rasterize(_shapes(arr), out_shape=padded.shape,
                                         transform=padded.transform, all_touched=True,
