@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -18,8 +19,6 @@ from geo.network import DEFAULT_TRUCK_SPEEDS_KMH, RoadNetwork
 from geo.snap import snap_points
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import itertools
-
 from _waste_synthetic import grid_roads, points
 
 
