@@ -70,8 +70,10 @@ class UserStore:
 
     @classmethod
     def for_project(cls, project, users_path: str | os.PathLike | None = None) -> UserStore:
-        """The users file given, or the project's ``DIR/users.json``."""
-        return cls(users_path if users_path is not None else Path(project.path) / USERS_FILE)
+        """The users file given, else ``$XYSITING_USERS`` (set by the server), else ``DIR/users.json``."""
+        if users_path is None:
+            users_path = os.environ.get("XYSITING_USERS") or Path(project.path) / USERS_FILE
+        return cls(users_path)
 
     def _load(self) -> dict[str, dict]:
         if not self.path.exists():
