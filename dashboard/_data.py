@@ -1,0 +1,235 @@
+"""Data preparation for the dashboard: project location, projected and cached layers.
+
+Everything the map draws is in Web Mercator (EPSG:3857), projected here once per project
+version and kept in small LRU caches.  Cached frames are shared between sessions and
+must be treated as read-only; per-session state lives in the components.
+
+When a Chinese basemap that uses GCJ-02 (AMap/Gaode) is switched on, every layer is
+shifted WGS84 → GCJ-02 before projecting (:func:`geo.crs.geometries_wgs84_to_gcj02`) so
+that it lines up with the tiles; the cache key carries that choice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import geometries_wgs84_to_gcj02, wgs84_to_gcj02
+from geo.errors import InputError
+from layers.project import Project
+
+WEB_MERCATOR = "EPSG:3857"
+_R = 6378137.0  # WGS84 / Web Mercator sphere radius, m
+
+
+# -- project location ----------------------------------------------------------------------
+def cache_home() -> Path:
+    """Folder for the atlas's user data: ``$XYSITING_HOME`` or ``~/.cache/xysiting``."""
+    env = os.environ.get("XYSITING_HOME")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "xysiting"
+
+
+def default_project_dir() -> Path:
+    """Where the embedded Xiangyang default project is built on first use."""
+    return cache_home() / "default"
+
+
+def ensure_default_project() -> Project:
+    """Open the embedded default project, building it first if it is not there yet.
+
+    The build runs under a file lock so two servers started at once build it only once.
+    """
+    dest = default_project_dir()
+    if (dest / "manifest.json").is_file():
+        return Project.open(dest)
+    try:
+        from layers.default import build_default
+    except ImportError:
+        msg = ("the embedded default project (layers.default) is not available in this "
+               "installation; pass a project folder: `xysiting serve DIR`")
+        raise InputError(msg) from None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest.parent / ".default.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (dest / "manifest.json").is_file():
+                tmp = dest.parent / f".default.building.{os.getpid()}"
+                if tmp.exists():
+                    import shutil
+
+                    shutil.rmtree(tmp)
+                build_default(tmp)
+                os.replace(tmp, dest)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return Project.open(dest)
+
+
+def open_project(path: str | os.PathLike | None) -> Project:
+    """The project at ``path``, or the embedded default when ``path`` is None."""
+    if path is None or str(path) == "":
+        return ensure_default_project()
+    return Project.open(path)
+
+
+def project_version(project: Project) -> tuple[str, int, int]:
+    """A cache key that changes whenever the project's layers change."""
+    def mtime(p: Path) -> int:
+        with contextlib.suppress(FileNotFoundError):
+            return p.stat().st_mtime_ns
+        return 0
+
+    return (str(project.path.resolve()), mtime(project.gpkg_path),
+            mtime(project.path / "manifest.json"))
+
+
+# -- projection ----------------------------------------------------------------------------
+def lonlat_to_mercator(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """Project WGS84 degrees to Web Mercator metres (spherical formula, vectorised)."""
+    lon = np.asarray(lon, dtype="float64")
+    lat = np.clip(np.asarray(lat, dtype="float64"), -85.05112878, 85.05112878)
+    x = np.radians(lon) * _R
+    y = np.log(np.tan(np.pi / 4.0 + np.radians(lat) / 2.0)) * _R
+    return x, y
+
+
+def mercator_to_lonlat(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`lonlat_to_mercator`."""
+    lon = np.degrees(np.asarray(x, dtype="float64") / _R)
+    lat = np.degrees(2.0 * np.arctan(np.exp(np.asarray(y, dtype="float64") / _R)) - np.pi / 2.0)
+    return lon, lat
+
+
+def geometries_to_mercator(geoms, *, gcj02: bool = False) -> np.ndarray:
+    """WGS84 shapely geometries → Web Mercator, shifted to GCJ-02 first if ``gcj02``."""
+    geoms = np.asarray(geoms, dtype=object)
+    if gcj02:
+        geoms = geometries_wgs84_to_gcj02(geoms)
+
+    def project(coords: np.ndarray) -> np.ndarray:
+        return np.column_stack(lonlat_to_mercator(coords[:, 0], coords[:, 1]))
+
+    return shapely.transform(geoms, project)
+
+
+def points_to_mercator(lon, lat, *, gcj02: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 lon/lat arrays → Web Mercator x/y, shifted to GCJ-02 first if ``gcj02``."""
+    if gcj02:
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    return lonlat_to_mercator(lon, lat)
+
+
+# -- geometry → HoloViews path data ---------------------------------------------------------
+def paths_data(geoms, attrs: pd.DataFrame | None = None) -> list[dict]:
+    """One dict per feature with ``x``/``y`` arrays (NaN between parts) plus attributes.
+
+    Polygons contribute their exterior rings, lines their coordinates; this is the form
+    ``hv.Path`` and ``hv.Polygons`` accept.  Meant for small layers (counties, parks,
+    flows): it loops over features, not over vertices.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    records = attrs.to_dict("records") if attrs is not None else [{} for _ in geoms]
+    out = []
+    for geom, rec in zip(geoms, records, strict=True):
+        if geom is None or shapely.is_empty(geom):
+            continue
+        parts = shapely.get_parts(geom)
+        rings = []
+        for part in parts:
+            if part.geom_type == "Polygon":
+                rings.append(np.asarray(part.exterior.coords))
+            elif part.geom_type in ("LineString", "LinearRing"):
+                rings.append(np.asarray(part.coords))
+        if not rings:
+            continue
+        xs, ys = [], []
+        for i, ring in enumerate(rings):
+            if i:
+                xs.append([np.nan])
+                ys.append([np.nan])
+            xs.append(ring[:, 0])
+            ys.append(ring[:, 1])
+        out.append({"x": np.concatenate(xs), "y": np.concatenate(ys), **rec})
+    return out
+
+
+# -- cached layer loading ------------------------------------------------------------------
+@functools.lru_cache(maxsize=64)
+def _read_layer(version: tuple, kind: str) -> gpd.GeoDataFrame | pd.DataFrame | None:
+    project = Project(version[0])
+    if not project.has(kind):
+        return None
+    return project.read(kind)
+
+
+def read_layer(project: Project, kind: str):
+    """The layer ``kind`` of ``project`` (cached, read-only), or None when it is absent."""
+    return _read_layer(project_version(project), kind)
+
+
+@functools.lru_cache(maxsize=64)
+def _mercator_layer(version: tuple, kind: str, gcj02: bool) -> gpd.GeoDataFrame | None:
+    frame = _read_layer(version, kind)
+    if frame is None:
+        return None
+    out = gpd.GeoDataFrame(pd.DataFrame(frame.drop(columns=frame.geometry.name)),
+                           geometry=geometries_to_mercator(frame.geometry.values, gcj02=gcj02),
+                           crs=WEB_MERCATOR)
+    return out
+
+
+def mercator_layer(project: Project, kind: str, *, gcj02: bool = False):
+    """Layer ``kind`` projected to Web Mercator (cached, read-only), or None when absent."""
+    return _mercator_layer(project_version(project), kind, bool(gcj02))
+
+
+@functools.lru_cache(maxsize=8)
+def _rooftop_points(version: tuple) -> pd.DataFrame | None:
+    frame = _read_layer(version, "rooftops")
+    if frame is None:
+        return None
+    geoms = frame.geometry.values
+    centroids = shapely.centroid(geoms)
+    lon, lat = shapely.get_x(centroids), shapely.get_y(centroids)
+    metric = frame.geometry.to_crs("EPSG:32649")  # FACTS.md: UTM 49N for Xiangyang
+    table = pd.DataFrame({
+        "id": frame["id"].astype(str).to_numpy(),
+        "name": frame["name"].fillna("").astype(str).to_numpy()
+        if "name" in frame else "",
+        "county": frame["county"].fillna("").astype(str).to_numpy()
+        if "county" in frame else "",
+        "park_id": frame["park_id"].fillna("").astype(str).to_numpy()
+        if "park_id" in frame else "",
+        "use_class": frame["use_class"].fillna("").astype(str).to_numpy()
+        if "use_class" in frame else "",
+        "area_m2": metric.area.to_numpy(),
+        "lon": lon, "lat": lat,
+    })
+    return table
+
+
+def rooftop_points(project: Project) -> pd.DataFrame | None:
+    """Rooftops as one row each: id, name, county, park_id, use_class, area_m2, lon, lat."""
+    return _rooftop_points(project_version(project))
+
+
+def bounds_mercator(geoms) -> tuple[float, float, float, float] | None:
+    """(xmin, ymin, xmax, ymax) of Web Mercator geometries, or None if empty."""
+    geoms = np.asarray(geoms, dtype=object)
+    if geoms.size == 0:
+        return None
+    b = shapely.total_bounds(geoms)
+    if not np.all(np.isfinite(b)):
+        return None
+    return tuple(float(v) for v in b)

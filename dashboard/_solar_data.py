@@ -1,0 +1,91 @@
+"""Rooftop-PV data for the dashboard: the rooftop table joined with ``siting.solar`` results.
+
+The join is computed once per project version (cached, read-only, shared by sessions);
+filtering happens per session in :mod:`dashboard.solar_tab`.  The frame is sorted by
+yearly generation (largest first) so that every filtered subset is already in shortlist
+order without re-sorting a million rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+import numpy as np
+import pandas as pd
+
+from dashboard import _data
+from layers.project import Project
+
+#: Result columns the dashboard shows, with the names ``siting.solar`` may use for them.
+RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "usable_m2": ("usable_m2", "usable_area_m2", "usable_roof_m2"),
+    "kwp": ("kwp", "capacity_kwp", "kw_p"),
+    "kwh_per_year": ("kwh_per_year", "energy_kwh_per_year", "generation_kwh_per_year"),
+    "kwh_per_kwp": ("kwh_per_kwp", "specific_yield_kwh_per_kwp", "yield_kwh_per_kwp"),
+    "tco2_per_year": ("tco2_per_year", "co2_t_per_year", "avoided_tco2_per_year",
+                      "avoided_co2_t_per_year"),
+}
+CATEGORICAL = ("county", "park_id", "use_class")
+
+
+def solar_module():
+    """``siting.solar`` if it offers rooftop results yet, else None."""
+    try:
+        module = importlib.import_module("siting.solar")
+    except ImportError:
+        return None
+    return module if hasattr(module, "rooftop_potential") else None
+
+
+def compute_results(project: Project, module) -> pd.DataFrame:
+    """Call ``siting.solar.rooftop_potential`` on the project's rooftops (its defaults)."""
+    rooftops = _data.read_layer(project, "rooftops")
+    return module.rooftop_potential(rooftops)
+
+
+@functools.lru_cache(maxsize=8)
+def _rooftop_table(version: tuple, with_pv: bool) -> pd.DataFrame | None:
+    project = Project(version[0])
+    base = _data.rooftop_points(project)
+    if base is None:
+        return None
+    table = base.copy()
+    if with_pv:
+        module = solar_module()
+        results = pd.DataFrame(compute_results(project, module))
+        if "id" in results.columns:
+            results = results.set_index("id")
+        elif results.index.name != "id":
+            results.index = table["id"].to_numpy()[: len(results)]
+        results.index = results.index.astype(str)
+        for name, candidates in RESULT_COLUMNS.items():
+            found = next((c for c in candidates if c in results.columns), None)
+            if found is not None:
+                table[name] = results[found].reindex(table["id"]).to_numpy(dtype="float64")
+        order = np.argsort(-np.nan_to_num(table.get("kwh_per_year", table["area_m2"]).to_numpy(
+            dtype="float64"), nan=-np.inf), kind="stable")
+    else:
+        order = np.argsort(-table["area_m2"].to_numpy(), kind="stable")
+    table = table.iloc[order].reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    for col in CATEGORICAL:
+        table[col] = table[col].astype("category")
+    return table
+
+
+def rooftop_table(project: Project, *, with_pv: bool) -> pd.DataFrame | None:
+    """Rooftops with PV results (when ``with_pv``), sorted by generation; cached, read-only."""
+    return _rooftop_table(_data.project_version(project), bool(with_pv))
+
+
+@functools.lru_cache(maxsize=8)
+def _mercator_xy(version: tuple, with_pv: bool, gcj02: bool) -> tuple[np.ndarray, np.ndarray]:
+    table = _rooftop_table(version, with_pv)
+    return _data.points_to_mercator(table["lon"].to_numpy(), table["lat"].to_numpy(),
+                                    gcj02=gcj02)
+
+
+def mercator_xy(project: Project, *, with_pv: bool, gcj02: bool):
+    """Web Mercator x, y of :func:`rooftop_table`'s rows (GCJ-02-shifted if ``gcj02``)."""
+    return _mercator_xy(_data.project_version(project), bool(with_pv), bool(gcj02))

@@ -1,0 +1,255 @@
+"""The dashboard app: a header, the shared map and one tab per analysis, built per session.
+
+Serve it with ``xysiting serve [DIR] [--port N]`` or ``panel serve dashboard/app.py --args
+[DIR]`` (the project folder may also come from ``$XYSITING_PROJECT``; without one the
+embedded Xiangyang default is built on first use, see :mod:`dashboard._data`).
+
+:func:`create_app` builds everything — widgets, map, tabs — inside the call, so every
+browser session gets its own objects and one user's filters never reach another's
+session.  Only read-only, parameter-keyed results are shared, through caches.  Slow work
+(PV results, routing) runs after the page is shown (``pn.state.onload``) under a loading
+spinner.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+import warnings
+
+import holoviews as hv
+import panel as pn
+
+from dashboard._data import open_project
+from dashboard.i18n import DEFAULT_LANGUAGE, t
+from dashboard.map import SharedMap
+from layers.project import Project
+
+_CSS = """
+body, .bk-root, :host { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
+  "Microsoft YaHei", "PingFang SC", sans-serif; }
+.xy-title { font-size: 20px; font-weight: 700; color: white; padding: 4px 10px 0 10px; }
+.xy-subtitle { font-size: 13px; opacity: .85; color: white; padding: 0 10px 4px 10px; }
+.xy-total-row { display: flex; gap: 18px; flex-wrap: wrap; }
+.xy-total { background: #f2f6f8; border-radius: 4px; padding: 4px 10px; }
+.xy-total-label { font-size: 12px; color: #456; }
+.xy-total-value { font-size: 18px; font-weight: 700; color: #0b4f6c; }
+.xy-details-box table { font-size: 12px; }
+"""
+
+_ready = False
+
+
+def _ensure_extensions() -> None:
+    global _ready  # one-time, process-wide initialisation of Panel/HoloViews (no user state)
+    if _ready:
+        return
+    pn.extension("tabulator", raw_css=[_CSS], notifications=False, loading_indicator=True)
+    # empty layers are drawn as all-NaN images; numpy's warning about them is noise
+    warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+    hv.extension("bokeh", logo=False)
+    _ready = True
+
+
+class NoticeTab:
+    """A tab whose module has not landed yet: says so, in the current language."""
+
+    def __init__(self, module_msg: str, *, lang: str = DEFAULT_LANGUAGE):
+        self.module_msg = module_msg
+        self.pane = pn.pane.Alert("", alert_type="info", css_classes=["xy-not-available"])
+        self.set_language(lang)
+
+    def load(self) -> None:
+        """Nothing to compute."""
+
+    def set_language(self, lang: str) -> None:
+        """Relabel the notice."""
+        self.pane.object = t("not_available", lang, what=t(self.module_msg, lang))
+
+    def panel(self):
+        """The tab's layout."""
+        return self.pane
+
+
+def _make_tab(name: str, project: Project, shared_map: SharedMap, lang: str):
+    """The component for tab ``name``, or a :class:`NoticeTab` when its module is missing."""
+    if name == "solar":
+        from dashboard.solar_tab import SolarTab
+
+        return SolarTab(project, shared_map, lang=lang)
+    if name == "waste":
+        from dashboard import waste_tab
+
+        if waste_tab.available():
+            return waste_tab.WasteTab(project, shared_map, lang=lang)
+        return NoticeTab("mod_waste", lang=lang)
+    if name == "wind":
+        from dashboard import wind_tab
+
+        if wind_tab.available():
+            return wind_tab.WindTab(project, shared_map, lang=lang)
+        return NoticeTab("mod_wind", lang=lang)
+    if name == "progress":
+        return _progress_tab(project, lang)
+    msg = f"unknown tab {name!r}"
+    raise ValueError(msg)
+
+
+class _MountedProgress:
+    """Adapter around the teammate's progress component (dashboard/progress_tab.py)."""
+
+    def __init__(self, component):
+        self.component = component
+
+    def load(self) -> None:
+        """The component loads itself."""
+
+    def set_language(self, lang: str) -> None:
+        """Pass the language on when the component supports it."""
+        setter = getattr(self.component, "set_language", None)
+        if callable(setter):
+            setter(lang)
+        elif hasattr(self.component, "lang"):
+            self.component.lang = lang
+
+    def panel(self):
+        """The component's own layout."""
+        view = getattr(self.component, "panel", None)
+        return view() if callable(view) else self.component
+
+
+def _progress_tab(project: Project, lang: str):
+    try:
+        from dashboard import progress_tab
+    except ImportError:
+        return NoticeTab("mod_progress", lang=lang)
+    factory = getattr(progress_tab, "create_progress_tab", None) or getattr(
+        progress_tab, "ProgressTab", None)
+    if factory is None:
+        return NoticeTab("mod_progress", lang=lang)
+    try:
+        return _MountedProgress(factory(project, lang=lang))
+    except TypeError:
+        return _MountedProgress(factory(project))
+
+
+TAB_ORDER = (("solar", "tab_solar"), ("waste", "tab_waste"), ("wind", "tab_wind"),
+             ("progress", "tab_progress"))
+
+
+class DashboardApp:
+    """One session's dashboard: header, shared map, tabs (built fresh for every session)."""
+
+    def __init__(self, project: Project, *, lang: str = DEFAULT_LANGUAGE,
+                 basemap: str | None = None):
+        self.project = project
+        self.lang = lang
+        self.language = pn.widgets.RadioButtonGroup(
+            name=t("language", lang), options={"中文": "zh", "English": "en"}, value=lang,
+            button_type="light", css_classes=["xy-language"], width=160)
+        self.header = pn.pane.HTML(self._header_html(), sizing_mode="stretch_width",
+                                   stylesheets=[_CSS], css_classes=["xy-header-text"])
+        self.map = SharedMap(project, lang=lang, basemap=basemap)
+        self.tabs_components = {name: _make_tab(name, project, self.map, lang)
+                                for name, _ in TAB_ORDER}
+        self.tabs = pn.Tabs(*[(t(msg, lang), self.tabs_components[name].panel())
+                              for name, msg in TAB_ORDER],
+                            sizing_mode="stretch_width", css_classes=["xy-tabs"], dynamic=False)
+        self.layout = pn.Column(
+            pn.Row(self.header, self.language, css_classes=["xy-header"],
+                   sizing_mode="stretch_width",
+                   styles={"background": "#0b4f6c", "color": "white", "border-radius": "4px"}),
+            pn.Row(self.map.controls(), self.map.pane, sizing_mode="stretch_width", height=560),
+            self.tabs,
+            sizing_mode="stretch_width", css_classes=["xy-app"])
+        self.language.param.watch(self._on_language, "value")
+
+    def _header_html(self) -> str:
+        name = self.project.manifest.get("name", self.project.path.name)
+        return (f"<div class='xy-title'>{html.escape(t('app_title', self.lang))}</div>"
+                f"<div class='xy-subtitle'>{html.escape(t('app_subtitle', self.lang))} · "
+                f"{html.escape(t('project', self.lang))}: {html.escape(str(name))}</div>")
+
+    def load(self) -> None:
+        """Run each tab's slow work (called once the page is shown)."""
+        for component in self.tabs_components.values():
+            component.load()
+
+    def _on_language(self, event) -> None:
+        lang = event.new
+        self.lang = lang
+        with pn.io.hold():
+            self.header.object = self._header_html()
+            self.map.set_language(lang)
+            for component in self.tabs_components.values():
+                component.set_language(lang)
+            active = self.tabs.active
+            self.tabs[:] = [(t(msg, lang), self.tabs_components[name].panel())
+                            for name, msg in TAB_ORDER]
+            self.tabs.active = active
+
+    def servable(self, title: str | None = None):
+        """Mark the layout servable (for ``panel serve``) and return it."""
+        return self.layout.servable(title=title or t("app_title", self.lang))
+
+
+def create_app(project_dir: str | os.PathLike | None = None, *, lang: str = DEFAULT_LANGUAGE,
+               basemap: str | None = None) -> pn.viewable.Viewable:
+    """Build the dashboard for one session and return its root layout.
+
+    Parameters
+    ----------
+    project_dir : path-like, optional
+        A project folder; the embedded default when omitted.
+    lang : {"zh", "en"}
+        Initial language (Chinese by default).
+    basemap : str, optional
+        Initial basemap key (:func:`dashboard.tiles.providers`); none (offline) by default.
+    """
+    _ensure_extensions()
+    project = open_project(project_dir)
+    app = DashboardApp(project, lang=lang, basemap=basemap)
+    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        pn.state.onload(app.load)
+    else:
+        app.load()
+    app.layout.app = app  # keep the component reachable (tests, debugging)
+    return app.layout
+
+
+def warm(project_dir: str | os.PathLike | None = None) -> Project:
+    """Import the plotting stack and fill the shared caches for a project before serving.
+
+    Returns the project.  Only read-only, parameter-keyed results are cached.
+    """
+    from dashboard import _data, _solar_data
+    from dashboard import map as map_module
+
+    _ensure_extensions()
+    project = open_project(project_dir)
+    for kind in ("counties", "industrial_parks", "exclusions", "roads", "waste_sources",
+                 "facilities", "bases"):
+        _data.mercator_layer(project, kind, gcj02=False)
+    map_module._wind_image(project, gcj02=False)
+    if project.has("rooftops"):
+        with_pv = _solar_data.solar_module() is not None
+        try:
+            _solar_data.rooftop_table(project, with_pv=with_pv)
+            _solar_data.mercator_xy(project, with_pv=with_pv, gcj02=False)
+        except Exception as exc:  # the session shows the error in the tab
+            print(f"xysiting: warning: rooftop PV results failed: {exc}", file=sys.stderr)
+    # render one throwaway app: imports the plotting code and compiles datashader's kernels
+    from bokeh.document import Document
+
+    create_app(project.path).get_root(Document())
+    return project
+
+
+def _served_project_dir() -> str | None:
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    return args[0] if args else os.environ.get("XYSITING_PROJECT") or None
+
+
+if __name__.startswith("bokeh_app"):  # `panel serve dashboard/app.py --args [DIR]`
+    create_app(_served_project_dir()).servable(title="襄阳选址图集 Xiangyang siting atlas")

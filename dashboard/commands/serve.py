@@ -1,0 +1,67 @@
+"""``xysiting serve [DIR] [--port N]``: serve the dashboard on a project.
+
+Without DIR the embedded Xiangyang default project is served, built on first use in
+``$XYSITING_HOME/default`` (or ``~/.cache/xysiting/default``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def register(subparsers) -> None:
+    """Add the ``serve`` subcommand."""
+    p = subparsers.add_parser(
+        "serve", help="serve the dashboard in the browser",
+        description="Serve the interactive dashboard (Panel) on a project folder, or on the "
+                    "embedded Xiangyang default project when no folder is given. Works offline: "
+                    "no basemap tiles are requested unless switched on.")
+    p.add_argument("project", nargs="?", default=None, metavar="DIR",
+                   help="project folder (default: the embedded Xiangyang project, built on "
+                        "first use in $XYSITING_HOME or ~/.cache/xysiting)")
+    p.add_argument("--port", type=int, default=5006, help="port to listen on (default 5006; 0 "
+                   "picks a free one)")
+    p.add_argument("--address", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1; 0.0.0.0 to share on a network)")
+    p.add_argument("--allow-websocket-origin", action="append", default=None, metavar="HOST",
+                   help="extra host[:port] allowed to open the app (repeatable)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh",
+                   help="initial language (default zh)")
+    p.add_argument("--tiles", default=None, metavar="URL",
+                   help="custom basemap tile URL with {X} {Y} {Z} (prefix gcj02: for GCJ-02 "
+                        "tiles); offered in the basemap menu, never loaded until chosen")
+    p.add_argument("--show", action="store_true", help="open a browser tab")
+    p.set_defaults(func=_handler)
+
+
+def _handler(args: argparse.Namespace) -> int:
+    from dashboard import tiles
+    from dashboard._data import open_project
+
+    if args.tiles:
+        tiles.parse_custom(args.tiles)  # validates; raises InputError on a bad URL
+        os.environ["XYSITING_TILES"] = args.tiles
+    if not 0 <= args.port <= 65535:
+        from geo.errors import InputError
+
+        msg = f"--port {args.port} is not a valid port; use 0-65535"
+        raise InputError(msg)
+    project = open_project(args.project)  # builds the default first if needed
+    print(f"xysiting: preparing {project.path} ...", flush=True)
+    import panel as pn
+
+    from dashboard.app import create_app, warm
+
+    warm(project.path)
+    print(f"xysiting: serving {project.path} on http://{args.address}:{args.port}/", flush=True)
+
+    def app():
+        return create_app(project.path, lang=args.lang)
+
+    origins = [f"{args.address}:{args.port}", f"localhost:{args.port}",
+               f"127.0.0.1:{args.port}", *(args.allow_websocket_origin or [])]
+    pn.serve({"/": app}, port=args.port, address=args.address, show=args.show,
+             websocket_origin=origins, title="襄阳选址图集 Xiangyang siting atlas",
+             threaded=False, start=True, print_url=False)
+    return 0

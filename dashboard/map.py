@@ -1,0 +1,544 @@
+"""The map shared by every tab: project layers, tab results, toggles, basemap, county zoom.
+
+Every layer is its own ``hv.DynamicMap`` fed by an ``hv.streams.Pipe``: toggling a layer
+or changing a filter sends new data down one pipe and redraws that layer only, keeping
+the user's zoom.  Rooftops are drawn as points with hover when there are at most
+:data:`VECTOR_LIMIT` of them, and rasterised with datashader (``rasterize`` + ``spread``)
+when there are more, so a million rooftops reach the browser as one image.
+
+Coordinates are Web Mercator (EPSG:3857) computed in :mod:`dashboard._data`; no tiles are
+requested unless a basemap is switched on (:mod:`dashboard.tiles`).  Attribute values reach
+the browser only as data (Bokeh tooltips render ``@field`` as text) or through
+``html.escape``.
+
+One :class:`SharedMap` is built per browser session (see :func:`dashboard.app.create_app`).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import operator
+from collections.abc import Callable
+
+import datashader as ds
+import holoviews as hv
+import numpy as np
+import pandas as pd
+import panel as pn
+import shapely
+from holoviews.operation.datashader import rasterize, spread
+
+from dashboard import _data
+from dashboard.i18n import county_label, t
+from dashboard.tiles import TileProvider, providers
+from layers.project import Project
+
+#: Up to this many rooftops are drawn as points with hover; more are rasterised.
+VECTOR_LIMIT = 3000
+
+#: Layer keys in drawing order (bottom to top) with their label message id.
+LAYERS: dict[str, str] = {
+    "wind": "layer_wind",
+    "counties": "layer_counties",
+    "exclusions": "layer_exclusions",
+    "roads": "layer_roads",
+    "parks": "layer_parks",
+    "wind_sites": "layer_wind_sites",
+    "rooftops": "layer_rooftops",
+    "flows": "layer_flows",
+    "waste_sources": "layer_waste_sources",
+    "facilities": "layer_facilities",
+    "bases": "layer_bases",
+}
+DEFAULT_VISIBLE = ("counties", "parks", "rooftops", "flows", "wind_sites", "waste_sources",
+                   "facilities", "bases")
+
+_YIELD_CMAP = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#fee090", "#fdae61", "#f46d43",
+               "#d73027"]
+
+
+def _dim(name: str, msg_id: str, lang: str) -> hv.Dimension:
+    return hv.Dimension(name, label=t(msg_id, lang))
+
+
+class SharedMap:
+    """The session's map: layers, toggles, basemap choice, county zoom and tap details.
+
+    Parameters
+    ----------
+    project : Project
+        The project whose layers are drawn.
+    lang : {"zh", "en"}
+        Initial language.
+    basemap : str, optional
+        Key of the initial basemap (:func:`dashboard.tiles.providers`); none by default.
+    """
+
+    def __init__(self, project: Project, *, lang: str = "zh", basemap: str | None = None):
+        self.project = project
+        self.lang = lang
+        self._providers: dict[str, TileProvider] = providers()
+        self._figure = None
+        self._tile_renderer = None
+        self._data: dict[str, object] = {}
+        self._tap_listeners: list[Callable[[float, float], None]] = []
+        self._gcj02_listeners: list[Callable[[], None]] = []
+        self._value_label = "colorbar_yield"
+        self.pipes = {key: hv.streams.Pipe(data=None) for key in LAYERS}
+        self.pipes["rooftops_vector"] = hv.streams.Pipe(data=None)
+        self.pipes["selected"] = hv.streams.Pipe(data=None)
+
+        self.toggles = pn.widgets.CheckBoxGroup(
+            name=t("layers", lang), options=self._toggle_options(),
+            value=[k for k in DEFAULT_VISIBLE], inline=False, css_classes=["xy-layer-toggles"])
+        self.basemap = pn.widgets.Select(name=t("basemap", lang),
+                                         options=self._basemap_options(),
+                                         value=basemap if basemap in self._providers else "")
+        self.county = pn.widgets.Select(name=t("zoom_county", lang),
+                                        options=self._county_options())
+        self.details = pn.pane.HTML(self._details_html(None), sizing_mode="stretch_width",
+                                    css_classes=["xy-details"])
+        self._layers_title = pn.pane.HTML(f"<b>{html.escape(t('layers', lang))}</b>")
+
+        self._load_static_layers()
+        self.tap = hv.streams.SingleTap(x=None, y=None)
+        self.tap.add_subscriber(self._on_tap)
+        self.pane = pn.pane.HoloViews(self._overlay(), sizing_mode="stretch_both",
+                                      min_height=520, css_classes=["xy-map"])
+        self.toggles.param.watch(self._on_toggles, "value")
+        self.basemap.param.watch(self._on_basemap, "value")
+        self.county.param.watch(self._on_county, "value")
+
+    # -- public API used by the tabs ----------------------------------------------------------
+    @property
+    def gcj02(self) -> bool:
+        """True when the current basemap is in GCJ-02 and layers must be shifted."""
+        provider = self._providers.get(self.basemap.value or "")
+        return bool(provider and provider.gcj02)
+
+    def set_layer(self, key: str, data) -> None:
+        """Set the data of result layer ``key`` (see the builders) and redraw it if visible."""
+        self._data[key] = data
+        self._push(key)
+
+    def set_rooftops(self, frame: pd.DataFrame | None, *, value: str = "kwh_per_kwp",
+                     label_id: str = "colorbar_yield") -> None:
+        """Draw rooftops: ``frame`` has x, y (Web Mercator), ``value`` and id/name/county.
+
+        Few rooftops are drawn as points with hover; many are rasterised.
+        """
+        if label_id != self._value_label:
+            self._value_label = label_id
+            self.rebuild()
+        if frame is None:
+            self._data["rooftops"] = None
+        else:
+            self._data["rooftops"] = frame.rename(columns={value: "value"})[
+                [c for c in ("x", "y", "value", "id", "name", "county")
+                 if c in frame.columns or c == "value"]]
+        self._push("rooftops")
+
+    def select(self, frame: pd.DataFrame | None) -> None:
+        """Highlight selected features (a frame with x, y, id, name)."""
+        self.pipes["selected"].send(_points_frame(frame, ("id", "name")))
+
+    def on_tap(self, callback: Callable[[float, float], None]) -> None:
+        """Call ``callback(x, y)`` (Web Mercator) when the user clicks the map."""
+        self._tap_listeners.append(callback)
+
+    def on_gcj02_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when switching basemap changes the coordinate offset."""
+        self._gcj02_listeners.append(callback)
+
+    def show_details(self, record: dict | None) -> None:
+        """Show a feature's attributes (escaped) in the details box."""
+        self.details.object = self._details_html(record)
+
+    def zoom_to(self, bounds: tuple[float, float, float, float] | None, *, pad: float = 0.05):
+        """Zoom the map to Web Mercator ``bounds`` (xmin, ymin, xmax, ymax)."""
+        if bounds is None or self._figure is None:
+            return
+        xmin, ymin, xmax, ymax = bounds
+        dx, dy = max(xmax - xmin, 200.0), max(ymax - ymin, 200.0)
+        cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+        fig = self._figure
+        width = fig.inner_width or fig.width or 800
+        height = fig.inner_height or fig.height or 520
+        aspect = width / max(height, 1)
+        if dx / dy < aspect:
+            dx = dy * aspect
+        else:
+            dy = dx / aspect
+        dx, dy = dx * (1 + pad), dy * (1 + pad)
+        fig.x_range.update(start=cx - dx / 2, end=cx + dx / 2)
+        fig.y_range.update(start=cy - dy / 2, end=cy + dy / 2)
+
+    def set_language(self, lang: str) -> None:
+        """Relabel every widget and layer in ``lang``."""
+        self.lang = lang
+        self.toggles.options = self._toggle_options()
+        self.toggles.name = t("layers", lang)
+        self._layers_title.object = f"<b>{html.escape(t('layers', lang))}</b>"
+        value = self.basemap.value
+        self.basemap.options = self._basemap_options()
+        self.basemap.value = value
+        self.basemap.name = t("basemap", lang)
+        value = self.county.value
+        self.county.options = self._county_options()
+        self.county.value = value
+        self.county.name = t("zoom_county", lang)
+        self.details.object = self._details_html(getattr(self, "_details_record", None))
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Redraw the whole map (new labels, tooltips) keeping the current view."""
+        fig = self._figure
+        view = None
+        if fig is not None and fig.x_range.start is not None and fig.x_range.end is not None:
+            view = (fig.x_range.start, fig.y_range.start, fig.x_range.end, fig.y_range.end)
+        self._tile_renderer = None
+        self.pane.object = self._overlay(view=view)
+
+    def controls(self) -> pn.Column:
+        """The sidebar: basemap, county zoom, layer toggles, details."""
+        return pn.Column(self.basemap, self.county, self._layers_title, self.toggles,
+                         self.details, width=240, css_classes=["xy-map-controls"])
+
+    # -- layers -------------------------------------------------------------------------------
+    def _load_static_layers(self) -> None:
+        gcj = self.gcj02
+        project = self.project
+        counties = _data.mercator_layer(project, "counties", gcj02=gcj)
+        self._bounds = None
+        if counties is not None and len(counties):
+            attrs = pd.DataFrame({
+                "name": counties["name"].astype(str),
+                "adcode": counties["adcode"].astype(str) if "adcode" in counties else "",
+            })
+            self._data["counties"] = _data.paths_data(counties.geometry.values, attrs)
+            self._county_bounds = {
+                str(code): _data.bounds_mercator([geom])
+                for code, geom in zip(attrs["adcode"], counties.geometry.values, strict=True)}
+            self._bounds = _data.bounds_mercator(counties.geometry.values)
+        else:
+            self._county_bounds = {}
+        parks = _data.mercator_layer(project, "industrial_parks", gcj02=gcj)
+        if parks is not None:
+            self._data["parks"] = _data.paths_data(
+                parks.geometry.values, pd.DataFrame({"name": parks["name"].astype(str)}))
+        excl = _data.mercator_layer(project, "exclusions", gcj02=gcj)
+        if excl is not None:
+            self._data["exclusions"] = _merged_lines(excl.geometry.values)
+        roads = _data.mercator_layer(project, "roads", gcj02=gcj)
+        if roads is not None:
+            self._data["roads"] = _merged_lines(roads.geometry.values)
+        for key, kind, cols in (
+                ("waste_sources", "waste_sources", ("name", "waste_kind", "supply_t_per_year")),
+                ("facilities", "facilities", ("name", "facility_kind", "capacity_t_per_year",
+                                              "status")),
+                ("bases", "bases", ("name", "category", "base_kind"))):
+            layer = _data.mercator_layer(project, kind, gcj02=gcj)
+            if layer is None:
+                continue
+            pts = shapely.point_on_surface(layer.geometry.values)
+            frame = pd.DataFrame({"x": shapely.get_x(pts), "y": shapely.get_y(pts)})
+            for col in cols:
+                frame[col] = layer[col].to_numpy() if col in layer else ""
+            self._data[key] = frame
+        self._data["wind"] = _wind_image(project, gcj02=gcj)
+        if self._bounds is None:
+            rooftops = _data.rooftop_points(project)
+            if rooftops is not None and len(rooftops):
+                x, y = _data.points_to_mercator(rooftops["lon"], rooftops["lat"])
+                self._bounds = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
+
+    def _visible(self, key: str) -> bool:
+        base = "rooftops" if key == "rooftops_vector" else key
+        return base in self.toggles.value
+
+    def _push(self, key: str) -> None:
+        if key == "rooftops":
+            frame = self._data.get("rooftops") if self._visible("rooftops") else None
+            many = frame is not None and len(frame) > VECTOR_LIMIT
+            self.pipes["rooftops"].send(_points_frame(frame if many else None,
+                                                      ("value", "id", "name", "county")))
+            self.pipes["rooftops_vector"].send(
+                _points_frame(frame if not many else None, ("value", "id", "name", "county")))
+            return
+        data = self._data.get(key) if self._visible(key) else None
+        self.pipes[key].send(data)
+
+    def _overlay(self, view: tuple | None = None) -> hv.Overlay:
+        lang_fn = functools.partial
+        builders = {
+            "wind": self._el_wind,
+            "counties": lang_fn(self._el_polys, "counties", "#333333", 0.03),
+            "exclusions": lang_fn(self._el_lines, "#888888", 1.0),
+            "roads": lang_fn(self._el_lines, "#b0a080", 0.8),
+            "parks": lang_fn(self._el_polys, "parks", "#e08214", 0.25),
+            "wind_sites": lang_fn(self._el_polys, "wind_sites", "#1a9850", 0.4),
+            "rooftops": self._el_rooftops_points,
+            "flows": self._el_flows,
+            "waste_sources": self._el_waste_sources,
+            "facilities": self._el_facilities,
+            "bases": self._el_bases,
+        }
+        layers = []
+        for key in LAYERS:
+            dmap = hv.DynamicMap(builders[key], streams=[self.pipes[key]])
+            if key == "rooftops":
+                raster = rasterize(dmap, aggregator=ds.mean("value"), dynamic=True)
+                raster = spread(raster, px=1).opts(
+                    cmap=_YIELD_CMAP, colorbar=True, tools=["hover"], alpha=0.9,
+                    clabel=t(self._value_label, self.lang),
+                    clipping_colors={"NaN": (0, 0, 0, 0)}, colorbar_position="right")
+                layers.append(raster)
+                layers.append(hv.DynamicMap(self._el_rooftops_vector,
+                                            streams=[self.pipes["rooftops_vector"]]))
+            else:
+                layers.append(dmap)
+        selected = hv.DynamicMap(self._el_selected, streams=[self.pipes["selected"]])
+        layers.append(selected)
+        self.tap.source = layers[1]
+        overlay = functools.reduce(operator.mul, layers)
+        opts = {"responsive": True, "xaxis": None, "yaxis": None, "hooks": [self._hook],
+                "active_tools": ["wheel_zoom"], "toolbar": "above", "show_legend": False}
+        if view is not None:
+            opts.update(xlim=(view[0], view[2]), ylim=(view[1], view[3]))
+        elif self._bounds is not None:
+            xmin, ymin, xmax, ymax = self._bounds
+            pad = 0.03 * max(xmax - xmin, ymax - ymin)
+            opts.update(xlim=(xmin - pad, xmax + pad), ylim=(ymin - pad, ymax + pad))
+        for key in LAYERS:
+            self._push(key)
+        return overlay.opts(**opts)
+
+    # element builders: each returns the same element type, empty when data is None
+    def _el_polys(self, key, color, alpha, data=None):
+        data = data or []
+        return hv.Polygons(data, vdims=[_dim("name", "col_name", self.lang)]).opts(
+            fill_color=color, fill_alpha=alpha, line_color=color if key != "counties" else "#333",
+            line_width=1.2, tools=["hover"], hover_tooltips=[(t("col_name", self.lang), "@name")])
+
+    def _el_lines(self, color, width, data=None):
+        data = data if data is not None else {"x": np.array([]), "y": np.array([])}
+        return hv.Path([data]).opts(color=color, line_width=width)
+
+    def _el_wind(self, data=None):
+        vdim = _dim("wind_speed", "colorbar_wind", self.lang)
+        if data is None:
+            return hv.Image(np.zeros((2, 2)), bounds=(0, 0, 1, 1), vdims=[vdim]).opts(
+                alpha=0.0, colorbar=False)
+        arr, bounds = data
+        return hv.Image(arr, bounds=bounds, vdims=[vdim]).opts(
+            cmap="Blues", alpha=0.55, colorbar=True, colorbar_position="left",
+            clipping_colors={"NaN": (0, 0, 0, 0)}, tools=["hover"])
+
+    def _el_rooftops_points(self, data=None):
+        frame = data if data is not None else _points_frame(None, ("value", "id", "name", "county"))
+        return hv.Points(frame, kdims=["x", "y"],
+                         vdims=[_dim("value", self._value_label, self.lang), "id", "name", "county"])
+
+    def _el_rooftops_vector(self, data=None):
+        frame = data if data is not None else _points_frame(None, ("value", "id", "name", "county"))
+        lang = self.lang
+        return hv.Points(frame, kdims=["x", "y"],
+                         vdims=[_dim("value", self._value_label, lang), "id", "name", "county"]
+                         ).opts(color="value", cmap=_YIELD_CMAP, size=7, line_color="#222",
+                                line_width=0.3, colorbar=False, tools=["hover", "tap"],
+                                hover_tooltips=[(t("col_id", lang), "@id"),
+                                                (t("col_name", lang), "@name"),
+                                                (t(self._value_label, lang), "@value{0,0.0}")])
+
+    def _el_selected(self, data=None):
+        frame = data if data is not None else _points_frame(None, ("id", "name"))
+        return hv.Points(frame, kdims=["x", "y"], vdims=["id", "name"]).opts(
+            color=None, line_color="#ff00aa", line_width=3, size=16, fill_alpha=0.0)
+
+    def _el_flows(self, data=None):
+        cols = ["x0", "y0", "x1", "y1", "t_per_year", "source_name", "facility_name"]
+        frame = data if data is not None else pd.DataFrame({c: [] for c in cols})
+        lang = self.lang
+        top = float(frame["t_per_year"].max()) if len(frame) else 1.0
+        return hv.Segments(frame, kdims=["x0", "y0", "x1", "y1"],
+                           vdims=["t_per_year", "source_name", "facility_name"]).opts(
+            color="#6a3d9a", alpha=0.7,
+            line_width=hv.dim("t_per_year") / max(top, 1e-9) * 10 + 1,
+            tools=["hover"],
+            hover_tooltips=[(t("col_source", lang), "@source_name"),
+                            (t("col_facility", lang), "@facility_name"),
+                            (t("col_t_per_year", lang), "@t_per_year{0,0}")])
+
+    def _el_waste_sources(self, data=None):
+        cols = ("name", "waste_kind", "supply_t_per_year")
+        frame = _points_frame(data, cols)
+        lang = self.lang
+        sizes = np.sqrt(frame["supply_t_per_year"].astype(float).clip(lower=0).to_numpy())
+        top = sizes.max() if len(sizes) else 1.0
+        frame = frame.assign(size=6 + 14 * sizes / max(top, 1e-9))
+        return hv.Points(frame, kdims=["x", "y"], vdims=[*cols, "size"]).opts(
+            color="waste_kind", cmap={"phosphogypsum": "#8c510a", "construction": "#7570b3"},
+            size="size", line_color="white", tools=["hover"],
+            hover_tooltips=[(t("col_name", lang), "@name"),
+                            (t("col_waste_kind", lang), "@waste_kind"),
+                            (t("col_t_per_year", lang), "@supply_t_per_year{0,0}")])
+
+    def _el_facilities(self, data=None):
+        cols = ("name", "facility_kind", "capacity_t_per_year", "status")
+        frame = _points_frame(data, cols)
+        lang = self.lang
+        return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
+            marker="triangle", size=13, color="#c51b7d", line_color="white", tools=["hover"],
+            hover_tooltips=[(t("col_name", lang), "@name"),
+                            (t("col_capacity", lang), "@capacity_t_per_year{0,0}")])
+
+    def _el_bases(self, data=None):
+        cols = ("name", "category", "base_kind")
+        frame = _points_frame(data, cols)
+        lang = self.lang
+        return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
+            marker="diamond", size=15, color="#01665e", line_color="white", tools=["hover"],
+            hover_tooltips=[(t("col_name", lang), "@name"), ("", "@base_kind")])
+
+    # -- callbacks ----------------------------------------------------------------------------
+    def _hook(self, plot, element) -> None:
+        fig = plot.state
+        self._figure = fig
+        self._sync_tiles()
+
+    def _sync_tiles(self) -> None:
+        fig = self._figure
+        if fig is None:
+            return
+        provider = self._providers.get(self.basemap.value or "")
+        current = self._tile_renderer
+        if current is not None and (provider is None or current.tags != [provider.url]):
+            fig.renderers = [r for r in fig.renderers if r is not current]
+            self._tile_renderer = None
+        if provider is not None and self._tile_renderer is None:
+            from bokeh.models import TileRenderer, WMTSTileSource
+
+            renderer = TileRenderer(tile_source=WMTSTileSource(
+                url=provider.url, attribution=provider.attribution), tags=[provider.url],
+                level="image")
+            fig.renderers = [renderer, *fig.renderers]
+            self._tile_renderer = renderer
+
+    def _on_toggles(self, event) -> None:
+        changed = set(event.new) ^ set(event.old or [])
+        for key in changed:
+            self._push(key)
+
+    def _on_basemap(self, event) -> None:
+        old = self._providers.get(event.old or "")
+        new = self._providers.get(event.new or "")
+        if bool(old and old.gcj02) != bool(new and new.gcj02):
+            self._load_static_layers()
+            for key in LAYERS:
+                self._push(key)
+            for callback in self._gcj02_listeners:
+                callback()
+        self._sync_tiles()
+
+    def _on_county(self, event) -> None:
+        code = event.new
+        self.zoom_to(self._county_bounds.get(code) if code else self._bounds)
+
+    def _on_tap(self, x=None, y=None) -> None:
+        if x is None or y is None:
+            return
+        for callback in self._tap_listeners:
+            callback(x, y)
+
+    # -- labels -------------------------------------------------------------------------------
+    def _toggle_options(self) -> dict[str, str]:
+        return {t(msg, self.lang): key for key, msg in LAYERS.items()}
+
+    def _basemap_options(self) -> dict[str, str]:
+        names = {"osm": "OpenStreetMap", "amap": "高德 AMap (GCJ-02)",
+                 "tianditu": "天地图 Tianditu", "custom": "Custom"}
+        out = {t("basemap_none", self.lang): ""}
+        for key in self._providers:
+            out[names.get(key, key)] = key
+        return out
+
+    def _county_options(self) -> dict[str, str]:
+        out = {t("all_city", self.lang): ""}
+        for code in sorted(getattr(self, "_county_bounds", {}) or {}):
+            out[county_label(code, self.lang)] = code
+        return out
+
+    def _details_html(self, record: dict | None) -> str:
+        self._details_record = record
+        title = html.escape(t("details", self.lang))
+        if not record:
+            return (f"<div class='xy-details-box'><b>{title}</b><br>"
+                    f"<i>{html.escape(t('click_hint', self.lang))}</i></div>")
+        rows = "".join(
+            f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(str(k))}</th>"
+            f"<td>{html.escape(str(v))}</td></tr>" for k, v in record.items())
+        return f"<div class='xy-details-box'><b>{title}</b><table>{rows}</table></div>"
+
+
+def _points_frame(frame: pd.DataFrame | None, cols) -> pd.DataFrame:
+    """``frame`` restricted to x, y and ``cols``, or an empty frame with those columns."""
+    cols = ["x", "y", *cols]
+    if frame is None:
+        return pd.DataFrame({c: pd.Series([], dtype="float64" if c in ("x", "y", "value")
+                                          else "object") for c in cols})
+    return frame[[c for c in cols if c in frame.columns]]
+
+
+def _merged_lines(geoms) -> dict | None:
+    """Every line and polygon ring of ``geoms`` as one NaN-separated x/y path (vectorised)."""
+    geoms = np.asarray(geoms, dtype=object)
+    if geoms.size == 0:
+        return None
+    parts = shapely.get_parts(geoms)
+    polys = shapely.get_type_id(parts) == 3
+    lines = np.concatenate([shapely.get_exterior_ring(parts[polys]), parts[~polys]])
+    lines = lines[shapely.get_type_id(lines) != 0]  # drop points
+    if lines.size == 0:
+        return None
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    breaks = np.flatnonzero(np.diff(index)) + 1
+    xs = np.insert(coords[:, 0], breaks, np.nan)
+    ys = np.insert(coords[:, 1], breaks, np.nan)
+    return {"x": xs, "y": ys}
+
+
+@functools.lru_cache(maxsize=8)
+def _wind_image_cached(version: tuple, gcj02: bool):
+    import rasterio
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    project = Project(version[0])
+    path = project.raster_path("wind_resource")
+    if not path.exists():
+        return None
+    with rasterio.open(path) as src:
+        if src.crs is None:
+            return None
+        transform, width, height = calculate_default_transform(
+            src.crs, "EPSG:3857", src.width, src.height, *src.bounds)
+        scale = max(1.0, max(width, height) / 500.0)  # at most 500 px a side for display
+        width, height = int(width / scale), int(height / scale)
+        transform, width, height = calculate_default_transform(
+            src.crs, "EPSG:3857", src.width, src.height, *src.bounds,
+            dst_width=width, dst_height=height)
+        out = np.full((height, width), np.nan, dtype="float32")
+        reproject(rasterio.band(src, 1), out, dst_transform=transform, dst_crs="EPSG:3857",
+                  resampling=Resampling.bilinear, dst_nodata=np.nan)
+    left, top = transform.c, transform.f
+    right, bottom = left + transform.a * width, top + transform.e * height
+    if gcj02:  # shift the image by the GCJ-02 offset at its centre (a few hundred metres)
+        lon, lat = _data.mercator_to_lonlat((left + right) / 2, (top + bottom) / 2)
+        gx, gy = _data.points_to_mercator([lon], [lat], gcj02=True)
+        dx, dy = gx[0] - (left + right) / 2, gy[0] - (top + bottom) / 2
+        left, right, top, bottom = left + dx, right + dx, top + dy, bottom + dy
+    return out, (left, bottom, right, top)
+
+
+def _wind_image(project: Project, *, gcj02: bool):
+    return _wind_image_cached(_data.project_version(project), bool(gcj02))
