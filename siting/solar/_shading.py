@@ -1,0 +1,120 @@
+"""Horizon profiles of rooftops from taller neighbouring buildings, vectorised.
+
+Geometric model (simple, documented; NREL's rooftop method uses a 70 % threshold on
+the shaded/unshaded output, Gagnon et al. 2016, FACTS.md):
+
+* Each building is its footprint centroid ``(x, y)`` in a metric CRS, its roof height ``h``
+  and a half-width ``r = sqrt(area) / 2`` (a square of the same area).
+* A neighbour ``j`` obstructs rooftop ``i`` when ``h_j > h_i``.  Its distance is the
+  centroid distance less ``r_j`` (its near wall; at least 1 m), its elevation angle
+  ``atan((h_j - h_i) / distance)``, its bearing (clockwise from north) and angular half-width
+  ``atan(r_j / centroid distance)``.
+* The horizon of ``i`` in each azimuth sector is the highest elevation among the neighbours
+  overlapping that sector.  Obstructions lower than ``min_elevation_deg`` are ignored, and so
+  neighbours farther than ``max_distance_m``.
+
+Pairs come from one :class:`shapely.STRtree` over the centroids, queried from each possible
+obstructor with ``predicate="dwithin"`` and a per-building distance: the farthest a building
+``j`` can still rise above ``min_elevation_deg`` over the lowest roof,
+``(h_j - h_min) / tan(min_elevation_deg) + r_j``.  The per-(rooftop, sector) maximum is a
+``numpy.maximum.at`` over the pair list.  The loss itself comes from the per-class shading
+tables of :mod:`siting.solar._yield`.
+
+Limits: roofs are points at their centroid (a large roof partly shaded counts as wholly at
+its centre); trees, terrain and roof furniture are ignored; a pitched roof's own ridge is
+ignored; the loss is applied to the year, so winter-heavy shading is averaged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+
+def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_width_m: np.ndarray,
+                    *, sectors: int = 16, min_elevation_deg: float = 5.0,
+                    max_distance_m: float = 300.0, chunk: int = 50_000) -> np.ndarray:
+    """Horizon elevation (degrees) per rooftop and azimuth sector.
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Footprint centroids in a metric CRS, m.
+    height_m : ndarray
+        Roof heights, m.
+    half_width_m : ndarray
+        Half-widths of the footprints, m.
+    sectors : int
+        Azimuth sectors (sector k spans k·360/sectors to (k+1)·360/sectors degrees from north).
+    min_elevation_deg, max_distance_m : float
+        Obstructions lower or farther are ignored.
+    chunk : int
+        Obstructors queried per batch (bounds memory).
+
+    Returns
+    -------
+    ndarray, shape (n, sectors), float32
+        0 where nothing rises above ``min_elevation_deg``.
+    """
+    n = len(x)
+    horizon = np.zeros(n * sectors, dtype=np.float32)
+    if n < 2:
+        return horizon.reshape(n, sectors)
+    h = np.asarray(height_m, dtype=float)
+    r = np.asarray(half_width_m, dtype=float)
+    tan_min = np.tan(np.radians(max(min_elevation_deg, 0.1)))
+    reach = np.minimum((h - h.min()) / tan_min + r, max_distance_m)
+    obstructors = np.flatnonzero(h > h.min())
+    if len(obstructors) == 0:
+        return horizon.reshape(n, sectors)
+    points = shapely.points(x, y)
+    tree = shapely.STRtree(points)
+    width = 360.0 / sectors
+    for start in range(0, len(obstructors), chunk):  # batches of buildings, each vectorised
+        js = obstructors[start:start + chunk]
+        q_in, i = tree.query(points[js], predicate="dwithin", distance=reach[js])
+        j = js[q_in]
+        keep = h[j] > h[i]
+        i, j = i[keep], j[keep]
+        dx, dy = x[j] - x[i], y[j] - y[i]
+        dc = np.hypot(dx, dy)
+        dist = np.maximum(dc - r[j], 1.0)
+        elev = np.degrees(np.arctan((h[j] - h[i]) / dist))
+        keep = elev >= min_elevation_deg
+        i, j, dx, dy, dc, elev = i[keep], j[keep], dx[keep], dy[keep], dc[keep], elev[keep]
+        if len(i) == 0:
+            continue
+        bearing = np.degrees(np.arctan2(dx, dy)) % 360.0
+        half = np.degrees(np.arctan(r[j] / np.maximum(dc, 1.0)))
+        k0 = np.floor((bearing - half) / width).astype(np.int64)
+        k1 = np.floor((bearing + half) / width).astype(np.int64)
+        count = np.minimum(k1 - k0 + 1, sectors)
+        rep = np.repeat(np.arange(len(i)), count)
+        offset = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
+        sector = (k0[rep] + offset) % sectors
+        np.maximum.at(horizon, i[rep] * sectors + sector, elev[rep].astype(np.float32))
+    return horizon.reshape(n, sectors)
+
+
+def shading_factor(horizon_deg: np.ndarray, class_index: np.ndarray,
+                   shade_table: np.ndarray) -> np.ndarray:
+    """Share of unshaded output kept (0–1) from horizon profiles and per-class tables.
+
+    Parameters
+    ----------
+    horizon_deg : ndarray, shape (n, sectors)
+        From :func:`horizon_profile`.
+    class_index : ndarray, shape (n,)
+        Orientation class of each rooftop (row of ``shade_table``).
+    shade_table : ndarray, shape (classes, sectors, 91)
+        Lost fraction of annual effective irradiance per sector and horizon elevation.
+    """
+    n, sectors = horizon_deg.shape
+    factor = np.ones(n)
+    shaded = np.flatnonzero(horizon_deg.max(axis=1) > 0) if n else np.array([], dtype=int)
+    if len(shaded) == 0:
+        return factor
+    ebin = np.clip(np.floor(horizon_deg[shaded]), 0, shade_table.shape[2] - 1).astype(np.int64)
+    loss = shade_table[class_index[shaded][:, None], np.arange(sectors)[None, :], ebin].sum(axis=1)
+    factor[shaded] = np.clip(1.0 - loss, 0.0, 1.0)
+    return factor

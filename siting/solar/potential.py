@@ -1,0 +1,522 @@
+"""Rooftop PV potential: capacity, yield, shading, CO2, economics and rank for every rooftop.
+
+Method, per rooftop (all vectorised; pvlib runs once per orientation class):
+
+1. **Area.** Footprint area in a metric CRS (or an optional ``roof_area_m2`` column).  Flat
+   roofs: the roof is the footprint.  Pitched roofs (gable by default): two planes, the
+   recorded ``roof_azimuth_deg`` and its opposite, each over half the footprint, with
+   in-plane area ``footprint / 2 / cos(tilt)``; north-facing planes are dropped.
+2. **Usable area** = suitable roof area × installable share of the use class (NEA
+   whole-county pilot minima, FACTS.md).  Below ``min_usable_m2`` (10 m², NREL) → unsuitable.
+3. **Capacity.** Flat roofs carry rows tilted at ``flat_tilt_deg`` at ground-coverage ratio
+   ``gcr``: module area = usable × gcr; pitched roofs carry modules flush: module area =
+   usable.  kWp = module area × ``module_w_per_m2`` / 1000.
+4. **Yield.** kWh/kWp per orientation class from :mod:`siting.solar._yield` (pvlib PVWatts
+   chain), times the rooftop's shading factor (:mod:`siting.solar._shading`).  Rooftops keeping
+   < 70 % of unshaded output are unsuitable (NREL).
+5. **CO2** = kWh × grid factor (0.5395 kg/kWh, Central China grid 2022, FACTS.md).
+6. **Economics** (assumptions in :class:`~siting.solar.assumptions.PVAssumptions`):
+   capex = kWp × 1000 × ¥/W; yearly value = kWh × (self-consumed share × retail tariff +
+   exported share × export tariff) − kWp × 1000 × O&M ¥/W/yr; simple payback = capex / value.
+7. **Rank** within the county among suitable rooftops by ``rank_by`` (1 = best; ties share
+   the best rank).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import metric_crs
+from geo.errors import InputError, describe_rows
+from layers.schema import COUNTIES, ROOF_TYPES, SCHEMAS
+from siting.solar import _shading, _yield
+from siting.solar.assumptions import PVAssumptions
+from siting.solar.weather import Weather, default_weather
+
+MONTH_COLUMNS = tuple(f"kwh_m{m:02d}" for m in range(1, 13))
+RESULT_COLUMNS = (
+    "footprint_m2", "usable_m2", "array_tilt_deg", "array_azimuth_deg", "kwp", "kwh_per_year",
+    "kwh_per_kwp", "shading_factor", "suitable", "exclusion_reason", "tco2_avoided_per_year",
+    "capex_cny", "value_cny_per_year", "payback_years", "county_rank",
+)
+_KEEP = ("id", "name", "county", "park_id", "use_class", "roof_type", "height_m", "roof_tilt_deg",
+         "roof_azimuth_deg", "source")
+_REASONS = ("no roof area", "too steep", "north-facing", "usable area too small", "shaded")
+
+
+def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None, *,
+                      assumptions: PVAssumptions | None = None, shading: bool = True,
+                      monthly: bool = True, rank: bool = True,
+                      neighbours: gpd.GeoDataFrame | None = None,
+                      classes: _yield.ClassTable | None = None) -> gpd.GeoDataFrame:
+    """PV potential of every rooftop (see the module docstring for the method).
+
+    Parameters
+    ----------
+    rooftops : GeoDataFrame
+        A ``rooftops`` layer (:data:`layers.schema.SCHEMAS`): polygons with a CRS and, where
+        known, ``use_class``, ``height_m``, ``roof_type``, ``roof_tilt_deg``,
+        ``roof_azimuth_deg``, ``county``, ``park_id``; an optional ``roof_area_m2`` overrides
+        the footprint area.  Missing optional columns take their schema defaults (reported).
+    weather : Weather, optional
+        Hourly weather; default :func:`siting.solar.default_weather`.
+    assumptions : PVAssumptions, optional
+        Model parameters; default ``PVAssumptions()``.
+    shading : bool
+        Compute shading from taller neighbours (else every shading factor is 1).
+    monthly : bool
+        Add ``kwh_m01`` … ``kwh_m12`` (kWh per calendar month).
+    rank : bool
+        Add ``county_rank``; partition-wise runs rank later (:func:`rank_within_county`).
+    neighbours : GeoDataFrame, optional
+        Extra buildings that cast shade but are not evaluated (e.g. a partition's halo).
+    classes : ClassTable, optional
+        Precomputed per-class yields covering these rooftops' classes (partition-wise runs
+        compute it once for all partitions: :func:`orientation_classes`).
+
+    Returns
+    -------
+    GeoDataFrame
+        The rooftop columns plus ``footprint_m2``, ``usable_m2``, ``array_tilt_deg``,
+        ``array_azimuth_deg``, ``kwp``, ``kwh_per_year``, ``kwh_per_kwp``, ``shading_factor``,
+        ``suitable``, ``exclusion_reason``, ``tco2_avoided_per_year``, ``capex_cny``,
+        ``value_cny_per_year``, ``payback_years``, ``county_rank`` (and monthly kWh).
+        ``attrs["solar"]`` holds the assumptions, the weather and every repair made.
+    """
+    a = assumptions or PVAssumptions()
+    weather = weather or default_weather()
+    frame, repairs = prepare_rooftops(rooftops, assumptions=a)
+    n = len(frame)
+    metric = frame.geometry.to_crs(metric_crs(frame)) if n else frame.geometry
+    geoms = np.asarray(metric.values, dtype=object)
+    area = shapely.area(geoms) if n else np.zeros(0)
+    if "roof_area_m2" in frame.columns:
+        given = frame["roof_area_m2"].to_numpy(dtype=float)
+        area = np.where(np.isnan(given), area, given)
+    zero_area = ~(area > 0)
+    if zero_area.any():
+        repairs.append(f"{int(zero_area.sum())} rooftops with zero footprint area marked "
+                       f"unsuitable ({describe_rows(frame.index[zero_area])})")
+
+    # orientation of the planes and their share of the footprint
+    pitched = frame["roof_type"].to_numpy() == "pitched"
+    roof_tilt = frame["roof_tilt_deg"].to_numpy(dtype=float)
+    tilt = np.where(pitched, roof_tilt, a.flat_tilt_deg)
+    main_az, second, all_north, n_used, n_planes = _planes(frame, pitched, tilt, a)
+    cos_t = np.cos(np.radians(np.where(pitched, tilt, 0.0)))
+    roof_m2 = np.where(zero_area, 0.0, area) * n_used / n_planes / np.maximum(cos_t, 1e-3)
+    share = frame["use_class"].map(a.use_shares).to_numpy(dtype=float)
+    usable = roof_m2 * share
+    module_m2 = usable * np.where(pitched, 1.0, a.gcr)
+    kwp = module_m2 * a.module_w_per_m2 / 1000.0
+
+    # orientation classes → pvlib once per class
+    keys = _class_keys(pitched, tilt, main_az, second, a)
+    uniq, inverse = np.unique(np.nan_to_num(keys, nan=-1.0), axis=0, return_inverse=True)
+    uniq[:, 3] = np.where(uniq[:, 3] < 0, np.nan, uniq[:, 3])
+    if not n:
+        table = None
+    elif classes is not None:
+        sub = classes.lookup(uniq)
+        table = _yield.ClassTable(uniq, classes.annual_kwh_per_kwp[sub],
+                                  classes.monthly_kwh_per_kwp[sub], classes.shade_table[sub])
+    else:
+        table = _yield.class_table(uniq, weather, a)
+    inverse = inverse.ravel()
+    yield_unshaded = table.annual_kwh_per_kwp[inverse] if n else np.zeros(0)
+
+    if shading and n > 1:
+        sf = shading_factors(frame, metric, area, inverse, table, a, neighbours=neighbours)
+    else:
+        sf = np.ones(n)
+    kwh_per_kwp = yield_unshaded * sf
+    kwh = kwp * kwh_per_kwp
+
+    reasons = np.select(
+        [zero_area, pitched & (tilt > a.max_tilt_deg), all_north, usable < a.min_usable_m2,
+         sf < a.min_shading_factor], list(_REASONS), "")
+    suitable = reasons == ""
+
+    out = frame[[c for c in _KEEP if c in frame.columns] + [frame.geometry.name]].copy()
+    out["footprint_m2"] = np.round(area, 2)
+    out["usable_m2"] = np.round(usable, 2)
+    out["array_tilt_deg"] = np.round(tilt, 2)
+    out["array_azimuth_deg"] = np.round(main_az, 2)
+    out["kwp"] = np.round(kwp, 3)
+    out["kwh_per_year"] = np.round(kwh, 1)
+    out["kwh_per_kwp"] = np.round(kwh_per_kwp, 2)
+    out["shading_factor"] = np.round(sf, 4)
+    out["suitable"] = suitable
+    out["exclusion_reason"] = reasons
+    _add_money_and_co2(out, kwp, kwh, a)
+    if monthly and n:
+        month_frac = table.monthly_kwh_per_kwp / np.maximum(
+            table.annual_kwh_per_kwp[:, None], 1e-9)
+        monthly_kwh = kwh[:, None] * month_frac[inverse]
+        for m, col in enumerate(MONTH_COLUMNS):
+            out[col] = np.round(monthly_kwh[:, m], 1)
+    elif monthly:
+        for col in MONTH_COLUMNS:
+            out[col] = np.zeros(0)
+    out["county_rank"] = pd.array([pd.NA] * n, dtype="Int64")
+    if rank:
+        out["county_rank"] = rank_within_county(out, rank_by=a.rank_by)
+    out.attrs["solar"] = solar_metadata(a, weather, repairs)
+    return out
+
+
+def orientation_classes(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions
+                        ) -> np.ndarray:
+    """Distinct orientation-class keys (mount, tilt, azimuth 1, azimuth 2) of a rooftops frame."""
+    a = assumptions
+    frame, _ = prepare_rooftops(rooftops, assumptions=a)
+    pitched = frame["roof_type"].to_numpy() == "pitched"
+    tilt = np.where(pitched, frame["roof_tilt_deg"].to_numpy(dtype=float), a.flat_tilt_deg)
+    main_az, second = _planes(frame, pitched, tilt, a)[:2]
+    keys = _class_keys(pitched, tilt, main_az, second, a)
+    return np.unique(np.nan_to_num(keys, nan=-1.0), axis=0)
+
+
+def solar_metadata(a: PVAssumptions, weather: Weather, repairs: list[str]) -> dict:
+    """The dict kept in ``result.attrs["solar"]`` and written as the assumptions sheet."""
+    info = {"method": "pvlib PVWatts chain per orientation class (siting.solar)",
+            **a.as_dict(), **weather.describe(),
+            "rooftop_repairs": "; ".join(repairs) or "none"}
+    return {k: (v if isinstance(v, str | int | float | bool) else str(v)) for k, v in info.items()}
+
+
+def _planes(frame: pd.DataFrame, pitched: np.ndarray, tilt: np.ndarray, a: PVAssumptions):
+    """Main-plane azimuth, second-plane azimuth (NaN if none), all-north flag, planes used,
+    planes of the roof."""
+    n = len(frame)
+    roof_az = frame["roof_azimuth_deg"].to_numpy(dtype=float) % 360.0
+    az1 = np.where(pitched, roof_az, a.flat_azimuth_deg)
+    north1 = pitched & _north_facing(az1, tilt, a)
+    if a.pitched_planes == 2:
+        az2 = (az1 + 180.0) % 360.0
+        has2 = pitched.copy()
+        north2 = pitched & _north_facing(az2, tilt, a)
+    else:
+        az2 = np.full(n, np.nan)
+        has2 = np.zeros(n, dtype=bool)
+        north2 = np.zeros(n, dtype=bool)
+    valid1 = ~north1
+    valid2 = has2 & ~north2
+    n_planes = np.where(pitched, a.pitched_planes, 1)
+    n_valid = valid1.astype(int) + valid2.astype(int)
+    all_north = n_valid == 0
+    # a roof whose planes all face north keeps its recorded plane (for honest values) and is
+    # marked unsuitable
+    use1 = valid1 | all_north
+    main_az = np.where(use1, az1, az2)
+    second = np.where(use1 & valid2, az2, np.nan)
+    n_used = np.where(all_north, 1, n_valid)
+    return main_az, second, all_north, n_used, n_planes
+
+
+def _north_facing(az: np.ndarray, tilt: np.ndarray, a: PVAssumptions) -> np.ndarray:
+    off_north = np.abs((az + 180.0) % 360.0 - 180.0)  # 0 = due north
+    return (off_north < a.north_half_width_deg) & (tilt >= a.min_facing_tilt_deg)
+
+
+def _class_keys(pitched, tilt, az1, az2, a: PVAssumptions) -> np.ndarray:
+    ts, azs = a.tilt_step_deg, a.azimuth_step_deg
+    tq = np.round(tilt / ts) * ts
+    a1 = (np.round(az1 / azs) * azs) % 360.0
+    a2 = (np.round(az2 / azs) * azs) % 360.0
+    lo = np.where(np.isnan(a2), a1, np.fmin(a1, a2))
+    hi = np.where(np.isnan(a2), np.nan, np.fmax(a1, a2))
+    keys = np.column_stack([pitched.astype(float), tq, lo, hi])
+    flat = ~pitched
+    keys[flat, 1] = a.flat_tilt_deg
+    keys[flat, 2] = a.flat_azimuth_deg % 360.0
+    keys[flat, 3] = np.nan
+    return keys
+
+
+def _add_money_and_co2(out: pd.DataFrame, kwp: np.ndarray, kwh: np.ndarray,
+                       a: PVAssumptions) -> None:
+    out["tco2_avoided_per_year"] = np.round(kwh * a.grid_factor_kg_per_kwh / 1000.0, 3)
+    capex = kwp * 1000.0 * a.capex_cny_per_w
+    tariff = (a.self_consumption_share * a.retail_tariff_cny_per_kwh
+              + (1.0 - a.self_consumption_share) * a.export_tariff_cny_per_kwh)
+    value = kwh * tariff - kwp * 1000.0 * a.opex_cny_per_w_year
+    with np.errstate(divide="ignore", invalid="ignore"):
+        payback = np.where(value > 0, capex / value, np.nan)
+    out["capex_cny"] = np.round(capex, 0)
+    out["value_cny_per_year"] = np.round(value, 0)
+    out["payback_years"] = np.round(payback, 2)
+
+
+def shading_factors(frame: gpd.GeoDataFrame, metric: gpd.GeoSeries, area: np.ndarray,
+                    class_index: np.ndarray, table: _yield.ClassTable, a: PVAssumptions, *,
+                    neighbours: gpd.GeoDataFrame | None = None) -> np.ndarray:
+    """Shading factor (share of unshaded output kept) of each rooftop of ``frame``."""
+    cent = shapely.centroid(np.asarray(metric.values, dtype=object))
+    x, y = shapely.get_x(cent), shapely.get_y(cent)
+    h = frame["height_m"].to_numpy(dtype=float)
+    half = np.sqrt(np.maximum(area, 0.0)) / 2.0
+    n = len(frame)
+    if neighbours is not None and len(neighbours):
+        nb, _ = prepare_rooftops(neighbours, assumptions=a)
+        nb_metric = nb.geometry.to_crs(metric.crs)
+        nb_cent = shapely.centroid(np.asarray(nb_metric.values, dtype=object))
+        x = np.concatenate([x, shapely.get_x(nb_cent)])
+        y = np.concatenate([y, shapely.get_y(nb_cent)])
+        h = np.concatenate([h, nb["height_m"].to_numpy(dtype=float)])
+        half = np.concatenate([half, np.sqrt(shapely.area(np.asarray(nb_metric.values,
+                                                                       dtype=object))) / 2.0])
+    horizon = _shading.horizon_profile(
+        x, y, h, half, sectors=a.shading_sectors, min_elevation_deg=a.shading_min_elevation_deg,
+        max_distance_m=a.shading_max_distance_m)[:n]
+    return _shading.shading_factor(horizon, class_index, table.shade_table)
+
+
+def rank_within_county(result: pd.DataFrame, *, rank_by: str = "kwh_per_year") -> pd.Series:
+    """Rank suitable rooftops within their county (1 = best; unsuitable → <NA>).
+
+    ``payback_years`` ranks ascending, every other column descending; ties share the
+    best rank (``method="min"``).
+    """
+    ascending = rank_by == "payback_years"
+    values = result[rank_by].where(result["suitable"])
+    county = result["county"].fillna("") if "county" in result else pd.Series("", index=result.index)
+    ranks = values.groupby(county.to_numpy()).rank(method="min", ascending=ascending)
+    return ranks.round().astype("Int64")
+
+
+# -- input checks -----------------------------------------------------------------------------
+def prepare_rooftops(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions
+                     ) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Check a rooftops frame and fill missing optional columns; return it and the repairs.
+
+    Raises InputError for: not a GeoDataFrame or no CRS; empty or non-polygon geometries;
+    an unknown ``use_class`` or ``roof_type``; ``roof_tilt_deg`` outside 0–90; negative
+    ``height_m``; a ``roof_area_m2`` ≤ 0.  Repairs (reported): missing columns and empty
+    values take the schema default; azimuths outside 0–360 are wrapped.
+    """
+    if not isinstance(rooftops, gpd.GeoDataFrame) or rooftops.geometry.name not in rooftops:
+        msg = "rooftops: need a GeoDataFrame of building footprint polygons"
+        raise InputError(msg)
+    if rooftops.crs is None:
+        msg = "rooftops: the layer has no CRS; set it (e.g. EPSG:4326) before computing PV"
+        raise InputError(msg)
+    frame = rooftops.copy()
+    repairs: list[str] = []
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if empty.any():
+        msg = (f"rooftops: {int(empty.sum())} empty geometries at "
+               f"{describe_rows(_labels(frame, empty))}; drop or fix them")
+        raise InputError(msg)
+    types = shapely.get_type_id(geoms)
+    not_poly = ~np.isin(types, (3, 6))
+    if not_poly.any():
+        msg = (f"rooftops: geometries must be (Multi)Polygons; {int(not_poly.sum())} are not, at "
+               f"{describe_rows(_labels(frame, not_poly))}")
+        raise InputError(msg)
+    schema = SCHEMAS["rooftops"].columns
+    for col in ("use_class", "height_m", "roof_type", "roof_tilt_deg", "roof_azimuth_deg"):
+        default = schema[col].default
+        if col not in frame.columns:
+            frame[col] = default
+            repairs.append(f"no {col} column: {default!r} used")
+            continue
+        missing = frame[col].isna().to_numpy()
+        if missing.any():
+            frame[col] = frame[col].where(~missing, default)
+            repairs.append(f"{col}: {int(missing.sum())} empty values set to {default!r}")
+    frame["use_class"] = frame["use_class"].astype(str).str.strip()
+    unknown = ~frame["use_class"].isin(list(assumptions.use_shares)).to_numpy()
+    if unknown.any():
+        bad = sorted(frame["use_class"][unknown].unique())[:5]
+        msg = (f"rooftops, column use_class: unknown value(s) {', '.join(map(repr, bad))} at "
+               f"{describe_rows(_labels(frame, unknown))}; use one of "
+               f"{', '.join(assumptions.use_shares)} (or give its share in use_shares)")
+        raise InputError(msg)
+    frame["roof_type"] = frame["roof_type"].astype(str).str.strip().str.lower()
+    bad_type = ~frame["roof_type"].isin(ROOF_TYPES).to_numpy()
+    if bad_type.any():
+        msg = (f"rooftops, column roof_type: values other than flat/pitched at "
+               f"{describe_rows(_labels(frame, bad_type))}")
+        raise InputError(msg)
+    for col in ("height_m", "roof_tilt_deg", "roof_azimuth_deg"):
+        values = pd.to_numeric(frame[col], errors="coerce")
+        bad = values.isna().to_numpy()
+        if bad.any():
+            msg = f"rooftops, column {col}: non-numeric values at {describe_rows(_labels(frame, bad))}"
+            raise InputError(msg)
+        frame[col] = values.astype(float)
+    tilt = frame["roof_tilt_deg"].to_numpy()
+    bad_tilt = (tilt < 0) | (tilt > 90)
+    if bad_tilt.any():
+        msg = (f"rooftops, column roof_tilt_deg: tilt outside 0–90° at "
+               f"{describe_rows(_labels(frame, bad_tilt))} (e.g. {tilt[bad_tilt][0]:g}); "
+               f"give the roof plane's angle from horizontal in degrees")
+        raise InputError(msg)
+    neg_h = frame["height_m"].to_numpy() < 0
+    if neg_h.any():
+        msg = f"rooftops, column height_m: negative heights at {describe_rows(_labels(frame, neg_h))}"
+        raise InputError(msg)
+    az = frame["roof_azimuth_deg"].to_numpy()
+    wrap = (az < 0) | (az >= 360)
+    if wrap.any():
+        frame["roof_azimuth_deg"] = az % 360.0
+        repairs.append(f"roof_azimuth_deg: {int(wrap.sum())} values wrapped into 0–360°")
+    if "roof_area_m2" in frame.columns:
+        ra = pd.to_numeric(frame["roof_area_m2"], errors="coerce").to_numpy(dtype=float)
+        bad_area = ra <= 0
+        if bad_area.any():
+            msg = (f"rooftops, column roof_area_m2: zero or negative areas at "
+                   f"{describe_rows(_labels(frame, bad_area))}; give the roof area in m² (> 0) "
+                   f"or leave it empty to use the footprint")
+            raise InputError(msg)
+        frame["roof_area_m2"] = ra
+    if "county" in frame.columns:
+        frame["county"] = frame["county"].astype("string").astype(object)
+    return frame, repairs
+
+
+def _labels(frame: pd.DataFrame, mask: np.ndarray) -> Iterable:
+    if "id" in frame.columns:
+        return [f"id={v}" for v in frame["id"].to_numpy()[mask]]
+    return frame.index[mask]
+
+
+# -- shortlists and roll-ups ------------------------------------------------------------------
+def resolve_county(name: str) -> str:
+    """Adcode of a county given by Chinese name, English name or adcode (InputError if unknown).
+
+    Short forms work when unambiguous: ``"襄城"``, ``"xiangcheng"``.
+    """
+    text = str(name).strip()
+    if text in COUNTIES:
+        return text
+    low = text.lower()
+    exact = [code for code, (zh, en) in COUNTIES.items() if text == zh or low == en.lower()]
+    if exact:
+        return exact[0]
+    partial = [code for code, (zh, en) in COUNTIES.items()
+               if zh.startswith(text) or en.lower().startswith(low)]
+    if len(partial) == 1:
+        return partial[0]
+    choices = ", ".join(f"{zh} {en} {code}" for code, (zh, en) in COUNTIES.items())
+    msg = f"unknown county {name!r}; use a Chinese name, English name or adcode: {choices}"
+    raise InputError(msg)
+
+
+def shortlist(result: pd.DataFrame, *, county: str | None = None, park: str | None = None,
+              use_class: str | Iterable[str] | None = None, min_kwp: float = 0.0,
+              min_kwh_per_kwp: float = 0.0, top: int | None = None,
+              include_unsuitable: bool = False) -> pd.DataFrame:
+    """Filter and order rooftops for a shortlist.
+
+    Parameters
+    ----------
+    result : DataFrame
+        From :func:`rooftop_potential`.
+    county : str, optional
+        Chinese name, English name or adcode (:func:`resolve_county`).
+    park : str, optional
+        ``park_id`` of an industrial park.
+    use_class : str or list of str, optional
+        Keep only these use classes.
+    min_kwp, min_kwh_per_kwp : float
+        Lower bounds on capacity (kWp) and specific yield (kWh/kWp).
+    top : int, optional
+        Keep the best ``top`` rooftops (by the ranking column, across the filter).
+    include_unsuitable : bool
+        Keep unsuitable rooftops too (they sort last).
+
+    Returns
+    -------
+    DataFrame
+        Same columns, best first (by the column the county rank used).
+    """
+    rank_by = result.attrs.get("solar", {}).get("rank_by", "kwh_per_year")
+    mask = np.ones(len(result), dtype=bool)
+    if not include_unsuitable:
+        mask &= result["suitable"].to_numpy(dtype=bool)
+    if county is not None:
+        mask &= (result["county"] == resolve_county(county)).to_numpy(dtype=bool)
+    if park is not None:
+        if "park_id" not in result.columns:
+            msg = "rooftops have no park_id column; cannot filter by park"
+            raise InputError(msg)
+        mask &= (result["park_id"] == str(park)).fillna(False).to_numpy(dtype=bool)
+    if use_class is not None:
+        classes = [use_class] if isinstance(use_class, str) else list(use_class)
+        unknown = sorted(set(classes) - set(result["use_class"].unique())
+                         - set(PVAssumptions().use_shares))
+        if unknown:
+            msg = f"unknown use class(es) {', '.join(unknown)}; use {', '.join(PVAssumptions().use_shares)}"
+            raise InputError(msg)
+        mask &= result["use_class"].isin(classes).to_numpy()
+    if min_kwp < 0 or min_kwh_per_kwp < 0:
+        msg = "min_kwp and min_kwh_per_kwp must be ≥ 0"
+        raise InputError(msg)
+    mask &= (result["kwp"] >= min_kwp).to_numpy() & (result["kwh_per_kwp"] >= min_kwh_per_kwp).to_numpy()
+    out = result[mask]
+    ascending = rank_by == "payback_years"
+    order = np.lexsort((out[rank_by].fillna(np.inf if ascending else -np.inf).to_numpy()
+                        * (1 if ascending else -1), ~out["suitable"].to_numpy(dtype=bool)))
+    out = out.iloc[order]
+    if top is not None:
+        if int(top) < 1:
+            msg = f"top must be ≥ 1, got {top}"
+            raise InputError(msg)
+        out = out.head(int(top))
+    out = out.copy()
+    out.attrs = dict(result.attrs)
+    return out
+
+
+def county_rollup(result: pd.DataFrame, *, by_use_class: bool = False) -> pd.DataFrame:
+    """Suitable rooftops summed per county (and per use class): count, MWp, GWh/yr, tCO2/yr.
+
+    A last row ``total`` sums every county.
+    """
+    ok = result[result["suitable"].to_numpy(dtype=bool)]
+    keys = ["county", "use_class"] if by_use_class else ["county"]
+    grouped = ok.groupby([ok[k].fillna("") for k in keys], sort=True).agg(
+        rooftops=("kwp", "size"), usable_m2=("usable_m2", "sum"), kwp=("kwp", "sum"),
+        kwh=("kwh_per_year", "sum"), tco2=("tco2_avoided_per_year", "sum"))
+    table = pd.DataFrame({
+        "rooftops": grouped["rooftops"].astype(int),
+        "usable_km2": (grouped["usable_m2"] / 1e6).round(4),
+        "mwp": (grouped["kwp"] / 1000.0).round(3),
+        "gwh_per_year": (grouped["kwh"] / 1e6).round(4),
+        "tco2_per_year": grouped["tco2"].round(1),
+    }).reset_index()
+    names = table["county"].map(lambda c: COUNTIES.get(c, ("", ""))[0])
+    names_en = table["county"].map(lambda c: COUNTIES.get(c, ("", ""))[1])
+    table.insert(1, "county_name", names)
+    table.insert(2, "county_name_en", names_en)
+    total = {"county": "total", "county_name": "合计", "county_name_en": "Total",
+             "rooftops": int(table["rooftops"].sum()),
+             "usable_km2": round(float(table["usable_km2"].sum()), 4),
+             "mwp": round(float(table["mwp"].sum()), 3),
+             "gwh_per_year": round(float(table["gwh_per_year"].sum()), 4),
+             "tco2_per_year": round(float(table["tco2_per_year"].sum()), 1)}
+    if by_use_class:
+        total["use_class"] = ""
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def export_shortlist(frame: pd.DataFrame, path, *, fmt: str | None = None,
+                     assumptions: dict | None = None, layer: str = "rooftop_pv"):
+    """Write a shortlist (CSV with BOM, XLSX with an assumptions sheet, GPKG, GeoJSON, SHP).
+
+    ``assumptions`` defaults to ``frame.attrs["solar"]``.  Returns the path written.
+    """
+    from layers.export import export_frame
+
+    meta = assumptions if assumptions is not None else frame.attrs.get("solar", {})
+    out = frame.copy()
+    out["county_rank"] = out["county_rank"].astype("float64")
+    return export_frame(out, path, fmt=fmt, layer=layer, assumptions=meta)
