@@ -188,7 +188,7 @@ class ProgressTab(param.Parameterized):
     def _build(self) -> None:
         lang = self.lang
         self.timeline_select = pn.widgets.Select(
-            name=tr("timeline_target", lang), options=self.target_options(),
+            label=tr("timeline_target", lang), options=self.target_options(),
             value=self.timeline_target if self.timeline_target in self.target_options().values()
             else "ind-non-fossil-share", width=360, css_classes=["xy-progress-timeline-target"])
         self.timeline_select.param.watch(self._on_timeline, "value")
@@ -207,7 +207,7 @@ class ProgressTab(param.Parameterized):
                                   css_classes=["xy-progress-links"])
         self.export_button = pn.widgets.FileDownload(
             callback=self._export_csv, filename="progress_records.csv", label=tr("export", lang),
-            button_type="light", width=240, css_classes=["xy-progress-export"])
+            color="light", width=240, css_classes=["xy-progress-export"])
         sections = [
             pn.pane.HTML(self._user_html(), css_classes=["xy-progress-user"]),
             self.message,
@@ -226,22 +226,22 @@ class ProgressTab(param.Parameterized):
 
     def _form(self) -> pn.Column:
         lang = self.lang
-        self.form_target = pn.widgets.Select(name=tr("target", lang), options=self.target_options(),
+        self.form_target = pn.widgets.Select(label=tr("target", lang), options=self.target_options(),
                                              width=360, css_classes=["xy-progress-target"])
         today = self.today or today_in_xiangyang()
-        self.form_date = pn.widgets.TextInput(name=tr("date", lang), value=today.isoformat(),
+        self.form_date = pn.widgets.TextInput(label=tr("date", lang), value=today.isoformat(),
                                               width=160, css_classes=["xy-progress-date"])
-        self.form_value = pn.widgets.FloatInput(name=tr("value", lang), value=None, width=160,
+        self.form_value = pn.widgets.FloatInput(label=tr("value", lang), value=None, width=160,
                                                 css_classes=["xy-progress-value"])
-        self.form_unit = pn.widgets.TextInput(name=tr("unit", lang), value="", width=200,
+        self.form_unit = pn.widgets.TextInput(label=tr("unit", lang), value="", width=200,
                                               css_classes=["xy-progress-unit"])
-        self.form_note = pn.widgets.TextInput(name=tr("note", lang), value="", width=360,
+        self.form_note = pn.widgets.TextInput(label=tr("note", lang), value="", width=360,
                                               css_classes=["xy-progress-note"])
-        self.form_submit = pn.widgets.Button(name=tr("submit", lang), button_type="primary",
+        self.form_submit = pn.widgets.Button(label=tr("submit", lang), color="primary",
                                              width=160, css_classes=["xy-progress-submit"])
         self.form_submit.on_click(self._on_submit)
         self.form_file = pn.widgets.FileInput(accept=".csv", css_classes=["xy-progress-file"])
-        self.form_import = pn.widgets.Button(name=tr("import", lang), width=160,
+        self.form_import = pn.widgets.Button(label=tr("import", lang), width=160,
                                              css_classes=["xy-progress-import"])
         self.form_import.on_click(self._on_import)
         return pn.Column(
