@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import shapely
 
 from layers.default._common import gcj_to_utm, rotated_rectangles, to_wgs84, utm_frame
 from layers.default._places import PARKS

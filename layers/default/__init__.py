@@ -1,0 +1,142 @@
+"""The embedded Xiangyang default project, built offline and deterministically.
+
+:func:`build_default` writes every layer kind of :mod:`layers.schema` into a new project:
+
+========================  ===================================================================
+layer                     content (see each builder module)
+========================  ===================================================================
+counties                  the nine real county-level units, from ``cnmaps`` (source "cnmaps")
+industrial_parks          the plan's chemical parks and real development zones at
+                          approximate locations, invented outlines (:mod:`._parks`)
+facilities                real named plants with FACTS.md capacities where known, otherwise
+                          synthetic capacities (:mod:`._waste`, :mod:`._places`)
+waste_sources             phosphogypsum sites (about 3 Mt/yr, 20.47 Mt stock: FACTS.md) and
+                          about 240 synthetic construction-waste points (5.3 Mt/yr)
+rooftops                  about 60,000 synthetic building footprints (:mod:`._rooftops`)
+roads                     synthetic, noded and connected network (:mod:`._roads`)
+wind_resource             synthetic 100 m mean wind speed raster (:mod:`._wind`)
+exclusions                rivers, protected areas, airport, settlements, major roads
+bases                     the plan's renewable and recycling bases (:mod:`._bases`)
+========================  ===================================================================
+
+Every random draw uses a fixed seed, so two builds give identical layers.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from layers.project import Project
+
+
+def build_default(path: str | os.PathLike, *, progress: bool = True,
+                  rooftop_scale: float = 1.0) -> Project:
+    """Build the embedded Xiangyang default project in the new or empty folder ``path``.
+
+    Parameters
+    ----------
+    path : path-like
+        Folder for the project; must not exist yet or be empty
+        (:meth:`layers.project.Project.create` raises InputError otherwise).
+    progress : bool
+        Show a tqdm progress bar over the build steps.
+    rooftop_scale : float
+        Multiplies the occupancy of the synthetic building lattice (1.0: about 60,000
+        rooftops); smaller values give quicker, smaller projects (tests).
+
+    Returns
+    -------
+    layers.project.Project
+        The opened project.
+    """
+    from geo.crs import XIANGYANG_UTM
+    from layers.default._bases import build_bases_utm
+    from layers.default._common import county_of, to_wgs84
+    from layers.default._counties import build_counties
+    from layers.default._exclusions import build_exclusions_utm, river_lines_utm, water_areas_utm
+    from layers.default._parks import build_parks_utm
+    from layers.default._roads import build_roads_utm
+    from layers.default._rooftops import build_rooftops_utm, village_centres
+    from layers.default._waste import build_facilities_utm, build_sources_utm
+    from layers.default._wind import HEIGHT_M, write_wind_tif
+
+    steps = ["counties", "parks", "waste", "rooftops", "roads", "exclusions", "bases",
+             "write", "wind"]
+    bar = tqdm(total=len(steps), desc="default project", unit="step", disable=not progress)
+
+    def step(name: str) -> None:
+        bar.set_postfix_str(name)
+
+    project = Project.create(path, name=Path(path).name or "xiangyang-default")
+    try:
+        step("counties")
+        counties = build_counties()
+        counties_utm = counties.to_crs(XIANGYANG_UTM)
+        bar.update()
+
+        step("parks")
+        parks_utm = build_parks_utm()
+        bar.update()
+
+        step("waste")
+        facilities_utm = build_facilities_utm()
+        sources_utm = build_sources_utm()
+        bar.update()
+
+        step("rooftops")
+        water = water_areas_utm()
+        villages = village_centres(counties_utm)
+        rooftops_utm = build_rooftops_utm(parks_utm, villages, water, scale=rooftop_scale)
+        rooftops_utm.insert(1, "county", county_of(rooftops_utm.geometry.values, counties_utm))
+        # villages near the city border may spill over it: keep buildings inside the city
+        rooftops_utm = rooftops_utm[rooftops_utm["county"].notna()].reset_index(drop=True)
+        rooftops_utm["id"] = [f"roof-{i + 1}" for i in range(len(rooftops_utm))]
+        bar.update()
+
+        step("roads")
+        roads_utm = build_roads_utm(parks_utm=parks_utm, facilities_utm=facilities_utm,
+                                    sources_utm=sources_utm, villages=villages,
+                                    water_utm=water)
+        bar.update()
+
+        step("exclusions")
+        exclusions_utm = build_exclusions_utm(roads_utm)
+        bar.update()
+
+        step("bases")
+        bases_utm = build_bases_utm()
+        bar.update()
+
+        step("write")
+        frames = {
+            "counties": counties,
+            "industrial_parks": to_wgs84(parks_utm),
+            "facilities": to_wgs84(facilities_utm),
+            "waste_sources": to_wgs84(sources_utm),
+            "rooftops": to_wgs84(rooftops_utm),
+            "roads": to_wgs84(roads_utm),
+            "exclusions": to_wgs84(exclusions_utm),
+            "bases": to_wgs84(bases_utm),
+        }
+        project.write_many(frames)
+        bar.update()
+
+        step("wind")
+        with tempfile.TemporaryDirectory(prefix="xy-wind-") as tmp:
+            tif = Path(tmp) / "wind_resource.tif"
+            write_wind_tif(tif, counties_utm.geometry.values, river_lines_utm()[3])
+            project.write_raster("wind_resource", tif, height_m=HEIGHT_M, units="m/s",
+                                 source="synthetic")
+        bar.update()
+        project.log("build_default", rooftops=len(rooftops_utm),
+                    roads=len(roads_utm), rooftop_scale=float(rooftop_scale))
+    finally:
+        bar.close()
+    return project
+
+
+__all__ = ["build_default"]
