@@ -1,0 +1,257 @@
+"""Province scale: the same rooftop PV functions, partition-wise on dask-geopandas.
+
+For tens of millions of buildings stored as partitioned GeoParquet::
+
+    from siting.solar.scale import read_rooftops, potential_dask, shortlist_dask, rollup_dask
+    ddf = read_rooftops("hubei_rooftops/")                       # dask-geopandas
+    result = potential_dask(ddf, weather, assumptions=a)         # lazy, one task per partition
+    best = shortlist_dask(result, county="谷城县", min_kwp=30, top=1000)   # pandas
+    per_county = rollup_dask(result)
+
+Steps: (1) one light pass collects the distinct orientation classes of every partition;
+(2) pvlib runs once per class on the client (:func:`siting.solar._yield.class_table`) and the
+table is shipped to the workers (scattered on a dask.distributed cluster); (3)
+:func:`siting.solar.rooftop_potential` runs on each partition with that table; (4) county
+ranks take a second pass: the ranked column of suitable rooftops is gathered per county,
+sorted, and each partition ranks its rows by binary search (``method="min"`` ranks, the same
+as the pandas engine).
+
+Shading across partition edges: with ``halo=True`` (default) each partition also receives
+the buildings of the partitions whose bounds come within ``shading_max_distance_m`` of its
+own, as shade casters only, so results equal the single-frame engine.  That is cheap when
+partitions are spatially compact (written per county or grid tile, or after
+:meth:`dask_geopandas.GeoDataFrame.spatial_shuffle`) and costly when every partition spans the
+whole region (then every partition reads all others).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.errors import InputError
+from siting.solar import _yield
+from siting.solar.assumptions import PVAssumptions
+from siting.solar.potential import (
+    MONTH_COLUMNS,
+    county_rollup,
+    orientation_classes,
+    rooftop_potential,
+    shortlist,
+    solar_metadata,
+)
+from siting.solar.weather import Weather, default_weather
+
+
+def read_rooftops(path: str | os.PathLike, *, npartitions: int | None = None):
+    """Open rooftops from GeoParquet (a file or a folder of parts) as dask-geopandas, lazily."""
+    import dask_geopandas
+
+    path = Path(path)
+    if not path.exists():
+        msg = f"rooftops {path} does not exist; give a GeoParquet file or folder"
+        raise InputError(msg)
+    try:
+        ddf = dask_geopandas.read_parquet(str(path))
+    except Exception as exc:
+        msg = f"rooftops {path}: cannot read as GeoParquet ({type(exc).__name__}: {exc})"
+        raise InputError(msg) from None
+    if npartitions and ddf.npartitions < npartitions:
+        ddf = ddf.repartition(npartitions=npartitions)
+    return ddf
+
+
+def from_frame(rooftops: gpd.GeoDataFrame, *, npartitions: int = 4):
+    """A dask-geopandas frame of an in-memory rooftops layer (tests, small runs)."""
+    import dask_geopandas
+
+    return dask_geopandas.from_geopandas(rooftops, npartitions=npartitions)
+
+
+def _keys_of(part: gpd.GeoDataFrame, a: PVAssumptions) -> pd.DataFrame:
+    keys = orientation_classes(part, assumptions=a) if len(part) else np.zeros((0, 4))
+    return pd.DataFrame(keys, columns=["mount", "tilt", "az1", "az2"])
+
+
+def class_table_for(ddf, weather: Weather, assumptions: PVAssumptions) -> _yield.ClassTable:
+    """Distinct orientation classes over every partition (one light pass), then pvlib per class."""
+    meta = pd.DataFrame({c: pd.Series(dtype=float) for c in ("mount", "tilt", "az1", "az2")})
+    keys = ddf.map_partitions(_keys_of, assumptions, meta=meta).drop_duplicates().compute()
+    arr = np.unique(keys.to_numpy(dtype=float), axis=0)
+    arr[:, 3] = np.where(arr[:, 3] < 0, np.nan, arr[:, 3])
+    return _yield.class_table(arr, weather, assumptions)
+
+
+def _potential_part(part: gpd.GeoDataFrame, weather: Weather, a: PVAssumptions,
+                    table: _yield.ClassTable, shading: bool, monthly: bool) -> gpd.GeoDataFrame:
+    out = rooftop_potential(part, weather, assumptions=a, shading=shading, monthly=monthly,
+                            rank=False, classes=table)
+    out.attrs = {}
+    return out
+
+
+def potential_dask(ddf, weather: Weather | None = None, *, assumptions: PVAssumptions | None = None,
+                   shading: bool = True, monthly: bool = True, halo: bool = True, client=None):
+    """:func:`siting.solar.rooftop_potential` on every partition of a dask-geopandas frame.
+
+    Parameters
+    ----------
+    ddf : dask_geopandas.GeoDataFrame
+        Rooftops (rooftops-layer columns).
+    weather : Weather, optional
+        Default :func:`siting.solar.default_weather`.
+    assumptions : PVAssumptions, optional
+        Default ``PVAssumptions()``.
+    shading, monthly : bool
+        As in :func:`rooftop_potential`.
+    halo : bool
+        Give each partition the buildings of neighbouring partitions within
+        ``shading_max_distance_m`` of its bounds as shade casters (exact shading across
+        partition edges; costs a bounds pass and extra reads).
+    client : distributed.Client, optional
+        When given, the class table and weather are scattered to the workers once.
+
+    Returns
+    -------
+    dask_geopandas.GeoDataFrame
+        Lazy result with ``county_rank`` filled (second pass), ``attrs["solar"]`` unset;
+        use :func:`metadata` for the assumptions sheet.
+    """
+    a = assumptions or PVAssumptions()
+    weather = weather or default_weather()
+    table = class_table_for(ddf, weather, a)
+    head = ddf._meta if hasattr(ddf, "_meta") else ddf.head(0)
+    meta = _potential_part(head.iloc[:0], weather, a, table, shading, monthly)
+    if client is not None:
+        weather_arg, table_arg = client.scatter([weather, table], broadcast=True)
+    else:
+        weather_arg, table_arg = weather, table
+    if shading and halo and ddf.npartitions > 1:
+        result = _with_halo(ddf, weather_arg, a, table_arg, monthly, meta)
+    else:
+        result = ddf.map_partitions(_potential_part, weather_arg, a, table_arg, shading, monthly,
+                                    meta=meta)
+    return rank_dask(result, rank_by=a.rank_by)
+
+
+def _bounds_part(part: gpd.GeoDataFrame) -> pd.DataFrame:
+    b = part.total_bounds if len(part) else np.full(4, np.nan)
+    return pd.DataFrame([b], columns=["minx", "miny", "maxx", "maxy"])
+
+
+def _with_halo(ddf, weather, a: PVAssumptions, table, monthly: bool, meta):
+    """One task per partition, given the rows of overlapping partitions near its bounds."""
+    import dask
+    import dask.dataframe as dd
+
+    bounds_meta = pd.DataFrame({c: pd.Series(dtype=float) for c in ("minx", "miny", "maxx", "maxy")})
+    bounds = ddf.map_partitions(_bounds_part, meta=bounds_meta).compute().to_numpy()
+    # degrees covering shading_max_distance_m at the highest latitude present (conservative)
+    lat = np.nanmax(np.abs(bounds[:, [1, 3]])) if np.isfinite(bounds).any() else 0.0
+    pad_lat = a.shading_max_distance_m / 110_574.0
+    pad_lon = a.shading_max_distance_m / (111_320.0 * max(np.cos(np.radians(min(lat, 89.0))), 0.01))
+    parts = ddf.to_delayed()
+    tasks = []
+    for i, part in enumerate(parts):  # one task per partition (not per rooftop)
+        box = bounds[i] + np.array([-pad_lon, -pad_lat, pad_lon, pad_lat])
+        near = [parts[j] for j in range(len(parts)) if j != i and np.isfinite(bounds[j]).all()
+                and np.isfinite(box).all() and bounds[j][0] <= box[2] and bounds[j][2] >= box[0]
+                and bounds[j][1] <= box[3] and bounds[j][3] >= box[1]]
+        tasks.append(dask.delayed(_potential_halo_part)(part, near, box, weather, a, table,
+                                                        monthly))
+    return dd.from_delayed(tasks, meta=meta, verify_meta=False)
+
+
+def _potential_halo_part(part: gpd.GeoDataFrame, near: list, box: np.ndarray, weather: Weather,
+                         a: PVAssumptions, table, monthly: bool) -> gpd.GeoDataFrame:
+    halo = None
+    if near and len(part):
+        pieces = [p.cx[box[0]:box[2], box[1]:box[3]] for p in near if len(p)]
+        pieces = [p for p in pieces if len(p)]
+        if pieces:
+            halo = pd.concat(pieces)
+    out = rooftop_potential(part, weather, assumptions=a, shading=True, monthly=monthly,
+                            rank=False, classes=table, neighbours=halo)
+    out.attrs = {}
+    return out
+
+
+def rank_dask(result, *, rank_by: str = "kwh_per_year"):
+    """Fill ``county_rank`` (1 = best among suitable rooftops in the county) partition-wise."""
+    cols = result[["county", rank_by, "suitable"]]
+    values = cols[cols["suitable"]].compute()
+    ascending = rank_by == "payback_years"
+    sorted_by_county: dict[str, np.ndarray] = {}
+    for county, group in values.groupby(values["county"].fillna("")):  # one per county
+        v = group[rank_by].to_numpy(dtype=float)
+        sorted_by_county[str(county)] = np.sort(v if ascending else -v)
+    meta = result._meta
+    return result.map_partitions(_rank_part, sorted_by_county, rank_by, ascending, meta=meta)
+
+
+def _rank_part(part: pd.DataFrame, sorted_by_county: dict, rank_by: str,
+               ascending: bool) -> pd.DataFrame:
+    part = part.copy()
+    rank = np.full(len(part), -1, dtype=np.int64)
+    county = part["county"].fillna("").astype(str).to_numpy()
+    ok = part["suitable"].to_numpy(dtype=bool)
+    v = part[rank_by].to_numpy(dtype=float)
+    v = v if ascending else -v
+    for c in np.unique(county[ok]):  # one per county present in the partition
+        sel = ok & (county == c)
+        rank[sel] = np.searchsorted(sorted_by_county[c], v[sel], side="left") + 1
+    part["county_rank"] = pd.array(np.where(rank > 0, rank, 0), dtype="Int64")
+    part.loc[rank <= 0, "county_rank"] = pd.NA
+    return part
+
+
+def shortlist_dask(result, **filters) -> gpd.GeoDataFrame:
+    """:func:`siting.solar.shortlist` partition-wise (each partition's top N), then overall."""
+    top = filters.get("top")
+    parts = result.map_partitions(shortlist, **filters, meta=result._meta)
+    frame = parts.compute()
+    return shortlist(frame, **{**filters, "top": top})
+
+
+def rollup_dask(result, *, by_use_class: bool = False) -> pd.DataFrame:
+    """:func:`siting.solar.county_rollup` over a dask result (sums are partition-wise)."""
+    cols = ["county", "use_class", "suitable", "kwp", "usable_m2", "kwh_per_year",
+            "tco2_avoided_per_year"]
+    small = result[cols]
+    keys = ["county", "use_class"]
+    agg = small[small["suitable"]].groupby(keys).agg(
+        {"kwp": "sum", "usable_m2": "sum", "kwh_per_year": "sum", "tco2_avoided_per_year": "sum",
+         "suitable": "count"}).compute()
+    # expand the sums back to a frame county_rollup understands (one row per group)
+    frame = agg.rename(columns={"suitable": "n"}).reset_index()
+    table = county_rollup(_weighted_rows(frame), by_use_class=by_use_class)
+    counts = frame.groupby(keys if by_use_class else ["county"])["n"].sum()
+    mask = table["county"] != "total"
+    idx = (pd.MultiIndex.from_frame(table.loc[mask, keys]) if by_use_class
+           else table.loc[mask, "county"])
+    table.loc[mask, "rooftops"] = counts.reindex(idx).to_numpy()
+    table.loc[~mask, "rooftops"] = int(counts.sum())
+    table["rooftops"] = table["rooftops"].astype(int)
+    return table
+
+
+def _weighted_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["suitable"] = True
+    return out
+
+
+def metadata(weather: Weather | None, assumptions: PVAssumptions | None) -> dict:
+    """The assumptions dict for a partition-wise run (as ``result.attrs["solar"]``)."""
+    meta = solar_metadata(assumptions or PVAssumptions(), weather or default_weather(), [])
+    meta["rooftop_repairs"] = "not collected in partition-wise runs"
+    meta["engine"] = "dask-geopandas, partition-wise (shading within partitions)"
+    return meta
+
+
+__all__ = ["MONTH_COLUMNS", "class_table_for", "from_frame", "metadata", "potential_dask",
+           "rank_dask", "read_rooftops", "rollup_dask", "shortlist_dask"]
