@@ -70,10 +70,21 @@ def test_vector_buffers_match_shapely_buffers_at_cell_centres(buffer_m):
     assert area_km2 == pytest.approx(expected_geom.area / 1e6, rel=0.03)
 
 
-@pytest.mark.parametrize("buffer_m", [500.0, 1500.0])
-def test_edt_buffers_match_shapely_distances_at_cell_centres(buffer_m):
-    grid = _grid()
-    feats = _features_wgs84()
+def _small_buildings(n=150, seed=0) -> gpd.GeoSeries:
+    rng = np.random.default_rng(seed)
+    cx, cy = centre_utm()
+    x = rng.uniform(cx - 4000, cx + 4000, n)
+    y = rng.uniform(cy - 4000, cy + 4000, n)
+    w = rng.uniform(5, 90, n)
+    boxes = shapely.box(x - w / 2, y - w / 3, x + w / 2, y + w / 3)
+    return gpd.GeoSeries(boxes, crs=UTM).to_crs("EPSG:4326")
+
+
+@pytest.mark.parametrize("kind", ["mixed", "small_buildings"])
+@pytest.mark.parametrize("buffer_m", [120.0, 500.0, 1500.0])
+def test_edt_buffers_match_shapely_distances_at_cell_centres(buffer_m, kind):
+    grid = _grid() if kind == "mixed" else _grid(size_km=10)
+    feats = _features_wgs84() if kind == "mixed" else _small_buildings()
     mask = rasterize_mask(feats, grid, buffer_m=buffer_m, method="edt")
     metric = shapely.union_all(feats.to_crs(UTM).values)
     xs, ys = grid.cell_centres()
