@@ -29,7 +29,7 @@ from layers.project import Project
 from siting.progress import store
 from siting.progress.arithmetic import today_in_xiangyang
 from siting.progress.indicators import INDICATORS
-from siting.progress.links import phosphogypsum_routing_link, rooftop_pv_by_county
+from siting.progress.links import Link, phosphogypsum_routing_link, rooftop_pv_by_county
 from siting.progress.status import (
     STATUS_LABELS,
     base_status,
@@ -90,11 +90,13 @@ LABELS: dict[str, tuple[str, str]] = {
                 "Phosphogypsum routing: {used:,.0f} t/yr delivered to utilisation, {pct:.1f}% of "
                 "{produced:,.0f} t/yr produced (target {target:.0f}% by {year})"),
     "unavailable": ("暂不可用：{message}", "Not available: {message}"),
+    "computing": ("正在读取分析结果…", "Reading the analysis results…"),
     "yes": ("是", "yes"), "no": ("否", "no"),
 }
 
 _STATUS_COLOURS = {"achieved": "#1a7f37", "on_track": "#2f81f7", "behind": "#d29922",
-                   "missed": "#cf222e", "insufficient_data": "#8c959f", "no_data": "#afb8c1",
+                   "missed": "#cf222e", "no_deadline": "#6e7781", "insufficient_data": "#8c959f",
+                   "no_data": "#afb8c1",
                    "no_target": "#d0d7de"}
 
 _CSS = """
@@ -152,12 +154,18 @@ class ProgressTab(param.Parameterized):
         self.today = today
         self.solar_result = solar_result
         self.waste_flows = waste_flows
+        self._solar_message = self._waste_message = ""
+        self._loaded = False
         self.message = pn.pane.Alert("", alert_type="light", visible=False,
                                      css_classes=["xy-progress-message"], sizing_mode="stretch_width")
         self._root = pn.Column(sizing_mode="stretch_width", css_classes=["xy-progress"],
                                stylesheets=[_CSS])
         self._refresh_data()
         self._build()
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            pn.state.onload(self.load)  # slow analysis results after the page is shown
+        else:
+            self.load()
 
     # -- data -------------------------------------------------------------------------
     def _refresh_data(self) -> None:
@@ -256,7 +264,21 @@ class ProgressTab(param.Parameterized):
         return self._root
 
     def load(self) -> None:
-        """Nothing slow to do after the page is shown."""
+        """Fetch the analysis results shown beside the targets (once; cached by the dashboard).
+
+        Rooftop PV from the dashboard's cached rooftop table (:mod:`dashboard._solar_data`),
+        phosphogypsum flows from its cached routing (:func:`dashboard.waste_tab.run_waste`);
+        when a module or layer is missing the tab says so instead of showing numbers.
+        """
+        if self._loaded:
+            return
+        self._loaded = True
+        if self.solar_result is None:
+            self.solar_result, self._solar_message = _dashboard_solar(self.project)
+        if self.waste_flows is None:
+            self.waste_flows, self._waste_message = _dashboard_waste_flows(self.project)
+        self.county_table.value = self._county_frame()
+        self.links.object = self._links_html()
 
     def set_language(self, lang: str) -> None:
         """Relabel everything in ``lang``."""
@@ -377,39 +399,46 @@ class ProgressTab(param.Parameterized):
             tr("col_status", lang): b["status"].map(lambda s: status_label(s, lang)),
         })
 
+    def _pv_link(self) -> Link:
+        if self.solar_result is not None:
+            return rooftop_pv_by_county(self.project, solar_result=self.solar_result,
+                                        bases=None if self.bases.empty else self.bases)
+        return Link(False, self._solar_message or tr("computing", self.lang))
+
+    def _pg_link(self) -> Link:
+        if self.waste_flows is not None or not self.project.has("waste_sources"):
+            return phosphogypsum_routing_link(self.project, flows=self.waste_flows
+                                              if self.waste_flows is not None else pd.DataFrame())
+        return Link(False, self._waste_message or tr("computing", self.lang))
+
     def _county_frame(self) -> pd.DataFrame:
         lang = self.lang
         c = self.counties
-        link = rooftop_pv_by_county(self.project, solar_result=self.solar_result,
-                                    bases=None if self.bases.empty else self.bases)
         frame = pd.DataFrame({
             tr("col_county", lang): c["county_name"] if lang == "zh" else c["county_name_en"],
             tr("col_n_bases", lang): c["n_bases"], tr("col_behind", lang): c["n_behind"],
             tr("col_pilot", lang): c["rooftop_pv_pilot"].map(lambda v: tr("yes" if v else "no", lang)),
         })
+        link = self._pv_link()
         if link.available:
             pv = link.frame.set_index("county")
             frame[tr("col_kwp", lang)] = c["county"].map(pv["potential_kwp"]).round(0)
             frame[tr("col_kwh", lang)] = c["county"].map(pv["potential_kwh_per_year"]).round(0)
-        self._pv_message = "" if link.available else link.message
         return frame
 
     def _links_html(self) -> str:
         lang = self.lang
         parts = []
-        if getattr(self, "_pv_message", ""):
-            parts.append(tr("unavailable", lang, message=self._pv_message))
-        try:
-            pg = phosphogypsum_routing_link(self.project, flows=self.waste_flows)
-        except Exception as exc:  # an analysis failure must not take the tab down
-            pg = None
-            parts.append(tr("unavailable", lang, message=str(exc)))
-        if pg is not None and pg.available:
+        pv = self._pv_link()
+        if not pv.available:
+            parts.append(tr("unavailable", lang, message=pv.message))
+        pg = self._pg_link()
+        if pg.available:
             v = pg.values
             parts.append(tr("pg_link", lang, used=v["delivered_t_per_year"],
                             produced=v["produced_t_per_year"], pct=v["utilisation_pct"],
                             target=v["target_pct"], year=v["target_year"]))
-        elif pg is not None:
+        else:
             parts.append(tr("unavailable", lang, message=pg.message))
         return "".join(f"<p>{html.escape(p)}</p>" for p in parts)
 
@@ -492,6 +521,35 @@ class ProgressTab(param.Parameterized):
         with tempfile.TemporaryDirectory() as tmp:
             path = store.export_records(self.project, Path(tmp) / "progress_records.csv")
             return io.BytesIO(path.read_bytes())
+
+
+def _dashboard_solar(project: Project) -> tuple[pd.DataFrame | None, str]:
+    """The dashboard's cached rooftop-PV table, or (None, why not)."""
+    try:
+        from dashboard import _solar_data
+
+        if _solar_data.solar_module() is None:
+            return None, "siting.solar (rooftop_potential) is not available"
+        if not project.has("rooftops"):
+            return None, "the project has no rooftops layer"
+        return _solar_data.rooftop_table(project, with_pv=True), ""
+    except Exception as exc:  # an analysis failure must not take the tab down
+        return None, f"rooftop PV failed: {exc}"
+
+
+def _dashboard_waste_flows(project: Project) -> tuple[pd.DataFrame | None, str]:
+    """Phosphogypsum flows from the dashboard's cached routing, or (None, why not)."""
+    try:
+        from dashboard import waste_tab
+
+        if not waste_tab.available():
+            return None, "siting.waste (route_waste) is not available"
+        if not project.has("waste_sources") or not project.has("roads"):
+            return None, "the project needs waste_sources, facilities and roads layers"
+        routing, _ = waste_tab.run_waste(project, waste_kind="phosphogypsum", k=0)
+        return pd.DataFrame(routing.flows.drop(columns="geometry", errors="ignore")), ""
+    except Exception as exc:  # an analysis failure must not take the tab down
+        return None, f"phosphogypsum routing failed: {exc}"
 
 
 def create_progress_tab(project: Project, *, lang: str = "zh", **kwargs) -> ProgressTab:

@@ -191,3 +191,19 @@ def test_status_table_is_bilingual(project):
     assert "非化石能源消费比重" in zh["name"].tolist()
     assert "Non-fossil share of energy use" in en["name"].tolist()
     assert set(zh["status"]) <= {"暂无数据", "无量化目标"} and "no data" in set(en["status"])
+
+
+def test_base_with_a_target_but_no_year_is_in_progress(tmp_path):
+    project = make_project(tmp_path / "p2")
+    bases = project.read("bases")
+    bases.loc[bases["id"] == "base-xiangzhou-newenergy", "target_year"] = None
+    project.write("bases", bases)
+    add_records(project, [
+        {"target_id": "base-xiangzhou-newenergy", "date": "2024-12-31", "value": 200.0},
+        {"target_id": "base-xiangzhou-newenergy", "date": "2025-06-30", "value": 300.0},
+    ], user=EDITOR)
+    row = _row(base_status(project, today=TODAY), "base-xiangzhou-newenergy")
+    assert row["status"] == "no_deadline" and row["progress_pct"] == pytest.approx(30.0)
+    add_records(project, [{"target_id": "base-xiangzhou-newenergy", "date": "2025-07-01",
+                           "value": 1000.0}], user=EDITOR)
+    assert _row(base_status(project, today=TODAY), "base-xiangzhou-newenergy")["status"] == "achieved"

@@ -62,20 +62,18 @@ def _pilot_counties(bases: pd.DataFrame | None) -> set[str]:
 
 
 def _try_solar(project):
-    """Rooftop results from siting.solar, or (None, reason)."""
+    """Rooftop results from :func:`siting.solar.rooftop_potential`, or (None, reason)."""
     try:
         solar = importlib.import_module("siting.solar")
     except ImportError as exc:
         return None, f"siting.solar cannot be imported ({exc})"
-    for name in ("rooftop_potential", "assess_rooftops", "potential"):
-        func = getattr(solar, name, None)
-        if callable(func):
-            if not project.has("rooftops"):
-                return None, ("the project has no rooftops layer; import one with "
-                              "`xysiting import DIR --layer rooftops FILE`")
-            return func(project), ""
-    return None, ("siting.solar has no rooftop-potential function yet "
-                  "(expected rooftop_potential(project) returning one row per rooftop)")
+    func = getattr(solar, "rooftop_potential", None)
+    if not callable(func):
+        return None, "siting.solar has no rooftop_potential function yet"
+    if not project.has("rooftops"):
+        return None, ("the project has no rooftops layer; import one with "
+                      "`xysiting import DIR --layer rooftops FILE`")
+    return func(project.read("rooftops")), ""
 
 
 def rooftop_pv_by_county(project, *, solar_result: pd.DataFrame | None = None,
@@ -87,7 +85,9 @@ def rooftop_pv_by_county(project, *, solar_result: pd.DataFrame | None = None,
     project : layers.project.Project
     solar_result : DataFrame, optional
         The rooftop PV result (one row per rooftop, or per county) with a ``county`` column
-        and ``kwp`` and/or ``kwh_per_year``.  Computed with :mod:`siting.solar` if omitted.
+        and ``kwp`` and/or ``kwh_per_year``.  Computed with
+        :func:`siting.solar.rooftop_potential` on the rooftops layer if omitted (slow on a
+        large layer: the dashboard passes its cached result).
     bases : DataFrame, optional
         The bases layer (read from the project if omitted).
 
@@ -129,18 +129,17 @@ def rooftop_pv_by_county(project, *, solar_result: pd.DataFrame | None = None,
 
 
 def _try_waste(project):
+    """Phosphogypsum flows from :func:`siting.waste.route_waste`, or (None, reason)."""
     try:
         waste = importlib.import_module("siting.waste")
     except ImportError as exc:
         return None, f"siting.waste cannot be imported ({exc})"
-    for name in ("route", "route_waste", "solve_routing"):
-        func = getattr(waste, name, None)
-        if callable(func):
-            result = func(project, waste_kind="phosphogypsum")
-            flows = getattr(result, "flows", result)
-            return flows, ""
-    return None, ("siting.waste has no routing function yet "
-                  "(expected route(project, waste_kind='phosphogypsum') returning flows)")
+    func = getattr(waste, "route_waste", None)
+    if not callable(func):
+        return None, "siting.waste has no route_waste function yet"
+    if not project.has("roads") or not project.has("facilities"):
+        return None, "the project needs roads and facilities layers for routing"
+    return func(project, waste_kind="phosphogypsum", geometries=False).flows, ""
 
 
 def phosphogypsum_routing_link(project, *, flows: pd.DataFrame | None = None) -> Link:
@@ -156,7 +155,8 @@ def phosphogypsum_routing_link(project, *, flows: pd.DataFrame | None = None) ->
     flows : DataFrame, optional
         Routing flows with ``facility_id`` (or ``facility_kind``), a tonnage column
         (``flow_t_per_year`` or ``t_per_year``) and, if mixed, ``waste_kind``.
-        Computed with :mod:`siting.waste` if omitted.
+        Computed with :func:`siting.waste.route_waste` (``waste_kind="phosphogypsum"``) if
+        omitted.
 
     Returns
     -------

@@ -15,6 +15,8 @@ Status rules (one vocabulary for indicators and bases; ``today`` in China Standa
     the latest value is at or above / below the straight-line path from the start to
     the target, evaluated at the latest record's date.  The start is the plan's baseline
     where the plan or FACTS.md gives one, else the target's first record;
+``no_deadline``
+    a target value without a year (the plan's GW-class bases): not achieved yet, no path;
 ``insufficient_data``
     a single record and no baseline: no path to compare with yet.
 
@@ -39,10 +41,12 @@ from siting.progress.arithmetic import (
 from siting.progress.indicators import indicators_frame
 from siting.progress.store import read_records
 
-STATUSES = ("achieved", "on_track", "behind", "missed", "insufficient_data", "no_data", "no_target")
+STATUSES = ("achieved", "on_track", "behind", "missed", "no_deadline", "insufficient_data", "no_data",
+            "no_target")
 STATUS_LABELS = {
     "achieved": ("已达标", "achieved"), "on_track": ("进度正常", "on track"),
     "behind": ("滞后", "behind"), "missed": ("未按期完成", "missed"),
+    "no_deadline": ("推进中（无期限）", "in progress (no deadline)"),
     "insufficient_data": ("数据不足", "insufficient data"), "no_data": ("暂无数据", "no data"),
     "no_target": ("无量化目标", "no target"),
 }
@@ -85,7 +89,7 @@ def classify(frame: pd.DataFrame, *, today: dt.date) -> pd.DataFrame:
     start_v = np.where(has_base, base_v, out["first_value"].to_numpy(dtype="float64"))
     start_t = np.where(has_base, base_t, first_t)
     target_t = due_year_fraction(out["target_year"].astype("float64"))
-    path_ok = ~np.isnan(start_v) & (start_t < latest_t) & ~np.isnan(target)
+    path_ok = ~np.isnan(start_v) & (start_t < latest_t) & ~np.isnan(target) & ~np.isnan(target_t)
     path = np.where(path_ok, target_path(latest_t, start_value=start_v, start_time=start_t,
                                          target_value=target, target_time=target_t), np.nan)
     now_t = float(year_fraction([pd.Timestamp(today)])[0])
@@ -95,9 +99,9 @@ def classify(frame: pd.DataFrame, *, today: dt.date) -> pd.DataFrame:
     delayed = out.get("base_status", pd.Series("", index=out.index)).eq("delayed").to_numpy()
     status = np.select(
         [np.isnan(target), n == 0, achieved, (now_t >= target_t) & (latest_t >= target_t - 1.0),
-         delayed,
+         delayed, np.isnan(target_t),
          path_ok & (sign * (latest - path) >= -tol), path_ok],
-        ["no_target", "no_data", "achieved", "missed", "behind", "on_track", "behind"],
+        ["no_target", "no_data", "achieved", "missed", "behind", "no_deadline", "on_track", "behind"],
         default="insufficient_data")
     out["path_value"] = path
     out["gap"] = np.where(np.isnan(latest) | np.isnan(target), np.nan,
