@@ -111,8 +111,12 @@ def sun_for(weather: Weather) -> _Sun:
 
 
 def location_for(weather: Weather) -> pvlib.location.Location:
-    """The pvlib Location of the weather site."""
-    return pvlib.location.Location(weather.latitude, weather.longitude, tz=str(weather.data.index.tz),
+    """The pvlib Location of the weather site.
+
+    Its ``tz`` is UTC: every time stamp passed in is tz-aware, so the Location's own zone is
+    never used (and fixed offsets such as an EPW's UTC+08:00 are not zoneinfo keys).
+    """
+    return pvlib.location.Location(weather.latitude, weather.longitude, tz="UTC",
                                    altitude=weather.altitude)
 
 
