@@ -63,7 +63,7 @@ def synth_weather_frame() -> pd.DataFrame:
     solpos = loc.get_solarposition(times)
     cs = loc.get_clearsky(times, model="ineichen", solar_position=solpos)["ghi"].to_numpy()
     month = times.month.to_numpy() - 1
-    doy = times.dayofyear.to_numpy() - 1
+    doy = times.day_of_year.to_numpy() - 1
     days_in_month = np.bincount(month, minlength=12) / 24.0
 
     # daily clear-sky index: beta marginal, AR(1) correlated across days

@@ -431,7 +431,7 @@ def validate_weather(weather: Weather, *, label: str = "weather", max_gap_hours:
 
 def _irradiance_offset_hours(data: pd.DataFrame, longitude: float, solpos: pd.DataFrame) -> float:
     """Irradiance-weighted mean of the solar hour angle, in hours (0 for correct stamps)."""
-    eot = pvlib.solarposition.equation_of_time_spencer71(data.index.dayofyear)
+    eot = pvlib.solarposition.equation_of_time_spencer71(data.index.day_of_year)
     ha = pvlib.solarposition.hour_angle(data.index, longitude, eot)  # degrees
     ha = (np.asarray(ha) + 180.0) % 360.0 - 180.0
     w = data["ghi"].to_numpy()
