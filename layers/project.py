@@ -265,7 +265,8 @@ class Project:
                 sources = ", ".join(f"{s} ({n})" for s, n in counts.items())
             rows.append({"kind": kind, "count": int(info["features"]),
                          "geometry": "table" if SCHEMAS[kind].is_table else info["geometry_type"],
-                         "crs": info["crs"] or "", "sources": sources})
+                         "crs": "" if SCHEMAS[kind].is_table else (info["crs"] or ""),
+                         "sources": sources})
         for kind in self.raster_kinds():
             import rasterio
 

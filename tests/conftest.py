@@ -19,3 +19,16 @@ def shared_data() -> Path:
             pytest.fail(f"CI needs the shared data folder at {SHARED_DATA}")
         pytest.skip(f"shared data folder {SHARED_DATA} not present")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def default_project_dir(tmp_path_factory) -> Path:
+    """The embedded Xiangyang default project, built once per test session through the CLI.
+
+    Tests must treat it as read-only (copy it with ``shutil.copytree`` before changing it).
+    """
+    from dashboard.cli import main
+
+    path = tmp_path_factory.mktemp("default") / "xiangyang"
+    assert main(["init", str(path), "--quiet"]) == 0
+    return path
