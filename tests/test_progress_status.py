@@ -207,3 +207,28 @@ def test_base_with_a_target_but_no_year_is_in_progress(tmp_path):
     add_records(project, [{"target_id": "base-xiangzhou-newenergy", "date": "2025-07-01",
                            "value": 1000.0}], user=EDITOR)
     assert _row(base_status(project, today=TODAY), "base-xiangzhou-newenergy")["status"] == "achieved"
+
+
+def test_registry_of_the_default_projects_plan_bases(tmp_path):
+    default = pytest.importorskip("layers.default._bases")
+    from layers.project import Project
+    from siting.progress import UserStore, target_units
+
+    project = Project.create(tmp_path / "default-bases")
+    project.write("bases", default.build_bases_utm().to_crs("EPSG:4326"))
+    UserStore.for_project(project).set_user(EDITOR, "pw", "editor")
+    units = target_units(project)
+    bases = project.read("bases")
+    assert (bases["source"] == "plan").all()
+    assert set(bases["id"]) <= set(units) and all(i.startswith("base-") for i in bases["id"])
+    assert {ind.id for ind in INDICATORS} <= set(units)
+    gw = bases[bases["name"].str.contains("百万千瓦级")]
+    assert set(gw["county"]) == {"420607", "420683", "420684"}  # 襄州, 枣阳, 宜城
+    add_records(project, [{"target_id": gw["id"].iloc[0], "date": "2025-06-30", "value": 0.25,
+                           "unit": "GW"}], user=EDITOR)
+    status = base_status(project, today=TODAY).set_index("id")
+    assert status.loc[gw["id"].iloc[0], "progress_pct"] == pytest.approx(25.0)
+    # numbers the plan does not give stay empty
+    assert status["target_value"].isna().sum() == (bases["target_value"].isna()).sum() > 0
+    pilots = county_summary(project, today=TODAY).set_index("county")["rooftop_pv_pilot"]
+    assert set(pilots[pilots].index) == {"420602", "420625"}  # 襄城, 谷城
