@@ -191,3 +191,17 @@ def test_csv_with_wrong_columns_or_rows_writes_nothing(project, tmp_path, text, 
 def test_missing_csv_is_an_inputerror(project, tmp_path):
     with pytest.raises(InputError, match="no such file"):
         import_csv(project, tmp_path / "nope.csv", user=EDITOR)
+
+
+def test_records_and_audit_survive_rewriting_other_layers(project):
+    add_record(project, "ind-non-fossil-share", "2024-12-31", 18.2, user=EDITOR)
+    bases = project.read("bases")
+    bases["status"] = "operating"
+    project.write("bases", bases)  # copies and replaces the whole GeoPackage
+    assert read_records(project)["value"].tolist() == [18.2]
+    assert len(read_audit(project)) == 1
+    with contextlib.closing(sqlite3.connect(project.gpkg_path)) as con:
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            con.execute("DELETE FROM progress_records")
+    add_record(project, "base-xiangzhou-newenergy", "2025-01-31", 10.0, user=EDITOR)
+    assert len(read_records(project)) == 2
