@@ -114,7 +114,7 @@ def indicator_status(project, *, today: dt.date | None = None,
                      records: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per indicator: latest value, the target it is measured against, status.
 
-    The target is the first one due in or after the latest record's year (or this year
+    The target is the first one due in or after the latest record's year (or last year
     when there is no record): for the non-fossil share, 21.4 % (2025) until 2025, then
     25 % (2030) (plan 二; FACTS.md "The plan's targets").
 
@@ -128,7 +128,9 @@ def indicator_status(project, *, today: dt.date | None = None,
     records = read_records(project) if records is None else records
     targets = indicators_frame()
     latest, first = _latest_first(records[records["target_id"].isin(targets["id"])])
-    ref_year = targets["id"].map(latest["latest_date"].dt.year).fillna(today.year)
+    # Without a record, the target of last year still counts: official statistics for a
+    # year appear during the next one (the 2025 share is published in 2026).
+    ref_year = targets["id"].map(latest["latest_date"].dt.year).fillna(today.year - 1)
     due = targets[targets["target_year"] >= ref_year]
     chosen = due.sort_values("target_year").groupby("id", sort=False).head(1)
     fallback = targets.sort_values("target_year").groupby("id").tail(1)
@@ -256,6 +258,8 @@ def status_table(project, *, today: dt.date | None = None, lang: str = "zh") -> 
             "year": bases["target_year"], "status": bases["status"]}))
     out = pd.concat(rows, ignore_index=True)
     out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d").fillna("")
-    out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
+    out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64").astype(object).where(
+        out["year"].notna(), "")
+    out["unit"] = out["unit"].fillna("").astype(str)
     out["status"] = out["status"].map(lambda s: STATUS_LABELS[s][0 if zh else 1])
     return out
