@@ -4,11 +4,12 @@ Geometric model (simple, documented; NREL's rooftop method uses a 70 % threshold
 the shaded/unshaded output, Gagnon et al. 2016, FACTS.md):
 
 * Each building is its footprint centroid ``(x, y)`` in a metric CRS, its roof height ``h``
-  and a half-width ``r = sqrt(area) / 2`` (a square of the same area).
+  and the half-sides of its bounding box in that CRS: ``r_long`` (half the longer side) and
+  ``r_short`` (half the shorter side).
 * A neighbour ``j`` obstructs rooftop ``i`` when ``h_j > h_i``.  Its distance is the
-  centroid distance less ``r_j`` (its near wall; at least 1 m), its elevation angle
+  centroid distance less ``r_short_j`` (its near wall; at least 1 m), its elevation angle
   ``atan((h_j - h_i) / distance)``, its bearing (clockwise from north) and angular half-width
-  ``atan(r_j / centroid distance)``.
+  ``atan(r_long_j / centroid distance)`` (a long slab hides a wide arc of the sky).
 * The horizon of ``i`` in each azimuth sector is the highest elevation among the neighbours
   overlapping that sector.  Obstructions lower than ``min_elevation_deg`` are ignored, and so
   neighbours farther than ``max_distance_m``.
@@ -31,8 +32,8 @@ import numpy as np
 import shapely
 
 
-def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_width_m: np.ndarray,
-                    *, sectors: int = 16, min_elevation_deg: float = 5.0,
+def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_long_m: np.ndarray,
+                    half_short_m: np.ndarray, *, sectors: int = 16, min_elevation_deg: float = 5.0,
                     max_distance_m: float = 300.0, chunk: int = 50_000) -> np.ndarray:
     """Horizon elevation (degrees) per rooftop and azimuth sector.
 
@@ -42,8 +43,8 @@ def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_wid
         Footprint centroids in a metric CRS, m.
     height_m : ndarray
         Roof heights, m.
-    half_width_m : ndarray
-        Half-widths of the footprints, m.
+    half_long_m, half_short_m : ndarray
+        Half the longer and shorter side of each footprint's bounding box, m.
     sectors : int
         Azimuth sectors (sector k spans k·360/sectors to (k+1)·360/sectors degrees from north).
     min_elevation_deg, max_distance_m : float
@@ -61,7 +62,8 @@ def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_wid
     if n < 2:
         return horizon.reshape(n, sectors)
     h = np.asarray(height_m, dtype=float)
-    r = np.asarray(half_width_m, dtype=float)
+    r = np.asarray(half_long_m, dtype=float)
+    r_short = np.asarray(half_short_m, dtype=float)
     tan_min = np.tan(np.radians(max(min_elevation_deg, 0.1)))
     reach = np.minimum((h - h.min()) / tan_min + r, max_distance_m)
     obstructors = np.flatnonzero(h > h.min())
@@ -78,7 +80,7 @@ def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_wid
         i, j = i[keep], j[keep]
         dx, dy = x[j] - x[i], y[j] - y[i]
         dc = np.hypot(dx, dy)
-        dist = np.maximum(dc - r[j], 1.0)
+        dist = np.maximum(dc - r_short[j], 1.0)
         elev = np.degrees(np.arctan((h[j] - h[i]) / dist))
         keep = elev >= min_elevation_deg
         i, j, dx, dy, dc, elev = i[keep], j[keep], dx[keep], dy[keep], dc[keep], elev[keep]

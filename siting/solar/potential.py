@@ -98,7 +98,7 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
     if "roof_area_m2" in frame.columns:
         given = frame["roof_area_m2"].to_numpy(dtype=float)
         area = np.where(np.isnan(given), area, given)
-    zero_area = ~(area > 0)
+    zero_area = ~(area > 1e-3)  # degenerate (collinear) footprints keep ~1e-9 m² after reprojection
     if zero_area.any():
         repairs.append(f"{int(zero_area.sum())} rooftops with zero footprint area marked "
                        f"unsuitable ({describe_rows(frame.index[zero_area])})")
@@ -131,7 +131,7 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
     yield_unshaded = table.annual_kwh_per_kwp[inverse] if n else np.zeros(0)
 
     if shading and n > 1:
-        sf = shading_factors(frame, metric, area, inverse, table, a, neighbours=neighbours)
+        sf = shading_factors(frame, metric, inverse, table, a, neighbours=neighbours)
     else:
         sf = np.ones(n)
     kwh_per_kwp = yield_unshaded * sf
@@ -253,28 +253,36 @@ def _add_money_and_co2(out: pd.DataFrame, kwp: np.ndarray, kwh: np.ndarray,
     out["payback_years"] = np.round(payback, 2)
 
 
-def shading_factors(frame: gpd.GeoDataFrame, metric: gpd.GeoSeries, area: np.ndarray,
+def shading_factors(frame: gpd.GeoDataFrame, metric: gpd.GeoSeries,
                     class_index: np.ndarray, table: _yield.ClassTable, a: PVAssumptions, *,
                     neighbours: gpd.GeoDataFrame | None = None) -> np.ndarray:
     """Shading factor (share of unshaded output kept) of each rooftop of ``frame``."""
-    cent = shapely.centroid(np.asarray(metric.values, dtype=object))
+    geoms = np.asarray(metric.values, dtype=object)
+    cent = shapely.centroid(geoms)
     x, y = shapely.get_x(cent), shapely.get_y(cent)
     h = frame["height_m"].to_numpy(dtype=float)
-    half = np.sqrt(np.maximum(area, 0.0)) / 2.0
+    long_, short = _half_sides(geoms)
     n = len(frame)
     if neighbours is not None and len(neighbours):
         nb, _ = prepare_rooftops(neighbours, assumptions=a)
-        nb_metric = nb.geometry.to_crs(metric.crs)
-        nb_cent = shapely.centroid(np.asarray(nb_metric.values, dtype=object))
+        nb_geoms = np.asarray(nb.geometry.to_crs(metric.crs).values, dtype=object)
+        nb_cent = shapely.centroid(nb_geoms)
+        nb_long, nb_short = _half_sides(nb_geoms)
         x = np.concatenate([x, shapely.get_x(nb_cent)])
         y = np.concatenate([y, shapely.get_y(nb_cent)])
         h = np.concatenate([h, nb["height_m"].to_numpy(dtype=float)])
-        half = np.concatenate([half, np.sqrt(shapely.area(np.asarray(nb_metric.values,
-                                                                       dtype=object))) / 2.0])
+        long_ = np.concatenate([long_, nb_long])
+        short = np.concatenate([short, nb_short])
     horizon = _shading.horizon_profile(
-        x, y, h, half, sectors=a.shading_sectors, min_elevation_deg=a.shading_min_elevation_deg,
+        x, y, h, long_, short, sectors=a.shading_sectors, min_elevation_deg=a.shading_min_elevation_deg,
         max_distance_m=a.shading_max_distance_m)[:n]
     return _shading.shading_factor(horizon, class_index, table.shade_table)
+
+
+def _half_sides(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    b = shapely.bounds(geoms)
+    w, d = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+    return np.fmax(w, d) / 2.0, np.fmin(w, d) / 2.0
 
 
 def rank_within_county(result: pd.DataFrame, *, rank_by: str = "kwh_per_year") -> pd.Series:
