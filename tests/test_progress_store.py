@@ -205,3 +205,18 @@ def test_records_and_audit_survive_rewriting_other_layers(project):
             con.execute("DELETE FROM progress_records")
     add_record(project, "base-xiangzhou-newenergy", "2025-01-31", 10.0, user=EDITOR)
     assert len(read_records(project)) == 2
+
+
+def test_guest_is_never_an_editor_even_if_the_file_says_so(project):
+    import json
+
+    path = project.path / "users.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["users"]["guest"] = {"role": "editor", "password": data["users"][EDITOR]["password"]}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    users = UserStore.for_project(project)
+    assert users.role("guest") is None and not users.verify("guest", EDITOR_PW)
+    with pytest.raises(NotAuthorisedError):
+        add_record(project, "ind-non-fossil-share", "2024-12-31", 18.2, user="guest")
+    with pytest.raises(InputError, match="guest"):
+        users.set_user("guest", "pw", "editor")

@@ -25,6 +25,7 @@ from geo.errors import InputError
 
 ROLES = ("editor", "viewer")
 USERS_FILE = "users.json"
+GUEST = "guest"  # Panel's name for an anonymous visitor (pn.state.user with guests allowed)
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 
@@ -94,8 +95,12 @@ class UserStore:
         return {name: str(info.get("role", "")) for name, info in self._load().items()}
 
     def role(self, username: str | None) -> str | None:
-        """The role of ``username`` (``"editor"``/``"viewer"``), or None if unknown."""
-        if not username:
+        """The role of ``username`` (``"editor"``/``"viewer"``), or None if unknown.
+
+        ``"guest"`` never has a role: Panel names anonymous visitors so from an unsigned
+        cookie, which any browser can set.
+        """
+        if not username or username == GUEST:
             return None
         info = self._load().get(username)
         role = info.get("role") if isinstance(info, dict) else None
@@ -103,6 +108,8 @@ class UserStore:
 
     def verify(self, username: str, password: str) -> bool:
         """True if ``username`` exists and ``password`` is theirs."""
+        if username == GUEST:
+            return False
         info = self._load().get(username)
         if not isinstance(info, dict) or not password:
             return False
@@ -113,7 +120,7 @@ class UserStore:
         if role not in ROLES:
             msg = f"unknown role {role!r}; choose one of {', '.join(ROLES)}"
             raise InputError(msg)
-        if not username or any(ch in username for ch in "\x00\n\r\t") or username == "guest":
+        if not username or any(ch in username for ch in "\x00\n\r\t") or username == GUEST:
             msg = f"invalid username {username!r}: use a non-empty name without control characters, not 'guest'"
             raise InputError(msg)
         users = self._load()
