@@ -264,9 +264,10 @@ def test_rooftops_and_roads_are_deterministic():
     def build():
         parks = build_parks_utm()
         villages = village_centres(counties, scale=0.2)
-        water = water_areas_utm()
+        water = water_areas_utm(counties)
         roofs = build_rooftops_utm(parks, villages, water, scale=0.2)
-        roads = build_roads_utm(parks_utm=parks, facilities_utm=build_facilities_utm(),
+        roads = build_roads_utm(city_utm=shapely.union_all(counties.geometry.values),
+                                parks_utm=parks, facilities_utm=build_facilities_utm(),
                                 sources_utm=build_sources_utm(), villages=villages,
                                 water_utm=water)
         return roofs, roads
@@ -276,3 +277,20 @@ def test_rooftops_and_roads_are_deterministic():
     assert shapely.equals_exact(r1.geometry.values, r2.geometry.values, tolerance=0).all()
     pd.testing.assert_frame_equal(r1.drop(columns="geometry"), r2.drop(columns="geometry"))
     assert shapely.equals_exact(n1.geometry.values, n2.geometry.values, tolerance=0).all()
+
+
+@pytest.mark.parametrize("kind", VECTOR_KINDS)
+def test_layers_pass_import_validation_unchanged(layers, kind):
+    from layers.validate import validate
+
+    out, report = validate(layers[kind], kind, source_name=f"default {kind}")
+    assert len(out) == len(layers[kind])
+    assert report.messages() == []
+
+
+def test_road_network_builder_keeps_every_edge(layers):
+    from geo.network import RoadNetwork
+
+    net = RoadNetwork.from_lines(layers["roads"])
+    assert net.report.nodes_dropped == 0
+    assert net.report.edges_dropped == 0

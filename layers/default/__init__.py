@@ -53,6 +53,8 @@ def build_default(path: str | os.PathLike, *, progress: bool = True,
     layers.project.Project
         The opened project.
     """
+    import shapely
+
     from geo.crs import XIANGYANG_UTM
     from layers.default._bases import build_bases_utm
     from layers.default._common import county_of, to_wgs84
@@ -88,7 +90,7 @@ def build_default(path: str | os.PathLike, *, progress: bool = True,
         bar.update()
 
         step("rooftops")
-        water = water_areas_utm()
+        water = water_areas_utm(counties_utm)
         villages = village_centres(counties_utm)
         rooftops_utm = build_rooftops_utm(parks_utm, villages, water, scale=rooftop_scale)
         rooftops_utm.insert(1, "county", county_of(rooftops_utm.geometry.values, counties_utm))
@@ -98,13 +100,14 @@ def build_default(path: str | os.PathLike, *, progress: bool = True,
         bar.update()
 
         step("roads")
-        roads_utm = build_roads_utm(parks_utm=parks_utm, facilities_utm=facilities_utm,
+        city_utm = shapely.union_all(counties_utm.geometry.values)
+        roads_utm = build_roads_utm(city_utm=city_utm, parks_utm=parks_utm, facilities_utm=facilities_utm,
                                     sources_utm=sources_utm, villages=villages,
                                     water_utm=water)
         bar.update()
 
         step("exclusions")
-        exclusions_utm = build_exclusions_utm(roads_utm)
+        exclusions_utm = build_exclusions_utm(roads_utm, counties_utm)
         bar.update()
 
         step("bases")
@@ -128,7 +131,8 @@ def build_default(path: str | os.PathLike, *, progress: bool = True,
         step("wind")
         with tempfile.TemporaryDirectory(prefix="xy-wind-") as tmp:
             tif = Path(tmp) / "wind_resource.tif"
-            write_wind_tif(tif, counties_utm.geometry.values, river_lines_utm()[3])
+            write_wind_tif(tif, counties_utm.geometry.values,
+                           river_lines_utm(counties_utm)[3])
             project.write_raster("wind_resource", tif, height_m=HEIGHT_M, units="m/s",
                                  source="synthetic")
         bar.update()

@@ -1,7 +1,8 @@
 """Exclusion layers: rivers, protected areas, the airport, settlements and major roads.
 
-* Water: the Han River (汉江) and three tributaries as approximate centre lines with a
-  ``buffer_m`` half-width (source "synthetic": traced by hand at kilometre accuracy).
+* Water: the Han River (汉江) and three tributaries as centre lines with a ``buffer_m``
+  half-width (source "synthetic").  The Han River north of 余家湖 follows the real county
+  borders along it (cnmaps); the rest is traced by hand at kilometre accuracy.
 * Protected: real named reserves and parks at approximate centres with invented circular
   outlines of the stated area (source "synthetic").
 * Airport: 襄阳刘集机场 at its approximate real position, 5,000 m buffer.
@@ -16,32 +17,51 @@ import numpy as np
 import shapely
 
 from layers.default._common import gcj_to_utm, utm_frame
-from layers.default._places import AIRPORT, PROTECTED, RIVERS, URBAN_ZONES
+from layers.default._places import AIRPORT, HAN_BORDER_PAIRS, PROTECTED, RIVERS, URBAN_ZONES
 
 
-def river_lines_utm() -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """Rivers as (ids, names, buffer_m, UTM centre lines)."""
+def river_lines_utm(counties_utm: gpd.GeoDataFrame
+                    ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Rivers as (ids, names, buffer_m, UTM centre lines); the Han River comes first.
+
+    The Han River's course from the city's north-western border to 余家湖 follows the real
+    county borders that run along it (:data:`_places.HAN_BORDER_PAIRS`, cnmaps boundaries);
+    south of there it continues along the hand-traced points of :data:`_places.RIVERS`.
+    """
+    geoms_by_code = dict(zip(counties_utm["adcode"], counties_utm.geometry.values, strict=True))
+    shared = [shapely.intersection(shapely.boundary(geoms_by_code[a]),
+                                   shapely.boundary(geoms_by_code[b]))
+              for a, b in HAN_BORDER_PAIRS]
+    border = shapely.line_merge(shapely.union_all(shared))
+    parts = sorted(shapely.get_parts(border), key=lambda g: -g.length)
+    han_north = parts[0]  # one line when the borders meet at their tripoints
+    if han_north.coords[0][1] < han_north.coords[-1][1]:  # run it north to south
+        han_north = shapely.reverse(han_north)
     ids, names, buffers, geoms = [], [], [], []
     for rid, name, buffer_m, pts in RIVERS:
         x, y = gcj_to_utm(*zip(*pts, strict=True))
+        line_xy = np.column_stack([x, y])
+        if rid == "excl-hanjiang":
+            line_xy = np.vstack([shapely.get_coordinates(han_north), line_xy])
         ids.append(rid)
         names.append(name)
         buffers.append(buffer_m)
-        geoms.append(shapely.linestrings(x, y))
+        geoms.append(shapely.linestrings(line_xy))
     return ids, names, np.asarray(buffers), np.asarray(geoms, dtype=object)
 
 
-def water_areas_utm() -> np.ndarray:
+def water_areas_utm(counties_utm: gpd.GeoDataFrame) -> np.ndarray:
     """Rivers buffered by their ``buffer_m`` (metres, EPSG:32649)."""
-    _ids, _names, buffers, lines = river_lines_utm()
+    _ids, _names, buffers, lines = river_lines_utm(counties_utm)
     return shapely.buffer(lines, buffers)
 
 
-def build_exclusions_utm(roads_utm: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def build_exclusions_utm(roads_utm: gpd.GeoDataFrame,
+                         counties_utm: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """All exclusion features in EPSG:32649 (exclusions schema columns)."""
     ids, names, kinds, buffers, geoms = [], [], [], [], []
 
-    rid, rname, rbuf, rlines = river_lines_utm()
+    rid, rname, rbuf, rlines = river_lines_utm(counties_utm)
     ids += rid
     names += rname
     kinds += ["water"] * len(rid)

@@ -191,14 +191,14 @@ URBAN_ZONES: list[tuple] = [
 #: Xiangyang 刘集 airport (襄阳刘集机场), approximate GCJ-02 position.
 AIRPORT = ("excl-airport-liuji", "襄阳刘集机场", 112.297, 32.151, 5000.0)
 
-#: The Han River (汉江) through Xiangyang, approximate centre line (GCJ-02), and two
-#: tributaries.  columns: id, name, buffer_m, [(lon, lat), ...]
+#: Rivers, approximate centre lines (GCJ-02).  The Han River (汉江) north of 余家湖 is taken
+#: from the real county borders that follow it (谷城/老河口, 谷城/樊城, 樊城/襄城, 襄城/襄州 in
+#: cnmaps, see :func:`layers.default._exclusions.river_lines_utm`); the points below continue
+#: it south through 宜城.  columns: id, name, buffer_m, [(lon, lat), ...]
+HAN_BORDER_PAIRS = [("420625", "420682"), ("420625", "420606"), ("420606", "420602"),
+                    ("420602", "420607")]
 RIVERS: list[tuple] = [
     ("excl-hanjiang", "汉江", 500.0, [
-        (111.560, 32.560), (111.640, 32.470), (111.695, 32.400), (111.705, 32.330),
-        (111.712, 32.262), (111.790, 32.200), (111.880, 32.150), (111.985, 32.100),
-        (112.060, 32.060), (112.120, 32.040), (112.170, 32.040), (112.215, 32.030),
-        (112.200, 31.990), (112.180, 31.955), (112.192, 31.925), (112.215, 31.890),
         (112.245, 31.820), (112.290, 31.740),
         (112.305, 31.660), (112.335, 31.560), (112.380, 31.440), (112.420, 31.320),
     ]),

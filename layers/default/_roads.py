@@ -78,14 +78,17 @@ CORRIDORS: list[tuple[str, str, list[tuple[float, float]]]] = [
 ]
 
 
-def _corridor_lines() -> tuple[list[str], list[str], np.ndarray]:
+def _corridor_lines(area) -> tuple[list[str], list[str], list]:
+    """Corridor lines clipped to ``area`` (the city outline with a margin)."""
     names, classes, geoms = [], [], []
     for name, cls, pts in CORRIDORS:
         x, y = gcj_to_utm(*zip(*pts, strict=True))
-        names.append(name)
-        classes.append(cls)
-        geoms.append(shapely.linestrings(x, y))
-    return names, classes, np.asarray(geoms, dtype=object)
+        clipped = shapely.intersection(shapely.linestrings(x, y), area)
+        for part in shapely.get_parts(shapely.line_merge(clipped)):
+            names.append(name)
+            classes.append(cls)
+            geoms.append(part)
+    return names, classes, geoms
 
 
 def _grid_lines(water) -> tuple[list, list, list]:
@@ -131,13 +134,18 @@ def _connectors(points: np.ndarray, labels, network, highway: str):
 
 
 def _village_roads(villages: np.ndarray, base) -> tuple[list, list, list]:
-    """Unclassified roads: a minimum spanning tree over villages and anchor points placed
-    every 3 km along the main network (Delaunay edges, Euclidean length)."""
+    """Unclassified roads: a minimum spanning tree over the villages and the main network.
+
+    Candidate edges are the Delaunay edges between villages and anchor points placed every
+    600 m along the main network.  All anchors are contracted into one node (the network
+    already joins them), so the tree links every village to the network along the shortest
+    total length, each village either to a neighbour or to its nearest anchor.
+    """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import minimum_spanning_tree
     from scipy.spatial import Delaunay
 
-    anchors = shapely.get_coordinates(shapely.segmentize(base, 3000.0))
+    anchors = shapely.get_coordinates(shapely.segmentize(base, 600.0))
     anchors = np.unique(np.round(anchors, 3), axis=0)
     pts = np.vstack([villages, anchors])
     n_v = len(villages)
@@ -145,14 +153,23 @@ def _village_roads(villages: np.ndarray, base) -> tuple[list, list, list]:
     edges = np.vstack([tri.simplices[:, [0, 1]], tri.simplices[:, [1, 2]],
                        tri.simplices[:, [0, 2]]])
     edges = np.unique(np.sort(edges, axis=1), axis=0)
-    edges = edges[(edges[:, 0] < n_v) | (edges[:, 1] < n_v)]  # anchor-anchor: already a road
+    edges = edges[edges[:, 0] < n_v]  # sorted pairs: village-village or village-anchor
     length = np.hypot(*(pts[edges[:, 0]] - pts[edges[:, 1]]).T)
-    graph = coo_matrix((length + 1e-3, (edges[:, 0], edges[:, 1])), shape=(len(pts), len(pts)))
+    # contract the anchors into node n_v, keeping the shortest edge per node pair
+    node_b = np.minimum(edges[:, 1], n_v)
+    order = np.argsort(length, kind="stable")
+    pair = edges[order, 0] * (n_v + 1) + node_b[order]
+    _, first = np.unique(pair, return_index=True)
+    keep = order[first]
+    edges, node_b, length = edges[keep], node_b[keep], length[keep]
+    graph = coo_matrix((length + 1e-3, (edges[:, 0], node_b)), shape=(n_v + 1, n_v + 1))
     mst = minimum_spanning_tree(graph).tocoo()
-    # anchors are joined through the main network already, so the tree over villages +
-    # anchors connects every village; drop tree edges between two anchors
-    keep = (mst.row < n_v) | (mst.col < n_v)
-    a, b = pts[mst.row[keep]], pts[mst.col[keep]]
+    lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(edges[:, 0], node_b,
+                                                                    strict=True))}
+    chosen = [lookup.get((int(min(r, c)), int(max(r, c)))) for r, c in zip(mst.row, mst.col,
+                                                                        strict=True)]
+    chosen = np.array([i for i in chosen if i is not None], dtype=int)
+    a, b = pts[edges[chosen, 0]], pts[edges[chosen, 1]]
     lines = shapely.linestrings(np.stack([a, b], axis=1))
     return ["乡村道路"] * len(lines), ["unclassified"] * len(lines), list(lines)
 
@@ -176,13 +193,15 @@ def _components(parts: np.ndarray) -> np.ndarray:
     return np.array([label[tuple(s)] for s in start])
 
 
-def build_roads_utm(*, parks_utm: gpd.GeoDataFrame, facilities_utm: gpd.GeoDataFrame,
-                    sources_utm: gpd.GeoDataFrame, villages: np.ndarray,
-                    water_utm: np.ndarray) -> gpd.GeoDataFrame:
+def build_roads_utm(*, city_utm, parks_utm: gpd.GeoDataFrame,
+                    facilities_utm: gpd.GeoDataFrame, sources_utm: gpd.GeoDataFrame,
+                    villages: np.ndarray, water_utm: np.ndarray) -> gpd.GeoDataFrame:
     """Build the noded, connected road network in EPSG:32649 (roads schema columns).
 
     Parameters
     ----------
+    city_utm : shapely geometry
+        The city outline (metres); corridors are clipped to it plus a 2 km margin.
     parks_utm, facilities_utm, sources_utm : GeoDataFrame
         Features that must be reachable (metres); each gets a connector road.
     villages : ndarray, shape (n, 2)
@@ -191,8 +210,7 @@ def build_roads_utm(*, parks_utm: gpd.GeoDataFrame, facilities_utm: gpd.GeoDataF
         Buffered rivers: local streets are cut where they cross them.
     """
     water = shapely.union_all(np.asarray(water_utm, dtype=object))
-    names, classes, geoms = _corridor_lines()
-    names, classes, geoms = list(names), list(classes), list(geoms)
+    names, classes, geoms = _corridor_lines(shapely.buffer(city_utm, 2000.0))
     gn, gc, gg = _grid_lines(water)
     names += gn
     classes += gc
