@@ -343,3 +343,38 @@ def test_cli_bad_input_exits_2(field_project, tmp_path, capsys):
     assert "30–250 m" in capsys.readouterr().err
     code = main(["wind", str(field_project.path), "--turbine", "nope", "--out", str(tmp_path / "x.csv")])
     assert code == 2
+
+
+def test_large_areas_split_into_sites_no_larger_than_the_limit(field_project):
+    whole = wind_sites(field_project, hub_height_m=120.0, power_density_mw_per_km2=5.0)
+    split = wind_sites(field_project, hub_height_m=120.0, power_density_mw_per_km2=5.0,
+                       max_site_km2=10.0)
+    assert whole.sites["area_km2"].max() > 10.0
+    assert split.sites["area_km2"].max() <= 10.0 + 1e-9
+    assert len(split.sites) > len(whole.sites)
+    # Same land, same MW and MWh: splitting only relabels.
+    for key in ("usable_km2", "capacity_mw", "energy_mwh_per_year"):
+        assert split.totals[key] == pytest.approx(whole.totals[key], rel=1e-9)
+    # Pieces of one contiguous area add up to it.
+    pieces = split.sites.groupby("component")["area_km2"].sum()
+    areas = whole.sites.set_index("component")["area_km2"]
+    np.testing.assert_allclose(pieces.sort_index(), areas.loc[pieces.sort_index().index])
+
+
+def test_user_geotiff_in_wgs84_replaces_the_synthetic_raster(tmp_path, capsys):
+    """A GWA-style file (EPSG:4326, m/s at 100 m) imported with ``xysiting import``."""
+    from siting.wind._synthetic import write_wind_raster
+
+    project = synthetic_wind_project(tmp_path / "p", size_km=12, n_side=2, exclusions=False)
+    gwa = write_wind_raster(tmp_path / "gwa_100m.tif", size_km=12, crs="EPSG:4326",
+                            resolution_m=250.0, mean_m_s=6.2)
+    code = main(["import", str(project.path), str(gwa), "--layer", "wind_resource", "--height-m", "100"])
+    assert code == 0, capsys.readouterr().err
+    assert project.raster_metadata("wind_resource")["source"] == "user"
+    out = tmp_path / "sites.geojson"
+    assert main(["wind", str(project.path), "--hub-height", "100", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "SYNTHETIC" not in printed
+    sites = gpd.read_file(out)
+    assert (sites["resource_source"] == "user").all()
+    assert sites["mean_speed_m_s"].mean() > 5.5

@@ -221,6 +221,7 @@ def test_slope_from_dem(tmp_path):
     gentle = wind_sites(project, hub_height_m=100.0, exclusions=[SlopeExclusion(dem, max_slope_deg=25)])
     assert steep.totals["usable_km2"] == 0.0
     assert len(steep.sites) == 0
+    assert {"site_id", "capacity_mw", "energy_mwh_per_year"} <= set(steep.sites.columns)
     assert gentle.totals["usable_km2"] == pytest.approx(gentle.totals["region_km2"])
 
 

@@ -68,7 +68,7 @@ class WindSitesResult:
     Attributes
     ----------
     sites : GeoDataFrame
-        Candidate sites (EPSG:4326), ranked: ``site_id, rank, county, county_name,
+        Candidate sites (EPSG:4326), ranked: ``site_id, rank, label, component, county, county_name,
         area_km2, usable_area_km2, mean_speed_m_s, weibull_k, turbines, capacity_mw,
         energy_mwh_per_year, capacity_factor, full_load_hours, road_distance_m,
         resource_source`` and the polygon.
@@ -229,7 +229,8 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
                spacing_rotor_diameters: tuple[float, float] = DEFAULT_SPACING_ROTOR_DIAMETERS,
                wind_direction_deg: float = 0.0, losses: Losses | None = None,
                air_density_kg_m3: float | None = None, connectivity: int = 8,
-               rank_by: str = "energy_mwh_per_year", buffer_method: str = "auto",
+               rank_by: str = "energy_mwh_per_year", max_site_km2: float | None = None,
+               buffer_method: str = "auto",
                progress: Callable[[str], None] | None = None) -> WindSitesResult:
     """Find usable land for wind, its capacity and its yield, as ranked candidate sites.
 
@@ -271,6 +272,10 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
         Cell connectivity of sites.
     rank_by : str
         Column to rank sites by (descending): one of :data:`RANK_COLUMNS`.
+    max_site_km2 : float, optional
+        Cut contiguous areas larger than this into square blocks of this area, so a large
+        plateau becomes several candidate sites (``component`` keeps the contiguous area
+        each came from).  None: one site per contiguous area.
     buffer_method : {"auto", "vector", "edt"}
         How vector buffers are rasterised (see :func:`geo.raster.rasterize_mask`).
     progress : callable, optional
@@ -292,6 +297,9 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
     losses = Losses() if losses is None else losses
     if rank_by not in RANK_COLUMNS:
         msg = f"cannot rank by {rank_by!r}; choose one of {', '.join(RANK_COLUMNS)}"
+        raise InputError(msg)
+    if max_site_km2 is not None and not (max_site_km2 > 0):
+        msg = f"max_site_km2 {max_site_km2!r} must be a positive area in km²"
         raise InputError(msg)
     if power_density_mw_per_km2 is not None and not (0 < power_density_mw_per_km2 <= 50):
         msg = f"power density {power_density_mw_per_km2!r} MW/km² must lie in (0, 50]"
@@ -355,6 +363,10 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
     _check_rules(rules)
     availability, table, labels, n_sites = _apply_rules(rules, grid, wind, in_region, has_wind,
                                                         project, buffer_method, connectivity)
+    if max_site_km2 is not None:
+        labels, n_sites, component = _split_large(labels, n_sites, grid, float(max_site_km2))
+    else:
+        component = np.arange(1, n_sites + 1)
 
     step("energy")
     power_kw = mean_power_kw(turb, np.where(availability > 0, wind.speed_m_s, np.nan),
@@ -371,11 +383,12 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
         cell_km2)
     k_arr = wind.weibull_k if np.ndim(wind.weibull_k) else np.full(grid.shape, wind.weibull_k,
                                                                    dtype="float32")
-    stats = zonal_stats(labels, n_sites, {"speed": wind.speed_m_s, "k": k_arr, "avail": availability},
-                        weights=availability)
+    stats = zonal_stats(labels, n_sites, {"speed": wind.speed_m_s, "k": k_arr, "avail": availability,
+                                          "cf": cf}, weights=availability)
     polys = vectorise_labels(labels, grid, connectivity=connectivity)
     sites = gpd.GeoDataFrame(
         {"label": np.arange(1, n_sites + 1, dtype="int64"),
+         "component": np.asarray(component, dtype="int64"),
          "area_km2": stats["cells"].to_numpy() * cell_km2,
          "usable_area_km2": stats["avail_sum"].to_numpy() * cell_km2,
          "mean_speed_m_s": stats["speed_mean"].to_numpy(),
@@ -386,10 +399,13 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
         sites = sites.set_index("label")
         sites.loc[polys["label"].to_numpy(), "geometry"] = polys.geometry.to_numpy()
         sites = sites.reset_index()
+    # Capacity factor of the installed turbines; for a site too small for one turbine of the
+    # layout, the mean net capacity factor of its cells (what a turbine there would reach).
     with np.errstate(invalid="ignore", divide="ignore"):
         sites["capacity_factor"] = np.where(
             sites["capacity_mw"] > 0,
-            sites["energy_mwh_per_year"] / (sites["capacity_mw"] * HOURS_PER_YEAR), np.nan)
+            sites["energy_mwh_per_year"] / (sites["capacity_mw"] * HOURS_PER_YEAR),
+            stats["cf_mean"].to_numpy())
     sites["full_load_hours"] = sites["capacity_factor"] * HOURS_PER_YEAR
     _county_columns(sites, labels, n_sites, codes, region)
     sites["road_distance_m"] = _road_distance(sites, project)
@@ -420,7 +436,7 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
         "loss_wake": losses.wake, "loss_availability": losses.availability,
         "loss_electrical": losses.electrical, "loss_other": losses.other,
         "loss_total": round(losses.total, 4), "air_density_kg_m3": air_density_kg_m3,
-        "connectivity": connectivity, "rank_by": rank_by,
+        "connectivity": connectivity, "rank_by": rank_by, "max_site_km2": max_site_km2,
         "counties": ",".join(counties) if counties else "all",
         "exclusions": "; ".join(f"{r.name}: {r.describe()}" for r in rules),
     }
@@ -502,6 +518,33 @@ def _apply_rules(rules, grid, wind: WindResource, in_region, has_wind, project, 
         table.get("available_km2", pd.Series(np.nan, index=table.index))) / max(region_km2, 1e-12)
     table["region_km2"] = region_km2
     return availability, table, labels, n
+
+
+def _split_large(labels: NDArray, n: int, grid: RasterGrid, max_site_km2: float
+                 ) -> tuple[NDArray, int, NDArray]:
+    """Cut components larger than ``max_site_km2`` along square blocks of that area.
+
+    Returns new labels, their count, and for each new label (1..m) its original component.
+    A piece is the part of one component inside one block (it may be in several parts).
+    """
+    cell_km2 = grid.cell_area_m2 / 1e6
+    sizes = component_sizes(labels, n)
+    big = sizes > max_site_km2 / cell_km2
+    big[0] = False
+    if not big.any():
+        return labels, n, np.arange(1, n + 1)
+    side = max(1, round(math.sqrt(max_site_km2 / cell_km2)))
+    nbx = -(-grid.width // side)
+    nblocks = nbx * (-(-grid.height // side))
+    block = ((np.arange(grid.height) // side)[:, None] * nbx
+             + (np.arange(grid.width) // side)[None, :]).astype("int64")
+    lab = labels.astype("int64")
+    key = np.where(big[labels], n + 1 + lab * nblocks + block, lab)
+    key[labels == 0] = 0
+    uniq, inverse = np.unique(key, return_inverse=True)
+    new = inverse.reshape(labels.shape).astype("int32")  # uniq[0] == 0 (background)
+    component = np.where(uniq > n, (uniq - n - 1) // nblocks, uniq)[1:]
+    return new, int(uniq.size - 1), component
 
 
 def _capacity(grid, labels, n_sites, availability, cf, wind, turb, density, spacing_m,
