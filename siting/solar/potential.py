@@ -40,9 +40,9 @@ from siting.solar.weather import Weather, default_weather
 
 MONTH_COLUMNS = tuple(f"kwh_m{m:02d}" for m in range(1, 13))
 RESULT_COLUMNS = (
-    "footprint_m2", "usable_m2", "array_tilt_deg", "array_azimuth_deg", "kwp", "kwh_per_year",
-    "kwh_per_kwp", "shading_factor", "suitable", "exclusion_reason", "tco2_avoided_per_year",
-    "capex_cny", "value_cny_per_year", "payback_years", "county_rank",
+    "footprint_m2", "usable_m2", "array_tilt_deg", "array_azimuth_deg", "array_planes", "kwp",
+    "kwh_per_year", "kwh_per_kwp", "shading_factor", "suitable", "exclusion_reason",
+    "tco2_avoided_per_year", "capex_cny", "value_cny_per_year", "payback_years", "county_rank",
 )
 _KEEP = ("id", "name", "county", "park_id", "use_class", "roof_type", "height_m", "roof_tilt_deg",
          "roof_azimuth_deg", "source")
@@ -83,7 +83,9 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
     -------
     GeoDataFrame
         The rooftop columns plus ``footprint_m2``, ``usable_m2``, ``array_tilt_deg``,
-        ``array_azimuth_deg``, ``kwp``, ``kwh_per_year``, ``kwh_per_kwp``, ``shading_factor``,
+        ``array_azimuth_deg`` (main plane), ``array_planes`` (2: a gable with both planes
+        used, the second facing ``array_azimuth_deg + 180``), ``kwp``, ``kwh_per_year``,
+        ``kwh_per_kwp``, ``shading_factor``,
         ``suitable``, ``exclusion_reason``, ``tco2_avoided_per_year``, ``capex_cny``,
         ``value_cny_per_year``, ``payback_years``, ``county_rank`` (and monthly kWh).
         ``attrs["solar"]`` holds the assumptions, the weather and every repair made.
@@ -147,6 +149,7 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
     out["usable_m2"] = np.round(usable, 2)
     out["array_tilt_deg"] = np.round(tilt, 2)
     out["array_azimuth_deg"] = np.round(main_az, 2)
+    out["array_planes"] = np.where(np.isnan(second), 1, 2).astype(np.int64)
     out["kwp"] = np.round(kwp, 3)
     out["kwh_per_year"] = np.round(kwh, 1)
     out["kwh_per_kwp"] = np.round(kwh_per_kwp, 2)
