@@ -378,3 +378,22 @@ def test_user_geotiff_in_wgs84_replaces_the_synthetic_raster(tmp_path, capsys):
     sites = gpd.read_file(out)
     assert (sites["resource_source"] == "user").all()
     assert sites["mean_speed_m_s"].mean() > 5.5
+
+
+def test_only_the_raster_window_over_the_region_is_checked(tmp_path):
+    from siting.wind._synthetic import write_wind_raster
+
+    project = synthetic_wind_project(tmp_path / "p", size_km=8, n_side=1, exclusions=False)
+    big = write_wind_raster(tmp_path / "big.tif", size_km=40, resolution_m=200.0)
+    with rasterio.open(big, "r+") as ds:
+        data = ds.read(1)
+        data[:3, :3] = 99.0  # far corner, 16 km outside the region
+        ds.write(data, 1)
+    result = wind_sites(project, resource=big, resource_height_m=100.0, exclusions=[])
+    assert result.totals["usable_km2"] > 0
+    with rasterio.open(big, "r+") as ds:
+        data = ds.read(1)
+        data[data.shape[0] // 2, data.shape[1] // 2] = 99.0  # the region's centre
+        ds.write(data, 1)
+    with pytest.raises(InputError, match="exceed 40 m/s"):
+        wind_sites(project, resource=big, resource_height_m=100.0, exclusions=[])

@@ -75,18 +75,32 @@ def check_hub_height(hub_height_m: float) -> float:
 
 
 def check_resource(path: str | os.PathLike, *, height_m: float | None, units: str | None = "m/s",
-                   what: str = "wind_resource") -> dict:
+                   what: str = "wind_resource", grid: RasterGrid | None = None) -> dict:
     """Check a mean-wind-speed raster before analysis; raise InputError naming the problem.
 
-    Checks: readable, has a CRS, one or more bands, not all nodata, no negative values,
-    no cell above 40 m/s (a mean wind speed above that is a unit or scaling error, e.g.
-    km/h or integers × 100), the stated height is given and in 2–400 m, units are m/s.
+    Checks: readable, has a CRS, not all nodata, no negative values, no cell above 40 m/s
+    (a mean wind speed above that is a unit or scaling error, e.g. km/h or integers × 100),
+    the stated height is given and in 2–400 m, units are m/s.
+
+    Parameters
+    ----------
+    path : path
+        The GeoTIFF.
+    height_m : float or None
+        The stated height of its speeds, m (None is an error: it must be stated).
+    units : str, optional
+        The stated units (must be m/s); None skips the check.
+    what : str
+        Layer name for messages.
+    grid : RasterGrid, optional
+        Check only the window of the raster over this grid (a country-wide GWA file is
+        then never read whole); also fails if the raster does not cover the grid.
 
     Returns
     -------
     dict
         ``crs``, ``bounds``, ``shape``, ``valid_cells``, ``min``, ``mean``, ``max`` (m/s),
-        ``height_m``.
+        ``height_m`` (statistics over the checked window).
     """
     path = Path(path)
     info = read_raster_info(path)
@@ -101,16 +115,21 @@ def check_resource(path: str | os.PathLike, *, height_m: float | None, units: st
         raise InputError(msg)
     if height_m is None:
         msg = (f"{label}: the height of the wind speeds is not stated; give it on import "
-               f"(e.g. --height 100 for a GWA 100 m file)")
+               f"(e.g. --height-m 100 for a GWA 100 m file)")
         raise InputError(msg)
     if not (2.0 <= float(height_m) <= 400.0):
         msg = f"{label}: stated height {height_m} m is implausible; use the raster's height in metres"
         raise InputError(msg)
-    data = read_band(path)
+    data, row0, col0 = _read_window(path, grid)
+    if data is None:
+        msg = (f"{label} does not cover the analysis region (raster bounds {info['bounds']} in "
+               f"{info['crs'].to_string()}); bring a raster over Xiangyang")
+        raise InputError(msg)
     valid = np.isfinite(data)
     if not valid.any():
-        msg = (f"{label} holds only nodata; check its nodata value ({info['nodata']!r}) or "
-               f"that it covers the region")
+        where = " over the analysis region" if grid is not None else ""
+        msg = (f"{label} holds only nodata{where}; check its nodata value ({info['nodata']!r}) "
+               f"and that it covers the region")
         raise InputError(msg)
     values = data[valid]
     vmin, vmax, vmean = float(values.min()), float(values.max()), float(values.mean())
@@ -123,12 +142,38 @@ def check_resource(path: str | os.PathLike, *, height_m: float | None, units: st
         n = int((values > MAX_PLAUSIBLE_MEAN_SPEED_M_S).sum())
         rows, cols = np.nonzero(valid & (np.nan_to_num(data) > MAX_PLAUSIBLE_MEAN_SPEED_M_S))
         msg = (f"{label}: {n} cell(s) exceed {MAX_PLAUSIBLE_MEAN_SPEED_M_S:g} m/s mean wind "
-               f"speed (max {vmax:g}, first at row {rows[0]}, col {cols[0]}); a mean that high "
-               f"is not physical — is it km/h, scaled integers, or an undeclared nodata value?")
+               f"speed (max {vmax:g}, first at row {rows[0] + row0}, col {cols[0] + col0}); a mean "
+               f"that high is not physical — is it km/h, scaled integers, or an undeclared "
+               f"nodata value?")
         raise InputError(msg)
     return {"crs": info["crs"].to_string(), "bounds": info["bounds"],
             "shape": (info["height"], info["width"]), "valid_cells": int(valid.sum()),
             "min": vmin, "mean": vmean, "max": vmax, "height_m": float(height_m)}
+
+
+def _read_window(path: Path, grid: RasterGrid | None) -> tuple[NDArray | None, int, int]:
+    """Band 1 (NaN for nodata) over ``grid`` (or whole), with the window's row/col offset."""
+    if grid is None:
+        return read_band(path), 0, 0
+    import math
+
+    import rasterio
+    import rasterio.warp
+    import rasterio.windows
+
+    with rasterio.open(path) as ds:
+        bounds = rasterio.warp.transform_bounds(grid.crs, ds.crs, *grid.bounds, densify_pts=21)
+        win = rasterio.windows.from_bounds(*bounds, transform=ds.transform)
+        col0, row0 = max(0, math.floor(win.col_off)), max(0, math.floor(win.row_off))
+        col1 = min(ds.width, math.ceil(win.col_off + win.width))
+        row1 = min(ds.height, math.ceil(win.row_off + win.height))
+        if col1 <= col0 or row1 <= row0:
+            return None, 0, 0
+        data = ds.read(1, window=rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0),
+                       masked=True)
+    out = np.ma.filled(data.astype("float32"), np.nan)
+    out[~np.isfinite(out)] = np.nan
+    return out, row0, col0
 
 
 def shear_exponent(speed_low_m_s: NDArray, height_low_m: float, speed_high_m_s: NDArray,
@@ -177,7 +222,7 @@ def load_resource(path: str | os.PathLike, grid: RasterGrid, *, height_m: float,
         Metadata of the raster (checked / carried along).
     """
     hub = check_hub_height(hub_height_m)
-    info = check_resource(path, height_m=height_m, units=units)
+    info = check_resource(path, height_m=height_m, units=units, grid=grid)
     speed = reproject_to_grid(path, grid, resampling="bilinear")
     if region_mask is not None:
         speed[~region_mask] = np.nan
