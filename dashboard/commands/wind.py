@@ -54,6 +54,8 @@ def register(subparsers) -> None:
     p.add_argument("--electrical-loss", type=float, default=0.02, help="electrical loss fraction")
     p.add_argument("--max-site-km2", type=float, default=None, metavar="KM2",
                    help="cut contiguous areas larger than this into several sites")
+    p.add_argument("--air-density", type=float, default=None, metavar="KG_M3",
+                   help="site air density for the power curve (default: standard 1.225)")
     p.add_argument("--rank-by", default="energy_mwh_per_year", help="column to rank sites by")
     p.add_argument("--exclusions-out", default=None, metavar="FILE",
                    help="also write the exclusion table (.csv or .xlsx)")
@@ -127,7 +129,7 @@ def run(args) -> int:
             wind_direction_deg=args.wind_direction,
             losses=Losses(wake=args.wake_loss, availability=args.availability_loss,
                           electrical=args.electrical_loss),
-            rank_by=args.rank_by, max_site_km2=args.max_site_km2, progress=progress)
+            air_density_kg_m3=args.air_density, rank_by=args.rank_by, max_site_km2=args.max_site_km2, progress=progress)
     sites = result.sites.drop(columns=["label"])
     written = [export_frame(sites, args.out, layer="wind_sites", assumptions=result.assumptions)]
     if args.exclusions_out:

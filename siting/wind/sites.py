@@ -313,6 +313,9 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
         msg = "give a project or a resource raster"
         raise InputError(msg)
     metric = pyproj.CRS.from_user_input(crs or XIANGYANG_UTM)
+    if not (10.0 <= float(resolution_m) <= 1000.0):
+        msg = f"grid resolution {resolution_m!r} m must lie in 10–1000 m (100 m is the default)"
+        raise InputError(msg)
 
     step("region")
     region = _region(project, counties, metric) if project is not None else None
