@@ -172,7 +172,8 @@ Rule = VectorExclusion | RasterExclusion | SlopeExclusion | MinWindSpeed | MinCo
 def default_exclusions(project, *, buffers_m: dict[str, float] | None = None,
                        min_speed_m_s: float | None = 5.0, min_area_km2: float | None = 1.0,
                        dem_path: str | os.PathLike | None = None, max_slope_deg: float = 15.0,
-                       include_rooftops: bool = True, include_roads: bool = True) -> list[Rule]:
+                       include_rooftops: bool = True, include_roads: bool = True,
+                       connectivity: int = 8) -> list[Rule]:
     """The default rule set for a project.
 
     One :class:`VectorExclusion` per ``exclusion_kind`` present in the project's
@@ -209,7 +210,7 @@ def default_exclusions(project, *, buffers_m: dict[str, float] | None = None,
     if min_speed_m_s is not None:
         rules.append(MinWindSpeed(float(min_speed_m_s)))
     if min_area_km2 is not None and min_area_km2 > 0:
-        rules.append(MinContiguousArea(float(min_area_km2)))
+        rules.append(MinContiguousArea(float(min_area_km2), connectivity=connectivity))
     return rules
 
 

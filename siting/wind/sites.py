@@ -354,7 +354,7 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
     elif project is not None:
         rules = default_exclusions(project, buffers_m=buffers_m, min_speed_m_s=min_speed_m_s,
                                    min_area_km2=min_area_km2, dem_path=dem_path,
-                                   max_slope_deg=max_slope_deg)
+                                   max_slope_deg=max_slope_deg, connectivity=connectivity)
     else:
         rules = []
         if dem_path is not None:
@@ -362,7 +362,7 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
         if min_speed_m_s is not None:
             rules.append(MinWindSpeed(float(min_speed_m_s)))
         if min_area_km2:
-            rules.append(MinContiguousArea(float(min_area_km2)))
+            rules.append(MinContiguousArea(float(min_area_km2), connectivity=connectivity))
     _check_rules(rules)
     availability, table, labels, n_sites = _apply_rules(rules, grid, wind, in_region, has_wind,
                                                         project, buffer_method, connectivity)
@@ -600,11 +600,18 @@ def _county_columns(sites, labels, n_sites, codes, region) -> None:
 
 
 def _road_distance(sites: gpd.GeoDataFrame, project) -> NDArray:
-    """Distance (m) from each site polygon to the nearest road, NaN without a roads layer."""
+    """Distance (m) from each site polygon to the nearest road (``roads`` layer, else road
+    features of ``exclusions``); NaN when the project has neither."""
     out = np.full(len(sites), np.nan)
-    if project is None or not project.has("roads") or len(sites) == 0:
+    if project is None or len(sites) == 0:
         return out
-    roads = project.read("roads", columns=["highway"])
+    if project.has("roads"):
+        roads = project.read("roads", columns=["highway"])
+    elif project.has("exclusions"):  # no road network: fall back to road exclusion features
+        roads = project.read("exclusions", columns=["exclusion_kind"],
+                             where="exclusion_kind = 'road'")
+    else:
+        return out
     roads = roads[~(roads.geometry.is_empty | roads.geometry.isna())]
     if roads.empty:
         return out
