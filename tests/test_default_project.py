@@ -294,3 +294,34 @@ def test_road_network_builder_keeps_every_edge(layers):
     net = RoadNetwork.from_lines(layers["roads"])
     assert net.report.nodes_dropped == 0
     assert net.report.edges_dropped == 0
+
+
+def test_refuses_a_folder_that_is_not_empty(tmp_path):
+    from geo.errors import InputError
+
+    (tmp_path / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(InputError, match="not an empty folder"):
+        build_default(tmp_path, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_refuses_an_existing_project(project):
+    from geo.errors import InputError
+
+    with pytest.raises(InputError, match="already holds a project"):
+        build_default(project.path, progress=False)
+
+
+@pytest.mark.parametrize("scale", [0, -1, 2.0, "big"])
+def test_rejects_a_bad_rooftop_scale(tmp_path, scale):
+    from geo.errors import InputError
+
+    with pytest.raises(InputError, match="rooftop_scale"):
+        build_default(tmp_path / "p", progress=False, rooftop_scale=scale)
+    assert not (tmp_path / "p").exists()
+
+
+def test_leaves_no_staging_folder_behind(project):
+    parent = project.path.parent
+    assert project.path.name == "xiangyang"
+    assert sorted(p.name for p in parent.iterdir()) == ["xiangyang"]  # no staging folder left

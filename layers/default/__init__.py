@@ -25,34 +25,74 @@ Every random draw uses a fixed seed, so two builds give identical layers.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from layers.project import Project
+from geo.errors import InputError
+from layers.project import MANIFEST_NAME, Project
+
+_STEPS = ("counties", "parks", "waste", "rooftops", "roads", "exclusions", "bases", "write",
+          "wind")
 
 
 def build_default(path: str | os.PathLike, *, progress: bool = True,
                   rooftop_scale: float = 1.0) -> Project:
     """Build the embedded Xiangyang default project in the new or empty folder ``path``.
 
+    The project is built in a hidden staging folder beside ``path`` and renamed onto it
+    when complete, so a failed build leaves nothing behind.
+
     Parameters
     ----------
     path : path-like
-        Folder for the project; must not exist yet or be empty
-        (:meth:`layers.project.Project.create` raises InputError otherwise).
+        Folder for the project; must not exist yet or be an empty folder.
     progress : bool
         Show a tqdm progress bar over the build steps.
     rooftop_scale : float
-        Multiplies the occupancy of the synthetic building lattice (1.0: about 60,000
-        rooftops); smaller values give quicker, smaller projects (tests).
+        Multiplies the occupancy of the synthetic building lattice and the number of
+        villages (1.0: about 60,000 rooftops); smaller values give smaller projects.
 
     Returns
     -------
     layers.project.Project
         The opened project.
+
+    Raises
+    ------
+    geo.errors.InputError
+        If ``path`` holds a project or is a non-empty folder or a file, or if
+        ``rooftop_scale`` is not a positive number.
     """
+    path = Path(path)
+    if (path / MANIFEST_NAME).exists():
+        msg = f"{path} already holds a project; choose another folder or delete it first"
+        raise InputError(msg)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        msg = f"{path} exists and is not an empty folder; choose a new or empty folder"
+        raise InputError(msg)
+    if not (isinstance(rooftop_scale, int | float) and 0 < rooftop_scale <= 1.5):
+        msg = f"rooftop_scale must be a number in (0, 1.5], got {rooftop_scale!r}"
+        raise InputError(msg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
+    try:
+        project = Project.create(staging / "project", name=path.name)
+        with tqdm(total=len(_STEPS), desc="default project", unit="step",
+                  disable=not progress) as bar:
+            _build_into(project, bar, rooftop_scale=float(rooftop_scale))
+        if path.exists():
+            path.rmdir()  # empty (checked above); a rename cannot replace it portably
+        os.replace(staging / "project", path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Project.open(path)
+
+
+def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
+    """Build every layer and write it into ``project``, advancing ``bar`` per step."""
     import shapely
 
     from geo.crs import XIANGYANG_UTM
@@ -66,81 +106,70 @@ def build_default(path: str | os.PathLike, *, progress: bool = True,
     from layers.default._waste import build_facilities_utm, build_sources_utm
     from layers.default._wind import HEIGHT_M, write_wind_tif
 
-    steps = ["counties", "parks", "waste", "rooftops", "roads", "exclusions", "bases",
-             "write", "wind"]
-    bar = tqdm(total=len(steps), desc="default project", unit="step", disable=not progress)
-
     def step(name: str) -> None:
         bar.set_postfix_str(name)
 
-    project = Project.create(path, name=Path(path).name or "xiangyang-default")
-    try:
-        step("counties")
-        counties = build_counties()
-        counties_utm = counties.to_crs(XIANGYANG_UTM)
-        bar.update()
+    step("counties")
+    counties = build_counties()
+    counties_utm = counties.to_crs(XIANGYANG_UTM)
+    city_utm = shapely.union_all(counties_utm.geometry.values)
+    bar.update()
 
-        step("parks")
-        parks_utm = build_parks_utm()
-        bar.update()
+    step("parks")
+    parks_utm = build_parks_utm()
+    bar.update()
 
-        step("waste")
-        facilities_utm = build_facilities_utm()
-        sources_utm = build_sources_utm()
-        bar.update()
+    step("waste")
+    facilities_utm = build_facilities_utm()
+    sources_utm = build_sources_utm()
+    bar.update()
 
-        step("rooftops")
-        water = water_areas_utm(counties_utm)
-        villages = village_centres(counties_utm)
-        rooftops_utm = build_rooftops_utm(parks_utm, villages, water, scale=rooftop_scale)
-        rooftops_utm.insert(1, "county", county_of(rooftops_utm.geometry.values, counties_utm))
-        # villages near the city border may spill over it: keep buildings inside the city
-        rooftops_utm = rooftops_utm[rooftops_utm["county"].notna()].reset_index(drop=True)
-        rooftops_utm["id"] = [f"roof-{i + 1}" for i in range(len(rooftops_utm))]
-        bar.update()
+    step("rooftops")
+    water = water_areas_utm(counties_utm)
+    villages = village_centres(counties_utm, scale=rooftop_scale)
+    rooftops_utm = build_rooftops_utm(parks_utm, villages, water, scale=rooftop_scale)
+    rooftops_utm.insert(1, "county", county_of(rooftops_utm.geometry.values, counties_utm))
+    # villages near the city border may spill over it: keep buildings inside the city
+    rooftops_utm = rooftops_utm[rooftops_utm["county"].notna()].reset_index(drop=True)
+    rooftops_utm["id"] = [f"roof-{i + 1}" for i in range(len(rooftops_utm))]
+    bar.update()
 
-        step("roads")
-        city_utm = shapely.union_all(counties_utm.geometry.values)
-        roads_utm = build_roads_utm(city_utm=city_utm, parks_utm=parks_utm, facilities_utm=facilities_utm,
-                                    sources_utm=sources_utm, villages=villages,
-                                    water_utm=water)
-        bar.update()
+    step("roads")
+    roads_utm = build_roads_utm(city_utm=city_utm, parks_utm=parks_utm,
+                                facilities_utm=facilities_utm, sources_utm=sources_utm,
+                                villages=villages, water_utm=water)
+    bar.update()
 
-        step("exclusions")
-        exclusions_utm = build_exclusions_utm(roads_utm, counties_utm)
-        bar.update()
+    step("exclusions")
+    exclusions_utm = build_exclusions_utm(roads_utm, counties_utm)
+    bar.update()
 
-        step("bases")
-        bases_utm = build_bases_utm()
-        bar.update()
+    step("bases")
+    bases_utm = build_bases_utm()
+    bar.update()
 
-        step("write")
-        frames = {
-            "counties": counties,
-            "industrial_parks": to_wgs84(parks_utm),
-            "facilities": to_wgs84(facilities_utm),
-            "waste_sources": to_wgs84(sources_utm),
-            "rooftops": to_wgs84(rooftops_utm),
-            "roads": to_wgs84(roads_utm),
-            "exclusions": to_wgs84(exclusions_utm),
-            "bases": to_wgs84(bases_utm),
-        }
-        project.write_many(frames)
-        bar.update()
+    step("write")
+    project.write_many({
+        "counties": counties,
+        "industrial_parks": to_wgs84(parks_utm),
+        "facilities": to_wgs84(facilities_utm),
+        "waste_sources": to_wgs84(sources_utm),
+        "rooftops": to_wgs84(rooftops_utm),
+        "roads": to_wgs84(roads_utm),
+        "exclusions": to_wgs84(exclusions_utm),
+        "bases": to_wgs84(bases_utm),
+    })
+    bar.update()
 
-        step("wind")
-        with tempfile.TemporaryDirectory(prefix="xy-wind-") as tmp:
-            tif = Path(tmp) / "wind_resource.tif"
-            write_wind_tif(tif, counties_utm.geometry.values,
-                           river_lines_utm(counties_utm)[3])
-            project.write_raster("wind_resource", tif, height_m=HEIGHT_M, units="m/s",
-                                 source="synthetic")
-        bar.update()
-        project.log("build_default", rooftops=len(rooftops_utm),
-                    roads=len(roads_utm), rooftop_scale=float(rooftop_scale))
-    finally:
-        bar.close()
-    return project
+    step("wind")
+    with tempfile.TemporaryDirectory(prefix="xy-wind-") as tmp:
+        tif = Path(tmp) / "wind_resource.tif"
+        write_wind_tif(tif, counties_utm.geometry.values, river_lines_utm(counties_utm)[3])
+        project.write_raster("wind_resource", tif, height_m=HEIGHT_M, units="m/s",
+                             source="synthetic")
+    bar.update()
+    project.log("build_default", rooftops=len(rooftops_utm), roads=len(roads_utm),
+                rooftop_scale=rooftop_scale)
 
 
 __all__ = ["build_default"]
