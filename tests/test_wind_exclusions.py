@@ -198,7 +198,7 @@ def test_rev_style_raster_exclusion_with_weights(tmp_path):
     tr = Affine((lon1 - lon0) / width, 0, lon0, 0, -(lat1 - lat0) / height, lat1)
     cover = np.repeat(np.array([1, 2, 3], dtype="uint8"), 100)[None, :].repeat(height, axis=0)
     path = _write(tmp_path / "cover.tif", cover, "EPSG:4326", tr)
-    rule = RasterExclusion("land_cover", path, exclude_values=(2,), include_weights=((1, 0.5),),
+    rule = RasterExclusion("land_cover", path, exclude_values=[2], include_weights={1: 0.5},
                            reason="urban excluded, forest half usable")
     result = wind_sites(project, hub_height_m=100.0, exclusions=[rule], min_area_km2=None)
     avail = result.availability

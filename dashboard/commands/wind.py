@@ -140,6 +140,10 @@ def run(args) -> int:
                                     assumptions=result.assumptions))
     if args.availability_out:
         written.append(result.write_raster(args.availability_out, which="availability"))
+    table = result.exclusion_table
+    for row in table[table["layer"] != "available"].itertuples():
+        print(f"  excluded by {row.layer}: {row.excluded_in_order_km2:,.1f} km² "
+              f"({row.excluded_km2:,.1f} km² on its own)")
     t = result.totals
     source = result.assumptions["resource_source"]
     note = " (SYNTHETIC wind raster — import a real one)" if source == "synthetic" else ""

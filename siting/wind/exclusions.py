@@ -115,6 +115,23 @@ class RasterExclusion:
     resampling: str = "nearest"
     reason: str = ""
 
+    def __post_init__(self):
+        # Accept lists and dicts from callers; store hashable tuples (the rule is a cache key).
+        weights = self.include_weights
+        if isinstance(weights, dict):
+            weights = weights.items()
+        object.__setattr__(self, "include_weights",
+                           tuple((float(v), float(w)) for v, w in weights))
+        object.__setattr__(self, "exclude_values", tuple(float(v) for v in self.exclude_values))
+        for name in ("exclude_range", "include_range"):
+            value = getattr(self, name)
+            if value is not None:
+                if len(value) != 2:
+                    msg = f"exclusion raster {self.name!r}: {name} must be (low, high)"
+                    raise InputError(msg)
+                object.__setattr__(self, name, tuple(value))
+        object.__setattr__(self, "path", str(self.path))
+
     def describe(self) -> str:
         parts = [Path(self.path).name]
         if self.exclude_values:
