@@ -55,12 +55,21 @@ def served(tmp_path):
     log.close()
 
 
+TIMEOUT_MS = 120_000  # generous: the test machine is shared and often loaded
+
+
+def _page(browser):
+    page = browser.new_context().new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
 def _login(page, base: str, user: str, password: str, next_path: str = "/") -> None:
     page.goto(f"{base}/login?next={next_path}")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_selector(".xy-progress-cards", timeout=60_000)
+    page.wait_for_selector(".xy-progress-cards")
 
 
 def test_editor_adds_a_record_and_viewer_is_refused(served):
@@ -72,12 +81,12 @@ def test_editor_adds_a_record_and_viewer_is_refused(served):
             # a guest reads, without a form
             page = browser.new_page()
             page.goto(base + "/")
-            page.wait_for_selector(".xy-progress-cards", timeout=60_000)
+            page.wait_for_selector(".xy-progress-cards")
             assert page.locator(".xy-progress-submit").count() == 0
             assert page.locator(".xy-progress-login").count() == 1
 
             # an editor signs in and adds a record through the form
-            editor = browser.new_context().new_page()
+            editor = _page(browser)
             _login(editor, base, EDITOR, EDITOR_PW)
             editor.wait_for_selector(".xy-progress-submit")
             editor.locator(".xy-progress-target select").select_option(
@@ -89,7 +98,7 @@ def test_editor_adds_a_record_and_viewer_is_refused(served):
             editor.locator(".xy-progress-note input").fill("browser")
             editor.locator(".xy-progress-note input").press("Enter")
             editor.locator(".xy-progress-submit button").click()
-            editor.wait_for_selector(".xy-progress-message:has-text('Saved')", timeout=30_000)
+            editor.wait_for_selector(".xy-progress-message:has-text('Saved')")
             records = read_records(project)
             assert len(records) == 1
             row = records.iloc[0]
@@ -98,24 +107,24 @@ def test_editor_adds_a_record_and_viewer_is_refused(served):
 
             # a viewer signs in: no form; with the form forced on, the server refuses
             before = state(project)
-            viewer = browser.new_context().new_page()
+            viewer = _page(browser)
             _login(viewer, base, VIEWER, VIEWER_PW)
             assert viewer.locator(".xy-progress-submit").count() == 0
             viewer.goto(base + "/forced")
-            viewer.wait_for_selector(".xy-progress-submit", timeout=60_000)
+            viewer.wait_for_selector(".xy-progress-submit")
             viewer.locator(".xy-progress-value input").fill("99")
             viewer.locator(".xy-progress-value input").press("Enter")
             viewer.locator(".xy-progress-submit button").click()
-            viewer.wait_for_selector(".xy-progress-message:has-text('Not allowed')", timeout=30_000)
+            viewer.wait_for_selector(".xy-progress-message:has-text('Not allowed')")
             assert state(project) == before
             assert len(read_records(project)) == 1
 
             # a wrong password does not sign in
-            stranger = browser.new_context().new_page()
+            stranger = _page(browser)
             stranger.goto(f"{base}/login")
             stranger.fill("input[name=username]", EDITOR)
             stranger.fill("input[name=password]", "wrong")
             stranger.click("button[type=submit]")
-            stranger.wait_for_selector(".errormessage:has-text('Invalid')", timeout=30_000)
+            stranger.wait_for_selector(".errormessage:has-text('Invalid')")
         finally:
             browser.close()
