@@ -13,7 +13,7 @@ import time
 import pytest
 from _progress_helpers import append_worker, endless_worker, make_project, stalled_writer
 
-from siting.progress import add_record, read_audit, read_records
+from siting.progress import add_record, add_records, read_audit, read_records
 
 EDITOR = "wang"
 
@@ -100,3 +100,28 @@ def test_writer_killed_inside_an_open_transaction_leaves_nothing_half_written(pr
     # the dead writer's project lock and SQLite lock are gone: writing works at once
     add_record(project, "ind-non-fossil-share", "2025-06-30", 19.0, user=EDITOR)
     assert read_records(project)["value"].tolist() == [18.0, 19.0]
+
+
+def test_threads_sharing_one_project_object_lose_nothing(project):
+    import threading
+
+    errors = []
+
+    def worker(tag: str) -> None:
+        try:
+            for i in range(0, 200, 20):
+                add_records(project, [{"target_id": "ind-green-parks-new", "date": "2025-01-01",
+                                       "value": 1.0, "id": f"{tag}-{j}"} for j in range(i, i + 20)],
+                            user=EDITOR)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(f"t{k}",)) for k in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=240)
+    assert not errors
+    records = read_records(project)
+    assert len(records) == 600 and records["id"].is_unique
+    assert _integrity(project) == "ok"

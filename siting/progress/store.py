@@ -125,6 +125,10 @@ def add_records(project, records, *, user: str | None, users_path: str | os.Path
     clean = _records.validate(records, where=where, user=editor, row_labels=row_labels)
     batch = f"batch-{uuid.uuid4().hex[:12]}"
     now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    # A private handle on the project: its lock depth is not shared with other threads
+    # holding the caller's object (Project.locked() is re-entrant per object), so the
+    # file lock also separates threads of one server process.
+    project = type(project)(project.path)
     with project.locked():
         ensure_store(project)
         with contextlib.closing(_sqlite.connect(project.gpkg_path)) as con:
