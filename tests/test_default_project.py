@@ -262,14 +262,14 @@ def test_rooftops_and_roads_are_deterministic():
     counties = build_counties().to_crs(XIANGYANG_UTM)
 
     def build():
-        parks = build_parks_utm()
-        villages = village_centres(counties, scale=0.2)
         water = water_areas_utm(counties)
+        parks = build_parks_utm(water_utm=water)
+        villages = village_centres(counties, scale=0.2)
         roofs = build_rooftops_utm(parks, villages, water, scale=0.2)
         roads = build_roads_utm(city_utm=shapely.union_all(counties.geometry.values),
                                 parks_utm=parks, facilities_utm=build_facilities_utm(),
-                                sources_utm=build_sources_utm(), villages=villages,
-                                water_utm=water)
+                                sources_utm=build_sources_utm(water_utm=water),
+                                villages=villages, water_utm=water)
         return roofs, roads
 
     (r1, n1), (r2, n2) = build(), build()
@@ -325,3 +325,15 @@ def test_leaves_no_staging_folder_behind(project):
     parent = project.path.parent
     assert project.path.name == "xiangyang"
     assert sorted(p.name for p in parent.iterdir()) == ["xiangyang"]  # no staging folder left
+
+
+def test_nothing_is_built_in_the_rivers(layers):
+    excl = layers["exclusions"].to_crs(XIANGYANG_UTM)
+    water = excl[excl["exclusion_kind"] == "water"]
+    river = shapely.union_all(shapely.buffer(water.geometry.values, water["buffer_m"].values))
+    for kind in ("waste_sources", "facilities", "bases", "rooftops"):
+        frame = layers[kind].to_crs(XIANGYANG_UTM)
+        wet = frame[frame.geometry.intersects(river)]
+        assert wet.empty, (kind, wet["id"].tolist()[:10])
+    parks = layers["industrial_parks"].to_crs(XIANGYANG_UTM)
+    assert (parks.geometry.intersection(river).area < 1.0).all()  # parks end at the bank

@@ -99,7 +99,12 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     from layers.default._bases import build_bases_utm
     from layers.default._common import county_of, to_wgs84
     from layers.default._counties import build_counties
-    from layers.default._exclusions import build_exclusions_utm, river_lines_utm, water_areas_utm
+    from layers.default._exclusions import (
+        build_exclusions_utm,
+        protected_areas_utm,
+        river_lines_utm,
+        water_areas_utm,
+    )
     from layers.default._parks import build_parks_utm
     from layers.default._roads import build_roads_utm
     from layers.default._rooftops import build_rooftops_utm, village_centres
@@ -113,21 +118,23 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     counties = build_counties()
     counties_utm = counties.to_crs(XIANGYANG_UTM)
     city_utm = shapely.union_all(counties_utm.geometry.values)
+    water = water_areas_utm(counties_utm)
     bar.update()
 
     step("parks")
-    parks_utm = build_parks_utm()
+    parks_utm = build_parks_utm(water_utm=water)
     bar.update()
 
     step("waste")
     facilities_utm = build_facilities_utm()
-    sources_utm = build_sources_utm()
+    sources_utm = build_sources_utm(water_utm=water)
     bar.update()
 
     step("rooftops")
-    water = water_areas_utm(counties_utm)
     villages = village_centres(counties_utm, scale=rooftop_scale)
-    rooftops_utm = build_rooftops_utm(parks_utm, villages, water, scale=rooftop_scale)
+    rooftops_utm = build_rooftops_utm(parks_utm, villages, water,
+                                      protected_utm=protected_areas_utm()[2],
+                                      scale=rooftop_scale)
     rooftops_utm.insert(1, "county", county_of(rooftops_utm.geometry.values, counties_utm))
     # villages near the city border may spill over it: keep buildings inside the city
     rooftops_utm = rooftops_utm[rooftops_utm["county"].notna()].reset_index(drop=True)

@@ -56,6 +56,14 @@ def water_areas_utm(counties_utm: gpd.GeoDataFrame) -> np.ndarray:
     return shapely.buffer(lines, buffers)
 
 
+def protected_areas_utm() -> tuple[list[str], list[str], np.ndarray]:
+    """Protected areas as (ids, names, circular polygons of the stated area, metres)."""
+    pid, pname, plon, plat, parea = zip(*PROTECTED, strict=True)
+    px, py = gcj_to_utm(plon, plat)
+    radius = np.sqrt(np.asarray(parea) * 1e6 / np.pi)
+    return list(pid), list(pname), shapely.buffer(shapely.points(px, py), radius, quad_segs=16)
+
+
 def build_exclusions_utm(roads_utm: gpd.GeoDataFrame,
                          counties_utm: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """All exclusion features in EPSG:32649 (exclusions schema columns)."""
@@ -68,14 +76,12 @@ def build_exclusions_utm(roads_utm: gpd.GeoDataFrame,
     buffers += list(rbuf)
     geoms += list(rlines)
 
-    pid, pname, plon, plat, parea = zip(*PROTECTED, strict=True)
-    px, py = gcj_to_utm(plon, plat)
-    radius = np.sqrt(np.asarray(parea) * 1e6 / np.pi)
-    ids += list(pid)
-    names += list(pname)
+    pid, pname, pgeoms = protected_areas_utm()
+    ids += pid
+    names += pname
     kinds += ["protected"] * len(pid)
     buffers += [0.0] * len(pid)
-    geoms += list(shapely.buffer(shapely.points(px, py), radius, quad_segs=16))
+    geoms += list(pgeoms)
 
     ax, ay = gcj_to_utm([AIRPORT[2]], [AIRPORT[3]])
     ids.append(AIRPORT[0])

@@ -91,7 +91,7 @@ def _zone_arrays():
 
 
 def build_rooftops_utm(parks_utm: gpd.GeoDataFrame, villages: np.ndarray,
-                       water_utm: np.ndarray, *, scale: float = 1.0,
+                       water_utm: np.ndarray, *, protected_utm=None, scale: float = 1.0,
                        seed: int = 42) -> gpd.GeoDataFrame:
     """Generate the synthetic rooftops in EPSG:32649 (columns of the rooftops schema
     except ``county``, which the caller joins).
@@ -104,6 +104,8 @@ def build_rooftops_utm(parks_utm: gpd.GeoDataFrame, villages: np.ndarray,
         Village centres (metres), from :func:`village_centres`.
     water_utm : ndarray of shapely geometries
         Buffered rivers (metres); no block centre within 100 m of them gets buildings.
+    protected_utm : ndarray of shapely geometries, optional
+        Protected areas (metres); no block centred inside them gets buildings.
     scale : float
         Multiplies every cell's occupancy probability (1.0 gives about 60,000 buildings).
     seed : int
@@ -159,6 +161,9 @@ def build_rooftops_utm(parks_utm: gpd.GeoDataFrame, villages: np.ndarray,
     if len(water_utm):
         water = shapely.union_all(np.asarray(water_utm, dtype=object))
         keep &= ~shapely.dwithin(water, shapely.points(bx, by), 100.0 + BLOCK_M / 2)
+    if protected_utm is not None and len(protected_utm):
+        protected = shapely.union_all(np.asarray(protected_utm, dtype=object))
+        keep &= ~shapely.contains_xy(protected, bx, by)
     bx, by, kind, r2, park = bx[keep], by[keep], kind[keep], r2[keep], park[keep]
     # a third of park blocks hold one big shed
     big = (kind == PARK_SMALL) & (rng.uniform(size=kind.size) < 0.33)

@@ -36,7 +36,7 @@ def build_facilities_utm() -> gpd.GeoDataFrame:
     }, shapely.points(x, y))
 
 
-def build_sources_utm(*, seed: int = 7) -> gpd.GeoDataFrame:
+def build_sources_utm(*, water_utm=None, seed: int = 7) -> gpd.GeoDataFrame:
     """Waste sources in EPSG:32649: named phosphogypsum sites plus synthetic construction points.
 
     Phosphogypsum: :data:`_places.PHOSPHOGYPSUM_SOURCES` (about 3 Mt/yr and 20.47 Mt stock in
@@ -44,6 +44,7 @@ def build_sources_utm(*, seed: int = 7) -> gpd.GeoDataFrame:
     (Gaussian around each zone centre, inside the zone ellipse) over the built-up zones of
     :data:`_places.URBAN_ZONES` in proportion to the zones' weights, with log-normal sizes
     scaled to :data:`_places.CONSTRUCTION_TOTAL_T_PER_YEAR` (5.3 Mt/yr; FACTS: "over 5 Mt/yr").
+    Construction points are kept at least 50 m from ``water_utm`` (buffered rivers, metres).
     """
     pg_ids, pg_names, pg_county, pg_supply, pg_stock, pg_lon, pg_lat = (
         list(c) for c in zip(*PHOSPHOGYPSUM_SOURCES, strict=True))
@@ -56,15 +57,30 @@ def build_sources_utm(*, seed: int = 7) -> gpd.GeoDataFrame:
     weight = weight.astype(float)
     counts = np.floor(weight / weight.sum() * N_CONSTRUCTION_SOURCES).astype(int)
     counts[: N_CONSTRUCTION_SOURCES - counts.sum()] += 1
-    zone_of = np.repeat(np.arange(len(zid)), counts)
-    n = zone_of.size
-    # Gaussian offsets (sigma = 0.45 semi-axis), redrawn by clipping radially into the ellipse
-    ox = rng.normal(0.0, 0.45, n)
-    oy = rng.normal(0.0, 0.45, n)
+    # draw four candidates per wanted point, drop those on water, keep the first per zone
+    cand_zone = np.repeat(np.arange(len(zid)), 4 * counts)
+    m = cand_zone.size
+    # Gaussian offsets (sigma = 0.45 semi-axis), pulled radially into the ellipse
+    ox = rng.normal(0.0, 0.45, m)
+    oy = rng.normal(0.0, 0.45, m)
     r = np.sqrt(ox**2 + oy**2)
     shrink = np.where(r > 0.9, 0.9 / np.maximum(r, 1e-9), 1.0)
-    cx = zx[zone_of] + ox * shrink * sx.astype(float)[zone_of]
-    cy = zy[zone_of] + oy * shrink * sy.astype(float)[zone_of]
+    cand_x = zx[cand_zone] + ox * shrink * sx.astype(float)[cand_zone]
+    cand_y = zy[cand_zone] + oy * shrink * sy.astype(float)[cand_zone]
+    ok = np.ones(m, dtype=bool)
+    if water_utm is not None and len(water_utm):
+        water = shapely.union_all(np.asarray(water_utm, dtype=object))
+        ok = ~shapely.dwithin(water, shapely.points(cand_x, cand_y), 50.0)
+    rank = np.cumsum(ok) - 1  # running count of usable candidates ...
+    start = np.concatenate([[0], np.cumsum(4 * counts)[:-1]])
+    before = np.concatenate([[0], np.cumsum(ok)])[start]  # ... minus those of earlier zones
+    take = ok & (rank - before[cand_zone] < counts[cand_zone])
+    if (np.bincount(cand_zone[take], minlength=len(zid)) != counts).any():
+        msg = "too few dry construction-waste candidates in a built-up zone"
+        raise RuntimeError(msg)
+    zone_of = cand_zone[take]
+    cx, cy = cand_x[take], cand_y[take]
+    n = zone_of.size
     size = rng.lognormal(0.0, 0.8, n)
     supply = size / size.sum() * CONSTRUCTION_TOTAL_T_PER_YEAR
     supply = np.round(supply, -1)
