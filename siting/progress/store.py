@@ -223,7 +223,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
     frame["value"] = pd.to_numeric(frame["value"]).astype("float64")
     for name in ("id", "target_id", "unit", "author", "note"):
-        frame[name] = frame[name].astype(object).where(frame[name].notna(), "")
+        frame[name] = frame[name].astype(object).fillna("")
     return frame
 
 
