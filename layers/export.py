@@ -109,9 +109,13 @@ def export_frame(frame: pd.DataFrame, path: str | os.PathLike, *, fmt: str | Non
             with atomic_path(path) as tmp:
                 gdf.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
                 if assumption_table is not None:
-                    gpd.GeoDataFrame(assumption_table, geometry=[None] * len(assumption_table)
-                                     ).to_file(tmp, layer="assumptions", driver="GPKG",
-                                               engine="pyogrio", append=False)
+                    import pyogrio
+
+                    table = gpd.GeoDataFrame(assumption_table, geometry=[None] * len(assumption_table),
+                                             crs=WGS84)
+                    pyogrio.write_dataframe(table, tmp, layer="assumptions", driver="GPKG",
+                                            geometry_type="Unknown",
+                                            layer_options={"ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"})
         elif fmt == "geojson":
             with atomic_path(path) as tmp:
                 gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio")
