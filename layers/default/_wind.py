@@ -4,8 +4,8 @@ Not data.  A stand-in with plausible structure for the region until a user impor
 Wind Atlas GeoTIFF (FACTS.md "Wind": GWA publishes 100 m mean speed, m/s, float32):
 
 * a plain background of about 4.6 m/s with broad variations (± 0.3 m/s);
-* ridged noise in the western mountains (保康, 南漳, western 谷城), up to about +1.8 m/s on
-  ridges;
+* ridged noise trending NW-SE in the western mountains (保康, 南漳, western 谷城), up to
+  about +1.8 m/s on ridges;
 * hill bumps where the plan wants GW-class new-energy bases (襄州, 枣阳, 宜城; plan 三(三)11)
   and around 南漳's 荆山, each up to about +1 m/s;
 * about -0.5 m/s along the Han River valley.
@@ -51,6 +51,27 @@ def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cell: int) -
     return fine / (fine.std() + 1e-12)
 
 
+def _oriented_noise(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, *,
+                    along_m: float, across_m: float, angle_deg: float) -> np.ndarray:
+    """Smooth zero-mean, unit-std noise stretched along ``angle_deg`` (from east, CCW).
+
+    Cubic-spline interpolation of a coarse random grid laid out in rotated coordinates,
+    ``along_m`` apart along the trend and ``across_m`` across it: elongated ridges.
+    """
+    a = np.deg2rad(angle_deg)
+    xx, yy = x[None, :], y[:, None]
+    u = xx * np.cos(a) + yy * np.sin(a)
+    v = -xx * np.sin(a) + yy * np.cos(a)
+    u0, v0 = u.min(), v.min()
+    nu = int((u.max() - u0) / along_m) + 4
+    nv = int((v.max() - v0) / across_m) + 4
+    coarse = rng.standard_normal((nv, nu))
+    fine = ndimage.map_coordinates(coarse, [(v - v0) / across_m + 1.0, (u - u0) / along_m + 1.0],
+                                   order=3, mode="nearest")
+    fine -= fine.mean()
+    return fine / (fine.std() + 1e-12)
+
+
 def wind_speed_field(city_utm, river_lines_utm, *, seed: int = 2024) -> tuple[np.ndarray, object]:
     """Return (speed float32 array with NODATA outside the city, rasterio transform)."""
     minx, miny, maxx, maxy = city_utm.bounds
@@ -69,7 +90,9 @@ def wind_speed_field(city_utm, river_lines_utm, *, seed: int = 2024) -> tuple[np
     x_west, _ = gcj_to_utm([111.55], [32.0])
     x_east, _ = gcj_to_utm([111.95], [32.0])
     mountain = np.clip((x_east[0] - x) / (x_east[0] - x_west[0]), 0.0, 1.0)[None, :]
-    ridges = 1.0 - np.abs(_smooth_noise(rng, shape, 40))  # 4 km ridged noise
+    # ridges trending NW-SE like the 荆山 / 武当山 foothills, about 10 km long, 4 km apart
+    ridges = 1.0 - np.abs(_oriented_noise(rng, x, y, along_m=10_000.0, across_m=4_000.0,
+                                          angle_deg=-35.0))
     speed += mountain * (1.8 * np.clip(ridges, 0.0, None) ** 2 - 0.2)
     hx, hy = gcj_to_utm([h[0] for h in _HILLS], [h[1] for h in _HILLS])
     for (_lon, _lat, sigma_km, amp), cx, cy in zip(_HILLS, hx, hy, strict=True):
