@@ -361,6 +361,7 @@ class RoadNetwork:
         used[v] = True
         sizes = np.bincount(labels[used], minlength=n_comp)
         biggest = int(np.argmax(sizes))
+        n_comp = int((sizes > 0).sum())  # components that hold a road edge end
         keep_node = labels == biggest
         keep_edge = keep_node[u] & keep_node[v]
         dropped = directed.loc[~keep_edge]
