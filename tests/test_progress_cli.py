@@ -106,3 +106,10 @@ def test_phosphogypsum_routing_beside_the_65_percent_target(project):
 def test_phosphogypsum_link_without_sources_says_why(project):
     link = phosphogypsum_routing_link(project)
     assert not link.available and "waste_sources" in link.message
+
+
+def test_links_say_what_is_missing(project, capsys):
+    assert main(["progress", str(project.path), "--links"]) == 0
+    out = capsys.readouterr().out
+    assert "rooftop PV: " in out and "rooftops layer" in out
+    assert "phosphogypsum: " in out and "waste_sources" in out

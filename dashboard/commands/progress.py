@@ -31,6 +31,10 @@ def register(subparsers) -> None:
     p.add_argument("--targets", action="store_true",
                    help="list every indicator and base id a record may name, with its unit")
     p.add_argument("--audit", action="store_true", help="show the audit trail (who, when, old → new)")
+    p.add_argument("--links", action="store_true",
+                   help="run the analyses and show rooftop-PV potential per county beside the "
+                        "whole-county pilots, and phosphogypsum routed to utilisation beside the "
+                        "65 %% target (slow on a large project)")
     p.add_argument("--import", dest="import_file", metavar="FILE",
                    help="append the records of a CSV file (needs --author, an editor)")
     p.add_argument("--author", metavar="USER", help="the editor adding the records")
@@ -93,9 +97,35 @@ def run(args: argparse.Namespace) -> int:
         elif args.audit:
             audit = store.read_audit(project)
             print(audit.to_string(index=False) if not audit.empty else "no records yet")
+        elif args.links:
+            _print_links(project)
         elif args.counties:
             print(county_summary(project).to_string(index=False))
         else:
             table = status_table(project, lang=args.lang)
             print(table.to_string(index=False, na_rep="—", float_format=lambda v: f"{v:,.4g}"))
     return 0
+
+
+def _print_links(project) -> None:
+    """Rooftop PV per county and the phosphogypsum routing beside their targets."""
+    from tqdm import tqdm
+
+    from siting.progress.links import phosphogypsum_routing_link, rooftop_pv_by_county
+
+    with tqdm(total=2, desc="analyses", unit="step", file=sys.stderr) as bar:
+        pv = rooftop_pv_by_county(project)
+        bar.update()
+        pg = phosphogypsum_routing_link(project)
+        bar.update()
+    if pv.available:
+        print(pv.frame.to_string(index=False, na_rep="—", float_format=lambda v: f"{v:,.0f}"))
+    else:
+        print(f"rooftop PV: {pv.message}")
+    if pg.available:
+        v = pg.values
+        print(f"phosphogypsum: {v['delivered_t_per_year']:,.0f} t/yr routed to utilisation of "
+              f"{v['produced_t_per_year']:,.0f} t/yr produced = {v['utilisation_pct']:.1f} % "
+              f"(target {v['target_pct']:g} % by {v['target_year']}; gap {v['gap_pct']:.1f} points)")
+    else:
+        print(f"phosphogypsum: {pg.message}")
