@@ -91,7 +91,7 @@ def test_layers_follow_the_schema(layers, kind):
 
 def test_named_places_lie_in_their_stated_county(layers):
     counties = layers["counties"]
-    for kind in ("industrial_parks", "facilities", "bases"):
+    for kind in ("industrial_parks", "facilities", "bases", "waste_sources"):
         frame = layers[kind]
         points = frame.geometry.representative_point()
         joined = [counties.loc[counties.contains(p), "adcode"].tolist() for p in points]

@@ -127,7 +127,7 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
 
     step("waste")
     facilities_utm = build_facilities_utm()
-    sources_utm = build_sources_utm(water_utm=water)
+    sources_utm = build_sources_utm(water_utm=water, counties_utm=counties_utm)
     bar.update()
 
     step("rooftops")

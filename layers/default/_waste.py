@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from layers.default._common import gcj_to_utm, utm_frame
+from layers.default._common import county_of, gcj_to_utm, utm_frame
 from layers.default._places import (
     CONSTRUCTION_TOTAL_T_PER_YEAR,
     FACILITIES,
@@ -36,7 +36,8 @@ def build_facilities_utm() -> gpd.GeoDataFrame:
     }, shapely.points(x, y))
 
 
-def build_sources_utm(*, water_utm=None, seed: int = 7) -> gpd.GeoDataFrame:
+def build_sources_utm(*, water_utm=None, counties_utm: gpd.GeoDataFrame | None = None,
+                      seed: int = 7) -> gpd.GeoDataFrame:
     """Waste sources in EPSG:32649: named phosphogypsum sites plus synthetic construction points.
 
     Phosphogypsum: :data:`_places.PHOSPHOGYPSUM_SOURCES` (about 3 Mt/yr and 20.47 Mt stock in
@@ -44,7 +45,9 @@ def build_sources_utm(*, water_utm=None, seed: int = 7) -> gpd.GeoDataFrame:
     (Gaussian around each zone centre, inside the zone ellipse) over the built-up zones of
     :data:`_places.URBAN_ZONES` in proportion to the zones' weights, with log-normal sizes
     scaled to :data:`_places.CONSTRUCTION_TOTAL_T_PER_YEAR` (5.3 Mt/yr; FACTS: "over 5 Mt/yr").
-    Construction points are kept at least 50 m from ``water_utm`` (buffered rivers, metres).
+    Construction points are kept at least 50 m from ``water_utm`` (buffered rivers, metres)
+    and, when ``counties_utm`` is given, take the county they fall in (a zone's ellipse may
+    reach over a county border) and are dropped outside the city.
     """
     pg_ids, pg_names, pg_county, pg_supply, pg_stock, pg_lon, pg_lat = (
         list(c) for c in zip(*PHOSPHOGYPSUM_SOURCES, strict=True))
@@ -86,20 +89,19 @@ def build_sources_utm(*, water_utm=None, seed: int = 7) -> gpd.GeoDataFrame:
     supply = np.round(supply, -1)
     # a running number per zone for readable names
     seq = np.concatenate([np.arange(1, c + 1) for c in counts])
-    county_names = {"420602": "襄城区", "420606": "樊城区", "420607": "襄州区",
-                    "420624": "南漳县", "420625": "谷城县", "420626": "保康县",
-                    "420682": "老河口市", "420683": "枣阳市", "420684": "宜城市"}
-    cw_names = [f"{county_names[c]}{z}建筑垃圾产生点 {i}"
-                for c, z, i in zip(zcounty[zone_of], zname[zone_of], seq, strict=True)]
+    cw_county = zcounty[zone_of]
+    if counties_utm is not None:
+        cw_county = county_of(shapely.points(cx, cy), counties_utm)
+    cw_names = [f"{z}建筑垃圾产生点 {i}" for z, i in zip(zname[zone_of], seq, strict=True)]
     cw_ids = [f"cw-{z.removeprefix('zone-')}-{i:03d}" for z, i in zip(zid[zone_of], seq,
                                                                         strict=True)]
     frame = utm_frame({
         "id": pg_ids + cw_ids,
         "name": pg_names + cw_names,
-        "county": pg_county + list(zcounty[zone_of]),
+        "county": pg_county + list(cw_county),
         "waste_kind": ["phosphogypsum"] * len(pg_ids) + ["construction"] * n,
         "supply_t_per_year": np.concatenate([np.asarray(pg_supply, float), supply]),
         "stock_t": np.concatenate([np.asarray(pg_stock, float), np.zeros(n)]),
         "source": "synthetic",
     }, shapely.points(np.concatenate([pgx, cx]), np.concatenate([pgy, cy])))
-    return frame
+    return frame[frame["county"].notna()].reset_index(drop=True)
