@@ -33,7 +33,7 @@ import shapely
 
 
 def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_long_m: np.ndarray,
-                    half_short_m: np.ndarray, *, sectors: int = 16, min_elevation_deg: float = 5.0,
+                    half_short_m: np.ndarray, *, sectors: int = 16, min_elevation_deg: float = 10.0,
                     max_distance_m: float = 300.0, chunk: int = 50_000) -> np.ndarray:
     """Horizon elevation (degrees) per rooftop and azimuth sector.
 

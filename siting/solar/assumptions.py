@@ -53,8 +53,10 @@ class PVAssumptions:
     min_facing_tilt_deg : float
         Planes flatter than this face no direction and are never north-facing.
     tilt_step_deg, azimuth_step_deg : float
-        Orientation classes: tilts and azimuths are rounded to these steps and pvlib runs once
-        per class (error < 0.1 % of yield at the defaults).
+        Orientation classes: pvlib runs once per grid class (tilt every ``tilt_step_deg``,
+        azimuth every ``azimuth_step_deg``) and each rooftop's yield is interpolated
+        bilinearly between the four classes around its orientation (error well below 0.1 %
+        at the defaults; the correctness test holds it under 0.5 % against ModelChain).
     gamma_pdc : float
         Module power temperature coefficient, 1/°C (PVWatts v8 standard module, -0.37 %/°C).
     dc_ac_ratio, eta_inv_nom : float
@@ -74,7 +76,8 @@ class PVAssumptions:
     shading_sectors : int
         Azimuth sectors of the horizon profile.
     shading_min_elevation_deg : float
-        Obstructions lower than this elevation angle are ignored.
+        Obstructions lower than this elevation angle are ignored (assumption: 10°; below it
+        the sun carries little energy and the isotropic sky share sin²(10°) is 3 %).
     shading_max_distance_m : float
         Neighbours farther away are ignored.
     grid_factor_kg_per_kwh : float
@@ -105,8 +108,8 @@ class PVAssumptions:
     max_tilt_deg: float = 60.0
     north_half_width_deg: float = 45.0
     min_facing_tilt_deg: float = 10.0
-    tilt_step_deg: float = 1.0
-    azimuth_step_deg: float = 2.0
+    tilt_step_deg: float = 2.5
+    azimuth_step_deg: float = 5.0
     gamma_pdc: float = -0.0037
     dc_ac_ratio: float = 1.2
     eta_inv_nom: float = 0.96
@@ -117,7 +120,7 @@ class PVAssumptions:
     temp_model_pitched: str = "close_mount_glass_glass"
     min_shading_factor: float = 0.7
     shading_sectors: int = 16
-    shading_min_elevation_deg: float = 5.0
+    shading_min_elevation_deg: float = 10.0
     shading_max_distance_m: float = 300.0
     grid_factor_kg_per_kwh: float = 0.5395
     capex_cny_per_w: float = 3.5

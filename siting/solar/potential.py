@@ -118,9 +118,10 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
     kwp = module_m2 * a.module_w_per_m2 / 1000.0
 
     # orientation classes → pvlib once per class
-    keys = _class_keys(pitched, tilt, main_az, second, a)
-    uniq, inverse = np.unique(np.nan_to_num(keys, nan=-1.0), axis=0, return_inverse=True)
-    uniq[:, 3] = np.where(uniq[:, 3] < 0, np.nan, uniq[:, 3])
+    codes, weights = _class_corners(pitched, tilt, main_az, second, a)
+    uniq_codes, inverse = np.unique(codes.ravel(), return_inverse=True)
+    inverse = inverse.reshape(codes.shape)
+    uniq = _decode(uniq_codes)
     if not n:
         table = None
     elif classes is not None:
@@ -129,11 +130,16 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
                                   classes.monthly_kwh_per_kwp[sub], classes.shade_table[sub])
     else:
         table = _yield.class_table(uniq, weather, a)
-    inverse = inverse.ravel()
-    yield_unshaded = table.annual_kwh_per_kwp[inverse] if n else np.zeros(0)
+    if n:
+        # bilinear interpolation between the four surrounding grid classes
+        yield_unshaded = (weights * table.annual_kwh_per_kwp[inverse]).sum(axis=1)
+        nearest = inverse[np.arange(n), np.argmax(weights, axis=1)]
+    else:
+        yield_unshaded = np.zeros(0)
+        nearest = np.zeros(0, dtype=np.int64)
 
     if shading and n > 1:
-        sf = shading_factors(frame, metric, inverse, table, a, neighbours=neighbours)
+        sf = shading_factors(frame, metric, nearest, table, a, neighbours=neighbours)
     else:
         sf = np.ones(n)
     kwh_per_kwp = yield_unshaded * sf
@@ -158,9 +164,11 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
     out["exclusion_reason"] = reasons
     _add_money_and_co2(out, kwp, kwh, a)
     if monthly and n:
-        month_frac = table.monthly_kwh_per_kwp / np.maximum(
-            table.annual_kwh_per_kwp[:, None], 1e-9)
-        monthly_kwh = kwh[:, None] * month_frac[inverse]
+        monthly_kwh_per_kwp = np.zeros((n, 12))
+        for k in range(codes.shape[1]):  # four interpolation corners
+            monthly_kwh_per_kwp += weights[:, k:k + 1] * table.monthly_kwh_per_kwp[inverse[:, k]]
+        month_frac = monthly_kwh_per_kwp / np.maximum(yield_unshaded[:, None], 1e-9)
+        monthly_kwh = kwh[:, None] * month_frac
         for m, col in enumerate(MONTH_COLUMNS):
             out[col] = np.round(monthly_kwh[:, m], 1)
     elif monthly:
@@ -181,8 +189,8 @@ def orientation_classes(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumption
     pitched = frame["roof_type"].to_numpy() == "pitched"
     tilt = np.where(pitched, frame["roof_tilt_deg"].to_numpy(dtype=float), a.flat_tilt_deg)
     main_az, second = _planes(frame, pitched, tilt, a)[:2]
-    keys = _class_keys(pitched, tilt, main_az, second, a)
-    return np.unique(np.nan_to_num(keys, nan=-1.0), axis=0)
+    codes, _ = _class_corners(pitched, tilt, main_az, second, a)
+    return np.nan_to_num(_decode(np.unique(codes.ravel())), nan=-1.0)
 
 
 def solar_metadata(a: PVAssumptions, weather: Weather, repairs: list[str]) -> dict:
@@ -227,19 +235,61 @@ def _north_facing(az: np.ndarray, tilt: np.ndarray, a: PVAssumptions) -> np.ndar
     return (off_north < a.north_half_width_deg) & (tilt >= a.min_facing_tilt_deg)
 
 
-def _class_keys(pitched, tilt, az1, az2, a: PVAssumptions) -> np.ndarray:
+_NO_AZ = 36_001  # centi-degree code of "no second plane"
+
+
+def _encode(mount, tilt, az1, az2) -> np.ndarray:
+    """Class keys as int64 codes (angles in centi-degrees)."""
+    t = np.rint(np.asarray(tilt) * 100).astype(np.int64)
+    a1 = np.rint(np.asarray(az1) * 100).astype(np.int64) % 36_000
+    a2 = np.where(np.isnan(az2), _NO_AZ, np.rint(np.nan_to_num(az2) * 100) % 36_000).astype(np.int64)
+    return ((np.asarray(mount, dtype=np.int64) * 10_000 + t) * 40_000 + a1) * 40_000 + a2
+
+
+def _decode(codes: np.ndarray) -> np.ndarray:
+    """Class keys (mount, tilt, azimuth 1, azimuth 2 or NaN) from :func:`_encode` codes."""
+    codes = np.asarray(codes, dtype=np.int64)
+    a2 = codes % 40_000
+    rest = codes // 40_000
+    a1 = rest % 40_000
+    rest = rest // 40_000
+    t = rest % 10_000
+    mount = rest // 10_000
+    return np.column_stack([mount.astype(float), t / 100.0, a1 / 100.0,
+                            np.where(a2 == _NO_AZ, np.nan, a2 / 100.0)])
+
+
+def _class_corners(pitched, tilt, az1, az2, a: PVAssumptions) -> tuple[np.ndarray, np.ndarray]:
+    """Four grid classes around each rooftop's orientation and their bilinear weights.
+
+    Tilts are gridded every ``tilt_step_deg``, azimuths every ``azimuth_step_deg``; a gable's
+    second plane stays opposite the first.  Flat roofs are one exact class.
+    """
     ts, azs = a.tilt_step_deg, a.azimuth_step_deg
-    tq = np.round(tilt / ts) * ts
-    a1 = (np.round(az1 / azs) * azs) % 360.0
-    a2 = (np.round(az2 / azs) * azs) % 360.0
-    lo = np.where(np.isnan(a2), a1, np.fmin(a1, a2))
-    hi = np.where(np.isnan(a2), np.nan, np.fmax(a1, a2))
-    keys = np.column_stack([pitched.astype(float), tq, lo, hi])
+    n = len(tilt)
+    t0 = np.minimum(np.floor(tilt / ts) * ts, 90.0)
+    t1 = np.minimum(t0 + ts, 90.0)
+    ft = np.where(t1 > t0, (tilt - t0) / np.maximum(t1 - t0, 1e-9), 0.0)
+    m0 = np.floor(az1 / azs) * azs
+    fa = (az1 - m0) / azs
+    m1 = m0 + azs
+    pair = ~np.isnan(az2)
+    codes = np.empty((n, 4), dtype=np.int64)
+    weights = np.empty((n, 4))
+    corners = ((t0, m0, (1 - ft) * (1 - fa)), (t1, m0, ft * (1 - fa)),
+               (t0, m1, (1 - ft) * fa), (t1, m1, ft * fa))
+    for k, (tc, mc, wk) in enumerate(corners):  # four corners, each vectorised
+        mc = mc % 360.0
+        opp = (mc + 180.0) % 360.0
+        lo = np.where(pair, np.fmin(mc, opp), mc)
+        hi = np.where(pair, np.fmax(mc, opp), np.nan)
+        codes[:, k] = _encode(pitched.astype(np.int64), tc, lo, hi)
+        weights[:, k] = wk
     flat = ~pitched
-    keys[flat, 1] = a.flat_tilt_deg
-    keys[flat, 2] = a.flat_azimuth_deg % 360.0
-    keys[flat, 3] = np.nan
-    return keys
+    if flat.any():
+        codes[flat] = _encode(0, a.flat_tilt_deg, a.flat_azimuth_deg % 360.0, np.nan)
+        weights[flat] = (1.0, 0.0, 0.0, 0.0)
+    return codes, weights
 
 
 def _add_money_and_co2(out: pd.DataFrame, kwp: np.ndarray, kwh: np.ndarray,
