@@ -23,9 +23,13 @@ RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "kwp": ("kwp", "capacity_kwp", "kw_p"),
     "kwh_per_year": ("kwh_per_year", "energy_kwh_per_year", "generation_kwh_per_year"),
     "kwh_per_kwp": ("kwh_per_kwp", "specific_yield_kwh_per_kwp", "yield_kwh_per_kwp"),
-    "tco2_per_year": ("tco2_per_year", "co2_t_per_year", "avoided_tco2_per_year",
-                      "avoided_co2_t_per_year"),
+    "tco2_per_year": ("tco2_avoided_per_year", "tco2_per_year", "co2_t_per_year"),
+    "payback_years": ("payback_years",),
+    "suitable": ("suitable",),
+    "exclusion_reason": ("exclusion_reason",),
+    "county_rank": ("county_rank",),
 }
+_FLOAT = ("usable_m2", "kwp", "kwh_per_year", "kwh_per_kwp", "tco2_per_year", "payback_years")
 CATEGORICAL = ("county", "park_id", "use_class")
 
 
@@ -39,9 +43,13 @@ def solar_module():
 
 
 def compute_results(project: Project, module) -> pd.DataFrame:
-    """Call ``siting.solar.rooftop_potential`` on the project's rooftops (its defaults)."""
+    """Call ``siting.solar.rooftop_potential`` on the project's rooftops.
+
+    Its defaults are used: the embedded Xiangyang weather (``default_weather()``, CDSRD
+    station climatology, FACTS.md "Solar resource") and ``PVAssumptions()``.
+    """
     rooftops = _data.read_layer(project, "rooftops")
-    return module.rooftop_potential(rooftops)
+    return module.rooftop_potential(rooftops, monthly=False)
 
 
 @functools.lru_cache(maxsize=8)
@@ -61,8 +69,17 @@ def _rooftop_table(version: tuple, with_pv: bool) -> pd.DataFrame | None:
         results.index = results.index.astype(str)
         for name, candidates in RESULT_COLUMNS.items():
             found = next((c for c in candidates if c in results.columns), None)
-            if found is not None:
-                table[name] = results[found].reindex(table["id"]).to_numpy(dtype="float64")
+            if found is None:
+                continue
+            values = results[found].reindex(table["id"])
+            if name in _FLOAT:
+                table[name] = values.to_numpy(dtype="float64", na_value=np.nan)
+            elif name == "suitable":
+                table[name] = values.fillna(False).to_numpy(dtype=bool)
+            elif name == "county_rank":
+                table[name] = values.to_numpy(dtype="float64", na_value=np.nan)
+            else:
+                table[name] = values.fillna("").astype(str).to_numpy()
         order = np.argsort(-np.nan_to_num(table.get("kwh_per_year", table["area_m2"]).to_numpy(
             dtype="float64"), nan=-np.inf), kind="stable")
     else:

@@ -19,6 +19,7 @@ import sys
 import warnings
 
 import holoviews as hv
+import pandas as pd
 import panel as pn
 
 from dashboard._data import open_project
@@ -72,7 +73,7 @@ class NoticeTab:
         return self.pane
 
 
-def _make_tab(name: str, project: Project, shared_map: SharedMap, lang: str):
+def _make_tab(name: str, project: Project, shared_map: SharedMap, lang: str, context=None):
     """The component for tab ``name``, or a :class:`NoticeTab` when its module is missing."""
     if name == "solar":
         from dashboard.solar_tab import SolarTab
@@ -91,35 +92,58 @@ def _make_tab(name: str, project: Project, shared_map: SharedMap, lang: str):
             return wind_tab.WindTab(project, shared_map, lang=lang)
         return NoticeTab("mod_wind", lang=lang)
     if name == "progress":
-        return _progress_tab(project, lang)
+        return _progress_tab(project, lang, context or dict)
     msg = f"unknown tab {name!r}"
     raise ValueError(msg)
 
 
 class _MountedProgress:
-    """Adapter around the teammate's progress component (dashboard/progress_tab.py)."""
+    """Mounts the teammate's progress component (dashboard/progress_tab.py).
 
-    def __init__(self, component):
-        self.component = component
+    The component is built in :meth:`load`, after the other tabs have their results, so it
+    gets this session's rooftop-PV table and phosphogypsum flows instead of recomputing
+    them; until then (and if it fails) the tab shows a notice.
+    """
+
+    def __init__(self, factory, project: Project, *, lang: str, context):
+        self.factory = factory
+        self.project = project
+        self.lang = lang
+        self.context = context
+        self.component = None
+        self.holder = pn.Column(pn.pane.Alert(t("loading", lang), alert_type="light"),
+                                sizing_mode="stretch_width", css_classes=["xy-progress-holder"])
 
     def load(self) -> None:
-        """The component loads itself."""
+        """Build the component with the other tabs' results."""
+        self.holder.loading = True
+        try:
+            kwargs = {key: value for key, value in self.context().items() if value is not None}
+            try:
+                self.component = self.factory(self.project, lang=self.lang, **kwargs)
+            except TypeError:
+                self.component = self.factory(self.project, lang=self.lang)
+            view = getattr(self.component, "panel", None)
+            self.holder[:] = [view() if callable(view) else self.component]
+        except Exception as exc:  # the teammate's tab failing must not take the app down
+            self.holder[:] = [pn.pane.Alert(t("error", self.lang, message=str(exc)),
+                                            alert_type="danger")]
+        finally:
+            self.holder.loading = False
 
     def set_language(self, lang: str) -> None:
-        """Pass the language on when the component supports it."""
+        """Pass the language on to the component."""
+        self.lang = lang
         setter = getattr(self.component, "set_language", None)
         if callable(setter):
             setter(lang)
-        elif hasattr(self.component, "lang"):
-            self.component.lang = lang
 
     def panel(self):
-        """The component's own layout."""
-        view = getattr(self.component, "panel", None)
-        return view() if callable(view) else self.component
+        """The holder of the component's layout."""
+        return self.holder
 
 
-def _progress_tab(project: Project, lang: str):
+def _progress_tab(project: Project, lang: str, context):
     try:
         from dashboard import progress_tab
     except ImportError:
@@ -128,10 +152,7 @@ def _progress_tab(project: Project, lang: str):
         progress_tab, "ProgressTab", None)
     if factory is None:
         return NoticeTab("mod_progress", lang=lang)
-    try:
-        return _MountedProgress(factory(project, lang=lang))
-    except TypeError:
-        return _MountedProgress(factory(project))
+    return _MountedProgress(factory, project, lang=lang, context=context)
 
 
 TAB_ORDER = (("solar", "tab_solar"), ("waste", "tab_waste"), ("wind", "tab_wind"),
@@ -151,7 +172,8 @@ class DashboardApp:
         self.header = pn.pane.HTML(self._header_html(), sizing_mode="stretch_width",
                                    stylesheets=[_CSS], css_classes=["xy-header-text"])
         self.map = SharedMap(project, lang=lang, basemap=basemap)
-        self.tabs_components = {name: _make_tab(name, project, self.map, lang)
+        self.tabs_components = {name: _make_tab(name, project, self.map, lang,
+                                                context=self._progress_context)
                                 for name, _ in TAB_ORDER}
         self.tabs = pn.Tabs(*[(t(msg, lang), self.tabs_components[name].panel())
                               for name, msg in TAB_ORDER],
@@ -170,6 +192,25 @@ class DashboardApp:
         return (f"<div class='xy-title'>{html.escape(t('app_title', self.lang))}</div>"
                 f"<div class='xy-subtitle'>{html.escape(t('app_subtitle', self.lang))} · "
                 f"{html.escape(t('project', self.lang))}: {html.escape(str(name))}</div>")
+
+    def _progress_context(self) -> dict:
+        """This session's results the progress tab can reuse (None where unavailable)."""
+        out = {"solar_result": None, "waste_flows": None}
+        solar = self.tabs_components.get("solar")
+        frame = getattr(solar, "table_frame", None)
+        if frame is not None and getattr(solar, "has_pv", False):
+            result = pd.DataFrame(frame.drop(columns=["x", "y"], errors="ignore"))
+            for col in ("county", "park_id", "use_class"):
+                result[col] = result[col].astype(str)
+            if "suitable" in result:
+                result = result[result["suitable"]]
+            out["solar_result"] = result
+        waste = self.tabs_components.get("waste")
+        routing = getattr(waste, "routing", None)
+        if routing is not None and getattr(routing, "waste_kind", "") == "phosphogypsum":
+            out["waste_flows"] = pd.DataFrame(routing.flows.drop(columns="geometry",
+                                                                 errors="ignore"))
+        return out
 
     def load(self) -> None:
         """Run each tab's slow work (called once the page is shown)."""

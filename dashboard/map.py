@@ -3,7 +3,7 @@
 Every layer is its own ``hv.DynamicMap`` fed by an ``hv.streams.Pipe``: toggling a layer
 or changing a filter sends new data down one pipe and redraws that layer only, keeping
 the user's zoom.  Rooftops are drawn as points with hover when there are at most
-:data:`VECTOR_LIMIT` of them, and rasterised with datashader (``rasterize`` + ``spread``)
+:data:`VECTOR_LIMIT` of them, and rasterised with datashader (``rasterize``)
 when there are more, so a million rooftops reach the browser as one image.
 
 Coordinates are Web Mercator (EPSG:3857) computed in :mod:`dashboard._data`; no tiles are
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import shapely
-from holoviews.operation.datashader import rasterize, spread
+from holoviews.operation.datashader import rasterize
 
 from dashboard import _data
 from dashboard.i18n import county_label, t
@@ -49,10 +49,11 @@ LAYERS: dict[str, str] = {
     "flows": "layer_flows",
     "waste_sources": "layer_waste_sources",
     "facilities": "layer_facilities",
+    "new_facilities": "new_facilities",
     "bases": "layer_bases",
 }
 DEFAULT_VISIBLE = ("counties", "parks", "rooftops", "flows", "wind_sites", "waste_sources",
-                   "facilities", "bases")
+                   "facilities", "new_facilities", "bases")
 
 _YIELD_CMAP = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#fee090", "#fdae61", "#f46d43",
                "#d73027"]
@@ -104,7 +105,7 @@ class SharedMap:
         self._load_static_layers()
         self.tap = hv.streams.SingleTap(x=None, y=None)
         self.tap.add_subscriber(self._on_tap)
-        self.pane = pn.pane.HoloViews(self._overlay(), sizing_mode="stretch_both",
+        self.pane = pn.pane.HoloViews(self._overlay(), sizing_mode="stretch_both", linked_axes=False,
                                       min_height=520, css_classes=["xy-map"])
         self.toggles.param.watch(self._on_toggles, "value")
         self.basemap.param.watch(self._on_basemap, "value")
@@ -282,14 +283,17 @@ class SharedMap:
             "flows": self._el_flows,
             "waste_sources": self._el_waste_sources,
             "facilities": self._el_facilities,
+            "new_facilities": self._el_new_facilities,
             "bases": self._el_bases,
         }
         layers = []
         for key in LAYERS:
             dmap = hv.DynamicMap(builders[key], streams=[self.pipes[key]])
             if key == "rooftops":
-                raster = rasterize(dmap, aggregator=ds.mean("value"), dynamic=True)
-                raster = spread(raster, px=1).opts(
+                # half-resolution raster: each rooftop shows as a 2×2-pixel dot (cheaper
+                # than datashader's spread, whose numba kernels take long to compile)
+                raster = rasterize(dmap, aggregator=ds.mean("value"), dynamic=True,
+                                   pixel_ratio=0.5).opts(
                     cmap=_YIELD_CMAP, colorbar=True, tools=["hover"], alpha=0.9,
                     clabel=t(self._value_label, self.lang),
                     clipping_colors={"NaN": (0, 0, 0, 0)}, colorbar_position="right")
@@ -357,18 +361,28 @@ class SharedMap:
             color=None, line_color="#ff00aa", line_width=3, size=16, fill_alpha=0.0)
 
     def _el_flows(self, data=None):
-        cols = ["x0", "y0", "x1", "y1", "t_per_year", "source_name", "facility_name"]
-        frame = data if data is not None else pd.DataFrame({c: [] for c in cols})
+        """Flows along their road routes: a list of path dicts with t_per_year and names."""
+        vdims = ["t_per_year", "source_name", "facility_name"]
+        data = data or []
         lang = self.lang
-        top = float(frame["t_per_year"].max()) if len(frame) else 1.0
-        return hv.Segments(frame, kdims=["x0", "y0", "x1", "y1"],
-                           vdims=["t_per_year", "source_name", "facility_name"]).opts(
-            color="#6a3d9a", alpha=0.7,
-            line_width=hv.dim("t_per_year") / max(top, 1e-9) * 10 + 1,
+        top = max((float(d["t_per_year"]) for d in data), default=1.0)
+        # a dim transform on an empty Path fails in HoloViews: constant width when empty
+        width = hv.dim("t_per_year") / max(top, 1e-9) * 10 + 1.5 if data else 1.0
+        return hv.Path(data, vdims=vdims).opts(
+            color="#6a3d9a", alpha=0.75, line_width=width,
             tools=["hover"],
             hover_tooltips=[(t("col_source", lang), "@source_name"),
                             (t("col_facility", lang), "@facility_name"),
                             (t("col_t_per_year", lang), "@t_per_year{0,0}")])
+
+    def _el_new_facilities(self, data=None):
+        cols = ("name", "used_t_per_year")
+        frame = _points_frame(data, cols)
+        lang = self.lang
+        return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
+            marker="star", size=22, color="#ffd700", line_color="#7a5c00", tools=["hover"],
+            hover_tooltips=[(t("col_name", lang), "@name"),
+                            (t("col_used", lang), "@used_t_per_year{0,0}")])
 
     def _el_waste_sources(self, data=None):
         cols = ("name", "waste_kind", "supply_t_per_year")

@@ -34,11 +34,13 @@ from layers.schema import USE_CLASSES
 
 PAGE_SIZE = 12
 _TABLE_COLUMNS = ("rank", "id", "name", "county", "park_id", "use_class", "area_m2", "usable_m2",
-                  "kwp", "kwh_per_year", "kwh_per_kwp", "tco2_per_year")
+                  "kwp", "kwh_per_year", "kwh_per_kwp", "tco2_per_year", "county_rank",
+                  "payback_years")
 _TITLE_IDS = {"rank": "col_rank", "id": "col_id", "name": "col_name", "county": "col_county",
               "park_id": "col_park", "use_class": "col_use_class", "area_m2": "col_area_m2",
               "usable_m2": "col_usable_m2", "kwp": "col_kwp", "kwh_per_year": "col_kwh_per_year",
-              "kwh_per_kwp": "col_kwh_per_kwp", "tco2_per_year": "col_tco2_per_year"}
+              "kwh_per_kwp": "col_kwh_per_kwp", "tco2_per_year": "col_tco2_per_year",
+              "county_rank": "col_county_rank", "payback_years": "col_payback"}
 
 
 class SolarTab:
@@ -74,6 +76,9 @@ class SolarTab:
         self.min_yield = pn.widgets.FloatInput(width=240, name=t("min_yield", lang), value=0.0, start=0.0,
                                                step=25.0, css_classes=["xy-solar-min-yield"],
                                                disabled=not self.has_pv)
+        self.suitable_only = pn.widgets.Checkbox(name=t("suitable_only", lang), value=True,
+                                                 width=240, css_classes=["xy-solar-suitable"],
+                                                 disabled=not self.has_pv)
         self.notice = pn.pane.Alert(t("pv_pending", lang), alert_type="warning",
                                     visible=not self.has_pv and self.has_rooftops)
         self.missing = pn.pane.Alert(t("layer_missing", lang, layer=t("layer_rooftops", lang)),
@@ -86,7 +91,7 @@ class SolarTab:
             css_classes=["xy-solar-table"], header_filters=False)
         self.hist_pipe = hv.streams.Pipe(data=np.zeros(0))
         self.histogram = pn.pane.HoloViews(
-            hv.DynamicMap(self._histogram, streams=[self.hist_pipe]), height=220,
+            hv.DynamicMap(self._histogram, streams=[self.hist_pipe]), height=220, linked_axes=False,
             sizing_mode="stretch_width", css_classes=["xy-solar-hist"], visible=self.has_pv)
         self.downloads = {
             fmt: pn.widgets.FileDownload(callback=self._download_callback(fmt),
@@ -99,11 +104,12 @@ class SolarTab:
             for fmt in ("csv", "xlsx", "geojson")}
         self.layout = pn.Row(
             pn.Column(self.county, self.park, self.use_class, self.min_kwp, self.min_yield,
-                      *self.downloads.values(), width=260),
+                      self.suitable_only, *self.downloads.values(), width=260),
             pn.Column(self.notice, self.missing, self.count, self.totals, self.table,
                       self.histogram, sizing_mode="stretch_width"),
             sizing_mode="stretch_width", css_classes=["xy-solar-tab"])
-        for widget in (self.county, self.park, self.use_class, self.min_kwp, self.min_yield):
+        for widget in (self.county, self.park, self.use_class, self.min_kwp, self.min_yield,
+                       self.suitable_only):
             widget.param.watch(self._on_filter, "value")
         self.table.param.watch(self._on_selection, "selection")
         shared_map.on_tap(self._on_map_tap)
@@ -154,6 +160,8 @@ class SolarTab:
             if widget.value:
                 mask &= (frame[col] == widget.value).to_numpy()
         if self.has_pv:
+            if self.suitable_only.value and "suitable" in frame:
+                mask &= frame["suitable"].to_numpy()
             if self.min_kwp.value and "kwp" in frame:
                 mask &= frame["kwp"].to_numpy() >= float(self.min_kwp.value)
             if self.min_yield.value and "kwh_per_kwp" in frame:
@@ -211,7 +219,9 @@ class SolarTab:
         self.table.formatters = {
             **{c: {"type": "plaintext"} for c in ("id", "name", "county", "park_id", "use_class")},
             **{c: {"type": "money", "precision": 1, "thousand": ","}
-               for c in ("area_m2", "usable_m2", "kwp", "kwh_per_kwp", "tco2_per_year")},
+               for c in ("area_m2", "usable_m2", "kwp", "kwh_per_kwp", "tco2_per_year",
+                         "payback_years")},
+            "county_rank": {"type": "money", "precision": 0, "thousand": ""},
             "kwh_per_year": {"type": "money", "precision": 0, "thousand": ","},
         }
         return out
@@ -332,7 +342,8 @@ class SolarTab:
         """Filters the shortlist was made with (written into the XLSX)."""
         return {"county": self.county.value or "all", "park_id": self.park.value or "all",
                 "use_class": self.use_class.value or "all", "min_kwp": self.min_kwp.value,
-                "min_kwh_per_kwp": self.min_yield.value, "project": str(self.project.path),
+                "min_kwh_per_kwp": self.min_yield.value,
+                "suitable_only": self.suitable_only.value, "project": str(self.project.path),
                 "pv_results": "siting.solar.rooftop_potential" if self.has_pv else "none"}
 
     def _download_callback(self, fmt: str):
@@ -357,7 +368,7 @@ class SolarTab:
         self.lang = lang
         for widget, msg in ((self.county, "county"), (self.park, "park"),
                             (self.use_class, "use_class"), (self.min_kwp, "min_kwp"),
-                            (self.min_yield, "min_yield")):
+                            (self.min_yield, "min_yield"), (self.suitable_only, "suitable_only")):
             widget.name = t(msg, lang)
         value = self.use_class.value
         self.use_class.options = self._use_options()

@@ -1,14 +1,232 @@
-"""Waste tab (placeholder until ``siting.waste`` lands)."""
+"""Waste tab: least-cost routing of one waste kind, facility utilisation, unmet tonnage, and
+the what-if "open k new facilities".
+
+Calls :func:`siting.waste.route_waste` (k = 0) and :func:`siting.waste.site_new_facilities`
+(k ≥ 1) with their defaults; results are cached per project version, waste kind and k.
+Flows are drawn on the shared map along their road routes, line width by t/yr; new sites
+appear as their own layer.
+"""
 
 from __future__ import annotations
 
+import functools
 import importlib
+
+import numpy as np
+import pandas as pd
+import panel as pn
+import shapely
+
+from dashboard import _data
+from dashboard._widgets import frame_download, plain_formatters, totals_html
+from dashboard.i18n import option_label, t
+from dashboard.map import SharedMap
+from layers.project import Project
+from layers.schema import WASTE_KINDS
 
 
 def available() -> bool:
     """True when ``siting.waste`` offers routing results."""
     try:
-        importlib.import_module("siting.waste")
+        module = importlib.import_module("siting.waste")
     except ImportError:
         return False
-    return False
+    return hasattr(module, "route_waste") and hasattr(module, "site_new_facilities")
+
+
+@functools.lru_cache(maxsize=16)
+def _run(version: tuple, waste_kind: str, k: int):
+    from siting import waste
+
+    project = Project(version[0])
+    if k <= 0:
+        return waste.route_waste(project, waste_kind=waste_kind), None
+    result = waste.site_new_facilities(project, waste_kind=waste_kind, k=k)
+    return result.after, result
+
+
+def run_waste(project: Project, *, waste_kind: str, k: int):
+    """(routing, siting or None) for ``waste_kind`` with ``k`` new facilities; cached."""
+    return _run(_data.project_version(project), waste_kind, int(k))
+
+
+class WasteTab:
+    """The waste tab of one session (see module docstring)."""
+
+    def __init__(self, project: Project, shared_map: SharedMap, *, lang: str = "zh"):
+        self.project = project
+        self.map = shared_map
+        self.lang = lang
+        self.routing = None
+        self.siting = None
+        self.ready = project.has("waste_sources") and project.has("facilities")
+        self.kind = pn.widgets.Select(name=t("waste_kind", lang), options=self._kind_options(),
+                                      value=WASTE_KINDS[0], width=240,
+                                      css_classes=["xy-waste-kind"])
+        self.k = pn.widgets.IntInput(name=t("open_new", lang), value=0, start=0, end=10,
+                                     width=240, css_classes=["xy-waste-k"])
+        self.message = pn.pane.Alert("", alert_type="info", visible=False)
+        self.totals = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.facility_title = pn.pane.HTML("")
+        self.facility_table = pn.widgets.Tabulator(
+            pd.DataFrame(), disabled=True, show_index=False, pagination="remote", page_size=8,
+            sizing_mode="stretch_width", css_classes=["xy-waste-facilities"])
+        self.flow_title = pn.pane.HTML("")
+        self.flow_table = pn.widgets.Tabulator(
+            pd.DataFrame(), disabled=True, show_index=False, pagination="remote", page_size=8,
+            sizing_mode="stretch_width", css_classes=["xy-waste-flows"])
+        self.downloads = [
+            frame_download(lambda: self._frame("flows"), fmt="csv", label="",
+                           filename="waste_flows.csv", layer="flows",
+                           css_class="xy-download-flows"),
+            frame_download(lambda: self._frame("flows"), fmt="geojson", label="",
+                           filename="waste_flows.geojson", layer="flows"),
+            frame_download(lambda: self._frame("facility_use"), fmt="xlsx", label="",
+                           filename="waste_facilities.xlsx", layer="facility_use",
+                           get_assumptions=self._assumptions),
+        ]
+        self.layout = pn.Row(
+            pn.Column(self.kind, self.k, *self.downloads, width=260),
+            pn.Column(self.message, self.totals, self.facility_title, self.facility_table,
+                      self.flow_title, self.flow_table, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width", css_classes=["xy-waste-tab"])
+        self._label()
+        self.kind.param.watch(self._on_change, "value")
+        self.k.param.watch(self._on_change, "value")
+        shared_map.on_gcj02_change(self._draw)
+
+    def load(self) -> None:
+        """Route the default waste kind (slow on big networks: under a spinner)."""
+        if not self.ready:
+            self.message.object = t("layer_missing", self.lang,
+                                    layer=t("layer_waste_sources", self.lang))
+            self.message.visible = True
+            return
+        self._compute()
+
+    def _on_change(self, *_events) -> None:
+        if self.ready:
+            self._compute()
+
+    def _compute(self) -> None:
+        self.layout.loading = True
+        try:
+            self.routing, self.siting = run_waste(self.project, waste_kind=self.kind.value,
+                                                  k=self.k.value or 0)
+            self.message.visible = bool(self.routing.warnings)
+            self.message.alert_type = "warning"
+            self.message.object = "\n".join(self.routing.warnings)
+        except Exception as exc:  # InputError from the analysis: say why, keep the app
+            self.routing, self.siting = None, None
+            self.message.object = t("error", self.lang, message=str(exc))
+            self.message.alert_type = "danger"
+            self.message.visible = True
+        finally:
+            self.layout.loading = False
+        self._show()
+
+    def _show(self) -> None:
+        lang = self.lang
+        r = self.routing
+        with pn.io.hold():
+            if r is None:
+                self.totals.object = ""
+                self.facility_table.value = pd.DataFrame()
+                self.flow_table.value = pd.DataFrame()
+                self._draw()
+                return
+            tot = r.totals
+            items = [(t("total_flow", lang), f"{tot['delivered_t_per_year']:,.0f}"),
+                     (t("unmet", lang), f"{tot['unmet_t_per_year']:,.0f}"),
+                     (t("total_tkm", lang), f"{tot['tkm_per_year']:,.0f}"),
+                     ("tCO₂/yr", f"{tot['tco2_per_year']:,.1f}")]
+            if self.siting is not None:
+                items.append((t("new_facilities", lang), str(self.siting.gain.get("chosen", ""))))
+            self.totals.object = totals_html(t("totals", lang), items, css_class="xy-waste-totals")
+            use = pd.DataFrame(r.facility_use.drop(columns="geometry", errors="ignore"))
+            cols = [c for c in ("facility_name", "facility_kind", "status", "capacity_t_per_year",
+                                "used_t_per_year", "utilisation", "role") if c in use]
+            use = use[cols].copy()
+            if "utilisation" in use:
+                use["utilisation"] = (use["utilisation"] * 100).round(1)
+            self.facility_table.formatters = plain_formatters(use)
+            self.facility_table.titles = {"facility_name": t("col_facility", lang),
+                                          "capacity_t_per_year": t("col_capacity", lang),
+                                          "used_t_per_year": t("col_used", lang),
+                                          "utilisation": t("col_utilisation", lang) + " %"}
+            self.facility_table.value = use
+            flows = pd.DataFrame(r.flows.drop(columns="geometry", errors="ignore"))
+            cols = [c for c in ("source_name", "facility_name", "t_per_year", "km", "tkm",
+                                "cost_cny", "tco2") if c in flows]
+            flows = flows[cols].sort_values("t_per_year", ascending=False) if len(flows) else \
+                flows[cols]
+            self.flow_table.formatters = plain_formatters(flows)
+            self.flow_table.titles = {"source_name": t("col_source", lang),
+                                      "facility_name": t("col_facility", lang),
+                                      "t_per_year": t("col_t_per_year", lang),
+                                      "km": t("col_km", lang)}
+            self.flow_table.value = flows
+            self._draw()
+
+    def _draw(self) -> None:
+        r = self.routing
+        if r is None or not len(r.flows):
+            self.map.set_layer("flows", None)
+        else:
+            flows = r.flows
+            geoms = _data.geometries_to_mercator(flows.geometry.values, gcj02=self.map.gcj02)
+            attrs = pd.DataFrame({"t_per_year": flows["t_per_year"].to_numpy(dtype=float),
+                                  "source_name": flows["source_name"].astype(str).to_numpy(),
+                                  "facility_name": flows["facility_name"].astype(str).to_numpy()})
+            self.map.set_layer("flows", _data.paths_data(geoms, attrs))
+        if self.siting is None or not len(self.siting.chosen):
+            self.map.set_layer("new_facilities", None)
+        else:
+            chosen = self.siting.chosen
+            pts = shapely.point_on_surface(np.asarray(chosen.geometry.values, dtype=object))
+            x, y = _data.points_to_mercator(shapely.get_x(pts), shapely.get_y(pts),
+                                            gcj02=self.map.gcj02)
+            self.map.set_layer("new_facilities", pd.DataFrame({
+                "x": x, "y": y, "name": chosen["name"].astype(str).to_numpy(),
+                "used_t_per_year": chosen.get("used_t_per_year", pd.Series(np.nan, index=chosen.index)
+                                              ).to_numpy(dtype=float)}))
+
+    def _frame(self, what: str):
+        r = self.routing
+        if r is None:
+            return None
+        return getattr(r, what)
+
+    def _assumptions(self) -> dict:
+        r = self.routing
+        out = {"waste_kind": self.kind.value, "new_facilities_k": self.k.value}
+        if r is not None:
+            out.update(r.assumptions)
+            out.update(r.totals)
+        return out
+
+    def _kind_options(self) -> dict[str, str]:
+        return {option_label("wk", k, self.lang): k for k in WASTE_KINDS}
+
+    def _label(self) -> None:
+        lang = self.lang
+        self.facility_title.object = f"<b>{t('utilisation', lang)}</b>"
+        self.flow_title.object = f"<b>{t('flows', lang)}</b>"
+        for button, msg in zip(self.downloads, ("download_flows", "download_geojson",
+                                                "download_facilities"), strict=True):
+            button.label = t(msg, lang)
+
+    def set_language(self, lang: str) -> None:
+        """Relabel every widget and table in ``lang``."""
+        self.lang = lang
+        self.kind.name = t("waste_kind", lang)
+        value = self.kind.value
+        self.kind.options = self._kind_options()
+        self.kind.value = value
+        self.k.name = t("open_new", lang)
+        self._label()
+        self._show()
+
+    def panel(self):
+        """The tab's layout."""
+        return self.layout

@@ -57,9 +57,11 @@ def build_project(path: Path, *, n_rooftops: int = 600, seed: int = 7) -> Projec
                       np.array(codes)[county_idx])
     park_id = np.where(in_park, np.array(["p1", "p2"])[park_choice], "")
     side = rng.uniform(0.0001, 0.0004, n_rooftops)  # ~10-40 m
+    side[0] = 0.0007  # the HTML-named rooftop is the biggest: first row of the shortlist
     roofs = shapely.box(lon - side, lat - side, lon + side, lat + side)
     use = np.array(list(USE_CLASSES))[rng.integers(0, len(USE_CLASSES), n_rooftops)]
     use = np.where(in_park, "industrial", use)
+    use[0] = "government"
     names = np.array([f"屋顶{i}" for i in range(n_rooftops)], dtype=object)
     names[0] = XSS_NAME
     rooftops = gpd.GeoDataFrame({
@@ -69,6 +71,7 @@ def build_project(path: Path, *, n_rooftops: int = 600, seed: int = 7) -> Projec
         "roof_tilt_deg": 0.0, "roof_azimuth_deg": 180.0, "source": "synthetic",
     }, geometry=roofs, crs="EPSG:4326")
     rooftops.loc[rooftops["roof_type"] == "pitched", "roof_tilt_deg"] = 25.0
+    rooftops.loc[0, ["roof_type", "roof_tilt_deg", "height_m"]] = ["flat", 0.0, 40.0]
     waste = gpd.GeoDataFrame({
         "id": ["w1", "w2", "w3"], "name": ["磷石膏堆场A", "建筑垃圾点B", "磷石膏堆场C"],
         "county": ["420602", "420606", "420607"],
@@ -87,11 +90,15 @@ def build_project(path: Path, *, n_rooftops: int = 600, seed: int = 7) -> Projec
         "id": ["b1"], "name": ["襄州风光基地"], "category": ["renewable"], "base_kind": ["wind"],
         "county": ["420607"], "status": "planned", "source": "synthetic"},
         geometry=shapely.points([(112.28, 32.05)]), crs="EPSG:4326")
+    # a road grid every 0.02 degrees (about 2 km), split at every crossing
+    xs, ys = np.arange(112.0, 112.351, 0.02), np.arange(31.9, 32.141, 0.02)
+    lines = [shapely.LineString([(x, ys[j]), (x, ys[j + 1])]) for x in xs
+             for j in range(len(ys) - 1)]
+    lines += [shapely.LineString([(xs[i], y), (xs[i + 1], y)]) for y in ys
+              for i in range(len(xs) - 1)]
     roads = gpd.GeoDataFrame({
-        "id": ["rd1", "rd2"], "name": ["测试路1", "测试路2"], "highway": ["primary", "secondary"],
-        "source": "synthetic"},
-        geometry=[shapely.LineString([(112.0, 31.95), (112.35, 32.1)]),
-                  shapely.LineString([(112.1, 31.9), (112.1, 32.14)])], crs="EPSG:4326")
+        "id": [f"rd{i}" for i in range(len(lines))], "name": "测试路",
+        "highway": "primary", "source": "synthetic"}, geometry=lines, crs="EPSG:4326")
     project.write_many({"counties": counties, "industrial_parks": parks, "rooftops": rooftops,
                         "waste_sources": waste, "facilities": facilities, "bases": bases,
                         "roads": roads})

@@ -1,0 +1,272 @@
+"""The dashboard in a real browser: headless Debian Chromium driven by Playwright.
+
+A small synthetic project (tests/_dashboard_project.py) is served by ``python -m
+dashboard.cli serve DIR --port PORT`` in a subprocess; each test opens a fresh page.
+Under ``CI=true`` these tests never skip: a missing Chromium is a failure.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _dashboard_project import XSS_NAME, build_project
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+REPO = Path(__file__).resolve().parents[1]
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip("Debian chromium is not installed (apt-get install chromium); "
+                "never skipped under CI", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def project_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("dash") / "project"
+    build_project(path, n_rooftops=600)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(project_dir, tmp_path_factory):
+    port = _free_port()
+    env = {**os.environ, "XYSITING_HOME": str(tmp_path_factory.mktemp("home")),
+           "PYTHONUNBUFFERED": "1"}
+    env.pop("XYSITING_TILES", None)
+    log = tmp_path_factory.mktemp("log") / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", str(project_dir),
+                                 "--port", str(port)], cwd=REPO, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 240
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=30) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not answer within 240 s:\n{log.read_text()}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A loaded dashboard page with everything it logged, requested and popped up."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                           accept_downloads=True)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
+                     else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", self._on_dialog)
+        self.page.goto(url)
+        self.page.wait_for_selector(".xy-map canvas", timeout=60_000)
+        self.page.wait_for_selector(".xy-row-count", timeout=120_000)
+
+    def _on_dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def text(self, selector: str) -> str:
+        """Text of the first match, including its shadow DOM (Panel renders into shadow roots)."""
+        return self.page.locator(selector).first.evaluate(
+            "e => (e.shadowRoot ? e.shadowRoot.textContent : '') + ' ' + e.textContent")
+
+    def wait_text(self, selector: str, text: str, timeout_s: float = 60) -> None:
+        """Wait until the first match of ``selector`` (shadow DOM included) shows ``text``."""
+        deadline = time.monotonic() + timeout_s
+        while text not in self.text(selector):
+            if time.monotonic() > deadline:
+                pytest.fail(f"{selector} never showed {text!r}: {self.text(selector)!r}")
+            self.page.wait_for_timeout(200)
+
+    def rows(self) -> int:
+        return int(self.page.locator(".xy-row-count").first.get_attribute("data-rows"))
+
+    def wait_rows_change(self, old: int, timeout_s: float = 60) -> int:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            n = self.rows()
+            if n != old:
+                return n
+            self.page.wait_for_timeout(200)
+        pytest.fail(f"row count stayed {old}")
+
+    def map_png(self) -> np.ndarray:
+        from PIL import Image
+
+        png = self.page.locator(".xy-map").first.screenshot()
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype="int16")
+
+    def external_requests(self) -> list[str]:
+        return [u for u in self.requests
+                if not u.startswith(("http://127.0.0.1", "data:", "blob:http://127.0.0.1"))]
+
+
+@pytest.fixture
+def dash(browser, server):
+    page = Page(browser, server)
+    yield page
+    page.context.close()
+
+
+def _expected_solar(project_dir: Path) -> pd.DataFrame:
+    from layers.project import Project
+    from siting.solar import rooftop_potential
+
+    return pd.DataFrame(rooftop_potential(Project.open(project_dir).read("rooftops")))
+
+
+def test_page_loads_map_renders_offline_without_errors(dash):
+    page = dash.page
+    assert "襄阳选址图集" in dash.text(".xy-header-text")
+    tabs = page.locator(".bk-tab").all_inner_texts()
+    assert tabs[:4] == ["屋顶光伏", "固废", "风电", "规划进展"]
+    pixels = dash.map_png()
+    colours = np.unique(pixels.reshape(-1, 3), axis=0)
+    assert len(colours) > 20, "the map looks blank"
+    page.wait_for_timeout(1500)
+    assert dash.errors == []
+    assert dash.external_requests() == [], "no tiles (or anything else) off this machine"
+
+
+def test_toggling_a_layer_changes_the_map(dash):
+    page = dash.page
+    page.wait_for_timeout(1000)
+    before = dash.map_png()
+    page.locator(".xy-layer-toggles label", has_text="屋顶").locator("input").uncheck()
+    page.locator(".xy-layer-toggles label", has_text="县区边界").locator("input").uncheck()
+    deadline = time.monotonic() + 30
+    changed = 0.0
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        after = dash.map_png()
+        if after.shape == before.shape:
+            changed = float(np.mean(np.any(after != before, axis=2)))
+            if changed > 0.005:
+                break
+    assert changed > 0.005, "hiding rooftops and counties left the map unchanged"
+    assert dash.errors == []
+
+
+def test_filter_changes_rows_and_download_matches(dash, project_dir):
+    page = dash.page
+    expected = _expected_solar(project_dir)
+    n_all = dash.rows()
+    assert n_all == int(expected["suitable"].sum())
+    page.locator(".xy-solar-county select").select_option(label="襄城区")
+    n_county = dash.wait_rows_change(n_all)
+    in_county = expected[expected["suitable"] & (expected["county"] == "420602")]
+    assert n_county == len(in_county)
+    # the table shows one page of them, not all
+    page.wait_for_timeout(500)
+    shown = page.locator(".xy-solar-table .tabulator-row").count()
+    assert 0 < shown <= 12
+    min_kwp = float(np.median(in_county["kwp"]))
+    box = page.locator(".xy-solar-min-kwp input")
+    box.fill(f"{min_kwp:.3f}")
+    box.press("Enter")
+    n_kwp = dash.wait_rows_change(n_county)
+    want = in_county[in_county["kwp"] >= round(min_kwp, 3)]
+    assert n_kwp == len(want)
+
+    with page.expect_download(timeout=60_000) as info:
+        page.locator(".xy-download-csv button").click()
+    download = info.value
+    name = download.suggested_filename
+    assert name.endswith(".csv") and "/" not in name and "襄城区" in name
+    got = pd.read_csv(download.path(), encoding="utf-8-sig", dtype={"county": str, "id": str})
+    assert len(got) == n_kwp
+    assert set(got["county"]) == {"420602"}
+    assert (got["kwp"] >= round(min_kwp, 3) - 1e-6).all()
+    assert set(got["id"]) == set(want["id"].astype(str))
+
+    with page.expect_download(timeout=60_000) as info:
+        page.locator(".xy-download-geojson button").click()
+    geo = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert len(geo["features"]) == n_kwp
+    assert {f["geometry"]["type"] for f in geo["features"]} <= {"Polygon", "MultiPolygon"}
+    assert dash.errors == []
+
+
+def test_language_switch_changes_labels(dash):
+    page = dash.page
+    page.locator(".xy-language button", has_text="English").click()
+    dash.wait_text(".xy-header-text", "Xiangyang siting atlas")
+    dash.wait_text(".bk-tab", "Rooftop PV")
+    assert page.locator(".bk-tab").all_inner_texts()[:4] == ["Rooftop PV", "Waste", "Wind",
+                                                             "Progress"]
+    labels = page.locator(".xy-layer-toggles label").all_inner_texts()
+    assert "Rooftops" in labels and "County boundaries" in labels
+    assert "County" in dash.text(".xy-solar-county")
+    page.locator(".xy-language button", has_text="中文").click()
+    dash.wait_text(".xy-header-text", "襄阳选址图集")
+    dash.wait_text(".bk-tab", "屋顶光伏")
+    assert "县区" in dash.text(".xy-solar-county")
+    assert dash.errors == []
+
+
+def test_html_in_attributes_is_shown_as_text(dash):
+    page = dash.page
+    first = page.locator(".xy-solar-table .tabulator-row").first
+    assert XSS_NAME in first.inner_text()
+    first.locator(".tabulator-cell").nth(2).click()  # select the row: details box + highlight
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and XSS_NAME not in dash.text(".xy-details"):
+        page.wait_for_timeout(300)
+    assert XSS_NAME in dash.text(".xy-details")
+    assert page.locator("img[src='x']").count() == 0
+    page.wait_for_timeout(1000)
+    assert dash.dialogs == []
+    assert dash.errors == []
