@@ -45,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"xysiting: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `xysiting layers DIR | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("xysiting: interrupted", file=sys.stderr)
         return 130

@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,22 +119,32 @@ class Project:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the project's exclusive write lock (re-entrant within one process)."""
-        if getattr(self, "_lock_depth", 0):
-            self._lock_depth += 1
+        local = self._thread_state()
+        if getattr(local, "depth", 0):
+            local.depth += 1
             try:
                 yield
             finally:
-                self._lock_depth -= 1
+                local.depth -= 1
             return
+        # flock locks belong to the open file description: every thread and process opens
+        # its own, so they exclude each other; the depth counter is per thread.
         lock_file = open(self.path / ".lock", "a+b")
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
-            self._lock_depth = 1
+            local.depth = 1
+            _recover_hot_journal(self.gpkg_path)
             yield
         finally:
-            self._lock_depth = 0
+            local.depth = 0
             fcntl.flock(lock_file, fcntl.LOCK_UN)
             lock_file.close()
+
+    def _thread_state(self) -> threading.local:
+        state = self.__dict__.get("_local")
+        if state is None:
+            state = self.__dict__.setdefault("_local", threading.local())
+        return state
 
     # -- listing ----------------------------------------------------------------------
     def vector_kinds(self) -> list[str]:
@@ -281,6 +292,13 @@ class Project:
             "kind", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
+def _recover_hot_journal(gpkg: Path) -> None:
+    """Let SQLite roll back a hot journal left by a killed writer before the file is copied."""
+    if gpkg.exists() and gpkg.with_name(gpkg.name + "-journal").exists():
+        with contextlib.closing(sqlite3.connect(gpkg)) as con:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -314,11 +332,8 @@ def _write_layer(gpkg: Path, kind: str, frame) -> None:
             _drop_gpkg_table(con, kind)
     schema = get_schema(kind)
     if schema.is_table:
-        gdf = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs=WGS84)
-        pyogrio.write_dataframe(gdf, gpkg, layer=kind, driver="GPKG", geometry_type="Unknown",
-                                layer_options={"ASPATIAL_VARIANT": "GPKG_ATTRIBUTES",
-                                               "GEOMETRY_NAME": "geometry"},
-                                append=gpkg.exists())
+        pyogrio.write_dataframe(pd.DataFrame(frame), gpkg, layer=kind, driver="GPKG",
+                                layer_options={"ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"})
         return
     types = set(frame.geom_type.dropna().unique())
     mixed = any(t in types and f"Multi{t}" in types for t in ("Polygon", "LineString", "Point"))
