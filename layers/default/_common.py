@@ -40,16 +40,17 @@ def to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def county_of(geoms: ArrayLike, counties_utm: gpd.GeoDataFrame) -> NDArray:
     """Adcode of the county containing each geometry's representative point (None outside).
 
-    Vectorised with an STRtree; a point on a shared border gets the first county found.
+    Vectorised: one prepared point-in-polygon test per county over all points; a point on a
+    shared border gets the first county (in frame order) that contains it.
     """
     points = shapely.point_on_surface(np.asarray(geoms, dtype=object))
-    tree = shapely.STRtree(counties_utm.geometry.values)
-    pt_idx, poly_idx = tree.query(points, predicate="within")
+    xy = shapely.get_coordinates(points)
     out = np.full(len(points), None, dtype=object)
-    adcodes = counties_utm["adcode"].to_numpy(dtype=object)
-    # keep the first hit per point
-    first = np.unique(pt_idx, return_index=True)[1]
-    out[pt_idx[first]] = adcodes[poly_idx[first]]
+    for code, poly in zip(counties_utm["adcode"], counties_utm.geometry.values, strict=True):
+        todo = np.flatnonzero(out == None)  # noqa: E711 - elementwise test on an object array
+        shapely.prepare(poly)
+        inside = shapely.contains_xy(poly, xy[todo, 0], xy[todo, 1])
+        out[todo[inside]] = code
     return out
 
 

@@ -20,7 +20,6 @@ checks that and links stray pieces to the main network if needed.
 from __future__ import annotations
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import shapely
 
@@ -181,16 +180,24 @@ def _node(geoms: np.ndarray) -> np.ndarray:
 
 
 def _components(parts: np.ndarray) -> np.ndarray:
-    """Connected-component label of each noded piece (joined at identical endpoints)."""
-    start = shapely.get_coordinates(shapely.get_point(parts, 0))
-    end = shapely.get_coordinates(shapely.get_point(parts, -1))
-    graph = nx.Graph()
-    graph.add_edges_from(zip(map(tuple, start), map(tuple, end), strict=True))
-    label = {}
-    for c, nodes in enumerate(sorted(nx.connected_components(graph), key=len, reverse=True)):
-        for node in nodes:
-            label[node] = c
-    return np.array([label[tuple(s)] for s in start])
+    """Connected-component label of each noded piece (joined at identical endpoints);
+    label 0 is the largest component."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    ends = np.vstack([shapely.get_coordinates(shapely.get_point(parts, 0)),
+                      shapely.get_coordinates(shapely.get_point(parts, -1))])
+    _, node = np.unique(ends, axis=0, return_inverse=True)
+    node = node.ravel()
+    n = len(parts)
+    n_nodes = int(node.max()) + 1
+    graph = coo_matrix((np.ones(n), (node[:n], node[n:])), shape=(n_nodes, n_nodes))
+    _count, label = connected_components(graph, directed=False)
+    # renumber so that the component with the most nodes is 0
+    size_order = np.argsort(-np.bincount(label), kind="stable")
+    rank = np.empty_like(size_order)
+    rank[size_order] = np.arange(size_order.size)
+    return rank[label[node[:n]]]
 
 
 def build_roads_utm(*, city_utm, parks_utm: gpd.GeoDataFrame,

@@ -29,6 +29,8 @@ from geo.crs import XIANGYANG_UTM
 from layers.default._common import gcj_to_utm
 
 RES_M = 100.0
+#: the smooth field is computed on cells COARSE x RES_M wide, then interpolated to RES_M
+COARSE = 5
 NODATA = -9999.0
 HEIGHT_M = 100.0
 
@@ -73,19 +75,26 @@ def _oriented_noise(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, *,
 
 
 def wind_speed_field(city_utm, river_lines_utm, *, seed: int = 2024) -> tuple[np.ndarray, object]:
-    """Return (speed float32 array with NODATA outside the city, rasterio transform)."""
+    """Return (speed float32 array with NODATA outside the city, rasterio transform).
+
+    The smooth field is computed on a grid ``COARSE`` times coarser (500 m) with the same
+    origin and interpolated linearly to 100 m cells; the city mask is applied at 100 m.
+    """
     minx, miny, maxx, maxy = city_utm.bounds
     minx, miny = np.floor(minx / RES_M) * RES_M - RES_M, np.floor(miny / RES_M) * RES_M - RES_M
     maxx, maxy = np.ceil(maxx / RES_M) * RES_M + RES_M, np.ceil(maxy / RES_M) * RES_M + RES_M
     width, height = int(np.rint((maxx - minx) / RES_M)), int(np.rint((maxy - miny) / RES_M))
     transform = Affine(RES_M, 0.0, minx, 0.0, -RES_M, maxy)
     rng = np.random.default_rng(seed)
-    shape = (height, width)
-    x = minx + (np.arange(width) + 0.5) * RES_M
-    y = maxy - (np.arange(height) + 0.5) * RES_M
+
+    res = RES_M * COARSE
+    cw, ch = -(-width // COARSE), -(-height // COARSE)
+    shape = (ch, cw)
+    x = minx + (np.arange(cw) + 0.5) * res
+    y = maxy - (np.arange(ch) + 0.5) * res
 
     speed = np.full(shape, 4.6, dtype="float64")
-    speed += 0.3 * _smooth_noise(rng, shape, 200)  # 20 km features
+    speed += 0.3 * _smooth_noise(rng, shape, int(20_000 / res))  # 20 km features
     # western mountains: weight from 1 west of ~111.55 E to 0 east of ~111.95 E
     x_west, _ = gcj_to_utm([111.55], [32.0])
     x_east, _ = gcj_to_utm([111.95], [32.0])
@@ -99,15 +108,19 @@ def wind_speed_field(city_utm, river_lines_utm, *, seed: int = 2024) -> tuple[np
         gx = np.exp(-0.5 * ((x - cx) / (sigma_km * 1000.0)) ** 2)
         gy = np.exp(-0.5 * ((y - cy) / (sigma_km * 1000.0)) ** 2)
         speed += amp * np.outer(gy, gx) * (0.8 + 0.4 * np.clip(ridges, 0.0, 1.0))
-    speed += 0.25 * _smooth_noise(rng, shape, 15)  # 1.5 km texture
+    speed += 0.25 * _smooth_noise(rng, shape, max(2, int(1_500 / res)))  # 1.5 km texture
     # Han River valley: -0.5 m/s at the river fading out over about 5 km
+    coarse_transform = Affine(res, 0.0, minx, 0.0, -res, maxy)
     river = rasterize([(g, 1) for g in river_lines_utm[:1]], out_shape=shape,
-                      transform=transform, fill=0, dtype="uint8")
-    dist_m = ndimage.distance_transform_edt(river == 0) * RES_M
+                      transform=coarse_transform, fill=0, dtype="uint8")
+    dist_m = ndimage.distance_transform_edt(river == 0) * res
     speed -= 0.5 * np.exp(-dist_m / 5000.0)
-    speed = np.clip(speed, 3.5, 7.5)
-    outside = geometry_mask([city_utm], out_shape=shape, transform=transform, invert=False)
-    out = speed.astype("float32")
+    # to 100 m: linear interpolation between coarse cell centres (same origin)
+    fine = ndimage.zoom(speed, COARSE, order=1, mode="nearest", grid_mode=True)
+    fine = np.clip(fine[:height, :width], 3.5, 7.5)
+    outside = geometry_mask([city_utm], out_shape=(height, width), transform=transform,
+                            invert=False)
+    out = fine.astype("float32")
     out[outside] = NODATA
     return out, transform
 
