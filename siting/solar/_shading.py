@@ -14,12 +14,14 @@ the shaded/unshaded output, Gagnon et al. 2016, FACTS.md):
   overlapping that sector.  Obstructions lower than ``min_elevation_deg`` are ignored, and so
   neighbours farther than ``max_distance_m``.
 
-Pairs come from one :class:`shapely.STRtree` over the centroids, queried from each possible
-obstructor with ``predicate="dwithin"`` and a per-building distance: the farthest a building
-``j`` can still rise above ``min_elevation_deg`` over the lowest roof,
-``(h_j - h_min) / tan(min_elevation_deg) + r_j``.  The per-(rooftop, sector) maximum is a
-``numpy.maximum.at`` over the pair list.  The loss itself comes from the per-class shading
-tables of :mod:`siting.solar._yield`.
+Pairs come from fixed-radius joins of :class:`scipy.spatial.cKDTree` s of the centroids
+(``sparse_distance_matrix``, faster than a shapely ``STRtree`` ``dwithin`` query for points
+here): possible obstructors are grouped by reach — the farthest a building ``j`` can still
+rise above ``min_elevation_deg`` over the lowest roof, ``(h_j - h_min) /
+tan(min_elevation_deg) + r_j``, capped at ``max_distance_m`` — and each group is joined with
+every centroid at its group's radius, then pairs beyond the building's own reach dropped.
+The per-(rooftop, sector) maximum is a ``numpy.maximum.at`` over the pair list.  The loss
+itself comes from the per-class shading tables of :mod:`siting.solar._yield`.
 
 Limits: roofs are points at their centroid (a large roof partly shaded counts as wholly at
 its centre); trees, terrain and roof furniture are ignored; a pitched roof's own ridge is
@@ -29,7 +31,7 @@ ignored; the loss is applied to the year, so winter-heavy shading is averaged.
 from __future__ import annotations
 
 import numpy as np
-import shapely
+from scipy.spatial import cKDTree
 
 
 def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_long_m: np.ndarray,
@@ -69,33 +71,50 @@ def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_lon
     obstructors = np.flatnonzero(h > h.min())
     if len(obstructors) == 0:
         return horizon.reshape(n, sectors)
-    points = shapely.points(x, y)
-    tree = shapely.STRtree(points)
+    xy = np.column_stack([x, y])
+    tree_all = cKDTree(xy)
     width = 360.0 / sectors
-    for start in range(0, len(obstructors), chunk):  # batches of buildings, each vectorised
-        js = obstructors[start:start + chunk]
-        q_in, i = tree.query(points[js], predicate="dwithin", distance=reach[js])
-        j = js[q_in]
-        keep = h[j] > h[i]
-        i, j = i[keep], j[keep]
-        dx, dy = x[j] - x[i], y[j] - y[i]
-        dc = np.hypot(dx, dy)
-        dist = np.maximum(dc - r_short[j], 1.0)
-        elev = np.degrees(np.arctan((h[j] - h[i]) / dist))
-        keep = elev >= min_elevation_deg
-        i, j, dx, dy, dc, elev = i[keep], j[keep], dx[keep], dy[keep], dc[keep], elev[keep]
-        if len(i) == 0:
-            continue
-        bearing = np.degrees(np.arctan2(dx, dy)) % 360.0
-        half = np.degrees(np.arctan(r[j] / np.maximum(dc, 1.0)))
-        k0 = np.floor((bearing - half) / width).astype(np.int64)
-        k1 = np.floor((bearing + half) / width).astype(np.int64)
-        count = np.minimum(k1 - k0 + 1, sectors)
-        rep = np.repeat(np.arange(len(i)), count)
-        offset = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
-        sector = (k0[rep] + offset) % sectors
-        np.maximum.at(horizon, i[rep] * sectors + sector, elev[rep].astype(np.float32))
+    # obstructors grouped by reach so each group is one fixed-radius KD-tree join
+    edges = np.array([0.0, 40.0, 80.0, 160.0, max(max_distance_m, 160.0) + 1e-6])
+    group = np.searchsorted(edges, reach[obstructors], side="left")
+    for g in np.unique(group):  # at most four reach groups
+        members = obstructors[group == g]
+        radius = float(min(edges[g], reach[members].max()))
+        for start in range(0, len(members), chunk):  # batches of buildings, each vectorised
+            js = members[start:start + chunk]
+            pairs = cKDTree(xy[js]).sparse_distance_matrix(tree_all, radius, output_type="ndarray")
+            j = js[pairs["i"]]
+            i = pairs["j"].astype(np.int64)
+            near = pairs["v"] <= reach[j]
+            i, j = i[near], j[near]
+            _accumulate(horizon, i, j, x, y, h, r, r_short, sectors, width, min_elevation_deg)
     return horizon.reshape(n, sectors)
+
+
+def _accumulate(horizon: np.ndarray, i: np.ndarray, j: np.ndarray, x: np.ndarray, y: np.ndarray,
+                h: np.ndarray, r: np.ndarray, r_short: np.ndarray, sectors: int, width: float,
+                min_elevation_deg: float) -> None:
+    """Fold obstruction pairs (rooftop i, obstructor j) into the flat horizon array."""
+    dh = h[j] - h[i]
+    keep = dh > 0
+    i, j, dh = i[keep], j[keep], dh[keep]
+    dx, dy = x[j] - x[i], y[j] - y[i]
+    dc = np.hypot(dx, dy)
+    dist = np.maximum(dc - r_short[j], 1.0)
+    keep = dh >= np.tan(np.radians(min_elevation_deg)) * dist  # elevation ≥ the minimum
+    i, j, dx, dy, dc = i[keep], j[keep], dx[keep], dy[keep], dc[keep]
+    if len(i) == 0:
+        return
+    elev = np.degrees(np.arctan(dh[keep] / dist[keep]))
+    bearing = np.degrees(np.arctan2(dx, dy)) % 360.0
+    half = np.degrees(np.arctan(r[j] / np.maximum(dc, 1.0)))
+    k0 = np.floor((bearing - half) / width).astype(np.int64)
+    k1 = np.floor((bearing + half) / width).astype(np.int64)
+    count = np.minimum(k1 - k0 + 1, sectors)
+    rep = np.repeat(np.arange(len(i)), count)
+    offset = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
+    sector = (k0[rep] + offset) % sectors
+    np.maximum.at(horizon, i[rep] * sectors + sector, elev[rep].astype(np.float32))
 
 
 def shading_factor(horizon_deg: np.ndarray, class_index: np.ndarray,
