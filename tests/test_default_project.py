@@ -251,15 +251,14 @@ def test_bases_follow_the_plan(layers):
     assert set(bases["category"]) == {"renewable", "recycling"}
 
 
-def test_rooftops_and_roads_are_deterministic():
-    from layers.default._counties import build_counties
+def test_rooftops_and_roads_are_deterministic(layers):
     from layers.default._exclusions import water_areas_utm
     from layers.default._parks import build_parks_utm
     from layers.default._roads import build_roads_utm
     from layers.default._rooftops import build_rooftops_utm, village_centres
     from layers.default._waste import build_facilities_utm, build_sources_utm
 
-    counties = build_counties().to_crs(XIANGYANG_UTM)
+    counties = layers["counties"].to_crs(XIANGYANG_UTM)
 
     def build():
         water = water_areas_utm(counties)
