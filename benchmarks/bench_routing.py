@@ -26,10 +26,10 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo.costs import cost_matrix  # noqa: E402
-from geo.network import RoadNetwork  # noqa: E402
-from geo.snap import snap_points  # noqa: E402
-from siting.waste._lp import default_penalty, solve_transport  # noqa: E402
+from geo.costs import cost_matrix
+from geo.network import RoadNetwork
+from geo.snap import snap_points
+from siting.waste._lp import default_penalty, solve_transport
 
 UTM = "EPSG:32649"
 
@@ -74,7 +74,7 @@ def main() -> int:
     x0, y0 = 650_000.0, 3_500_000.0
 
     def random_points(n):
-        xy = rng.uniform(0, extent, (n, 2)) + [x0, y0]
+        xy = rng.uniform(0, extent, (n, 2)) + np.array([x0, y0])
         return gpd.GeoSeries(shapely.points(xy), crs=UTM)
 
     src_pts, fac_pts = random_points(args.sources), random_points(args.facilities)

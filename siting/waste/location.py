@@ -275,10 +275,6 @@ def site_new_facilities(project_or_layers, *, waste_kind: str, k: int = 2,
     cands = _candidate_facilities(cands, kind, capacity_t_per_year, fixed_cost_cny_per_year,
                                   gate_fee_cny_per_t, layers.facilities)
     check_k(k, len(cands))
-    before = _route(layers, layers.facilities, kind, statuses=statuses, cny_per_tkm=cny_per_tkm,
-                    co2_kg_per_tkm=co2_kg_per_tkm, objective=objective,
-                    penalty=unmet_penalty_cny_per_t, max_snap_m=max_snap_m,
-                    route_weight="length", geometries=geometries)
     combined = _with_extra(layers.facilities, cands.drop(columns="fixed_cost_cny_per_year"))
     n_exist = len(layers.facilities)
     is_cand = np.r_[np.zeros(n_exist, bool), np.ones(len(cands), bool)]
@@ -293,6 +289,10 @@ def site_new_facilities(project_or_layers, *, waste_kind: str, k: int = 2,
     cost[:, ~prep.usable_fac] = np.inf
     cost[~prep.usable_src, :] = np.inf
     pen = default_penalty(cost) if unmet_penalty_cny_per_t is None else unmet_penalty_cny_per_t
+    # before and after share one unmet penalty, so their objectives compare
+    before = _route(layers, layers.facilities, kind, statuses=statuses, cny_per_tkm=cny_per_tkm,
+                    co2_kg_per_tkm=co2_kg_per_tkm, objective=objective, penalty=pen,
+                    max_snap_m=max_snap_m, route_weight="length", geometries=geometries)
     keep = prep.usable_fac  # drop unusable columns from the MIP
     cand_cols = is_cand & keep
     ex_cols = ~is_cand & keep
