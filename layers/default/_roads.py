@@ -6,8 +6,9 @@ waste source and village, noded so that lines meet at shared vertices.
 * local street grids on the 240 m block lattice of the built-up zones (the same lattice the
   rooftops use, so streets run between buildings), cut at rivers except on every fourth
   line (bridges);
-* straight connectors from every park, facility, waste source and village to the nearest
-  point of that network.
+* straight connectors from every park, facility and waste source to the nearest point of
+  that network;
+* unclassified village roads: a minimum spanning tree over the villages and the network.
 
 All lines are unioned with a 0.1 m snap-rounding grid (``shapely.union_all(grid_size=...)``),
 which splits them at every crossing and junction and makes touching lines share the exact
@@ -212,7 +213,7 @@ def build_roads_utm(*, city_utm, parks_utm: gpd.GeoDataFrame,
     parks_utm, facilities_utm, sources_utm : GeoDataFrame
         Features that must be reachable (metres); each gets a connector road.
     villages : ndarray, shape (n, 2)
-        Village centres (metres); each gets an unclassified connector.
+        Village centres (metres); linked by unclassified roads (:func:`_village_roads`).
     water_utm : ndarray of shapely geometries
         Buffered rivers: local streets are cut where they cross them.
     """
@@ -249,10 +250,13 @@ def build_roads_utm(*, city_utm, parks_utm: gpd.GeoDataFrame,
 
     geoms = np.asarray(geoms, dtype=object)
     parts = _node(geoms)
-    for _ in range(5):  # link stray pieces (e.g. street stubs cut off by a river)
+    for attempt in range(6):  # link stray pieces (e.g. street stubs cut off by a river)
         comp = _components(parts)
         if comp.max() == 0:
             break
+        if attempt == 5:
+            msg = "default road network did not become connected"
+            raise RuntimeError(msg)
         main = shapely.union_all(parts[comp == 0])
         stray = np.unique(comp[comp > 0], return_index=True)[1]
         stray_idx = np.flatnonzero(comp > 0)[stray]
@@ -261,9 +265,6 @@ def build_roads_utm(*, city_utm, parks_utm: gpd.GeoDataFrame,
         classes += ["residential"] * len(links)
         geoms = np.concatenate([geoms, links])
         parts = _node(geoms)
-    else:
-        msg = "default road network did not become connected"
-        raise RuntimeError(msg)
 
     # give each noded piece the attributes of the best-ranked line it lies on
     rank = np.array([HIGHWAY[c][0] for c in classes])
