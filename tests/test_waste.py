@@ -340,3 +340,21 @@ def test_cli_route_and_site(tmp_path, capsys):
     empty.write_many({"waste_sources": src, "facilities": fac})
     assert main(["route", str(empty.path), "--waste", "construction", "--out", str(out)]) == 2
     assert "roads" in capsys.readouterr().err
+
+
+def test_no_sources_of_the_kind_no_facilities_and_missing_locations_are_reported():
+    src = sources([(0, 0), (100, 100)], [100, 50], kind="construction")
+    fac = facilities([(0, 1000)], [50])
+    none = route_waste(_layers(src, fac), waste_kind="phosphogypsum")
+    assert none.totals["supply_t_per_year"] == 0 and none.flows.empty
+    assert any("no phosphogypsum sources" in w for w in none.warnings)
+    no_fac = route_waste(_layers(src, fac.iloc[:0]), waste_kind="construction")
+    _assert_balanced(no_fac)
+    assert no_fac.totals["unmet_t_per_year"] == 150
+    src.loc[0, "geometry"] = None
+    fac2 = facilities([(0, 1000)], [500], kind="landfill")
+    missing = route_waste(_layers(src, fac2), waste_kind="construction")
+    _assert_balanced(missing)
+    assert missing.unmet.set_index("source_id").loc["s0", "reason"].startswith("no location")
+    assert missing.totals["delivered_t_per_year"] == 50
+    assert any("without a location" in w for w in missing.warnings)

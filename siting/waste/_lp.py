@@ -48,6 +48,9 @@ def solve_transport(cost: NDArray, supply: NDArray, capacity: NDArray, *,
     """
     n_s, n_f = cost.shape
     finite = np.isfinite(cost)
+    if n_s == 0:
+        return TransportSolution(flow=np.zeros((0, n_f)), unmet=np.zeros(0), objective=0.0,
+                                 solve_s=0.0, status="no sources")
     start = time.perf_counter()
     if int(finite.sum()) < full_below or n_f <= start_columns:
         active = finite

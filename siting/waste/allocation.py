@@ -349,7 +349,13 @@ def assemble(layers: Layers, prep: _Prepared, kind: str, flow: np.ndarray, unmet
         "solve_s": solve_s,
     }
     warnings = []
-    off_src = int((~prep.src_snap["on_network"]).sum())
+    if len(sources) == 0:
+        warnings.append(f"the waste_sources layer has no {kind} sources: nothing to route")
+    no_geometry = prep.src_snap["snap_m"].isna().to_numpy()
+    if no_geometry.any():
+        warnings.append(f"{int(no_geometry.sum())} source(s) without a location (empty geometry): "
+                        "not routed, counted as unmet")
+    off_src = int((~prep.src_snap["on_network"].to_numpy() & ~no_geometry).sum())
     if off_src:
         warnings.append(f"{off_src} source(s) farther than {max_snap_m:,.0f} m from the road "
                         "network: not routed, counted as unmet")
