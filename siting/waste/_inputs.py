@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,6 +226,7 @@ def _osm_network(key: tuple[str, int, int], speeds: tuple | None) -> RoadNetwork
 
 _COST_CACHE: OrderedDict = OrderedDict()
 _COST_CACHE_SIZE = 8
+_COST_LOCK = threading.Lock()  # the dashboard may run allocations from several threads
 
 
 def cached_cost_matrix(network: RoadNetwork, origins: np.ndarray, destinations: np.ndarray,
@@ -233,12 +235,14 @@ def cached_cost_matrix(network: RoadNetwork, origins: np.ndarray, destinations: 
     origins = np.asarray(origins, dtype="int64")
     destinations = np.asarray(destinations, dtype="int64")
     key = (id(network), origins.tobytes(), destinations.tobytes(), weight)
-    hit = _COST_CACHE.get(key)
-    if hit is not None and hit.network is network:
-        _COST_CACHE.move_to_end(key)
-        return hit
+    with _COST_LOCK:
+        hit = _COST_CACHE.get(key)
+        if hit is not None and hit.network is network:
+            _COST_CACHE.move_to_end(key)
+            return hit
     result = cost_matrix(network, origins, destinations, weight=weight)
-    _COST_CACHE[key] = result
-    while len(_COST_CACHE) > _COST_CACHE_SIZE:
-        _COST_CACHE.popitem(last=False)
+    with _COST_LOCK:
+        _COST_CACHE[key] = result
+        while len(_COST_CACHE) > _COST_CACHE_SIZE:
+            _COST_CACHE.popitem(last=False)
     return result
