@@ -228,6 +228,16 @@ SCHEMAS: dict[str, LayerSchema] = {
 LAYER_KINDS: tuple[str, ...] = tuple(SCHEMAS)
 
 
+def empty_table(kind: str):
+    """An empty DataFrame with the columns of the table layer ``kind`` in their dtypes."""
+    import pandas as pd
+
+    dtypes = {"float": "float64", "int": "Int64", "bool": "boolean"}
+    schema = get_schema(kind)
+    return pd.DataFrame({name: pd.Series(dtype=dtypes.get(col.dtype, object))
+                         for name, col in schema.columns.items()})
+
+
 def get_schema(kind: str) -> LayerSchema:
     """Return the schema for ``kind``; raise InputError naming the known kinds otherwise."""
     from geo.errors import InputError

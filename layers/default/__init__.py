@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 
 from geo.errors import InputError
 from layers.project import MANIFEST_NAME, Project
+from layers.schema import empty_table
 
 _STEPS = ("counties", "parks", "waste", "rooftops", "roads", "exclusions", "bases", "write",
           "wind")
@@ -165,6 +166,7 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
         "roads": to_wgs84(roads_utm),
         "exclusions": to_wgs84(exclusions_utm),
         "bases": to_wgs84(bases_utm),
+        "progress_records": empty_table("progress_records"),  # records are entered by people
     })
     bar.update()
 
