@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -288,3 +289,38 @@ def test_south_25_degree_specific_yield_is_plausible():
     south, east = table.annual_kwh_per_kwp
     assert 1000 < south < 1150
     assert east < south
+
+
+def test_far_weather_is_reported():
+    import pvlib
+
+    from siting.solar import read_weather
+
+    tmy3 = Path(pvlib.__file__).parent / "data" / "723170TYA.CSV"  # Greensboro, NC
+    res = rooftop_potential(_town(3), read_weather(tmy3), shading=False)
+    assert "km from the rooftops" in res.attrs["solar"]["rooftop_repairs"]
+
+
+def test_cli_dask_engine_on_geoparquet_with_a_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    import dask_geopandas
+
+    parts = tmp_path / "rooftops"
+    dask_geopandas.from_geopandas(_town(8), npartitions=3).to_parquet(parts)
+    out_local = tmp_path / "local.geojson"
+    assert main(["solar", str(parts), "--engine", "dask", "--county", "420602", "--top", "4",
+                 "--out", str(out_local)]) == 0
+    local = gpd.read_file(out_local)
+    assert 0 < len(local) <= 4 and (local["county"] == "420602").all()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        out = tmp_path / "cluster.geojson"
+        assert main(["solar", str(parts), "--engine", "dask", "--scheduler",
+                     cluster.scheduler_address, "--county", "420602", "--top", "4",
+                     "--out", str(out)]) == 0
+    assert gpd.read_file(out)["id"].tolist() == local["id"].tolist()
+    # the pandas engine reads the same GeoParquet folder and agrees
+    out_pd = tmp_path / "pandas.geojson"
+    assert main(["solar", str(parts), "--county", "420602", "--top", "4", "--out", str(out_pd)]) == 0
+    assert gpd.read_file(out_pd)["id"].tolist() == local["id"].tolist()
+    assert main(["solar", str(parts), "--scheduler", "tcp://x:1", "--out", str(out)]) == 2

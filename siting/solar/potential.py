@@ -105,6 +105,11 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
         repairs.append(f"{int(zero_area.sum())} rooftops with zero footprint area marked "
                        f"unsuitable ({describe_rows(frame.index[zero_area])})")
 
+    far_km = _distance_to_weather_km(frame, weather)
+    if far_km > 150.0:
+        repairs.append(f"note: the weather site is {far_km:,.0f} km from the rooftops' centre; "
+                       f"use weather from nearer the rooftops")
+
     # orientation of the planes and their share of the footprint
     pitched = frame["roof_type"].to_numpy() == "pitched"
     roof_tilt = frame["roof_tilt_deg"].to_numpy(dtype=float)
@@ -191,6 +196,17 @@ def orientation_classes(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumption
     main_az, second = _planes(frame, pitched, tilt, a)[:2]
     codes, _ = _class_corners(pitched, tilt, main_az, second, a)
     return np.nan_to_num(_decode(np.unique(codes.ravel())), nan=-1.0)
+
+
+def _distance_to_weather_km(frame: gpd.GeoDataFrame, weather: Weather) -> float:
+    if not len(frame):
+        return 0.0
+    minx, miny, maxx, maxy = frame.geometry.to_crs("EPSG:4326").total_bounds
+    lon, lat = (minx + maxx) / 2.0, (miny + maxy) / 2.0
+    p1, p2 = np.radians([lat, weather.latitude])
+    dlon = np.radians(weather.longitude - lon)
+    c = np.sin(p1) * np.sin(p2) + np.cos(p1) * np.cos(p2) * np.cos(dlon)
+    return float(6371.0 * np.arccos(np.clip(c, -1.0, 1.0)))
 
 
 def solar_metadata(a: PVAssumptions, weather: Weather, repairs: list[str]) -> dict:
