@@ -164,7 +164,10 @@ def main() -> None:
             import dask_geopandas
 
             path = Path(tmp) / "rooftops"
-            dask_geopandas.from_geopandas(frame, npartitions=args.partitions).to_parquet(path)
+            # spatially compact partitions (Hilbert order), as a province's tiles would be
+            order = np.argsort(frame.geometry.hilbert_distance().to_numpy(), kind="stable")
+            dask_geopandas.from_geopandas(frame.iloc[order], npartitions=args.partitions,
+                                          sort=False).to_parquet(path)
         else:
             path = Path(tmp) / "rooftops.parquet"
             frame.to_parquet(path)
