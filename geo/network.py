@@ -157,6 +157,21 @@ class RoadNetwork:
         return _lookup(self._edge_keys, self._edge_rows, u, v, self.n_nodes)
 
     @functools.cached_property
+    def edge_geometries_m(self) -> np.ndarray:
+        """Edge geometries in :attr:`crs` (metres), by edge row."""
+        return self.edges.geometry.to_crs(self.crs).to_numpy()
+
+    @functools.cached_property
+    def edge_tree(self) -> shapely.STRtree:
+        """A spatial index of :attr:`edge_geometries_m` for nearest-edge snapping."""
+        return shapely.STRtree(self.edge_geometries_m)
+
+    @functools.cached_property
+    def reverse_edge(self) -> np.ndarray:
+        """For each edge row u→v, the row of the shortest edge v→u (-1 for one-way edges)."""
+        return self.edge_rows(self.edges["v"].to_numpy(), self.edges["u"].to_numpy())
+
+    @functools.cached_property
     def graph(self):
         """The kept network as an osmnx-compatible ``networkx.MultiDiGraph`` (WGS84).
 

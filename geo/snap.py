@@ -23,50 +23,75 @@ DEFAULT_MAX_SNAP_M = 2000.0
 
 
 def snap_points(network: RoadNetwork, points: gpd.GeoSeries | gpd.GeoDataFrame, *,
-                max_snap_m: float = DEFAULT_MAX_SNAP_M, what: str = "points") -> pd.DataFrame:
-    """Snap points to their nearest network node.
+                max_snap_m: float = DEFAULT_MAX_SNAP_M, what: str = "points",
+                method: str = "edge") -> pd.DataFrame:
+    """Snap points to the road network: to the nearest edge (default) or the nearest node.
 
     Parameters
     ----------
     network : RoadNetwork
         The road network.
     points : geopandas.GeoSeries or GeoDataFrame
-        Point geometries with a CRS (non-point geometries use their representative point).
+        Point geometries with a CRS (non-point geometries use a point on their surface).
     max_snap_m : float
-        Points farther than this from every node are flagged ``on_network = False``.
+        Points farther than this from the network are flagged ``on_network = False``.
     what : str
         Named in error messages (e.g. ``"waste_sources"``).
+    method : {"edge", "node"}
+        ``"edge"``: the nearest point on the nearest edge, so a site beside a long road without
+        junctions nearby snaps to the road, not to a far junction; trucks then drive along
+        that edge (see :func:`geo.costs.point_cost_matrix`).  ``"node"``: the nearest node.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``points``: ``node`` (node index, -1 if the geometry is missing),
-        ``node_id`` (original id), ``snap_m`` (metres, NaN if missing) and ``on_network``.
+        Indexed like ``points``: ``node`` (nearest node index; for edge snapping the nearer end
+        of the edge; -1 if the geometry is missing), ``node_id``, ``edge`` (edge row, -1 for
+        node snapping), ``along`` (fraction 0..1 of the edge from its start ``u``), ``snap_m``
+        (metres from the point to the network, NaN if missing) and ``on_network``.
     """
     if not np.isfinite(max_snap_m) or max_snap_m < 0:
         msg = f"max_snap_m must be a non-negative number of metres, got {max_snap_m!r}"
+        raise InputError(msg)
+    if method not in ("edge", "node"):
+        msg = f"snapping method must be 'edge' or 'node', got {method!r}"
         raise InputError(msg)
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     if geoms.crs is None:
         msg = f"{what} have no CRS; set one (EPSG:4326 for lon/lat)"
         raise InputError(msg)
-    index = geoms.index
+    n = len(geoms)
     missing = (geoms.isna() | geoms.is_empty).to_numpy()
-    out = pd.DataFrame({"node": np.full(len(geoms), -1, dtype="int64"),
-                        "node_id": pd.Series([None] * len(geoms), dtype=object).to_numpy(),
-                        "snap_m": np.full(len(geoms), np.nan),
-                        "on_network": np.zeros(len(geoms), dtype=bool)}, index=index)
-    if (~missing).any():
-        present = geoms[~missing].to_crs(network.crs)
-        pts = present.to_numpy()
+    node = np.full(n, -1, dtype="int64")
+    edge = np.full(n, -1, dtype="int64")
+    along = np.zeros(n)
+    snap_m = np.full(n, np.nan)
+    rows = np.flatnonzero(~missing)
+    if len(rows):
+        pts = geoms[~missing].to_crs(network.crs).to_numpy()
         not_point = shapely.get_type_id(pts) != 0
         pts = np.where(not_point, shapely.point_on_surface(pts), pts)
-        xy = shapely.get_coordinates(pts)
-        tree = cKDTree(network.node_xy)
-        dist, node = tree.query(xy, k=1)
-        rows = np.flatnonzero(~missing)
-        out.iloc[rows, out.columns.get_loc("node")] = node
-        out.iloc[rows, out.columns.get_loc("node_id")] = network.node_ids[node]
-        out.iloc[rows, out.columns.get_loc("snap_m")] = dist
-        out.iloc[rows, out.columns.get_loc("on_network")] = dist <= max_snap_m
-    return out
+        if method == "node":
+            dist, nearest = cKDTree(network.node_xy).query(shapely.get_coordinates(pts), k=1)
+            node[rows] = nearest
+            snap_m[rows] = dist
+        else:
+            (inp, hit), dist = network.edge_tree.query_nearest(pts, return_distance=True,
+                                                               all_matches=False)
+            order = np.argsort(inp)
+            inp, hit, dist = inp[order], hit[order], dist[order]
+            lines = network.edge_geometries_m[hit]
+            total = shapely.length(lines)
+            pos = shapely.line_locate_point(lines, pts[inp])
+            frac = np.where(total > 0, pos / np.where(total > 0, total, 1.0), 0.0)
+            edge[rows[inp]] = hit
+            along[rows[inp]] = np.clip(frac, 0.0, 1.0)
+            snap_m[rows[inp]] = dist
+            ends = np.where(frac <= 0.5, network.edges["u"].to_numpy()[hit],
+                            network.edges["v"].to_numpy()[hit])
+            node[rows[inp]] = ends
+    node_id = np.full(n, None, dtype=object)
+    node_id[node >= 0] = network.node_ids[node[node >= 0]]
+    on_network = ~missing & (np.nan_to_num(snap_m, nan=np.inf) <= max_snap_m)
+    return pd.DataFrame({"node": node, "node_id": node_id, "edge": edge, "along": along,
+                         "snap_m": snap_m, "on_network": on_network}, index=geoms.index)

@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -68,7 +69,7 @@ def test_largest_strongly_connected_component_kept_and_drop_reported():
     footway = gpd.GeoDataFrame({"highway": ["footway"], "oneway": [False]},
                                geometry=[roads.geometry.iloc[0]], crs=WGS84)
     net = RoadNetwork.from_lines(gpd.GeoDataFrame(
-        __import__("pandas").concat([roads, island, footway], ignore_index=True), crs=WGS84))
+        pd.concat([roads, island, footway], ignore_index=True), crs=WGS84))
     assert net.n_nodes == 9
     assert net.report.nodes_dropped == 2
     assert net.report.edges_dropped == 2
@@ -122,8 +123,14 @@ def test_snap_distance_and_far_points_flagged():
     net = RoadNetwork.from_lines(grid_roads(3, 1000.0))
     pts = points([(0, 300), (1000, 1000), (-5000, 0)])
     pts.iloc[1] = None
-    snapped = snap_points(net, pts, max_snap_m=1000.0)
+    snapped = snap_points(net, pts, max_snap_m=1000.0, method="node")
     assert snapped["snap_m"].iloc[0] == pytest.approx(300.0, abs=0.01)
+    on_edge = snap_points(net, points([(0, 300), (120, 500)]), method="edge")
+    assert on_edge["snap_m"].tolist() == pytest.approx([0.0, 120.0], abs=0.01)
+    assert on_edge["along"].iloc[1] == pytest.approx(0.5, abs=1e-6)
+    assert (on_edge["edge"] >= 0).all()
+    with pytest.raises(InputError, match="method"):
+        snap_points(net, pts, method="teleport")
     assert snapped["on_network"].tolist() == [True, False, False]
     assert snapped["node"].iloc[1] == -1
     assert snapped["snap_m"].iloc[2] == pytest.approx(5000.0, abs=0.01)
@@ -201,3 +208,50 @@ def test_peer_check_helsinki_osm_100_pairs_against_networkx(helsinki):
         length = sum(min(e["length"] for e in g.get_edge_data(a, b).values())
                      for a, b in itertools.pairwise(route))
         assert length == pytest.approx(value, rel=1e-6)
+
+
+def test_point_costs_mid_edge_equal_a_network_with_the_points_as_nodes():
+    """Edge snapping: costs equal those of a network where the points are real junctions."""
+    from geo.costs import point_cost_matrix
+
+    base = grid_roads(5, 1000.0, oneway_rows=(0, 2))
+    net = RoadNetwork.from_lines(base)
+    rng = np.random.default_rng(8)
+    # points on random edges: rows (y = k·1000) or columns (x = k·1000)
+    xy = []
+    for _ in range(10):
+        k, t = rng.integers(0, 5), rng.uniform(50, 3950)
+        xy.append((t, k * 1000.0) if rng.random() < 0.5 else (k * 1000.0, t))
+    pts = points(xy)
+    snap = snap_points(net, pts)
+    assert snap["snap_m"].max() < 0.01
+    pm = point_cost_matrix(net, snap.iloc[:6], snap.iloc[6:])
+    # reference: the same roads with a 5 m stub at every point, so each point is a node
+    stubs = gpd.GeoDataFrame(
+        {"highway": ["primary"] * len(xy), "oneway": [False] * len(xy)},
+        geometry=[shapely.LineString([p, (p[0] + 3.0, p[1] + 4.0)]) for p in
+                  [(700_000 + x, 3_543_000 + y) for x, y in xy]], crs=XIANGYANG_UTM).to_crs(WGS84)
+    lines = base.to_crs(XIANGYANG_UTM)
+    # insert the points as vertices of their lines so the stubs share them
+    geoms = list(lines.geometry)
+    for x, y in xy:
+        p = shapely.Point(700_000 + x, 3_543_000 + y)
+        i = int(np.argmin([g.distance(p) for g in geoms]))
+        coords = list(geoms[i].coords)
+        pos = geoms[i].project(p)
+        cum = np.r_[0, np.cumsum([shapely.Point(a).distance(shapely.Point(b))
+                                  for a, b in itertools.pairwise(coords)])]
+        at = int(np.searchsorted(cum, pos))
+        coords.insert(at, (p.x, p.y))
+        geoms[i] = shapely.LineString(coords)
+    lines = lines.set_geometry(geoms).to_crs(WGS84)
+    ref_net = RoadNetwork.from_lines(gpd.GeoDataFrame(
+        pd.concat([lines, stubs], ignore_index=True), crs=WGS84))
+    ref_nodes = snap_points(ref_net, pts, method="node")["node"].to_numpy()
+    ref = cost_matrix(ref_net, ref_nodes[:6], ref_nodes[6:])
+    np.testing.assert_allclose(pm.length_m, ref.length_m, rtol=1e-6, atol=1e-3)
+    np.testing.assert_allclose(pm.time_s, ref.time_s, rtol=1e-6, atol=1e-3)
+    i, j = np.unravel_index(np.argmax(pm.length_m), pm.length_m.shape)
+    line = pm.route_geometries(np.array([i]), np.array([j]))[0]
+    metric = gpd.GeoSeries([line], crs=WGS84).to_crs(XIANGYANG_UTM).length.iloc[0]
+    assert metric == pytest.approx(pm.length_m[i, j], rel=1e-4)

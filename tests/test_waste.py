@@ -104,12 +104,12 @@ def test_lp_equals_networkx_min_cost_flow():
 
 def test_waste_kinds_go_only_to_accepting_facilities():
     src = sources([(0, 0), (5000, 0)], [100, 100], kind=["phosphogypsum", "construction"])
-    fac = facilities([(0, 1000), (5000, 1000), (2500, 2500)], [1000, 1000, 1000],
+    fac = facilities([(0, 1000), (5000, 1000), (2500, 2000)], [1000, 1000, 1000],
                      kind=["construction_recycling_plant", "phosphogypsum_plant", "landfill"])
     pg = route_waste(_layers(src, fac), waste_kind="phosphogypsum")
     cw = route_waste(_layers(src, fac), waste_kind="construction_waste")  # alias accepted
     assert set(pg.flows["facility_id"]) == {"f1"}
-    assert set(cw.flows["facility_id"]) == {"f2"}  # the landfill, 5 km (recycling plant: 6 km)
+    assert set(cw.flows["facility_id"]) == {"f2"}  # the landfill, 4.5 km (recycling plant: 6 km)
     assert pg.totals["supply_t_per_year"] == 100 and cw.totals["supply_t_per_year"] == 100
     roles = pg.facility_use.set_index("facility_id")["role"]
     assert roles["f0"] == "not_accepting" and roles["f2"] == "not_accepting"

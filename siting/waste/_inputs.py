@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.costs import CostMatrix, cost_matrix
+from geo.costs import CostMatrix, PointCostMatrix, cost_matrix, point_cost_matrix
 from geo.errors import InputError, describe_rows
 from geo.network import RoadNetwork
 from layers.project import Project
@@ -241,6 +241,29 @@ def cached_cost_matrix(network: RoadNetwork, origins: np.ndarray, destinations: 
             _COST_CACHE.move_to_end(key)
             return hit
     result = cost_matrix(network, origins, destinations, weight=weight)
+    with _COST_LOCK:
+        _COST_CACHE[key] = result
+        while len(_COST_CACHE) > _COST_CACHE_SIZE:
+            _COST_CACHE.popitem(last=False)
+    return result
+
+
+def cached_point_cost_matrix(network: RoadNetwork, origins: pd.DataFrame,
+                             destinations: pd.DataFrame, *, weight: str = "length"
+                             ) -> PointCostMatrix:
+    """:func:`geo.costs.point_cost_matrix`, remembered for the last few snapped point sets."""
+    def key_of(frame: pd.DataFrame) -> bytes:
+        return b"|".join(np.ascontiguousarray(frame[c].to_numpy(dtype=dtype)).tobytes()
+                         for c, dtype in (("node", "int64"), ("edge", "int64"),
+                                          ("along", "float64")))
+
+    key = ("points", id(network), key_of(origins), key_of(destinations), weight)
+    with _COST_LOCK:
+        hit = _COST_CACHE.get(key)
+        if hit is not None and hit._nodes.network is network:
+            _COST_CACHE.move_to_end(key)
+            return hit
+    result = point_cost_matrix(network, origins, destinations, weight=weight)
     with _COST_LOCK:
         _COST_CACHE[key] = result
         while len(_COST_CACHE) > _COST_CACHE_SIZE:

@@ -30,7 +30,7 @@ from geo.snap import DEFAULT_MAX_SNAP_M, snap_points
 from siting.waste._inputs import (
     Layers,
     accepts_mask,
-    cached_cost_matrix,
+    cached_point_cost_matrix,
     check_waste_kind,
     load_layers,
 )
@@ -122,7 +122,7 @@ def route_waste(project_or_layers, *, waste_kind: str, network: RoadNetwork | No
                 co2_kg_per_tkm: float = DEFAULT_CO2_KG_PER_TKM,
                 objective: str = "cost", unmet_penalty_cny_per_t: float | None = None,
                 max_snap_m: float = DEFAULT_MAX_SNAP_M, route_weight: str = "length",
-                geometries: bool = True) -> WasteRouting:
+                snap_method: str = "edge", geometries: bool = True) -> WasteRouting:
     """Allocate one waste kind from its sources to accepting facilities at least cost.
 
     Parameters
@@ -153,6 +153,8 @@ def route_waste(project_or_layers, *, waste_kind: str, network: RoadNetwork | No
         Sources and facilities farther than this from the road network are flagged, not routed.
     route_weight : {"length", "time"}
         Routes follow the shortest (default) or the fastest road path.
+    snap_method : {"edge", "node"}
+        Snap sites to the nearest road edge (default; trucks join it mid-edge) or node.
     geometries : bool
         Build route LineStrings for the flows (off for speed in batch runs).
 
@@ -168,7 +170,7 @@ def route_waste(project_or_layers, *, waste_kind: str, network: RoadNetwork | No
     return _route(layers, facilities, kind, statuses=statuses, cny_per_tkm=cny_per_tkm,
                   co2_kg_per_tkm=co2_kg_per_tkm, objective=objective,
                   penalty=unmet_penalty_cny_per_t, max_snap_m=max_snap_m,
-                  route_weight=route_weight, geometries=geometries)
+                  route_weight=route_weight, geometries=geometries, snap_method=snap_method)
 
 
 def _check_rates(cny_per_tkm: float, co2_kg_per_tkm: float, objective: str) -> None:
@@ -203,7 +205,7 @@ class _Prepared:
     usable_src: np.ndarray
     usable_fac: np.ndarray
     role: np.ndarray
-    matrix: object  # CostMatrix over usable sources × usable facilities
+    matrix: object  # PointCostMatrix over usable sources × usable facilities
     km: np.ndarray  # (n_sources, n_facilities) incl. access, inf where not routable
     network_km: np.ndarray
     access_km: np.ndarray
@@ -211,12 +213,15 @@ class _Prepared:
 
 
 def prepare(layers: Layers, facilities: gpd.GeoDataFrame, kind: str, *,
-            statuses: tuple[str, ...], max_snap_m: float, route_weight: str) -> _Prepared:
+            statuses: tuple[str, ...], max_snap_m: float, route_weight: str,
+            snap_method: str = "edge") -> _Prepared:
     """Select, snap and cost the sources and facilities of ``kind`` (shared with siting)."""
     network = layers.network
     sources = layers.sources[layers.sources["waste_kind"] == kind].reset_index(drop=True)
-    src_snap = snap_points(network, sources.geometry, max_snap_m=max_snap_m, what="waste_sources")
-    fac_snap = snap_points(network, facilities.geometry, max_snap_m=max_snap_m, what="facilities")
+    src_snap = snap_points(network, sources.geometry, max_snap_m=max_snap_m, what="waste_sources",
+                           method=snap_method)
+    fac_snap = snap_points(network, facilities.geometry, max_snap_m=max_snap_m, what="facilities",
+                           method=snap_method)
     accepting = accepts_mask(facilities, kind)
     status_ok = facilities["status"].isin(statuses).to_numpy()
     capacity = facilities["capacity_t_per_year"].to_numpy()
@@ -231,8 +236,8 @@ def prepare(layers: Layers, facilities: gpd.GeoDataFrame, kind: str, *,
     network_km = np.full((n_s, n_f), np.inf)
     time_h = np.full((n_s, n_f), np.inf)
     si, fi = np.flatnonzero(usable_src), np.flatnonzero(usable_fac)
-    matrix = cached_cost_matrix(network, src_snap["node"].to_numpy()[si],
-                                fac_snap["node"].to_numpy()[fi], weight=route_weight)
+    matrix = cached_point_cost_matrix(network, src_snap.iloc[si], fac_snap.iloc[fi],
+                                      weight=route_weight)
     if len(si) and len(fi):
         network_km[np.ix_(si, fi)] = matrix.length_m / 1000.0
         time_h[np.ix_(si, fi)] = matrix.time_s / 3600.0
@@ -244,9 +249,9 @@ def prepare(layers: Layers, facilities: gpd.GeoDataFrame, kind: str, *,
 
 def _route(layers: Layers, facilities: gpd.GeoDataFrame, kind: str, *, statuses, cny_per_tkm,
            co2_kg_per_tkm, objective, penalty, max_snap_m, route_weight,
-           geometries: bool) -> WasteRouting:
+           geometries: bool, snap_method: str = "edge") -> WasteRouting:
     prep = prepare(layers, facilities, kind, statuses=statuses, max_snap_m=max_snap_m,
-                   route_weight=route_weight)
+                   route_weight=route_weight, snap_method=snap_method)
     fees = prep.facilities["gate_fee_cny_per_t"].to_numpy()
     cost = prep.km * cny_per_tkm + fees[None, :] if objective == "cost" else prep.km.copy()
     cost[~np.isfinite(prep.km)] = np.inf
@@ -259,13 +264,13 @@ def _route(layers: Layers, facilities: gpd.GeoDataFrame, kind: str, *, statuses,
     return assemble(layers, prep, kind, solution.flow, solution.unmet, cny_per_tkm=cny_per_tkm,
                     co2_kg_per_tkm=co2_kg_per_tkm, objective=objective, penalty=pen,
                     max_snap_m=max_snap_m, route_weight=route_weight, statuses=statuses,
-                    solve_s=solution.solve_s, geometries=geometries)
+                    solve_s=solution.solve_s, geometries=geometries, snap_method=snap_method)
 
 
 def assemble(layers: Layers, prep: _Prepared, kind: str, flow: np.ndarray, unmet: np.ndarray, *,
              cny_per_tkm: float, co2_kg_per_tkm: float, objective: str, penalty: float,
              max_snap_m: float, route_weight: str, statuses, solve_s: float,
-             geometries: bool) -> WasteRouting:
+             geometries: bool, snap_method: str = "edge") -> WasteRouting:
     """Turn a flow matrix into the flows / unmet / facility_use frames and totals."""
     sources, facilities = prep.sources, prep.facilities
     s_idx, f_idx = np.nonzero(flow > 0)
@@ -368,7 +373,8 @@ def assemble(layers: Layers, prep: _Prepared, kind: str, flow: np.ndarray, unmet
         "co2_factor_source": "GLEC Framework v2.0 (2019) default, rigid truck 26-32 t diesel "
                              "≈0.095 kgCO2e/t·km, rounded",
         "objective": objective, "unmet_penalty_cny_per_t": penalty, "max_snap_m": max_snap_m,
-        "route_weight": route_weight, "facility_statuses": ",".join(statuses),
+        "route_weight": route_weight, "snap_method": snap_method,
+        "facility_statuses": ",".join(statuses),
         "network": str(layers.network.report), "layers": layers.origin,
     }
     return WasteRouting(kind, flows, unmet_frame, facility_use, totals, assumptions,
@@ -386,7 +392,7 @@ def _unmet_reasons(prep: _Prepared, unmet: np.ndarray, *, max_snap_m: float,
     off = ~prep.src_snap["on_network"].to_numpy()
     snap = prep.src_snap["snap_m"].to_numpy()
     for i in np.flatnonzero(off):  # few rows: text per flagged source
-        reasons[i] = (f"off the road network: {snap[i]:,.0f} m from the nearest road node "
+        reasons[i] = (f"off the road network: {snap[i]:,.0f} m from the nearest road "
                       f"(limit {max_snap_m:,.0f} m)" if np.isfinite(snap[i])
                       else "no location (empty geometry)")
     return reasons

@@ -245,7 +245,7 @@ def site_new_facilities(project_or_layers, *, waste_kind: str, k: int = 2,
                         co2_kg_per_tkm: float = DEFAULT_CO2_KG_PER_TKM,
                         objective: str = "cost", unmet_penalty_cny_per_t: float | None = None,
                         max_snap_m: float = DEFAULT_MAX_SNAP_M, time_limit_s: float = 120.0,
-                        geometries: bool = True) -> SitingResult:
+                        snap_method: str = "edge", geometries: bool = True) -> SitingResult:
     """Choose ``k`` new facilities for one waste kind and report before/after totals.
 
     Parameters
@@ -280,7 +280,7 @@ def site_new_facilities(project_or_layers, *, waste_kind: str, k: int = 2,
     is_cand = np.r_[np.zeros(n_exist, bool), np.ones(len(cands), bool)]
     statuses_all = (*statuses, "new_site")
     prep = prepare(layers, combined, kind, statuses=statuses_all, max_snap_m=max_snap_m,
-                   route_weight="length")
+                   route_weight="length", snap_method=snap_method)
     usable_cand = prep.usable_fac[is_cand]
     check_k(k, int(usable_cand.sum()), what="candidate sites on the road network")
     fees = prep.facilities["gate_fee_cny_per_t"].to_numpy()
@@ -292,7 +292,8 @@ def site_new_facilities(project_or_layers, *, waste_kind: str, k: int = 2,
     # before and after share one unmet penalty, so their objectives compare
     before = _route(layers, layers.facilities, kind, statuses=statuses, cny_per_tkm=cny_per_tkm,
                     co2_kg_per_tkm=co2_kg_per_tkm, objective=objective, penalty=pen,
-                    max_snap_m=max_snap_m, route_weight="length", geometries=geometries)
+                    max_snap_m=max_snap_m, route_weight="length", geometries=geometries,
+                    snap_method=snap_method)
     keep = prep.usable_fac  # drop unusable columns from the MIP
     cand_cols = is_cand & keep
     ex_cols = ~is_cand & keep
@@ -308,7 +309,7 @@ def site_new_facilities(project_or_layers, *, waste_kind: str, k: int = 2,
     after = _route(layers, _with_extra(layers.facilities, chosen), kind, statuses=statuses_all,
                    cny_per_tkm=cny_per_tkm, co2_kg_per_tkm=co2_kg_per_tkm, objective=objective,
                    penalty=pen, max_snap_m=max_snap_m, route_weight="length",
-                   geometries=geometries)
+                   geometries=geometries, snap_method=snap_method)
     used_by_id = after.facility_use.set_index("facility_id")["used_t_per_year"]
     new_ids = _with_extra(layers.facilities, chosen)["id"].to_numpy()[n_exist:]
     chosen = chosen.assign(id=new_ids, used_t_per_year=used_by_id.reindex(new_ids).to_numpy())
