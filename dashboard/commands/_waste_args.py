@@ -28,6 +28,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
                    help="minimise ¥ (trucking + gate fees) or t·km")
     p.add_argument("--max-snap", type=float, default=DEFAULT_MAX_SNAP_M, metavar="M",
                    help="sources/facilities farther than this from a road are flagged, not routed")
+    p.add_argument("--snap", choices=("edge", "node"), default="edge",
+                   help="snap sites to the nearest road edge or the nearest road node")
     p.add_argument("--statuses", default=",".join(DEFAULT_STATUSES),
                    help="facility statuses that take waste (comma-separated)")
 

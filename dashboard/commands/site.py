@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             gate_fee_cny_per_t=args.gate_fee, network=network,
             statuses=statuses(args.statuses), cny_per_tkm=args.cny_per_tkm,
             co2_kg_per_tkm=args.co2_kg_per_tkm, objective=args.objective,
-            max_snap_m=args.max_snap)
+            max_snap_m=args.max_snap, snap_method=args.snap)
         bar.update()
     print(network.report)
     print(result.summary())
