@@ -364,6 +364,9 @@ def assemble(layers: Layers, prep: _Prepared, kind: str, flow: np.ndarray, unmet
     if off_src:
         warnings.append(f"{off_src} source(s) farther than {max_snap_m:,.0f} m from the road "
                         "network: not routed, counted as unmet")
+    if off_src and off_src == len(sources):
+        warnings.append("no source lies near the road network: does the network (roads layer or "
+                        "OSM file) cover the project area?")
     off_fac = int((prep.role == "off_network").sum())
     if off_fac:
         warnings.append(f"{off_fac} facility(ies) farther than {max_snap_m:,.0f} m from the road "
