@@ -185,7 +185,7 @@ def _run_dask(args, src: Path, weather, a, filters):
             result = result.persist(scheduler="threads")
         else:
             result = result.persist()
-        best = scale.shortlist_dask(result, **filters)
+        best = scale.shortlist_dask(result, **filters, rank_by=a.rank_by)
         rollup = scale.rollup_dask(result, by_use_class=args.rollup_by_use_class)
         total = scale.rollup_dask(result).iloc[-1]
         n = int(result.map_partitions(len).compute().sum())

@@ -490,7 +490,7 @@ def resolve_county(name: str) -> str:
 def shortlist(result: pd.DataFrame, *, county: str | None = None, park: str | None = None,
               use_class: str | Iterable[str] | None = None, min_kwp: float = 0.0,
               min_kwh_per_kwp: float = 0.0, top: int | None = None,
-              include_unsuitable: bool = False) -> pd.DataFrame:
+              include_unsuitable: bool = False, rank_by: str | None = None) -> pd.DataFrame:
     """Filter and order rooftops for a shortlist.
 
     Parameters
@@ -509,13 +509,19 @@ def shortlist(result: pd.DataFrame, *, county: str | None = None, park: str | No
         Keep the best ``top`` rooftops (by the ranking column, across the filter).
     include_unsuitable : bool
         Keep unsuitable rooftops too (they sort last).
+    rank_by : str, optional
+        Ordering column; default the one the result was ranked by (``attrs["solar"]``),
+        else ``kwh_per_year``.  ``payback_years`` sorts ascending, others descending.
 
     Returns
     -------
     DataFrame
         Same columns, best first (by the column the county rank used).
     """
-    rank_by = result.attrs.get("solar", {}).get("rank_by", "kwh_per_year")
+    rank_by = rank_by or result.attrs.get("solar", {}).get("rank_by", "kwh_per_year")
+    if rank_by not in result.columns:
+        msg = f"cannot order a shortlist by {rank_by!r}: no such column"
+        raise InputError(msg)
     mask = np.ones(len(result), dtype=bool)
     if not include_unsuitable:
         mask &= result["suitable"].to_numpy(dtype=bool)
@@ -594,6 +600,4 @@ def export_shortlist(frame: pd.DataFrame, path, *, fmt: str | None = None,
     from layers.export import export_frame
 
     meta = assumptions if assumptions is not None else frame.attrs.get("solar", {})
-    out = frame.copy()
-    out["county_rank"] = out["county_rank"].astype("float64")
-    return export_frame(out, path, fmt=fmt, layer=layer, assumptions=meta)
+    return export_frame(frame, path, fmt=fmt, layer=layer, assumptions=meta)
