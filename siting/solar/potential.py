@@ -454,8 +454,10 @@ def prepare_rooftops(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions
                    f"or leave it empty to use the footprint")
             raise InputError(msg)
         frame["roof_area_m2"] = ra
-    if "county" in frame.columns:
-        frame["county"] = frame["county"].astype("string").astype(object)
+    if "county" not in frame.columns:
+        frame["county"] = None
+        repairs.append("no county column: rooftops are ranked as one group")
+    frame["county"] = frame["county"].astype("string").astype(object)
     return frame, repairs
 
 
