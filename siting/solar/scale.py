@@ -95,7 +95,8 @@ def _potential_part(part: gpd.GeoDataFrame, weather: Weather, a: PVAssumptions,
 
 
 def potential_dask(ddf, weather: Weather | None = None, *, assumptions: PVAssumptions | None = None,
-                   shading: bool = True, monthly: bool = True, halo: bool = True, client=None):
+                   shading: bool = True, monthly: bool = True, halo: bool = True,
+                   persist: bool = True, client=None):
     """:func:`siting.solar.rooftop_potential` on every partition of a dask-geopandas frame.
 
     Parameters
@@ -112,6 +113,9 @@ def potential_dask(ddf, weather: Weather | None = None, *, assumptions: PVAssump
         Give each partition the buildings of neighbouring partitions within
         ``shading_max_distance_m`` of its bounds as shade casters (exact shading across
         partition edges; costs a bounds pass and extra reads).
+    persist : bool
+        Persist the unranked result before the rank pass (memory: the whole result, spread
+        over the cluster's workers); without it the yields are computed twice.
     client : distributed.Client, optional
         When given, the class table and weather are scattered to the workers once.
 
@@ -135,6 +139,10 @@ def potential_dask(ddf, weather: Weather | None = None, *, assumptions: PVAssump
     else:
         result = ddf.map_partitions(_potential_part, weather_arg, a, table_arg, shading, monthly,
                                     meta=meta)
+    if persist:
+        # the rank pass reads the result once more: keep it (in the cluster's memory) rather
+        # than computing yields and shading twice
+        result = result.persist(**({} if client is not None else {"scheduler": "threads"}))
     return rank_dask(result, rank_by=a.rank_by)
 
 
