@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -114,8 +115,10 @@ def child(parquet: str, out: str, engine: str) -> None:
         classes = int(result.groupby(["array_tilt_deg", "array_azimuth_deg", "roof_type"]).ngroups)
     export_shortlist(best, out)
     wall = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"wall_s": wall, "peak_mb": peak_mb, "rows": n, "shortlist": len(best),
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = usage.ru_maxrss / 1024.0
+    print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+                      "peak_mb": peak_mb, "rows": n, "shortlist": len(best),
                       "orientations": classes}))
 
 
@@ -181,11 +184,14 @@ def main() -> None:
                 print(proc.stderr[-3000:])
                 raise SystemExit(proc.returncode)
             runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            print(f"run {i + 1}: {runs[-1]['wall_s']:.1f} s, peak {runs[-1]['peak_mb']:,.0f} MB, "
+            print(f"run {i + 1}: {runs[-1]['wall_s']:.1f} s wall, {runs[-1]['cpu_s']:.1f} s CPU, "
+                  f"peak {runs[-1]['peak_mb']:,.0f} MB, "
                   f"{runs[-1]['rows']:,} rooftops, shortlist {runs[-1]['shortlist']} rows")
         wall = statistics.median(r["wall_s"] for r in runs)
         peak = max(r["peak_mb"] for r in runs)
-        print(f"engine {args.engine}: median wall {wall:.1f} s (target ≤ 60 s), "
+        cpu = statistics.median(r["cpu_s"] for r in runs)
+        print(f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
+        print(f"engine {args.engine}: median wall {wall:.1f} s (target ≤ 60 s), median CPU {cpu:.1f} s, "
               f"peak memory {peak / 1024:.2f} GB (target ≤ 6 GB) for {args.n:,} rooftops")
         if args.loop_n:
             per_loop, err = loop_reference(frame, args.loop_n)

@@ -75,9 +75,10 @@ def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_lon
     tree_all = cKDTree(xy)
     width = 360.0 / sectors
     # obstructors grouped by reach so each group is one fixed-radius KD-tree join
-    edges = np.array([0.0, 40.0, 80.0, 160.0, max(max_distance_m, 160.0) + 1e-6])
+    edges = np.array([0.0, 15.0, 22.0, 32.0, 45.0, 65.0, 95.0, 140.0, 200.0,
+                      max(max_distance_m, 200.0) + 1e-6])
     group = np.searchsorted(edges, reach[obstructors], side="left")
-    for g in np.unique(group):  # at most four reach groups
+    for g in np.unique(group):  # at most nine reach groups
         members = obstructors[group == g]
         radius = float(min(edges[g], reach[members].max()))
         for start in range(0, len(members), chunk):  # batches of buildings, each vectorised
