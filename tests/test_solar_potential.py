@@ -324,3 +324,18 @@ def test_cli_dask_engine_on_geoparquet_with_a_cluster(tmp_path):
     assert main(["solar", str(parts), "--county", "420602", "--top", "4", "--out", str(out_pd)]) == 0
     assert gpd.read_file(out_pd)["id"].tolist() == local["id"].tolist()
     assert main(["solar", str(parts), "--scheduler", "tcp://x:1", "--out", str(out)]) == 2
+
+
+def test_horizon_threads_and_chunks_agree():
+    from siting.solar import _shading
+
+    town = _town(10, seed=9).to_crs(XIANGYANG_UTM)
+    geoms = np.asarray(town.geometry.values)
+    cent = shapely.centroid(geoms)
+    b = shapely.bounds(geoms)
+    w, d = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+    args = (shapely.get_x(cent), shapely.get_y(cent), town["height_m"].to_numpy(),
+            np.fmax(w, d) / 2, np.fmin(w, d) / 2)
+    one = _shading.horizon_profile(*args)
+    assert one.max() > 10.0  # the town's towers do shade
+    np.testing.assert_array_equal(one, _shading.horizon_profile(*args, threads=2, chunk=7))
