@@ -111,6 +111,8 @@ def rooftop_pv_by_county(project, *, solar_result: pd.DataFrame | None = None,
     kwh_col = _first_column(solar_result, _KWH_COLUMNS)
     if kwp_col is None and kwh_col is None:
         return Link(False, "rooftop PV result has neither kwp nor kwh_per_year columns")
+    if "suitable" in solar_result.columns:  # too small, north-facing or shaded roofs don't count
+        solar_result = solar_result[solar_result["suitable"].fillna(False).astype(bool)]
     table = pd.DataFrame({"county": solar_result["county"].fillna("").astype(str),
                           "n_rooftops": 1,
                           "potential_kwp": solar_result[kwp_col] if kwp_col else np.nan,
