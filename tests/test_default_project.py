@@ -30,8 +30,8 @@ VECTOR_KINDS = [k for k in LAYER_KINDS if not SCHEMAS[k].raster and not SCHEMAS[
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Project:
-    return build_default(tmp_path_factory.mktemp("default") / "xiangyang", progress=False)
+def project(default_project_dir) -> Project:
+    return Project.open(default_project_dir)  # built once per session through `xysiting init`
 
 
 @pytest.fixture(scope="module")

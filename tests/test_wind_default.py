@@ -13,13 +13,10 @@ BASE_COUNTIES = ["420607", "420683", "420684"]  # 襄州, 枣阳, 宜城: GW-cla
 
 
 @pytest.fixture(scope="module")
-def default_project(tmp_path_factory):
-    default = pytest.importorskip("layers.default")
+def default_project(default_project_dir):
     from layers.project import Project
 
-    folder = tmp_path_factory.mktemp("default") / "xy"
-    default.build_default(folder, progress=False)
-    return Project.open(folder)
+    return Project.open(default_project_dir)  # built once per session (conftest)
 
 
 def test_plan_base_counties_get_ranked_sites(default_project):
