@@ -1,4 +1,9 @@
-"""Private: the transportation LP and the capacitated facility-location MIP (HiGHS via scipy)."""
+"""Private: the transportation LP and the capacitated facility-location MIP.
+
+The allocation (transportation) LP is solved by POT's network simplex (``ot.lp.emd``) and
+accepted only with a duality-gap certificate; HiGHS (``highspy``) is the fallback and the
+reference.  The location MIP goes to HiGHS through :func:`scipy.optimize.milp`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from geo.errors import InputError
 
@@ -32,7 +37,7 @@ def default_penalty(cost: NDArray) -> float:
 
 
 def solve_transport(cost: NDArray, supply: NDArray, capacity: NDArray, *,
-                    penalty: float, method: str = "auto", start_columns: int = 12,
+                    penalty: float, method: str = "auto", start_columns: int = 5,
                     full_below: int = 60_000) -> TransportSolution:
     """Minimum-cost transportation with an unmet slack per source, solved exactly.
 
@@ -82,10 +87,14 @@ def solve_transport(cost: NDArray, supply: NDArray, capacity: NDArray, *,
     if n_s == 0:
         return TransportSolution(flow=np.zeros((0, n_f)), unmet=np.zeros(0), objective=0.0,
                                  solve_s=0.0, status="no sources")
-    start = time.perf_counter()
     capacity = np.where(np.isfinite(capacity), capacity, supply.sum())  # inf ≡ able to take all
     if method != "highs":
-        found = _transport_network_simplex(cost, finite, supply, capacity, float(penalty))
+        # importing POT costs seconds the first time (it imports scikit-learn when installed):
+        # done here, only when needed, and outside the timed solve
+        from ot.lp import emd
+    start = time.perf_counter()
+    if method != "highs":
+        found = _transport_network_simplex(cost, finite, supply, capacity, float(penalty), emd)
         if found is not None:
             flow, unmet, objective, note = found
             return TransportSolution(flow=flow, unmet=unmet, objective=objective,
@@ -105,7 +114,7 @@ CERTIFY_REL_GAP = 1e-10
 
 
 def _transport_network_simplex(cost: NDArray, finite: NDArray, supply: NDArray,
-                               capacity: NDArray, penalty: float):
+                               capacity: NDArray, penalty: float, emd):
     """Network simplex on the balanced form; ``None`` unless the duality gap certifies it.
 
     Balanced form: the sources plus a dummy *spare-capacity* row (supply = total capacity)
@@ -129,8 +138,6 @@ def _transport_network_simplex(cost: NDArray, finite: NDArray, supply: NDArray,
         scale = 2.0 ** -np.ceil(np.log2(total))  # masses summing to ~1, scaled exactly
         a = np.r_[supply[rows], capacity[cols].sum()] * scale
         b = np.r_[capacity[cols], supply[rows].sum()] * scale
-        from ot.lp import emd  # importing POT takes seconds: only when it is needed
-
         with warnings.catch_warnings():  # a failure is handled below (HiGHS fallback)
             warnings.simplefilter("ignore", UserWarning)
             g, log = emd(a, b, m, numItermax=max(1_000_000, 50 * m.size), log=True,
@@ -195,59 +202,92 @@ def _dual_bound(cost: NDArray, finite: NDArray, supply: NDArray, capacity: NDArr
 
 def _transport_highs(cost: NDArray, finite: NDArray, supply: NDArray, capacity: NDArray,
                      penalty: float, start_columns: int, full_below: int):
-    """The HiGHS path (linprog, with exact column generation for large problems)."""
+    """The HiGHS path: the whole LP, or exact column generation for large problems.
+
+    The model goes to ``highspy`` column-wise (numpy arrays, no Python loop).  Column generation
+    keeps one HiGHS instance: new pair columns are added to the solved restricted master and the
+    next solve starts from the previous basis.  Each round adds, per source, at most
+    :data:`_PRICED_PER_SOURCE` pairs of most negative reduced cost ``cost - y_s - y_f``; when no
+    pair prices out negative the restricted optimum is optimal for the whole problem (LP duality).
+    """
+    import highspy  # only this fallback needs it
+
+    try:  # the core class: highspy.Highs() prints a banner on stdout before options can be set
+        from highspy._core import _Highs as HighsCore
+    except ImportError:  # pragma: no cover - other highspy layouts
+        HighsCore = highspy.Highs
+
     n_s, n_f = cost.shape
-    if int(finite.sum()) < full_below or n_f <= start_columns:
-        active = finite
+    masked = np.where(finite, cost, np.inf)
+    whole = int(finite.sum()) < full_below or n_f <= start_columns
+    if whole:
+        active = finite.copy()
     else:
-        order = np.argsort(np.where(finite, cost, np.inf), axis=1)[:, :start_columns]
+        nearest = np.argpartition(masked, start_columns - 1, axis=1)[:, :start_columns]
         active = np.zeros_like(finite)
-        np.put_along_axis(active, order, True, axis=1)
+        np.put_along_axis(active, nearest, True, axis=1)
         active &= finite
+    inf = highspy.kHighsInf
+    h = HighsCore()
+    h.setOptionValue("output_flag", False)
+    lp = highspy.HighsLp()  # rows: supply balance (=), capacity (<=); columns: unmet per source
+    lp.num_col_, lp.num_row_ = n_s, n_s + n_f
+    lp.col_cost_ = np.full(n_s, penalty)
+    lp.col_lower_, lp.col_upper_ = np.zeros(n_s), np.full(n_s, inf)
+    lp.row_lower_ = np.r_[supply, np.full(n_f, -inf)]
+    lp.row_upper_ = np.r_[supply, capacity]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_s, n_s + n_f
+    lp.a_matrix_.start_ = np.arange(n_s + 1, dtype=np.int32)
+    lp.a_matrix_.index_ = np.arange(n_s, dtype=np.int32)
+    lp.a_matrix_.value_ = np.ones(n_s)
+    h.passModel(lp)
+    pair_rows, pair_cols = [], []
+
+    def add_pairs(r: NDArray, c: NDArray) -> None:
+        index = np.empty(2 * len(r), dtype=np.int32)
+        index[0::2], index[1::2] = r, n_s + c
+        h.addCols(len(r), cost[r, c], np.zeros(len(r)), np.full(len(r), inf), len(index),
+                  np.arange(0, len(index), 2, dtype=np.int32), index, np.ones(len(index)))
+        pair_rows.append(r)
+        pair_cols.append(c)
+
+    add_pairs(*np.nonzero(active))
+    tol = 1e-9 * max(1.0, float(np.abs(cost[finite]).max(initial=1.0)), penalty)
     rounds = 0
     while True:
         rounds += 1
-        # interior point (with crossover to a vertex) is several times faster than dual simplex
-        # on these degenerate transportation LPs once they have tens of thousands of columns
-        method = "highs-ipm" if active.sum() > 20_000 else "highs"
-        res, rows, cols = _solve_restricted(cost, active, supply, capacity, penalty, method)
-        if active is finite or active.sum() == finite.sum():
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # pragma: no cover
+            msg = f"the allocation LP failed: {h.modelStatusToString(h.getModelStatus())}"
+            raise RuntimeError(msg)
+        if whole:
             break
-        dual_s = res.eqlin.marginals
-        dual_f = res.ineqlin.marginals if n_f else np.zeros(0)
-        reduced = cost - dual_s[:, None] - dual_f[None, :]
-        tol = 1e-9 * max(1.0, float(np.abs(cost[finite]).max(initial=1.0)), penalty)
-        entering = finite & ~active & (reduced < -tol)
-        if not entering.any():
+        dual = np.asarray(h.getSolution().row_dual)
+        reduced = masked - dual[:n_s, None] - dual[None, n_s:]
+        reduced[active] = np.inf
+        negative = reduced < -tol
+        if not negative.any():
             break
-        active = active | entering
-    n_x = len(rows)
-    x = np.clip(res.x, 0.0, None)
+        per_source = min(_PRICED_PER_SOURCE, n_f)
+        best = np.argpartition(reduced, per_source - 1, axis=1)[:, :per_source]
+        entering = np.zeros_like(negative)
+        np.put_along_axis(entering, best, True, axis=1)
+        entering &= negative
+        r, c = np.nonzero(entering)
+        active[r, c] = True
+        add_pairs(r, c)
+    x = np.asarray(h.getSolution().col_value)
     flow = np.zeros((n_s, n_f))
-    flow[rows, cols] = x[:n_x]
-    flow[flow < 1e-9 * max(1.0, float(supply.max(initial=0.0)))] = 0.0
-    unmet = supply - flow.sum(axis=1)
-    unmet = np.where(np.abs(unmet) < 1e-6, 0.0, unmet)
+    flow[np.concatenate(pair_rows), np.concatenate(pair_cols)] = np.clip(x[n_s:], 0.0, None)
+    flow, unmet = _make_feasible(flow, supply, capacity)
     objective = _objective(flow, unmet, cost, finite, penalty)
-    return flow, unmet, objective, f"{res.message} (HiGHS; {rounds} pricing round(s))"
+    how = "whole LP" if whole else f"column generation, {rounds} pricing round(s)"
+    return flow, unmet, objective, f"optimal (HiGHS simplex; {how})"
 
 
-def _solve_restricted(cost: NDArray, active: NDArray, supply: NDArray, capacity: NDArray,
-                      penalty: float, method: str):
-    n_s, n_f = cost.shape
-    rows, cols = np.nonzero(active)
-    n_x = len(rows)
-    c = np.r_[cost[rows, cols], np.full(n_s, penalty)]
-    a_eq = sp.csr_matrix(
-        (np.ones(n_x + n_s), (np.r_[rows, np.arange(n_s)], np.r_[np.arange(n_x), n_x + np.arange(n_s)])),
-        shape=(n_s, n_x + n_s))
-    a_ub = sp.csr_matrix((np.ones(n_x), (cols, np.arange(n_x))), shape=(n_f, n_x + n_s))
-    res = linprog(c, A_ub=a_ub if n_f else None, b_ub=capacity if n_f else None, A_eq=a_eq,
-                  b_eq=supply, bounds=(0, None), method=method)
-    if res.status != 0:  # pragma: no cover - the slack makes the LP always feasible
-        msg = f"the allocation LP failed: {res.message}"
-        raise RuntimeError(msg)
-    return res, rows, cols
+#: Column generation: pairs added per source and pricing round (the most negative ones).
+_PRICED_PER_SOURCE = 3
 
 
 @dataclass

@@ -7,7 +7,8 @@ or the facility's ``accepts`` column), within capacities, at least total cost:
 
     cost per tonne = road km × trucking rate (¥/t·km) + facility gate fee (¥/t)
 
-solved exactly as a linear programme (HiGHS through :func:`scipy.optimize.linprog`).  A source
+solved exactly as a linear programme (a transportation problem: POT's network simplex,
+certified optimal by a dual bound, with HiGHS as fallback; ``siting.waste._lp``).  A source
 that cannot be served (capacity short, off the network, no accepting facility reachable) keeps
 its tonnage as *unmet* with the reason: nothing is dropped, and for every source
 ``delivered + unmet = supply``.
