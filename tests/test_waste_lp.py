@@ -113,15 +113,17 @@ def test_unreachable_pairs_equal_networkx(seed):
     assert sol.objective == pytest.approx(_highs_whole(cost, supply, capacity, pen), rel=1e-9)
 
 
-def test_highs_column_generation_path_equals_network_simplex():
-    cost, supply, capacity = _random(7, 150, 20, cap_share=0.9, inf_share=0.1)
+@pytest.mark.parametrize(("cap_share", "inf_share"), [(0.9, 0.1), (0.3, 0.4)])
+def test_highs_column_generation_path_is_exact(cap_share, inf_share):
+    cost, supply, capacity = _random(7, 150, 20, cap_share=cap_share, inf_share=inf_share)
     pen = default_penalty(cost)
-    fast = solve_transport(cost, supply, capacity, penalty=pen)
     cg = solve_transport(cost, supply, capacity, penalty=pen, method="highs", full_below=0,
                          start_columns=3)  # restricted master + pricing rounds
     assert "column generation" in cg.status
-    assert cg.objective == pytest.approx(fast.objective, rel=1e-9)
     _assert_feasible(cg, cost, supply, capacity, pen)
+    assert cg.objective == pytest.approx(_highs_whole(cost, supply, capacity, pen), rel=1e-9)
+    fast = solve_transport(cost, supply, capacity, penalty=pen)
+    assert cg.objective == pytest.approx(fast.objective, rel=1e-9)
 
 
 def test_penalty_below_some_costs_and_odd_inputs():
@@ -145,6 +147,21 @@ def test_wide_magnitudes_and_ties():
     capacity = np.full(8, supply.sum() / 10)
     pen = 1e6
     sol = solve_transport(cost, supply, capacity, penalty=pen, method="network_simplex")
+    _assert_feasible(sol, cost, supply, capacity, pen)
+    assert sol.objective == pytest.approx(_highs_whole(cost, supply, capacity, pen), rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_extreme_ranges_stay_exact_whichever_path_certifies(seed):
+    # costs over 8 and supplies over 9 orders of magnitude: the network simplex potentials carry
+    # round-off, the certificate may then refuse them and HiGHS answers; exact either way
+    rng = np.random.default_rng(300 + seed)
+    cost = 10 ** rng.uniform(-3, 5, (70, 15))
+    cost[rng.random(cost.shape) < 0.3] = np.inf
+    supply = 10 ** rng.uniform(-3, 6, 70)
+    capacity = rng.dirichlet(np.ones(15)) * supply.sum() * 0.6
+    pen = default_penalty(cost)
+    sol = solve_transport(cost, supply, capacity, penalty=pen)
     _assert_feasible(sol, cost, supply, capacity, pen)
     assert sol.objective == pytest.approx(_highs_whole(cost, supply, capacity, pen), rel=1e-9)
 
