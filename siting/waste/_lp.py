@@ -61,7 +61,8 @@ def solve_transport(cost: NDArray, supply: NDArray, capacity: NDArray, *,
         network simplex of POT (``ot.lp.emd``, C++, about 100× faster than HiGHS here) and then
         *certifies* the result: a dual solution is rebuilt from the facility potentials and the
         primal and dual objectives must agree to :data:`CERTIFY_REL_GAP`; if they do not (or the
-        network simplex stops early) the problem is solved again with HiGHS.
+        network simplex stops early, or POT is not installed) the problem is solved again
+        with HiGHS.
         ``"network_simplex"`` raises ``RuntimeError`` instead of falling back; ``"highs"`` uses
         HiGHS only (the previous solver; kept as the independent reference).
     start_columns, full_below : int
@@ -88,12 +89,17 @@ def solve_transport(cost: NDArray, supply: NDArray, capacity: NDArray, *,
         return TransportSolution(flow=np.zeros((0, n_f)), unmet=np.zeros(0), objective=0.0,
                                  solve_s=0.0, status="no sources")
     capacity = np.where(np.isfinite(capacity), capacity, supply.sum())  # inf ≡ able to take all
+    emd = None
     if method != "highs":
         # importing POT costs seconds the first time (it imports scikit-learn when installed):
         # done here, only when needed, and outside the timed solve
-        from ot.lp import emd
+        try:
+            from ot.lp import emd
+        except ImportError:
+            if method == "network_simplex":
+                raise
     start = time.perf_counter()
-    if method != "highs":
+    if emd is not None:
         found = _transport_network_simplex(cost, finite, supply, capacity, float(penalty), emd)
         if found is not None:
             flow, unmet, objective, note = found
