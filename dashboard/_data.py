@@ -64,13 +64,14 @@ def ensure_default_project() -> Project:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not (dest / "manifest.json").is_file():
-                tmp = dest.parent / f".default.building.{os.getpid()}"
-                if tmp.exists():
-                    import shutil
+                import shutil
 
-                    shutil.rmtree(tmp)
-                build_default(tmp)
-                os.replace(tmp, dest)
+                work = dest.parent / f".building.{os.getpid()}"
+                if work.exists():
+                    shutil.rmtree(work)
+                build_default(work / dest.name)  # the project is named after its folder
+                os.replace(work / dest.name, dest)
+                shutil.rmtree(work, ignore_errors=True)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return Project.open(dest)

@@ -175,9 +175,7 @@ class DashboardApp:
         self.tabs_components = {name: _make_tab(name, project, self.map, lang,
                                                 context=self._progress_context)
                                 for name, _ in TAB_ORDER}
-        self.tabs = pn.Tabs(*[(t(msg, lang), self.tabs_components[name].panel())
-                              for name, msg in TAB_ORDER],
-                            sizing_mode="stretch_width", css_classes=["xy-tabs"], dynamic=False)
+        self.tabs = self._make_tabs()
         self.layout = pn.Column(
             pn.Row(self.header, self.language, css_classes=["xy-header"],
                    sizing_mode="stretch_width",
@@ -192,6 +190,15 @@ class DashboardApp:
         return (f"<div class='xy-title'>{html.escape(t('app_title', self.lang))}</div>"
                 f"<div class='xy-subtitle'>{html.escape(t('app_subtitle', self.lang))} · "
                 f"{html.escape(t('project', self.lang))}: {html.escape(str(name))}</div>")
+
+    def _on_tab(self, event) -> None:
+        """Opening a tab switches its result layers on."""
+        name = TAB_ORDER[event.new][0] if 0 <= event.new < len(TAB_ORDER) else ""
+        layers = {"solar": ("rooftops",), "waste": ("flows", "waste_sources", "facilities",
+                                                    "new_facilities"),
+                  "wind": ("wind_sites",)}.get(name, ())
+        if layers:
+            self.map.show_layers(*layers)
 
     def _progress_context(self) -> dict:
         """This session's results the progress tab can reuse (None where unavailable)."""
@@ -214,8 +221,14 @@ class DashboardApp:
 
     def load(self) -> None:
         """Run each tab's slow work (called once the page is shown)."""
-        for component in self.tabs_components.values():
+        import time
+
+        for name, component in self.tabs_components.items():
+            start = time.perf_counter()
             component.load()
+            if os.environ.get("XYSITING_DEBUG"):
+                print(f"xysiting: tab {name} loaded in {time.perf_counter() - start:.2f} s",
+                      file=sys.stderr, flush=True)
 
     def _on_language(self, event) -> None:
         lang = event.new
@@ -225,10 +238,26 @@ class DashboardApp:
             self.map.set_language(lang)
             for component in self.tabs_components.values():
                 component.set_language(lang)
-            active = self.tabs.active
-            self.tabs[:] = [(t(msg, lang), self.tabs_components[name].panel())
-                            for name, msg in TAB_ORDER]
-            self.tabs.active = active
+            self._retitle_tabs()
+
+    def _make_tabs(self, active: int = 0) -> pn.Tabs:
+        tabs = pn.Tabs(*[(t(msg, self.lang), self.tabs_components[name].panel())
+                         for name, msg in TAB_ORDER],
+                       sizing_mode="stretch_width", css_classes=["xy-tabs"], dynamic=False,
+                       active=active)
+        tabs.param.watch(self._on_tab, "active")
+        return tabs
+
+    def _retitle_tabs(self) -> None:
+        """Give the tabs titles in the current language.
+
+        Bokeh does not redraw tab headers when only a title changes, so the Tabs layout
+        is replaced by a new one holding the same components (their state is kept).
+        """
+        old = self.tabs
+        self.tabs = self._make_tabs(active=old.active)
+        self.layout[self.layout.objects.index(old)] = self.tabs
+        old.clear()
 
     def servable(self, title: str | None = None):
         """Mark the layout servable (for ``panel serve``) and return it."""

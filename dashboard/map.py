@@ -52,8 +52,9 @@ LAYERS: dict[str, str] = {
     "new_facilities": "new_facilities",
     "bases": "layer_bases",
 }
-DEFAULT_VISIBLE = ("counties", "parks", "rooftops", "flows", "wind_sites", "waste_sources",
-                   "facilities", "new_facilities", "bases")
+#: Visible at start; wind sites (large areas) come on when the wind tab is opened.
+DEFAULT_VISIBLE = ("counties", "parks", "rooftops", "flows", "waste_sources", "facilities",
+                   "new_facilities", "bases")
 
 _YIELD_CMAP = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#fee090", "#fdae61", "#f46d43",
                "#d73027"]
@@ -143,6 +144,12 @@ class SharedMap:
     def select(self, frame: pd.DataFrame | None) -> None:
         """Highlight selected features (a frame with x, y, id, name)."""
         self.pipes["selected"].send(_points_frame(frame, ("id", "name")))
+
+    def show_layers(self, *keys: str) -> None:
+        """Switch layers ``keys`` on (e.g. when a tab whose results they are is opened)."""
+        missing = [k for k in keys if k not in self.toggles.value]
+        if missing:
+            self.toggles.value = [*self.toggles.value, *missing]
 
     def on_tap(self, callback: Callable[[float, float], None]) -> None:
         """Call ``callback(x, y)`` (Web Mercator) when the user clicks the map."""
@@ -290,10 +297,10 @@ class SharedMap:
         for key in LAYERS:
             dmap = hv.DynamicMap(builders[key], streams=[self.pipes[key]])
             if key == "rooftops":
-                # half-resolution raster: each rooftop shows as a 2×2-pixel dot (cheaper
+                # coarse raster: each rooftop shows as a 3×3-pixel dot (cheaper
                 # than datashader's spread, whose numba kernels take long to compile)
                 raster = rasterize(dmap, aggregator=ds.mean("value"), dynamic=True,
-                                   pixel_ratio=0.5).opts(
+                                   pixel_ratio=0.3).opts(
                     cmap=_YIELD_CMAP, colorbar=True, tools=["hover"], alpha=0.9,
                     clabel=t(self._value_label, self.lang),
                     clipping_colors={"NaN": (0, 0, 0, 0)}, colorbar_position="right")

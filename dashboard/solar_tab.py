@@ -215,6 +215,9 @@ class SolarTab:
             lambda c: county_label(c, lang) if c else "")
         out["use_class"] = out["use_class"].cat.rename_categories(
             lambda c: option_label("uc", c, lang) if c else "")
+        names = self._park_names()
+        out["park_id"] = out["park_id"].cat.rename_categories(
+            lambda c: f"{names.get(c, c)}\u2009[{c}]" if c else "")
         self.table.titles = {c: t(_TITLE_IDS[c], self.lang) for c in cols}
         self.table.formatters = {
             **{c: {"type": "plaintext"} for c in ("id", "name", "county", "park_id", "use_class")},
@@ -225,6 +228,12 @@ class SolarTab:
             "kwh_per_year": {"type": "money", "precision": 0, "thousand": ","},
         }
         return out
+
+    def _park_names(self) -> dict[str, str]:
+        parks = _data.read_layer(self.project, "industrial_parks")
+        if parks is None:
+            return {}
+        return dict(zip(parks["id"].astype(str), parks["name"].astype(str), strict=True))
 
     def _update_totals(self, filtered: pd.DataFrame) -> None:
         lang = self.lang

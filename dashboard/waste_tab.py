@@ -174,7 +174,11 @@ class WasteTab:
             self.map.set_layer("flows", None)
         else:
             flows = r.flows
-            geoms = _data.geometries_to_mercator(flows.geometry.values, gcj02=self.map.gcj02)
+            # routes come as many road edges: merge them into one line per flow, so the
+            # browser gets a path per flow instead of one per edge
+            merged = shapely.line_merge(np.asarray(flows.geometry.values, dtype=object))
+            geoms = _data.geometries_to_mercator(merged, gcj02=self.map.gcj02)
+            geoms = shapely.simplify(geoms, 20.0)  # 20 m in Web Mercator: invisible at city scale
             attrs = pd.DataFrame({"t_per_year": flows["t_per_year"].to_numpy(dtype=float),
                                   "source_name": flows["source_name"].astype(str).to_numpy(),
                                   "facility_name": flows["facility_name"].astype(str).to_numpy()})

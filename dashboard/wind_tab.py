@@ -13,6 +13,7 @@ import importlib
 import numpy as np
 import pandas as pd
 import panel as pn
+import shapely
 
 from dashboard import _data
 from dashboard._widgets import frame_download, plain_formatters, totals_html
@@ -150,6 +151,8 @@ class WindTab:
         sites = r.sites
         geoms = _data.geometries_to_mercator(sites.to_crs("EPSG:4326").geometry.values,
                                              gcj02=self.map.gcj02)
+        # raster-derived outlines are staircases of 100 m cells: simplify for drawing only
+        geoms = shapely.simplify(geoms, 50.0, preserve_topology=True)
         names = (sites["site_id"].astype(str) + " · " +
                  sites.get("county_name", pd.Series("", index=sites.index)).astype(str))
         self.map.set_layer("wind_sites", _data.paths_data(geoms, pd.DataFrame(

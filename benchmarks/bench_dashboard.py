@@ -1,0 +1,200 @@
+"""Dashboard speed in headless Chromium (Playwright + Debian ``/usr/bin/chromium``).
+
+1. **Cold load** on the embedded default project (about 62k rooftops): a fresh browser
+   context opens the page; timed to the first drawn map (the map canvas is on screen) and
+   to the full page (rooftop table filled).  Target: first drawn map ≤ 5 s.  The server is
+   started once (``python -m dashboard.cli serve`` — its start, which warms the caches, is
+   timed separately) and each run is a new session.
+2. **Filter change with 1,000,000 rooftops**: a synthetic project with 1M rooftops
+   (tests/_dashboard_project.py, source="synthetic"); the county filter is switched and the
+   time to the updated row count is measured.  Count, table page, totals, histogram and the
+   datashader image are sent in one held Bokeh patch, so the new count means the table and
+   map data have arrived; the script then waits one animation frame.  Target ≤ 1 s.
+
+Prints medians, the server's peak RSS, and writes screenshots to ``--shots`` (default a
+temp folder; nothing is written into the repository)::
+
+    python benchmarks/bench_dashboard.py [--runs 5] [--n 1000000] [--skip-million]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(project: str | None, home: Path, log: Path) -> tuple[subprocess.Popen, str, float]:
+    """Start ``xysiting serve``; return the process, its URL and seconds until it answered."""
+    port = _free_port()
+    args = [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)]
+    if project:
+        args.insert(4, project)
+    env = {**os.environ, "XYSITING_HOME": str(home)}
+    start = time.perf_counter()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=60) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    return proc, url, time.perf_counter() - start
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident memory of a running process, MiB (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def cold_loads(browser, url: str, runs: int, shots: Path) -> tuple[list[float], list[float]]:
+    first_map, full = [], []
+    for i in range(runs):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(url, wait_until="commit")
+        page.wait_for_selector(".xy-map canvas", state="visible", timeout=120_000)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+        first_map.append(time.perf_counter() - start)
+        page.wait_for_selector(".xy-solar-table .tabulator-row", timeout=300_000)
+        full.append(time.perf_counter() - start)
+        if i == 0:
+            page.wait_for_timeout(3000)
+            page.screenshot(path=str(shots / "default_zh.png"), full_page=False)
+            page.locator(".xy-language button", has_text="English").click()
+            page.wait_for_timeout(4000)
+            page.screenshot(path=str(shots / "default_en.png"), full_page=False)
+        context.close()
+    return first_map, full
+
+
+def _rows(page) -> int:
+    return int(page.locator(".xy-row-count").first.get_attribute("data-rows"))
+
+
+def filter_changes(browser, url: str, runs: int, shots: Path) -> list[float]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(".xy-row-count", timeout=600_000)
+    page.wait_for_timeout(2000)
+    select = page.locator(".xy-solar-county select")
+    options = [o for o in select.locator("option").all_inner_texts() if o]
+    times = []
+    for i in range(runs):
+        label = options[1 + i % (len(options) - 1)] if i % 2 == 0 else options[0]
+        old = _rows(page)
+        start = time.perf_counter()
+        select.select_option(label=label)
+        while _rows(page) == old:
+            page.wait_for_timeout(10)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+        times.append(time.perf_counter() - start)
+        page.wait_for_timeout(1500)  # let the browser settle before the next change
+        if i == 0:
+            page.screenshot(path=str(shots / "million_filtered.png"), full_page=False)
+    context.close()
+    return times
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=5, help="timed runs per measurement")
+    p.add_argument("--n", type=int, default=1_000_000, help="rooftops in the big project")
+    p.add_argument("--skip-million", action="store_true", help="only the cold-load benchmark")
+    p.add_argument("--home", default=None,
+                   help="XYSITING_HOME holding the default project (default: a temp folder; "
+                        "the default is then built first, not timed)")
+    p.add_argument("--shots", default=None, help="folder for screenshots (default: temp)")
+    args = p.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_dashboard_"))
+    home = Path(args.home) if args.home else tmp / "home"
+    shots = Path(args.shots) if args.shots else tmp / "shots"
+    shots.mkdir(parents=True, exist_ok=True)
+    if not (home / "default" / "manifest.json").exists():
+        os.environ["XYSITING_HOME"] = str(home)
+        from dashboard._data import ensure_default_project
+
+        t = time.perf_counter()
+        ensure_default_project()
+        print(f"built the default project in {time.perf_counter() - t:.1f} s (not timed below)")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        proc, url, ready_s = start_server(None, home, tmp / "serve_default.log")
+        try:
+            first, full = cold_loads(browser, url, args.runs, shots)
+            rss = peak_rss_mib(proc.pid)
+        finally:
+            stop(proc)
+        print(f"default project: server start (imports + cache warm-up) {ready_s:.1f} s")
+        print(f"cold load to first drawn map: median {statistics.median(first):.2f} s "
+              f"(runs {', '.join(f'{v:.2f}' for v in first)}; target ≤ 5 s)")
+        print(f"cold load to filled rooftop table: median {statistics.median(full):.2f} s")
+        print(f"server peak RSS {rss:.0f} MiB")
+
+        if not args.skip_million:
+            from _dashboard_project import build_project
+
+            t = time.perf_counter()
+            build_project(tmp / "million", n_rooftops=args.n)
+            print(f"built a {args.n:,}-rooftop project in {time.perf_counter() - t:.1f} s")
+            proc, url, ready_s = start_server(str(tmp / "million"), home,
+                                              tmp / "serve_million.log")
+            try:
+                times = filter_changes(browser, url, args.runs, shots)
+                rss = peak_rss_mib(proc.pid)
+            finally:
+                stop(proc)
+            print(f"{args.n:,} rooftops: server start {ready_s:.1f} s; filter change → updated "
+                  f"table and map: median {statistics.median(times):.2f} s "
+                  f"(runs {', '.join(f'{v:.2f}' for v in times)}; target ≤ 1 s)")
+            print(f"server peak RSS {rss:.0f} MiB")
+        browser.close()
+    print(f"screenshots in {shots}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
