@@ -34,8 +34,8 @@ def frame_download(get_frame: Callable[[], pd.DataFrame | None], *, fmt: str, la
             return io.BytesIO(path.read_bytes())
 
     return pn.widgets.FileDownload(callback=callback, filename=safe_filename(filename),
-                                   label=label, embed=False, button_type="primary",
-                                   button_style="outline", width=240,
+                                   label=label, embed=False, color="primary",
+                                   variant="outline", width=240,
                                    css_classes=[css_class] if css_class else [])
 
 

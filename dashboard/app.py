@@ -167,8 +167,8 @@ class DashboardApp:
         self.project = project
         self.lang = lang
         self.language = pn.widgets.RadioButtonGroup(
-            name=t("language", lang), options={"中文": "zh", "English": "en"}, value=lang,
-            button_type="light", css_classes=["xy-language"], width=160)
+            label=t("language", lang), options={"中文": "zh", "English": "en"}, value=lang,
+            color="light", css_classes=["xy-language"], width=160)
         self.header = pn.pane.HTML(self._header_html(), sizing_mode="stretch_width",
                                    stylesheets=[_CSS], css_classes=["xy-header-text"])
         self.map = SharedMap(project, lang=lang, basemap=basemap)

@@ -92,12 +92,12 @@ class SharedMap:
         self.pipes["selected"] = hv.streams.Pipe(data=None)
 
         self.toggles = pn.widgets.CheckBoxGroup(
-            name=t("layers", lang), options=self._toggle_options(),
+            label=t("layers", lang), options=self._toggle_options(),
             value=[k for k in DEFAULT_VISIBLE], inline=False, css_classes=["xy-layer-toggles"])
-        self.basemap = pn.widgets.Select(name=t("basemap", lang),
+        self.basemap = pn.widgets.Select(label=t("basemap", lang),
                                          options=self._basemap_options(),
                                          value=basemap if basemap in self._providers else "")
-        self.county = pn.widgets.Select(name=t("zoom_county", lang),
+        self.county = pn.widgets.Select(label=t("zoom_county", lang),
                                         options=self._county_options())
         self.details = pn.pane.HTML(self._details_html(None), sizing_mode="stretch_width",
                                     css_classes=["xy-details"])
@@ -186,16 +186,16 @@ class SharedMap:
         """Relabel every widget and layer in ``lang``."""
         self.lang = lang
         self.toggles.options = self._toggle_options()
-        self.toggles.name = t("layers", lang)
+        self.toggles.label = t("layers", lang)
         self._layers_title.object = f"<b>{html.escape(t('layers', lang))}</b>"
         value = self.basemap.value
         self.basemap.options = self._basemap_options()
         self.basemap.value = value
-        self.basemap.name = t("basemap", lang)
+        self.basemap.label = t("basemap", lang)
         value = self.county.value
         self.county.options = self._county_options()
         self.county.value = value
-        self.county.name = t("zoom_county", lang)
+        self.county.label = t("zoom_county", lang)
         self.details.object = self._details_html(getattr(self, "_details_record", None))
         self.rebuild()
 

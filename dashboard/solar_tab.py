@@ -64,19 +64,19 @@ class SolarTab:
         self.has_pv = _solar_data.solar_module() is not None
         self.has_rooftops = project.has("rooftops")
 
-        self.county = pn.widgets.Select(width=240, name=t("county", lang), options={t("any", lang): ""},
+        self.county = pn.widgets.Select(width=240, label=t("county", lang), options={t("any", lang): ""},
                                         css_classes=["xy-solar-county"])
-        self.park = pn.widgets.Select(width=240, name=t("park", lang), options={t("any", lang): ""},
+        self.park = pn.widgets.Select(width=240, label=t("park", lang), options={t("any", lang): ""},
                                       css_classes=["xy-solar-park"])
-        self.use_class = pn.widgets.Select(width=240, name=t("use_class", lang), options=self._use_options(),
+        self.use_class = pn.widgets.Select(width=240, label=t("use_class", lang), options=self._use_options(),
                                            css_classes=["xy-solar-use"])
-        self.min_kwp = pn.widgets.FloatInput(width=240, name=t("min_kwp", lang), value=0.0, start=0.0,
+        self.min_kwp = pn.widgets.FloatInput(width=240, label=t("min_kwp", lang), value=0.0, start=0.0,
                                              step=5.0, css_classes=["xy-solar-min-kwp"],
                                              disabled=not self.has_pv)
-        self.min_yield = pn.widgets.FloatInput(width=240, name=t("min_yield", lang), value=0.0, start=0.0,
+        self.min_yield = pn.widgets.FloatInput(width=240, label=t("min_yield", lang), value=0.0, start=0.0,
                                                step=25.0, css_classes=["xy-solar-min-yield"],
                                                disabled=not self.has_pv)
-        self.suitable_only = pn.widgets.Checkbox(name=t("suitable_only", lang), value=True,
+        self.suitable_only = pn.widgets.Checkbox(label=t("suitable_only", lang), value=True,
                                                  width=240, css_classes=["xy-solar-suitable"],
                                                  disabled=not self.has_pv)
         self.notice = pn.pane.Alert(t("pv_pending", lang), alert_type="warning",
@@ -97,7 +97,7 @@ class SolarTab:
             fmt: pn.widgets.FileDownload(callback=self._download_callback(fmt),
                                          filename=f"shortlist.{fmt}", label=t(f"download_{fmt}",
                                                                                 lang),
-                                         button_type="primary", button_style="outline",
+                                         color="primary", variant="outline",
                                          css_classes=[f"xy-download-{fmt}"], embed=False,
                                          width=240,
                                          disabled=True)
@@ -378,7 +378,7 @@ class SolarTab:
         for widget, msg in ((self.county, "county"), (self.park, "park"),
                             (self.use_class, "use_class"), (self.min_kwp, "min_kwp"),
                             (self.min_yield, "min_yield"), (self.suitable_only, "suitable_only")):
-            widget.name = t(msg, lang)
+            widget.label = t(msg, lang)
         value = self.use_class.value
         self.use_class.options = self._use_options()
         self.use_class.value = value

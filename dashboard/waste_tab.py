@@ -60,10 +60,10 @@ class WasteTab:
         self.routing = None
         self.siting = None
         self.ready = project.has("waste_sources") and project.has("facilities")
-        self.kind = pn.widgets.Select(name=t("waste_kind", lang), options=self._kind_options(),
+        self.kind = pn.widgets.Select(label=t("waste_kind", lang), options=self._kind_options(),
                                       value=WASTE_KINDS[0], width=240,
                                       css_classes=["xy-waste-kind"])
-        self.k = pn.widgets.IntInput(name=t("open_new", lang), value=0, start=0, end=10,
+        self.k = pn.widgets.IntInput(label=t("open_new", lang), value=0, start=0, end=10,
                                      width=240, css_classes=["xy-waste-k"])
         self.message = pn.pane.Alert("", alert_type="info", visible=False)
         self.totals = pn.pane.HTML("", sizing_mode="stretch_width")
@@ -223,11 +223,11 @@ class WasteTab:
     def set_language(self, lang: str) -> None:
         """Relabel every widget and table in ``lang``."""
         self.lang = lang
-        self.kind.name = t("waste_kind", lang)
+        self.kind.label = t("waste_kind", lang)
         value = self.kind.value
         self.kind.options = self._kind_options()
         self.kind.value = value
-        self.k.name = t("open_new", lang)
+        self.k.label = t("open_new", lang)
         self._label()
         self._show()
 

@@ -58,11 +58,11 @@ class WindTab:
         self.ready = project.has("wind_resource")
         table = turbine_table()
         self.turbine = pn.widgets.Select(
-            name=t("turbine_class", lang),
+            label=t("turbine_class", lang),
             options={f"{row.turbine} ({row.rated_mw:g} MW, {row.rotor_diameter_m:g} m)":
                      row.turbine for row in table.itertuples()},
             value=DEFAULT_TURBINE, width=240, css_classes=["xy-wind-turbine"])
-        self.hub = pn.widgets.Select(name=t("hub_height", lang), options=list(HUB_HEIGHTS_M),
+        self.hub = pn.widgets.Select(label=t("hub_height", lang), options=list(HUB_HEIGHTS_M),
                                      value=120, width=240, css_classes=["xy-wind-hub"])
         self.message = pn.pane.Alert("", alert_type="info", visible=False)
         self.totals = pn.pane.HTML("", sizing_mode="stretch_width")
@@ -176,8 +176,8 @@ class WindTab:
     def set_language(self, lang: str) -> None:
         """Relabel every widget and table in ``lang``."""
         self.lang = lang
-        self.turbine.name = t("turbine_class", lang)
-        self.hub.name = t("hub_height", lang)
+        self.turbine.label = t("turbine_class", lang)
+        self.hub.label = t("hub_height", lang)
         self._label()
         self._show()
 
