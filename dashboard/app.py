@@ -230,6 +230,20 @@ class DashboardApp:
                 print(f"xysiting: tab {name} loaded in {time.perf_counter() - start:.2f} s",
                       file=sys.stderr, flush=True)
 
+    def load_stepwise(self, doc) -> None:
+        """Load the tabs one per event-loop turn, so each tab's results reach the browser
+        as soon as they are ready (the rooftop table first) instead of all at the end."""
+        pending = list(self.tabs_components.values())
+
+        def step() -> None:
+            if not pending:
+                return
+            pending.pop(0).load()
+            if pending:
+                doc.add_next_tick_callback(step)
+
+        step()
+
     def _on_language(self, event) -> None:
         lang = event.new
         self.lang = lang
@@ -243,7 +257,7 @@ class DashboardApp:
     def _make_tabs(self, active: int = 0) -> pn.Tabs:
         tabs = pn.Tabs(*[(t(msg, self.lang), self.tabs_components[name].panel())
                          for name, msg in TAB_ORDER],
-                       sizing_mode="stretch_width", css_classes=["xy-tabs"], dynamic=False,
+                       sizing_mode="stretch_width", css_classes=["xy-tabs"], dynamic=True,
                        active=active)
         tabs.param.watch(self._on_tab, "active")
         return tabs
@@ -280,8 +294,9 @@ def create_app(project_dir: str | os.PathLike | None = None, *, lang: str = DEFA
     _ensure_extensions()
     project = open_project(project_dir)
     app = DashboardApp(project, lang=lang, basemap=basemap)
-    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
-        pn.state.onload(app.load)
+    doc = pn.state.curdoc
+    if doc is not None and doc.session_context is not None:
+        pn.state.onload(lambda: app.load_stepwise(doc))
     else:
         app.load()
     app.layout.app = app  # keep the component reachable (tests, debugging)

@@ -90,20 +90,23 @@ class SharedMap:
         self.pipes = {key: hv.streams.Pipe(data=None) for key in LAYERS}
         self.pipes["rooftops_vector"] = hv.streams.Pipe(data=None)
         self.pipes["selected"] = hv.streams.Pipe(data=None)
+        self._empty: dict[str, bool] = dict.fromkeys(self.pipes, True)
 
         self.toggles = pn.widgets.CheckBoxGroup(
             label=t("layers", lang), options=self._toggle_options(),
             value=[k for k in DEFAULT_VISIBLE], inline=False, css_classes=["xy-layer-toggles"])
-        self.basemap = pn.widgets.Select(label=t("basemap", lang),
+        self.basemap = pn.widgets.Select(label=t("basemap", lang), css_classes=["xy-basemap"],
                                          options=self._basemap_options(),
                                          value=basemap if basemap in self._providers else "")
         self.county = pn.widgets.Select(label=t("zoom_county", lang),
-                                        options=self._county_options())
+                                        options=self._county_options(),
+                                        css_classes=["xy-zoom-county"])
         self.details = pn.pane.HTML(self._details_html(None), sizing_mode="stretch_width",
                                     css_classes=["xy-details"])
         self._layers_title = pn.pane.HTML(f"<b>{html.escape(t('layers', lang))}</b>")
 
         self._load_static_layers()
+        self.county.options = self._county_options()  # the counties are known now
         self.tap = hv.streams.SingleTap(x=None, y=None)
         self.tap.add_subscriber(self._on_tap)
         self.pane = pn.pane.HoloViews(self._overlay(), sizing_mode="stretch_both", linked_axes=False,
@@ -143,7 +146,7 @@ class SharedMap:
 
     def select(self, frame: pd.DataFrame | None) -> None:
         """Highlight selected features (a frame with x, y, id, name)."""
-        self.pipes["selected"].send(_points_frame(frame, ("id", "name")))
+        self._send("selected", None if frame is None else _points_frame(frame, ("id", "name")))
 
     def show_layers(self, *keys: str) -> None:
         """Switch layers ``keys`` on (e.g. when a tab whose results they are is opened)."""
@@ -181,6 +184,8 @@ class SharedMap:
         dx, dy = dx * (1 + pad), dy * (1 + pad)
         fig.x_range.update(start=cx - dx / 2, end=cx + dx / 2)
         fig.y_range.update(start=cy - dy / 2, end=cy + dy / 2)
+        self._sync_ranges()
+        self._push("rooftops")  # re-aggregate at the new view
 
     def set_language(self, lang: str) -> None:
         """Relabel every widget and layer in ``lang``."""
@@ -265,17 +270,43 @@ class SharedMap:
         base = "rooftops" if key == "rooftops_vector" else key
         return base in self.toggles.value
 
+    def _sync_ranges(self) -> None:
+        """Tell datashader the current view.
+
+        The RangeXY streams only hear from the browser when the user pans or zooms; until
+        then they hold a placeholder, and the rooftops would be aggregated over it.
+        """
+        fig = self._figure
+        if fig is not None and fig.x_range.start is not None and fig.x_range.end is not None \
+                and fig.y_range.start is not None and fig.y_range.end is not None:
+            view = ((fig.x_range.start, fig.x_range.end), (fig.y_range.start, fig.y_range.end))
+        elif self._bounds is not None:
+            xmin, ymin, xmax, ymax = self._bounds
+            view = ((xmin, xmax), (ymin, ymax))
+        else:
+            return
+        for stream in getattr(self, "_range_streams", []):
+            stream.update(x_range=view[0], y_range=view[1])
+
     def _push(self, key: str) -> None:
         if key == "rooftops":
+            self._sync_ranges()
             frame = self._data.get("rooftops") if self._visible("rooftops") else None
             many = frame is not None and len(frame) > VECTOR_LIMIT
-            self.pipes["rooftops"].send(_points_frame(frame if many else None,
-                                                      ("value", "id", "name", "county")))
-            self.pipes["rooftops_vector"].send(
-                _points_frame(frame if not many else None, ("value", "id", "name", "county")))
+            self._send("rooftops", frame[["x", "y", "value"]] if many else None)
+            self._send("rooftops_vector", _points_frame(frame, ("value", "id", "name", "county"))
+                       if frame is not None and not many else None)
             return
         data = self._data.get(key) if self._visible(key) else None
-        self.pipes[key].send(data)
+        self._send(key, data)
+
+    def _send(self, key: str, data) -> None:
+        """Send ``data`` down pipe ``key``, skipping empty → empty (each send redraws)."""
+        empty = data is None or (hasattr(data, "__len__") and len(data) == 0)
+        if empty and self._empty.get(key):
+            return
+        self._empty[key] = empty
+        self.pipes[key].send(None if empty and not isinstance(data, pd.DataFrame) else data)
 
     def _overlay(self, view: tuple | None = None) -> hv.Overlay:
         lang_fn = functools.partial
@@ -309,6 +340,9 @@ class SharedMap:
                                             streams=[self.pipes["rooftops_vector"]]))
             else:
                 layers.append(dmap)
+        self._range_streams = [
+            stream for layer in layers for dmap in layer.traverse(lambda x: x, [hv.DynamicMap])
+            for stream in dmap.streams if isinstance(stream, hv.streams.RangeXY)]
         selected = hv.DynamicMap(self._el_selected, streams=[self.pipes["selected"]])
         layers.append(selected)
         self.tap.source = layers[1]
@@ -347,9 +381,11 @@ class SharedMap:
             clipping_colors={"NaN": (0, 0, 0, 0)}, tools=["hover"])
 
     def _el_rooftops_points(self, data=None):
-        frame = data if data is not None else _points_frame(None, ("value", "id", "name", "county"))
-        return hv.Points(frame, kdims=["x", "y"],
-                         vdims=[_dim("value", self._value_label, self.lang), "id", "name", "county"])
+        # only x, y, value: the raster needs nothing else, and HoloViews would otherwise
+        # compute ranges over every string column of up to millions of rows
+        frame = data if data is not None else _points_frame(None, ("value",))
+        return hv.Points(frame[["x", "y", "value"]], kdims=["x", "y"],
+                         vdims=[_dim("value", self._value_label, self.lang)])
 
     def _el_rooftops_vector(self, data=None):
         frame = data if data is not None else _points_frame(None, ("value", "id", "name", "county"))

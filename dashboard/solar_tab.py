@@ -27,7 +27,7 @@ import panel as pn
 
 from dashboard import _data, _solar_data
 from dashboard.i18n import county_label, option_label, t
-from dashboard.map import SharedMap
+from dashboard.map import VECTOR_LIMIT, SharedMap
 from layers.export import export_frame, safe_filename
 from layers.project import Project
 from layers.schema import USE_CLASSES
@@ -200,9 +200,11 @@ class SolarTab:
         filtered = self.filtered
         value = "kwh_per_kwp" if "kwh_per_kwp" in filtered else "area_m2"
         frame = pd.DataFrame({"x": x[pos], "y": y[pos],
-                              "value": filtered[value].to_numpy(dtype="float64"),
-                              "id": filtered["id"].to_numpy(), "name": filtered["name"].to_numpy(),
-                              "county": filtered["county"].astype(str).to_numpy()})
+                              "value": filtered[value].to_numpy(dtype="float64")})
+        if len(pos) <= VECTOR_LIMIT:  # drawn as points with hover: carry the labels
+            frame["id"] = filtered["id"].to_numpy()
+            frame["name"] = filtered["name"].to_numpy()
+            frame["county"] = filtered["county"].astype(str).to_numpy()
         self.map.set_rooftops(frame, value="value",
                               label_id="colorbar_yield" if value == "kwh_per_kwp" else "col_area_m2")
 

@@ -197,6 +197,17 @@ def test_toggling_a_layer_changes_the_map(dash):
             if changed > 0.005:
                 break
     assert changed > 0.005, "hiding rooftops and counties left the map unchanged"
+    # zoom to one county: the view changes again
+    before = dash.map_png()
+    page.locator(".xy-zoom-county select").select_option(label="襄州区")
+    deadline = time.monotonic() + 30
+    changed = 0.0
+    while time.monotonic() < deadline and changed <= 0.005:
+        page.wait_for_timeout(500)
+        after = dash.map_png()
+        if after.shape == before.shape:
+            changed = float(np.mean(np.any(after != before, axis=2)))
+    assert changed > 0.005, "zooming to a county left the map unchanged"
     assert dash.errors == []
 
 
