@@ -113,3 +113,32 @@ def test_serve_rejects_a_folder_that_is_not_a_project(tmp_path, capsys):
 
     assert main(["serve", str(tmp_path), "--port", "0"]) == 2
     assert "not a project folder" in capsys.readouterr().err
+
+
+def test_waste_tab_what_if_opens_new_facilities(project):
+    from dashboard.app import create_app
+
+    app = create_app(project.path).app
+    waste = app.tabs_components["waste"]
+    assert waste.routing is not None and waste.siting is None
+    flows = app.map._data["flows"]
+    assert flows and all(np.isfinite(d["x"]).any() for d in flows)
+    tkm_before = waste.routing.totals["tkm_per_year"]
+    waste.k.value = 1
+    assert waste.siting is not None and len(waste.siting.chosen) == 1
+    assert len(app.map._data["new_facilities"]) == 1
+    assert waste.routing.totals["tkm_per_year"] <= tkm_before
+    assert len(waste.facility_table.value) == len(waste.routing.facility_use)
+
+
+def test_wind_tab_follows_hub_height(project):
+    from dashboard.app import create_app
+
+    app = create_app(project.path).app
+    wind = app.tabs_components["wind"]
+    assert wind.result is not None and len(wind.table.value) == len(wind.result.sites)
+    energy_120 = wind.result.totals["energy_mwh_per_year"]
+    wind.hub.value = 160
+    assert wind.result.assumptions.get("hub_height_m", 160) == 160
+    assert wind.result.totals["energy_mwh_per_year"] != energy_120
+    assert app.map._data["wind_sites"], "sites drawn on the shared map"
