@@ -110,6 +110,9 @@ class _MountedProgress:
         self.project = project
         self.lang = lang
         self.context = context
+        # the signed-in user of this session (None without sign-in, "guest" for an anonymous
+        # reader); read here, inside the session, since load() may run on a later tick
+        self.user = pn.state.user
         self.component = None
         self.holder = pn.Column(pn.pane.Alert(t("loading", lang), alert_type="light"),
                                 sizing_mode="stretch_width", css_classes=["xy-progress-holder"])
@@ -119,6 +122,11 @@ class _MountedProgress:
         self.holder.loading = True
         try:
             kwargs = {key: value for key, value in self.context().items() if value is not None}
+            if self.user is not None:
+                from siting.progress.users import UserStore
+
+                kwargs["user"] = self.user  # the form is shown to editors only
+                kwargs["role"] = UserStore.for_project(self.project).role(self.user)
             try:
                 self.component = self.factory(self.project, lang=self.lang, **kwargs)
             except TypeError:

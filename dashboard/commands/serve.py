@@ -1,13 +1,20 @@
-"""``xysiting serve [DIR] [--port N]``: serve the dashboard on a project.
+"""``xysiting serve [DIR] [--port N] [--users FILE] [--no-guests]``: serve the dashboard.
 
 Without DIR the embedded Xiangyang default project is served, built on first use in
 ``$XYSITING_HOME/default`` (or ``~/.cache/xysiting/default``).
+
+Sign-in (:mod:`dashboard.auth`) is switched on when a users file exists: ``--users FILE``
+or ``DIR/users.json`` (made by ``xysiting progress DIR --add-user NAME --role editor
+--password-stdin``).  Visitors sign in at ``/login`` and out at ``/logout``; anonymous
+visitors read as guests unless ``--no-guests``; only editors see the progress form.
+``$XYSITING_COOKIE_SECRET`` keeps sign-ins valid across server restarts.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 
 def register(subparsers) -> None:
@@ -31,6 +38,16 @@ def register(subparsers) -> None:
     p.add_argument("--tiles", default=None, metavar="URL",
                    help="custom basemap tile URL with {X} {Y} {Z} (prefix gcj02: for GCJ-02 "
                         "tiles); offered in the basemap menu, never loaded until chosen")
+    p.add_argument("--users", default=None, metavar="FILE",
+                   help="users file with salted password hashes that switches sign-in on "
+                        "(default: DIR/users.json when it exists; create users with "
+                        "'xysiting progress DIR --add-user NAME --role editor "
+                        "--password-stdin'). Pages /login and /logout; only editors can add "
+                        "progress records. Set $XYSITING_COOKIE_SECRET to keep sign-ins "
+                        "across restarts")
+    p.add_argument("--no-guests", action="store_true",
+                   help="with sign-in on, require everyone to sign in (default: anonymous "
+                        "visitors read the dashboard as guests)")
     p.add_argument("--show", action="store_true", help="open a browser tab")
     p.set_defaults(func=_handler)
 
@@ -48,6 +65,7 @@ def _handler(args: argparse.Namespace) -> int:
         msg = f"--port {args.port} is not a valid port; use 0-65535"
         raise InputError(msg)
     project = open_project(args.project)  # builds the default first if needed
+    auth = _auth_kwargs(project.path, args.users, no_guests=args.no_guests)
     print(f"xysiting: preparing {project.path} ...", flush=True)
     import panel as pn
 
@@ -55,6 +73,9 @@ def _handler(args: argparse.Namespace) -> int:
 
     warm(project.path)
     print(f"xysiting: serving {project.path} on http://{args.address}:{args.port}/", flush=True)
+    if auth:
+        print(f"xysiting: sign-in at /login against {os.environ['XYSITING_USERS']}"
+              + ("" if args.no_guests else " (guests may read)"), flush=True)
 
     def app():
         return create_app(project.path, lang=args.lang)
@@ -63,5 +84,29 @@ def _handler(args: argparse.Namespace) -> int:
                f"127.0.0.1:{args.port}", *(args.allow_websocket_origin or [])]
     pn.serve({"/": app}, port=args.port, address=args.address, show=args.show,
              websocket_origin=origins, title="襄阳选址图集 Xiangyang siting atlas",
-             threaded=False, start=True, print_url=False)
+             threaded=False, start=True, print_url=False, **auth)
     return 0
+
+
+def _auth_kwargs(project_dir: Path, users: str | None, *, no_guests: bool) -> dict:
+    """:func:`panel.serve` keyword arguments for sign-in, or ``{}`` without a users file.
+
+    An explicit ``--users FILE`` must exist; ``--no-guests`` needs a users file.
+    """
+    from geo.errors import InputError
+
+    path = Path(users).expanduser() if users else Path(project_dir) / "users.json"
+    if not path.is_file():
+        if users:
+            msg = (f"--users {users}: no such file; create it with 'xysiting progress DIR "
+                   f"--add-user NAME --role editor --password-stdin' or omit --users")
+            raise InputError(msg)
+        if no_guests:
+            msg = (f"--no-guests needs a users file but {path} does not exist; create users "
+                   f"with 'xysiting progress DIR --add-user NAME --role editor "
+                   f"--password-stdin' or pass --users FILE")
+            raise InputError(msg)
+        return {}
+    from dashboard.auth import serve_auth_kwargs
+
+    return serve_auth_kwargs(path, allow_guests=not no_guests)
