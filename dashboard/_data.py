@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import functools
 import os
+import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
@@ -84,15 +85,66 @@ def open_project(path: str | os.PathLike | None) -> Project:
     return Project.open(path)
 
 
-def project_version(project: Project) -> tuple[str, int, int]:
-    """A cache key that changes whenever the project's layers change."""
+# Tables whose changes never affect a cached layer: progress records are appended while
+# the server runs (dashboard/progress_tab.py) and must not invalidate rooftop-PV/routing.
+_VOLATILE_TABLES = ("progress_records", "progress_audit")
+_contents_by_stat: dict[tuple, tuple] = {}  # (path, inode, size, mtime_ns) -> contents key
+
+
+def _gpkg_contents_key(gpkg: Path) -> tuple:
+    """``(table_name, last_change)`` of every layer in ``gpkg`` but the progress tables.
+
+    GDAL/pyogrio sets ``gpkg_contents.last_change`` (millisecond UTC timestamp) whenever it
+    writes a table, and :meth:`Project.write` rewrites every changed layer, so a re-import
+    changes the key while an append to ``progress_records`` (a raw SQLite insert, or the
+    first ``Project.write`` of that table) leaves the other rows alone.  The query result is
+    memoised on the file's stat, so the key costs one ``stat`` while nothing is written.
+    """
+    try:
+        st = gpkg.stat()
+    except FileNotFoundError:
+        return ()
+    stat_key = (str(gpkg), st.st_ino, st.st_size, st.st_mtime_ns)
+    cached = _contents_by_stat.get(stat_key)
+    if cached is not None:
+        return cached
+    try:
+        with contextlib.closing(sqlite3.connect(f"{gpkg.as_uri()}?mode=ro", uri=True,
+                                                timeout=10)) as con:
+            rows = con.execute(
+                "SELECT table_name, last_change FROM gpkg_contents "
+                "WHERE table_name NOT IN (?, ?) ORDER BY table_name",
+                _VOLATILE_TABLES).fetchall()
+    except sqlite3.Error:
+        # unreadable right now (locked mid-write, or not a GeoPackage): key on the file
+        # itself, which at worst recomputes the caches once
+        return (("<stat>", st.st_ino, st.st_size, st.st_mtime_ns),)
+    key = tuple(rows)
+    if len(_contents_by_stat) > 64:
+        _contents_by_stat.clear()
+    _contents_by_stat[stat_key] = key
+    return key
+
+
+def project_version(project: Project) -> tuple:
+    """A cache key that changes whenever the project's layers change.
+
+    Built from the GeoPackage's ``gpkg_contents`` (layer names and last-change times, the
+    progress tables excluded: :func:`_gpkg_contents_key`), the manifest's mtime (raster
+    metadata) and the raster files' mtimes.  Appending progress records leaves it unchanged,
+    so the rooftop-PV (10-30 s on the default project) and routing caches survive them.
+    Never cache ``progress_records`` under this key (:func:`read_layer` reads it fresh).
+    """
     def mtime(p: Path) -> int:
         with contextlib.suppress(FileNotFoundError):
             return p.stat().st_mtime_ns
         return 0
 
-    return (str(project.path.resolve()), mtime(project.gpkg_path),
-            mtime(project.path / "manifest.json"))
+    rasters = project.path / "rasters"
+    raster_mtimes = tuple(sorted((p.name, mtime(p)) for p in rasters.glob("*.tif"))
+                          ) if rasters.is_dir() else ()
+    return (str(project.path.resolve()), _gpkg_contents_key(project.gpkg_path),
+            mtime(project.path / "manifest.json"), raster_mtimes)
 
 
 # -- projection ----------------------------------------------------------------------------
@@ -176,6 +228,8 @@ def _read_layer(version: tuple, kind: str) -> gpd.GeoDataFrame | pd.DataFrame | 
 
 def read_layer(project: Project, kind: str):
     """The layer ``kind`` of ``project`` (cached, read-only), or None when it is absent."""
+    if kind in _VOLATILE_TABLES:  # not covered by project_version: always read fresh
+        return _read_layer.__wrapped__((str(project.path),), kind)
     return _read_layer(project_version(project), kind)
 
 
