@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import run_child, summarise, synthetic_footprints  # noqa: E402
+from _common import run_child, summarise, synthetic_footprints
 
 CHILD = """
 import sys, time
