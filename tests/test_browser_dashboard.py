@@ -7,6 +7,7 @@ Under ``CI=true`` these tests never skip: a missing Chromium is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -58,26 +59,33 @@ def server(project_dir, tmp_path_factory):
            "PYTHONUNBUFFERED": "1"}
     env.pop("XYSITING_TILES", None)
     log = tmp_path_factory.mktemp("log") / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", str(project_dir),
-                                 "--port", str(port)], cwd=REPO, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
+    with running_server([str(project_dir), "--port", str(port)], env=env, log=log, ready_url=url,
+                        timeout_s=240):
+        yield url
+
+
+@contextlib.contextmanager
+def running_server(serve_args: list[str], *, env: dict, log: Path, ready_url: str, timeout_s: float):
+    """Run ``python -m dashboard.cli serve ARGS`` until ``ready_url`` answers 200; stop it after."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", *serve_args],
+                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout_s
     try:
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
             try:
-                with urllib.request.urlopen(url, timeout=30) as resp:
+                with urllib.request.urlopen(ready_url, timeout=30) as resp:
                     if resp.status == 200:
                         break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"server did not answer within 240 s:\n{log.read_text()}")
+                pytest.fail(f"server did not answer within {timeout_s:g} s:\n{log.read_text()}")
             time.sleep(0.5)
-        yield url
+        yield
     finally:
         proc.terminate()
         try:

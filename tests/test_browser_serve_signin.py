@@ -11,10 +11,7 @@ tests/test_browser_dashboard.py.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,12 +19,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dashboard_project import build_project
 from _progress_helpers import EDITOR, EDITOR_PW
-from test_browser_dashboard import CHROMIUM, LAUNCH_ARGS, REPO, Page, _free_port
+from test_browser_dashboard import CHROMIUM, LAUNCH_ARGS, Page, _free_port, running_server
 
 from layers.project import Project
 from siting.progress import UserStore, read_records
 
 pytestmark = pytest.mark.browser
+
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -47,34 +45,10 @@ def served(tmp_path_factory):
     for var in ("XYSITING_TILES", "XYSITING_USERS", "XYSITING_COOKIE_SECRET"):
         env.pop(var, None)
     log = root / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve",
-                                 str(project_dir), "--port", str(port), "--users", str(users),
-                                 "--lang", "en"], cwd=REPO, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(base + "/login", timeout=30) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not answer within 90 s:\n{log.read_text()}")
-            time.sleep(0.5)
+    with running_server([str(project_dir), "--port", str(port), "--users", str(users), "--lang", "en"],
+                        env=env, log=log, ready_url=base + "/login", timeout_s=90):
         yield project_dir, base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
