@@ -18,7 +18,7 @@ import pyproj
 from geo.crs import WGS84
 from geo.errors import InputError
 from layers.project import Project
-from layers.readers import RASTER_SUFFIXES, read_raster_info, read_vector
+from layers.readers import RASTER_SUFFIXES, read_raster_summary, read_vector
 from layers.schema import get_schema
 from layers.validate import ValidationReport, validate
 
@@ -135,7 +135,7 @@ def import_raster(project: Project, kind: str, path: str | Path, *, crs=None,
     if path.suffix.lower() not in RASTER_SUFFIXES:
         msg = f"{path}: layer {kind!r} is a raster; give a GeoTIFF (.tif)"
         raise InputError(msg)
-    info = read_raster_info(path)
+    info = read_raster_summary(path)
     messages = []
     if info["crs"] is None and crs is None:
         msg = (f"{path}: the raster has no CRS; state it with --crs (Global Wind Atlas GeoTIFFs "

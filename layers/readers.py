@@ -263,36 +263,27 @@ def _short(exc: Exception) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
-def read_raster_info(path: str | Path) -> dict:
-    """Open a GeoTIFF and return its CRS, bounds, shape, nodata and value statistics.
+def read_raster_summary(path: str | Path) -> dict:
+    """:func:`geo.raster.read_raster_info` plus resolution, tags and statistics of band 1.
 
-    Raises InputError if the file is not a readable raster.
+    Adds ``res``, ``tags``, ``valid_count``, ``mean``, ``min``, ``max`` and ``finite`` (False
+    when NaN or infinite values are not marked as nodata).  Raises InputError if the file is
+    missing or not a readable raster.
     """
     import rasterio
 
-    path = Path(path)
-    if not path.exists():
-        msg = f"{path}: file not found"
-        raise InputError(msg)
-    try:
-        with rasterio.open(path) as ds:
-            band = ds.read(1, masked=True)
-            valid = band.compressed()
-            return {
-                "crs": ds.crs,
-                "bounds": tuple(ds.bounds),
-                "width": ds.width,
-                "height": ds.height,
-                "res": ds.res,
-                "nodata": ds.nodata,
-                "dtype": ds.dtypes[0],
-                "tags": ds.tags(),
-                "valid_count": int(valid.size),
-                "mean": float(valid.mean()) if valid.size else float("nan"),
-                "min": float(valid.min()) if valid.size else float("nan"),
-                "max": float(valid.max()) if valid.size else float("nan"),
-                "finite": bool(np.isfinite(valid).all()) if valid.size else True,
-            }
-    except rasterio.errors.RasterioIOError as exc:
-        msg = f"{path}: cannot be read as a GeoTIFF raster ({_short(exc)})"
-        raise InputError(msg) from None
+    from geo.raster import read_raster_info
+
+    info = read_raster_info(path)
+    with rasterio.open(path) as ds:
+        band = ds.read(1, masked=True)
+        info.update(res=ds.res, tags=ds.tags())
+    valid = band.compressed()
+    info.update(
+        valid_count=int(valid.size),
+        mean=float(valid.mean()) if valid.size else float("nan"),
+        min=float(valid.min()) if valid.size else float("nan"),
+        max=float(valid.max()) if valid.size else float("nan"),
+        finite=bool(np.isfinite(valid).all()) if valid.size else True,
+    )
+    return info
