@@ -25,19 +25,31 @@ def synthetic_footprints(n: int, *, seed: int = 0, centre=(112.14, 32.03)) -> gp
     half_w = rng.uniform(4, 30, n) / (2 * 94_500)  # metres → degrees of longitude at 32° N
     half_h = rng.uniform(4, 30, n) / (2 * 110_900)
     geoms = shapely.box(lon - half_w, lat - half_h, lon + half_w, lat + half_h)
-    use = rng.choice(["residential", "industrial", "commercial", "public", "rural_home", "government"],
-                     n, p=[0.5, 0.15, 0.1, 0.08, 0.15, 0.02])
+    use = rng.choice(
+        ["residential", "industrial", "commercial", "public", "rural_home", "government"],
+        n,
+        p=[0.5, 0.15, 0.1, 0.08, 0.15, 0.02],
+    )
     return gpd.GeoDataFrame(
-        {"id": np.char.add("b", np.arange(n).astype(str)), "use_class": use,
-         "height_m": rng.uniform(3, 60, n).round(1), "roof_type": "flat", "source": "synthetic"},
-        geometry=geoms, crs=4326)
+        {
+            "id": np.char.add("b", np.arange(n).astype(str)),
+            "use_class": use,
+            "height_m": rng.uniform(3, 60, n).round(1),
+            "roof_type": "flat",
+            "source": "synthetic",
+        },
+        geometry=geoms,
+        crs=4326,
+    )
 
 
 def run_child(code: str, *args: str) -> dict:
     """Run ``code`` in a fresh Python; it must print one JSON line. Adds peak RSS (MiB)."""
-    wrapper = (code + "\nimport resource, json, sys\n"
-               "print(json.dumps({**RESULT, 'peak_rss_mib': "
-               "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
+    wrapper = (
+        code + "\nimport resource, json, sys\n"
+        "print(json.dumps({**RESULT, 'peak_rss_mib': "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+    )
     out = subprocess.run([sys.executable, "-c", wrapper, *args], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -46,8 +58,10 @@ def summarise(name: str, runs: list[dict]) -> None:
     """Print median wall time and peak memory of ``runs`` (dicts with seconds, peak_rss_mib)."""
     seconds = [r["seconds"] for r in runs]
     peak = max(r["peak_rss_mib"] for r in runs)
-    print(f"{name}: median {statistics.median(seconds):.2f} s over {len(runs)} runs "
-          f"(min {min(seconds):.2f}, max {max(seconds):.2f}); peak memory {peak:.0f} MiB")
+    print(
+        f"{name}: median {statistics.median(seconds):.2f} s over {len(runs)} runs "
+        f"(min {min(seconds):.2f}, max {max(seconds):.2f}); peak memory {peak:.0f} MiB"
+    )
 
 
 __all__ = ["resource", "run_child", "summarise", "synthetic_footprints", "time"]

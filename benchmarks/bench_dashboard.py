@@ -35,8 +35,16 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -141,9 +149,12 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=5, help="timed runs per measurement")
     p.add_argument("--n", type=int, default=1_000_000, help="rooftops in the big project")
     p.add_argument("--skip-million", action="store_true", help="only the cold-load benchmark")
-    p.add_argument("--home", default=None,
-                   help="XYSITING_HOME holding the default project (default: a temp folder; "
-                        "the default is then built first, not timed)")
+    p.add_argument(
+        "--home",
+        default=None,
+        help="XYSITING_HOME holding the default project (default: a temp folder; "
+        "the default is then built first, not timed)",
+    )
     p.add_argument("--shots", default=None, help="folder for screenshots (default: temp)")
     args = p.parse_args()
     from playwright.sync_api import sync_playwright
@@ -169,8 +180,10 @@ def main() -> int:
         finally:
             stop(proc)
         print(f"default project: server start (imports + cache warm-up) {ready_s:.1f} s")
-        print(f"cold load to first drawn map: median {statistics.median(first):.2f} s "
-              f"(runs {', '.join(f'{v:.2f}' for v in first)}; target ≤ 5 s)")
+        print(
+            f"cold load to first drawn map: median {statistics.median(first):.2f} s "
+            f"(runs {', '.join(f'{v:.2f}' for v in first)}; target ≤ 5 s)"
+        )
         print(f"cold load to filled rooftop table: median {statistics.median(full):.2f} s")
         print(f"server peak RSS {rss:.0f} MiB")
 
@@ -180,16 +193,17 @@ def main() -> int:
             t = time.perf_counter()
             build_project(tmp / "million", n_rooftops=args.n)
             print(f"built a {args.n:,}-rooftop project in {time.perf_counter() - t:.1f} s")
-            proc, url, ready_s = start_server(str(tmp / "million"), home,
-                                              tmp / "serve_million.log")
+            proc, url, ready_s = start_server(str(tmp / "million"), home, tmp / "serve_million.log")
             try:
                 times = filter_changes(browser, url, args.runs, shots)
                 rss = peak_rss_mib(proc.pid)
             finally:
                 stop(proc)
-            print(f"{args.n:,} rooftops: server start {ready_s:.1f} s; filter change → updated "
-                  f"table and map: median {statistics.median(times):.2f} s "
-                  f"(runs {', '.join(f'{v:.2f}' for v in times)}; target ≤ 1 s)")
+            print(
+                f"{args.n:,} rooftops: server start {ready_s:.1f} s; filter change → updated "
+                f"table and map: median {statistics.median(times):.2f} s "
+                f"(runs {', '.join(f'{v:.2f}' for v in times)}; target ≤ 1 s)"
+            )
             print(f"server peak RSS {rss:.0f} MiB")
         browser.close()
     print(f"screenshots in {shots}")

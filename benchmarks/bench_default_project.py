@@ -36,8 +36,10 @@ def main() -> int:
             summary = project.summary()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(summary.to_string(index=False))
-    print(f"build_default: median {statistics.median(times):.1f} s over {len(times)} runs "
-          f"(min {min(times):.1f} s, max {max(times):.1f} s); peak RSS {peak_mib:.0f} MiB")
+    print(
+        f"build_default: median {statistics.median(times):.1f} s over {len(times)} runs "
+        f"(min {min(times):.1f} s, max {max(times):.1f} s); peak RSS {peak_mib:.0f} MiB"
+    )
     return 0
 
 

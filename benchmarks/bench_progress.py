@@ -40,8 +40,10 @@ def main() -> None:
         add_record(project, "ind-non-fossil-share", "2024-12-31", 18.0, user="bench")  # creates the store
 
         counter = iter(range(10**6))
-        single = _median_s(lambda: add_record(project, "ind-non-fossil-share", "2024-12-31",
-                                              float(next(counter) % 50), user="bench"), 30)
+        single = _median_s(
+            lambda: add_record(project, "ind-non-fossil-share", "2024-12-31", float(next(counter) % 50), user="bench"),
+            30,
+        )
         print(f"add_record (one record, one transaction): median {single * 1000:.1f} ms")
 
         rng = np.random.default_rng(0)
@@ -50,8 +52,13 @@ def main() -> None:
         def write_csv(n: int) -> Path:
             path = Path(tmp) / f"records_{time.perf_counter_ns()}.csv"
             dates = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 1400, n), unit="D")
-            pd.DataFrame({"target_id": rng.choice(ids, n), "date": dates.strftime("%Y-%m-%d"),
-                          "value": rng.uniform(0, 100, n).round(2)}).to_csv(path, index=False)
+            pd.DataFrame(
+                {
+                    "target_id": rng.choice(ids, n),
+                    "date": dates.strftime("%Y-%m-%d"),
+                    "value": rng.uniform(0, 100, n).round(2),
+                }
+            ).to_csv(path, index=False)
             return path
 
         files = [write_csv(1000) for _ in range(REPEATS)]
@@ -67,8 +74,10 @@ def main() -> None:
         indicator_status(project)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"indicator_status over {n:,} records: median {status * 1000:.1f} ms, "
-              f"peak traced memory {peak / 2**20:.1f} MiB")
+        print(
+            f"indicator_status over {n:,} records: median {status * 1000:.1f} ms, "
+            f"peak traced memory {peak / 2**20:.1f} MiB"
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory of the process: {rss:.0f} MiB")
 

@@ -48,8 +48,9 @@ def synthetic_grid(side: int, spacing_m: float, rng: np.random.Generator) -> gpd
     highway = classes[rng.integers(0, len(classes), 2 * side)]
     oneway = np.zeros(2 * side, dtype=bool)
     oneway[rng.choice(side, side // 20, replace=False)] = True
-    return gpd.GeoDataFrame({"highway": highway, "oneway": oneway, "source": "synthetic"},
-                            geometry=rows + cols, crs=UTM)
+    return gpd.GeoDataFrame(
+        {"highway": highway, "oneway": oneway, "source": "synthetic"}, geometry=rows + cols, crs=UTM
+    )
 
 
 def main() -> int:
@@ -60,8 +61,9 @@ def main() -> int:
     parser.add_argument("--facilities", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pairs", type=int, default=20, help="networkx sample pairs")
-    parser.add_argument("--highs", action="store_true",
-                        help="also time the HiGHS path of the allocation LP (slower; reference)")
+    parser.add_argument(
+        "--highs", action="store_true", help="also time the HiGHS path of the allocation LP (slower; reference)"
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(42)
     spacing = 400.0
@@ -70,8 +72,7 @@ def main() -> int:
     roads = synthetic_grid(args.side, spacing, rng)
     net = RoadNetwork.from_lines(roads)
     build_s = time.perf_counter() - t
-    print(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} directed edges "
-          f"(built in {build_s:.1f} s); {net.report}")
+    print(f"network: {net.n_nodes:,} nodes, {net.n_edges:,} directed edges (built in {build_s:.1f} s); {net.report}")
     assert net.n_edges >= 200_000, "the benchmark needs at least 200,000 edges"
 
     extent = (args.side - 1) * spacing
@@ -91,8 +92,10 @@ def main() -> int:
         cm = cost_matrix(net, src["node"].to_numpy(), fac["node"].to_numpy())
         times.append(time.perf_counter() - t)
     matrix_s = statistics.median(times)
-    print(f"cost matrix {args.sources:,} × {args.facilities} (node snapping + distance + time): "
-          f"median {matrix_s:.2f} s over {args.repeat} runs ({', '.join(f'{x:.2f}' for x in times)})")
+    print(
+        f"cost matrix {args.sources:,} × {args.facilities} (node snapping + distance + time): "
+        f"median {matrix_s:.2f} s over {args.repeat} runs ({', '.join(f'{x:.2f}' for x in times)})"
+    )
     edge_times = []
     for _ in range(args.repeat):
         t = time.perf_counter()
@@ -100,8 +103,10 @@ def main() -> int:
         fac_e = snap_points(net, fac_pts, method="edge")
         point_cost_matrix(net, src_e, fac_e)
         edge_times.append(time.perf_counter() - t)
-    print(f"point cost matrix (edge snapping, 4 attachments per pair): median "
-          f"{statistics.median(edge_times):.2f} s over {args.repeat} runs")
+    print(
+        f"point cost matrix (edge snapping, 4 attachments per pair): median "
+        f"{statistics.median(edge_times):.2f} s over {args.repeat} runs"
+    )
 
     graph = net.graph  # osmnx MultiDiGraph of the same network
     pair_rng = np.random.default_rng(7)
@@ -114,8 +119,10 @@ def main() -> int:
         assert abs(ref - cm.length_m[i, j]) <= 1e-6 * max(ref, 1.0)
     per_pair = (time.perf_counter() - t) / args.pairs
     full_nx = per_pair * args.sources * args.facilities
-    print(f"networkx per pair: {per_pair * 1000:.1f} ms (sample of {args.pairs}, all equal to the "
-          f"matrix) -> {full_nx / 3600:.1f} h for the full matrix; speed-up {full_nx / matrix_s:,.0f}×")
+    print(
+        f"networkx per pair: {per_pair * 1000:.1f} ms (sample of {args.pairs}, all equal to the "
+        f"matrix) -> {full_nx / 3600:.1f} h for the full matrix; speed-up {full_nx / matrix_s:,.0f}×"
+    )
 
     supply = rng.lognormal(8.0, 1.0, args.sources)
     capacity = np.full(args.facilities, supply.sum() * 0.9 / args.facilities)
@@ -130,20 +137,24 @@ def main() -> int:
     for _ in range(args.repeat):
         sol = solve_transport(cost, supply, capacity, penalty=penalty)
         lp_times.append(sol.solve_s)
-    print(f"allocation LP ({args.sources * args.facilities:,} flow variables): median "
-          f"{statistics.median(lp_times):.2f} s over {args.repeat} runs "
-          f"({', '.join(f'{x:.2f}' for x in lp_times)}); {sol.status}; delivered "
-          f"{sol.flow.sum():,.0f} of {supply.sum():,.0f} t, unmet {sol.unmet.sum():,.0f} t, "
-          f"objective {sol.objective:,.2f}")
+    print(
+        f"allocation LP ({args.sources * args.facilities:,} flow variables): median "
+        f"{statistics.median(lp_times):.2f} s over {args.repeat} runs "
+        f"({', '.join(f'{x:.2f}' for x in lp_times)}); {sol.status}; delivered "
+        f"{sol.flow.sum():,.0f} of {supply.sum():,.0f} t, unmet {sol.unmet.sum():,.0f} t, "
+        f"objective {sol.objective:,.2f}"
+    )
     if args.highs:
         highs_times = []
         for _ in range(args.repeat):
             ref = solve_transport(cost, supply, capacity, penalty=penalty, method="highs")
             highs_times.append(ref.solve_s)
         rel = abs(ref.objective - sol.objective) / abs(ref.objective)
-        print(f"allocation LP, HiGHS path: median {statistics.median(highs_times):.2f} s over "
-              f"{args.repeat} runs ({', '.join(f'{x:.2f}' for x in highs_times)}); {ref.status}; "
-              f"objective {ref.objective:,.2f}, relative difference {rel:.1e}")
+        print(
+            f"allocation LP, HiGHS path: median {statistics.median(highs_times):.2f} s over "
+            f"{args.repeat} runs ({', '.join(f'{x:.2f}' for x in highs_times)}); {ref.status}; "
+            f"objective {ref.objective:,.2f}, relative difference {rel:.1e}"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS): {peak:,.0f} MiB")
     return 0

@@ -62,31 +62,44 @@ def synth_rooftops(n: int, *, seed: int = 7):
     gx = (rank_in_town % side - side / 2) * spacing + rng.normal(0, 3, n)
     gy = (rank_in_town // side - side / 2) * spacing + rng.normal(0, 3, n)
     cx, cy = town_x[town] + gx, town_y[town] + gy
-    classes = np.array(["government", "public", "industrial", "commercial", "residential",
-                        "rural_home"])
+    classes = np.array(["government", "public", "industrial", "commercial", "residential", "rural_home"])
     cls = rng.choice(6, n, p=[0.02, 0.05, 0.08, 0.10, 0.35, 0.40])
-    w = np.select([cls == 2, cls == 5], [rng.uniform(30, 120, n), rng.uniform(8, 14, n)],
-                  rng.uniform(12, 40, n))
-    d = np.select([cls == 2, cls == 5], [rng.uniform(20, 80, n), rng.uniform(8, 14, n)],
-                  rng.uniform(10, 20, n))
+    w = np.select([cls == 2, cls == 5], [rng.uniform(30, 120, n), rng.uniform(8, 14, n)], rng.uniform(12, 40, n))
+    d = np.select([cls == 2, cls == 5], [rng.uniform(20, 80, n), rng.uniform(8, 14, n)], rng.uniform(10, 20, n))
     w, d = np.minimum(w, spacing - 4), np.minimum(d, spacing - 4)
-    height = np.select([cls == 4, cls == 5, cls == 2],
-                       [rng.choice([9, 18, 33, 54, 80], n, p=[0.3, 0.3, 0.25, 0.1, 0.05]),
-                        rng.uniform(3.5, 9, n), rng.uniform(6, 15, n)], rng.uniform(8, 30, n))
+    height = np.select(
+        [cls == 4, cls == 5, cls == 2],
+        [
+            rng.choice([9, 18, 33, 54, 80], n, p=[0.3, 0.3, 0.25, 0.1, 0.05]),
+            rng.uniform(3.5, 9, n),
+            rng.uniform(6, 15, n),
+        ],
+        rng.uniform(8, 30, n),
+    )
     pitched = rng.uniform(size=n) < np.where(cls == 5, 0.7, 0.15)
     tilt = np.where(pitched, rng.integers(15, 36, n).astype(float), 0.0)
     azimuth = np.where(pitched, np.round(rng.normal(180, 25, n)) % 360, 180.0)
     geoms = shapely.box(cx - w / 2, cy - d / 2, cx + w / 2, cy + d / 2)
     adcodes = np.array(list(COUNTIES))
-    county = adcodes[np.clip(((cx - 560_000) / 160_000 * 3).astype(int), 0, 2) * 3
-                     + np.clip(((cy - 3_480_000) / 120_000 * 3).astype(int), 0, 2)]
-    frame = gpd.GeoDataFrame({
-        "id": pd.array(np.char.add("b", k.astype(str)), dtype="string").astype(object),
-        "county": county, "park_id": np.where(cls == 2, "park-bench", None),
-        "use_class": classes[cls], "height_m": np.round(height, 1),
-        "roof_type": np.where(pitched, "pitched", "flat"), "roof_tilt_deg": tilt,
-        "roof_azimuth_deg": azimuth, "source": "synthetic"},
-        geometry=geoms, crs="EPSG:32649")
+    county = adcodes[
+        np.clip(((cx - 560_000) / 160_000 * 3).astype(int), 0, 2) * 3
+        + np.clip(((cy - 3_480_000) / 120_000 * 3).astype(int), 0, 2)
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "id": pd.array(np.char.add("b", k.astype(str)), dtype="string").astype(object),
+            "county": county,
+            "park_id": np.where(cls == 2, "park-bench", None),
+            "use_class": classes[cls],
+            "height_m": np.round(height, 1),
+            "roof_type": np.where(pitched, "pitched", "flat"),
+            "roof_tilt_deg": tilt,
+            "roof_azimuth_deg": azimuth,
+            "source": "synthetic",
+        },
+        geometry=geoms,
+        crs="EPSG:32649",
+    )
     return frame.to_crs("EPSG:4326")
 
 
@@ -117,9 +130,18 @@ def child(parquet: str, out: str, engine: str) -> None:
     wall = time.perf_counter() - t0
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak_mb = usage.ru_maxrss / 1024.0
-    print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-                      "peak_mb": peak_mb, "rows": n, "shortlist": len(best),
-                      "orientations": classes}))
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "cpu_s": usage.ru_utime + usage.ru_stime,
+                "peak_mb": peak_mb,
+                "rows": n,
+                "shortlist": len(best),
+                "orientations": classes,
+            }
+        )
+    )
 
 
 def loop_reference(frame, n_loop: int) -> tuple[float, float]:
@@ -135,12 +157,14 @@ def loop_reference(frame, n_loop: int) -> tuple[float, float]:
     errors = []
     for row in res.itertuples():  # the per-rooftop loop being compared against
         if row.roof_type == "pitched":
-            az = [row.array_azimuth_deg] if row.array_planes == 1 else \
-                [row.array_azimuth_deg, (row.array_azimuth_deg + 180) % 360]
+            az = (
+                [row.array_azimuth_deg]
+                if row.array_planes == 1
+                else [row.array_azimuth_deg, (row.array_azimuth_deg + 180) % 360]
+            )
             kwh = modelchain_kwh(row.array_tilt_deg, az, row.kwp, MOUNT_PITCHED, weather, a)
         else:
-            kwh = modelchain_kwh(a.flat_tilt_deg, [a.flat_azimuth_deg], row.kwp, MOUNT_FLAT,
-                                 weather, a)
+            kwh = modelchain_kwh(a.flat_tilt_deg, [a.flat_azimuth_deg], row.kwp, MOUNT_FLAT, weather, a)
         if row.kwp >= 1:
             errors.append(abs(row.kwh_per_year / kwh - 1))
     per = (time.perf_counter() - t0) / len(res)
@@ -169,8 +193,7 @@ def main() -> None:
             path = Path(tmp) / "rooftops"
             # spatially compact partitions (Hilbert order), as a province's tiles would be
             order = np.argsort(frame.geometry.hilbert_distance().to_numpy(), kind="stable")
-            dask_geopandas.from_geopandas(frame.iloc[order], npartitions=args.partitions,
-                                          sort=False).to_parquet(path)
+            dask_geopandas.from_geopandas(frame.iloc[order], npartitions=args.partitions, sort=False).to_parquet(path)
         else:
             path = Path(tmp) / "rooftops.parquet"
             frame.to_parquet(path)
@@ -178,28 +201,38 @@ def main() -> None:
         runs = []
         for i in range(args.repeats):
             out = Path(tmp) / f"shortlist{i}.csv"
-            proc = subprocess.run([sys.executable, __file__, "--engine", args.engine, "--child",
-                                   str(path), str(out)], capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                [sys.executable, __file__, "--engine", args.engine, "--child", str(path), str(out)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if proc.returncode != 0:
                 print(proc.stderr[-3000:])
                 raise SystemExit(proc.returncode)
             runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            print(f"run {i + 1}: {runs[-1]['wall_s']:.1f} s wall, {runs[-1]['cpu_s']:.1f} s CPU, "
-                  f"peak {runs[-1]['peak_mb']:,.0f} MB, "
-                  f"{runs[-1]['rows']:,} rooftops, shortlist {runs[-1]['shortlist']} rows")
+            print(
+                f"run {i + 1}: {runs[-1]['wall_s']:.1f} s wall, {runs[-1]['cpu_s']:.1f} s CPU, "
+                f"peak {runs[-1]['peak_mb']:,.0f} MB, "
+                f"{runs[-1]['rows']:,} rooftops, shortlist {runs[-1]['shortlist']} rows"
+            )
         wall = statistics.median(r["wall_s"] for r in runs)
         peak = max(r["peak_mb"] for r in runs)
         cpu = statistics.median(r["cpu_s"] for r in runs)
         print(f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
-        print(f"engine {args.engine}: median wall {wall:.1f} s (target ≤ 60 s), median CPU {cpu:.1f} s, "
-              f"peak memory {peak / 1024:.2f} GB (target ≤ 6 GB) for {args.n:,} rooftops")
+        print(
+            f"engine {args.engine}: median wall {wall:.1f} s (target ≤ 60 s), median CPU {cpu:.1f} s, "
+            f"peak memory {peak / 1024:.2f} GB (target ≤ 6 GB) for {args.n:,} rooftops"
+        )
         if args.loop_n:
             per_loop, err = loop_reference(frame, args.loop_n)
             per_vec = wall / args.n
-            print(f"ModelChain loop: {per_loop * 1000:.1f} ms per rooftop on {args.loop_n} rooftops "
-                  f"(max |error| of the vectorised kWh {err * 100:.3f} %); vectorised "
-                  f"{per_vec * 1e6:.1f} µs per rooftop incl. read, shading, ranks, export → "
-                  f"{per_loop / per_vec:,.0f}× per rooftop (target ≥ 1,000×)")
+            print(
+                f"ModelChain loop: {per_loop * 1000:.1f} ms per rooftop on {args.loop_n} rooftops "
+                f"(max |error| of the vectorised kWh {err * 100:.3f} %); vectorised "
+                f"{per_vec * 1e6:.1f} µs per rooftop incl. read, shading, ranks, export → "
+                f"{per_loop / per_vec:,.0f}× per rooftop (target ≥ 1,000×)"
+            )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,9 @@ def _build(folder: Path) -> str:
         return "embedded default project"
     from siting.wind._synthetic import synthetic_wind_project
 
-    synthetic_wind_project(folder, size_km=141.0, settlements=3000, buildings=50_000, water=200,
-                           protected=30, airports=2, roads=2000)
+    synthetic_wind_project(
+        folder, size_km=141.0, settlements=3000, buildings=50_000, water=200, protected=30, airports=2, roads=2000
+    )
     return "synthetic 141 × 141 km project"
 
 
@@ -86,10 +87,12 @@ def main() -> None:
         for rules in args.rules.split(","):
             runs = [run_child(CHILD, str(folder), rules) for _ in range(args.runs)]
             first = runs[0]
-            print(f"[{rules}] grid {first['cells']:,} cells, region {first['region_km2']:,.0f} km², "
-                  f"{first['vector_layers']} vector exclusion layers; usable "
-                  f"{first['usable_km2']:,.0f} km², {first['sites']} sites, "
-                  f"{first['capacity_mw']:,.0f} MW")
+            print(
+                f"[{rules}] grid {first['cells']:,} cells, region {first['region_km2']:,.0f} km², "
+                f"{first['vector_layers']} vector exclusion layers; usable "
+                f"{first['usable_km2']:,.0f} km², {first['sites']} sites, "
+                f"{first['capacity_mw']:,.0f} MW"
+            )
             print(f"[{rules}] step times of run 1 (s): {first['steps']}")
             summarise(f"[{rules}] wind_sites, cold", runs)
             warm = sorted(r["warm_seconds"] for r in runs)[len(runs) // 2]

@@ -57,8 +57,10 @@ def ensure_default_project() -> Project:
     try:
         from layers.default import build_default
     except ImportError:
-        msg = ("the embedded default project (layers.default) is not available in this "
-               "installation; pass a project folder: `xysiting serve DIR`")
+        msg = (
+            "the embedded default project (layers.default) is not available in this "
+            "installation; pass a project folder: `xysiting serve DIR`"
+        )
         raise InputError(msg) from None
     dest.parent.mkdir(parents=True, exist_ok=True)
     with open(dest.parent / ".default.lock", "a+b") as lock:
@@ -109,12 +111,11 @@ def _gpkg_contents_key(gpkg: Path) -> tuple:
     if cached is not None:
         return cached
     try:
-        with contextlib.closing(sqlite3.connect(f"{gpkg.as_uri()}?mode=ro", uri=True,
-                                                timeout=10)) as con:
+        with contextlib.closing(sqlite3.connect(f"{gpkg.as_uri()}?mode=ro", uri=True, timeout=10)) as con:
             rows = con.execute(
-                "SELECT table_name, last_change FROM gpkg_contents "
-                "WHERE table_name NOT IN (?, ?) ORDER BY table_name",
-                _VOLATILE_TABLES).fetchall()
+                "SELECT table_name, last_change FROM gpkg_contents WHERE table_name NOT IN (?, ?) ORDER BY table_name",
+                _VOLATILE_TABLES,
+            ).fetchall()
     except sqlite3.Error:
         # unreadable right now (locked mid-write, or not a GeoPackage): key on the file
         # itself, which at worst recomputes the caches once
@@ -135,16 +136,20 @@ def project_version(project: Project) -> tuple:
     so the rooftop-PV (10-30 s on the default project) and routing caches survive them.
     Never cache ``progress_records`` under this key (:func:`read_layer` reads it fresh).
     """
+
     def mtime(p: Path) -> int:
         with contextlib.suppress(FileNotFoundError):
             return p.stat().st_mtime_ns
         return 0
 
     rasters = project.path / "rasters"
-    raster_mtimes = tuple(sorted((p.name, mtime(p)) for p in rasters.glob("*.tif"))
-                          ) if rasters.is_dir() else ()
-    return (str(project.path.resolve()), _gpkg_contents_key(project.gpkg_path),
-            mtime(project.path / "manifest.json"), raster_mtimes)
+    raster_mtimes = tuple(sorted((p.name, mtime(p)) for p in rasters.glob("*.tif"))) if rasters.is_dir() else ()
+    return (
+        str(project.path.resolve()),
+        _gpkg_contents_key(project.gpkg_path),
+        mtime(project.path / "manifest.json"),
+        raster_mtimes,
+    )
 
 
 # -- projection ----------------------------------------------------------------------------
@@ -238,9 +243,11 @@ def _mercator_layer(version: tuple, kind: str, gcj02: bool) -> gpd.GeoDataFrame 
     frame = _read_layer(version, kind)
     if frame is None:
         return None
-    out = gpd.GeoDataFrame(pd.DataFrame(frame.drop(columns=frame.geometry.name)),
-                           geometry=geometries_to_mercator(frame.geometry.values, gcj02=gcj02),
-                           crs=WEB_MERCATOR)
+    out = gpd.GeoDataFrame(
+        pd.DataFrame(frame.drop(columns=frame.geometry.name)),
+        geometry=geometries_to_mercator(frame.geometry.values, gcj02=gcj02),
+        crs=WEB_MERCATOR,
+    )
     return out
 
 
@@ -258,19 +265,18 @@ def _rooftop_points(version: tuple) -> pd.DataFrame | None:
     centroids = shapely.centroid(geoms)
     lon, lat = shapely.get_x(centroids), shapely.get_y(centroids)
     metric = frame.geometry.to_crs("EPSG:32649")  # FACTS.md: UTM 49N for Xiangyang
-    table = pd.DataFrame({
-        "id": frame["id"].astype(str).to_numpy(),
-        "name": frame["name"].fillna("").astype(str).to_numpy()
-        if "name" in frame else "",
-        "county": frame["county"].fillna("").astype(str).to_numpy()
-        if "county" in frame else "",
-        "park_id": frame["park_id"].fillna("").astype(str).to_numpy()
-        if "park_id" in frame else "",
-        "use_class": frame["use_class"].fillna("").astype(str).to_numpy()
-        if "use_class" in frame else "",
-        "area_m2": metric.area.to_numpy(),
-        "lon": lon, "lat": lat,
-    })
+    table = pd.DataFrame(
+        {
+            "id": frame["id"].astype(str).to_numpy(),
+            "name": frame["name"].fillna("").astype(str).to_numpy() if "name" in frame else "",
+            "county": frame["county"].fillna("").astype(str).to_numpy() if "county" in frame else "",
+            "park_id": frame["park_id"].fillna("").astype(str).to_numpy() if "park_id" in frame else "",
+            "use_class": frame["use_class"].fillna("").astype(str).to_numpy() if "use_class" in frame else "",
+            "area_m2": metric.area.to_numpy(),
+            "lon": lon,
+            "lat": lat,
+        }
+    )
     return table
 
 

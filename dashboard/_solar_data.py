@@ -80,8 +80,10 @@ def _rooftop_table(version: tuple, with_pv: bool) -> pd.DataFrame | None:
                 table[name] = values.to_numpy(dtype="float64", na_value=np.nan)
             else:
                 table[name] = values.fillna("").astype(str).to_numpy()
-        order = np.argsort(-np.nan_to_num(table.get("kwh_per_year", table["area_m2"]).to_numpy(
-            dtype="float64"), nan=-np.inf), kind="stable")
+        order = np.argsort(
+            -np.nan_to_num(table.get("kwh_per_year", table["area_m2"]).to_numpy(dtype="float64"), nan=-np.inf),
+            kind="stable",
+        )
     else:
         order = np.argsort(-table["area_m2"].to_numpy(), kind="stable")
     table = table.iloc[order].reset_index(drop=True)
@@ -99,8 +101,7 @@ def rooftop_table(project: Project, *, with_pv: bool) -> pd.DataFrame | None:
 @functools.lru_cache(maxsize=8)
 def _mercator_xy(version: tuple, with_pv: bool, gcj02: bool) -> tuple[np.ndarray, np.ndarray]:
     table = _rooftop_table(version, with_pv)
-    return _data.points_to_mercator(table["lon"].to_numpy(), table["lat"].to_numpy(),
-                                    gcj02=gcj02)
+    return _data.points_to_mercator(table["lon"].to_numpy(), table["lat"].to_numpy(), gcj02=gcj02)
 
 
 def mercator_xy(project: Project, *, with_pv: bool, gcj02: bool):

@@ -14,15 +14,22 @@ import panel as pn
 from layers.export import export_frame, safe_filename
 
 
-def frame_download(get_frame: Callable[[], pd.DataFrame | None], *, fmt: str, label: str,
-                   filename: str, layer: str = "export",
-                   get_assumptions: Callable[[], dict] | None = None,
-                   css_class: str = "") -> pn.widgets.FileDownload:
+def frame_download(
+    get_frame: Callable[[], pd.DataFrame | None],
+    *,
+    fmt: str,
+    label: str,
+    filename: str,
+    layer: str = "export",
+    get_assumptions: Callable[[], dict] | None = None,
+    css_class: str = "",
+) -> pn.widgets.FileDownload:
     """A download button writing ``get_frame()`` in ``fmt`` through ``export_frame``.
 
     The frame is produced only when the button is clicked; the file name is passed through
     :func:`layers.export.safe_filename`.
     """
+
     def callback():
         frame = get_frame()
         if frame is None:
@@ -33,10 +40,16 @@ def frame_download(get_frame: Callable[[], pd.DataFrame | None], *, fmt: str, la
             export_frame(frame, path, fmt=fmt, layer=layer, assumptions=assumptions)
             return io.BytesIO(path.read_bytes())
 
-    return pn.widgets.FileDownload(callback=callback, filename=safe_filename(filename),
-                                   label=label, embed=False, color="primary",
-                                   variant="outline", width=240,
-                                   css_classes=[css_class] if css_class else [])
+    return pn.widgets.FileDownload(
+        callback=callback,
+        filename=safe_filename(filename),
+        label=label,
+        embed=False,
+        color="primary",
+        variant="outline",
+        width=240,
+        css_classes=[css_class] if css_class else [],
+    )
 
 
 def totals_html(title: str, items: list[tuple[str, str]], *, css_class: str = "xy-totals") -> str:
@@ -45,9 +58,13 @@ def totals_html(title: str, items: list[tuple[str, str]], *, css_class: str = "x
         "<div class='xy-total' style='background:#f2f6f8;border-radius:4px;padding:4px 10px'>"
         f"<div style='font-size:12px;color:#456'>{html.escape(k)}</div>"
         "<div class='xy-total-value' style='font-size:18px;font-weight:700;color:#0b4f6c'>"
-        f"{html.escape(v)}</div></div>" for k, v in items)
-    return (f"<div class='{css_class}'><b>{html.escape(title)}</b>"
-            f"<div style='display:flex;gap:14px;flex-wrap:wrap'>{cells}</div></div>")
+        f"{html.escape(v)}</div></div>"
+        for k, v in items
+    )
+    return (
+        f"<div class='{css_class}'><b>{html.escape(title)}</b>"
+        f"<div style='display:flex;gap:14px;flex-wrap:wrap'>{cells}</div></div>"
+    )
 
 
 def plain_formatters(frame: pd.DataFrame) -> dict:

@@ -114,8 +114,11 @@ class _MountedProgress:
         # reader); read here, inside the session, since load() may run on a later tick
         self.user = pn.state.user
         self.component = None
-        self.holder = pn.Column(pn.pane.Alert(t("loading", lang), alert_type="light"),
-                                sizing_mode="stretch_width", css_classes=["xy-progress-holder"])
+        self.holder = pn.Column(
+            pn.pane.Alert(t("loading", lang), alert_type="light"),
+            sizing_mode="stretch_width",
+            css_classes=["xy-progress-holder"],
+        )
 
     def load(self) -> None:
         """Build the component with the other tabs' results."""
@@ -134,8 +137,7 @@ class _MountedProgress:
             view = getattr(self.component, "panel", None)
             self.holder[:] = [view() if callable(view) else self.component]
         except Exception as exc:  # the teammate's tab failing must not take the app down
-            self.holder[:] = [pn.pane.Alert(t("error", self.lang, message=str(exc)),
-                                            alert_type="danger")]
+            self.holder[:] = [pn.pane.Alert(t("error", self.lang, message=str(exc)), alert_type="danger")]
         finally:
             self.holder.loading = False
 
@@ -156,55 +158,68 @@ def _progress_tab(project: Project, lang: str, context):
         from dashboard import progress_tab
     except ImportError:
         return NoticeTab("mod_progress", lang=lang)
-    factory = getattr(progress_tab, "create_progress_tab", None) or getattr(
-        progress_tab, "ProgressTab", None)
+    factory = getattr(progress_tab, "create_progress_tab", None) or getattr(progress_tab, "ProgressTab", None)
     if factory is None:
         return NoticeTab("mod_progress", lang=lang)
     return _MountedProgress(factory, project, lang=lang, context=context)
 
 
-TAB_ORDER = (("solar", "tab_solar"), ("waste", "tab_waste"), ("wind", "tab_wind"),
-             ("progress", "tab_progress"))
+TAB_ORDER = (("solar", "tab_solar"), ("waste", "tab_waste"), ("wind", "tab_wind"), ("progress", "tab_progress"))
 
 
 class DashboardApp:
     """One session's dashboard: header, shared map, tabs (built fresh for every session)."""
 
-    def __init__(self, project: Project, *, lang: str = DEFAULT_LANGUAGE,
-                 basemap: str | None = None):
+    def __init__(self, project: Project, *, lang: str = DEFAULT_LANGUAGE, basemap: str | None = None):
         self.project = project
         self.lang = lang
         self.language = pn.widgets.RadioButtonGroup(
-            label=t("language", lang), options={"中文": "zh", "English": "en"}, value=lang,
-            color="light", css_classes=["xy-language"], width=160)
-        self.header = pn.pane.HTML(self._header_html(), sizing_mode="stretch_width",
-                                   stylesheets=[_CSS], css_classes=["xy-header-text"])
+            label=t("language", lang),
+            options={"中文": "zh", "English": "en"},
+            value=lang,
+            color="light",
+            css_classes=["xy-language"],
+            width=160,
+        )
+        self.header = pn.pane.HTML(
+            self._header_html(), sizing_mode="stretch_width", stylesheets=[_CSS], css_classes=["xy-header-text"]
+        )
         self.map = SharedMap(project, lang=lang, basemap=basemap)
-        self.tabs_components = {name: _make_tab(name, project, self.map, lang,
-                                                context=self._progress_context)
-                                for name, _ in TAB_ORDER}
+        self.tabs_components = {
+            name: _make_tab(name, project, self.map, lang, context=self._progress_context) for name, _ in TAB_ORDER
+        }
         self.tabs = self._make_tabs()
         self.layout = pn.Column(
-            pn.Row(self.header, self.language, css_classes=["xy-header"],
-                   sizing_mode="stretch_width",
-                   styles={"background": "#0b4f6c", "color": "white", "border-radius": "4px"}),
+            pn.Row(
+                self.header,
+                self.language,
+                css_classes=["xy-header"],
+                sizing_mode="stretch_width",
+                styles={"background": "#0b4f6c", "color": "white", "border-radius": "4px"},
+            ),
             pn.Row(self.map.controls(), self.map.pane, sizing_mode="stretch_width", height=560),
             self.tabs,
-            sizing_mode="stretch_width", css_classes=["xy-app"])
+            sizing_mode="stretch_width",
+            css_classes=["xy-app"],
+        )
         self.language.param.watch(self._on_language, "value")
 
     def _header_html(self) -> str:
         name = self.project.manifest.get("name", self.project.path.name)
-        return (f"<div class='xy-title'>{html.escape(t('app_title', self.lang))}</div>"
-                f"<div class='xy-subtitle'>{html.escape(t('app_subtitle', self.lang))} · "
-                f"{html.escape(t('project', self.lang))}: {html.escape(str(name))}</div>")
+        return (
+            f"<div class='xy-title'>{html.escape(t('app_title', self.lang))}</div>"
+            f"<div class='xy-subtitle'>{html.escape(t('app_subtitle', self.lang))} · "
+            f"{html.escape(t('project', self.lang))}: {html.escape(str(name))}</div>"
+        )
 
     def _on_tab(self, event) -> None:
         """Opening a tab switches its result layers on."""
         name = TAB_ORDER[event.new][0] if 0 <= event.new < len(TAB_ORDER) else ""
-        layers = {"solar": ("rooftops",), "waste": ("flows", "waste_sources", "facilities",
-                                                    "new_facilities"),
-                  "wind": ("wind_sites",)}.get(name, ())
+        layers = {
+            "solar": ("rooftops",),
+            "waste": ("flows", "waste_sources", "facilities", "new_facilities"),
+            "wind": ("wind_sites",),
+        }.get(name, ())
         if layers:
             self.map.show_layers(*layers)
 
@@ -223,8 +238,7 @@ class DashboardApp:
         waste = self.tabs_components.get("waste")
         routing = getattr(waste, "routing", None)
         if routing is not None and getattr(routing, "waste_kind", "") == "phosphogypsum":
-            out["waste_flows"] = pd.DataFrame(routing.flows.drop(columns="geometry",
-                                                                 errors="ignore"))
+            out["waste_flows"] = pd.DataFrame(routing.flows.drop(columns="geometry", errors="ignore"))
         return out
 
     def load(self) -> None:
@@ -235,8 +249,9 @@ class DashboardApp:
             start = time.perf_counter()
             component.load()
             if os.environ.get("XYSITING_DEBUG"):
-                print(f"xysiting: tab {name} loaded in {time.perf_counter() - start:.2f} s",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"xysiting: tab {name} loaded in {time.perf_counter() - start:.2f} s", file=sys.stderr, flush=True
+                )
 
     def load_stepwise(self, doc) -> None:
         """Load the tabs one per event-loop turn, so each tab's results reach the browser
@@ -263,10 +278,13 @@ class DashboardApp:
             self._retitle_tabs()
 
     def _make_tabs(self, active: int = 0) -> pn.Tabs:
-        tabs = pn.Tabs(*[(t(msg, self.lang), self.tabs_components[name].panel())
-                         for name, msg in TAB_ORDER],
-                       sizing_mode="stretch_width", css_classes=["xy-tabs"], dynamic=True,
-                       active=active)
+        tabs = pn.Tabs(
+            *[(t(msg, self.lang), self.tabs_components[name].panel()) for name, msg in TAB_ORDER],
+            sizing_mode="stretch_width",
+            css_classes=["xy-tabs"],
+            dynamic=True,
+            active=active,
+        )
         tabs.param.watch(self._on_tab, "active")
         return tabs
 
@@ -286,8 +304,9 @@ class DashboardApp:
         return self.layout.servable(title=title or t("app_title", self.lang))
 
 
-def create_app(project_dir: str | os.PathLike | None = None, *, lang: str = DEFAULT_LANGUAGE,
-               basemap: str | None = None) -> pn.viewable.Viewable:
+def create_app(
+    project_dir: str | os.PathLike | None = None, *, lang: str = DEFAULT_LANGUAGE, basemap: str | None = None
+) -> pn.viewable.Viewable:
     """Build the dashboard for one session and return its root layout.
 
     Parameters
@@ -321,8 +340,7 @@ def warm(project_dir: str | os.PathLike | None = None) -> Project:
 
     _ensure_extensions()
     project = open_project(project_dir)
-    for kind in ("counties", "industrial_parks", "exclusions", "roads", "waste_sources",
-                 "facilities", "bases"):
+    for kind in ("counties", "industrial_parks", "exclusions", "roads", "waste_sources", "facilities", "bases"):
         _data.mercator_layer(project, kind, gcj02=False)
     map_module._wind_image(project, gcj02=False)
     if project.has("rooftops"):

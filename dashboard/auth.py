@@ -26,8 +26,7 @@ from panel.auth import BasicAuthProvider, BasicLoginHandler
 from siting.progress.users import UserStore
 
 
-def auth_provider(users_path: str | os.PathLike, *, guest_endpoints: list[str] | None = None
-                  ) -> BasicAuthProvider:
+def auth_provider(users_path: str | os.PathLike, *, guest_endpoints: list[str] | None = None) -> BasicAuthProvider:
     """A Panel auth provider whose login page checks passwords against ``users_path``."""
     store = UserStore(users_path)
 
@@ -49,8 +48,9 @@ def auth_provider(users_path: str | os.PathLike, *, guest_endpoints: list[str] |
     return UsersFileAuthProvider(guest_endpoints=guest_endpoints)
 
 
-def serve_auth_kwargs(users_path: str | os.PathLike, *, allow_guests: bool = True,
-                      cookie_secret: str | None = None) -> dict:
+def serve_auth_kwargs(
+    users_path: str | os.PathLike, *, allow_guests: bool = True, cookie_secret: str | None = None
+) -> dict:
     """Keyword arguments for :func:`panel.serve` that switch sign-in on.
 
     Parameters
@@ -68,5 +68,4 @@ def serve_auth_kwargs(users_path: str | os.PathLike, *, allow_guests: bool = Tru
     users_path = Path(users_path).resolve()
     os.environ["XYSITING_USERS"] = str(users_path)
     secret = cookie_secret or os.environ.get("XYSITING_COOKIE_SECRET") or secrets.token_urlsafe(32)
-    return {"auth_provider": auth_provider(users_path), "cookie_secret": secret,
-            "oauth_optional": allow_guests}
+    return {"auth_provider": auth_provider(users_path), "cookie_secret": secret, "oauth_optional": allow_guests}

@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xysiting",
         description="Xiangyang siting atlas (襄阳选址图集): layers, rooftop PV, wind, waste routing, "
-                    "plan progress, and the dashboard.",
+        "plan progress, and the dashboard.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_"))

@@ -53,11 +53,9 @@ LAYERS: dict[str, str] = {
     "bases": "layer_bases",
 }
 #: Visible at start; wind sites (large areas) come on when the wind tab is opened.
-DEFAULT_VISIBLE = ("counties", "parks", "rooftops", "flows", "waste_sources", "facilities",
-                   "new_facilities", "bases")
+DEFAULT_VISIBLE = ("counties", "parks", "rooftops", "flows", "waste_sources", "facilities", "new_facilities", "bases")
 
-_YIELD_CMAP = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#fee090", "#fdae61", "#f46d43",
-               "#d73027"]
+_YIELD_CMAP = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#fee090", "#fdae61", "#f46d43", "#d73027"]
 
 
 def _dim(name: str, msg_id: str, lang: str) -> hv.Dimension:
@@ -93,24 +91,31 @@ class SharedMap:
         self._empty: dict[str, bool] = dict.fromkeys(self.pipes, True)
 
         self.toggles = pn.widgets.CheckBoxGroup(
-            label=t("layers", lang), options=self._toggle_options(),
-            value=[k for k in DEFAULT_VISIBLE], inline=False, css_classes=["xy-layer-toggles"])
-        self.basemap = pn.widgets.Select(label=t("basemap", lang), css_classes=["xy-basemap"],
-                                         options=self._basemap_options(),
-                                         value=basemap if basemap in self._providers else "")
-        self.county = pn.widgets.Select(label=t("zoom_county", lang),
-                                        options=self._county_options(),
-                                        css_classes=["xy-zoom-county"])
-        self.details = pn.pane.HTML(self._details_html(None), sizing_mode="stretch_width",
-                                    css_classes=["xy-details"])
+            label=t("layers", lang),
+            options=self._toggle_options(),
+            value=[k for k in DEFAULT_VISIBLE],
+            inline=False,
+            css_classes=["xy-layer-toggles"],
+        )
+        self.basemap = pn.widgets.Select(
+            label=t("basemap", lang),
+            css_classes=["xy-basemap"],
+            options=self._basemap_options(),
+            value=basemap if basemap in self._providers else "",
+        )
+        self.county = pn.widgets.Select(
+            label=t("zoom_county", lang), options=self._county_options(), css_classes=["xy-zoom-county"]
+        )
+        self.details = pn.pane.HTML(self._details_html(None), sizing_mode="stretch_width", css_classes=["xy-details"])
         self._layers_title = pn.pane.HTML(f"<b>{html.escape(t('layers', lang))}</b>")
 
         self._load_static_layers()
         self.county.options = self._county_options()  # the counties are known now
         self.tap = hv.streams.SingleTap(x=None, y=None)
         self.tap.add_subscriber(self._on_tap)
-        self.pane = pn.pane.HoloViews(self._overlay(), sizing_mode="stretch_both", linked_axes=False,
-                                      min_height=520, css_classes=["xy-map"])
+        self.pane = pn.pane.HoloViews(
+            self._overlay(), sizing_mode="stretch_both", linked_axes=False, min_height=520, css_classes=["xy-map"]
+        )
         self.toggles.param.watch(self._on_toggles, "value")
         self.basemap.param.watch(self._on_basemap, "value")
         self.county.param.watch(self._on_county, "value")
@@ -127,8 +132,9 @@ class SharedMap:
         self._data[key] = data
         self._push(key)
 
-    def set_rooftops(self, frame: pd.DataFrame | None, *, value: str = "kwh_per_kwp",
-                     label_id: str = "colorbar_yield") -> None:
+    def set_rooftops(
+        self, frame: pd.DataFrame | None, *, value: str = "kwh_per_kwp", label_id: str = "colorbar_yield"
+    ) -> None:
         """Draw rooftops: ``frame`` has x, y (Web Mercator), ``value`` and id/name/county.
 
         Few rooftops are drawn as points with hover; many are rasterised.
@@ -140,8 +146,8 @@ class SharedMap:
             self._data["rooftops"] = None
         else:
             self._data["rooftops"] = frame.rename(columns={value: "value"})[
-                [c for c in ("x", "y", "value", "id", "name", "county")
-                 if c in frame.columns or c == "value"]]
+                [c for c in ("x", "y", "value", "id", "name", "county") if c in frame.columns or c == "value"]
+            ]
         self._push("rooftops")
 
     def select(self, frame: pd.DataFrame | None) -> None:
@@ -215,8 +221,15 @@ class SharedMap:
 
     def controls(self) -> pn.Column:
         """The sidebar: basemap, county zoom, layer toggles, details."""
-        return pn.Column(self.basemap, self.county, self._layers_title, self.toggles,
-                         self.details, width=240, css_classes=["xy-map-controls"])
+        return pn.Column(
+            self.basemap,
+            self.county,
+            self._layers_title,
+            self.toggles,
+            self.details,
+            width=240,
+            css_classes=["xy-map-controls"],
+        )
 
     # -- layers -------------------------------------------------------------------------------
     def _load_static_layers(self) -> None:
@@ -225,21 +238,25 @@ class SharedMap:
         counties = _data.mercator_layer(project, "counties", gcj02=gcj)
         self._bounds = None
         if counties is not None and len(counties):
-            attrs = pd.DataFrame({
-                "name": counties["name"].astype(str),
-                "adcode": counties["adcode"].astype(str) if "adcode" in counties else "",
-            })
+            attrs = pd.DataFrame(
+                {
+                    "name": counties["name"].astype(str),
+                    "adcode": counties["adcode"].astype(str) if "adcode" in counties else "",
+                }
+            )
             self._data["counties"] = _data.paths_data(counties.geometry.values, attrs)
             self._county_bounds = {
                 str(code): _data.bounds_mercator([geom])
-                for code, geom in zip(attrs["adcode"], counties.geometry.values, strict=True)}
+                for code, geom in zip(attrs["adcode"], counties.geometry.values, strict=True)
+            }
             self._bounds = _data.bounds_mercator(counties.geometry.values)
         else:
             self._county_bounds = {}
         parks = _data.mercator_layer(project, "industrial_parks", gcj02=gcj)
         if parks is not None:
             self._data["parks"] = _data.paths_data(
-                parks.geometry.values, pd.DataFrame({"name": parks["name"].astype(str)}))
+                parks.geometry.values, pd.DataFrame({"name": parks["name"].astype(str)})
+            )
         excl = _data.mercator_layer(project, "exclusions", gcj02=gcj)
         if excl is not None:
             self._data["exclusions"] = _merged_lines(excl.geometry.values)
@@ -247,10 +264,10 @@ class SharedMap:
         if roads is not None:
             self._data["roads"] = _merged_lines(roads.geometry.values)
         for key, kind, cols in (
-                ("waste_sources", "waste_sources", ("name", "waste_kind", "supply_t_per_year")),
-                ("facilities", "facilities", ("name", "facility_kind", "capacity_t_per_year",
-                                              "status")),
-                ("bases", "bases", ("name", "category", "base_kind"))):
+            ("waste_sources", "waste_sources", ("name", "waste_kind", "supply_t_per_year")),
+            ("facilities", "facilities", ("name", "facility_kind", "capacity_t_per_year", "status")),
+            ("bases", "bases", ("name", "category", "base_kind")),
+        ):
             layer = _data.mercator_layer(project, kind, gcj02=gcj)
             if layer is None:
                 continue
@@ -277,8 +294,13 @@ class SharedMap:
         then they hold a placeholder, and the rooftops would be aggregated over it.
         """
         fig = self._figure
-        if fig is not None and fig.x_range.start is not None and fig.x_range.end is not None \
-                and fig.y_range.start is not None and fig.y_range.end is not None:
+        if (
+            fig is not None
+            and fig.x_range.start is not None
+            and fig.x_range.end is not None
+            and fig.y_range.start is not None
+            and fig.y_range.end is not None
+        ):
             view = ((fig.x_range.start, fig.x_range.end), (fig.y_range.start, fig.y_range.end))
         elif self._bounds is not None:
             xmin, ymin, xmax, ymax = self._bounds
@@ -294,8 +316,10 @@ class SharedMap:
             frame = self._data.get("rooftops") if self._visible("rooftops") else None
             many = frame is not None and len(frame) > VECTOR_LIMIT
             self._send("rooftops", frame[["x", "y", "value"]] if many else None)
-            self._send("rooftops_vector", _points_frame(frame, ("value", "id", "name", "county"))
-                       if frame is not None and not many else None)
+            self._send(
+                "rooftops_vector",
+                _points_frame(frame, ("value", "id", "name", "county")) if frame is not None and not many else None,
+            )
             return
         data = self._data.get(key) if self._visible(key) else None
         self._send(key, data)
@@ -330,25 +354,39 @@ class SharedMap:
             if key == "rooftops":
                 # coarse raster: each rooftop shows as a 3×3-pixel dot (cheaper
                 # than datashader's spread, whose numba kernels take long to compile)
-                raster = rasterize(dmap, aggregator=ds.mean("value"), dynamic=True,
-                                   pixel_ratio=0.3).opts(
-                    cmap=_YIELD_CMAP, colorbar=True, tools=["hover"], alpha=0.9,
+                raster = rasterize(dmap, aggregator=ds.mean("value"), dynamic=True, pixel_ratio=0.3).opts(
+                    cmap=_YIELD_CMAP,
+                    colorbar=True,
+                    tools=["hover"],
+                    alpha=0.9,
                     clabel=t(self._value_label, self.lang),
-                    clipping_colors={"NaN": (0, 0, 0, 0)}, colorbar_position="right")
+                    clipping_colors={"NaN": (0, 0, 0, 0)},
+                    colorbar_position="right",
+                )
                 layers.append(raster)
-                layers.append(hv.DynamicMap(self._el_rooftops_vector,
-                                            streams=[self.pipes["rooftops_vector"]]))
+                layers.append(hv.DynamicMap(self._el_rooftops_vector, streams=[self.pipes["rooftops_vector"]]))
             else:
                 layers.append(dmap)
         self._range_streams = [
-            stream for layer in layers for dmap in layer.traverse(lambda x: x, [hv.DynamicMap])
-            for stream in dmap.streams if isinstance(stream, hv.streams.RangeXY)]
+            stream
+            for layer in layers
+            for dmap in layer.traverse(lambda x: x, [hv.DynamicMap])
+            for stream in dmap.streams
+            if isinstance(stream, hv.streams.RangeXY)
+        ]
         selected = hv.DynamicMap(self._el_selected, streams=[self.pipes["selected"]])
         layers.append(selected)
         self.tap.source = layers[1]
         overlay = functools.reduce(operator.mul, layers)
-        opts = {"responsive": True, "xaxis": None, "yaxis": None, "hooks": [self._hook],
-                "active_tools": ["wheel_zoom"], "toolbar": "above", "show_legend": False}
+        opts = {
+            "responsive": True,
+            "xaxis": None,
+            "yaxis": None,
+            "hooks": [self._hook],
+            "active_tools": ["wheel_zoom"],
+            "toolbar": "above",
+            "show_legend": False,
+        }
         if view is not None:
             opts.update(xlim=(view[0], view[2]), ylim=(view[1], view[3]))
         elif self._bounds is not None:
@@ -363,8 +401,13 @@ class SharedMap:
     def _el_polys(self, key, color, alpha, data=None):
         data = data or []
         return hv.Polygons(data, vdims=[_dim("name", "col_name", self.lang)]).opts(
-            fill_color=color, fill_alpha=alpha, line_color=color if key != "counties" else "#333",
-            line_width=1.2, tools=["hover"], hover_tooltips=[(t("col_name", self.lang), "@name")])
+            fill_color=color,
+            fill_alpha=alpha,
+            line_color=color if key != "counties" else "#333",
+            line_width=1.2,
+            tools=["hover"],
+            hover_tooltips=[(t("col_name", self.lang), "@name")],
+        )
 
     def _el_lines(self, color, width, data=None):
         data = data if data is not None else {"x": np.array([]), "y": np.array([])}
@@ -373,35 +416,50 @@ class SharedMap:
     def _el_wind(self, data=None):
         vdim = _dim("wind_speed", "colorbar_wind", self.lang)
         if data is None:
-            return hv.Image(np.zeros((2, 2)), bounds=(0, 0, 1, 1), vdims=[vdim]).opts(
-                alpha=0.0, colorbar=False)
+            return hv.Image(np.zeros((2, 2)), bounds=(0, 0, 1, 1), vdims=[vdim]).opts(alpha=0.0, colorbar=False)
         arr, bounds = data
         return hv.Image(arr, bounds=bounds, vdims=[vdim]).opts(
-            cmap="Blues", alpha=0.55, colorbar=True, colorbar_position="left",
-            clipping_colors={"NaN": (0, 0, 0, 0)}, tools=["hover"])
+            cmap="Blues",
+            alpha=0.55,
+            colorbar=True,
+            colorbar_position="left",
+            clipping_colors={"NaN": (0, 0, 0, 0)},
+            tools=["hover"],
+        )
 
     def _el_rooftops_points(self, data=None):
         # only x, y, value: the raster needs nothing else, and HoloViews would otherwise
         # compute ranges over every string column of up to millions of rows
         frame = data if data is not None else _points_frame(None, ("value",))
-        return hv.Points(frame[["x", "y", "value"]], kdims=["x", "y"],
-                         vdims=[_dim("value", self._value_label, self.lang)])
+        return hv.Points(
+            frame[["x", "y", "value"]], kdims=["x", "y"], vdims=[_dim("value", self._value_label, self.lang)]
+        )
 
     def _el_rooftops_vector(self, data=None):
         frame = data if data is not None else _points_frame(None, ("value", "id", "name", "county"))
         lang = self.lang
-        return hv.Points(frame, kdims=["x", "y"],
-                         vdims=[_dim("value", self._value_label, lang), "id", "name", "county"]
-                         ).opts(color="value", cmap=_YIELD_CMAP, size=7, line_color="#222",
-                                line_width=0.3, colorbar=False, tools=["hover", "tap"],
-                                hover_tooltips=[(t("col_id", lang), "@id"),
-                                                (t("col_name", lang), "@name"),
-                                                (t(self._value_label, lang), "@value{0,0.0}")])
+        return hv.Points(
+            frame, kdims=["x", "y"], vdims=[_dim("value", self._value_label, lang), "id", "name", "county"]
+        ).opts(
+            color="value",
+            cmap=_YIELD_CMAP,
+            size=7,
+            line_color="#222",
+            line_width=0.3,
+            colorbar=False,
+            tools=["hover", "tap"],
+            hover_tooltips=[
+                (t("col_id", lang), "@id"),
+                (t("col_name", lang), "@name"),
+                (t(self._value_label, lang), "@value{0,0.0}"),
+            ],
+        )
 
     def _el_selected(self, data=None):
         frame = data if data is not None else _points_frame(None, ("id", "name"))
         return hv.Points(frame, kdims=["x", "y"], vdims=["id", "name"]).opts(
-            color=None, line_color="#ff00aa", line_width=3, size=16, fill_alpha=0.0)
+            color=None, line_color="#ff00aa", line_width=3, size=16, fill_alpha=0.0
+        )
 
     def _el_flows(self, data=None):
         """Flows along their road routes: a list of path dicts with t_per_year and names."""
@@ -412,20 +470,29 @@ class SharedMap:
         # a dim transform on an empty Path fails in HoloViews: constant width when empty
         width = hv.dim("t_per_year") / max(top, 1e-9) * 10 + 1.5 if data else 1.0
         return hv.Path(data, vdims=vdims).opts(
-            color="#6a3d9a", alpha=0.75, line_width=width,
+            color="#6a3d9a",
+            alpha=0.75,
+            line_width=width,
             tools=["hover"],
-            hover_tooltips=[(t("col_source", lang), "@source_name"),
-                            (t("col_facility", lang), "@facility_name"),
-                            (t("col_t_per_year", lang), "@t_per_year{0,0}")])
+            hover_tooltips=[
+                (t("col_source", lang), "@source_name"),
+                (t("col_facility", lang), "@facility_name"),
+                (t("col_t_per_year", lang), "@t_per_year{0,0}"),
+            ],
+        )
 
     def _el_new_facilities(self, data=None):
         cols = ("name", "used_t_per_year")
         frame = _points_frame(data, cols)
         lang = self.lang
         return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
-            marker="star", size=22, color="#ffd700", line_color="#7a5c00", tools=["hover"],
-            hover_tooltips=[(t("col_name", lang), "@name"),
-                            (t("col_used", lang), "@used_t_per_year{0,0}")])
+            marker="star",
+            size=22,
+            color="#ffd700",
+            line_color="#7a5c00",
+            tools=["hover"],
+            hover_tooltips=[(t("col_name", lang), "@name"), (t("col_used", lang), "@used_t_per_year{0,0}")],
+        )
 
     def _el_waste_sources(self, data=None):
         cols = ("name", "waste_kind", "supply_t_per_year")
@@ -435,28 +502,43 @@ class SharedMap:
         top = sizes.max() if len(sizes) else 1.0
         frame = frame.assign(size=6 + 14 * sizes / max(top, 1e-9))
         return hv.Points(frame, kdims=["x", "y"], vdims=[*cols, "size"]).opts(
-            color="waste_kind", cmap={"phosphogypsum": "#8c510a", "construction": "#7570b3"},
-            size="size", line_color="white", tools=["hover"],
-            hover_tooltips=[(t("col_name", lang), "@name"),
-                            (t("col_waste_kind", lang), "@waste_kind"),
-                            (t("col_t_per_year", lang), "@supply_t_per_year{0,0}")])
+            color="waste_kind",
+            cmap={"phosphogypsum": "#8c510a", "construction": "#7570b3"},
+            size="size",
+            line_color="white",
+            tools=["hover"],
+            hover_tooltips=[
+                (t("col_name", lang), "@name"),
+                (t("col_waste_kind", lang), "@waste_kind"),
+                (t("col_t_per_year", lang), "@supply_t_per_year{0,0}"),
+            ],
+        )
 
     def _el_facilities(self, data=None):
         cols = ("name", "facility_kind", "capacity_t_per_year", "status")
         frame = _points_frame(data, cols)
         lang = self.lang
         return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
-            marker="triangle", size=13, color="#c51b7d", line_color="white", tools=["hover"],
-            hover_tooltips=[(t("col_name", lang), "@name"),
-                            (t("col_capacity", lang), "@capacity_t_per_year{0,0}")])
+            marker="triangle",
+            size=13,
+            color="#c51b7d",
+            line_color="white",
+            tools=["hover"],
+            hover_tooltips=[(t("col_name", lang), "@name"), (t("col_capacity", lang), "@capacity_t_per_year{0,0}")],
+        )
 
     def _el_bases(self, data=None):
         cols = ("name", "category", "base_kind")
         frame = _points_frame(data, cols)
         lang = self.lang
         return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
-            marker="diamond", size=15, color="#01665e", line_color="white", tools=["hover"],
-            hover_tooltips=[(t("col_name", lang), "@name"), ("", "@base_kind")])
+            marker="diamond",
+            size=15,
+            color="#01665e",
+            line_color="white",
+            tools=["hover"],
+            hover_tooltips=[(t("col_name", lang), "@name"), ("", "@base_kind")],
+        )
 
     # -- callbacks ----------------------------------------------------------------------------
     def _hook(self, plot, element) -> None:
@@ -476,9 +558,11 @@ class SharedMap:
         if provider is not None and self._tile_renderer is None:
             from bokeh.models import TileRenderer, WMTSTileSource
 
-            renderer = TileRenderer(tile_source=WMTSTileSource(
-                url=provider.url, attribution=provider.attribution), tags=[provider.url],
-                level="image")
+            renderer = TileRenderer(
+                tile_source=WMTSTileSource(url=provider.url, attribution=provider.attribution),
+                tags=[provider.url],
+                level="image",
+            )
             fig.renderers = [renderer, *fig.renderers]
             self._tile_renderer = renderer
 
@@ -513,8 +597,12 @@ class SharedMap:
         return {t(msg, self.lang): key for key, msg in LAYERS.items()}
 
     def _basemap_options(self) -> dict[str, str]:
-        names = {"osm": "OpenStreetMap", "amap": "高德 AMap (GCJ-02)",
-                 "tianditu": "天地图 Tianditu", "custom": "Custom"}
+        names = {
+            "osm": "OpenStreetMap",
+            "amap": "高德 AMap (GCJ-02)",
+            "tianditu": "天地图 Tianditu",
+            "custom": "Custom",
+        }
         out = {t("basemap_none", self.lang): ""}
         for key in self._providers:
             out[names.get(key, key)] = key
@@ -530,11 +618,14 @@ class SharedMap:
         self._details_record = record
         title = html.escape(t("details", self.lang))
         if not record:
-            return (f"<div class='xy-details-box'><b>{title}</b><br>"
-                    f"<i>{html.escape(t('click_hint', self.lang))}</i></div>")
+            return (
+                f"<div class='xy-details-box'><b>{title}</b><br><i>{html.escape(t('click_hint', self.lang))}</i></div>"
+            )
         rows = "".join(
             f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(str(k))}</th>"
-            f"<td>{html.escape(str(v))}</td></tr>" for k, v in record.items())
+            f"<td>{html.escape(str(v))}</td></tr>"
+            for k, v in record.items()
+        )
         return f"<div class='xy-details-box'><b>{title}</b><table>{rows}</table></div>"
 
 
@@ -542,8 +633,7 @@ def _points_frame(frame: pd.DataFrame | None, cols) -> pd.DataFrame:
     """``frame`` restricted to x, y and ``cols``, or an empty frame with those columns."""
     cols = ["x", "y", *cols]
     if frame is None:
-        return pd.DataFrame({c: pd.Series([], dtype="float64" if c in ("x", "y", "value")
-                                          else "object") for c in cols})
+        return pd.DataFrame({c: pd.Series([], dtype="float64" if c in ("x", "y", "value") else "object") for c in cols})
     return frame[[c for c in cols if c in frame.columns]]
 
 
@@ -577,16 +667,21 @@ def _wind_image_cached(version: tuple, gcj02: bool):
     with rasterio.open(path) as src:
         if src.crs is None:
             return None
-        transform, width, height = calculate_default_transform(
-            src.crs, "EPSG:3857", src.width, src.height, *src.bounds)
+        transform, width, height = calculate_default_transform(src.crs, "EPSG:3857", src.width, src.height, *src.bounds)
         scale = max(1.0, max(width, height) / 500.0)  # at most 500 px a side for display
         width, height = int(width / scale), int(height / scale)
         transform, width, height = calculate_default_transform(
-            src.crs, "EPSG:3857", src.width, src.height, *src.bounds,
-            dst_width=width, dst_height=height)
+            src.crs, "EPSG:3857", src.width, src.height, *src.bounds, dst_width=width, dst_height=height
+        )
         out = np.full((height, width), np.nan, dtype="float32")
-        reproject(rasterio.band(src, 1), out, dst_transform=transform, dst_crs="EPSG:3857",
-                  resampling=Resampling.bilinear, dst_nodata=np.nan)
+        reproject(
+            rasterio.band(src, 1),
+            out,
+            dst_transform=transform,
+            dst_crs="EPSG:3857",
+            resampling=Resampling.bilinear,
+            dst_nodata=np.nan,
+        )
     left, top = transform.c, transform.f
     right, bottom = left + transform.a * width, top + transform.e * height
     if gcj02:  # shift the image by the GCJ-02 offset at its centre (a few hundred metres)

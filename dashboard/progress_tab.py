@@ -65,8 +65,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "guest": ("访客只读。编辑人员请登录后新增记录。", "Read-only for guests. Editors sign in to add records."),
     "sign_in": ("登录", "Sign in"),
     "sign_out": ("退出", "Sign out"),
-    "viewer_note": ("查看者只读；需要编辑权限请联系管理员。",
-                    "Viewers read only; ask an administrator for editor rights."),
+    "viewer_note": (
+        "查看者只读；需要编辑权限请联系管理员。",
+        "Viewers read only; ask an administrator for editor rights.",
+    ),
     "role_editor": ("编辑", "editor"),
     "role_viewer": ("查看", "viewer"),
     "role_none": ("未授权", "no role"),
@@ -76,28 +78,44 @@ LABELS: dict[str, tuple[str, str]] = {
     "path": ("目标路径", "Target path"),
     "records": ("记录", "Records"),
     "no_bases": ("本项目没有“基地与项目”图层。", "This project has no bases layer."),
-    "col_name": ("名称", "Name"), "col_county": ("县区", "County"),
-    "col_category": ("类别", "Category"), "col_target": ("目标", "Target"),
-    "col_unit": ("单位", "Unit"), "col_year": ("年份", "Year"), "col_latest": ("最新值", "Latest"),
-    "col_date": ("日期", "Date"), "col_progress": ("完成 %", "Done %"),
-    "col_status": ("状态", "Status"), "col_plan_status": ("建设状态", "Build status"),
-    "col_n_bases": ("基地数", "Bases"), "col_behind": ("滞后", "Behind"),
+    "col_name": ("名称", "Name"),
+    "col_county": ("县区", "County"),
+    "col_category": ("类别", "Category"),
+    "col_target": ("目标", "Target"),
+    "col_unit": ("单位", "Unit"),
+    "col_year": ("年份", "Year"),
+    "col_latest": ("最新值", "Latest"),
+    "col_date": ("日期", "Date"),
+    "col_progress": ("完成 %", "Done %"),
+    "col_status": ("状态", "Status"),
+    "col_plan_status": ("建设状态", "Build status"),
+    "col_n_bases": ("基地数", "Bases"),
+    "col_behind": ("滞后", "Behind"),
     "col_pilot": ("整县屋顶光伏试点", "Whole-county rooftop PV pilot"),
     "col_kwp": ("屋顶光伏潜力 kWp", "Rooftop PV potential kWp"),
     "col_kwh": ("年发电潜力 kWh", "Potential kWh/yr"),
-    "pg_link": ("磷石膏调运：送往综合利用 {used:,.0f} t/年，占产生量 {produced:,.0f} t/年 的 "
-                "{pct:.1f}%（{year} 年目标 {target:.0f}%）",
-                "Phosphogypsum routing: {used:,.0f} t/yr delivered to utilisation, {pct:.1f}% of "
-                "{produced:,.0f} t/yr produced (target {target:.0f}% by {year})"),
+    "pg_link": (
+        "磷石膏调运：送往综合利用 {used:,.0f} t/年，占产生量 {produced:,.0f} t/年 的 "
+        "{pct:.1f}%（{year} 年目标 {target:.0f}%）",
+        "Phosphogypsum routing: {used:,.0f} t/yr delivered to utilisation, {pct:.1f}% of "
+        "{produced:,.0f} t/yr produced (target {target:.0f}% by {year})",
+    ),
     "unavailable": ("暂不可用：{message}", "Not available: {message}"),
     "computing": ("正在读取分析结果…", "Reading the analysis results…"),
-    "yes": ("是", "yes"), "no": ("否", "no"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
 }
 
-_STATUS_COLOURS = {"achieved": "#1a7f37", "on_track": "#2f81f7", "behind": "#d29922",
-                   "missed": "#cf222e", "no_deadline": "#6e7781", "insufficient_data": "#8c959f",
-                   "no_data": "#afb8c1",
-                   "no_target": "#d0d7de"}
+_STATUS_COLOURS = {
+    "achieved": "#1a7f37",
+    "on_track": "#2f81f7",
+    "behind": "#d29922",
+    "missed": "#cf222e",
+    "no_deadline": "#6e7781",
+    "insufficient_data": "#8c959f",
+    "no_data": "#afb8c1",
+    "no_target": "#d0d7de",
+}
 
 _CSS = """
 .xy-card { border: 1px solid #d0d7de; border-radius: 6px; padding: 6px 10px; margin: 4px;
@@ -141,10 +159,18 @@ class ProgressTab(param.Parameterized):
     lang = param.Selector(default="zh", objects=["zh", "en"])
     timeline_target = param.String(default="ind-non-fossil-share")
 
-    def __init__(self, project: Project, *, lang: str = "zh", user: str | None = None,
-                 role: str | None = None, users_path: str | os.PathLike | None = None,
-                 today: dt.date | None = None, solar_result: pd.DataFrame | None = None,
-                 waste_flows: pd.DataFrame | None = None):
+    def __init__(
+        self,
+        project: Project,
+        *,
+        lang: str = "zh",
+        user: str | None = None,
+        role: str | None = None,
+        users_path: str | os.PathLike | None = None,
+        today: dt.date | None = None,
+        solar_result: pd.DataFrame | None = None,
+        waste_flows: pd.DataFrame | None = None,
+    ):
         super().__init__(lang=lang)
         self.project = project
         self.users = UserStore.for_project(project, users_path)
@@ -156,10 +182,10 @@ class ProgressTab(param.Parameterized):
         self.waste_flows = waste_flows
         self._solar_message = self._waste_message = ""
         self._loaded = False
-        self.message = pn.pane.Alert("", alert_type="light", visible=False,
-                                     css_classes=["xy-progress-message"], sizing_mode="stretch_width")
-        self._root = pn.Column(sizing_mode="stretch_width", css_classes=["xy-progress"],
-                               stylesheets=[_CSS])
+        self.message = pn.pane.Alert(
+            "", alert_type="light", visible=False, css_classes=["xy-progress-message"], sizing_mode="stretch_width"
+        )
+        self._root = pn.Column(sizing_mode="stretch_width", css_classes=["xy-progress"], stylesheets=[_CSS])
         self._refresh_data()
         self._build()
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
@@ -185,8 +211,11 @@ class ProgressTab(param.Parameterized):
         zh = self.lang == "zh"
         opts = {f"{ind.name_zh if zh else ind.name_en} [{ind.unit}]": ind.id for ind in INDICATORS}
         if not self.bases.empty:
-            names = self.bases["name"] if zh else self.bases["name_en"].fillna("").where(
-                self.bases["name_en"].fillna("") != "", self.bases["name"])
+            names = (
+                self.bases["name"]
+                if zh
+                else self.bases["name_en"].fillna("").where(self.bases["name_en"].fillna("") != "", self.bases["name"])
+            )
             units = self.bases["target_unit"].fillna("").astype(str)
             for base_id, name, unit in zip(self.bases["id"], names, units, strict=True):
                 opts[f"{name} [{unit}]" if unit else str(name)] = base_id
@@ -196,36 +225,61 @@ class ProgressTab(param.Parameterized):
     def _build(self) -> None:
         lang = self.lang
         self.timeline_select = pn.widgets.Select(
-            label=tr("timeline_target", lang), options=self.target_options(),
-            value=self.timeline_target if self.timeline_target in self.target_options().values()
-            else "ind-non-fossil-share", width=360, css_classes=["xy-progress-timeline-target"])
+            label=tr("timeline_target", lang),
+            options=self.target_options(),
+            value=self.timeline_target
+            if self.timeline_target in self.target_options().values()
+            else "ind-non-fossil-share",
+            width=360,
+            css_classes=["xy-progress-timeline-target"],
+        )
         self.timeline_select.param.watch(self._on_timeline, "value")
-        self.timeline_pane = pn.pane.HoloViews(self._timeline(self.timeline_select.value),
-                                               sizing_mode="stretch_width", height=300)
-        self.cards = pn.pane.HTML(self._cards_html(), sizing_mode="stretch_width",
-                                  css_classes=["xy-progress-cards"])
-        self.bases_table = pn.widgets.Tabulator(self._bases_frame(), disabled=True, pagination="local",
-                                                page_size=12, sizing_mode="stretch_width",
-                                                show_index=False, css_classes=["xy-progress-bases"])
+        self.timeline_pane = pn.pane.HoloViews(
+            self._timeline(self.timeline_select.value), sizing_mode="stretch_width", height=300
+        )
+        self.cards = pn.pane.HTML(self._cards_html(), sizing_mode="stretch_width", css_classes=["xy-progress-cards"])
+        self.bases_table = pn.widgets.Tabulator(
+            self._bases_frame(),
+            disabled=True,
+            pagination="local",
+            page_size=12,
+            sizing_mode="stretch_width",
+            show_index=False,
+            css_classes=["xy-progress-bases"],
+        )
         self.map_pane = pn.pane.HoloViews(self._status_map(), height=380, width=520)
-        self.county_table = pn.widgets.Tabulator(self._county_frame(), disabled=True, show_index=False,
-                                                 sizing_mode="stretch_width",
-                                                 css_classes=["xy-progress-counties"])
-        self.links = pn.pane.HTML(self._links_html(), sizing_mode="stretch_width",
-                                  css_classes=["xy-progress-links"])
+        self.county_table = pn.widgets.Tabulator(
+            self._county_frame(),
+            disabled=True,
+            show_index=False,
+            sizing_mode="stretch_width",
+            css_classes=["xy-progress-counties"],
+        )
+        self.links = pn.pane.HTML(self._links_html(), sizing_mode="stretch_width", css_classes=["xy-progress-links"])
         self.export_button = pn.widgets.FileDownload(
-            callback=self._export_csv, filename="progress_records.csv", label=tr("export", lang),
-            color="light", width=240, css_classes=["xy-progress-export"])
+            callback=self._export_csv,
+            filename="progress_records.csv",
+            label=tr("export", lang),
+            color="light",
+            width=240,
+            css_classes=["xy-progress-export"],
+        )
         sections = [
             pn.pane.HTML(self._user_html(), css_classes=["xy-progress-user"]),
             self.message,
-            pn.pane.Markdown(f"### {tr('indicators', lang)}"), self.cards,
-            pn.pane.Markdown(f"### {tr('timeline', lang)}"), self.timeline_select, self.timeline_pane,
+            pn.pane.Markdown(f"### {tr('indicators', lang)}"),
+            self.cards,
+            pn.pane.Markdown(f"### {tr('timeline', lang)}"),
+            self.timeline_select,
+            self.timeline_pane,
             pn.pane.Markdown(f"### {tr('bases', lang)}"),
             pn.Row(self.map_pane, self.bases_table, sizing_mode="stretch_width")
-            if not self.bases.empty else pn.pane.Alert(tr("no_bases", lang), alert_type="info"),
-            pn.pane.Markdown(f"### {tr('counties', lang)}"), self.county_table,
-            pn.pane.Markdown(f"### {tr('links', lang)}"), self.links,
+            if not self.bases.empty
+            else pn.pane.Alert(tr("no_bases", lang), alert_type="info"),
+            pn.pane.Markdown(f"### {tr('counties', lang)}"),
+            self.county_table,
+            pn.pane.Markdown(f"### {tr('links', lang)}"),
+            self.links,
             self.export_button,
         ]
         if self.is_editor:
@@ -234,30 +288,36 @@ class ProgressTab(param.Parameterized):
 
     def _form(self) -> pn.Column:
         lang = self.lang
-        self.form_target = pn.widgets.Select(label=tr("target", lang), options=self.target_options(),
-                                             width=360, css_classes=["xy-progress-target"])
+        self.form_target = pn.widgets.Select(
+            label=tr("target", lang), options=self.target_options(), width=360, css_classes=["xy-progress-target"]
+        )
         today = self.today or today_in_xiangyang()
-        self.form_date = pn.widgets.TextInput(label=tr("date", lang), value=today.isoformat(),
-                                              width=160, css_classes=["xy-progress-date"])
-        self.form_value = pn.widgets.FloatInput(label=tr("value", lang), value=None, width=160,
-                                                css_classes=["xy-progress-value"])
-        self.form_unit = pn.widgets.TextInput(label=tr("unit", lang), value="", width=200,
-                                              css_classes=["xy-progress-unit"])
-        self.form_note = pn.widgets.TextInput(label=tr("note", lang), value="", width=360,
-                                              css_classes=["xy-progress-note"])
-        self.form_submit = pn.widgets.Button(label=tr("submit", lang), color="primary",
-                                             width=160, css_classes=["xy-progress-submit"])
+        self.form_date = pn.widgets.TextInput(
+            label=tr("date", lang), value=today.isoformat(), width=160, css_classes=["xy-progress-date"]
+        )
+        self.form_value = pn.widgets.FloatInput(
+            label=tr("value", lang), value=None, width=160, css_classes=["xy-progress-value"]
+        )
+        self.form_unit = pn.widgets.TextInput(
+            label=tr("unit", lang), value="", width=200, css_classes=["xy-progress-unit"]
+        )
+        self.form_note = pn.widgets.TextInput(
+            label=tr("note", lang), value="", width=360, css_classes=["xy-progress-note"]
+        )
+        self.form_submit = pn.widgets.Button(
+            label=tr("submit", lang), color="primary", width=160, css_classes=["xy-progress-submit"]
+        )
         self.form_submit.on_click(self._on_submit)
         self.form_file = pn.widgets.FileInput(accept=".csv", css_classes=["xy-progress-file"])
-        self.form_import = pn.widgets.Button(label=tr("import", lang), width=160,
-                                             css_classes=["xy-progress-import"])
+        self.form_import = pn.widgets.Button(label=tr("import", lang), width=160, css_classes=["xy-progress-import"])
         self.form_import.on_click(self._on_import)
         return pn.Column(
             pn.pane.Markdown(f"### {tr('form', lang)}"),
             pn.Row(self.form_target, self.form_date, self.form_value),
             pn.Row(self.form_unit, self.form_note, self.form_submit),
             pn.Row(self.form_file, self.form_import),
-            css_classes=["xy-progress-form"])
+            css_classes=["xy-progress-form"],
+        )
 
     def panel(self) -> pn.Column:
         """The tab's layout."""
@@ -290,12 +350,16 @@ class ProgressTab(param.Parameterized):
         lang = self.lang
         user = self.user
         if not user or user == "guest":
-            return (f"<div>{html.escape(tr('guest', lang))} "
-                    f"<a href='/login' class='xy-progress-login'>{tr('sign_in', lang)}</a></div>")
+            return (
+                f"<div>{html.escape(tr('guest', lang))} "
+                f"<a href='/login' class='xy-progress-login'>{tr('sign_in', lang)}</a></div>"
+            )
         role = tr(f"role_{self.role}" if self.role in ("editor", "viewer") else "role_none", lang)
         extra = "" if self.is_editor else f" {html.escape(tr('viewer_note', lang))}"
-        return (f"<div>{html.escape(tr('signed_in', lang, user=user, role=role))}{extra} "
-                f"<a href='/logout' class='xy-progress-logout'>{tr('sign_out', lang)}</a></div>")
+        return (
+            f"<div>{html.escape(tr('signed_in', lang, user=user, role=role))}{extra} "
+            f"<a href='/logout' class='xy-progress-logout'>{tr('sign_out', lang)}</a></div>"
+        )
 
     def _cards_html(self) -> str:
         lang = self.lang
@@ -315,9 +379,9 @@ class ProgressTab(param.Parameterized):
                 f"<div class='xy-card-target'>{html.escape(tr('target_short', lang))} "
                 f"{row.target_value:g} {html.escape(row.unit)} ({row.target_year}) {when}</div>"
                 f"<span class='xy-badge' style='background:{colour}'>"
-                f"{html.escape(status_label(row.status, lang))}</span></div>")
-        return (f"<style>{_CSS}</style><div style='display:flex;flex-wrap:wrap'>"
-                + "".join(cards) + "</div>")
+                f"{html.escape(status_label(row.status, lang))}</span></div>"
+            )
+        return f"<style>{_CSS}</style><div style='display:flex;flex-wrap:wrap'>" + "".join(cards) + "</div>"
 
     def _timeline(self, target_id: str):
         lang = self.lang
@@ -344,15 +408,17 @@ class ProgressTab(param.Parameterized):
                     path_v.append(recs["value"].iloc[0])
                 path_t.append(pd.Timestamp(f"{int(base['target_year'])}-12-31"))
                 path_v.append(float(base["target_value"]))
-        kdims, vdims = [hv.Dimension("date", label=tr("col_date", lang))], [
-            hv.Dimension("value", label=f"{tr('value', lang)} {unit}")]
+        kdims, vdims = (
+            [hv.Dimension("date", label=tr("col_date", lang))],
+            [hv.Dimension("value", label=f"{tr('value', lang)} {unit}")],
+        )
         data = pd.DataFrame({"date": recs["date"], "value": recs["value"]})
-        plot = (hv.Curve(data, kdims, vdims, label=tr("records", lang)).opts(color="#0b4f6c")
-                * hv.Scatter(data, kdims, vdims).opts(color="#0b4f6c", size=7))
+        plot = hv.Curve(data, kdims, vdims, label=tr("records", lang)).opts(color="#0b4f6c") * hv.Scatter(
+            data, kdims, vdims
+        ).opts(color="#0b4f6c", size=7)
         if path_t:
             path = pd.DataFrame({"date": path_t, "value": path_v})
-            plot = plot * hv.Curve(path, kdims, vdims, label=tr("path", lang)).opts(
-                color="#cf222e", line_dash="dashed")
+            plot = plot * hv.Curve(path, kdims, vdims, label=tr("path", lang)).opts(color="#cf222e", line_dash="dashed")
         return plot.opts(responsive=True, height=280, show_grid=True, legend_position="top_left")
 
     def _status_map(self):
@@ -360,12 +426,15 @@ class ProgressTab(param.Parameterized):
         if self.bases.empty:
             return hv.Points([])
         pts = self.bases.geometry.representative_point()
-        frame = pd.DataFrame({
-            "lon": pts.x, "lat": pts.y,
-            "name": self.bases["name"] if lang == "zh" else self.bases["name_en"].fillna(self.bases["name"]),
-            "status": self.bases["status"].map(lambda s: status_label(s, lang)),
-            "colour": self.bases["status"].map(_STATUS_COLOURS),
-        })
+        frame = pd.DataFrame(
+            {
+                "lon": pts.x,
+                "lat": pts.y,
+                "name": self.bases["name"] if lang == "zh" else self.bases["name_en"].fillna(self.bases["name"]),
+                "status": self.bases["status"].map(lambda s: status_label(s, lang)),
+                "colour": self.bases["status"].map(_STATUS_COLOURS),
+            }
+        )
         layers = []
         if self.project.has("counties"):
             counties = self.project.read("counties", columns=["name"])
@@ -373,10 +442,12 @@ class ProgressTab(param.Parameterized):
 
             paths = [shapely.get_coordinates(g.boundary) for g in counties.geometry]
             layers.append(hv.Path(paths).opts(color="#8c959f", line_width=1))
-        layers.append(hv.Points(frame, ["lon", "lat"], ["name", "status", "colour"]).opts(
-            color="colour", size=11, tools=["hover"], line_color="white"))
-        return hv.Overlay(layers).opts(data_aspect=1, width=500, height=370,
-                                       xlabel="lon", ylabel="lat")
+        layers.append(
+            hv.Points(frame, ["lon", "lat"], ["name", "status", "colour"]).opts(
+                color="colour", size=11, tools=["hover"], line_color="white"
+            )
+        )
+        return hv.Overlay(layers).opts(data_aspect=1, width=500, height=370, xlabel="lon", ylabel="lat")
 
     def _bases_frame(self) -> pd.DataFrame:
         lang = self.lang
@@ -384,41 +455,50 @@ class ProgressTab(param.Parameterized):
             return pd.DataFrame()
         b = self.bases
         zh = lang == "zh"
-        return pd.DataFrame({
-            "id": b["id"],
-            tr("col_name", lang): b["name"] if zh else b["name_en"].fillna("").where(
-                b["name_en"].fillna("") != "", b["name"]),
-            tr("col_county", lang): b["county_name"] if zh else b["county_name_en"],
-            tr("col_category", lang): b["category"],
-            tr("col_target", lang): b["target_value"], tr("col_unit", lang): b["target_unit"],
-            tr("col_year", lang): b["target_year"].astype("Int64"),
-            tr("col_latest", lang): b["latest_value"],
-            tr("col_date", lang): pd.to_datetime(b["latest_date"]).dt.strftime("%Y-%m-%d"),
-            tr("col_progress", lang): b["progress_pct"].round(1),
-            tr("col_plan_status", lang): b["base_status"],
-            tr("col_status", lang): b["status"].map(lambda s: status_label(s, lang)),
-        })
+        return pd.DataFrame(
+            {
+                "id": b["id"],
+                tr("col_name", lang): b["name"]
+                if zh
+                else b["name_en"].fillna("").where(b["name_en"].fillna("") != "", b["name"]),
+                tr("col_county", lang): b["county_name"] if zh else b["county_name_en"],
+                tr("col_category", lang): b["category"],
+                tr("col_target", lang): b["target_value"],
+                tr("col_unit", lang): b["target_unit"],
+                tr("col_year", lang): b["target_year"].astype("Int64"),
+                tr("col_latest", lang): b["latest_value"],
+                tr("col_date", lang): pd.to_datetime(b["latest_date"]).dt.strftime("%Y-%m-%d"),
+                tr("col_progress", lang): b["progress_pct"].round(1),
+                tr("col_plan_status", lang): b["base_status"],
+                tr("col_status", lang): b["status"].map(lambda s: status_label(s, lang)),
+            }
+        )
 
     def _pv_link(self) -> Link:
         if self.solar_result is not None:
-            return rooftop_pv_by_county(self.project, solar_result=self.solar_result,
-                                        bases=None if self.bases.empty else self.bases)
+            return rooftop_pv_by_county(
+                self.project, solar_result=self.solar_result, bases=None if self.bases.empty else self.bases
+            )
         return Link(False, self._solar_message or tr("computing", self.lang))
 
     def _pg_link(self) -> Link:
         if self.waste_flows is not None or not self.project.has("waste_sources"):
-            return phosphogypsum_routing_link(self.project, flows=self.waste_flows
-                                              if self.waste_flows is not None else pd.DataFrame())
+            return phosphogypsum_routing_link(
+                self.project, flows=self.waste_flows if self.waste_flows is not None else pd.DataFrame()
+            )
         return Link(False, self._waste_message or tr("computing", self.lang))
 
     def _county_frame(self) -> pd.DataFrame:
         lang = self.lang
         c = self.counties
-        frame = pd.DataFrame({
-            tr("col_county", lang): c["county_name"] if lang == "zh" else c["county_name_en"],
-            tr("col_n_bases", lang): c["n_bases"], tr("col_behind", lang): c["n_behind"],
-            tr("col_pilot", lang): c["rooftop_pv_pilot"].map(lambda v: tr("yes" if v else "no", lang)),
-        })
+        frame = pd.DataFrame(
+            {
+                tr("col_county", lang): c["county_name"] if lang == "zh" else c["county_name_en"],
+                tr("col_n_bases", lang): c["n_bases"],
+                tr("col_behind", lang): c["n_behind"],
+                tr("col_pilot", lang): c["rooftop_pv_pilot"].map(lambda v: tr("yes" if v else "no", lang)),
+            }
+        )
         link = self._pv_link()
         if link.available:
             pv = link.frame.set_index("county")
@@ -435,9 +515,17 @@ class ProgressTab(param.Parameterized):
         pg = self._pg_link()
         if pg.available:
             v = pg.values
-            parts.append(tr("pg_link", lang, used=v["delivered_t_per_year"],
-                            produced=v["produced_t_per_year"], pct=v["utilisation_pct"],
-                            target=v["target_pct"], year=v["target_year"]))
+            parts.append(
+                tr(
+                    "pg_link",
+                    lang,
+                    used=v["delivered_t_per_year"],
+                    produced=v["produced_t_per_year"],
+                    pct=v["utilisation_pct"],
+                    target=v["target_pct"],
+                    year=v["target_year"],
+                )
+            )
         else:
             parts.append(tr("unavailable", lang, message=pg.message))
         return "".join(f"<p>{html.escape(p)}</p>" for p in parts)
@@ -456,17 +544,23 @@ class ProgressTab(param.Parameterized):
         self.message.alert_type = kind
         self.message.visible = True
 
-    def submit(self, target_id: str, date: str, value: float | None, unit: str = "",
-               note: str = "") -> bool:
+    def submit(self, target_id: str, date: str, value: float | None, unit: str = "", note: str = "") -> bool:
         """Add one record as the signed-in user (the form's action); True if it was saved.
 
         Errors are shown in the tab's message box, never raised to the browser.
         """
         lang = self.lang
         try:
-            written = store.add_record(self.project, target_id, date, value,
-                                       user=self.current_user(), unit=unit or "", note=note or "",
-                                       users_path=self.users_path)
+            written = store.add_record(
+                self.project,
+                target_id,
+                date,
+                value,
+                user=self.current_user(),
+                unit=unit or "",
+                note=note or "",
+                users_path=self.users_path,
+            )
         except NotAuthorisedError as exc:
             self._show(tr("refused", lang, message=str(exc)), "danger")
             return False
@@ -475,8 +569,10 @@ class ProgressTab(param.Parameterized):
             return False
         row = written.iloc[0]
         self._after_write()
-        self._show(tr("added", lang, target=row["target_id"], date=row["date"],
-                      value=f"{row['value']:g}", unit=row["unit"]), "success")
+        self._show(
+            tr("added", lang, target=row["target_id"], date=row["date"], value=f"{row['value']:g}", unit=row["unit"]),
+            "success",
+        )
         return True
 
     def import_bytes(self, data: bytes, filename: str = "upload.csv") -> bool:
@@ -486,8 +582,7 @@ class ProgressTab(param.Parameterized):
             path = Path(tmp) / (Path(filename).name or "upload.csv")
             path.write_bytes(data)
             try:
-                written = store.import_csv(self.project, path, user=self.current_user(),
-                                           users_path=self.users_path)
+                written = store.import_csv(self.project, path, user=self.current_user(), users_path=self.users_path)
             except NotAuthorisedError as exc:
                 self._show(tr("refused", lang, message=str(exc)), "danger")
                 return False
@@ -500,8 +595,13 @@ class ProgressTab(param.Parameterized):
 
     def _on_submit(self, _event) -> None:
         value = self.form_value.value
-        self.submit(self.form_target.value, self.form_date.value,
-                    np.nan if value is None else value, self.form_unit.value, self.form_note.value)
+        self.submit(
+            self.form_target.value,
+            self.form_date.value,
+            np.nan if value is None else value,
+            self.form_unit.value,
+            self.form_note.value,
+        )
 
     def _on_import(self, _event) -> None:
         if not self.form_file.value:

@@ -33,14 +33,38 @@ from layers.project import Project
 from layers.schema import USE_CLASSES
 
 PAGE_SIZE = 12
-_TABLE_COLUMNS = ("rank", "id", "name", "county", "park_id", "use_class", "area_m2", "usable_m2",
-                  "kwp", "kwh_per_year", "kwh_per_kwp", "tco2_per_year", "county_rank",
-                  "payback_years")
-_TITLE_IDS = {"rank": "col_rank", "id": "col_id", "name": "col_name", "county": "col_county",
-              "park_id": "col_park", "use_class": "col_use_class", "area_m2": "col_area_m2",
-              "usable_m2": "col_usable_m2", "kwp": "col_kwp", "kwh_per_year": "col_kwh_per_year",
-              "kwh_per_kwp": "col_kwh_per_kwp", "tco2_per_year": "col_tco2_per_year",
-              "county_rank": "col_county_rank", "payback_years": "col_payback"}
+_TABLE_COLUMNS = (
+    "rank",
+    "id",
+    "name",
+    "county",
+    "park_id",
+    "use_class",
+    "area_m2",
+    "usable_m2",
+    "kwp",
+    "kwh_per_year",
+    "kwh_per_kwp",
+    "tco2_per_year",
+    "county_rank",
+    "payback_years",
+)
+_TITLE_IDS = {
+    "rank": "col_rank",
+    "id": "col_id",
+    "name": "col_name",
+    "county": "col_county",
+    "park_id": "col_park",
+    "use_class": "col_use_class",
+    "area_m2": "col_area_m2",
+    "usable_m2": "col_usable_m2",
+    "kwp": "col_kwp",
+    "kwh_per_year": "col_kwh_per_year",
+    "kwh_per_kwp": "col_kwh_per_kwp",
+    "tco2_per_year": "col_tco2_per_year",
+    "county_rank": "col_county_rank",
+    "payback_years": "col_payback",
+}
 
 
 class SolarTab:
@@ -64,52 +88,107 @@ class SolarTab:
         self.has_pv = _solar_data.solar_module() is not None
         self.has_rooftops = project.has("rooftops")
 
-        self.county = pn.widgets.Select(width=240, label=t("county", lang), options={t("any", lang): ""},
-                                        css_classes=["xy-solar-county"])
-        self.park = pn.widgets.Select(width=240, label=t("park", lang), options={t("any", lang): ""},
-                                      css_classes=["xy-solar-park"])
-        self.use_class = pn.widgets.Select(width=240, label=t("use_class", lang), options=self._use_options(),
-                                           css_classes=["xy-solar-use"])
-        self.min_kwp = pn.widgets.FloatInput(width=240, label=t("min_kwp", lang), value=0.0, start=0.0,
-                                             step=5.0, css_classes=["xy-solar-min-kwp"],
-                                             disabled=not self.has_pv)
-        self.min_yield = pn.widgets.FloatInput(width=240, label=t("min_yield", lang), value=0.0, start=0.0,
-                                               step=25.0, css_classes=["xy-solar-min-yield"],
-                                               disabled=not self.has_pv)
-        self.suitable_only = pn.widgets.Checkbox(label=t("suitable_only", lang), value=True,
-                                                 width=240, css_classes=["xy-solar-suitable"],
-                                                 disabled=not self.has_pv)
-        self.notice = pn.pane.Alert(t("pv_pending", lang), alert_type="warning",
-                                    visible=not self.has_pv and self.has_rooftops)
-        self.missing = pn.pane.Alert(t("layer_missing", lang, layer=t("layer_rooftops", lang)),
-                                     alert_type="info", visible=not self.has_rooftops)
+        self.county = pn.widgets.Select(
+            width=240, label=t("county", lang), options={t("any", lang): ""}, css_classes=["xy-solar-county"]
+        )
+        self.park = pn.widgets.Select(
+            width=240, label=t("park", lang), options={t("any", lang): ""}, css_classes=["xy-solar-park"]
+        )
+        self.use_class = pn.widgets.Select(
+            width=240, label=t("use_class", lang), options=self._use_options(), css_classes=["xy-solar-use"]
+        )
+        self.min_kwp = pn.widgets.FloatInput(
+            width=240,
+            label=t("min_kwp", lang),
+            value=0.0,
+            start=0.0,
+            step=5.0,
+            css_classes=["xy-solar-min-kwp"],
+            disabled=not self.has_pv,
+        )
+        self.min_yield = pn.widgets.FloatInput(
+            width=240,
+            label=t("min_yield", lang),
+            value=0.0,
+            start=0.0,
+            step=25.0,
+            css_classes=["xy-solar-min-yield"],
+            disabled=not self.has_pv,
+        )
+        self.suitable_only = pn.widgets.Checkbox(
+            label=t("suitable_only", lang),
+            value=True,
+            width=240,
+            css_classes=["xy-solar-suitable"],
+            disabled=not self.has_pv,
+        )
+        self.notice = pn.pane.Alert(
+            t("pv_pending", lang), alert_type="warning", visible=not self.has_pv and self.has_rooftops
+        )
+        self.missing = pn.pane.Alert(
+            t("layer_missing", lang, layer=t("layer_rooftops", lang)), alert_type="info", visible=not self.has_rooftops
+        )
         self.count = pn.pane.HTML("", css_classes=["xy-solar-count"])
         self.totals = pn.pane.HTML("", css_classes=["xy-solar-totals"], sizing_mode="stretch_width")
         self.table = pn.widgets.Tabulator(
-            pd.DataFrame(), pagination="remote", page_size=PAGE_SIZE, show_index=False,
-            disabled=True, selectable=1, sizing_mode="stretch_width", height=420,
-            css_classes=["xy-solar-table"], header_filters=False)
+            pd.DataFrame(),
+            pagination="remote",
+            page_size=PAGE_SIZE,
+            show_index=False,
+            disabled=True,
+            selectable=1,
+            sizing_mode="stretch_width",
+            height=420,
+            css_classes=["xy-solar-table"],
+            header_filters=False,
+        )
         self.hist_pipe = hv.streams.Pipe(data=np.zeros(0))
         self.histogram = pn.pane.HoloViews(
-            hv.DynamicMap(self._histogram, streams=[self.hist_pipe]), height=220, linked_axes=False,
-            sizing_mode="stretch_width", css_classes=["xy-solar-hist"], visible=self.has_pv)
+            hv.DynamicMap(self._histogram, streams=[self.hist_pipe]),
+            height=220,
+            linked_axes=False,
+            sizing_mode="stretch_width",
+            css_classes=["xy-solar-hist"],
+            visible=self.has_pv,
+        )
         self.downloads = {
-            fmt: pn.widgets.FileDownload(callback=self._download_callback(fmt),
-                                         filename=f"shortlist.{fmt}", label=t(f"download_{fmt}",
-                                                                                lang),
-                                         color="primary", variant="outline",
-                                         css_classes=[f"xy-download-{fmt}"], embed=False,
-                                         width=240,
-                                         disabled=True)
-            for fmt in ("csv", "xlsx", "geojson")}
+            fmt: pn.widgets.FileDownload(
+                callback=self._download_callback(fmt),
+                filename=f"shortlist.{fmt}",
+                label=t(f"download_{fmt}", lang),
+                color="primary",
+                variant="outline",
+                css_classes=[f"xy-download-{fmt}"],
+                embed=False,
+                width=240,
+                disabled=True,
+            )
+            for fmt in ("csv", "xlsx", "geojson")
+        }
         self.layout = pn.Row(
-            pn.Column(self.county, self.park, self.use_class, self.min_kwp, self.min_yield,
-                      self.suitable_only, *self.downloads.values(), width=260),
-            pn.Column(self.notice, self.missing, self.count, self.totals, self.table,
-                      self.histogram, sizing_mode="stretch_width"),
-            sizing_mode="stretch_width", css_classes=["xy-solar-tab"])
-        for widget in (self.county, self.park, self.use_class, self.min_kwp, self.min_yield,
-                       self.suitable_only):
+            pn.Column(
+                self.county,
+                self.park,
+                self.use_class,
+                self.min_kwp,
+                self.min_yield,
+                self.suitable_only,
+                *self.downloads.values(),
+                width=260,
+            ),
+            pn.Column(
+                self.notice,
+                self.missing,
+                self.count,
+                self.totals,
+                self.table,
+                self.histogram,
+                sizing_mode="stretch_width",
+            ),
+            sizing_mode="stretch_width",
+            css_classes=["xy-solar-tab"],
+        )
+        for widget in (self.county, self.park, self.use_class, self.min_kwp, self.min_yield, self.suitable_only):
             widget.param.watch(self._on_filter, "value")
         self.table.param.watch(self._on_selection, "selection")
         shared_map.on_tap(self._on_map_tap)
@@ -155,8 +234,7 @@ class SolarTab:
         """Boolean mask of :attr:`table_frame` rows that pass the current filters."""
         frame = self.table_frame
         mask = np.ones(len(frame), dtype=bool)
-        for col, widget in (("county", self.county), ("park_id", self.park),
-                            ("use_class", self.use_class)):
+        for col, widget in (("county", self.county), ("park_id", self.park), ("use_class", self.use_class)):
             if widget.value:
                 mask &= (frame[col] == widget.value).to_numpy()
         if self.has_pv:
@@ -183,8 +261,7 @@ class SolarTab:
             self.table.value = self._display(filtered)
             self.table.page = 1
             self._update_totals(filtered)
-            self.hist_pipe.send(filtered["kwh_per_kwp"].to_numpy() if "kwh_per_kwp" in filtered
-                                else np.zeros(0))
+            self.hist_pipe.send(filtered["kwh_per_kwp"].to_numpy() if "kwh_per_kwp" in filtered else np.zeros(0))
             self._refresh_map()
             name = self._shortlist_name()
             for fmt, button in self.downloads.items():
@@ -199,33 +276,31 @@ class SolarTab:
         pos = self._positions
         filtered = self.filtered
         value = "kwh_per_kwp" if "kwh_per_kwp" in filtered else "area_m2"
-        frame = pd.DataFrame({"x": x[pos], "y": y[pos],
-                              "value": filtered[value].to_numpy(dtype="float64")})
+        frame = pd.DataFrame({"x": x[pos], "y": y[pos], "value": filtered[value].to_numpy(dtype="float64")})
         if len(pos) <= VECTOR_LIMIT:  # drawn as points with hover: carry the labels
             frame["id"] = filtered["id"].to_numpy()
             frame["name"] = filtered["name"].to_numpy()
             frame["county"] = filtered["county"].astype(str).to_numpy()
-        self.map.set_rooftops(frame, value="value",
-                              label_id="colorbar_yield" if value == "kwh_per_kwp" else "col_area_m2")
+        self.map.set_rooftops(
+            frame, value="value", label_id="colorbar_yield" if value == "kwh_per_kwp" else "col_area_m2"
+        )
 
     def _display(self, filtered: pd.DataFrame) -> pd.DataFrame:
         cols = [c for c in _TABLE_COLUMNS if c in filtered.columns]
         out = filtered[cols].copy()
         lang = self.lang
         # categorical columns: relabel the categories, not the (up to millions of) rows
-        out["county"] = out["county"].cat.rename_categories(
-            lambda c: county_label(c, lang) if c else "")
-        out["use_class"] = out["use_class"].cat.rename_categories(
-            lambda c: option_label("uc", c, lang) if c else "")
+        out["county"] = out["county"].cat.rename_categories(lambda c: county_label(c, lang) if c else "")
+        out["use_class"] = out["use_class"].cat.rename_categories(lambda c: option_label("uc", c, lang) if c else "")
         names = self._park_names()
-        out["park_id"] = out["park_id"].cat.rename_categories(
-            lambda c: f"{names.get(c, c)}\u2009[{c}]" if c else "")
+        out["park_id"] = out["park_id"].cat.rename_categories(lambda c: f"{names.get(c, c)}\u2009[{c}]" if c else "")
         self.table.titles = {c: t(_TITLE_IDS[c], self.lang) for c in cols}
         self.table.formatters = {
             **{c: {"type": "plaintext"} for c in ("id", "name", "county", "park_id", "use_class")},
-            **{c: {"type": "money", "precision": 1, "thousand": ","}
-               for c in ("area_m2", "usable_m2", "kwp", "kwh_per_kwp", "tco2_per_year",
-                         "payback_years")},
+            **{
+                c: {"type": "money", "precision": 1, "thousand": ","}
+                for c in ("area_m2", "usable_m2", "kwp", "kwh_per_kwp", "tco2_per_year", "payback_years")
+            },
             "county_rank": {"type": "money", "precision": 0, "thousand": ""},
             "kwh_per_year": {"type": "money", "precision": 0, "thousand": ","},
         }
@@ -240,14 +315,14 @@ class SolarTab:
     def _update_totals(self, filtered: pd.DataFrame) -> None:
         lang = self.lang
         n = len(filtered)
-        self.count.object = (f"<span class='xy-row-count' data-rows='{n}'>"
-                             f"{html.escape(t('rows', lang, n=f'{n:,}'))}</span>")
+        self.count.object = (
+            f"<span class='xy-row-count' data-rows='{n}'>{html.escape(t('rows', lang, n=f'{n:,}'))}</span>"
+        )
         items = [(t("n_rooftops", lang), f"{n:,}")]
         if "kwp" in filtered:
             items.append((t("total_mwp", lang), f"{np.nansum(filtered['kwp']) / 1e3:,.2f}"))
         if "kwh_per_year" in filtered:
-            items.append((t("total_gwh", lang),
-                          f"{np.nansum(filtered['kwh_per_year']) / 1e6:,.2f}"))
+            items.append((t("total_gwh", lang), f"{np.nansum(filtered['kwh_per_year']) / 1e6:,.2f}"))
         if "tco2_per_year" in filtered:
             items.append((t("total_tco2", lang), f"{np.nansum(filtered['tco2_per_year']):,.0f}"))
         if "kwp" not in filtered:
@@ -256,10 +331,13 @@ class SolarTab:
             f"<div class='xy-total' style='background:#f2f6f8;border-radius:4px;padding:4px 10px'>"
             f"<div style='font-size:12px;color:#456'>{html.escape(k)}</div>"
             f"<div class='xy-total-value' style='font-size:18px;font-weight:700;color:#0b4f6c'>"
-            f"{html.escape(v)}</div></div>" for k, v in items)
+            f"{html.escape(v)}</div></div>"
+            for k, v in items
+        )
         self.totals.object = (
             f"<div class='xy-totals'><b>{html.escape(t('totals', lang))}</b>"
-            f"<div style='display:flex;gap:14px;flex-wrap:wrap'>{cells}</div></div>")
+            f"<div style='display:flex;gap:14px;flex-wrap:wrap'>{cells}</div></div>"
+        )
 
     def _histogram(self, data=None):
         values = np.asarray(data if data is not None else [], dtype="float64")
@@ -269,11 +347,19 @@ class SolarTab:
             counts, edges = np.histogram(values, bins=30)
         else:
             counts, edges = np.zeros(1), np.array([0.0, 1.0])
-        return hv.Histogram((edges, counts), kdims=[hv.Dimension("kwh_per_kwp",
-                                                                 label=t("col_kwh_per_kwp", lang))],
-                            vdims=[hv.Dimension("count", label=t("count", lang))]).opts(
-            title=t("histogram", lang), responsive=True, height=210, color="#f46d43",
-            line_color="white", framewise=True, toolbar=None)
+        return hv.Histogram(
+            (edges, counts),
+            kdims=[hv.Dimension("kwh_per_kwp", label=t("col_kwh_per_kwp", lang))],
+            vdims=[hv.Dimension("count", label=t("count", lang))],
+        ).opts(
+            title=t("histogram", lang),
+            responsive=True,
+            height=210,
+            color="#f46d43",
+            line_color="white",
+            framewise=True,
+            toolbar=None,
+        )
 
     # -- linking --------------------------------------------------------------------------------
     def _on_selection(self, event) -> None:
@@ -286,8 +372,9 @@ class SolarTab:
         x, y = _solar_data.mercator_xy(self.project, with_pv=self.has_pv, gcj02=self.map.gcj02)
         pos = self._positions[rows]
         sel = self.filtered.iloc[rows]
-        self.map.select(pd.DataFrame({"x": x[pos], "y": y[pos], "id": sel["id"].to_numpy(),
-                                      "name": sel["name"].to_numpy()}))
+        self.map.select(
+            pd.DataFrame({"x": x[pos], "y": y[pos], "id": sel["id"].to_numpy(), "name": sel["name"].to_numpy()})
+        )
         self.map.show_details(self._record(sel.iloc[0]))
 
     def _record(self, row: pd.Series) -> dict:
@@ -314,8 +401,7 @@ class SolarTab:
         d2 = (xs[pos] - x) ** 2 + (ys[pos] - y) ** 2
         i = int(np.argmin(d2))
         fig = self.map._figure
-        span = (fig.x_range.end - fig.x_range.start) if fig is not None and \
-            fig.x_range.end is not None else 5000.0
+        span = (fig.x_range.end - fig.x_range.start) if fig is not None and fig.x_range.end is not None else 5000.0
         if d2[i] > (0.02 * span) ** 2:  # nothing within ~2 % of the view width
             return
         self.table.page = i // PAGE_SIZE + 1
@@ -346,16 +432,20 @@ class SolarTab:
             table[col] = table[col].astype(str)
         layer = _data.read_layer(self.project, "rooftops")
         geoms = layer.set_index(layer["id"].astype(str)).geometry
-        return gpd.GeoDataFrame(table, geometry=geoms.reindex(table["id"]).to_numpy(),
-                                crs=layer.crs)
+        return gpd.GeoDataFrame(table, geometry=geoms.reindex(table["id"]).to_numpy(), crs=layer.crs)
 
     def assumptions(self) -> dict:
         """Filters the shortlist was made with (written into the XLSX)."""
-        return {"county": self.county.value or "all", "park_id": self.park.value or "all",
-                "use_class": self.use_class.value or "all", "min_kwp": self.min_kwp.value,
-                "min_kwh_per_kwp": self.min_yield.value,
-                "suitable_only": self.suitable_only.value, "project": str(self.project.path),
-                "pv_results": "siting.solar.rooftop_potential" if self.has_pv else "none"}
+        return {
+            "county": self.county.value or "all",
+            "park_id": self.park.value or "all",
+            "use_class": self.use_class.value or "all",
+            "min_kwp": self.min_kwp.value,
+            "min_kwh_per_kwp": self.min_yield.value,
+            "suitable_only": self.suitable_only.value,
+            "project": str(self.project.path),
+            "pv_results": "siting.solar.rooftop_potential" if self.has_pv else "none",
+        }
 
     def _download_callback(self, fmt: str):
         def callback():
@@ -364,22 +454,28 @@ class SolarTab:
             frame = self.shortlist()
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / f"shortlist.{fmt}"
-                export_frame(frame, path, fmt=fmt, layer="rooftop_pv",
-                             assumptions=self.assumptions() if fmt == "xlsx" else None)
+                export_frame(
+                    frame, path, fmt=fmt, layer="rooftop_pv", assumptions=self.assumptions() if fmt == "xlsx" else None
+                )
                 return io.BytesIO(path.read_bytes())
+
         return callback
 
     # -- language -------------------------------------------------------------------------------
     def _use_options(self) -> dict[str, str]:
-        return {t("any", self.lang): "", **{option_label("uc", u, self.lang): u
-                                            for u in USE_CLASSES}}
+        return {t("any", self.lang): "", **{option_label("uc", u, self.lang): u for u in USE_CLASSES}}
 
     def set_language(self, lang: str) -> None:
         """Relabel every widget and redraw the text in ``lang``."""
         self.lang = lang
-        for widget, msg in ((self.county, "county"), (self.park, "park"),
-                            (self.use_class, "use_class"), (self.min_kwp, "min_kwp"),
-                            (self.min_yield, "min_yield"), (self.suitable_only, "suitable_only")):
+        for widget, msg in (
+            (self.county, "county"),
+            (self.park, "park"),
+            (self.use_class, "use_class"),
+            (self.min_kwp, "min_kwp"),
+            (self.min_yield, "min_yield"),
+            (self.suitable_only, "suitable_only"),
+        ):
             widget.label = t(msg, lang)
         value = self.use_class.value
         self.use_class.options = self._use_options()

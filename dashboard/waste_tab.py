@@ -60,36 +60,73 @@ class WasteTab:
         self.routing = None
         self.siting = None
         self.ready = project.has("waste_sources") and project.has("facilities")
-        self.kind = pn.widgets.Select(label=t("waste_kind", lang), options=self._kind_options(),
-                                      value=WASTE_KINDS[0], width=240,
-                                      css_classes=["xy-waste-kind"])
-        self.k = pn.widgets.IntInput(label=t("open_new", lang), value=0, start=0, end=10,
-                                     width=240, css_classes=["xy-waste-k"])
+        self.kind = pn.widgets.Select(
+            label=t("waste_kind", lang),
+            options=self._kind_options(),
+            value=WASTE_KINDS[0],
+            width=240,
+            css_classes=["xy-waste-kind"],
+        )
+        self.k = pn.widgets.IntInput(
+            label=t("open_new", lang), value=0, start=0, end=10, width=240, css_classes=["xy-waste-k"]
+        )
         self.message = pn.pane.Alert("", alert_type="info", visible=False)
         self.totals = pn.pane.HTML("", sizing_mode="stretch_width")
         self.facility_title = pn.pane.HTML("")
         self.facility_table = pn.widgets.Tabulator(
-            pd.DataFrame(), disabled=True, show_index=False, pagination="remote", page_size=8,
-            sizing_mode="stretch_width", css_classes=["xy-waste-facilities"])
+            pd.DataFrame(),
+            disabled=True,
+            show_index=False,
+            pagination="remote",
+            page_size=8,
+            sizing_mode="stretch_width",
+            css_classes=["xy-waste-facilities"],
+        )
         self.flow_title = pn.pane.HTML("")
         self.flow_table = pn.widgets.Tabulator(
-            pd.DataFrame(), disabled=True, show_index=False, pagination="remote", page_size=8,
-            sizing_mode="stretch_width", css_classes=["xy-waste-flows"])
+            pd.DataFrame(),
+            disabled=True,
+            show_index=False,
+            pagination="remote",
+            page_size=8,
+            sizing_mode="stretch_width",
+            css_classes=["xy-waste-flows"],
+        )
         self.downloads = [
-            frame_download(lambda: self._frame("flows"), fmt="csv", label="",
-                           filename="waste_flows.csv", layer="flows",
-                           css_class="xy-download-flows"),
-            frame_download(lambda: self._frame("flows"), fmt="geojson", label="",
-                           filename="waste_flows.geojson", layer="flows"),
-            frame_download(lambda: self._frame("facility_use"), fmt="xlsx", label="",
-                           filename="waste_facilities.xlsx", layer="facility_use",
-                           get_assumptions=self._assumptions),
+            frame_download(
+                lambda: self._frame("flows"),
+                fmt="csv",
+                label="",
+                filename="waste_flows.csv",
+                layer="flows",
+                css_class="xy-download-flows",
+            ),
+            frame_download(
+                lambda: self._frame("flows"), fmt="geojson", label="", filename="waste_flows.geojson", layer="flows"
+            ),
+            frame_download(
+                lambda: self._frame("facility_use"),
+                fmt="xlsx",
+                label="",
+                filename="waste_facilities.xlsx",
+                layer="facility_use",
+                get_assumptions=self._assumptions,
+            ),
         ]
         self.layout = pn.Row(
             pn.Column(self.kind, self.k, *self.downloads, width=260),
-            pn.Column(self.message, self.totals, self.facility_title, self.facility_table,
-                      self.flow_title, self.flow_table, sizing_mode="stretch_width"),
-            sizing_mode="stretch_width", css_classes=["xy-waste-tab"])
+            pn.Column(
+                self.message,
+                self.totals,
+                self.facility_title,
+                self.facility_table,
+                self.flow_title,
+                self.flow_table,
+                sizing_mode="stretch_width",
+            ),
+            sizing_mode="stretch_width",
+            css_classes=["xy-waste-tab"],
+        )
         self._label()
         self.kind.param.watch(self._on_change, "value")
         self.k.param.watch(self._on_change, "value")
@@ -98,8 +135,7 @@ class WasteTab:
     def load(self) -> None:
         """Route the default waste kind (slow on big networks: under a spinner)."""
         if not self.ready:
-            self.message.object = t("layer_missing", self.lang,
-                                    layer=t("layer_waste_sources", self.lang))
+            self.message.object = t("layer_missing", self.lang, layer=t("layer_waste_sources", self.lang))
             self.message.visible = True
             return
         self._compute()
@@ -111,8 +147,7 @@ class WasteTab:
     def _compute(self) -> None:
         self.layout.loading = True
         try:
-            self.routing, self.siting = run_waste(self.project, waste_kind=self.kind.value,
-                                                  k=self.k.value or 0)
+            self.routing, self.siting = run_waste(self.project, waste_kind=self.kind.value, k=self.k.value or 0)
             self.message.visible = bool(self.routing.warnings)
             self.message.alert_type = "warning"
             self.message.object = "\n".join(self.routing.warnings)
@@ -136,35 +171,52 @@ class WasteTab:
                 self._draw()
                 return
             tot = r.totals
-            items = [(t("total_flow", lang), f"{tot['delivered_t_per_year']:,.0f}"),
-                     (t("unmet", lang), f"{tot['unmet_t_per_year']:,.0f}"),
-                     (t("total_tkm", lang), f"{tot['tkm_per_year']:,.0f}"),
-                     ("tCO₂/yr", f"{tot['tco2_per_year']:,.1f}")]
+            items = [
+                (t("total_flow", lang), f"{tot['delivered_t_per_year']:,.0f}"),
+                (t("unmet", lang), f"{tot['unmet_t_per_year']:,.0f}"),
+                (t("total_tkm", lang), f"{tot['tkm_per_year']:,.0f}"),
+                ("tCO₂/yr", f"{tot['tco2_per_year']:,.1f}"),
+            ]
             if self.siting is not None:
                 items.append((t("new_facilities", lang), str(self.siting.gain.get("chosen", ""))))
             self.totals.object = totals_html(t("totals", lang), items, css_class="xy-waste-totals")
             use = pd.DataFrame(r.facility_use.drop(columns="geometry", errors="ignore"))
-            cols = [c for c in ("facility_name", "facility_kind", "status", "capacity_t_per_year",
-                                "used_t_per_year", "utilisation", "role") if c in use]
+            cols = [
+                c
+                for c in (
+                    "facility_name",
+                    "facility_kind",
+                    "status",
+                    "capacity_t_per_year",
+                    "used_t_per_year",
+                    "utilisation",
+                    "role",
+                )
+                if c in use
+            ]
             use = use[cols].copy()
             if "utilisation" in use:
                 use["utilisation"] = (use["utilisation"] * 100).round(1)
             self.facility_table.formatters = plain_formatters(use)
-            self.facility_table.titles = {"facility_name": t("col_facility", lang),
-                                          "capacity_t_per_year": t("col_capacity", lang),
-                                          "used_t_per_year": t("col_used", lang),
-                                          "utilisation": t("col_utilisation", lang) + " %"}
+            self.facility_table.titles = {
+                "facility_name": t("col_facility", lang),
+                "capacity_t_per_year": t("col_capacity", lang),
+                "used_t_per_year": t("col_used", lang),
+                "utilisation": t("col_utilisation", lang) + " %",
+            }
             self.facility_table.value = use
             flows = pd.DataFrame(r.flows.drop(columns="geometry", errors="ignore"))
-            cols = [c for c in ("source_name", "facility_name", "t_per_year", "km", "tkm",
-                                "cost_cny", "tco2") if c in flows]
-            flows = flows[cols].sort_values("t_per_year", ascending=False) if len(flows) else \
-                flows[cols]
+            cols = [
+                c for c in ("source_name", "facility_name", "t_per_year", "km", "tkm", "cost_cny", "tco2") if c in flows
+            ]
+            flows = flows[cols].sort_values("t_per_year", ascending=False) if len(flows) else flows[cols]
             self.flow_table.formatters = plain_formatters(flows)
-            self.flow_table.titles = {"source_name": t("col_source", lang),
-                                      "facility_name": t("col_facility", lang),
-                                      "t_per_year": t("col_t_per_year", lang),
-                                      "km": t("col_km", lang)}
+            self.flow_table.titles = {
+                "source_name": t("col_source", lang),
+                "facility_name": t("col_facility", lang),
+                "t_per_year": t("col_t_per_year", lang),
+                "km": t("col_km", lang),
+            }
             self.flow_table.value = flows
             self._draw()
 
@@ -179,21 +231,33 @@ class WasteTab:
             merged = shapely.line_merge(np.asarray(flows.geometry.values, dtype=object))
             geoms = _data.geometries_to_mercator(merged, gcj02=self.map.gcj02)
             geoms = shapely.simplify(geoms, 20.0)  # 20 m in Web Mercator: invisible at city scale
-            attrs = pd.DataFrame({"t_per_year": flows["t_per_year"].to_numpy(dtype=float),
-                                  "source_name": flows["source_name"].astype(str).to_numpy(),
-                                  "facility_name": flows["facility_name"].astype(str).to_numpy()})
+            attrs = pd.DataFrame(
+                {
+                    "t_per_year": flows["t_per_year"].to_numpy(dtype=float),
+                    "source_name": flows["source_name"].astype(str).to_numpy(),
+                    "facility_name": flows["facility_name"].astype(str).to_numpy(),
+                }
+            )
             self.map.set_layer("flows", _data.paths_data(geoms, attrs))
         if self.siting is None or not len(self.siting.chosen):
             self.map.set_layer("new_facilities", None)
         else:
             chosen = self.siting.chosen
             pts = shapely.point_on_surface(np.asarray(chosen.geometry.values, dtype=object))
-            x, y = _data.points_to_mercator(shapely.get_x(pts), shapely.get_y(pts),
-                                            gcj02=self.map.gcj02)
-            self.map.set_layer("new_facilities", pd.DataFrame({
-                "x": x, "y": y, "name": chosen["name"].astype(str).to_numpy(),
-                "used_t_per_year": chosen.get("used_t_per_year", pd.Series(np.nan, index=chosen.index)
-                                              ).to_numpy(dtype=float)}))
+            x, y = _data.points_to_mercator(shapely.get_x(pts), shapely.get_y(pts), gcj02=self.map.gcj02)
+            self.map.set_layer(
+                "new_facilities",
+                pd.DataFrame(
+                    {
+                        "x": x,
+                        "y": y,
+                        "name": chosen["name"].astype(str).to_numpy(),
+                        "used_t_per_year": chosen.get(
+                            "used_t_per_year", pd.Series(np.nan, index=chosen.index)
+                        ).to_numpy(dtype=float),
+                    }
+                ),
+            )
 
     def _frame(self, what: str):
         r = self.routing
@@ -216,8 +280,9 @@ class WasteTab:
         lang = self.lang
         self.facility_title.object = f"<b>{t('utilisation', lang)}</b>"
         self.flow_title.object = f"<b>{t('flows', lang)}</b>"
-        for button, msg in zip(self.downloads, ("download_flows", "download_geojson",
-                                                "download_facilities"), strict=True):
+        for button, msg in zip(
+            self.downloads, ("download_flows", "download_geojson", "download_facilities"), strict=True
+        ):
             button.label = t(msg, lang)
 
     def set_language(self, lang: str) -> None:

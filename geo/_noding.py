@@ -10,8 +10,7 @@ import shapely
 from numpy.typing import NDArray
 
 
-def node_lines(lines_xy: NDArray, *, tolerance_m: float
-               ) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
+def node_lines(lines_xy: NDArray, *, tolerance_m: float) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
     """Split metric LineStrings wherever a vertex is shared or a line ends.
 
     Parameters
@@ -65,8 +64,7 @@ def node_lines(lines_xy: NDArray, *, tolerance_m: float
         raise RuntimeError(msg)
     _, seg_index = np.unique(all_seg, return_inverse=True)
     geoms = shapely.linestrings(coords[all_rows], indices=seg_index.ravel())
-    return (line_of[all_rows[first]], geoms, vertex[all_rows[first]], vertex[all_rows[last]],
-            node_xy)
+    return (line_of[all_rows[first]], geoms, vertex[all_rows[first]], vertex[all_rows[last]], node_xy)
 
 
 def first_tag(values: pd.Series) -> pd.Series:

@@ -86,8 +86,7 @@ class CostMatrix:
             if len(nodes) < 2:
                 continue
             rows = network.edge_rows(nodes[:-1], nodes[1:], weight=self.weight)
-            coords, which = shapely.get_coordinates(network.edges.geometry.to_numpy()[rows],
-                                                    return_index=True)
+            coords, which = shapely.get_coordinates(network.edges.geometry.to_numpy()[rows], return_index=True)
             # drop the first vertex of every edge but the first: it repeats the previous end
             starts = np.r_[True, which[1:] != which[:-1]]
             keep = ~starts
@@ -101,8 +100,7 @@ class CostMatrix:
         return result
 
 
-def cost_matrix(network: RoadNetwork, origins: NDArray, destinations: NDArray, *,
-                weight: str = "length") -> CostMatrix:
+def cost_matrix(network: RoadNetwork, origins: NDArray, destinations: NDArray, *, weight: str = "length") -> CostMatrix:
     """Shortest-path lengths and times between every origin and destination node, in one pass.
 
     Parameters
@@ -126,15 +124,26 @@ def cost_matrix(network: RoadNetwork, origins: NDArray, destinations: NDArray, *
     destinations = np.asarray(destinations, dtype="int64").ravel()
     for name, nodes in (("origin", origins), ("destination", destinations)):
         if np.any((nodes < 0) | (nodes >= network.n_nodes)):
-            msg = (f"{name} node indices must lie in 0..{network.n_nodes - 1}; snap points with "
-                   "geo.snap.snap_points and drop those off the network first")
+            msg = (
+                f"{name} node indices must lie in 0..{network.n_nodes - 1}; snap points with "
+                "geo.snap.snap_points and drop those off the network first"
+            )
             raise InputError(msg)
     n_o, n_d = len(origins), len(destinations)
     if n_o == 0 or n_d == 0:
         empty = np.empty((n_o, n_d))
-        return CostMatrix(network, origins, destinations, empty, empty.copy(), weight,
-                          np.array([], dtype="int64"), np.array([], dtype="int64"),
-                          np.empty((0, network.n_nodes), dtype="int32"), False)
+        return CostMatrix(
+            network,
+            origins,
+            destinations,
+            empty,
+            empty.copy(),
+            weight,
+            np.array([], dtype="int64"),
+            np.array([], dtype="int64"),
+            np.empty((0, network.n_nodes), dtype="int32"),
+            False,
+        )
     primary = network.length if weight == "length" else network.time
     reverse = len(np.unique(destinations)) < len(np.unique(origins))
     roots_from, targets = (destinations, origins) if reverse else (origins, destinations)
@@ -149,13 +158,21 @@ def cost_matrix(network: RoadNetwork, origins: NDArray, destinations: NDArray, *
     if reverse:
         main_m, other_m = main_m.T, other_m.T
     length_m, time_s = (main_m, other_m) if weight == "length" else (other_m, main_m)
-    return CostMatrix(network, origins, destinations, np.ascontiguousarray(length_m),
-                      np.ascontiguousarray(time_s), weight, roots, row_of.ravel(),
-                      pred.astype("int32"), reverse)
+    return CostMatrix(
+        network,
+        origins,
+        destinations,
+        np.ascontiguousarray(length_m),
+        np.ascontiguousarray(time_s),
+        weight,
+        roots,
+        row_of.ravel(),
+        pred.astype("int32"),
+        reverse,
+    )
 
 
-def _sum_along_trees(network: RoadNetwork, pred: NDArray, roots: NDArray, *, reverse: bool,
-                     weight: str) -> NDArray:
+def _sum_along_trees(network: RoadNetwork, pred: NDArray, roots: NDArray, *, reverse: bool, weight: str) -> NDArray:
     """Sum the non-routing weight along every tree path (pointer jumping, vectorised).
 
     Each node keeps a pointer to an ancestor and the sum of the weight up to it; every round
@@ -220,10 +237,8 @@ class PointCostMatrix:
             combo = int(self._combo[i, j])
             if combo < 0:
                 continue
-            es, fs, rs = (int(self._origin["edge"][i]), float(self._origin["along"][i]),
-                          int(self._origin["rev"][i]))
-            ed, fd, rd = (int(self._dest["edge"][j]), float(self._dest["along"][j]),
-                          int(self._dest["rev"][j]))
+            es, fs, rs = (int(self._origin["edge"][i]), float(self._origin["along"][i]), int(self._origin["rev"][i]))
+            ed, fd, rd = (int(self._dest["edge"][j]), float(self._dest["along"][j]), int(self._dest["rev"][j]))
             parts = []
             if combo == 4:  # along one edge
                 pos = fs if ed == es else 1.0 - fs
@@ -231,13 +246,18 @@ class PointCostMatrix:
             else:
                 a, b = divmod(combo, 2)
                 if es >= 0:
-                    parts.append(substring(geoms[es], fs, 1.0, normalized=True) if a == 0
-                                 else substring(geoms[rs], 1.0 - fs, 1.0, normalized=True))
-                parts.append(self._nodes.route_geometries(np.array([i + a * n_o]),
-                                                          np.array([j + b * n_d]))[0])
+                    parts.append(
+                        substring(geoms[es], fs, 1.0, normalized=True)
+                        if a == 0
+                        else substring(geoms[rs], 1.0 - fs, 1.0, normalized=True)
+                    )
+                parts.append(self._nodes.route_geometries(np.array([i + a * n_o]), np.array([j + b * n_d]))[0])
                 if ed >= 0:
-                    parts.append(substring(geoms[ed], 0.0, fd, normalized=True) if b == 0
-                                 else substring(geoms[rd], 0.0, 1.0 - fd, normalized=True))
+                    parts.append(
+                        substring(geoms[ed], 0.0, fd, normalized=True)
+                        if b == 0
+                        else substring(geoms[rd], 0.0, 1.0 - fd, normalized=True)
+                    )
             coords = [shapely.get_coordinates(p) for p in parts if p is not None and not p.is_empty]
             xy = np.vstack(coords) if coords else np.empty((0, 2))
             if len(xy):
@@ -273,12 +293,10 @@ def _attachments(network: RoadNetwork, snap, *, outgoing: bool) -> dict:
     time0 = np.where(on_edge, frac[0] * time[safe], 0.0)
     len1 = np.where(on_edge & has_rev, frac[1] * length[rsafe], np.inf)
     time1 = np.where(on_edge & has_rev, frac[1] * time[rsafe], np.inf)
-    return {"nodes": nodes, "length": (len0, len1), "time": (time0, time1), "edge": edge,
-            "along": along, "rev": rev}
+    return {"nodes": nodes, "length": (len0, len1), "time": (time0, time1), "edge": edge, "along": along, "rev": rev}
 
 
-def point_cost_matrix(network: RoadNetwork, origins, destinations, *,
-                      weight: str = "length") -> PointCostMatrix:
+def point_cost_matrix(network: RoadNetwork, origins, destinations, *, weight: str = "length") -> PointCostMatrix:
     """Road costs between points snapped by :func:`geo.snap.snap_points` (edge or node).
 
     A point snapped to an edge leaves it by driving to the edge's end (or, on a two-way road,
@@ -297,8 +315,9 @@ def point_cost_matrix(network: RoadNetwork, origins, destinations, *,
     o = _attachments(network, origins, outgoing=True)
     d = _attachments(network, destinations, outgoing=False)
     n_o, n_d = len(o["edge"]), len(d["edge"])
-    nodes = cost_matrix(network, np.r_[o["nodes"][0], o["nodes"][1]],
-                        np.r_[d["nodes"][0], d["nodes"][1]], weight=weight)
+    nodes = cost_matrix(
+        network, np.r_[o["nodes"][0], o["nodes"][1]], np.r_[d["nodes"][0], d["nodes"][1]], weight=weight
+    )
     main_key, other_key = ("length", "time") if weight == "length" else ("time", "length")
     main_nodes = nodes.length_m if weight == "length" else nodes.time_s
     other_nodes = nodes.time_s if weight == "length" else nodes.length_m
@@ -322,8 +341,10 @@ def point_cost_matrix(network: RoadNetwork, origins, destinations, *,
         pos = np.where(same_edge[si, dj], o["along"][si], 1.0 - o["along"][si])
         ahead = d["along"][dj] >= pos
         span = d["along"][dj] - pos
-        direct = {"length": span * network.edges["length_m"].to_numpy()[ed],
-                  "time": span * network.edges["time_s"].to_numpy()[ed]}
+        direct = {
+            "length": span * network.edges["length_m"].to_numpy()[ed],
+            "time": span * network.edges["time_s"].to_numpy()[ed],
+        }
         better = ahead & (direct[main_key] < best[si, dj])
         si, dj = si[better], dj[better]
         best[si, dj] = direct[main_key][better]

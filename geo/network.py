@@ -82,13 +82,17 @@ class NetworkReport:
         return dict(self.__dict__)
 
     def __str__(self) -> str:
-        text = (f"road network from {self.source}: {self.nodes_kept:,} nodes, {self.edges_kept:,} "
-                f"directed edges, {self.km_kept:,.1f} km kept (largest strongly connected of "
-                f"{self.components:,} components); dropped {self.nodes_dropped:,} nodes, "
-                f"{self.edges_dropped:,} edges, {self.km_dropped:,.1f} km")
+        text = (
+            f"road network from {self.source}: {self.nodes_kept:,} nodes, {self.edges_kept:,} "
+            f"directed edges, {self.km_kept:,.1f} km kept (largest strongly connected of "
+            f"{self.components:,} components); dropped {self.nodes_dropped:,} nodes, "
+            f"{self.edges_dropped:,} edges, {self.km_dropped:,.1f} km"
+        )
         if self.edges_unknown_class:
-            text += (f"; {self.edges_unknown_class:,} edges of classes not open to trucks "
-                     f"({', '.join(self.unknown_classes[:8])}) left out")
+            text += (
+                f"; {self.edges_unknown_class:,} edges of classes not open to trucks "
+                f"({', '.join(self.unknown_classes[:8])}) left out"
+            )
         return text
 
 
@@ -142,8 +146,10 @@ class RoadNetwork:
         idx = lookup.get_indexer(np.asarray(ids))
         if np.any(idx < 0):
             missing = np.asarray(ids)[idx < 0]
-            msg = (f"{len(missing)} node ids are not in the road network's largest connected "
-                   f"component, e.g. {missing[:5].tolist()}")
+            msg = (
+                f"{len(missing)} node ids are not in the road network's largest connected "
+                f"component, e.g. {missing[:5].tolist()}"
+            )
             raise InputError(msg)
         return idx
 
@@ -181,25 +187,40 @@ class RoadNetwork:
         import osmnx as ox
 
         lonlat = gpd.GeoSeries(shapely.points(self.node_xy), crs=self.crs).to_crs(WGS84)
-        nodes = gpd.GeoDataFrame({"x": lonlat.x.to_numpy(), "y": lonlat.y.to_numpy()},
-                                 geometry=lonlat.to_numpy(), crs=WGS84,
-                                 index=pd.Index(self.node_ids, name="osmid"))
+        nodes = gpd.GeoDataFrame(
+            {"x": lonlat.x.to_numpy(), "y": lonlat.y.to_numpy()},
+            geometry=lonlat.to_numpy(),
+            crs=WGS84,
+            index=pd.Index(self.node_ids, name="osmid"),
+        )
         e = self.edges
         key = e.groupby(["u", "v"]).cumcount().to_numpy()
-        index = pd.MultiIndex.from_arrays([self.node_ids[e["u"].to_numpy()],
-                                           self.node_ids[e["v"].to_numpy()], key],
-                                          names=["u", "v", "key"])
-        edges = gpd.GeoDataFrame({"length": e["length_m"].to_numpy(),
-                                  "speed_kph": e["speed_kmh"].to_numpy(),
-                                  "travel_time": e["time_s"].to_numpy(),
-                                  "highway": e["highway"].to_numpy()},
-                                 geometry=e.geometry.to_numpy(), crs=WGS84, index=index)
+        index = pd.MultiIndex.from_arrays(
+            [self.node_ids[e["u"].to_numpy()], self.node_ids[e["v"].to_numpy()], key], names=["u", "v", "key"]
+        )
+        edges = gpd.GeoDataFrame(
+            {
+                "length": e["length_m"].to_numpy(),
+                "speed_kph": e["speed_kmh"].to_numpy(),
+                "travel_time": e["time_s"].to_numpy(),
+                "highway": e["highway"].to_numpy(),
+            },
+            geometry=e.geometry.to_numpy(),
+            crs=WGS84,
+            index=index,
+        )
         return ox.graph_from_gdfs(nodes, edges, graph_attrs={"crs": WGS84})
 
     # -- constructors -----------------------------------------------------------------
     @classmethod
-    def from_lines(cls, roads: gpd.GeoDataFrame, *, speeds_kmh: dict[str, float] | None = None,
-                   node_tolerance_m: float = 0.5, source: str = "roads layer") -> RoadNetwork:
+    def from_lines(
+        cls,
+        roads: gpd.GeoDataFrame,
+        *,
+        speeds_kmh: dict[str, float] | None = None,
+        node_tolerance_m: float = 0.5,
+        source: str = "roads layer",
+    ) -> RoadNetwork:
         """Build a network from road LineStrings that meet at shared vertices.
 
         Lines are split at every vertex used by more than one line and at every line end
@@ -227,29 +248,35 @@ class RoadNetwork:
         if lines.empty:
             msg = f"{source} has no LineString roads; import a roads layer with road lines"
             raise InputError(msg)
-        seg_line, seg_geoms, seg_u, seg_v, node_xy = node_lines(
-            lines.geometry.to_numpy(), tolerance_m=node_tolerance_m)
+        seg_line, seg_geoms, seg_u, seg_v, node_xy = node_lines(lines.geometry.to_numpy(), tolerance_m=node_tolerance_m)
         attrs = lines.iloc[seg_line].reset_index(drop=True)
-        oneway = (attrs["oneway"].fillna(False).astype(bool).to_numpy()
-                  if "oneway" in attrs else np.zeros(len(attrs), dtype=bool))
-        maxspeed = (pd.to_numeric(attrs["maxspeed_kmh"], errors="coerce").to_numpy(dtype="float64")
-                    if "maxspeed_kmh" in attrs else np.full(len(attrs), np.nan))
+        oneway = (
+            attrs["oneway"].fillna(False).astype(bool).to_numpy()
+            if "oneway" in attrs
+            else np.zeros(len(attrs), dtype=bool)
+        )
+        maxspeed = (
+            pd.to_numeric(attrs["maxspeed_kmh"], errors="coerce").to_numpy(dtype="float64")
+            if "maxspeed_kmh" in attrs
+            else np.full(len(attrs), np.nan)
+        )
         seg_wgs = gpd.GeoSeries(seg_geoms, crs=metric).to_crs(WGS84).to_numpy()
-        directed = pd.DataFrame({
-            "u": seg_u, "v": seg_v,
-            "highway": first_tag(attrs["highway"]).astype(str).to_numpy(),
-            "maxspeed_kmh": maxspeed,
-            "length_m": shapely.length(seg_geoms),
-            "geometry": seg_wgs,
-            "oneway": oneway,
-        })
+        directed = pd.DataFrame(
+            {
+                "u": seg_u,
+                "v": seg_v,
+                "highway": first_tag(attrs["highway"]).astype(str).to_numpy(),
+                "maxspeed_kmh": maxspeed,
+                "length_m": shapely.length(seg_geoms),
+                "geometry": seg_wgs,
+                "oneway": oneway,
+            }
+        )
         directed = _add_reverse(directed)
-        return cls._build(np.arange(len(node_xy)), node_xy, metric, directed,
-                          speeds_kmh=speeds_kmh, source=source)
+        return cls._build(np.arange(len(node_xy)), node_xy, metric, directed, speeds_kmh=speeds_kmh, source=source)
 
     @classmethod
-    def from_graph(cls, graph, *, speeds_kmh: dict[str, float] | None = None,
-                   source: str = "graph") -> RoadNetwork:
+    def from_graph(cls, graph, *, speeds_kmh: dict[str, float] | None = None, source: str = "graph") -> RoadNetwork:
         """Build from an osmnx ``MultiDiGraph`` (edges already directed, ``length`` in metres)."""
         import osmnx as ox
 
@@ -261,8 +288,7 @@ class RoadNetwork:
         return cls._from_directed_frames(nodes, edges, speeds_kmh=speeds_kmh, source=source)
 
     @classmethod
-    def from_osm(cls, path: str | os.PathLike, *, speeds_kmh: dict[str, float] | None = None
-                 ) -> RoadNetwork:
+    def from_osm(cls, path: str | os.PathLike, *, speeds_kmh: dict[str, float] | None = None) -> RoadNetwork:
         """Build from an OSM file: ``.osm`` (osmnx) or ``.osm.pbf`` (pyrosm, driving network)."""
         path = Path(path)
         if not path.exists():
@@ -275,8 +301,7 @@ class RoadNetwork:
             import osmnx as ox
 
             try:
-                graph = ox.graph_from_xml(path, bidirectional=False, simplify=True,
-                                          retain_all=True)
+                graph = ox.graph_from_xml(path, bidirectional=False, simplify=True, retain_all=True)
             except Exception as exc:
                 msg = f"cannot read OSM XML file {path}: {exc}"
                 raise InputError(msg) from exc
@@ -300,50 +325,63 @@ class RoadNetwork:
         node_ids = nodes["id"].to_numpy()
         xy = shapely.get_coordinates(nodes.to_crs(metric).geometry.to_numpy())
         index = pd.Index(node_ids)
-        oneway, reverse = parse_oneway(edges["oneway"]) if "oneway" in edges else (
-            np.zeros(len(edges), bool), np.zeros(len(edges), bool))
+        oneway, reverse = (
+            parse_oneway(edges["oneway"])
+            if "oneway" in edges
+            else (np.zeros(len(edges), bool), np.zeros(len(edges), bool))
+        )
         geoms = edges.geometry.to_numpy()
         u = index.get_indexer(edges["u"].to_numpy())
         v = index.get_indexer(edges["v"].to_numpy())
         geoms = np.where(reverse, shapely.reverse(geoms), geoms)
         u, v = np.where(reverse, v, u), np.where(reverse, u, v)
-        directed = pd.DataFrame({
-            "u": u, "v": v,
-            "highway": first_tag(edges["highway"]).astype(str).to_numpy(),
-            "maxspeed_kmh": parse_maxspeed_kmh(edges["maxspeed"]) if "maxspeed" in edges
-            else np.nan,
-            "length_m": edges["length"].to_numpy(dtype="float64"),
-            "geometry": geoms,
-            "oneway": oneway,
-        })
+        directed = pd.DataFrame(
+            {
+                "u": u,
+                "v": v,
+                "highway": first_tag(edges["highway"]).astype(str).to_numpy(),
+                "maxspeed_kmh": parse_maxspeed_kmh(edges["maxspeed"]) if "maxspeed" in edges else np.nan,
+                "length_m": edges["length"].to_numpy(dtype="float64"),
+                "geometry": geoms,
+                "oneway": oneway,
+            }
+        )
         directed = directed[(directed["u"] >= 0) & (directed["v"] >= 0)]
         directed = _add_reverse(directed)
         return cls._build(node_ids, xy, metric, directed, speeds_kmh=speeds_kmh, source=str(path))
 
     @classmethod
-    def _from_directed_frames(cls, nodes: gpd.GeoDataFrame, edges: pd.DataFrame, *,
-                              speeds_kmh, source: str) -> RoadNetwork:
+    def _from_directed_frames(
+        cls, nodes: gpd.GeoDataFrame, edges: pd.DataFrame, *, speeds_kmh, source: str
+    ) -> RoadNetwork:
         metric = metric_crs(nodes)
         node_ids = nodes.index.to_numpy()
         xy = shapely.get_coordinates(nodes.to_crs(metric).geometry.to_numpy())
         index = pd.Index(node_ids)
         geoms = gpd.GeoSeries(edges.geometry.to_numpy(), crs=edges.crs).to_crs(WGS84).to_numpy()
-        directed = pd.DataFrame({
-            "u": index.get_indexer(edges["u"].to_numpy()),
-            "v": index.get_indexer(edges["v"].to_numpy()),
-            "highway": first_tag(edges["highway"]).astype(str).to_numpy()
-            if "highway" in edges else "road",
-            "maxspeed_kmh": parse_maxspeed_kmh(edges["maxspeed"]) if "maxspeed" in edges
-            else np.nan,
-            "length_m": edges["length"].to_numpy(dtype="float64"),
-            "geometry": geoms,
-        })
+        directed = pd.DataFrame(
+            {
+                "u": index.get_indexer(edges["u"].to_numpy()),
+                "v": index.get_indexer(edges["v"].to_numpy()),
+                "highway": first_tag(edges["highway"]).astype(str).to_numpy() if "highway" in edges else "road",
+                "maxspeed_kmh": parse_maxspeed_kmh(edges["maxspeed"]) if "maxspeed" in edges else np.nan,
+                "length_m": edges["length"].to_numpy(dtype="float64"),
+                "geometry": geoms,
+            }
+        )
         return cls._build(node_ids, xy, metric, directed, speeds_kmh=speeds_kmh, source=source)
 
     @classmethod
-    def _build(cls, node_ids: NDArray, node_xy: NDArray, metric: pyproj.CRS,
-               directed: pd.DataFrame, *, speeds_kmh: dict[str, float] | None,
-               source: str) -> RoadNetwork:
+    def _build(
+        cls,
+        node_ids: NDArray,
+        node_xy: NDArray,
+        metric: pyproj.CRS,
+        directed: pd.DataFrame,
+        *,
+        speeds_kmh: dict[str, float] | None,
+        source: str,
+    ) -> RoadNetwork:
         speeds = dict(DEFAULT_TRUCK_SPEEDS_KMH if speeds_kmh is None else speeds_kmh)
         bad = {k: s for k, s in speeds.items() if not (np.isfinite(s) and s > 0)}
         if bad:
@@ -362,8 +400,10 @@ class RoadNetwork:
         directed["time_s"] = directed["length_m"] / (directed["speed_kmh"] / 3.6)
         directed = directed[directed["u"] != directed["v"]]  # self-loops never help a route
         if directed.empty:
-            msg = (f"{source} has no usable road edges (classes found: "
-                   f"{', '.join(unknown_classes) or 'none'}; truck classes: {', '.join(speeds)})")
+            msg = (
+                f"{source} has no usable road edges (classes found: "
+                f"{', '.join(unknown_classes) or 'none'}; truck classes: {', '.join(speeds)})"
+            )
             raise InputError(msg)
         n = len(node_ids)
         u = directed["u"].to_numpy()
@@ -387,28 +427,43 @@ class RoadNetwork:
         kept_ids = np.asarray(node_ids)[keep_node]
         kept = kept.assign(u_id=kept_ids[kept["u"].to_numpy()], v_id=kept_ids[kept["v"].to_numpy()])
         edges = gpd.GeoDataFrame(
-            kept[["u", "v", "u_id", "v_id", "highway", "length_m", "speed_kmh", "time_s"]]
-            .reset_index(drop=True),
-            geometry=kept["geometry"].to_numpy(), crs=WGS84)
+            kept[["u", "v", "u_id", "v_id", "highway", "length_m", "speed_kmh", "time_s"]].reset_index(drop=True),
+            geometry=kept["geometry"].to_numpy(),
+            crs=WGS84,
+        )
         m = len(kept_ids)
-        length = _min_csr(edges["u"].to_numpy(), edges["v"].to_numpy(),
-                          edges["length_m"].to_numpy(), m)
-        time = _min_csr(edges["u"].to_numpy(), edges["v"].to_numpy(),
-                        edges["time_s"].to_numpy(), m)
+        length = _min_csr(edges["u"].to_numpy(), edges["v"].to_numpy(), edges["length_m"].to_numpy(), m)
+        time = _min_csr(edges["u"].to_numpy(), edges["v"].to_numpy(), edges["time_s"].to_numpy(), m)
         report = NetworkReport(
-            source=source, edges_in=edges_in, edges_unknown_class=int(unknown.sum()),
-            unknown_classes=unknown_classes, nodes_kept=m, edges_kept=len(edges),
-            nodes_dropped=int((used & ~keep_node).sum()), edges_dropped=len(dropped),
-            km_dropped=float(dropped["length_m"].sum() / 1000.0), components=int(n_comp),
-            km_kept=float(edges["length_m"].sum() / 1000.0))
-        return cls(node_ids=kept_ids, node_xy=np.asarray(node_xy)[keep_node], crs=metric,
-                   edges=edges, length=length, time=time, report=report)
+            source=source,
+            edges_in=edges_in,
+            edges_unknown_class=int(unknown.sum()),
+            unknown_classes=unknown_classes,
+            nodes_kept=m,
+            edges_kept=len(edges),
+            nodes_dropped=int((used & ~keep_node).sum()),
+            edges_dropped=len(dropped),
+            km_dropped=float(dropped["length_m"].sum() / 1000.0),
+            components=int(n_comp),
+            km_kept=float(edges["length_m"].sum() / 1000.0),
+        )
+        return cls(
+            node_ids=kept_ids,
+            node_xy=np.asarray(node_xy)[keep_node],
+            crs=metric,
+            edges=edges,
+            length=length,
+            time=time,
+            report=report,
+        )
 
 
 def _check_roads(roads, source: str) -> None:
     if not isinstance(roads, gpd.GeoDataFrame) or roads.empty:
-        msg = (f"{source} is empty: routing needs a roads layer (import one with "
-               "`xysiting import DIR --layer roads FILE`) or an OSM file")
+        msg = (
+            f"{source} is empty: routing needs a roads layer (import one with "
+            "`xysiting import DIR --layer roads FILE`) or an OSM file"
+        )
         raise InputError(msg)
     if roads.crs is None:
         msg = f"{source} has no CRS; set one (EPSG:4326 for lon/lat) before building a network"
@@ -421,8 +476,9 @@ def _check_roads(roads, source: str) -> None:
 def _add_reverse(directed: pd.DataFrame) -> pd.DataFrame:
     """Add the reverse of every two-way edge (geometry reversed to run u→v)."""
     two_way = directed.loc[~directed["oneway"].to_numpy(dtype=bool)]
-    back = two_way.assign(u=two_way["v"].to_numpy(), v=two_way["u"].to_numpy(),
-                          geometry=shapely.reverse(two_way["geometry"].to_numpy()))
+    back = two_way.assign(
+        u=two_way["v"].to_numpy(), v=two_way["u"].to_numpy(), geometry=shapely.reverse(two_way["geometry"].to_numpy())
+    )
     return pd.concat([directed, back], ignore_index=True).drop(columns="oneway")
 
 

@@ -74,8 +74,7 @@ class RasterGrid:
     height: int
 
     @classmethod
-    def from_bounds(cls, bounds: tuple[float, float, float, float], *, crs: str,
-                    resolution_m: float) -> RasterGrid:
+    def from_bounds(cls, bounds: tuple[float, float, float, float], *, crs: str, resolution_m: float) -> RasterGrid:
         """A grid covering ``bounds`` (minx, miny, maxx, maxy in ``crs`` metres).
 
         The origin snaps to a multiple of ``resolution_m`` so grids built from nearby
@@ -145,8 +144,7 @@ def _require_metric(crs) -> None:
         raise InputError(msg)
 
 
-def to_grid_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, grid: RasterGrid, *,
-                what: str = "layer") -> gpd.GeoSeries:
+def to_grid_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, grid: RasterGrid, *, what: str = "layer") -> gpd.GeoSeries:
     """Geometries of ``frame`` reprojected into the grid CRS (InputError without a CRS)."""
     geoms = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
     if geoms.crs is None:
@@ -163,9 +161,16 @@ def read_raster_info(path: str | os.PathLike) -> dict:
         raise InputError(msg)
     try:
         with rasterio.open(path) as ds:
-            return {"crs": ds.crs, "transform": ds.transform, "width": ds.width,
-                    "height": ds.height, "count": ds.count, "nodata": ds.nodata,
-                    "dtype": ds.dtypes[0], "bounds": tuple(ds.bounds)}
+            return {
+                "crs": ds.crs,
+                "transform": ds.transform,
+                "width": ds.width,
+                "height": ds.height,
+                "count": ds.count,
+                "nodata": ds.nodata,
+                "dtype": ds.dtypes[0],
+                "bounds": tuple(ds.bounds),
+            }
     except rasterio.errors.RasterioIOError as exc:
         msg = f"{path} is not a readable raster (GeoTIFF expected): {exc}"
         raise InputError(msg) from None
@@ -180,8 +185,9 @@ def read_band(path: str | os.PathLike, *, band: int = 1) -> NDArray:
     return out
 
 
-def reproject_to_grid(path: str | os.PathLike, grid: RasterGrid, *, band: int = 1,
-                      resampling: str = "bilinear", margin_cells: int = 2) -> NDArray:
+def reproject_to_grid(
+    path: str | os.PathLike, grid: RasterGrid, *, band: int = 1, resampling: str = "bilinear", margin_cells: int = 2
+) -> NDArray:
     """Resample band ``band`` of the raster at ``path`` (any CRS) onto ``grid``.
 
     Only the window of the source that covers the grid (plus ``margin_cells``) is read.
@@ -200,8 +206,7 @@ def reproject_to_grid(path: str | os.PathLike, grid: RasterGrid, *, band: int = 
         if ds.crs is None:
             msg = f"{path} has no CRS; cannot place it on the map"
             raise InputError(msg)
-        left, bottom, right, top = rasterio.warp.transform_bounds(grid.crs, ds.crs, *grid.bounds,
-                                                                  densify_pts=21)
+        left, bottom, right, top = rasterio.warp.transform_bounds(grid.crs, ds.crs, *grid.bounds, densify_pts=21)
         window = rasterio.windows.from_bounds(left, bottom, right, top, transform=ds.transform)
         col0 = max(0, math.floor(window.col_off) - margin_cells)
         row0 = max(0, math.floor(window.row_off) - margin_cells)
@@ -214,9 +219,14 @@ def reproject_to_grid(path: str | os.PathLike, grid: RasterGrid, *, band: int = 
         src = np.ma.filled(data.astype("float32"), np.nan)
         src[~np.isfinite(src)] = np.nan
         rasterio.warp.reproject(
-            source=src, destination=out,
-            src_transform=ds.window_transform(win), src_crs=ds.crs, src_nodata=np.nan,
-            dst_transform=grid.transform, dst_crs=grid.crs, dst_nodata=np.nan,
+            source=src,
+            destination=out,
+            src_transform=ds.window_transform(win),
+            src_crs=ds.crs,
+            src_nodata=np.nan,
+            dst_transform=grid.transform,
+            dst_crs=grid.crs,
+            dst_nodata=np.nan,
             resampling=_RESAMPLING[resampling],
         )
     return out
@@ -226,9 +236,14 @@ def _shapes(geoms: NDArray, value: int = 1):
     return ((g, value) for g in geoms if g is not None and not g.is_empty)
 
 
-def rasterize_mask(geoms: gpd.GeoSeries | NDArray, grid: RasterGrid, *,
-                   buffer_m: float | NDArray = 0.0, method: str = "vector",
-                   quad_segs: int = 8) -> NDArray:
+def rasterize_mask(
+    geoms: gpd.GeoSeries | NDArray,
+    grid: RasterGrid,
+    *,
+    buffer_m: float | NDArray = 0.0,
+    method: str = "vector",
+    quad_segs: int = 8,
+) -> NDArray:
     """Boolean mask of the cells covered by ``geoms`` grown by ``buffer_m`` metres.
 
     Parameters
@@ -288,9 +303,14 @@ def rasterize_mask(geoms: gpd.GeoSeries | NDArray, grid: RasterGrid, *,
     if (~zero).any():
         if method == "vector":
             buffered = shapely.buffer(arr[~zero], dist[~zero], quad_segs=quad_segs)
-            rasterio.features.rasterize(_shapes(buffered), out_shape=grid.shape,
-                                        transform=grid.transform, out=_as_uint8_view(out),
-                                        all_touched=False, default_value=1)
+            rasterio.features.rasterize(
+                _shapes(buffered),
+                out_shape=grid.shape,
+                transform=grid.transform,
+                out=_as_uint8_view(out),
+                all_touched=False,
+                default_value=1,
+            )
         else:
             for d in np.unique(dist[~zero]):
                 out |= _edt_buffer(arr[dist == d], grid, float(d))
@@ -304,13 +324,23 @@ def _as_uint8_view(mask: NDArray) -> NDArray:
 def _burn_unbuffered(arr: NDArray, grid: RasterGrid, out: NDArray) -> None:
     polygonal = np.isin(shapely.get_type_id(arr), (3, 6))
     if polygonal.any():
-        rasterio.features.rasterize(_shapes(arr[polygonal]), out_shape=grid.shape,
-                                    transform=grid.transform, out=_as_uint8_view(out),
-                                    all_touched=False, default_value=1)
+        rasterio.features.rasterize(
+            _shapes(arr[polygonal]),
+            out_shape=grid.shape,
+            transform=grid.transform,
+            out=_as_uint8_view(out),
+            all_touched=False,
+            default_value=1,
+        )
     if (~polygonal).any():
-        rasterio.features.rasterize(_shapes(arr[~polygonal]), out_shape=grid.shape,
-                                    transform=grid.transform, out=_as_uint8_view(out),
-                                    all_touched=True, default_value=1)
+        rasterio.features.rasterize(
+            _shapes(arr[~polygonal]),
+            out_shape=grid.shape,
+            transform=grid.transform,
+            out=_as_uint8_view(out),
+            all_touched=True,
+            default_value=1,
+        )
 
 
 def _centre_cells(arr: NDArray, grid: RasterGrid, out: NDArray) -> None:
@@ -326,9 +356,14 @@ def _centre_cells(arr: NDArray, grid: RasterGrid, out: NDArray) -> None:
     bounds = shapely.bounds(arr)
     small = ((bounds[:, 2] - bounds[:, 0]) <= res) & ((bounds[:, 3] - bounds[:, 1]) <= res)
     if (~small).any():
-        rasterio.features.rasterize(_shapes(arr[~small]), out_shape=grid.shape,
-                                    transform=grid.transform, out=_as_uint8_view(out),
-                                    all_touched=False, default_value=1)
+        rasterio.features.rasterize(
+            _shapes(arr[~small]),
+            out_shape=grid.shape,
+            transform=grid.transform,
+            out=_as_uint8_view(out),
+            all_touched=False,
+            default_value=1,
+        )
     if small.any():
         geoms, b = arr[small], bounds[small]
         t = grid.transform
@@ -356,8 +391,9 @@ def _edt_buffer(arr: NDArray, grid: RasterGrid, distance_m: float) -> NDArray:
     """
     res = grid.resolution_m
     pad = math.ceil(distance_m / res) + 1
-    padded = RasterGrid(grid.crs, grid.transform @ Affine.translation(-pad, -pad),
-                        grid.width + 2 * pad, grid.height + 2 * pad)
+    padded = RasterGrid(
+        grid.crs, grid.transform @ Affine.translation(-pad, -pad), grid.width + 2 * pad, grid.height + 2 * pad
+    )
     step = res / 4.0
     seeds = np.zeros(padded.shape, dtype=bool)
     coords = shapely.get_coordinates(shapely.segmentize(arr, step))
@@ -399,15 +435,16 @@ def _segments(arr: NDArray, polygonal: NDArray) -> NDArray:
     return np.concatenate([parts[is_point], segs])
 
 
-def burn_values(geoms: gpd.GeoSeries, values: NDArray, grid: RasterGrid, *, fill: int = 0,
-                dtype: str = "int32") -> NDArray:
+def burn_values(
+    geoms: gpd.GeoSeries, values: NDArray, grid: RasterGrid, *, fill: int = 0, dtype: str = "int32"
+) -> NDArray:
     """Rasterise polygons with one integer value each (cell centres inside), e.g. county codes."""
     if geoms.crs is not None:
         geoms = geoms.to_crs(grid.crs)
-    shapes = ((g, int(v)) for g, v in zip(geoms.values, values, strict=True)
-              if g is not None and not g.is_empty)
-    return rasterio.features.rasterize(shapes, out_shape=grid.shape, transform=grid.transform,
-                                       fill=fill, dtype=dtype, all_touched=False)
+    shapes = ((g, int(v)) for g, v in zip(geoms.values, values, strict=True) if g is not None and not g.is_empty)
+    return rasterio.features.rasterize(
+        shapes, out_shape=grid.shape, transform=grid.transform, fill=fill, dtype=dtype, all_touched=False
+    )
 
 
 def slope_degrees(dem_m: NDArray, grid: RasterGrid) -> NDArray:
@@ -432,8 +469,9 @@ def component_sizes(labels: NDArray, count: int) -> NDArray:
     return np.bincount(labels.ravel(), minlength=count + 1)
 
 
-def zonal_stats(labels: NDArray, count: int, values: dict[str, NDArray], *,
-                weights: NDArray | None = None) -> pd.DataFrame:
+def zonal_stats(
+    labels: NDArray, count: int, values: dict[str, NDArray], *, weights: NDArray | None = None
+) -> pd.DataFrame:
     """Per-label count, and sum and mean of each array in ``values`` over labelled cells.
 
     NaN cells are left out of each value's sum and mean.  With ``weights`` the means are
@@ -466,8 +504,9 @@ def majority(labels: NDArray, count: int, codes: NDArray, n_codes: int) -> NDArr
     flat = labels.ravel()
     c = codes.ravel()
     sel = (flat > 0) & (c > 0)
-    table = np.bincount(flat[sel].astype("int64") * (n_codes + 1) + c[sel],
-                        minlength=(count + 1) * (n_codes + 1)).reshape(count + 1, n_codes + 1)
+    table = np.bincount(
+        flat[sel].astype("int64") * (n_codes + 1) + c[sel], minlength=(count + 1) * (n_codes + 1)
+    ).reshape(count + 1, n_codes + 1)
     best = table.argmax(axis=1)
     best[table.max(axis=1) == 0] = 0
     return best[1:]
@@ -477,13 +516,12 @@ def vectorise_labels(labels: NDArray, grid: RasterGrid, *, connectivity: int = 8
     """Polygons of labelled regions (rasterio.features.shapes), one row per label, grid CRS."""
     mask = labels > 0
     geoms, ids = [], []
-    for geom, value in rasterio.features.shapes(labels.astype("int32", copy=False), mask=mask,
-                                                transform=grid.transform,
-                                                connectivity=connectivity):
+    for geom, value in rasterio.features.shapes(
+        labels.astype("int32", copy=False), mask=mask, transform=grid.transform, connectivity=connectivity
+    ):
         geoms.append(shapely.geometry.shape(geom))
         ids.append(int(value))
-    frame = gpd.GeoDataFrame({"label": np.asarray(ids, dtype="int64")},
-                             geometry=geoms, crs=grid.crs)
+    frame = gpd.GeoDataFrame({"label": np.asarray(ids, dtype="int64")}, geometry=geoms, crs=grid.crs)
     if frame.empty:
         return frame
     # A label may come out as several rings touching at corners: dissolve to one row.
@@ -492,17 +530,29 @@ def vectorise_labels(labels: NDArray, grid: RasterGrid, *, connectivity: int = 8
     return frame.sort_values("label").reset_index(drop=True)
 
 
-def write_geotiff(path: str | os.PathLike, array: NDArray, grid: RasterGrid, *,
-                  nodata: float | None = None, tags: dict | None = None) -> Path:
+def write_geotiff(
+    path: str | os.PathLike, array: NDArray, grid: RasterGrid, *, nodata: float | None = None, tags: dict | None = None
+) -> Path:
     """Write a single-band GeoTIFF (deflate-compressed) atomically."""
     dtype = array.dtype
     if dtype.kind == "b":
         array = array.astype("uint8")
         dtype = array.dtype
     with atomic_path(path) as tmp:
-        with rasterio.open(tmp, "w", driver="GTiff", width=grid.width, height=grid.height,
-                           count=1, dtype=str(dtype), crs=grid.crs, transform=grid.transform,
-                           nodata=nodata, compress="deflate", tiled=True) as ds:
+        with rasterio.open(
+            tmp,
+            "w",
+            driver="GTiff",
+            width=grid.width,
+            height=grid.height,
+            count=1,
+            dtype=str(dtype),
+            crs=grid.crs,
+            transform=grid.transform,
+            nodata=nodata,
+            compress="deflate",
+            tiled=True,
+        ) as ds:
             ds.write(array, 1)
             if tags:
                 ds.update_tags(**{k: str(v) for k, v in tags.items()})

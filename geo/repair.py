@@ -58,8 +58,7 @@ def keep_family(geoms: NDArray, family: str) -> NDArray:
         order = np.argsort(kept_index, kind="stable")
         kept_index, kept_parts = kept_index[order], kept_parts[order]
         boundaries = np.flatnonzero(np.diff(kept_index)) + 1
-        for group_idx, group in zip(np.split(kept_index, boundaries), np.split(kept_parts, boundaries),
-                                    strict=True):
+        for group_idx, group in zip(np.split(kept_index, boundaries), np.split(kept_parts, boundaries), strict=True):
             merged[group_idx[0]] = group[0] if len(group) == 1 else shapely.union_all(group)
     empty = {"polygon": shapely.Polygon(), "line": shapely.LineString(), "point": shapely.Point()}[family]
     merged[_is_none(merged)] = empty
@@ -71,8 +70,7 @@ def _families(parts: NDArray) -> NDArray:
     # shapely type ids: 0 Point, 1 LineString, 2 LinearRing, 3 Polygon, 4 MultiPoint,
     # 5 MultiLineString, 6 MultiPolygon, 7 GeometryCollection
     names = shapely.get_type_id(parts)
-    table = np.array(["point", "line", "line", "polygon", "point", "line", "polygon", "", ""],
-                     dtype=object)
+    table = np.array(["point", "line", "line", "polygon", "point", "line", "polygon", "", ""], dtype=object)
     return table[names]
 
 

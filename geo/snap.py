@@ -22,9 +22,14 @@ from geo.network import RoadNetwork
 DEFAULT_MAX_SNAP_M = 2000.0
 
 
-def snap_points(network: RoadNetwork, points: gpd.GeoSeries | gpd.GeoDataFrame, *,
-                max_snap_m: float = DEFAULT_MAX_SNAP_M, what: str = "points",
-                method: str = "edge") -> pd.DataFrame:
+def snap_points(
+    network: RoadNetwork,
+    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    what: str = "points",
+    method: str = "edge",
+) -> pd.DataFrame:
     """Snap points to the road network: to the nearest edge (default) or the nearest node.
 
     Parameters
@@ -76,8 +81,7 @@ def snap_points(network: RoadNetwork, points: gpd.GeoSeries | gpd.GeoDataFrame, 
             node[rows] = nearest
             snap_m[rows] = dist
         else:
-            (inp, hit), dist = network.edge_tree.query_nearest(pts, return_distance=True,
-                                                               all_matches=False)
+            (inp, hit), dist = network.edge_tree.query_nearest(pts, return_distance=True, all_matches=False)
             order = np.argsort(inp)
             inp, hit, dist = inp[order], hit[order], dist[order]
             lines = network.edge_geometries_m[hit]
@@ -87,11 +91,12 @@ def snap_points(network: RoadNetwork, points: gpd.GeoSeries | gpd.GeoDataFrame, 
             edge[rows[inp]] = hit
             along[rows[inp]] = np.clip(frac, 0.0, 1.0)
             snap_m[rows[inp]] = dist
-            ends = np.where(frac <= 0.5, network.edges["u"].to_numpy()[hit],
-                            network.edges["v"].to_numpy()[hit])
+            ends = np.where(frac <= 0.5, network.edges["u"].to_numpy()[hit], network.edges["v"].to_numpy()[hit])
             node[rows[inp]] = ends
     node_id = np.full(n, None, dtype=object)
     node_id[node >= 0] = network.node_ids[node[node >= 0]]
     on_network = ~missing & (np.nan_to_num(snap_m, nan=np.inf) <= max_snap_m)
-    return pd.DataFrame({"node": node, "node_id": node_id, "edge": edge, "along": along,
-                         "snap_m": snap_m, "on_network": on_network}, index=geoms.index)
+    return pd.DataFrame(
+        {"node": node, "node_id": node_id, "edge": edge, "along": along, "snap_m": snap_m, "on_network": on_network},
+        index=geoms.index,
+    )

@@ -18,22 +18,60 @@ from geo.errors import InputError
 
 #: OSM ``building=*`` values → use classes of layers.schema.USE_CLASSES.
 BUILDING_USE_CLASS = {
-    "government": "government", "civic": "public", "public": "public", "school": "public",
-    "university": "public", "college": "public", "kindergarten": "public", "hospital": "public",
-    "train_station": "public", "transportation": "public", "sports_hall": "public",
-    "church": "public", "temple": "public", "industrial": "industrial", "warehouse": "industrial",
-    "factory": "industrial", "manufacture": "industrial", "hangar": "industrial",
-    "commercial": "commercial", "retail": "commercial", "office": "commercial",
-    "supermarket": "commercial", "hotel": "commercial", "kiosk": "commercial",
-    "apartments": "residential", "residential": "residential", "dormitory": "residential",
-    "terrace": "residential", "house": "rural_home", "detached": "rural_home",
-    "farm": "rural_home", "semidetached_house": "rural_home", "bungalow": "rural_home",
-    "farm_auxiliary": "rural_home", "barn": "rural_home",
+    "government": "government",
+    "civic": "public",
+    "public": "public",
+    "school": "public",
+    "university": "public",
+    "college": "public",
+    "kindergarten": "public",
+    "hospital": "public",
+    "train_station": "public",
+    "transportation": "public",
+    "sports_hall": "public",
+    "church": "public",
+    "temple": "public",
+    "industrial": "industrial",
+    "warehouse": "industrial",
+    "factory": "industrial",
+    "manufacture": "industrial",
+    "hangar": "industrial",
+    "commercial": "commercial",
+    "retail": "commercial",
+    "office": "commercial",
+    "supermarket": "commercial",
+    "hotel": "commercial",
+    "kiosk": "commercial",
+    "apartments": "residential",
+    "residential": "residential",
+    "dormitory": "residential",
+    "terrace": "residential",
+    "house": "rural_home",
+    "detached": "rural_home",
+    "farm": "rural_home",
+    "semidetached_house": "rural_home",
+    "bungalow": "rural_home",
+    "farm_auxiliary": "rural_home",
+    "barn": "rural_home",
 }
 _METRES_PER_LEVEL = 3.0
-ROAD_HIGHWAYS = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified",
-                 "residential", "service", "motorway_link", "trunk_link", "primary_link",
-                 "secondary_link", "tertiary_link", "living_street", "road")
+ROAD_HIGHWAYS = (
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "unclassified",
+    "residential",
+    "service",
+    "motorway_link",
+    "trunk_link",
+    "primary_link",
+    "secondary_link",
+    "tertiary_link",
+    "living_street",
+    "road",
+)
 
 
 def _is_pbf(path: Path) -> bool:
@@ -63,8 +101,7 @@ def read_osm_buildings(path: str | Path) -> gpd.GeoDataFrame:
     raw = raw[raw.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     building = raw.get("building", pd.Series("yes", index=raw.index)).fillna("yes").astype(str)
     height = _parse_number(raw["height"]) if "height" in raw else pd.Series(np.nan, index=raw.index)
-    levels = (_parse_number(raw["building:levels"]) if "building:levels" in raw
-              else pd.Series(np.nan, index=raw.index))
+    levels = _parse_number(raw["building:levels"]) if "building:levels" in raw else pd.Series(np.nan, index=raw.index)
     height = height.astype("float64").fillna(levels.astype("float64") * _METRES_PER_LEVEL)
     height = height.fillna(_METRES_PER_LEVEL * 3)
     osm_id = raw["id"] if "id" in raw else raw.get("osmid", pd.Series(range(len(raw)), index=raw.index))
@@ -111,8 +148,7 @@ def read_osm_roads(path: str | Path) -> gpd.GeoDataFrame:
         raise InputError(msg)
     highway = raw["highway"].astype(str).str.strip("[]'\" ").str.split("'").str[0]
     maxspeed = _parse_number(raw["maxspeed"]) if "maxspeed" in raw else np.nan
-    oneway = (raw["oneway"].astype(str).str.lower().isin(["yes", "true", "1", "-1"])
-              if "oneway" in raw else False)
+    oneway = raw["oneway"].astype(str).str.lower().isin(["yes", "true", "1", "-1"]) if "oneway" in raw else False
     names = raw["name"].astype(object) if "name" in raw else None
     out = gpd.GeoDataFrame(
         {

@@ -20,8 +20,15 @@ from geo.crs import WGS84
 from geo.errors import InputError
 
 EXPORT_FORMATS = ("csv", "xlsx", "gpkg", "geojson", "shp")
-_SUFFIX_FORMAT = {".csv": "csv", ".xlsx": "xlsx", ".gpkg": "gpkg", ".geojson": "geojson",
-                  ".json": "geojson", ".shp": "shp", ".zip": "shp"}
+_SUFFIX_FORMAT = {
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".gpkg": "gpkg",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".shp": "shp",
+    ".zip": "shp",
+}
 
 
 def format_from_path(path: str | os.PathLike) -> str:
@@ -30,8 +37,10 @@ def format_from_path(path: str | os.PathLike) -> str:
     try:
         return _SUFFIX_FORMAT[suffix]
     except KeyError:
-        msg = (f"cannot tell the export format of {path!s}: use a suffix among "
-               f"{', '.join(sorted(_SUFFIX_FORMAT))} or pass --format")
+        msg = (
+            f"cannot tell the export format of {path!s}: use a suffix among "
+            f"{', '.join(sorted(_SUFFIX_FORMAT))} or pass --format"
+        )
         raise InputError(msg) from None
 
 
@@ -58,8 +67,14 @@ def table_for_export(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(frame)
 
 
-def export_frame(frame: pd.DataFrame, path: str | os.PathLike, *, fmt: str | None = None,
-                 layer: str = "export", assumptions: dict | None = None) -> Path:
+def export_frame(
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    fmt: str | None = None,
+    layer: str = "export",
+    assumptions: dict | None = None,
+) -> Path:
     """Write ``frame`` to ``path`` in ``fmt`` atomically and return the path written.
 
     Parameters
@@ -88,8 +103,9 @@ def export_frame(frame: pd.DataFrame, path: str | os.PathLike, *, fmt: str | Non
         raise InputError(msg)
     assumption_table = None
     if assumptions:
-        assumption_table = pd.DataFrame({"parameter": list(assumptions),
-                                         "value": [str(v) for v in assumptions.values()]})
+        assumption_table = pd.DataFrame(
+            {"parameter": list(assumptions), "value": [str(v) for v in assumptions.values()]}
+        )
     if fmt == "csv":
         with atomic_path(path) as tmp:
             table_for_export(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
@@ -111,11 +127,15 @@ def export_frame(frame: pd.DataFrame, path: str | os.PathLike, *, fmt: str | Non
                 if assumption_table is not None:
                     import pyogrio
 
-                    table = gpd.GeoDataFrame(assumption_table, geometry=[None] * len(assumption_table),
-                                             crs=WGS84)
-                    pyogrio.write_dataframe(table, tmp, layer="assumptions", driver="GPKG",
-                                            geometry_type="Unknown",
-                                            layer_options={"ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"})
+                    table = gpd.GeoDataFrame(assumption_table, geometry=[None] * len(assumption_table), crs=WGS84)
+                    pyogrio.write_dataframe(
+                        table,
+                        tmp,
+                        layer="assumptions",
+                        driver="GPKG",
+                        geometry_type="Unknown",
+                        layer_options={"ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"},
+                    )
         elif fmt == "geojson":
             with atomic_path(path) as tmp:
                 gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio")
@@ -139,8 +159,7 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, path: Path, *, layer: str) -> None:
 
     with tempfile.TemporaryDirectory() as tmpdir:
         base = Path(tmpdir) / (Path(path).stem if path.suffix.lower() == ".shp" else layer)
-        gdf.to_file(base.with_suffix(".shp"), driver="ESRI Shapefile", engine="pyogrio",
-                    encoding="UTF-8")
+        gdf.to_file(base.with_suffix(".shp"), driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8")
         parts = sorted(Path(tmpdir).iterdir())
         if path.suffix.lower() == ".shp":
             for part in parts:

@@ -37,24 +37,42 @@ class ImportResult:
     report: ValidationReport | None = None
 
 
-def read_layer(path: str | Path, kind: str, *, crs=None, from_gcj02: bool = False,
-               from_bd09: bool = False, source_layer: str | None = None,
-               encoding: str | None = None, default_source: str = "user"):
+def read_layer(
+    path: str | Path,
+    kind: str,
+    *,
+    crs=None,
+    from_gcj02: bool = False,
+    from_bd09: bool = False,
+    source_layer: str | None = None,
+    encoding: str | None = None,
+    default_source: str = "user",
+):
     """Read and validate a file as layer ``kind`` without storing it.
 
     Returns ``(frame, report)``; see :func:`layers.validate.validate`.
     """
     frame = read_vector(path, kind=kind, layer=source_layer, encoding=encoding)
     source = "osm" if Path(path).name.lower().endswith((".pbf", ".osm")) else default_source
-    return validate(frame, kind, source_name=str(path), crs=crs, from_gcj02=from_gcj02,
-                    from_bd09=from_bd09, default_source=source)
+    return validate(
+        frame, kind, source_name=str(path), crs=crs, from_gcj02=from_gcj02, from_bd09=from_bd09, default_source=source
+    )
 
 
-def import_layer(project: Project, kind: str, path: str | Path, *, crs=None,
-                 from_gcj02: bool = False, from_bd09: bool = False,
-                 source_layer: str | None = None, encoding: str | None = None,
-                 height_m: float | None = None, assign_counties: bool = True,
-                 progress: bool = False) -> ImportResult:
+def import_layer(
+    project: Project,
+    kind: str,
+    path: str | Path,
+    *,
+    crs=None,
+    from_gcj02: bool = False,
+    from_bd09: bool = False,
+    source_layer: str | None = None,
+    encoding: str | None = None,
+    height_m: float | None = None,
+    assign_counties: bool = True,
+    progress: bool = False,
+) -> ImportResult:
     """Import ``path`` as layer ``kind`` into ``project``, replacing that layer.
 
     Parameters
@@ -94,12 +112,19 @@ def import_layer(project: Project, kind: str, path: str | Path, *, crs=None,
         bar.update()
         bar.set_postfix_str(f"validating {len(raw):,} features")
         source = "osm" if path.name.lower().endswith((".pbf", ".osm")) else "user"
-        frame, report = validate(raw, kind, source_name=str(path), crs=crs, from_gcj02=from_gcj02,
-                                 from_bd09=from_bd09, default_source=source)
+        frame, report = validate(
+            raw, kind, source_name=str(path), crs=crs, from_gcj02=from_gcj02, from_bd09=from_bd09, default_source=source
+        )
         del raw
         bar.update()
-        if (assign_counties and "county" in schema.columns and isinstance(frame, gpd.GeoDataFrame)
-                and frame["county"].isna().any() and project.has("counties") and kind != "counties"):
+        if (
+            assign_counties
+            and "county" in schema.columns
+            and isinstance(frame, gpd.GeoDataFrame)
+            and frame["county"].isna().any()
+            and project.has("counties")
+            and kind != "counties"
+        ):
             bar.set_postfix_str("assigning counties")
             frame = assign_county(frame, project.read("counties", columns=["adcode"]))
         bar.update()
@@ -107,23 +132,22 @@ def import_layer(project: Project, kind: str, path: str | Path, *, crs=None,
         project.write(kind, frame)
         bar.update()
     project.log("import", kind=kind, file=str(path), count=len(frame), repairs=report.messages())
-    return ImportResult(kind=kind, path=str(path), count=len(frame), messages=report.messages(),
-                        report=report)
+    return ImportResult(kind=kind, path=str(path), count=len(frame), messages=report.messages(), report=report)
 
 
 def assign_county(frame: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Fill empty ``county`` values with the adcode of the county holding each feature."""
     missing = frame["county"].isna()
     points = gpd.GeoDataFrame(geometry=frame.geometry[missing].representative_point(), crs=frame.crs)
-    joined = gpd.sjoin(points, counties[["adcode", "geometry"]].to_crs(frame.crs), how="left",
-                       predicate="within")
+    joined = gpd.sjoin(points, counties[["adcode", "geometry"]].to_crs(frame.crs), how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
     frame.loc[missing, "county"] = joined["adcode"].reindex(points.index).to_numpy()
     return frame
 
 
-def import_raster(project: Project, kind: str, path: str | Path, *, crs=None,
-                  height_m: float | None = None) -> ImportResult:
+def import_raster(
+    project: Project, kind: str, path: str | Path, *, crs=None, height_m: float | None = None
+) -> ImportResult:
     """Validate a GeoTIFF and store it as raster layer ``kind`` (atomically).
 
     Checks: readable, a CRS (or one stated with ``crs``), some valid cells, finite values,
@@ -138,8 +162,10 @@ def import_raster(project: Project, kind: str, path: str | Path, *, crs=None,
     info = read_raster_summary(path)
     messages = []
     if info["crs"] is None and crs is None:
-        msg = (f"{path}: the raster has no CRS; state it with --crs (Global Wind Atlas GeoTIFFs "
-               f"are --crs 4326) or fix the file with gdal_edit.py -a_srs")
+        msg = (
+            f"{path}: the raster has no CRS; state it with --crs (Global Wind Atlas GeoTIFFs "
+            f"are --crs 4326) or fix the file with gdal_edit.py -a_srs"
+        )
         raise InputError(msg)
     if info["valid_count"] == 0:
         msg = f"{path}: every cell is nodata; nothing to import"
@@ -151,15 +177,19 @@ def import_raster(project: Project, kind: str, path: str | Path, *, crs=None,
     if kind == "wind_resource":
         low, high = _WIND_SPEED_RANGE_M_PER_S
         if info["min"] < low or info["mean"] > high or info["max"] > 2 * high:
-            msg = (f"{path}: wind speeds from {info['min']:.1f} to {info['max']:.1f} m/s "
-                   f"(mean {info['mean']:.1f}) are implausible for mean wind speed; expected "
-                   f"{low:g}–{high:g} m/s — is this the right band or unit?")
+            msg = (
+                f"{path}: wind speeds from {info['min']:.1f} to {info['max']:.1f} m/s "
+                f"(mean {info['mean']:.1f}) are implausible for mean wind speed; expected "
+                f"{low:g}–{high:g} m/s — is this the right band or unit?"
+            )
             raise InputError(msg)
         tag_height = info["tags"].get("height_m") or info["tags"].get("HEIGHT_M")
         height = height_m if height_m is not None else (float(tag_height) if tag_height else None)
         if height is None:
-            msg = (f"{path}: state the height of the wind speeds with --height-m (e.g. 100 for a "
-                   f"Global Wind Atlas 100 m layer)")
+            msg = (
+                f"{path}: state the height of the wind speeds with --height-m (e.g. 100 for a "
+                f"Global Wind Atlas 100 m layer)"
+            )
             raise InputError(msg)
         if not 2.0 <= float(height) <= 300.0:
             msg = f"{path}: height {height} m is outside 2–300 m"
@@ -199,8 +229,10 @@ def _check_raster_region(path: Path, info: dict, bounds, messages: list[str]) ->
     xs, ys = transformer.transform([bounds[0], bounds[2]], [bounds[1], bounds[3]])
     centre = np.array([(xs[0] + xs[1]) / 2]), np.array([(ys[0] + ys[1]) / 2])
     if not _region_mask(*centre).all():
-        messages.append(f"{path}: the raster's centre ({centre[0][0]:.2f}, {centre[1][0]:.2f}) lies "
-                        f"outside the Xiangyang region; check it covers the project")
+        messages.append(
+            f"{path}: the raster's centre ({centre[0][0]:.2f}, {centre[1][0]:.2f}) lies "
+            f"outside the Xiangyang region; check it covers the project"
+        )
 
 
 def layers_table(project: Project) -> pd.DataFrame:

@@ -53,8 +53,7 @@ class Project:
 
     # -- construction -----------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | os.PathLike, *, name: str | None = None,
-               exist_ok: bool = False) -> Project:
+    def create(cls, path: str | os.PathLike, *, name: str | None = None, exist_ok: bool = False) -> Project:
         """Create an empty project folder and return it.
 
         Raises InputError if ``path`` already holds a project and ``exist_ok`` is false,
@@ -71,13 +70,15 @@ class Project:
             raise InputError(msg)
         path.mkdir(parents=True, exist_ok=True)
         project = cls(path)
-        project._write_manifest({
-            "format_version": FORMAT_VERSION,
-            "name": name or path.name,
-            "created": _now(),
-            "rasters": {},
-            "log": [],
-        })
+        project._write_manifest(
+            {
+                "format_version": FORMAT_VERSION,
+                "name": name or path.name,
+                "created": _now(),
+                "rasters": {},
+                "log": [],
+            }
+        )
         return project
 
     @classmethod
@@ -85,8 +86,7 @@ class Project:
         """Open an existing project folder; raise InputError if it is not one."""
         path = Path(path)
         if not (path / MANIFEST_NAME).is_file():
-            msg = (f"{path} is not a project folder (no {MANIFEST_NAME}); "
-                   f"create one with `xysiting init {path}`")
+            msg = f"{path} is not a project folder (no {MANIFEST_NAME}); create one with `xysiting init {path}`"
             raise InputError(msg)
         return cls(path)
 
@@ -106,8 +106,7 @@ class Project:
         return json.loads((self.path / MANIFEST_NAME).read_text(encoding="utf-8"))
 
     def _write_manifest(self, manifest: dict) -> None:
-        atomic_write_text(self.path / MANIFEST_NAME,
-                          json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
+        atomic_write_text(self.path / MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
 
     def log(self, event: str, **details) -> None:
         """Append an event (import, repair, ...) to the manifest's log."""
@@ -156,8 +155,7 @@ class Project:
 
     def raster_kinds(self) -> list[str]:
         """Kinds of the raster layers stored."""
-        return [kind for kind in LAYER_KINDS
-                if SCHEMAS[kind].raster and self.raster_path(kind).exists()]
+        return [kind for kind in LAYER_KINDS if SCHEMAS[kind].raster and self.raster_path(kind).exists()]
 
     def kinds(self) -> list[str]:
         """Every layer kind stored (vector, table and raster), in schema order."""
@@ -169,9 +167,14 @@ class Project:
         return kind in self.kinds()
 
     # -- reading ----------------------------------------------------------------------
-    def read(self, kind: str, *, columns: list[str] | None = None,
-             bbox: tuple[float, float, float, float] | None = None,
-             where: str | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+    def read(
+        self,
+        kind: str,
+        *,
+        columns: list[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        where: str | None = None,
+    ) -> gpd.GeoDataFrame | pd.DataFrame:
         """Read a vector layer (GeoDataFrame, EPSG:4326) or table (DataFrame).
 
         Parameters
@@ -190,12 +193,20 @@ class Project:
             msg = f"layer {kind!r} is a raster; open {self.raster_path(kind)} with rasterio"
             raise InputError(msg)
         if kind not in self.vector_kinds():
-            msg = (f"project {self.path} has no {kind!r} layer; import one with "
-                   f"`xysiting import {self.path} --layer {kind} FILE`")
+            msg = (
+                f"project {self.path} has no {kind!r} layer; import one with "
+                f"`xysiting import {self.path} --layer {kind} FILE`"
+            )
             raise InputError(msg)
-        frame = pyogrio.read_dataframe(self.gpkg_path, layer=kind, columns=columns, bbox=bbox,
-                                       where=where, read_geometry=not schema.is_table,
-                                       use_arrow=True)
+        frame = pyogrio.read_dataframe(
+            self.gpkg_path,
+            layer=kind,
+            columns=columns,
+            bbox=bbox,
+            where=where,
+            read_geometry=not schema.is_table,
+            use_arrow=True,
+        )
         if "fid" in frame.columns and "fid" not in schema.columns:
             frame = frame.drop(columns="fid")
         return _restore_dtypes(frame, kind)
@@ -249,16 +260,17 @@ class Project:
             with atomic_path(dest) as tmp:
                 shutil.copyfile(src, tmp)
             manifest = self.manifest
-            manifest.setdefault("rasters", {})[kind] = {"file": str(dest.relative_to(self.path)),
-                                                       **metadata}
+            manifest.setdefault("rasters", {})[kind] = {"file": str(dest.relative_to(self.path)), **metadata}
             self._write_manifest(manifest)
         return dest
 
     def raster_metadata(self, kind: str) -> dict:
         """Metadata stored with raster ``kind`` (height_m, units, source, ...)."""
         if not self.raster_path(kind).exists():
-            msg = (f"project {self.path} has no {kind!r} raster; import one with "
-                   f"`xysiting import {self.path} --layer {kind} FILE.tif`")
+            msg = (
+                f"project {self.path} has no {kind!r} raster; import one with "
+                f"`xysiting import {self.path} --layer {kind} FILE.tif`"
+            )
             raise InputError(msg)
         return dict(self.manifest.get("rasters", {}).get(kind, {}))
 
@@ -270,26 +282,38 @@ class Project:
             info = pyogrio.read_info(self.gpkg_path, layer=kind)
             sources = ""
             if "source" in info["fields"]:
-                frame = pyogrio.read_dataframe(self.gpkg_path, layer=kind, columns=["source"],
-                                               read_geometry=False)
+                frame = pyogrio.read_dataframe(self.gpkg_path, layer=kind, columns=["source"], read_geometry=False)
                 counts = frame["source"].fillna("?").value_counts()
                 sources = ", ".join(f"{s} ({n})" for s, n in counts.items())
-            rows.append({"kind": kind, "count": int(info["features"]),
-                         "geometry": "table" if SCHEMAS[kind].is_table else info["geometry_type"],
-                         "crs": "" if SCHEMAS[kind].is_table else (info["crs"] or ""),
-                         "sources": sources})
+            rows.append(
+                {
+                    "kind": kind,
+                    "count": int(info["features"]),
+                    "geometry": "table" if SCHEMAS[kind].is_table else info["geometry_type"],
+                    "crs": "" if SCHEMAS[kind].is_table else (info["crs"] or ""),
+                    "sources": sources,
+                }
+            )
         for kind in self.raster_kinds():
             import rasterio
 
             meta = self.raster_metadata(kind)
             with rasterio.open(self.raster_path(kind)) as ds:
-                rows.append({"kind": kind, "count": ds.width * ds.height,
-                             "geometry": f"raster {ds.width}x{ds.height}, {ds.res[0]:g} res",
-                             "crs": ds.crs.to_string() if ds.crs else "",
-                             "sources": meta.get("source", "")})
+                rows.append(
+                    {
+                        "kind": kind,
+                        "count": ds.width * ds.height,
+                        "geometry": f"raster {ds.width}x{ds.height}, {ds.res[0]:g} res",
+                        "crs": ds.crs.to_string() if ds.crs else "",
+                        "sources": meta.get("source", ""),
+                    }
+                )
         order = {kind: i for i, kind in enumerate(LAYER_KINDS)}
-        return pd.DataFrame(rows, columns=["kind", "count", "geometry", "crs", "sources"]).sort_values(
-            "kind", key=lambda s: s.map(order)).reset_index(drop=True)
+        return (
+            pd.DataFrame(rows, columns=["kind", "count", "geometry", "crs", "sources"])
+            .sort_values("kind", key=lambda s: s.map(order))
+            .reset_index(drop=True)
+        )
 
 
 def _recover_hot_journal(gpkg: Path) -> None:
@@ -332,8 +356,9 @@ def _write_layer(gpkg: Path, kind: str, frame) -> None:
             _drop_gpkg_table(con, kind)
     schema = get_schema(kind)
     if schema.is_table:
-        pyogrio.write_dataframe(pd.DataFrame(frame), gpkg, layer=kind, driver="GPKG",
-                                layer_options={"ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"})
+        pyogrio.write_dataframe(
+            pd.DataFrame(frame), gpkg, layer=kind, driver="GPKG", layer_options={"ASPATIAL_VARIANT": "GPKG_ATTRIBUTES"}
+        )
         return
     types = set(frame.geom_type.dropna().unique())
     mixed = any(t in types and f"Multi{t}" in types for t in ("Polygon", "LineString", "Point"))
@@ -342,12 +367,15 @@ def _write_layer(gpkg: Path, kind: str, frame) -> None:
 
 def _drop_gpkg_table(con: sqlite3.Connection, table: str) -> None:
     """Drop a GeoPackage layer and every metadata row that names it."""
-    rtrees = [r[0] for r in con.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE ?", (f"rtree_{table}_%",))]
+    rtrees = [
+        r[0]
+        for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name LIKE ?", (f"rtree_{table}_%",))
+    ]
     for rtree in rtrees:
         con.execute(f'DROP TABLE IF EXISTS "{rtree}"')
-    triggers = [r[0] for r in con.execute(
-        "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name=?", (table,))]
+    triggers = [
+        r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name=?", (table,))
+    ]
     for trigger in triggers:
         con.execute(f'DROP TRIGGER IF EXISTS "{trigger}"')
     con.execute(f'DROP TABLE IF EXISTS "{table}"')

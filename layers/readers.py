@@ -23,8 +23,7 @@ import shapely
 from geo.errors import InputError, describe_rows
 from layers._osm import read_osm_buildings, read_osm_roads
 
-VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".parquet", ".geoparquet",
-                   ".csv", ".osm", ".pbf")
+VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".parquet", ".geoparquet", ".csv", ".osm", ".pbf")
 RASTER_SUFFIXES = (".tif", ".tiff")
 _LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "x坐标")
 _LAT_NAMES = ("lat", "latitude", "y", "纬度", "y坐标")
@@ -32,8 +31,9 @@ _WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape")
 _CHINESE_ENCODINGS = ("utf-8", "gb18030")
 
 
-def read_vector(path: str | Path, *, kind: str | None = None, layer: str | None = None,
-                encoding: str | None = None) -> gpd.GeoDataFrame:
+def read_vector(
+    path: str | Path, *, kind: str | None = None, layer: str | None = None, encoding: str | None = None
+) -> gpd.GeoDataFrame:
     """Read a vector file into a GeoDataFrame (CRS as stored in the file, possibly None).
 
     Parameters
@@ -69,8 +69,7 @@ def read_vector(path: str | Path, *, kind: str | None = None, layer: str | None 
         return _read_csv(path, encoding=encoding)
     if suffix in (".gpkg", ".geojson", ".json", ".shp"):
         return _read_ogr(path, layer=layer, encoding=encoding)
-    msg = (f"{path}: unsupported file type {suffix!r}; use one of "
-           f"{', '.join(VECTOR_SUFFIXES + RASTER_SUFFIXES)}")
+    msg = f"{path}: unsupported file type {suffix!r}; use one of {', '.join(VECTOR_SUFFIXES + RASTER_SUFFIXES)}"
     raise InputError(msg)
 
 
@@ -79,8 +78,10 @@ def _read_osm(path: Path, *, kind: str | None) -> gpd.GeoDataFrame:
         return read_osm_buildings(path)
     if kind == "roads":
         return read_osm_roads(path)
-    msg = (f"{path}: an OpenStreetMap extract can be imported as --layer rooftops (buildings) "
-           f"or --layer roads (highways), not as {kind!r}")
+    msg = (
+        f"{path}: an OpenStreetMap extract can be imported as --layer rooftops (buildings) "
+        f"or --layer roads (highways), not as {kind!r}"
+    )
     raise InputError(msg)
 
 
@@ -141,8 +142,10 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
         return gpd.read_parquet(path)
     except ValueError as exc:
         if "geo" in str(exc).lower():
-            msg = (f"{path}: a Parquet file without GeoParquet metadata; write it with "
-                   f"GeoDataFrame.to_parquet() or export lon/lat columns to CSV")
+            msg = (
+                f"{path}: a Parquet file without GeoParquet metadata; write it with "
+                f"GeoDataFrame.to_parquet() or export lon/lat columns to CSV"
+            )
             raise InputError(msg) from None
         msg = f"{path}: cannot be read as GeoParquet ({_short(exc)})"
         raise InputError(msg) from None
@@ -156,8 +159,7 @@ def _read_csv(path: Path, *, encoding: str | None) -> gpd.GeoDataFrame:
     table = None
     for enc in encodings:
         try:
-            table = pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False,
-                                na_values=[""])
+            table = pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
             break
         except UnicodeDecodeError:
             continue
@@ -180,8 +182,10 @@ def _read_csv(path: Path, *, encoding: str | None) -> gpd.GeoDataFrame:
         bad = lon.isna() | lat.isna()
         if bad.any():
             rows = describe_rows((table.index[bad] + 2).tolist())
-            msg = (f"{path}: {lon_col}/{lat_col} are not numbers in {rows} "
-                   f"(line numbers, header = line 1); fix or remove those lines")
+            msg = (
+                f"{path}: {lon_col}/{lat_col} are not numbers in {rows} "
+                f"(line numbers, header = line 1); fix or remove those lines"
+            )
             raise InputError(msg)
         geometry = gpd.points_from_xy(lon.to_numpy(), lat.to_numpy())
         attrs = table.drop(columns=[lon_col, lat_col])
@@ -196,9 +200,11 @@ def _read_csv(path: Path, *, encoding: str | None) -> gpd.GeoDataFrame:
         geometry = geoms
         attrs = table.drop(columns=[wkt_col])
     else:
-        msg = (f"{path}: no coordinates found; the CSV needs lon and lat columns "
-               f"(names: {'/'.join(_LON_NAMES[:4])} and {'/'.join(_LAT_NAMES[:3])}) or a WKT column "
-               f"(wkt/geometry); its columns are: {', '.join(map(str, table.columns))}")
+        msg = (
+            f"{path}: no coordinates found; the CSV needs lon and lat columns "
+            f"(names: {'/'.join(_LON_NAMES[:4])} and {'/'.join(_LAT_NAMES[:3])}) or a WKT column "
+            f"(wkt/geometry); its columns are: {', '.join(map(str, table.columns))}"
+        )
         raise InputError(msg)
     attrs = attrs.apply(_numeric_if_possible)
     return gpd.GeoDataFrame(attrs, geometry=geometry, crs=None)
@@ -231,8 +237,10 @@ def _unzipped(path: Path) -> Iterator[Path]:
         members = archive.infolist()
         unsafe = [m.filename for m in members if _unsafe_member(m.filename)]
         if unsafe:
-            msg = (f"{path}: rejected, the archive has entries that point outside it "
-                   f"({', '.join(unsafe[:3])}); re-create the zip with relative paths only")
+            msg = (
+                f"{path}: rejected, the archive has entries that point outside it "
+                f"({', '.join(unsafe[:3])}); re-create the zip with relative paths only"
+            )
             raise InputError(msg)
         total = sum(m.file_size for m in members)
         if total > 8 * 1024**3:
@@ -240,8 +248,12 @@ def _unzipped(path: Path) -> Iterator[Path]:
             raise InputError(msg)
         archive.extractall(tmpdir)
         root = Path(tmpdir)
-        candidates = [p for ext in (".shp", ".gpkg", ".geojson", ".json", ".csv", ".parquet")
-                      for p in sorted(root.rglob(f"*{ext}")) if "__MACOSX" not in p.parts]
+        candidates = [
+            p
+            for ext in (".shp", ".gpkg", ".geojson", ".json", ".csv", ".parquet")
+            for p in sorted(root.rglob(f"*{ext}"))
+            if "__MACOSX" not in p.parts
+        ]
         if not candidates:
             msg = f"{path}: the archive holds no .shp, .gpkg, .geojson, .csv or .parquet file"
             raise InputError(msg)

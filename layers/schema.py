@@ -113,7 +113,10 @@ _COMMON = {
 
 SCHEMAS: dict[str, LayerSchema] = {
     "counties": LayerSchema(
-        "counties", "县级行政区", "Counties", _POLY,
+        "counties",
+        "县级行政区",
+        "Counties",
+        _POLY,
         {
             **_COMMON,
             "name": Column("str", True, "Chinese name, e.g. 襄城区"),
@@ -122,7 +125,10 @@ SCHEMAS: dict[str, LayerSchema] = {
         },
     ),
     "industrial_parks": LayerSchema(
-        "industrial_parks", "产业园区", "Industrial parks", _POLY,
+        "industrial_parks",
+        "产业园区",
+        "Industrial parks",
+        _POLY,
         {
             **_COMMON,
             "name": Column("str", True, "park name"),
@@ -133,36 +139,49 @@ SCHEMAS: dict[str, LayerSchema] = {
         },
     ),
     "rooftops": LayerSchema(
-        "rooftops", "建筑屋顶", "Building rooftops", _POLY,
+        "rooftops",
+        "建筑屋顶",
+        "Building rooftops",
+        _POLY,
         {
             **_COMMON,
             "county": Column("str", False, "adcode of the county"),
             "park_id": Column("str", False, "id of the industrial park it lies in, if any"),
-            "use_class": Column("str", False, "building use class", "residential",
-                                choices=tuple(USE_CLASSES)),
+            "use_class": Column("str", False, "building use class", "residential", choices=tuple(USE_CLASSES)),
             "height_m": Column("float", False, "building height, m", 10.0, minimum=0.0),
             "roof_type": Column("str", False, "flat or pitched", "flat", choices=ROOF_TYPES),
-            "roof_tilt_deg": Column("float", False, "roof plane tilt from horizontal, degrees (pitched)",
-                                    0.0, minimum=0.0),
-            "roof_azimuth_deg": Column("float", False,
-                                       "roof plane azimuth, degrees clockwise from north (180 = south)",
-                                       180.0),
+            "roof_tilt_deg": Column(
+                "float", False, "roof plane tilt from horizontal, degrees (pitched)", 0.0, minimum=0.0
+            ),
+            "roof_azimuth_deg": Column(
+                "float", False, "roof plane azimuth, degrees clockwise from north (180 = south)", 180.0
+            ),
         },
     ),
     "wind_resource": LayerSchema(
-        "wind_resource", "风资源", "Wind resource", (), {}, raster=True,
+        "wind_resource",
+        "风资源",
+        "Wind resource",
+        (),
+        {},
+        raster=True,
     ),
     "exclusions": LayerSchema(
-        "exclusions", "排除区", "Exclusion areas", (*_POLY, *_LINE, *_POINT),
+        "exclusions",
+        "排除区",
+        "Exclusion areas",
+        (*_POLY, *_LINE, *_POINT),
         {
             **_COMMON,
-            "exclusion_kind": Column("str", True,
-                                     "settlement, building, road, water, protected, airport, other"),
+            "exclusion_kind": Column("str", True, "settlement, building, road, water, protected, airport, other"),
             "buffer_m": Column("float", False, "buffer around the feature, m", 0.0, minimum=0.0),
         },
     ),
     "waste_sources": LayerSchema(
-        "waste_sources", "固废产生源", "Waste sources", _POINT,
+        "waste_sources",
+        "固废产生源",
+        "Waste sources",
+        _POINT,
         {
             **_COMMON,
             "county": Column("str", False, "adcode of the county"),
@@ -172,21 +191,31 @@ SCHEMAS: dict[str, LayerSchema] = {
         },
     ),
     "facilities": LayerSchema(
-        "facilities", "处理设施", "Processing facilities", _POINT,
+        "facilities",
+        "处理设施",
+        "Processing facilities",
+        _POINT,
         {
             **_COMMON,
             "county": Column("str", False, "adcode of the county"),
             "facility_kind": Column("str", True, "kind of facility", choices=tuple(FACILITY_KINDS)),
-            "accepts": Column("str", False,
-                              "comma-separated waste kinds accepted; default from facility_kind"),
+            "accepts": Column("str", False, "comma-separated waste kinds accepted; default from facility_kind"),
             "capacity_t_per_year": Column("float", True, "processing capacity, t/yr", minimum=0.0),
             "gate_fee_cny_per_t": Column("float", False, "gate fee or processing cost, ¥/t", 0.0),
-            "status": Column("str", False, "operating, planned, candidate, under_construction",
-                             "operating", choices=FACILITY_STATUSES),
+            "status": Column(
+                "str",
+                False,
+                "operating, planned, candidate, under_construction",
+                "operating",
+                choices=FACILITY_STATUSES,
+            ),
         },
     ),
     "roads": LayerSchema(
-        "roads", "道路", "Roads", _LINE,
+        "roads",
+        "道路",
+        "Roads",
+        _LINE,
         {
             **_COMMON,
             "highway": Column("str", True, "OSM highway class: motorway, trunk, primary, ..."),
@@ -195,7 +224,10 @@ SCHEMAS: dict[str, LayerSchema] = {
         },
     ),
     "bases": LayerSchema(
-        "bases", "基地与项目", "Plan bases and projects", (*_POINT, *_POLY),
+        "bases",
+        "基地与项目",
+        "Plan bases and projects",
+        (*_POINT, *_POLY),
         {
             **_COMMON,
             "name": Column("str", True, "Chinese name"),
@@ -206,13 +238,17 @@ SCHEMAS: dict[str, LayerSchema] = {
             "target_value": Column("float", False, "planned capacity or target (empty if the plan has none)"),
             "target_unit": Column("str", False, "unit of target_value, e.g. MW, t/yr, %"),
             "target_year": Column("int", False, "year of the target"),
-            "status": Column("str", False, "planned, under_construction, operating, delayed", "planned",
-                             choices=BASE_STATUSES),
+            "status": Column(
+                "str", False, "planned, under_construction, operating, delayed", "planned", choices=BASE_STATUSES
+            ),
             "plan_ref": Column("str", False, "where the plan names it (section)"),
         },
     ),
     "progress_records": LayerSchema(
-        "progress_records", "进展记录", "Progress records", (),
+        "progress_records",
+        "进展记录",
+        "Progress records",
+        (),
         {
             "id": Column("str", False, "record id"),
             "target_id": Column("str", True, "base id or indicator id"),
@@ -234,8 +270,7 @@ def empty_table(kind: str):
 
     dtypes = {"float": "float64", "int": "Int64", "bool": "boolean"}
     schema = get_schema(kind)
-    return pd.DataFrame({name: pd.Series(dtype=dtypes.get(col.dtype, object))
-                         for name, col in schema.columns.items()})
+    return pd.DataFrame({name: pd.Series(dtype=dtypes.get(col.dtype, object)) for name, col in schema.columns.items()})
 
 
 def get_schema(kind: str) -> LayerSchema:

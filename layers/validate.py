@@ -32,8 +32,14 @@ from geo.errors import InputError, describe_rows
 from geo.repair import repair_geometries
 from layers.schema import REGION_BOUNDS, LayerSchema, get_schema
 
-_FAMILY = {"Polygon": "polygon", "MultiPolygon": "polygon", "LineString": "line",
-           "MultiLineString": "line", "Point": "point", "MultiPoint": "point"}
+_FAMILY = {
+    "Polygon": "polygon",
+    "MultiPolygon": "polygon",
+    "LineString": "line",
+    "MultiLineString": "line",
+    "Point": "point",
+    "MultiPoint": "point",
+}
 
 
 @dataclass
@@ -64,16 +70,24 @@ class ValidationReport:
             out.append(f"dropped {self.dropped_empty} features with empty or missing geometry ({ids})")
         if self.outside_region:
             ids = ", ".join(self.outside_region_ids[:5])
-            out.append(f"flagged {self.outside_region} features far outside the Xiangyang region "
-                       f"({ids}); they are kept — check their coordinates")
+            out.append(
+                f"flagged {self.outside_region} features far outside the Xiangyang region "
+                f"({ids}); they are kept — check their coordinates"
+            )
         out.extend(self.notes)
         return out
 
 
-def validate(frame: gpd.GeoDataFrame | pd.DataFrame, kind: str, *, source_name: str = "input",
-             crs: str | int | None = None, from_gcj02: bool = False,
-             from_bd09: bool = False, default_source: str = "user"
-             ) -> tuple[gpd.GeoDataFrame | pd.DataFrame, ValidationReport]:
+def validate(
+    frame: gpd.GeoDataFrame | pd.DataFrame,
+    kind: str,
+    *,
+    source_name: str = "input",
+    crs: str | int | None = None,
+    from_gcj02: bool = False,
+    from_bd09: bool = False,
+    default_source: str = "user",
+) -> tuple[gpd.GeoDataFrame | pd.DataFrame, ValidationReport]:
     """Check ``frame`` against the schema of ``kind`` and return the cleaned layer.
 
     Parameters
@@ -164,13 +178,17 @@ def _set_crs(frame: gpd.GeoDataFrame, source_name: str, crs) -> gpd.GeoDataFrame
             msg = f"--crs {crs!r} is not a CRS pyproj knows; give an EPSG code such as 4326 or 4490"
             raise InputError(msg) from None
         if frame.crs is not None and not pyproj.CRS.from_user_input(frame.crs).equals(stated):
-            msg = (f"{source_name}: the file declares {frame.crs.to_string()} but --crs says "
-                   f"{stated.to_string()}; drop --crs or fix the file's .prj")
+            msg = (
+                f"{source_name}: the file declares {frame.crs.to_string()} but --crs says "
+                f"{stated.to_string()}; drop --crs or fix the file's .prj"
+            )
             raise InputError(msg)
         return frame.set_crs(stated, allow_override=True)
     if frame.crs is None:
-        msg = (f"{source_name}: no coordinate reference system (CRS); state it with --crs, e.g. "
-               f"--crs 4326 for WGS84 lon/lat, --crs 4490 for CGCS2000, --crs 32649 for UTM 49N")
+        msg = (
+            f"{source_name}: no coordinate reference system (CRS); state it with --crs, e.g. "
+            f"--crs 4326 for WGS84 lon/lat, --crs 4490 for CGCS2000, --crs 32649 for UTM 49N"
+        )
         raise InputError(msg)
     return frame
 
@@ -183,14 +201,17 @@ def _check_geometry_types(frame: gpd.GeoDataFrame, schema: LayerSchema, source_n
         single_part = multi & (shapely.get_num_geometries(frame.geometry.to_numpy()) == 1)
         if single_part.any():
             frame.loc[single_part, frame.geometry.name] = shapely.get_geometry(
-                frame.geometry.to_numpy()[single_part.to_numpy()], 0)
+                frame.geometry.to_numpy()[single_part.to_numpy()], 0
+            )
             bad = bad & ~single_part
     if bad.any():
         found = ", ".join(sorted(types[bad].unique()))
         rows = describe_rows(frame.loc[bad, "id"].tolist())
-        msg = (f"{source_name}: layer {schema.kind!r} needs {'/'.join(schema.geometry)} geometries, "
-               f"found {found} in {int(bad.sum())} features ({rows}); "
-               f"import the file as the right layer kind or convert it first")
+        msg = (
+            f"{source_name}: layer {schema.kind!r} needs {'/'.join(schema.geometry)} geometries, "
+            f"found {found} in {int(bad.sum())} features ({rows}); "
+            f"import the file as the right layer kind or convert it first"
+        )
         raise InputError(msg)
     return frame
 
@@ -209,14 +230,17 @@ def _repair(frame: gpd.GeoDataFrame, schema: LayerSchema, report: ValidationRepo
     return frame
 
 
-def _to_wgs84(frame: gpd.GeoDataFrame, source_name: str, *, from_gcj02: bool, from_bd09: bool,
-              report: ValidationReport) -> gpd.GeoDataFrame:
+def _to_wgs84(
+    frame: gpd.GeoDataFrame, source_name: str, *, from_gcj02: bool, from_bd09: bool, report: ValidationReport
+) -> gpd.GeoDataFrame:
     crs = pyproj.CRS.from_user_input(frame.crs)
     if not crs.equals(pyproj.CRS.from_user_input(WGS84)):
         if from_gcj02 or from_bd09:
             if not crs.is_geographic:
-                msg = (f"{source_name}: GCJ-02/BD-09 coordinates are lon/lat degrees, but the file "
-                       f"declares the projected CRS {crs.to_string()}")
+                msg = (
+                    f"{source_name}: GCJ-02/BD-09 coordinates are lon/lat degrees, but the file "
+                    f"declares the projected CRS {crs.to_string()}"
+                )
                 raise InputError(msg)
         else:
             report.converted_from = crs.to_string()
@@ -227,8 +251,7 @@ def _to_wgs84(frame: gpd.GeoDataFrame, source_name: str, *, from_gcj02: bool, fr
             raise InputError(msg) from None
     if from_gcj02 or from_bd09:
         convert = geometries_gcj02_to_wgs84 if from_gcj02 else geometries_bd09_to_wgs84
-        frame = frame.set_geometry(gpd.GeoSeries(convert(frame.geometry.to_numpy()),
-                                                 index=frame.index, crs=WGS84))
+        frame = frame.set_geometry(gpd.GeoSeries(convert(frame.geometry.to_numpy()), index=frame.index, crs=WGS84))
         report.converted_from = "GCJ-02" if from_gcj02 else "BD-09"
     return frame
 
@@ -243,14 +266,18 @@ def _check_swapped(frame: gpd.GeoDataFrame, source_name: str) -> None:
     points = frame.geometry.representative_point()
     xs, ys = points.x.to_numpy(), points.y.to_numpy()
     if np.any(np.abs(ys) > 90):
-        msg = (f"{source_name}: latitudes beyond ±90° (e.g. {ys[np.abs(ys) > 90][0]:.4f}): the "
-               f"columns are probably latitude/longitude swapped; put longitude first (x = lon)")
+        msg = (
+            f"{source_name}: latitudes beyond ±90° (e.g. {ys[np.abs(ys) > 90][0]:.4f}): the "
+            f"columns are probably latitude/longitude swapped; put longitude first (x = lon)"
+        )
         raise InputError(msg)
     inside = _region_mask(xs, ys).mean()
     swapped_inside = _region_mask(ys, xs).mean()
     if swapped_inside > 0.5 and swapped_inside > inside:
-        msg = (f"{source_name}: the coordinates look like latitude/longitude swapped (x≈{xs[0]:.3f}, "
-               f"y≈{ys[0]:.3f}; Xiangyang is near lon 112, lat 32); swap the columns so x is longitude")
+        msg = (
+            f"{source_name}: the coordinates look like latitude/longitude swapped (x≈{xs[0]:.3f}, "
+            f"y≈{ys[0]:.3f}; Xiangyang is near lon 112, lat 32); swap the columns so x is longitude"
+        )
         raise InputError(msg)
 
 
@@ -262,14 +289,15 @@ def _flag_outside_region(frame: gpd.GeoDataFrame, report: ValidationReport) -> N
         report.outside_region_ids = frame.loc[outside, "id"].astype(str).tolist()[:100]
 
 
-def _check_columns(frame, schema: LayerSchema, source_name: str, report: ValidationReport,
-                   default_source: str):
+def _check_columns(frame, schema: LayerSchema, source_name: str, report: ValidationReport, default_source: str):
     frame = _restore_truncated_names(frame, schema, report)
     missing = [name for name in schema.required_columns() if name not in frame.columns]
     if missing:
         have = ", ".join(c for c in frame.columns if c != getattr(frame, "_geometry_column_name", ""))
-        msg = (f"{source_name}: layer {schema.kind!r} needs column(s) {', '.join(missing)}; "
-               f"the file has: {have}. Rename the matching columns or add them")
+        msg = (
+            f"{source_name}: layer {schema.kind!r} needs column(s) {', '.join(missing)}; "
+            f"the file has: {have}. Rename the matching columns or add them"
+        )
         raise InputError(msg)
     if "id" not in frame.columns:
         frame = _ensure_ids(frame, schema.kind)
@@ -315,15 +343,19 @@ def _coerce(values: pd.Series, name: str, col, source_name: str, kind: str, labe
         bad = present & numbers.isna()
         if bad.any():
             sample = values[bad].astype(str).head(3).tolist()
-            msg = (f"{source_name}: column {name!r} of layer {kind!r} must be numeric "
-                   f"({col.description}); non-numeric values {sample} in "
-                   f"{describe_rows(label[bad].tolist())}")
+            msg = (
+                f"{source_name}: column {name!r} of layer {kind!r} must be numeric "
+                f"({col.description}); non-numeric values {sample} in "
+                f"{describe_rows(label[bad].tolist())}"
+            )
             raise InputError(msg)
         if col.minimum is not None:
             low = numbers < col.minimum
             if low.any():
-                msg = (f"{source_name}: column {name!r} of layer {kind!r} must be ≥ {col.minimum:g}; "
-                       f"found {numbers[low].head(3).tolist()} in {describe_rows(label[low].tolist())}")
+                msg = (
+                    f"{source_name}: column {name!r} of layer {kind!r} must be ≥ {col.minimum:g}; "
+                    f"found {numbers[low].head(3).tolist()} in {describe_rows(label[low].tolist())}"
+                )
                 raise InputError(msg)
         if col.required and numbers.isna().any():
             rows = describe_rows(label[numbers.isna()].tolist())
@@ -340,16 +372,20 @@ def _coerce(values: pd.Series, name: str, col, source_name: str, kind: str, labe
         falsy = text.isin(["0", "false", "no", "n", "f", "否", "", "nan", "none", "<na>"])
         bad = ~(truthy | falsy)
         if bad.any():
-            msg = (f"{source_name}: column {name!r} of layer {kind!r} must be true/false; found "
-                   f"{values[bad].head(3).tolist()} in {describe_rows(label[bad].tolist())}")
+            msg = (
+                f"{source_name}: column {name!r} of layer {kind!r} must be true/false; found "
+                f"{values[bad].head(3).tolist()} in {describe_rows(label[bad].tolist())}"
+            )
             raise InputError(msg)
         return truthy
     if col.dtype == "date":
         dates = pd.to_datetime(values.where(present), errors="coerce")
         bad = present & dates.isna()
         if bad.any():
-            msg = (f"{source_name}: column {name!r} must hold dates as YYYY-MM-DD; found "
-                   f"{values[bad].head(3).tolist()} in {describe_rows(label[bad].tolist())}")
+            msg = (
+                f"{source_name}: column {name!r} must hold dates as YYYY-MM-DD; found "
+                f"{values[bad].head(3).tolist()} in {describe_rows(label[bad].tolist())}"
+            )
             raise InputError(msg)
         return dates.dt.date
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
@@ -365,9 +401,11 @@ def _coerce(values: pd.Series, name: str, col, source_name: str, kind: str, labe
     if col.choices is not None:
         bad = text.notna() & ~text.isin(col.choices)
         if bad.any():
-            msg = (f"{source_name}: column {name!r} of layer {kind!r} has unknown value(s) "
-                   f"{sorted(text[bad].astype(str).unique())[:5]} in {describe_rows(label[bad].tolist())}; "
-                   f"allowed: {', '.join(col.choices)}")
+            msg = (
+                f"{source_name}: column {name!r} of layer {kind!r} has unknown value(s) "
+                f"{sorted(text[bad].astype(str).unique())[:5]} in {describe_rows(label[bad].tolist())}; "
+                f"allowed: {', '.join(col.choices)}"
+            )
             raise InputError(msg)
     if col.required and text.isna().any():
         rows = describe_rows(label[text.isna()].tolist())

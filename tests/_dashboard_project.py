@@ -33,16 +33,28 @@ def build_project(path: Path, *, n_rooftops: int = 600, seed: int = 7) -> Projec
     rng = np.random.default_rng(seed)
     project = Project.create(path, name="dashboard-test")
     codes = list(COUNTY_BOXES)
-    counties = gpd.GeoDataFrame({
-        "id": [f"c{c}" for c in codes], "name": [COUNTIES[c][0] for c in codes],
-        "name_en": [COUNTIES[c][1] for c in codes], "adcode": codes, "source": "synthetic",
-    }, geometry=[shapely.box(*COUNTY_BOXES[c]) for c in codes], crs="EPSG:4326")
-    parks = gpd.GeoDataFrame({
-        "id": ["p1", "p2"], "name": ["襄城测试园区", "襄州测试园区"], "county": ["420602", "420607"],
-        "park_kind": "industrial", "source": "synthetic",
-    }, geometry=[shapely.box(112.02, 31.92, 112.06, 31.96), shapely.box(112.20, 32.00, 112.26,
-                                                                       32.05)],
-        crs="EPSG:4326")
+    counties = gpd.GeoDataFrame(
+        {
+            "id": [f"c{c}" for c in codes],
+            "name": [COUNTIES[c][0] for c in codes],
+            "name_en": [COUNTIES[c][1] for c in codes],
+            "adcode": codes,
+            "source": "synthetic",
+        },
+        geometry=[shapely.box(*COUNTY_BOXES[c]) for c in codes],
+        crs="EPSG:4326",
+    )
+    parks = gpd.GeoDataFrame(
+        {
+            "id": ["p1", "p2"],
+            "name": ["襄城测试园区", "襄州测试园区"],
+            "county": ["420602", "420607"],
+            "park_kind": "industrial",
+            "source": "synthetic",
+        },
+        geometry=[shapely.box(112.02, 31.92, 112.06, 31.96), shapely.box(112.20, 32.00, 112.26, 32.05)],
+        crs="EPSG:4326",
+    )
     # rooftops: a third inside the parks, the rest anywhere in the counties
     county_idx = rng.integers(0, len(codes), n_rooftops)
     boxes = np.array([COUNTY_BOXES[c] for c in codes])[county_idx]
@@ -53,8 +65,7 @@ def build_project(path: Path, *, n_rooftops: int = 600, seed: int = 7) -> Projec
     pbounds = np.array([parks.geometry.iloc[i].bounds for i in range(2)])[park_choice]
     lon = np.where(in_park, rng.uniform(pbounds[:, 0], pbounds[:, 2]), lon)
     lat = np.where(in_park, rng.uniform(pbounds[:, 1], pbounds[:, 3]), lat)
-    county = np.where(in_park, np.array(["420602", "420607"])[park_choice],
-                      np.array(codes)[county_idx])
+    county = np.where(in_park, np.array(["420602", "420607"])[park_choice], np.array(codes)[county_idx])
     park_id = np.where(in_park, np.array(["p1", "p2"])[park_choice], "")
     side = rng.uniform(0.0001, 0.0004, n_rooftops)  # ~10-40 m
     side[0] = 0.0007  # the HTML-named rooftop is the biggest: first row of the shortlist
@@ -64,44 +75,83 @@ def build_project(path: Path, *, n_rooftops: int = 600, seed: int = 7) -> Projec
     use[0] = "government"
     names = np.array([f"屋顶{i}" for i in range(n_rooftops)], dtype=object)
     names[0] = XSS_NAME
-    rooftops = gpd.GeoDataFrame({
-        "id": [f"r{i}" for i in range(n_rooftops)], "name": names, "county": county,
-        "park_id": park_id, "use_class": use, "height_m": rng.uniform(4, 40, n_rooftops),
-        "roof_type": np.where(rng.random(n_rooftops) < 0.7, "flat", "pitched"),
-        "roof_tilt_deg": 0.0, "roof_azimuth_deg": 180.0, "source": "synthetic",
-    }, geometry=roofs, crs="EPSG:4326")
+    rooftops = gpd.GeoDataFrame(
+        {
+            "id": [f"r{i}" for i in range(n_rooftops)],
+            "name": names,
+            "county": county,
+            "park_id": park_id,
+            "use_class": use,
+            "height_m": rng.uniform(4, 40, n_rooftops),
+            "roof_type": np.where(rng.random(n_rooftops) < 0.7, "flat", "pitched"),
+            "roof_tilt_deg": 0.0,
+            "roof_azimuth_deg": 180.0,
+            "source": "synthetic",
+        },
+        geometry=roofs,
+        crs="EPSG:4326",
+    )
     rooftops.loc[rooftops["roof_type"] == "pitched", "roof_tilt_deg"] = 25.0
     rooftops.loc[0, ["roof_type", "roof_tilt_deg", "height_m"]] = ["flat", 0.0, 40.0]
-    waste = gpd.GeoDataFrame({
-        "id": ["w1", "w2", "w3"], "name": ["磷石膏堆场A", "建筑垃圾点B", "磷石膏堆场C"],
-        "county": ["420602", "420606", "420607"],
-        "waste_kind": ["phosphogypsum", "construction", "phosphogypsum"],
-        "supply_t_per_year": [300000.0, 120000.0, 80000.0], "stock_t": 0.0,
-        "source": "synthetic"},
+    waste = gpd.GeoDataFrame(
+        {
+            "id": ["w1", "w2", "w3"],
+            "name": ["磷石膏堆场A", "建筑垃圾点B", "磷石膏堆场C"],
+            "county": ["420602", "420606", "420607"],
+            "waste_kind": ["phosphogypsum", "construction", "phosphogypsum"],
+            "supply_t_per_year": [300000.0, 120000.0, 80000.0],
+            "stock_t": 0.0,
+            "source": "synthetic",
+        },
         geometry=shapely.points([(112.05, 31.95), (112.08, 32.10), (112.30, 32.10)]),
-        crs="EPSG:4326")
-    facilities = gpd.GeoDataFrame({
-        "id": ["f1", "f2"], "name": ["水泥窑", "再生建材厂"], "county": ["420607", "420606"],
-        "facility_kind": ["cement_kiln", "building_material_plant"],
-        "capacity_t_per_year": [200000.0, 300000.0], "status": "operating",
-        "source": "synthetic"},
-        geometry=shapely.points([(112.25, 32.02), (112.10, 32.05)]), crs="EPSG:4326")
-    bases = gpd.GeoDataFrame({
-        "id": ["b1"], "name": ["襄州风光基地"], "category": ["renewable"], "base_kind": ["wind"],
-        "county": ["420607"], "status": "planned", "source": "synthetic"},
-        geometry=shapely.points([(112.28, 32.05)]), crs="EPSG:4326")
+        crs="EPSG:4326",
+    )
+    facilities = gpd.GeoDataFrame(
+        {
+            "id": ["f1", "f2"],
+            "name": ["水泥窑", "再生建材厂"],
+            "county": ["420607", "420606"],
+            "facility_kind": ["cement_kiln", "building_material_plant"],
+            "capacity_t_per_year": [200000.0, 300000.0],
+            "status": "operating",
+            "source": "synthetic",
+        },
+        geometry=shapely.points([(112.25, 32.02), (112.10, 32.05)]),
+        crs="EPSG:4326",
+    )
+    bases = gpd.GeoDataFrame(
+        {
+            "id": ["b1"],
+            "name": ["襄州风光基地"],
+            "category": ["renewable"],
+            "base_kind": ["wind"],
+            "county": ["420607"],
+            "status": "planned",
+            "source": "synthetic",
+        },
+        geometry=shapely.points([(112.28, 32.05)]),
+        crs="EPSG:4326",
+    )
     # a road grid every 0.02 degrees (about 2 km), split at every crossing
     xs, ys = np.arange(112.0, 112.351, 0.02), np.arange(31.9, 32.141, 0.02)
-    lines = [shapely.LineString([(x, ys[j]), (x, ys[j + 1])]) for x in xs
-             for j in range(len(ys) - 1)]
-    lines += [shapely.LineString([(xs[i], y), (xs[i + 1], y)]) for y in ys
-              for i in range(len(xs) - 1)]
-    roads = gpd.GeoDataFrame({
-        "id": [f"rd{i}" for i in range(len(lines))], "name": "测试路",
-        "highway": "primary", "source": "synthetic"}, geometry=lines, crs="EPSG:4326")
-    project.write_many({"counties": counties, "industrial_parks": parks, "rooftops": rooftops,
-                        "waste_sources": waste, "facilities": facilities, "bases": bases,
-                        "roads": roads})
+    lines = [shapely.LineString([(x, ys[j]), (x, ys[j + 1])]) for x in xs for j in range(len(ys) - 1)]
+    lines += [shapely.LineString([(xs[i], y), (xs[i + 1], y)]) for y in ys for i in range(len(xs) - 1)]
+    roads = gpd.GeoDataFrame(
+        {"id": [f"rd{i}" for i in range(len(lines))], "name": "测试路", "highway": "primary", "source": "synthetic"},
+        geometry=lines,
+        crs="EPSG:4326",
+    )
+    project.write_many(
+        {
+            "counties": counties,
+            "industrial_parks": parks,
+            "rooftops": rooftops,
+            "waste_sources": waste,
+            "facilities": facilities,
+            "bases": bases,
+            "roads": roads,
+        }
+    )
     _write_wind(project, path)
     return project
 
@@ -111,12 +161,20 @@ def _write_wind(project: Project, path: Path) -> None:
     from rasterio.transform import from_origin
 
     ny, nx = 60, 90
-    speed = (5.0 + np.linspace(0, 2, nx)[None, :] + np.linspace(0, 1, ny)[:, None]).astype(
-        "float32")
+    speed = (5.0 + np.linspace(0, 2, nx)[None, :] + np.linspace(0, 1, ny)[:, None]).astype("float32")
     tif = Path(path).parent / f"{Path(path).name}_wind.tif"
-    with rasterio.open(tif, "w", driver="GTiff", width=nx, height=ny, count=1, dtype="float32",
-                       crs="EPSG:4326", transform=from_origin(111.98, 32.16, 0.0042, 0.0045),
-                       nodata=np.nan) as ds:
+    with rasterio.open(
+        tif,
+        "w",
+        driver="GTiff",
+        width=nx,
+        height=ny,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(111.98, 32.16, 0.0042, 0.0045),
+        nodata=np.nan,
+    ) as ds:
         ds.write(speed, 1)
     project.write_raster("wind_resource", tif, height_m=100, units="m/s", source="synthetic")
     tif.unlink()

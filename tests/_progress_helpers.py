@@ -23,20 +23,27 @@ VIEWER, VIEWER_PW = "li", "viewer-pw-2"
 def synthetic_bases() -> gpd.GeoDataFrame:
     """Three bases: two with targets (MW, t/yr), one whole-county pilot without a number."""
     return gpd.GeoDataFrame(
-        {"id": ["base-xiangzhou-newenergy", "base-gucheng-rooftop-pv", "base-zedong-pg"],
-         "name": ["襄州区百万千瓦级新能源示范基地", "谷城县整县屋顶分布式光伏试点", "泽东化工磷石膏综合利用项目"],
-         "name_en": ["Xiangzhou GW-class new-energy base", "Gucheng whole-county rooftop PV pilot",
-                     "Zedong phosphogypsum utilisation project"],
-         "category": ["renewable", "renewable", "recycling"],
-         "base_kind": ["wind", "rooftop_pv", "phosphogypsum"],
-         "county": ["420607", "420625", "420626"],
-         "target_value": [1000.0, None, 500000.0],
-         "target_unit": ["MW", None, "t/yr"],
-         "target_year": [2025, None, 2025],
-         "status": ["under_construction", "planned", "delayed"],
-         "plan_ref": ["三(三)11", "三(三)11", "三(四)14"],
-         "source": ["synthetic"] * 3},
-        geometry=[Point(112.20, 32.09), Point(111.64, 32.26), Point(111.26, 31.87)], crs="EPSG:4326")
+        {
+            "id": ["base-xiangzhou-newenergy", "base-gucheng-rooftop-pv", "base-zedong-pg"],
+            "name": ["襄州区百万千瓦级新能源示范基地", "谷城县整县屋顶分布式光伏试点", "泽东化工磷石膏综合利用项目"],
+            "name_en": [
+                "Xiangzhou GW-class new-energy base",
+                "Gucheng whole-county rooftop PV pilot",
+                "Zedong phosphogypsum utilisation project",
+            ],
+            "category": ["renewable", "renewable", "recycling"],
+            "base_kind": ["wind", "rooftop_pv", "phosphogypsum"],
+            "county": ["420607", "420625", "420626"],
+            "target_value": [1000.0, None, 500000.0],
+            "target_unit": ["MW", None, "t/yr"],
+            "target_year": [2025, None, 2025],
+            "status": ["under_construction", "planned", "delayed"],
+            "plan_ref": ["三(三)11", "三(三)11", "三(四)14"],
+            "source": ["synthetic"] * 3,
+        },
+        geometry=[Point(112.20, 32.09), Point(111.64, 32.26), Point(111.26, 31.87)],
+        crs="EPSG:4326",
+    )
 
 
 def make_project(path: Path) -> Project:
@@ -58,9 +65,16 @@ def append_worker(path: str, tag: str, n_records: int, batch: int) -> None:
     """Append ``n_records`` records in transactions of ``batch`` (run in a child process)."""
     project = Project.open(path)
     for start in range(0, n_records, batch):
-        rows = [{"target_id": "ind-non-fossil-share", "date": "2024-12-31",
-                 "value": float(i % 100), "id": f"{tag}-{i:05d}", "note": tag}
-                for i in range(start, min(start + batch, n_records))]
+        rows = [
+            {
+                "target_id": "ind-non-fossil-share",
+                "date": "2024-12-31",
+                "value": float(i % 100),
+                "id": f"{tag}-{i:05d}",
+                "note": tag,
+            }
+            for i in range(start, min(start + batch, n_records))
+        ]
         add_records(project, rows, user=EDITOR)
 
 
@@ -71,8 +85,11 @@ def endless_worker(path: str, committed_log: str) -> None:
         i = 0
         while True:
             rid = f"kill-{i:06d}"
-            add_records(project, [{"target_id": "base-xiangzhou-newenergy", "date": "2025-01-01",
-                                   "value": float(i), "id": rid}], user=EDITOR)
+            add_records(
+                project,
+                [{"target_id": "base-xiangzhou-newenergy", "date": "2025-01-01", "value": float(i), "id": rid}],
+                user=EDITOR,
+            )
             log.write(rid + "\n")
             log.flush()
             i += 1
@@ -96,6 +113,7 @@ def stalled_writer(path: str, ready) -> None:
         con.executemany(
             "INSERT INTO progress_records (id, target_id, date, value, unit, author, note) "
             "VALUES (?, 'ind-non-fossil-share', '2025-01-01', 1.0, '%', 'wang', 'uncommitted')",
-            [(f"half-{i}",) for i in range(5000)])
+            [(f"half-{i}",) for i in range(5000)],
+        )
         ready.set()
         time.sleep(600)

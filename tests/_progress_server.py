@@ -28,10 +28,17 @@ def main(project_dir: str, port: int) -> None:
     def forced():
         return ProgressTab(project, lang="en", role="editor").panel()
 
-    pn.serve({"/": app, "/forced": forced}, port=port, address="127.0.0.1", show=False,
-             start=True, threaded=False, print_url=False,
-             websocket_origin=[f"127.0.0.1:{port}", f"localhost:{port}"],
-             **serve_auth_kwargs(project.path / "users.json", cookie_secret="test-secret-" + "x" * 20))
+    pn.serve(
+        {"/": app, "/forced": forced},
+        port=port,
+        address="127.0.0.1",
+        show=False,
+        start=True,
+        threaded=False,
+        print_url=False,
+        websocket_origin=[f"127.0.0.1:{port}", f"localhost:{port}"],
+        **serve_auth_kwargs(project.path / "users.json", cookie_secret="test-secret-" + "x" * 20),
+    )
 
 
 if __name__ == "__main__":

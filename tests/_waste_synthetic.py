@@ -14,8 +14,9 @@ from geo.crs import WGS84, XIANGYANG_UTM
 ORIGIN_UTM = (700_000.0, 3_543_000.0)  # about 112.1 E, 32.0 N (UTM 49N)
 
 
-def grid_roads(n: int = 6, spacing_m: float = 1000.0, *, highway: str = "primary",
-               oneway_rows: tuple[int, ...] = ()) -> gpd.GeoDataFrame:
+def grid_roads(
+    n: int = 6, spacing_m: float = 1000.0, *, highway: str = "primary", oneway_rows: tuple[int, ...] = ()
+) -> gpd.GeoDataFrame:
     """An n×n grid: one LineString per row and per column, meeting at shared interior vertices.
 
     Rows listed in ``oneway_rows`` are one-way (west to east).
@@ -32,39 +33,51 @@ def grid_roads(n: int = 6, spacing_m: float = 1000.0, *, highway: str = "primary
         lines.append(shapely.LineString([(x, y) for y in ys]))
         kinds.append(highway)
         oneway.append(False)
-    gdf = gpd.GeoDataFrame({"id": [f"r{i}" for i in range(len(lines))], "highway": kinds,
-                            "oneway": oneway, "source": "synthetic"},
-                           geometry=lines, crs=XIANGYANG_UTM)
+    gdf = gpd.GeoDataFrame(
+        {"id": [f"r{i}" for i in range(len(lines))], "highway": kinds, "oneway": oneway, "source": "synthetic"},
+        geometry=lines,
+        crs=XIANGYANG_UTM,
+    )
     return gdf.to_crs(WGS84)
 
 
 def points(xy_m: list[tuple[float, float]]) -> gpd.GeoSeries:
     """Points given in metres from the grid origin, as WGS84."""
     x0, y0 = ORIGIN_UTM
-    return gpd.GeoSeries([shapely.Point(x0 + x, y0 + y) for x, y in xy_m],
-                         crs=XIANGYANG_UTM).to_crs(WGS84)
+    return gpd.GeoSeries([shapely.Point(x0 + x, y0 + y) for x, y in xy_m], crs=XIANGYANG_UTM).to_crs(WGS84)
 
 
 def sources(xy_m, supply, kind="phosphogypsum") -> gpd.GeoDataFrame:
     """Waste sources at ``xy_m`` (metres from origin) with supplies in t/yr."""
     kinds = [kind] * len(xy_m) if isinstance(kind, str) else list(kind)
-    return gpd.GeoDataFrame({"id": [f"s{i}" for i in range(len(xy_m))],
-                             "name": [f"源{i}" for i in range(len(xy_m))],
-                             "waste_kind": kinds, "supply_t_per_year": list(map(float, supply)),
-                             "source": "synthetic"},
-                            geometry=points(xy_m).to_numpy(), crs=WGS84)
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"s{i}" for i in range(len(xy_m))],
+            "name": [f"源{i}" for i in range(len(xy_m))],
+            "waste_kind": kinds,
+            "supply_t_per_year": list(map(float, supply)),
+            "source": "synthetic",
+        },
+        geometry=points(xy_m).to_numpy(),
+        crs=WGS84,
+    )
 
 
-def facilities(xy_m, capacity, kind="phosphogypsum_plant", gate_fee=0.0,
-               status="operating") -> gpd.GeoDataFrame:
+def facilities(xy_m, capacity, kind="phosphogypsum_plant", gate_fee=0.0, status="operating") -> gpd.GeoDataFrame:
     """Facilities at ``xy_m`` with capacities in t/yr."""
     n = len(xy_m)
     kinds = [kind] * n if isinstance(kind, str) else list(kind)
     fees = [gate_fee] * n if np.isscalar(gate_fee) else list(gate_fee)
-    return gpd.GeoDataFrame({"id": [f"f{i}" for i in range(n)],
-                             "name": [f"厂{i}" for i in range(n)],
-                             "facility_kind": kinds,
-                             "capacity_t_per_year": list(map(float, capacity)),
-                             "gate_fee_cny_per_t": list(map(float, fees)),
-                             "status": status, "source": "synthetic"},
-                            geometry=points(xy_m).to_numpy(), crs=WGS84)
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"f{i}" for i in range(n)],
+            "name": [f"厂{i}" for i in range(n)],
+            "facility_kind": kinds,
+            "capacity_t_per_year": list(map(float, capacity)),
+            "gate_fee_cny_per_t": list(map(float, fees)),
+            "status": status,
+            "source": "synthetic",
+        },
+        geometry=points(xy_m).to_numpy(),
+        crs=WGS84,
+    )

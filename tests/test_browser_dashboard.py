@@ -28,13 +28,22 @@ from _dashboard_project import XSS_NAME, build_project
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REPO = Path(__file__).resolve().parents[1]
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip("Debian chromium is not installed (apt-get install chromium); "
-                "never skipped under CI", allow_module_level=True)
+    pytest.skip(
+        "Debian chromium is not installed (apt-get install chromium); never skipped under CI", allow_module_level=True
+    )
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -55,13 +64,11 @@ def project_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def server(project_dir, tmp_path_factory):
     port = _free_port()
-    env = {**os.environ, "XYSITING_HOME": str(tmp_path_factory.mktemp("home")),
-           "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "XYSITING_HOME": str(tmp_path_factory.mktemp("home")), "PYTHONUNBUFFERED": "1"}
     env.pop("XYSITING_TILES", None)
     log = tmp_path_factory.mktemp("log") / "serve.log"
     url = f"http://127.0.0.1:{port}/"
-    with running_server([str(project_dir), "--port", str(port)], env=env, log=log, ready_url=url,
-                        timeout_s=240):
+    with running_server([str(project_dir), "--port", str(port)], env=env, log=log, ready_url=url, timeout_s=240):
         yield url
 
 
@@ -69,8 +76,13 @@ def server(project_dir, tmp_path_factory):
 def running_server(serve_args: list[str], *, env: dict, log: Path, ready_url: str, timeout_s: float):
     """Run ``python -m dashboard.cli serve ARGS`` until ``ready_url`` answers 200; stop it after."""
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", *serve_args],
-                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.cli", "serve", *serve_args],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + timeout_s
     try:
         while True:
@@ -107,14 +119,12 @@ class Page:
     """A loaded dashboard page with everything it logged, requested and popped up."""
 
     def __init__(self, browser, url: str):
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                           accept_downloads=True)
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.dialogs: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
-                     else None)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("dialog", self._on_dialog)
@@ -129,7 +139,8 @@ class Page:
     def text(self, selector: str) -> str:
         """Text of the first match, including its shadow DOM (Panel renders into shadow roots)."""
         return self.page.locator(selector).first.evaluate(
-            "e => (e.shadowRoot ? e.shadowRoot.textContent : '') + ' ' + e.textContent")
+            "e => (e.shadowRoot ? e.shadowRoot.textContent : '') + ' ' + e.textContent"
+        )
 
     def wait_text(self, selector: str, text: str, timeout_s: float = 60) -> None:
         """Wait until the first match of ``selector`` (shadow DOM included) shows ``text``."""
@@ -158,8 +169,7 @@ class Page:
         return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype="int16")
 
     def external_requests(self) -> list[str]:
-        return [u for u in self.requests
-                if not u.startswith(("http://127.0.0.1", "data:", "blob:http://127.0.0.1"))]
+        return [u for u in self.requests if not u.startswith(("http://127.0.0.1", "data:", "blob:http://127.0.0.1"))]
 
 
 @pytest.fixture
@@ -264,8 +274,7 @@ def test_language_switch_changes_labels(dash):
     page.locator(".xy-language button", has_text="English").click()
     dash.wait_text(".xy-header-text", "Xiangyang siting atlas")
     dash.wait_text(".bk-tab", "Rooftop PV")
-    assert page.locator(".bk-tab").all_inner_texts()[:4] == ["Rooftop PV", "Waste", "Wind",
-                                                             "Progress"]
+    assert page.locator(".bk-tab").all_inner_texts()[:4] == ["Rooftop PV", "Waste", "Wind", "Progress"]
     labels = page.locator(".xy-layer-toggles label").all_inner_texts()
     assert "Rooftops" in labels and "County boundaries" in labels
     assert "County" in dash.text(".xy-solar-county")

@@ -46,8 +46,13 @@ def served(tmp_path_factory):
         env.pop(var, None)
     log = root / "serve.log"
     base = f"http://127.0.0.1:{port}"
-    with running_server([str(project_dir), "--port", str(port), "--users", str(users), "--lang", "en"],
-                        env=env, log=log, ready_url=base + "/login", timeout_s=90):
+    with running_server(
+        [str(project_dir), "--port", str(port), "--users", str(users), "--lang", "en"],
+        env=env,
+        log=log,
+        ready_url=base + "/login",
+        timeout_s=90,
+    ):
         yield project_dir, base
 
 
@@ -90,7 +95,8 @@ def test_editor_signs_in_and_adds_a_record(served, browser):
         _open_progress(page)
         page.wait_for_selector(".xy-progress-submit")
         page.locator(".xy-progress-target select").select_option(
-            label="Phosphogypsum comprehensive utilisation rate [%]")
+            label="Phosphogypsum comprehensive utilisation rate [%]"
+        )
         for cls, value in (("date", "2025-06-30"), ("value", "52.5"), ("note", "serve-signin")):
             page.locator(f".xy-progress-{cls} input").fill(value)
             page.locator(f".xy-progress-{cls} input").press("Enter")
@@ -102,4 +108,8 @@ def test_editor_signs_in_and_adds_a_record(served, browser):
     assert len(records) == 1
     row = records.iloc[0]
     assert (row["target_id"], row["value"], row["author"], row["note"]) == (
-        "ind-phosphogypsum-utilisation", 52.5, EDITOR, "serve-signin")
+        "ind-phosphogypsum-utilisation",
+        52.5,
+        EDITOR,
+        "serve-signin",
+    )

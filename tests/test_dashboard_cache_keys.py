@@ -22,8 +22,7 @@ from siting.progress import add_records
 
 
 def _append(project, value: float) -> None:
-    add_records(project, [{"target_id": "ind-non-fossil-share", "date": "2024-12-31",
-                           "value": value}], user=EDITOR)
+    add_records(project, [{"target_id": "ind-non-fossil-share", "date": "2024-12-31", "value": value}], user=EDITOR)
 
 
 def test_appending_progress_records_keeps_the_version(tmp_path):
@@ -36,8 +35,7 @@ def test_appending_progress_records_keeps_the_version(tmp_path):
     _append(project, 11.0)  # plain SQLite insert into the existing table
 
     stat_after = project.gpkg_path.stat()
-    assert (stat_after.st_ino, stat_after.st_mtime_ns) != (stat_before.st_ino,
-                                                           stat_before.st_mtime_ns)
+    assert (stat_after.st_ino, stat_after.st_mtime_ns) != (stat_before.st_ino, stat_before.st_mtime_ns)
     assert _data.project_version(project) == before
     assert _data.read_layer(project, "bases") is bases  # served from the cache
     records = _data.read_layer(project, "progress_records")  # never cached: fresh
@@ -64,8 +62,17 @@ def test_importing_a_raster_changes_the_version(tmp_path):
     project = make_project(tmp_path / "proj")
     before = _data.project_version(project)
     tif = tmp_path / "wind.tif"
-    with rasterio.open(tif, "w", driver="GTiff", height=4, width=4, count=1, dtype="float32",
-                       crs="EPSG:4326", transform=from_origin(112.0, 32.2, 0.05, 0.05)) as dst:
+    with rasterio.open(
+        tif,
+        "w",
+        driver="GTiff",
+        height=4,
+        width=4,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(112.0, 32.2, 0.05, 0.05),
+    ) as dst:
         dst.write(np.full((1, 4, 4), 6.5, dtype="float32"))
     project.write_raster("wind_resource", tif, height_m=100, units="m/s", source="synthetic")
     assert _data.project_version(project) != before

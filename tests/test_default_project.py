@@ -43,7 +43,8 @@ def test_counties_are_the_nine_real_units(layers):
     counties = layers["counties"]
     assert len(counties) == 9
     assert dict(zip(counties["adcode"], counties["name"], strict=True)) == {
-        code: zh for code, (zh, _en) in COUNTIES.items()}
+        code: zh for code, (zh, _en) in COUNTIES.items()
+    }
     assert (counties["id"] == counties["adcode"]).all()
     assert (counties["source"] == "cnmaps").all()
     assert counties.is_valid.all()
@@ -95,8 +96,7 @@ def test_named_places_lie_in_their_stated_county(layers):
         frame = layers[kind]
         points = frame.geometry.representative_point()
         joined = [counties.loc[counties.contains(p), "adcode"].tolist() for p in points]
-        wrong = [(i, c, j) for i, c, j in zip(frame["id"], frame["county"], joined,
-                                              strict=True) if [c] != j]
+        wrong = [(i, c, j) for i, c, j in zip(frame["id"], frame["county"], joined, strict=True) if [c] != j]
         assert not wrong, f"{kind}: {wrong}"
 
 
@@ -132,8 +132,14 @@ def test_rooftops_are_plausible(layers):
     assert set(roofs["use_class"]) == set(USE_CLASSES)
     assert roofs["county"].notna().all()
     area = roofs.to_crs(XIANGYANG_UTM).area
-    ranges = {"rural_home": (80, 200), "residential": (300, 1500), "industrial": (1000, 30000),
-              "commercial": (300, 2400), "public": (400, 2400), "government": (400, 2000)}
+    ranges = {
+        "rural_home": (80, 200),
+        "residential": (300, 1500),
+        "industrial": (1000, 30000),
+        "commercial": (300, 2400),
+        "public": (400, 2400),
+        "government": (400, 2000),
+    }
     for cls, (lo, hi) in ranges.items():
         a = area[roofs["use_class"] == cls]
         assert a.min() >= lo * 0.99 and a.max() <= hi * 1.01, (cls, a.min(), a.max())
@@ -162,8 +168,9 @@ def test_rooftops_in_parks_carry_park_id(layers):
     assert len(in_park) > 1000
     assert (in_park["use_class"] == "industrial").all()
     centres = in_park.geometry.representative_point()
-    inside = [parks.loc[pid, "geometry"].buffer(0.002).contains(c)
-              for pid, c in zip(in_park["park_id"], centres, strict=True)]
+    inside = [
+        parks.loc[pid, "geometry"].buffer(0.002).contains(c) for pid, c in zip(in_park["park_id"], centres, strict=True)
+    ]
     assert all(inside)
 
 
@@ -179,8 +186,7 @@ def _road_graph(roads) -> nx.Graph:
 
 def test_road_network_is_one_component(layers):
     roads = layers["roads"]
-    assert {"motorway", "trunk", "primary", "secondary", "tertiary", "residential"} <= set(
-        roads["highway"])
+    assert {"motorway", "trunk", "primary", "secondary", "tertiary", "residential"} <= set(roads["highway"])
     graph = _road_graph(roads)
     assert nx.number_connected_components(graph) == 1
     assert graph.number_of_nodes() > 1000
@@ -245,9 +251,18 @@ def test_bases_follow_the_plan(layers):
     assert (targeted["target_unit"] == "MW").all()
     assert bases.loc["base-gucheng-urban-mining", "status"] == "operating"
     kinds = set(bases["base_kind"])
-    assert {"pumped_storage", "rooftop_pv", "phosphogypsum", "construction_waste",
-            "waste_to_energy", "food_waste", "battery_recycling", "recycled_metals",
-            "vehicle_dismantling", "urban_mining"} <= kinds
+    assert {
+        "pumped_storage",
+        "rooftop_pv",
+        "phosphogypsum",
+        "construction_waste",
+        "waste_to_energy",
+        "food_waste",
+        "battery_recycling",
+        "recycled_metals",
+        "vehicle_dismantling",
+        "urban_mining",
+    } <= kinds
     assert set(bases["category"]) == {"renewable", "recycling"}
 
 
@@ -265,10 +280,14 @@ def test_rooftops_and_roads_are_deterministic(layers):
         parks = build_parks_utm(water_utm=water)
         villages = village_centres(counties, scale=0.2)
         roofs = build_rooftops_utm(parks, villages, water, scale=0.2)
-        roads = build_roads_utm(city_utm=shapely.union_all(counties.geometry.values),
-                                parks_utm=parks, facilities_utm=build_facilities_utm(),
-                                sources_utm=build_sources_utm(water_utm=water),
-                                villages=villages, water_utm=water)
+        roads = build_roads_utm(
+            city_utm=shapely.union_all(counties.geometry.values),
+            parks_utm=parks,
+            facilities_utm=build_facilities_utm(),
+            sources_utm=build_sources_utm(water_utm=water),
+            villages=villages,
+            water_utm=water,
+        )
         return roofs, roads
 
     (r1, n1), (r2, n2) = build(), build()

@@ -25,24 +25,38 @@ XY = (112.14, 32.03)  # central Xiangyang, WGS84
 
 def _project_state(path: Path) -> dict:
     """Hashes of every file in a project folder (to prove a failure changed nothing)."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(path.rglob("*")) if p.is_file() and p.name != ".lock"}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
 
 
 @pytest.fixture
 def project(tmp_path) -> Project:
     proj = Project.create(tmp_path / "proj")
     facilities = gpd.GeoDataFrame(
-        {"id": ["f1"], "name": ["尹集建筑垃圾处理厂"], "facility_kind": ["construction_recycling_plant"],
-         "capacity_t_per_year": [1.5e6], "source": ["plan"]},
-        geometry=[Point(112.05, 31.98)], crs=4326)
+        {
+            "id": ["f1"],
+            "name": ["尹集建筑垃圾处理厂"],
+            "facility_kind": ["construction_recycling_plant"],
+            "capacity_t_per_year": [1.5e6],
+            "source": ["plan"],
+        },
+        geometry=[Point(112.05, 31.98)],
+        crs=4326,
+    )
     proj.write("facilities", facilities)
     return proj
 
 
 def _facilities_frame(n: int = 3, **overrides) -> gpd.GeoDataFrame:
-    data = {"id": [f"fac{i}" for i in range(n)], "name": [f"设施{i}" for i in range(n)],
-            "facility_kind": ["cement_kiln"] * n, "capacity_t_per_year": [1000.0 * (i + 1) for i in range(n)]}
+    data = {
+        "id": [f"fac{i}" for i in range(n)],
+        "name": [f"设施{i}" for i in range(n)],
+        "facility_kind": ["cement_kiln"] * n,
+        "capacity_t_per_year": [1000.0 * (i + 1) for i in range(n)],
+    }
     data.update(overrides)
     return gpd.GeoDataFrame(data, geometry=[Point(XY[0] + 0.01 * i, XY[1]) for i in range(n)], crs=4326)
 
@@ -54,6 +68,7 @@ def _cli(args: list[str], capsys) -> tuple[int, str, str]:
 
 
 # -- CRS helpers ---------------------------------------------------------------------------
+
 
 def test_gcj02_round_trip_and_offset():
     lon, lat = np.array([112.1441, 111.2622]), np.array([32.0424, 31.8735])
@@ -67,15 +82,30 @@ def test_gcj02_round_trip_and_offset():
 
 # -- real data -----------------------------------------------------------------------------
 
+
 def test_datav_gcj02_counties_land_on_cnmaps(tmp_path, shared_data, capsys):
     from cnmaps import get_adm_maps
 
     proj_dir = tmp_path / "p"
-    assert _cli(["import", proj_dir, shared_data / "admin_boundaries/420600_full.json", "--layer", "counties",
-                 "--from-gcj02"], capsys)[0] == 2  # no project yet: a clear error, not a traceback
+    assert (
+        _cli(
+            [
+                "import",
+                proj_dir,
+                shared_data / "admin_boundaries/420600_full.json",
+                "--layer",
+                "counties",
+                "--from-gcj02",
+            ],
+            capsys,
+        )[0]
+        == 2
+    )  # no project yet: a clear error, not a traceback
     Project.create(proj_dir)
-    code, out, _ = _cli(["import", proj_dir, shared_data / "admin_boundaries/420600_full.json",
-                         "--layer", "counties", "--from-gcj02"], capsys)
+    code, out, _ = _cli(
+        ["import", proj_dir, shared_data / "admin_boundaries/420600_full.json", "--layer", "counties", "--from-gcj02"],
+        capsys,
+    )
     assert code == 0, out
     assert "GCJ-02" in out
     datav = Project.open(proj_dir).read("counties").set_index("adcode").to_crs(XIANGYANG_UTM)
@@ -131,6 +161,7 @@ def test_osm_pbf_imports_as_rooftops_and_roads(tmp_path, capsys):
 
 # -- round trips and exports ---------------------------------------------------------------
 
+
 def test_round_trip_is_exact(project):
     frame = _facilities_frame(4, status=["operating", "planned", "candidate", "operating"])
     from layers.validate import validate
@@ -140,16 +171,21 @@ def test_round_trip_is_exact(project):
     back = project.read("facilities")
     pd.testing.assert_frame_equal(
         pd.DataFrame(back.drop(columns="geometry")).reset_index(drop=True),
-        pd.DataFrame(clean.drop(columns="geometry")).reset_index(drop=True), check_like=True,
-        check_dtype=False)
+        pd.DataFrame(clean.drop(columns="geometry")).reset_index(drop=True),
+        check_like=True,
+        check_dtype=False,
+    )
     assert back.geometry.geom_equals_exact(clean.geometry.reset_index(drop=True), tolerance=0).all()
 
 
 def test_failed_write_leaves_project_unchanged(project):
     before = _project_state(project.path)
     good = _facilities_frame(2)
-    bad = gpd.GeoDataFrame({"highway": ["primary"], "weird": [1 + 2j]},  # complex: not storable
-                           geometry=[LineString([(112.1, 32.0), (112.2, 32.1)])], crs=4326)
+    bad = gpd.GeoDataFrame(
+        {"highway": ["primary"], "weird": [1 + 2j]},  # complex: not storable
+        geometry=[LineString([(112.1, 32.0), (112.2, 32.1)])],
+        crs=4326,
+    )
     # the first layer is written into the temporary copy, then the second fails
     with pytest.raises(NotImplementedError):
         project.write_many({"facilities": good, "roads": bad})
@@ -188,6 +224,7 @@ def test_safe_filename():
 
 # -- bad input: each a clear message, status 2, project unchanged ---------------------------
 
+
 def _expect_rejected(project, args, capsys, *needles):
     before = _project_state(project.path)
     code, out, err = _cli(["import", project.path, *args], capsys)
@@ -201,8 +238,9 @@ def _expect_rejected(project, args, capsys, *needles):
 
 def test_missing_crs(project, tmp_path, capsys):
     path = tmp_path / "no_crs.csv"
-    pd.DataFrame({"name": ["a"], "lon": [112.1], "lat": [32.0], "facility_kind": ["landfill"],
-                  "capacity_t_per_year": [5]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {"name": ["a"], "lon": [112.1], "lat": [32.0], "facility_kind": ["landfill"], "capacity_t_per_year": [5]}
+    ).to_csv(path, index=False)
     _expect_rejected(project, [path, "--layer", "facilities"], capsys, "no_crs.csv", "--crs")
     code, _out, _ = _cli(["import", project.path, path, "--layer", "facilities", "--crs", "4326"], capsys)
     assert code == 0 and len(Project.open(project.path).read("facilities")) == 1
@@ -235,10 +273,24 @@ def test_missing_required_column(project, tmp_path, capsys):
 
 def test_non_numeric_capacity_names_the_row(project, tmp_path, capsys):
     path = tmp_path / "cap.csv"
-    pd.DataFrame({"id": ["a", "b", "c"], "lon": [112.1] * 3, "lat": [32.0] * 3, "facility_kind": ["landfill"] * 3,
-                  "capacity_t_per_year": ["100", "一千", "300"]}).to_csv(path, index=False)
-    _expect_rejected(project, [path, "--layer", "facilities", "--crs", "4326"], capsys,
-                     "cap.csv", "capacity_t_per_year", "一千", "row b")
+    pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "lon": [112.1] * 3,
+            "lat": [32.0] * 3,
+            "facility_kind": ["landfill"] * 3,
+            "capacity_t_per_year": ["100", "一千", "300"],
+        }
+    ).to_csv(path, index=False)
+    _expect_rejected(
+        project,
+        [path, "--layer", "facilities", "--crs", "4326"],
+        capsys,
+        "cap.csv",
+        "capacity_t_per_year",
+        "一千",
+        "row b",
+    )
 
 
 def test_negative_capacity_rejected(project, tmp_path, capsys):
@@ -310,15 +362,28 @@ def test_zip_path_traversal_rejected(project, tmp_path, capsys):
 
 def test_lat_lon_swapped(project, tmp_path, capsys):
     path = tmp_path / "swapped.csv"
-    pd.DataFrame({"lon": [32.03, 32.05], "lat": [112.14, 112.2], "facility_kind": ["landfill"] * 2,
-                  "capacity_t_per_year": [1, 2]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "lon": [32.03, 32.05],
+            "lat": [112.14, 112.2],
+            "facility_kind": ["landfill"] * 2,
+            "capacity_t_per_year": [1, 2],
+        }
+    ).to_csv(path, index=False)
     _expect_rejected(project, [path, "--layer", "facilities", "--crs", "4326"], capsys, "swapped.csv", "swapped")
 
 
 def test_features_outside_region_flagged(project, tmp_path, capsys):
     path = tmp_path / "far.csv"
-    pd.DataFrame({"id": ["near", "beijing"], "lon": [112.14, 116.4], "lat": [32.03, 39.9],
-                  "facility_kind": ["landfill"] * 2, "capacity_t_per_year": [1, 2]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "id": ["near", "beijing"],
+            "lon": [112.14, 116.4],
+            "lat": [32.03, 39.9],
+            "facility_kind": ["landfill"] * 2,
+            "capacity_t_per_year": [1, 2],
+        }
+    ).to_csv(path, index=False)
     code, out, _ = _cli(["import", project.path, path, "--layer", "facilities", "--crs", "4326"], capsys)
     assert code == 0 and "flagged 1" in out and "beijing" in out
     assert len(project.read("facilities")) == 2  # flagged, never silently dropped
@@ -332,8 +397,15 @@ def test_unknown_choice_value(project, tmp_path, capsys):
 
 def _write_tif(path: Path, *, crs, data=None, nodata=-9999.0, tags=None):
     data = np.full((20, 30), 6.0, dtype="float32") if data is None else data
-    profile = {"driver": "GTiff", "width": data.shape[1], "height": data.shape[0], "count": 1,
-               "dtype": "float32", "transform": from_origin(112.0, 32.1, 0.0025, 0.0025), "nodata": nodata}
+    profile = {
+        "driver": "GTiff",
+        "width": data.shape[1],
+        "height": data.shape[0],
+        "count": 1,
+        "dtype": "float32",
+        "transform": from_origin(112.0, 32.1, 0.0025, 0.0025),
+        "nodata": nodata,
+    }
     if crs is not None:
         profile["crs"] = crs
     with rasterio.open(path, "w", **profile) as ds:
@@ -345,10 +417,12 @@ def _write_tif(path: Path, *, crs, data=None, nodata=-9999.0, tags=None):
 def test_raster_without_crs(project, tmp_path, capsys):
     path = tmp_path / "nocrs.tif"
     _write_tif(path, crs=None)
-    _expect_rejected(project, [path, "--layer", "wind_resource", "--height-m", "100"], capsys,
-                     "nocrs.tif", "no CRS", "--crs")
-    code, _out, _ = _cli(["import", project.path, path, "--layer", "wind_resource", "--height-m", "100",
-                         "--crs", "4326"], capsys)
+    _expect_rejected(
+        project, [path, "--layer", "wind_resource", "--height-m", "100"], capsys, "nocrs.tif", "no CRS", "--crs"
+    )
+    code, _out, _ = _cli(
+        ["import", project.path, path, "--layer", "wind_resource", "--height-m", "100", "--crs", "4326"], capsys
+    )
     assert code == 0
     with rasterio.open(project.raster_path("wind_resource")) as ds:
         assert ds.crs.to_epsg() == 4326
@@ -361,8 +435,9 @@ def test_raster_all_nodata_and_implausible(project, tmp_path, capsys):
     _expect_rejected(project, [path, "--layer", "wind_resource", "--height-m", "100"], capsys, "nodata.tif", "nodata")
     path = tmp_path / "fast.tif"
     _write_tif(path, crs="EPSG:4326", data=np.full((20, 30), 55.0, dtype="float32"))
-    _expect_rejected(project, [path, "--layer", "wind_resource", "--height-m", "100"], capsys, "fast.tif",
-                     "implausible")
+    _expect_rejected(
+        project, [path, "--layer", "wind_resource", "--height-m", "100"], capsys, "fast.tif", "implausible"
+    )
 
 
 def test_not_a_project(tmp_path, capsys):

@@ -47,14 +47,13 @@ def test_oneway_rows_and_posted_speeds():
     assert net.n_edges == 2 * 2 * 4 * 3 - 3  # the one-way row loses its 3 reverse segments
     last_col_x = net.node_xy[:, 0].max()
     on_last = np.isclose(net.node_xy[net.edges["u"], 0], last_col_x) & np.isclose(
-        net.node_xy[net.edges["v"], 0], last_col_x)
+        net.node_xy[net.edges["v"], 0], last_col_x
+    )
     assert set(net.edges.loc[on_last, "speed_kmh"]) == {20.0}
     assert set(net.edges.loc[~on_last, "speed_kmh"]) == {DEFAULT_TRUCK_SPEEDS_KMH["primary"]}
     # along the one-way row, going west costs a detour through the next row
-    west = np.argmin(np.where(np.isclose(net.node_xy[:, 1], net.node_xy[:, 1].min()),
-                              net.node_xy[:, 0], np.inf))
-    east = np.argmax(np.where(np.isclose(net.node_xy[:, 1], net.node_xy[:, 1].min()),
-                              net.node_xy[:, 0], -np.inf))
+    west = np.argmin(np.where(np.isclose(net.node_xy[:, 1], net.node_xy[:, 1].min()), net.node_xy[:, 0], np.inf))
+    east = np.argmax(np.where(np.isclose(net.node_xy[:, 1], net.node_xy[:, 1].min()), net.node_xy[:, 0], -np.inf))
     cm = cost_matrix(net, [west, east], [east, west])
     assert cm.length_m[0, 0] == pytest.approx(1500.0, rel=1e-6)
     assert cm.length_m[1, 1] == pytest.approx(2500.0, rel=1e-6)
@@ -62,14 +61,14 @@ def test_oneway_rows_and_posted_speeds():
 
 def test_largest_strongly_connected_component_kept_and_drop_reported():
     roads = grid_roads(3, 1000.0)
-    far = gpd.GeoSeries([shapely.LineString([(750_000, 3_600_000), (751_000, 3_600_000)])],
-                        crs=XIANGYANG_UTM).to_crs(WGS84)
-    island = gpd.GeoDataFrame({"highway": ["primary"], "oneway": [False]}, geometry=far.to_numpy(),
-                              crs=WGS84)
-    footway = gpd.GeoDataFrame({"highway": ["footway"], "oneway": [False]},
-                               geometry=[roads.geometry.iloc[0]], crs=WGS84)
-    net = RoadNetwork.from_lines(gpd.GeoDataFrame(
-        pd.concat([roads, island, footway], ignore_index=True), crs=WGS84))
+    far = gpd.GeoSeries([shapely.LineString([(750_000, 3_600_000), (751_000, 3_600_000)])], crs=XIANGYANG_UTM).to_crs(
+        WGS84
+    )
+    island = gpd.GeoDataFrame({"highway": ["primary"], "oneway": [False]}, geometry=far.to_numpy(), crs=WGS84)
+    footway = gpd.GeoDataFrame(
+        {"highway": ["footway"], "oneway": [False]}, geometry=[roads.geometry.iloc[0]], crs=WGS84
+    )
+    net = RoadNetwork.from_lines(gpd.GeoDataFrame(pd.concat([roads, island, footway], ignore_index=True), crs=WGS84))
     assert net.n_nodes == 9
     assert net.report.nodes_dropped == 2
     assert net.report.edges_dropped == 2
@@ -96,7 +95,8 @@ def test_empty_or_unusable_roads_raise_input_error():
 
 def test_osm_xml_oneway_and_class_filter(tmp_path):
     osm = tmp_path / "tiny.osm"
-    osm.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+    osm.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6" generator="test">
   <node id="1" lat="32.000" lon="112.000"/><node id="2" lat="32.000" lon="112.010"/>
   <node id="3" lat="32.010" lon="112.010"/><node id="4" lat="32.010" lon="112.000"/>
@@ -106,7 +106,9 @@ def test_osm_xml_oneway_and_class_filter(tmp_path):
   <way id="11"><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="secondary"/>
     <tag k="oneway" v="yes"/></way>
   <way id="12"><nd ref="4"/><nd ref="5"/><tag k="highway" v="footway"/></way>
-</osm>""", encoding="utf-8")
+</osm>""",
+        encoding="utf-8",
+    )
     net = RoadNetwork.from_osm(osm)
     assert 5 not in set(net.node_ids)  # reached only by a footway
     assert set(net.edges["highway"]) == {"primary", "secondary"}
@@ -195,9 +197,12 @@ def test_peer_check_helsinki_osm_100_pairs_against_networkx(helsinki):
     dests = rng.choice(net.n_nodes, 100, replace=False)
     cm = cost_matrix(net, origins, dests)
     ours = cm.length_m[np.arange(100), np.arange(100)]
-    ref = np.array([nx.shortest_path_length(reference, net.node_ids[o], net.node_ids[d],
-                                            weight="length")
-                    for o, d in zip(origins, dests, strict=True)])
+    ref = np.array(
+        [
+            nx.shortest_path_length(reference, net.node_ids[o], net.node_ids[d], weight="length")
+            for o, d in zip(origins, dests, strict=True)
+        ]
+    )
     np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-6)
     # and against osmnx's router on the kept graph
     import osmnx as ox
@@ -205,8 +210,7 @@ def test_peer_check_helsinki_osm_100_pairs_against_networkx(helsinki):
     g = net.graph
     for o, d, value in list(zip(origins, dests, ours, strict=True))[:10]:
         route = ox.routing.shortest_path(g, net.node_ids[o], net.node_ids[d], weight="length")
-        length = sum(min(e["length"] for e in g.get_edge_data(a, b).values())
-                     for a, b in itertools.pairwise(route))
+        length = sum(min(e["length"] for e in g.get_edge_data(a, b).values()) for a, b in itertools.pairwise(route))
         assert length == pytest.approx(value, rel=1e-6)
 
 
@@ -229,8 +233,11 @@ def test_point_costs_mid_edge_equal_a_network_with_the_points_as_nodes():
     # reference: the same roads with a 5 m stub at every point, so each point is a node
     stubs = gpd.GeoDataFrame(
         {"highway": ["primary"] * len(xy), "oneway": [False] * len(xy)},
-        geometry=[shapely.LineString([p, (p[0] + 3.0, p[1] + 4.0)]) for p in
-                  [(700_000 + x, 3_543_000 + y) for x, y in xy]], crs=XIANGYANG_UTM).to_crs(WGS84)
+        geometry=[
+            shapely.LineString([p, (p[0] + 3.0, p[1] + 4.0)]) for p in [(700_000 + x, 3_543_000 + y) for x, y in xy]
+        ],
+        crs=XIANGYANG_UTM,
+    ).to_crs(WGS84)
     lines = base.to_crs(XIANGYANG_UTM)
     # insert the points as vertices of their lines so the stubs share them
     geoms = list(lines.geometry)
@@ -239,14 +246,12 @@ def test_point_costs_mid_edge_equal_a_network_with_the_points_as_nodes():
         i = int(np.argmin([g.distance(p) for g in geoms]))
         coords = list(geoms[i].coords)
         pos = geoms[i].project(p)
-        cum = np.r_[0, np.cumsum([shapely.Point(a).distance(shapely.Point(b))
-                                  for a, b in itertools.pairwise(coords)])]
+        cum = np.r_[0, np.cumsum([shapely.Point(a).distance(shapely.Point(b)) for a, b in itertools.pairwise(coords)])]
         at = int(np.searchsorted(cum, pos))
         coords.insert(at, (p.x, p.y))
         geoms[i] = shapely.LineString(coords)
     lines = lines.set_geometry(geoms).to_crs(WGS84)
-    ref_net = RoadNetwork.from_lines(gpd.GeoDataFrame(
-        pd.concat([lines, stubs], ignore_index=True), crs=WGS84))
+    ref_net = RoadNetwork.from_lines(gpd.GeoDataFrame(pd.concat([lines, stubs], ignore_index=True), crs=WGS84))
     ref_nodes = snap_points(ref_net, pts, method="node")["node"].to_numpy()
     ref = cost_matrix(ref_net, ref_nodes[:6], ref_nodes[6:])
     np.testing.assert_allclose(pm.length_m, ref.length_m, rtol=1e-6, atol=1e-3)

@@ -34,8 +34,12 @@ def served(tmp_path):
     project = make_project(tmp_path / "proj")
     port = _free_port()
     log = open(tmp_path / "server.log", "w")  # closed below
-    proc = subprocess.Popen([sys.executable, str(SERVER), str(project.path), str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parent)
+    proc = subprocess.Popen(
+        [sys.executable, str(SERVER), str(project.path), str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).parent,
+    )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -75,8 +79,7 @@ def _login(page, base: str, user: str, password: str, next_path: str = "/") -> N
 def test_editor_adds_a_record_and_viewer_is_refused(served):
     project, base = served
     with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox"])
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         try:
             # a guest reads, without a form
             page = browser.new_page()
@@ -90,7 +93,8 @@ def test_editor_adds_a_record_and_viewer_is_refused(served):
             _login(editor, base, EDITOR, EDITOR_PW)
             editor.wait_for_selector(".xy-progress-submit")
             editor.locator(".xy-progress-target select").select_option(
-                label="Phosphogypsum comprehensive utilisation rate [%]")
+                label="Phosphogypsum comprehensive utilisation rate [%]"
+            )
             editor.locator(".xy-progress-date input").fill("2025-06-30")
             editor.locator(".xy-progress-date input").press("Enter")
             editor.locator(".xy-progress-value input").fill("52.5")
@@ -103,7 +107,11 @@ def test_editor_adds_a_record_and_viewer_is_refused(served):
             assert len(records) == 1
             row = records.iloc[0]
             assert (row["target_id"], row["value"], row["author"], row["note"]) == (
-                "ind-phosphogypsum-utilisation", 52.5, EDITOR, "browser")
+                "ind-phosphogypsum-utilisation",
+                52.5,
+                EDITOR,
+                "browser",
+            )
 
             # a viewer signs in: no form; with the form forced on, the server refuses
             before = state(project)

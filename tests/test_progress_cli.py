@@ -30,8 +30,11 @@ def test_status_table_lists_indicators_and_bases(project, capsys):
 
 def test_import_as_editor_then_export(project, tmp_path, capsys):
     src = tmp_path / "in.csv"
-    src.write_text("target_id,date,value,unit\nind-non-fossil-share,2024-12-31,18.9,%\n"
-                   "base-xiangzhou-newenergy,2025-06-30,420,MW\n", encoding="utf-8")
+    src.write_text(
+        "target_id,date,value,unit\nind-non-fossil-share,2024-12-31,18.9,%\n"
+        "base-xiangzhou-newenergy,2025-06-30,420,MW\n",
+        encoding="utf-8",
+    )
     assert main(["progress", str(project.path), "--import", str(src), "--author", EDITOR]) == 0
     assert "added 2" in capsys.readouterr().out
     assert read_records(project)["value"].tolist() == [18.9, 420.0]
@@ -59,16 +62,16 @@ def test_import_refused_for_viewer_and_bad_files(project, tmp_path, capsys):
 
 def test_add_user_from_stdin(project, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
-    assert main(["progress", str(project.path), "--add-user", "zhao", "--role", "editor",
-                 "--password-stdin"]) == 0
+    assert main(["progress", str(project.path), "--add-user", "zhao", "--role", "editor", "--password-stdin"]) == 0
     users = UserStore.for_project(project)
     assert users.role("zhao") == "editor" and users.verify("zhao", "s3cret")
 
 
 # -- links ----------------------------------------------------------------------------
 def test_rooftop_pv_beside_the_pilots_uses_the_result_given(project):
-    result = pd.DataFrame({"county": ["420625", "420625", "420602"],
-                           "kwp": [120.0, 80.0, 50.0], "kwh_per_year": [1.2e5, 0.8e5, 0.5e5]})
+    result = pd.DataFrame(
+        {"county": ["420625", "420625", "420602"], "kwp": [120.0, 80.0, 50.0], "kwh_per_year": [1.2e5, 0.8e5, 0.5e5]}
+    )
     link = rooftop_pv_by_county(project, solar_result=result)
     assert link.available
     table = link.frame.set_index("county")
@@ -85,16 +88,41 @@ def test_rooftop_link_without_a_solar_result_says_why(project):
 
 
 def test_phosphogypsum_routing_beside_the_65_percent_target(project):
-    project.write("waste_sources", gpd.GeoDataFrame(
-        {"id": ["s1", "s2"], "name": ["合成源一", "合成源二"], "waste_kind": ["phosphogypsum"] * 2,
-         "supply_t_per_year": [2.0e6, 1.0e6], "source": ["synthetic"] * 2},
-        geometry=[Point(111.3, 31.9), Point(111.4, 31.8)], crs="EPSG:4326"))
-    project.write("facilities", gpd.GeoDataFrame(
-        {"id": ["f-kiln", "f-yard"], "facility_kind": ["cement_kiln", "storage_yard"],
-         "capacity_t_per_year": [1.5e6, 5e6], "source": ["synthetic"] * 2},
-        geometry=[Point(111.6, 32.3), Point(111.3, 31.9)], crs="EPSG:4326"))
-    flows = pd.DataFrame({"source_id": ["s1", "s1", "s2"], "facility_id": ["f-kiln", "f-yard", "f-kiln"],
-                          "waste_kind": "phosphogypsum", "flow_t_per_year": [1.0e6, 1.0e6, 0.5e6]})
+    project.write(
+        "waste_sources",
+        gpd.GeoDataFrame(
+            {
+                "id": ["s1", "s2"],
+                "name": ["合成源一", "合成源二"],
+                "waste_kind": ["phosphogypsum"] * 2,
+                "supply_t_per_year": [2.0e6, 1.0e6],
+                "source": ["synthetic"] * 2,
+            },
+            geometry=[Point(111.3, 31.9), Point(111.4, 31.8)],
+            crs="EPSG:4326",
+        ),
+    )
+    project.write(
+        "facilities",
+        gpd.GeoDataFrame(
+            {
+                "id": ["f-kiln", "f-yard"],
+                "facility_kind": ["cement_kiln", "storage_yard"],
+                "capacity_t_per_year": [1.5e6, 5e6],
+                "source": ["synthetic"] * 2,
+            },
+            geometry=[Point(111.6, 32.3), Point(111.3, 31.9)],
+            crs="EPSG:4326",
+        ),
+    )
+    flows = pd.DataFrame(
+        {
+            "source_id": ["s1", "s1", "s2"],
+            "facility_id": ["f-kiln", "f-yard", "f-kiln"],
+            "waste_kind": "phosphogypsum",
+            "flow_t_per_year": [1.0e6, 1.0e6, 0.5e6],
+        }
+    )
     link = phosphogypsum_routing_link(project, flows=flows)
     assert link.available
     assert link.values["produced_t_per_year"] == 3.0e6

@@ -31,8 +31,7 @@ def _integrity(project) -> str:
 def test_two_processes_appending_1000_records_each_lose_none(project):
     ctx = mp.get_context("spawn")
     # 1,000 records each in transactions of 10: 200 interleaved transactions in all.
-    procs = [ctx.Process(target=append_worker, args=(str(project.path), tag, 1000, 10))
-             for tag in ("alpha", "beta")]
+    procs = [ctx.Process(target=append_worker, args=(str(project.path), tag, 1000, 10)) for tag in ("alpha", "beta")]
     for p in procs:
         p.start()
     for p in procs:
@@ -110,9 +109,14 @@ def test_threads_sharing_one_project_object_lose_nothing(project):
     def worker(tag: str) -> None:
         try:
             for i in range(0, 200, 20):
-                add_records(project, [{"target_id": "ind-green-parks-new", "date": "2025-01-01",
-                                       "value": 1.0, "id": f"{tag}-{j}"} for j in range(i, i + 20)],
-                            user=EDITOR)
+                add_records(
+                    project,
+                    [
+                        {"target_id": "ind-green-parks-new", "date": "2025-01-01", "value": 1.0, "id": f"{tag}-{j}"}
+                        for j in range(i, i + 20)
+                    ],
+                    user=EDITOR,
+                )
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
 

@@ -50,8 +50,7 @@ def test_baselines_only_where_stated():
     # only FACTS.md's ≈ 10 % phosphogypsum utilisation (0.3 of 3 Mt/yr, around 2019)
     assert with_baseline == {"ind-phosphogypsum-utilisation"}
     assert get_indicator("ind-phosphogypsum-utilisation").baseline_year == 2019
-    assert indicators_frame().loc[lambda f: f["id"] == "ind-non-fossil-share",
-                                  "baseline_value"].isna().all()
+    assert indicators_frame().loc[lambda f: f["id"] == "ind-non-fossil-share", "baseline_value"].isna().all()
 
 
 def test_percent_targets_appear_in_the_plan_text():
@@ -95,8 +94,9 @@ def test_arithmetic_refuses_mismatched_units_and_negatives():
 def test_target_path_is_a_straight_line_clamped_at_both_ends():
     # phosphogypsum: 10 % at the end of 2019 → 65 % at the end of 2025
     at = year_fraction(["2019-06-30", "2022-12-31", "2026-06-30"])
-    path = target_path(at, start_value=10.0, start_time=due_year_fraction(2019),
-                       target_value=65.0, target_time=due_year_fraction(2025))
+    path = target_path(
+        at, start_value=10.0, start_time=due_year_fraction(2019), target_value=65.0, target_time=due_year_fraction(2025)
+    )
     assert path[0] == 10.0 and path[2] == 65.0
     expected_mid = 10.0 + 55.0 * (at[1] - 2020.0) / 6.0
     assert path[1] == pytest.approx(expected_mid)
@@ -117,15 +117,19 @@ def _row(frame: pd.DataFrame, key: str) -> pd.Series:
 
 
 def test_indicator_status_against_the_path(project):
-    add_records(project, [
-        # phosphogypsum: path from 10 % (end 2019) to 65 % (end 2025): ≈ 51.2 % mid-2024
-        {"target_id": "ind-phosphogypsum-utilisation", "date": "2024-06-30", "value": 45.0},
-        # non-fossil share: two records make a path from the first one; 21.4 % due end 2025
-        {"target_id": "ind-non-fossil-share", "date": "2023-12-31", "value": 17.0},
-        {"target_id": "ind-non-fossil-share", "date": "2024-12-31", "value": 19.5},
-        {"target_id": "ind-waste-sorting-urban", "date": "2025-03-31", "value": 100.0},
-        {"target_id": "ind-waste-sorting-rural", "date": "2025-03-31", "value": 41.0},
-    ], user=EDITOR)
+    add_records(
+        project,
+        [
+            # phosphogypsum: path from 10 % (end 2019) to 65 % (end 2025): ≈ 51.2 % mid-2024
+            {"target_id": "ind-phosphogypsum-utilisation", "date": "2024-06-30", "value": 45.0},
+            # non-fossil share: two records make a path from the first one; 21.4 % due end 2025
+            {"target_id": "ind-non-fossil-share", "date": "2023-12-31", "value": 17.0},
+            {"target_id": "ind-non-fossil-share", "date": "2024-12-31", "value": 19.5},
+            {"target_id": "ind-waste-sorting-urban", "date": "2025-03-31", "value": 100.0},
+            {"target_id": "ind-waste-sorting-rural", "date": "2025-03-31", "value": 41.0},
+        ],
+        user=EDITOR,
+    )
     status = indicator_status(project, today=TODAY)
     pg = _row(status, "ind-phosphogypsum-utilisation")
     expected_path = 10.0 + 55.0 * (year_fraction(["2024-06-30"])[0] - 2020.0) / 6.0
@@ -141,27 +145,34 @@ def test_indicator_status_against_the_path(project):
 
 
 def test_later_targets_and_missed_targets(project):
-    add_records(project, [
-        {"target_id": "ind-non-fossil-share", "date": "2025-12-31", "value": 21.0},
-        {"target_id": "ind-strategic-emerging-share", "date": "2025-12-31", "value": 28.0},
-    ], user=EDITOR)
+    add_records(
+        project,
+        [
+            {"target_id": "ind-non-fossil-share", "date": "2025-12-31", "value": 21.0},
+            {"target_id": "ind-strategic-emerging-share", "date": "2025-12-31", "value": 28.0},
+        ],
+        user=EDITOR,
+    )
     status = indicator_status(project, today=dt.date(2026, 3, 1))
     nf = _row(status, "ind-non-fossil-share")
     assert (nf["target_value"], nf["target_year"]) == (21.4, 2025)
     assert nf["status"] == "missed"
-    add_records(project, [{"target_id": "ind-non-fossil-share", "date": "2026-02-01",
-                           "value": 22.0}], user=EDITOR)
+    add_records(project, [{"target_id": "ind-non-fossil-share", "date": "2026-02-01", "value": 22.0}], user=EDITOR)
     nf = _row(indicator_status(project, today=dt.date(2026, 3, 1)), "ind-non-fossil-share")
     assert (nf["target_value"], nf["target_year"]) == (25.0, 2030)  # the next target
     assert nf["status"] == "on_track"  # 21.0 → 22.0 in a month is ahead of the 25 % path
 
 
 def test_base_status_and_county_summary(project):
-    add_records(project, [
-        {"target_id": "base-xiangzhou-newenergy", "date": "2024-12-31", "value": 200.0},
-        {"target_id": "base-xiangzhou-newenergy", "date": "2025-06-30", "value": 0.8, "unit": "GW"},
-        {"target_id": "base-zedong-pg", "date": "2025-06-30", "value": 600000.0},
-    ], user=EDITOR)
+    add_records(
+        project,
+        [
+            {"target_id": "base-xiangzhou-newenergy", "date": "2024-12-31", "value": 200.0},
+            {"target_id": "base-xiangzhou-newenergy", "date": "2025-06-30", "value": 0.8, "unit": "GW"},
+            {"target_id": "base-zedong-pg", "date": "2025-06-30", "value": 600000.0},
+        ],
+        user=EDITOR,
+    )
     bases = base_status(project, today=TODAY)
     xz = _row(bases, "base-xiangzhou-newenergy")
     assert xz["latest_value"] == pytest.approx(800.0) and xz["progress_pct"] == pytest.approx(80.0)
@@ -177,10 +188,14 @@ def test_base_status_and_county_summary(project):
 
 
 def test_delayed_base_without_progress_is_behind(project):
-    add_records(project, [
-        {"target_id": "base-zedong-pg", "date": "2024-06-30", "value": 100000.0},
-        {"target_id": "base-zedong-pg", "date": "2025-03-31", "value": 400000.0},
-    ], user=EDITOR)
+    add_records(
+        project,
+        [
+            {"target_id": "base-zedong-pg", "date": "2024-06-30", "value": 100000.0},
+            {"target_id": "base-zedong-pg", "date": "2025-03-31", "value": 400000.0},
+        ],
+        user=EDITOR,
+    )
     assert _row(base_status(project, today=TODAY), "base-zedong-pg")["status"] == "behind"
 
 
@@ -198,14 +213,19 @@ def test_base_with_a_target_but_no_year_is_in_progress(tmp_path):
     bases = project.read("bases")
     bases.loc[bases["id"] == "base-xiangzhou-newenergy", "target_year"] = None
     project.write("bases", bases)
-    add_records(project, [
-        {"target_id": "base-xiangzhou-newenergy", "date": "2024-12-31", "value": 200.0},
-        {"target_id": "base-xiangzhou-newenergy", "date": "2025-06-30", "value": 300.0},
-    ], user=EDITOR)
+    add_records(
+        project,
+        [
+            {"target_id": "base-xiangzhou-newenergy", "date": "2024-12-31", "value": 200.0},
+            {"target_id": "base-xiangzhou-newenergy", "date": "2025-06-30", "value": 300.0},
+        ],
+        user=EDITOR,
+    )
     row = _row(base_status(project, today=TODAY), "base-xiangzhou-newenergy")
     assert row["status"] == "no_deadline" and row["progress_pct"] == pytest.approx(30.0)
-    add_records(project, [{"target_id": "base-xiangzhou-newenergy", "date": "2025-07-01",
-                           "value": 1000.0}], user=EDITOR)
+    add_records(
+        project, [{"target_id": "base-xiangzhou-newenergy", "date": "2025-07-01", "value": 1000.0}], user=EDITOR
+    )
     assert _row(base_status(project, today=TODAY), "base-xiangzhou-newenergy")["status"] == "achieved"
 
 
@@ -224,8 +244,9 @@ def test_registry_of_the_default_projects_plan_bases(tmp_path):
     assert {ind.id for ind in INDICATORS} <= set(units)
     gw = bases[bases["name"].str.contains("百万千瓦级")]
     assert set(gw["county"]) == {"420607", "420683", "420684"}  # 襄州, 枣阳, 宜城
-    add_records(project, [{"target_id": gw["id"].iloc[0], "date": "2025-06-30", "value": 0.25,
-                           "unit": "GW"}], user=EDITOR)
+    add_records(
+        project, [{"target_id": gw["id"].iloc[0], "date": "2025-06-30", "value": 0.25, "unit": "GW"}], user=EDITOR
+    )
     status = base_status(project, today=TODAY).set_index("id")
     assert status.loc[gw["id"].iloc[0], "progress_pct"] == pytest.approx(25.0)
     # numbers the plan does not give stay empty

@@ -69,10 +69,14 @@ def test_store_is_append_only(project):
 
 
 def test_units_are_converted_to_the_targets_unit(project):
-    add_records(project, [
-        {"target_id": "base-xiangzhou-newenergy", "date": "2025-06-30", "value": 0.35, "unit": "GW"},
-        {"target_id": "base-zedong-pg", "date": "2025-06-30", "value": 12, "unit": "万吨/年"},
-    ], user=EDITOR)
+    add_records(
+        project,
+        [
+            {"target_id": "base-xiangzhou-newenergy", "date": "2025-06-30", "value": 0.35, "unit": "GW"},
+            {"target_id": "base-zedong-pg", "date": "2025-06-30", "value": 12, "unit": "万吨/年"},
+        ],
+        user=EDITOR,
+    )
     records = read_records(project).set_index("target_id")
     assert records.loc["base-xiangzhou-newenergy", "value"] == pytest.approx(350.0)
     assert records.loc["base-xiangzhou-newenergy", "unit"] == "MW"
@@ -143,19 +147,24 @@ def test_future_date_is_refused(project):
 
 
 def test_duplicate_record_ids_are_refused(project):
-    add_records(project, [{"target_id": "ind-green-parks-new", "date": "2025-01-01", "value": 1,
-                           "id": "r-1"}], user=EDITOR)
+    add_records(
+        project, [{"target_id": "ind-green-parks-new", "date": "2025-01-01", "value": 1, "id": "r-1"}], user=EDITOR
+    )
     with pytest.raises(InputError, match="already in the store"):
-        add_records(project, [{"target_id": "ind-green-parks-new", "date": "2025-02-01",
-                               "value": 2, "id": "r-1"}], user=EDITOR)
+        add_records(
+            project, [{"target_id": "ind-green-parks-new", "date": "2025-02-01", "value": 2, "id": "r-1"}], user=EDITOR
+        )
     assert read_records(project)["value"].tolist() == [1.0]
 
 
 def test_csv_import_export_round_trip(project, tmp_path):
     src = tmp_path / "records.csv"
-    src.write_text("target_id,date,value,unit,note\n"
-                   "ind-phosphogypsum-utilisation,2024-12-31,48.5,%,市生态环境局年报\n"
-                   "base-xiangzhou-newenergy,2025-09-30,0.52,GW,\n", encoding="utf-8-sig")
+    src.write_text(
+        "target_id,date,value,unit,note\n"
+        "ind-phosphogypsum-utilisation,2024-12-31,48.5,%,市生态环境局年报\n"
+        "base-xiangzhou-newenergy,2025-09-30,0.52,GW,\n",
+        encoding="utf-8-sig",
+    )
     written = import_csv(project, src, user=EDITOR)
     assert len(written) == 2
     out = export_records(project, tmp_path / "out.csv")
@@ -171,13 +180,18 @@ def test_csv_import_export_round_trip(project, tmp_path):
     assert state(project) == before
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("target,when,value\nind-non-fossil-share,2024-12-31,1\n", "missing column.*target_id"),
-    ("target_id,date,value,colour\nind-non-fossil-share,2024-12-31,1,red\n", "unknown column.*colour"),
-    ("target_id,date,value\n", "no records"),
-    ("target_id,date,value\nind-non-fossil-share,2024-12-31,1\nind-non-fossil-share,2025-13-01,2\n",
-     "(?s)rows are line numbers.*column date, row 3:"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("target,when,value\nind-non-fossil-share,2024-12-31,1\n", "missing column.*target_id"),
+        ("target_id,date,value,colour\nind-non-fossil-share,2024-12-31,1,red\n", "unknown column.*colour"),
+        ("target_id,date,value\n", "no records"),
+        (
+            "target_id,date,value\nind-non-fossil-share,2024-12-31,1\nind-non-fossil-share,2025-13-01,2\n",
+            "(?s)rows are line numbers.*column date, row 3:",
+        ),
+    ],
+)
 def test_csv_with_wrong_columns_or_rows_writes_nothing(project, tmp_path, text, message):
     add_record(project, "ind-non-fossil-share", "2024-12-31", 18.2, user=EDITOR)
     before = state(project)

@@ -18,9 +18,14 @@ hv.extension("bokeh", logo=False)
 @pytest.fixture
 def project(tmp_path):
     proj = make_project(tmp_path / "proj")
-    add_records(proj, [{"target_id": "ind-non-fossil-share", "date": "2024-12-31", "value": 18.0},
-                       {"target_id": "base-xiangzhou-newenergy", "date": "2025-01-31",
-                        "value": 300.0}], user=EDITOR)
+    add_records(
+        proj,
+        [
+            {"target_id": "ind-non-fossil-share", "date": "2024-12-31", "value": 18.0},
+            {"target_id": "base-xiangzhou-newenergy", "date": "2025-01-31", "value": 300.0},
+        ],
+        user=EDITOR,
+    )
     return proj
 
 
@@ -40,7 +45,11 @@ def test_editor_sees_the_form_and_adds_a_record(project):
     records = read_records(project)
     row = records.iloc[-1]
     assert (row["target_id"], row["value"], row["author"], row["note"]) == (
-        "ind-phosphogypsum-utilisation", 52.5, EDITOR, "表单")
+        "ind-phosphogypsum-utilisation",
+        52.5,
+        EDITOR,
+        "表单",
+    )
     assert tab.message.alert_type == "success" and "Saved" in tab.message.object
     # the cards follow the new record
     assert "52.5 %" in tab.cards.object
@@ -83,8 +92,9 @@ def test_bad_input_in_the_form_is_shown_and_not_written(project):
 def test_editor_imports_a_csv_from_the_form(project):
     tab = ProgressTab(project, lang="en", user=EDITOR)
     _render(tab)
-    ok = tab.import_bytes("target_id,date,value,note\nind-waste-sorting-rural,2025-03-31,47,年报\n"
-                          .encode("utf-8-sig"), "rural.csv")
+    ok = tab.import_bytes(
+        "target_id,date,value,note\nind-waste-sorting-rural,2025-03-31,47,年报\n".encode("utf-8-sig"), "rural.csv"
+    )
     assert ok and "Imported 1" in tab.message.object
     assert read_records(project).iloc[-1]["target_id"] == "ind-waste-sorting-rural"
 

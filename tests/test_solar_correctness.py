@@ -13,8 +13,7 @@ from siting.solar._yield import MOUNT_FLAT, MOUNT_PITCHED, modelchain_kwh
 def default_result(tmp_path_factory):
     from layers.default import build_default
 
-    project = build_default(tmp_path_factory.mktemp("solar") / "default", progress=False,
-                            rooftop_scale=0.12)
+    project = build_default(tmp_path_factory.mktemp("solar") / "default", progress=False, rooftop_scale=0.12)
     rooftops = project.read("rooftops")
     return rooftops, rooftop_potential(rooftops, default_weather())
 
@@ -55,8 +54,13 @@ def test_default_project_yields_are_plausible(default_result):
     assert 0.8 < len(ok) / len(res) <= 1.0
     median = float(ok["kwh_per_kwp"].median())
     assert 950 < median < 1150  # FACTS.md GHI ≈ 1,269 kWh/m² and ≈ 14 % losses
-    assert set(res["exclusion_reason"].unique()) <= {"", "no roof area", "too steep",
-                                                     "north-facing", "usable area too small",
-                                                     "shaded"}
+    assert set(res["exclusion_reason"].unique()) <= {
+        "",
+        "no roof area",
+        "too steep",
+        "north-facing",
+        "usable area too small",
+        "shaded",
+    }
     assert (ok["shading_factor"] >= 0.7).all()
     assert ok.groupby("county")["county_rank"].min().eq(1).all()

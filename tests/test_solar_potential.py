@@ -35,19 +35,33 @@ X0, Y0 = 640_000.0, 3_542_000.0  # metres, EPSG:32649, in 樊城区
 
 def _frame(rows: list[dict]) -> gpd.GeoDataFrame:
     """Rectangular rooftops from dicts with x, y (m offsets), side or w × d (m) and columns."""
-    geoms = [shapely.box(X0 + r["x"] - r.get("w", r["side"]) / 2, Y0 + r["y"] - r.get("d", r["side"]) / 2,
-                         X0 + r["x"] + r.get("w", r["side"]) / 2, Y0 + r["y"] + r.get("d", r["side"]) / 2)
-             for r in rows]
-    data = pd.DataFrame([{k: v for k, v in r.items() if k not in ("x", "y", "side", "w", "d")}
-                         for r in rows])
+    geoms = [
+        shapely.box(
+            X0 + r["x"] - r.get("w", r["side"]) / 2,
+            Y0 + r["y"] - r.get("d", r["side"]) / 2,
+            X0 + r["x"] + r.get("w", r["side"]) / 2,
+            Y0 + r["y"] + r.get("d", r["side"]) / 2,
+        )
+        for r in rows
+    ]
+    data = pd.DataFrame([{k: v for k, v in r.items() if k not in ("x", "y", "side", "w", "d")} for r in rows])
     data.insert(0, "id", [f"r{i}" for i in range(len(rows))])
     data["source"] = "synthetic"
     return gpd.GeoDataFrame(data, geometry=geoms, crs=XIANGYANG_UTM).to_crs("EPSG:4326")
 
 
 def _row(x, y, side=20.0, **kw):
-    base = {"x": x, "y": y, "side": side, "county": "420606", "use_class": "commercial",
-            "height_m": 10.0, "roof_type": "flat", "roof_tilt_deg": 0.0, "roof_azimuth_deg": 180.0}
+    base = {
+        "x": x,
+        "y": y,
+        "side": side,
+        "county": "420606",
+        "use_class": "commercial",
+        "height_m": 10.0,
+        "roof_type": "flat",
+        "roof_tilt_deg": 0.0,
+        "roof_azimuth_deg": 180.0,
+    }
     return {**base, **kw}
 
 
@@ -59,22 +73,39 @@ def _town(n_side: int = 12, seed: int = 3) -> gpd.GeoDataFrame:
     for i in range(n_side):
         for j in range(n_side):
             pitched = rng.uniform() < 0.4
-            rows.append(_row(i * 40.0, j * 40.0, side=float(rng.uniform(8, 30)),
-                             county="420606" if i < n_side // 2 else "420602",
-                             use_class=classes[rng.integers(len(classes))],
-                             height_m=float(rng.choice([6, 9, 12, 18, 60])),
-                             roof_type="pitched" if pitched else "flat",
-                             roof_tilt_deg=float(rng.uniform(15, 40)) if pitched else 0.0,
-                             roof_azimuth_deg=float(rng.uniform(0, 360)),
-                             park_id="park-a" if (i < 3 and j < 3) else None))
+            rows.append(
+                _row(
+                    i * 40.0,
+                    j * 40.0,
+                    side=float(rng.uniform(8, 30)),
+                    county="420606" if i < n_side // 2 else "420602",
+                    use_class=classes[rng.integers(len(classes))],
+                    height_m=float(rng.choice([6, 9, 12, 18, 60])),
+                    roof_type="pitched" if pitched else "flat",
+                    roof_tilt_deg=float(rng.uniform(15, 40)) if pitched else 0.0,
+                    roof_azimuth_deg=float(rng.uniform(0, 360)),
+                    park_id="park-a" if (i < 3 and j < 3) else None,
+                )
+            )
     return _frame(rows)
 
 
 def test_capacity_follows_area_share_and_gcr():
     a = PVAssumptions()
-    frame = _frame([_row(0, 0, side=30.0, use_class="government"),
-                    _row(500, 0, side=30.0, use_class="rural_home", roof_type="pitched",
-                         roof_tilt_deg=30.0, roof_azimuth_deg=180.0)])
+    frame = _frame(
+        [
+            _row(0, 0, side=30.0, use_class="government"),
+            _row(
+                500,
+                0,
+                side=30.0,
+                use_class="rural_home",
+                roof_type="pitched",
+                roof_tilt_deg=30.0,
+                roof_azimuth_deg=180.0,
+            ),
+        ]
+    )
     res = rooftop_potential(frame, assumptions=a, shading=False)
     area = res["footprint_m2"].to_numpy()
     assert area == pytest.approx([900.0, 900.0], rel=0.01)
@@ -87,14 +118,14 @@ def test_capacity_follows_area_share_and_gcr():
     assert res["kwp"].iloc[1] == pytest.approx(south_half * 0.20 * 200 / 1000, rel=1e-3)
     assert res["array_azimuth_deg"].iloc[1] == pytest.approx(180.0)
     assert (res["shading_factor"] == 1.0).all() and res["suitable"].all()
-    assert (res["kwh_per_year"] == (res["kwp"] * res["kwh_per_kwp"]).round(1)).all() or \
-        np.allclose(res["kwh_per_year"], res["kwp"] * res["kwh_per_kwp"], rtol=1e-3)
+    assert (res["kwh_per_year"] == (res["kwp"] * res["kwh_per_kwp"]).round(1)).all() or np.allclose(
+        res["kwh_per_year"], res["kwp"] * res["kwh_per_kwp"], rtol=1e-3
+    )
     # monthly kWh sum to the year; CO2 and money follow the stated assumptions
     months = res[list(MONTH_COLUMNS)].sum(axis=1)
     np.testing.assert_allclose(months, res["kwh_per_year"], rtol=1e-3)
     assert res["kwh_m06"].iloc[0] > res["kwh_m12"].iloc[0]
-    np.testing.assert_allclose(res["tco2_avoided_per_year"],
-                               res["kwh_per_year"] * 0.5395 / 1000, rtol=1e-3)
+    np.testing.assert_allclose(res["tco2_avoided_per_year"], res["kwh_per_year"] * 0.5395 / 1000, rtol=1e-3)
     tariff = 0.7 * 0.65 + 0.3 * 0.4161
     value = res["kwh_per_year"] * tariff - res["kwp"] * 1000 * 0.04
     np.testing.assert_allclose(res["payback_years"], res["kwp"] * 3500 / value, rtol=2e-3)
@@ -103,16 +134,15 @@ def test_capacity_follows_area_share_and_gcr():
 
 def test_suitability_rules():
     rows = [
-        _row(0, 0, roof_type="pitched", roof_tilt_deg=70.0),               # too steep
-        _row(400, 0, side=4.0),                                             # < 10 m² usable
+        _row(0, 0, roof_type="pitched", roof_tilt_deg=70.0),  # too steep
+        _row(400, 0, side=4.0),  # < 10 m² usable
         _row(800, 0, roof_type="pitched", roof_tilt_deg=30.0, roof_azimuth_deg=350.0),
         _row(1200, 0),
     ]
     res = rooftop_potential(_frame(rows), shading=False)
     assert list(res["exclusion_reason"]) == ["too steep", "usable area too small", "", ""]
     # a north-facing mono-pitch roof is excluded; as a gable its south half counts
-    mono = rooftop_potential(_frame(rows), shading=False,
-                             assumptions=PVAssumptions(pitched_planes=1))
+    mono = rooftop_potential(_frame(rows), shading=False, assumptions=PVAssumptions(pitched_planes=1))
     assert mono["exclusion_reason"].iloc[2] == "north-facing"
     assert res["array_azimuth_deg"].iloc[2] == pytest.approx(170.0)
     assert res["county_rank"].isna().tolist() == [True, True, False, False]
@@ -120,23 +150,24 @@ def test_suitability_rules():
 
 def test_tall_neighbour_to_the_south_shades_and_excludes():
     slab = {"w": 100.0, "d": 15.0, "height_m": 60.0}  # a long 20-storey slab
-    rows = [_row(0, 0, side=20.0, height_m=6.0),                 # low roof
-            _row(0, -30.0, **slab),                              # slab 30 m south
-            _row(1000, 0, side=20.0, height_m=6.0),              # low roof
-            _row(1000, 30.0, **slab),                            # slab 30 m north
-            _row(2000, 0, side=20.0, height_m=6.0)]              # alone
+    rows = [
+        _row(0, 0, side=20.0, height_m=6.0),  # low roof
+        _row(0, -30.0, **slab),  # slab 30 m south
+        _row(1000, 0, side=20.0, height_m=6.0),  # low roof
+        _row(1000, 30.0, **slab),  # slab 30 m north
+        _row(2000, 0, side=20.0, height_m=6.0),
+    ]  # alone
     res = rooftop_potential(_frame(rows))
     sf = res["shading_factor"].to_numpy()
     assert sf[4] == 1.0 and sf[1] == 1.0 and sf[3] == 1.0
     assert sf[0] < 0.7 and res["exclusion_reason"].iloc[0] == "shaded"
-    assert sf[2] < 1.0 and sf[2] > sf[0] + 0.2   # north obstruction: only diffuse lost
+    assert sf[2] < 1.0 and sf[2] > sf[0] + 0.2  # north obstruction: only diffuse lost
     assert res["kwh_per_kwp"].iloc[0] == pytest.approx(res["kwh_per_kwp"].iloc[4] * sf[0], rel=1e-3)
     # a lower south neighbour 60 m away costs little
     far = rooftop_potential(_frame([_row(0, 0, height_m=6.0), _row(0, -60.0, height_m=15.0)]))
     assert 0.9 < far["shading_factor"].iloc[0] < 1.0
     # a narrow tower hides less sky than a slab of the same height at the same place
-    tower = rooftop_potential(_frame([_row(0, 0, side=20.0, height_m=6.0),
-                                      _row(0, -30.0, side=15.0, height_m=60.0)]))
+    tower = rooftop_potential(_frame([_row(0, 0, side=20.0, height_m=6.0), _row(0, -30.0, side=15.0, height_m=60.0)]))
     assert sf[0] < tower["shading_factor"].iloc[0] < 1.0
 
 
@@ -223,8 +254,7 @@ def test_exports(tmp_path):
     xlsx = export_shortlist(sl, tmp_path / "s.xlsx")
     sheets = pd.read_excel(xlsx, sheet_name=None)
     assert set(sheets) == {"rooftop_pv", "assumptions"}
-    params = dict(zip(sheets["assumptions"]["parameter"], sheets["assumptions"]["value"],
-                      strict=True))
+    params = dict(zip(sheets["assumptions"]["parameter"], sheets["assumptions"]["value"], strict=True))
     assert params["grid_factor_kg_per_kwh"] == "0.5395" and "weather" in params
     gpkg = export_shortlist(sl, tmp_path / "s.gpkg")
     assert len(gpd.read_file(gpkg, layer="rooftop_pv")) == len(sl)
@@ -260,9 +290,26 @@ def test_cli_with_a_real_epw(tmp_path, capsys):
     epw = write_epw(default_weather(), tmp_path / "xiangyang.epw")
     out = tmp_path / "sl.csv"
     rollup = tmp_path / "roll.xlsx"
-    code = main(["solar", str(project.path), "--weather", str(epw), "--county", "樊城区",
-                 "--min-kwp", "1", "--top", "5", "--out", str(out), "--rollup", str(rollup),
-                 "--set", "capex_cny_per_w=3.0"])
+    code = main(
+        [
+            "solar",
+            str(project.path),
+            "--weather",
+            str(epw),
+            "--county",
+            "樊城区",
+            "--min-kwp",
+            "1",
+            "--top",
+            "5",
+            "--out",
+            str(out),
+            "--rollup",
+            str(rollup),
+            "--set",
+            "capex_cny_per_w=3.0",
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out, encoding="utf-8-sig", dtype={"county": str})
     assert 0 < len(table) <= 5 and (table["county"] == "420606").all()
@@ -284,8 +331,9 @@ def test_cli_with_a_real_epw(tmp_path, capsys):
 def test_south_25_degree_specific_yield_is_plausible():
     # FACTS.md: GHI ≈ 1,269 kWh/m²; with ≈ 14 % losses and a 0.96 inverter a south 25° array
     # in central China yields roughly 1,000–1,150 kWh/kWp
-    table = class_table(np.array([[1.0, 25.0, 180.0, np.nan], [1.0, 25.0, 90.0, np.nan]]),
-                        default_weather(), PVAssumptions())
+    table = class_table(
+        np.array([[1.0, 25.0, 180.0, np.nan], [1.0, 25.0, 90.0, np.nan]]), default_weather(), PVAssumptions()
+    )
     south, east = table.annual_kwh_per_kwp
     assert 1000 < south < 1150
     assert east < south
@@ -308,16 +356,35 @@ def test_cli_dask_engine_on_geoparquet_with_a_cluster(tmp_path):
     parts = tmp_path / "rooftops"
     dask_geopandas.from_geopandas(_town(8), npartitions=3).to_parquet(parts)
     out_local = tmp_path / "local.geojson"
-    assert main(["solar", str(parts), "--engine", "dask", "--county", "420602", "--top", "4",
-                 "--out", str(out_local)]) == 0
+    assert (
+        main(["solar", str(parts), "--engine", "dask", "--county", "420602", "--top", "4", "--out", str(out_local)])
+        == 0
+    )
     local = gpd.read_file(out_local)
     assert 0 < len(local) <= 4 and (local["county"] == "420602").all()
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
         out = tmp_path / "cluster.geojson"
-        assert main(["solar", str(parts), "--engine", "dask", "--scheduler",
-                     cluster.scheduler_address, "--county", "420602", "--top", "4",
-                     "--out", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "solar",
+                    str(parts),
+                    "--engine",
+                    "dask",
+                    "--scheduler",
+                    cluster.scheduler_address,
+                    "--county",
+                    "420602",
+                    "--top",
+                    "4",
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
     assert gpd.read_file(out)["id"].tolist() == local["id"].tolist()
     # the pandas engine reads the same GeoParquet folder and agrees
     out_pd = tmp_path / "pandas.geojson"
@@ -334,8 +401,7 @@ def test_horizon_threads_and_chunks_agree():
     cent = shapely.centroid(geoms)
     b = shapely.bounds(geoms)
     w, d = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
-    args = (shapely.get_x(cent), shapely.get_y(cent), town["height_m"].to_numpy(),
-            np.fmax(w, d) / 2, np.fmin(w, d) / 2)
+    args = (shapely.get_x(cent), shapely.get_y(cent), town["height_m"].to_numpy(), np.fmax(w, d) / 2, np.fmin(w, d) / 2)
     one = _shading.horizon_profile(*args)
     assert one.max() > 10.0  # the town's towers do shade
     np.testing.assert_array_equal(one, _shading.horizon_profile(*args, threads=2, chunk=7))

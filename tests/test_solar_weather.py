@@ -27,15 +27,18 @@ FACTS_DHI = [1.24, 1.53, 1.94, 2.37, 2.61, 2.73, 2.73, 2.50, 2.02, 1.64, 1.29, 1
 PVLIB_DATA = Path(pvlib.__file__).parent / "data"
 
 
-def _csv_from(weather: Weather, path: Path, *, scale: float = 1.0, shift_h: int = 0,
-              drop: slice | None = None) -> Path:
+def _csv_from(weather: Weather, path: Path, *, scale: float = 1.0, shift_h: int = 0, drop: slice | None = None) -> Path:
     data = weather.data
     start = data.index - pd.Timedelta(minutes=30) + pd.Timedelta(hours=shift_h)
-    table = pd.DataFrame({"time": [t.isoformat() for t in start],
-                          "ghi": data["ghi"].to_numpy() * scale,
-                          "dhi": data["dhi"].to_numpy() * scale,
-                          "temp_air": data["temp_air"].to_numpy(),
-                          "wind_speed": data["wind_speed"].to_numpy()})
+    table = pd.DataFrame(
+        {
+            "time": [t.isoformat() for t in start],
+            "ghi": data["ghi"].to_numpy() * scale,
+            "dhi": data["dhi"].to_numpy() * scale,
+            "temp_air": data["temp_air"].to_numpy(),
+            "wind_speed": data["wind_speed"].to_numpy(),
+        }
+    )
     if drop is not None:
         table = table.drop(index=table.index[drop])
     table.to_csv(path, index=False)
@@ -121,9 +124,13 @@ def test_wrong_time_zone_is_refused(tmp_path):
         validate_weather(replace(w, data=data), label="utc.csv")
     # and through the CSV reader: naive stamps need a tz
     path = tmp_path / "naive.csv"
-    table = pd.DataFrame({"time": (w.data.index - pd.Timedelta(minutes=30)).tz_localize(None)
-                          .strftime("%Y-%m-%d %H:%M"), "ghi": w.data["ghi"].to_numpy(),
-                          "dhi": w.data["dhi"].to_numpy()})
+    table = pd.DataFrame(
+        {
+            "time": (w.data.index - pd.Timedelta(minutes=30)).tz_localize(None).strftime("%Y-%m-%d %H:%M"),
+            "ghi": w.data["ghi"].to_numpy(),
+            "dhi": w.data["dhi"].to_numpy(),
+        }
+    )
     table.to_csv(path, index=False)
     with pytest.raises(InputError, match="no UTC offset"):
         read_csv_weather(path)

@@ -32,15 +32,15 @@ def _assert_balanced(result):
     per_source = result.flows.groupby("source_id")["t_per_year"].sum()
     unmet = result.unmet.set_index("source_id")
     delivered = per_source.reindex(unmet.index).fillna(0.0)
-    np.testing.assert_allclose(delivered + unmet["unmet_t_per_year"], unmet["supply_t_per_year"],
-                               rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(delivered + unmet["unmet_t_per_year"], unmet["supply_t_per_year"], rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(delivered, unmet["delivered_t_per_year"], atol=1e-6)
     use = result.facility_use.set_index("facility_id")
     per_fac = result.flows.groupby("facility_id")["t_per_year"].sum()
     cap = use.loc[per_fac.index, "capacity_t_per_year"]
     assert (per_fac <= cap * (1 + 1e-9) + 1e-6).all()
     assert result.totals["supply_t_per_year"] == pytest.approx(
-        result.totals["delivered_t_per_year"] + result.totals["unmet_t_per_year"])
+        result.totals["delivered_t_per_year"] + result.totals["unmet_t_per_year"]
+    )
 
 
 def test_allocation_balances_and_uses_nearest_when_capacity_allows():
@@ -104,8 +104,11 @@ def test_lp_equals_networkx_min_cost_flow():
 
 def test_waste_kinds_go_only_to_accepting_facilities():
     src = sources([(0, 0), (5000, 0)], [100, 100], kind=["phosphogypsum", "construction"])
-    fac = facilities([(0, 1000), (5000, 1000), (2500, 2000)], [1000, 1000, 1000],
-                     kind=["construction_recycling_plant", "phosphogypsum_plant", "landfill"])
+    fac = facilities(
+        [(0, 1000), (5000, 1000), (2500, 2000)],
+        [1000, 1000, 1000],
+        kind=["construction_recycling_plant", "phosphogypsum_plant", "landfill"],
+    )
     pg = route_waste(_layers(src, fac), waste_kind="phosphogypsum")
     cw = route_waste(_layers(src, fac), waste_kind="construction_waste")  # alias accepted
     assert set(pg.flows["facility_id"]) == {"f1"}
@@ -150,8 +153,7 @@ def test_zero_capacity_reported_negative_capacity_rejected():
     assert use.loc["f0", "role"] == "zero_capacity" and use.loc["f0", "used_t_per_year"] == 0
     assert r.totals["unmet_t_per_year"] == pytest.approx(60.0)
     with pytest.raises(InputError, match=r"capacity_t_per_year.*row f1"):
-        route_waste(_layers(src, facilities([(0, 1000), (0, 2000)], [10, -5])),
-                    waste_kind="phosphogypsum")
+        route_waste(_layers(src, facilities([(0, 1000), (0, 2000)], [10, -5])), waste_kind="phosphogypsum")
 
 
 def test_no_accepting_facility_gives_reason():
@@ -223,24 +225,25 @@ def test_location_infeasibility_detected_before_solving():
     with pytest.raises(InputError, match="largest candidates"):
         FacilityLocation.from_cost_matrix(ok, [10.0, 10.0], 1, capacities=[5.0, 5.0])
     # with unmet allowed the same data solves, reporting the shortfall
-    model = FacilityLocation.from_cost_matrix(ok, [10.0, 10.0], 1, capacities=[5.0, 5.0],
-                                              unmet_penalty=100.0).solve()
+    model = FacilityLocation.from_cost_matrix(ok, [10.0, 10.0], 1, capacities=[5.0, 5.0], unmet_penalty=100.0).solve()
     assert model.unmet.sum() == pytest.approx(15.0)
 
 
 def _parks(xy):
-    return gpd.GeoDataFrame({"id": [f"p{i}" for i in range(len(xy))],
-                             "name": [f"园区{i}" for i in range(len(xy))], "source": "synthetic"},
-                            geometry=points(xy).to_crs("EPSG:32649").buffer(150)
-                            .to_crs("EPSG:4326").to_numpy(), crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"id": [f"p{i}" for i in range(len(xy))], "name": [f"园区{i}" for i in range(len(xy))], "source": "synthetic"},
+        geometry=points(xy).to_crs("EPSG:32649").buffer(150).to_crs("EPSG:4326").to_numpy(),
+        crs="EPSG:4326",
+    )
 
 
 def test_site_new_facilities_fills_the_gap_where_waste_is():
     src = sources([(0, 0), (5000, 5000), (4800, 5000), (200, 300)], [100, 300, 200, 50])
     fac = facilities([(0, 1000)], [200])
     parks = _parks([(5000, 4500), (0, 2000), (2500, 0)])
-    result = site_new_facilities(_layers(src, fac, parks=parks), waste_kind="phosphogypsum", k=1,
-                                 capacity_t_per_year=600.0)
+    result = site_new_facilities(
+        _layers(src, fac, parks=parks), waste_kind="phosphogypsum", k=1, capacity_t_per_year=600.0
+    )
     _assert_balanced(result.before)
     _assert_balanced(result.after)
     assert result.before.totals["unmet_t_per_year"] == pytest.approx(450.0)
@@ -253,7 +256,8 @@ def test_site_new_facilities_fills_the_gap_where_waste_is():
     after = result.after
     pen = after.assumptions["unmet_penalty_cny_per_t"]
     assert result.gain["mip_objective"] == pytest.approx(
-        after.totals["cost_cny_per_year"] + pen * after.totals["unmet_t_per_year"], rel=1e-6)
+        after.totals["cost_cny_per_year"] + pen * after.totals["unmet_t_per_year"], rel=1e-6
+    )
     assert "before" in result.summary()
 
 
@@ -265,12 +269,10 @@ def test_site_new_facilities_bad_inputs():
         site_new_facilities(_layers(src, fac, parks=parks), waste_kind="phosphogypsum", k=3)
     with pytest.raises(InputError, match="industrial_parks"):
         site_new_facilities(_layers(src, fac), waste_kind="phosphogypsum", k=1)
-    cands = gpd.GeoDataFrame({"capacity_t_per_year": [-5.0]}, geometry=points([(0, 0)]).to_numpy(),
-                             crs="EPSG:4326")
+    cands = gpd.GeoDataFrame({"capacity_t_per_year": [-5.0]}, geometry=points([(0, 0)]).to_numpy(), crs="EPSG:4326")
     with pytest.raises(InputError, match="capacity_t_per_year"):
         site_new_facilities(_layers(src, fac), waste_kind="phosphogypsum", k=1, candidates=cands)
-    far = gpd.GeoDataFrame({"name": ["远"]}, geometry=points([(90_000, 0)]).to_numpy(),
-                           crs="EPSG:4326")
+    far = gpd.GeoDataFrame({"name": ["远"]}, geometry=points([(90_000, 0)]).to_numpy(), crs="EPSG:4326")
     with pytest.raises(InputError, match="on the road network"):
         site_new_facilities(_layers(src, fac), waste_kind="phosphogypsum", k=1, candidates=far)
 
@@ -278,10 +280,14 @@ def test_site_new_facilities_bad_inputs():
 def test_fixed_costs_can_make_a_farther_site_win():
     src = sources([(0, 0)], [100])
     fac = facilities([(5000, 5000)], [0.0])
-    cands = gpd.GeoDataFrame({"name": ["near", "far"], "fixed_cost_cny_per_year": [1e6, 0.0]},
-                             geometry=points([(0, 500), (5000, 0)]).to_numpy(), crs="EPSG:4326")
-    result = site_new_facilities(_layers(src, fac), waste_kind="phosphogypsum", k=1,
-                                 candidates=cands, gate_fee_cny_per_t=0.0)
+    cands = gpd.GeoDataFrame(
+        {"name": ["near", "far"], "fixed_cost_cny_per_year": [1e6, 0.0]},
+        geometry=points([(0, 500), (5000, 0)]).to_numpy(),
+        crs="EPSG:4326",
+    )
+    result = site_new_facilities(
+        _layers(src, fac), waste_kind="phosphogypsum", k=1, candidates=cands, gate_fee_cny_per_t=0.0
+    )
     assert result.chosen["name"].tolist() == ["far"]
     assert result.gain["fixed_cost_cny_per_year"] == 0.0
 
@@ -302,8 +308,7 @@ def test_exports_and_project_cache(tmp_path):
 
     assert cached_cost_matrix(first, [0, 1], [2]) is cached_cost_matrix(first, [0, 1], [2])
     again = route_waste(project, waste_kind="phosphogypsum")
-    pd.testing.assert_frame_equal(again.flows.drop(columns="geometry"),
-                                  r.flows.drop(columns="geometry"))
+    pd.testing.assert_frame_equal(again.flows.drop(columns="geometry"), r.flows.drop(columns="geometry"))
     for suffix in ("geojson", "gpkg", "xlsx", "csv"):
         path = r.export(tmp_path / f"flows.{suffix}")
         assert path.exists() and path.stat().st_size > 0
@@ -324,23 +329,40 @@ def test_cli_route_and_site(tmp_path, capsys):
     project = Project.create(tmp_path / "proj")
     src = sources([(0, 0), (5000, 5000), (4800, 5000)], [100, 300, 200])
     fac = facilities([(0, 1000)], [200])
-    project.write_many({"roads": ROADS, "waste_sources": src, "facilities": fac,
-                        "industrial_parks": _parks([(5000, 4500), (0, 2000), (2500, 0)])})
+    project.write_many(
+        {
+            "roads": ROADS,
+            "waste_sources": src,
+            "facilities": fac,
+            "industrial_parks": _parks([(5000, 4500), (0, 2000), (2500, 0)]),
+        }
+    )
     out = tmp_path / "flows.gpkg"
-    assert main(["route", str(project.path), "--waste", "phosphogypsum", "--out", str(out),
-                 "--unmet-out", str(tmp_path / "unmet.csv")]) == 0
+    assert (
+        main(
+            [
+                "route",
+                str(project.path),
+                "--waste",
+                "phosphogypsum",
+                "--out",
+                str(out),
+                "--unmet-out",
+                str(tmp_path / "unmet.csv"),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "unmet" in text and "t·km" in text and "CO2" in text
     assert len(gpd.read_file(out)) >= 1
     assert (tmp_path / "unmet.csv").exists()
     sites = tmp_path / "sites.geojson"
-    assert main(["site", str(project.path), "--waste", "phosphogypsum", "-k", "1",
-                 "--out", str(sites)]) == 0
+    assert main(["site", str(project.path), "--waste", "phosphogypsum", "-k", "1", "--out", str(sites)]) == 0
     assert "before" in capsys.readouterr().out
     assert gpd.read_file(sites)["selected"].sum() == 1
     # errors: exit status 2 with a message, no traceback
-    assert main(["site", str(project.path), "--waste", "phosphogypsum", "-k", "9",
-                 "--out", str(sites)]) == 2
+    assert main(["site", str(project.path), "--waste", "phosphogypsum", "-k", "9", "--out", str(sites)]) == 2
     assert "k=9" in capsys.readouterr().err
     empty = Project.create(tmp_path / "empty")
     empty.write_many({"waste_sources": src, "facilities": fac})

@@ -12,8 +12,7 @@ from siting.waste import load_network, route_waste, site_new_facilities
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    return build_default(tmp_path_factory.mktemp("waste_default") / "xiangyang", progress=False,
-                         rooftop_scale=0.05)
+    return build_default(tmp_path_factory.mktemp("waste_default") / "xiangyang", progress=False, rooftop_scale=0.05)
 
 
 @pytest.mark.parametrize("kind", ["phosphogypsum", "construction"])
@@ -29,8 +28,7 @@ def test_default_project_routes_balance(project, kind):
         assert supply > 5e6
     unmet = result.unmet.set_index("source_id")
     delivered = result.flows.groupby("source_id")["t_per_year"].sum().reindex(unmet.index)
-    np.testing.assert_allclose(delivered.fillna(0) + unmet["unmet_t_per_year"],
-                               unmet["supply_t_per_year"], atol=1e-3)
+    np.testing.assert_allclose(delivered.fillna(0) + unmet["unmet_t_per_year"], unmet["supply_t_per_year"], atol=1e-3)
     use = result.facility_use
     assert (use["used_t_per_year"] <= use["capacity_t_per_year"] + 1e-3).all()
     accepted = {f for f, kinds in FACILITY_KINDS.items() if kind in kinds}
@@ -45,9 +43,9 @@ def test_default_project_two_new_sites_cut_unmet(project):
     result = site_new_facilities(project, waste_kind="phosphogypsum", k=2, geometries=False)
     assert len(result.chosen) == 2
     assert result.after.totals["unmet_t_per_year"] <= result.before.totals["unmet_t_per_year"]
-    assert result.before.assumptions["unmet_penalty_cny_per_t"] == result.after.assumptions[
-        "unmet_penalty_cny_per_t"]
-    objective_before = (result.before.totals["cost_cny_per_year"]
-                        + result.before.assumptions["unmet_penalty_cny_per_t"]
-                        * result.before.totals["unmet_t_per_year"])
+    assert result.before.assumptions["unmet_penalty_cny_per_t"] == result.after.assumptions["unmet_penalty_cny_per_t"]
+    objective_before = (
+        result.before.totals["cost_cny_per_year"]
+        + result.before.assumptions["unmet_penalty_cny_per_t"] * result.before.totals["unmet_t_per_year"]
+    )
     assert result.gain["mip_objective"] <= objective_before + 1e-6

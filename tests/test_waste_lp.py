@@ -31,11 +31,11 @@ def _highs_whole(cost, supply, capacity, penalty):
     rows, cols = np.nonzero(np.isfinite(cost))
     n_x = len(rows)
     c = np.r_[cost[rows, cols], np.full(n_s, penalty)]
-    a_eq = sp.coo_matrix((np.ones(n_x + n_s), (np.r_[rows, np.arange(n_s)], np.arange(n_x + n_s))),
-                         shape=(n_s, n_x + n_s))
+    a_eq = sp.coo_matrix(
+        (np.ones(n_x + n_s), (np.r_[rows, np.arange(n_s)], np.arange(n_x + n_s))), shape=(n_s, n_x + n_s)
+    )
     a_ub = sp.coo_matrix((np.ones(n_x), (cols, np.arange(n_x))), shape=(n_f, n_x + n_s))
-    res = linprog(c, A_ub=a_ub, b_ub=capacity, A_eq=a_eq, b_eq=supply, bounds=(0, None),
-                  method="highs-ds")
+    res = linprog(c, A_ub=a_ub, b_ub=capacity, A_eq=a_eq, b_eq=supply, bounds=(0, None), method="highs-ds")
     assert res.status == 0, res.message
     return float(res.fun)
 
@@ -82,8 +82,7 @@ def _random(seed, n_s, n_f, *, cap_share, inf_share, integer=False):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_random_instances_equal_highs(seed):
-    cost, supply, capacity = _random(seed, 60, 12, cap_share=[0.7, 1.0, 1.6][seed % 3],
-                                     inf_share=0.2)
+    cost, supply, capacity = _random(seed, 60, 12, cap_share=[0.7, 1.0, 1.6][seed % 3], inf_share=0.2)
     pen = default_penalty(cost)
     sol = solve_transport(cost, supply, capacity, penalty=pen)
     if HAS_POT:
@@ -106,8 +105,7 @@ def test_short_capacity_fills_every_facility_and_reports_the_rest_unmet():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_unreachable_pairs_equal_networkx(seed):
-    cost, supply, capacity = _random(100 + seed, 25, 6, cap_share=0.8, inf_share=0.35,
-                                     integer=True)
+    cost, supply, capacity = _random(100 + seed, 25, 6, cap_share=0.8, inf_share=0.35, integer=True)
     cost[3, :] = np.inf  # a source that reaches no facility
     cost[:, 4] = np.inf  # a facility no source reaches
     cost[5, 1] = np.nan  # treated like inf
@@ -124,8 +122,9 @@ def test_unreachable_pairs_equal_networkx(seed):
 def test_highs_column_generation_path_is_exact(cap_share, inf_share):
     cost, supply, capacity = _random(7, 150, 20, cap_share=cap_share, inf_share=inf_share)
     pen = default_penalty(cost)
-    cg = solve_transport(cost, supply, capacity, penalty=pen, method="highs", full_below=0,
-                         start_columns=3)  # restricted master + pricing rounds
+    cg = solve_transport(
+        cost, supply, capacity, penalty=pen, method="highs", full_below=0, start_columns=3
+    )  # restricted master + pricing rounds
     assert "column generation" in cg.status
     _assert_feasible(cg, cost, supply, capacity, pen)
     assert cg.objective == pytest.approx(_highs_whole(cost, supply, capacity, pen), rel=1e-9)

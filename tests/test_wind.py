@@ -53,13 +53,24 @@ def _fresh_cache():
 
 def _write_tif(path, data, *, crs="EPSG:32649", transform=None, nodata=None):
     transform = transform or Affine(100.0, 0, 600_000.0, 0, -100.0, 3_550_000.0)
-    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0],
-                       count=1, dtype="float32", crs=crs, transform=transform, nodata=nodata) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=data.shape[1],
+        height=data.shape[0],
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as ds:
         ds.write(data.astype("float32"), 1)
     return path
 
 
 # -- energy ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", list(turbine_classes()))
 @pytest.mark.parametrize(("mean_speed", "k"), [(4.5, 1.6), (6.0, 2.0), (8.5, 2.6)])
@@ -101,13 +112,22 @@ def test_losses_combine_multiplicatively_and_reject_bad_fractions():
 @pytest.mark.parametrize("capacity", ["layout", "density"])
 def test_constant_speed_raster_energy_matches_hand_weibull_integral(tmp_path, capacity):
     speed, k, alpha = 6.3, 2.2, 0.2
-    project = synthetic_wind_project(tmp_path / "p", size_km=12, n_side=2, exclusions=False,
-                                     constant_m_s=speed, height_m=100.0)
+    project = synthetic_wind_project(
+        tmp_path / "p", size_km=12, n_side=2, exclusions=False, constant_m_s=speed, height_m=100.0
+    )
     turbine = get_turbine("low_wind_3.3mw_d156")
     losses = Losses(wake=0.08, availability=0.03, electrical=0.02)
     kwargs = {"power_density_mw_per_km2": 4.0} if capacity == "density" else {}
-    result = wind_sites(project, hub_height_m=140.0, turbine=turbine, weibull_k=k,
-                        shear_alpha=alpha, exclusions=[], losses=losses, **kwargs)
+    result = wind_sites(
+        project,
+        hub_height_m=140.0,
+        turbine=turbine,
+        weibull_k=k,
+        shear_alpha=alpha,
+        exclusions=[],
+        losses=losses,
+        **kwargs,
+    )
     hub_speed = speed * (140.0 / 100.0) ** alpha
     cf = weibull_integral_kw(turbine, hub_speed, k) / turbine.rated_kw * losses.factor
     totals = result.totals
@@ -139,11 +159,12 @@ def test_weibull_k_raster_equals_the_same_constant(tmp_path):
 
 def test_shear_exponent_recovers_the_power_law():
     v50 = np.array([5.0, 6.0])
-    v150 = v50 * 3.0 ** 0.21
+    v150 = v50 * 3.0**0.21
     np.testing.assert_allclose(shear_exponent(v50, 50.0, v150, 150.0), 0.21)
 
 
 # -- turbines -------------------------------------------------------------------------------
+
 
 def test_shipped_classes_include_low_wind_machines_with_sane_curves():
     table = turbine_classes()
@@ -169,10 +190,19 @@ def test_custom_turbine_curve_is_validated():
 
 # -- bad input ------------------------------------------------------------------------------
 
+
 def test_raster_without_crs_is_rejected(tmp_path):
     path = tmp_path / "nocrs.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=1, dtype="float32",
-                       transform=Affine(100, 0, 0, 0, -100, 400)) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="float32",
+        transform=Affine(100, 0, 0, 0, -100, 400),
+    ) as ds:
         ds.write(np.full((4, 4), 6.0, dtype="float32"), 1)
     with pytest.raises(InputError, match="no CRS"):
         check_resource(path, height_m=100)
@@ -225,13 +255,15 @@ def test_bad_options_are_input_errors(tmp_path):
 
 def test_raster_far_from_region_is_rejected(tmp_path):
     project = synthetic_wind_project(tmp_path / "p", size_km=6, n_side=1, exclusions=False)
-    far = _write_tif(tmp_path / "far.tif", np.full((10, 10), 6.0), crs="EPSG:4326",
-                     transform=Affine(0.01, 0, 10.0, 0, -0.01, 50.0))
+    far = _write_tif(
+        tmp_path / "far.tif", np.full((10, 10), 6.0), crs="EPSG:4326", transform=Affine(0.01, 0, 10.0, 0, -0.01, 50.0)
+    )
     with pytest.raises(InputError, match="does not cover"):
         wind_sites(project, resource=far, resource_height_m=100.0)
 
 
 # -- end to end -----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def field_project(tmp_path_factory):
@@ -252,8 +284,9 @@ def test_sites_are_ranked_attributed_and_consistent(field_project):
     assert (sites["area_km2"] >= 0.5 - 1e-9).all()
     # Every site lies in the county it names (majority of cells).
     counties = field_project.read("counties")
-    joined = gpd.sjoin(sites.set_geometry(sites.representative_point()), counties[["adcode", "geometry"]],
-                       predicate="within")
+    joined = gpd.sjoin(
+        sites.set_geometry(sites.representative_point()), counties[["adcode", "geometry"]], predicate="within"
+    )
     assert (joined["adcode"] == joined["county"]).mean() > 0.8
     # Road distance is the shapely distance to the nearest road, in metres.
     roads = field_project.read("roads").to_crs("EPSG:32649").union_all()
@@ -267,8 +300,7 @@ def test_sites_are_ranked_attributed_and_consistent(field_project):
     assert result.totals["usable_km2"] == pytest.approx(sites["usable_area_km2"].sum(), rel=1e-6)
     table = result.exclusion_table.set_index("layer")
     marginal = table["excluded_in_order_km2"].drop("available").sum()
-    assert marginal + table.loc["available", "available_km2"] == pytest.approx(
-        result.totals["region_km2"], rel=1e-6)
+    assert marginal + table.loc["available", "available_km2"] == pytest.approx(result.totals["region_km2"], rel=1e-6)
     assert {"settlement", "water", "airport", "roads (roads layer)", "min_wind_speed"} <= set(table.index)
     # Turbines sit inside their sites.
     turb = result.turbines.to_crs("EPSG:32649")
@@ -281,8 +313,7 @@ def test_sites_are_ranked_attributed_and_consistent(field_project):
 
 def test_stricter_rules_never_add_land(field_project):
     base = wind_sites(field_project, hub_height_m=120.0)
-    strict = wind_sites(field_project, hub_height_m=120.0, min_speed_m_s=5.8,
-                        buffers_m={"settlement": 1000.0})
+    strict = wind_sites(field_project, hub_height_m=120.0, min_speed_m_s=5.8, buffers_m={"settlement": 1000.0})
     assert strict.totals["usable_km2"] < base.totals["usable_km2"]
     assert np.all(np.nan_to_num(strict.availability) <= np.nan_to_num(base.availability))
     table = strict.exclusion_table.set_index("layer")
@@ -310,8 +341,7 @@ def test_exports_round_trip(field_project, tmp_path):
     from layers.export import export_frame
 
     result = wind_sites(field_project, hub_height_m=120.0)
-    gpkg = export_frame(result.sites, tmp_path / "sites.gpkg", layer="wind_sites",
-                        assumptions=result.assumptions)
+    gpkg = export_frame(result.sites, tmp_path / "sites.gpkg", layer="wind_sites", assumptions=result.assumptions)
     back = gpd.read_file(gpkg, layer="wind_sites")
     assert len(back) == len(result.sites)
     np.testing.assert_allclose(back["capacity_mw"], result.sites["capacity_mw"])
@@ -323,12 +353,26 @@ def test_exports_round_trip(field_project, tmp_path):
 
 # -- CLI ------------------------------------------------------------------------------------
 
+
 def test_cli_writes_sites_and_tables(field_project, tmp_path, capsys):
     out = tmp_path / "sites.csv"
     excl = tmp_path / "excl.xlsx"
-    code = main(["wind", str(field_project.path), "--hub-height", "110", "--turbine",
-                 "low_wind_2mw_d121", "--out", str(out), "--exclusions-out", str(excl),
-                 "--buffer", "settlement=700"])
+    code = main(
+        [
+            "wind",
+            str(field_project.path),
+            "--hub-height",
+            "110",
+            "--turbine",
+            "low_wind_2mw_d121",
+            "--out",
+            str(out),
+            "--exclusions-out",
+            str(excl),
+            "--buffer",
+            "settlement=700",
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert {"site_id", "capacity_mw", "energy_mwh_per_year", "county", "lon", "lat"} <= set(table.columns)
@@ -347,8 +391,7 @@ def test_cli_bad_input_exits_2(field_project, tmp_path, capsys):
 
 def test_large_areas_split_into_sites_no_larger_than_the_limit(field_project):
     whole = wind_sites(field_project, hub_height_m=120.0, power_density_mw_per_km2=5.0)
-    split = wind_sites(field_project, hub_height_m=120.0, power_density_mw_per_km2=5.0,
-                       max_site_km2=10.0)
+    split = wind_sites(field_project, hub_height_m=120.0, power_density_mw_per_km2=5.0, max_site_km2=10.0)
     assert whole.sites["area_km2"].max() > 10.0
     assert split.sites["area_km2"].max() <= 10.0 + 1e-9
     assert len(split.sites) > len(whole.sites)
@@ -366,8 +409,7 @@ def test_user_geotiff_in_wgs84_replaces_the_synthetic_raster(tmp_path, capsys):
     from siting.wind._synthetic import write_wind_raster
 
     project = synthetic_wind_project(tmp_path / "p", size_km=12, n_side=2, exclusions=False)
-    gwa = write_wind_raster(tmp_path / "gwa_100m.tif", size_km=12, crs="EPSG:4326",
-                            resolution_m=250.0, mean_m_s=6.2)
+    gwa = write_wind_raster(tmp_path / "gwa_100m.tif", size_km=12, crs="EPSG:4326", resolution_m=250.0, mean_m_s=6.2)
     code = main(["import", str(project.path), str(gwa), "--layer", "wind_resource", "--height-m", "100"])
     assert code == 0, capsys.readouterr().err
     assert project.raster_metadata("wind_resource")["source"] == "user"

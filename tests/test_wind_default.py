@@ -20,8 +20,7 @@ def default_project(default_project_dir):
 
 
 def test_plan_base_counties_get_ranked_sites(default_project):
-    result = wind_sites(default_project, hub_height_m=120.0, counties=BASE_COUNTIES,
-                        max_site_km2=50.0)
+    result = wind_sites(default_project, hub_height_m=120.0, counties=BASE_COUNTIES, max_site_km2=50.0)
     sites = result.sites
     assert len(sites) > 0
     assert set(sites["county"]) <= set(BASE_COUNTIES)
@@ -32,8 +31,15 @@ def test_plan_base_counties_get_ranked_sites(default_project):
     counties = counties[counties["adcode"].isin(BASE_COUNTIES)].to_crs("EPSG:32649")
     assert result.totals["region_km2"] == pytest.approx(counties.area.sum() / 1e6, rel=0.01)
     table = result.exclusion_table.set_index("layer")
-    for layer in ("settlement", "water", "protected", "buildings (rooftops layer)",
-                  "roads (roads layer)", "min_wind_speed", "available"):
+    for layer in (
+        "settlement",
+        "water",
+        "protected",
+        "buildings (rooftops layer)",
+        "roads (roads layer)",
+        "min_wind_speed",
+        "available",
+    ):
         assert layer in table.index
     # Low-wind inland sites: capacity factors in a plausible band for a synthetic 4.6–7.5 m/s field.
     assert sites["capacity_factor"].between(0.1, 0.5).all()

@@ -36,8 +36,7 @@ def _fresh_cache():
 def _grid(size_km=20.0, res=100.0) -> RasterGrid:
     cx, cy = centre_utm()
     half = size_km * 500.0
-    return RasterGrid.from_bounds((cx - half, cy - half, cx + half, cy + half), crs=UTM,
-                                  resolution_m=res)
+    return RasterGrid.from_bounds((cx - half, cy - half, cx + half, cy + half), crs=UTM, resolution_m=res)
 
 
 def _features_wgs84() -> gpd.GeoSeries:
@@ -45,8 +44,9 @@ def _features_wgs84() -> gpd.GeoSeries:
     geoms = [
         shapely.Point(cx - 5000, cy + 4000),
         shapely.LineString([(cx - 8000, cy - 6000), (cx + 2000, cy - 1000), (cx + 7000, cy - 7000)]),
-        shapely.Polygon([(cx + 2000, cy + 2000), (cx + 6000, cy + 2500), (cx + 5000, cy + 7000),
-                         (cx + 3000, cy + 6000)]),
+        shapely.Polygon(
+            [(cx + 2000, cy + 2000), (cx + 6000, cy + 2500), (cx + 5000, cy + 7000), (cx + 3000, cy + 6000)]
+        ),
     ]
     return gpd.GeoSeries(geoms, crs=UTM).to_crs("EPSG:4326")
 
@@ -112,14 +112,16 @@ def test_unbuffered_lines_and_points_mark_every_touched_cell():
 def test_feature_buffer_column_wins_when_larger(tmp_path):
     grid = _grid(size_km=16)
     cx, cy = centre_utm()
-    frame = gpd.GeoDataFrame({"exclusion_kind": ["airport", "airport"], "buffer_m": [0.0, 3000.0]},
-                             geometry=[shapely.Point(cx - 4000, cy), shapely.Point(cx + 4000, cy)],
-                             crs=UTM).to_crs("EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {"exclusion_kind": ["airport", "airport"], "buffer_m": [0.0, 3000.0]},
+        geometry=[shapely.Point(cx - 4000, cy), shapely.Point(cx + 4000, cy)],
+        crs=UTM,
+    ).to_crs("EPSG:4326")
     from siting.wind.exclusions import vector_inclusion
 
     mask = vector_inclusion(VectorExclusion("airports", frame=frame, buffer_m=1000.0), grid)
     left = mask[:, : grid.width // 2].sum() * grid.cell_area_m2 / 1e6
-    right = mask[:, grid.width // 2:].sum() * grid.cell_area_m2 / 1e6
+    right = mask[:, grid.width // 2 :].sum() * grid.cell_area_m2 / 1e6
     assert left == pytest.approx(np.pi * 1.0**2, rel=0.03)
     assert right == pytest.approx(np.pi * 3.0**2, rel=0.03)
 
@@ -127,8 +129,7 @@ def test_feature_buffer_column_wins_when_larger(tmp_path):
 def test_same_field_in_wgs84_and_utm_gives_the_same_usable_area(tmp_path):
     results = {}
     for crs in ("EPSG:4326", UTM):
-        project = synthetic_wind_project(tmp_path / crs.replace(":", "_"), size_km=24, seed=5,
-                                         raster_crs=crs)
+        project = synthetic_wind_project(tmp_path / crs.replace(":", "_"), size_km=24, seed=5, raster_crs=crs)
         with rasterio.open(project.raster_path("wind_resource")) as ds:
             assert ds.crs.to_string() == crs
         results[crs] = wind_sites(project, hub_height_m=100.0, min_speed_m_s=5.6, min_area_km2=0.5)
@@ -168,8 +169,18 @@ def test_single_layer_area_in_table_matches_its_mask(tmp_path):
 
 
 def _write(path, data, crs, transform, nodata=None):
-    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
-                       dtype=str(data.dtype), crs=crs, transform=transform, nodata=nodata) as ds:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=data.shape[1],
+        height=data.shape[0],
+        count=1,
+        dtype=str(data.dtype),
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as ds:
         ds.write(data, 1)
     return path
 
@@ -198,8 +209,9 @@ def test_rev_style_raster_exclusion_with_weights(tmp_path):
     tr = Affine((lon1 - lon0) / width, 0, lon0, 0, -(lat1 - lat0) / height, lat1)
     cover = np.repeat(np.array([1, 2, 3], dtype="uint8"), 100)[None, :].repeat(height, axis=0)
     path = _write(tmp_path / "cover.tif", cover, "EPSG:4326", tr)
-    rule = RasterExclusion("land_cover", path, exclude_values=[2], include_weights={1: 0.5},
-                           reason="urban excluded, forest half usable")
+    rule = RasterExclusion(
+        "land_cover", path, exclude_values=[2], include_weights={1: 0.5}, reason="urban excluded, forest half usable"
+    )
     result = wind_sites(project, hub_height_m=100.0, exclusions=[rule], min_area_km2=None)
     avail = result.availability
     values = np.unique(np.round(avail[np.isfinite(avail)], 3))

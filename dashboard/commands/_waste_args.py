@@ -15,23 +15,47 @@ def add_common(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("project", metavar="DIR", help="project folder")
     p.add_argument("--waste", required=True, choices=WASTE_KINDS, help="waste kind to route")
-    p.add_argument("--osm", default=None, metavar="FILE",
-                   help="build the road network from this .osm / .osm.pbf file instead of the "
-                        "project's roads layer")
-    p.add_argument("--speed", action="append", default=[], metavar="CLASS=KMH",
-                   help="truck speed for a road class, e.g. --speed motorway=70 (repeatable)")
-    p.add_argument("--cny-per-tkm", type=float, default=DEFAULT_CNY_PER_TKM,
-                   help="trucking rate, ¥ per t·km (assumption)")
-    p.add_argument("--co2-kg-per-tkm", type=float, default=DEFAULT_CO2_KG_PER_TKM,
-                   help="truck CO2, kg per t·km (GLEC default, heavy truck)")
-    p.add_argument("--objective", choices=("cost", "tkm"), default="cost",
-                   help="minimise ¥ (trucking + gate fees) or t·km")
-    p.add_argument("--max-snap", type=float, default=DEFAULT_MAX_SNAP_M, metavar="M",
-                   help="sources/facilities farther than this from a road are flagged, not routed")
-    p.add_argument("--snap", choices=("edge", "node"), default="edge",
-                   help="snap sites to the nearest road edge or the nearest road node")
-    p.add_argument("--statuses", default=",".join(DEFAULT_STATUSES),
-                   help="facility statuses that take waste (comma-separated)")
+    p.add_argument(
+        "--osm",
+        default=None,
+        metavar="FILE",
+        help="build the road network from this .osm / .osm.pbf file instead of the project's roads layer",
+    )
+    p.add_argument(
+        "--speed",
+        action="append",
+        default=[],
+        metavar="CLASS=KMH",
+        help="truck speed for a road class, e.g. --speed motorway=70 (repeatable)",
+    )
+    p.add_argument(
+        "--cny-per-tkm", type=float, default=DEFAULT_CNY_PER_TKM, help="trucking rate, ¥ per t·km (assumption)"
+    )
+    p.add_argument(
+        "--co2-kg-per-tkm",
+        type=float,
+        default=DEFAULT_CO2_KG_PER_TKM,
+        help="truck CO2, kg per t·km (GLEC default, heavy truck)",
+    )
+    p.add_argument(
+        "--objective", choices=("cost", "tkm"), default="cost", help="minimise ¥ (trucking + gate fees) or t·km"
+    )
+    p.add_argument(
+        "--max-snap",
+        type=float,
+        default=DEFAULT_MAX_SNAP_M,
+        metavar="M",
+        help="sources/facilities farther than this from a road are flagged, not routed",
+    )
+    p.add_argument(
+        "--snap",
+        choices=("edge", "node"),
+        default="edge",
+        help="snap sites to the nearest road edge or the nearest road node",
+    )
+    p.add_argument(
+        "--statuses", default=",".join(DEFAULT_STATUSES), help="facility statuses that take waste (comma-separated)"
+    )
 
 
 def speeds(items: list[str]) -> dict[str, float] | None:

@@ -11,13 +11,16 @@ from layers.schema import LAYER_KINDS
 def register(subparsers) -> None:
     """Add the ``export`` subcommand."""
     p = subparsers.add_parser(
-        "export", help="export a layer to CSV, XLSX, GeoPackage, GeoJSON or Shapefile",
+        "export",
+        help="export a layer to CSV, XLSX, GeoPackage, GeoJSON or Shapefile",
         description="Export a vector layer or table. CSV is UTF-8 with BOM so Excel shows Chinese; "
-                    "geometry formats are WGS84; shp writes a zipped Shapefile (UTF-8, with .cpg) "
-                    "unless FILE ends in .shp.")
+        "geometry formats are WGS84; shp writes a zipped Shapefile (UTF-8, with .cpg) "
+        "unless FILE ends in .shp.",
+    )
     p.add_argument("dir", metavar="DIR", help="project folder")
-    p.add_argument("--layer", required=True, choices=LAYER_KINDS, metavar="KIND",
-                   help=f"layer kind: {', '.join(LAYER_KINDS)}")
+    p.add_argument(
+        "--layer", required=True, choices=LAYER_KINDS, metavar="KIND", help=f"layer kind: {', '.join(LAYER_KINDS)}"
+    )
     p.add_argument("--format", choices=EXPORT_FORMATS, help="default: from the suffix of --out")
     p.add_argument("--out", required=True, metavar="FILE", help="file to write")
     p.set_defaults(func=run)

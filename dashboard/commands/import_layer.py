@@ -10,24 +10,28 @@ from layers.schema import LAYER_KINDS
 def register(subparsers) -> None:
     """Add the ``import`` subcommand."""
     p = subparsers.add_parser(
-        "import", help="import a file as a layer of a project (replacing that layer)",
+        "import",
+        help="import a file as a layer of a project (replacing that layer)",
         description="Read FILE (GeoPackage, GeoJSON, Shapefile .shp or .zip, GeoParquet, CSV with "
-                    "lon/lat or WKT, OpenStreetMap .osm/.osm.pbf, GeoTIFF), validate it against the "
-                    "layer's schema and store it. Nothing changes if the import fails.")
+        "lon/lat or WKT, OpenStreetMap .osm/.osm.pbf, GeoTIFF), validate it against the "
+        "layer's schema and store it. Nothing changes if the import fails.",
+    )
     p.add_argument("dir", metavar="DIR", help="project folder")
     p.add_argument("file", metavar="FILE", help="the file to import")
-    p.add_argument("--layer", required=True, choices=LAYER_KINDS, metavar="KIND",
-                   help=f"layer kind: {', '.join(LAYER_KINDS)}")
+    p.add_argument(
+        "--layer", required=True, choices=LAYER_KINDS, metavar="KIND", help=f"layer kind: {', '.join(LAYER_KINDS)}"
+    )
     p.add_argument("--crs", help="CRS of a file that declares none, e.g. 4326, 4490 (CGCS2000), 32649")
     offsets = p.add_mutually_exclusive_group()
-    offsets.add_argument("--from-gcj02", action="store_true",
-                         help="coordinates are GCJ-02 (AMap/Gaode, Tencent, DataV); convert to WGS84")
-    offsets.add_argument("--from-bd09", action="store_true",
-                         help="coordinates are Baidu BD-09; convert to WGS84")
+    offsets.add_argument(
+        "--from-gcj02",
+        action="store_true",
+        help="coordinates are GCJ-02 (AMap/Gaode, Tencent, DataV); convert to WGS84",
+    )
+    offsets.add_argument("--from-bd09", action="store_true", help="coordinates are Baidu BD-09; convert to WGS84")
     p.add_argument("--source-layer", help="layer inside a multi-layer file (GeoPackage)")
     p.add_argument("--encoding", help="attribute encoding when a Shapefile has no .cpg, e.g. GBK")
-    p.add_argument("--height-m", type=float,
-                   help="wind rasters: height above ground of the speeds, m (e.g. 100)")
+    p.add_argument("--height-m", type=float, help="wind rasters: height above ground of the speeds, m (e.g. 100)")
     p.set_defaults(func=run)
 
 
@@ -37,10 +41,18 @@ def run(args: argparse.Namespace) -> int:
     from layers.importer import import_layer
 
     project = Project.open(args.dir)
-    result = import_layer(project, args.layer, args.file, crs=args.crs,
-                          from_gcj02=args.from_gcj02, from_bd09=args.from_bd09,
-                          source_layer=args.source_layer, encoding=args.encoding,
-                          height_m=args.height_m, progress=True)
+    result = import_layer(
+        project,
+        args.layer,
+        args.file,
+        crs=args.crs,
+        from_gcj02=args.from_gcj02,
+        from_bd09=args.from_bd09,
+        source_layer=args.source_layer,
+        encoding=args.encoding,
+        height_m=args.height_m,
+        progress=True,
+    )
     print(f"imported {result.count} features from {result.path} as {result.kind}")
     for line in result.messages:
         print(f"  note: {line}")

@@ -9,10 +9,12 @@ import time
 def register(subparsers) -> None:
     """Add the ``init`` subcommand."""
     p = subparsers.add_parser(
-        "init", help="build the embedded Xiangyang default project in DIR",
+        "init",
+        help="build the embedded Xiangyang default project in DIR",
         description="Build the embedded Xiangyang default project offline: the real nine county "
-                    "boundaries (cnmaps), the plan's parks, facilities and bases, and labelled "
-                    "synthetic rooftops, roads, waste sources and a wind raster.")
+        "boundaries (cnmaps), the plan's parks, facilities and bases, and labelled "
+        "synthetic rooftops, roads, waste sources and a wind raster.",
+    )
     p.add_argument("dir", metavar="DIR", help="a new or empty folder for the project")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -7,9 +7,12 @@ import argparse
 
 def register(subparsers) -> None:
     """Add the ``layers`` subcommand."""
-    p = subparsers.add_parser("layers", help="list a project's layers with count, CRS and sources",
-                              description="List every layer of the project in DIR: kind, feature "
-                                          "count, geometry type, CRS and where the features came from.")
+    p = subparsers.add_parser(
+        "layers",
+        help="list a project's layers with count, CRS and sources",
+        description="List every layer of the project in DIR: kind, feature "
+        "count, geometry type, CRS and where the features came from.",
+    )
     p.add_argument("dir", metavar="DIR", help="project folder")
     p.set_defaults(func=run)
 

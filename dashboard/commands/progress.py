@@ -20,32 +20,43 @@ import sys
 def register(subparsers) -> None:
     """Add the ``progress`` subcommand."""
     p = subparsers.add_parser(
-        "progress", help="status of the plan's indicators and bases; import/export records",
+        "progress",
+        help="status of the plan's indicators and bases; import/export records",
         description="Show where the plan's city-level indicators and its renewable and recycling "
-                    "bases stand against their targets (进展), add dated progress records from a "
-                    "CSV (columns target_id,date,value[,unit,note,id]) as a signed-in editor, "
-                    "export them, and manage the users file (DIR/users.json).")
+        "bases stand against their targets (进展), add dated progress records from a "
+        "CSV (columns target_id,date,value[,unit,note,id]) as a signed-in editor, "
+        "export them, and manage the users file (DIR/users.json).",
+    )
     p.add_argument("dir", metavar="DIR", help="project folder")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language (default zh)")
     p.add_argument("--counties", action="store_true", help="show the per-county summary")
-    p.add_argument("--targets", action="store_true",
-                   help="list every indicator and base id a record may name, with its unit")
+    p.add_argument(
+        "--targets", action="store_true", help="list every indicator and base id a record may name, with its unit"
+    )
     p.add_argument("--audit", action="store_true", help="show the audit trail (who, when, old → new)")
-    p.add_argument("--links", action="store_true",
-                   help="run the analyses and show rooftop-PV potential per county beside the "
-                        "whole-county pilots, and phosphogypsum routed to utilisation beside the "
-                        "65 %% target (slow on a large project)")
-    p.add_argument("--import", dest="import_file", metavar="FILE",
-                   help="append the records of a CSV file (needs --author, an editor)")
+    p.add_argument(
+        "--links",
+        action="store_true",
+        help="run the analyses and show rooftop-PV potential per county beside the "
+        "whole-county pilots, and phosphogypsum routed to utilisation beside the "
+        "65 %% target (slow on a large project)",
+    )
+    p.add_argument(
+        "--import",
+        dest="import_file",
+        metavar="FILE",
+        help="append the records of a CSV file (needs --author, an editor)",
+    )
     p.add_argument("--author", metavar="USER", help="the editor adding the records")
-    p.add_argument("--export", dest="export_file", metavar="FILE",
-                   help="write every record to FILE (.csv or .xlsx)")
+    p.add_argument("--export", dest="export_file", metavar="FILE", help="write every record to FILE (.csv or .xlsx)")
     p.add_argument("--users", metavar="FILE", help="users file (default DIR/users.json)")
     p.add_argument("--add-user", metavar="USER", help="add a user to the users file, or change one")
-    p.add_argument("--role", choices=("editor", "viewer"), default="viewer",
-                   help="role for --add-user (default viewer)")
-    p.add_argument("--password-stdin", action="store_true",
-                   help="read the --add-user password from the first line of stdin")
+    p.add_argument(
+        "--role", choices=("editor", "viewer"), default="viewer", help="role for --add-user (default viewer)"
+    )
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the --add-user password from the first line of stdin"
+    )
     p.set_defaults(func=run)
 
 
@@ -77,20 +88,17 @@ def run(args: argparse.Namespace) -> int:
             msg = "--import needs --author USER (an editor in the users file)"
             raise InputError(msg)
         try:
-            written = store.import_csv(project, args.import_file, user=args.author,
-                                       users_path=args.users)
+            written = store.import_csv(project, args.import_file, user=args.author, users_path=args.users)
         except NotAuthorisedError as exc:
             print(f"xysiting: error: {exc}", file=sys.stderr)
             return 2
-        print(f"{project.path}: added {len(written)} progress record(s) from {args.import_file} "
-              f"as {args.author}")
+        print(f"{project.path}: added {len(written)} progress record(s) from {args.import_file} as {args.author}")
         return 0
     if args.export_file:
         path = store.export_records(project, args.export_file)
         print(f"wrote {len(store.read_records(project))} record(s) to {path}")
         return 0
-    with pd.option_context("display.max_colwidth", 48, "display.width", 220,
-                           "display.max_rows", 500):
+    with pd.option_context("display.max_colwidth", 48, "display.width", 220, "display.max_rows", 500):
         if args.targets:
             units = store.target_units(project)
             print(pd.DataFrame({"id": list(units), "unit": list(units.values())}).to_string(index=False))
@@ -124,8 +132,10 @@ def _print_links(project) -> None:
         print(f"rooftop PV: {pv.message}")
     if pg.available:
         v = pg.values
-        print(f"phosphogypsum: {v['delivered_t_per_year']:,.0f} t/yr routed to utilisation of "
-              f"{v['produced_t_per_year']:,.0f} t/yr produced = {v['utilisation_pct']:.1f} % "
-              f"(target {v['target_pct']:g} % by {v['target_year']}; gap {v['gap_pct']:.1f} points)")
+        print(
+            f"phosphogypsum: {v['delivered_t_per_year']:,.0f} t/yr routed to utilisation of "
+            f"{v['produced_t_per_year']:,.0f} t/yr produced = {v['utilisation_pct']:.1f} % "
+            f"(target {v['target_pct']:g} % by {v['target_year']}; gap {v['gap_pct']:.1f} points)"
+        )
     else:
         print(f"phosphogypsum: {pg.message}")

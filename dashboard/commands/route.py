@@ -10,19 +10,23 @@ from dashboard.commands._waste_args import add_common, speeds, statuses
 def register(subparsers) -> None:
     """Add the ``route`` subcommand."""
     p = subparsers.add_parser(
-        "route", help="route waste from its sources to accepting facilities (least cost)",
+        "route",
+        help="route waste from its sources to accepting facilities (least cost)",
         description="Send each source's waste (phosphogypsum or construction) to facilities that "
-                    "accept it, within capacities, at least trucking + gate-fee cost, along the "
-                    "road network (project roads layer or an OSM file). Writes one row per flow "
-                    "with its route, t/yr, km, t·km, ¥ and tCO2; unmet tonnage is reported per "
-                    "source, never dropped.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        "accept it, within capacities, at least trucking + gate-fee cost, along the "
+        "road network (project roads layer or an OSM file). Writes one row per flow "
+        "with its route, t/yr, km, t·km, ¥ and tCO2; unmet tonnage is reported per "
+        "source, never dropped.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     add_common(p)
-    p.add_argument("--out", required=True, metavar="FILE",
-                   help="flows file: .gpkg, .geojson, .csv, .xlsx or .zip (shapefile)")
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="flows file: .gpkg, .geojson, .csv, .xlsx or .zip (shapefile)"
+    )
     p.add_argument("--unmet-out", default=None, metavar="FILE", help="also write per-source supply/unmet")
-    p.add_argument("--facilities-out", default=None, metavar="FILE",
-                   help="also write per-facility use and spare capacity")
+    p.add_argument(
+        "--facilities-out", default=None, metavar="FILE", help="also write per-facility use and spare capacity"
+    )
     p.set_defaults(func=run)
 
 
@@ -37,10 +41,17 @@ def run(args: argparse.Namespace) -> int:
         network = load_network(args.project, osm_path=args.osm, speeds_kmh=speeds(args.speed))
         bar.update()
         bar.set_postfix_str("costs + LP")
-        result = route_waste(args.project, waste_kind=args.waste, network=network,
-                             statuses=statuses(args.statuses), cny_per_tkm=args.cny_per_tkm,
-                             co2_kg_per_tkm=args.co2_kg_per_tkm, objective=args.objective,
-                             max_snap_m=args.max_snap, snap_method=args.snap)
+        result = route_waste(
+            args.project,
+            waste_kind=args.waste,
+            network=network,
+            statuses=statuses(args.statuses),
+            cny_per_tkm=args.cny_per_tkm,
+            co2_kg_per_tkm=args.co2_kg_per_tkm,
+            objective=args.objective,
+            max_snap_m=args.max_snap,
+            snap_method=args.snap,
+        )
         bar.update()
     print(network.report)
     print(result.summary())

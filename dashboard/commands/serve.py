@@ -20,34 +20,55 @@ from pathlib import Path
 def register(subparsers) -> None:
     """Add the ``serve`` subcommand."""
     p = subparsers.add_parser(
-        "serve", help="serve the dashboard in the browser",
+        "serve",
+        help="serve the dashboard in the browser",
         description="Serve the interactive dashboard (Panel) on a project folder, or on the "
-                    "embedded Xiangyang default project when no folder is given. Works offline: "
-                    "no basemap tiles are requested unless switched on.")
-    p.add_argument("project", nargs="?", default=None, metavar="DIR",
-                   help="project folder (default: the embedded Xiangyang project, built on "
-                        "first use in $XYSITING_HOME or ~/.cache/xysiting)")
-    p.add_argument("--port", type=int, default=5006, help="port to listen on (default 5006; 0 "
-                   "picks a free one)")
-    p.add_argument("--address", default="127.0.0.1",
-                   help="address to bind (default 127.0.0.1; 0.0.0.0 to share on a network)")
-    p.add_argument("--allow-websocket-origin", action="append", default=None, metavar="HOST",
-                   help="extra host[:port] allowed to open the app (repeatable)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh",
-                   help="initial language (default zh)")
-    p.add_argument("--tiles", default=None, metavar="URL",
-                   help="custom basemap tile URL with {X} {Y} {Z} (prefix gcj02: for GCJ-02 "
-                        "tiles); offered in the basemap menu, never loaded until chosen")
-    p.add_argument("--users", default=None, metavar="FILE",
-                   help="users file with salted password hashes that switches sign-in on "
-                        "(default: DIR/users.json when it exists; create users with "
-                        "'xysiting progress DIR --add-user NAME --role editor "
-                        "--password-stdin'). Pages /login and /logout; only editors can add "
-                        "progress records. Set $XYSITING_COOKIE_SECRET to keep sign-ins "
-                        "across restarts")
-    p.add_argument("--no-guests", action="store_true",
-                   help="with sign-in on, require everyone to sign in (default: anonymous "
-                        "visitors read the dashboard as guests)")
+        "embedded Xiangyang default project when no folder is given. Works offline: "
+        "no basemap tiles are requested unless switched on.",
+    )
+    p.add_argument(
+        "project",
+        nargs="?",
+        default=None,
+        metavar="DIR",
+        help="project folder (default: the embedded Xiangyang project, built on "
+        "first use in $XYSITING_HOME or ~/.cache/xysiting)",
+    )
+    p.add_argument("--port", type=int, default=5006, help="port to listen on (default 5006; 0 picks a free one)")
+    p.add_argument(
+        "--address", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 to share on a network)"
+    )
+    p.add_argument(
+        "--allow-websocket-origin",
+        action="append",
+        default=None,
+        metavar="HOST",
+        help="extra host[:port] allowed to open the app (repeatable)",
+    )
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="initial language (default zh)")
+    p.add_argument(
+        "--tiles",
+        default=None,
+        metavar="URL",
+        help="custom basemap tile URL with {X} {Y} {Z} (prefix gcj02: for GCJ-02 "
+        "tiles); offered in the basemap menu, never loaded until chosen",
+    )
+    p.add_argument(
+        "--users",
+        default=None,
+        metavar="FILE",
+        help="users file with salted password hashes that switches sign-in on "
+        "(default: DIR/users.json when it exists; create users with "
+        "'xysiting progress DIR --add-user NAME --role editor "
+        "--password-stdin'). Pages /login and /logout; only editors can add "
+        "progress records. Set $XYSITING_COOKIE_SECRET to keep sign-ins "
+        "across restarts",
+    )
+    p.add_argument(
+        "--no-guests",
+        action="store_true",
+        help="with sign-in on, require everyone to sign in (default: anonymous visitors read the dashboard as guests)",
+    )
     p.add_argument("--show", action="store_true", help="open a browser tab")
     p.set_defaults(func=_handler)
 
@@ -74,17 +95,33 @@ def _handler(args: argparse.Namespace) -> int:
     warm(project.path)
     print(f"xysiting: serving {project.path} on http://{args.address}:{args.port}/", flush=True)
     if auth:
-        print(f"xysiting: sign-in at /login against {os.environ['XYSITING_USERS']}"
-              + ("" if args.no_guests else " (guests may read)"), flush=True)
+        print(
+            f"xysiting: sign-in at /login against {os.environ['XYSITING_USERS']}"
+            + ("" if args.no_guests else " (guests may read)"),
+            flush=True,
+        )
 
     def app():
         return create_app(project.path, lang=args.lang)
 
-    origins = [f"{args.address}:{args.port}", f"localhost:{args.port}",
-               f"127.0.0.1:{args.port}", *(args.allow_websocket_origin or [])]
-    pn.serve({"/": app}, port=args.port, address=args.address, show=args.show,
-             websocket_origin=origins, title="襄阳选址图集 Xiangyang siting atlas",
-             threaded=False, start=True, print_url=False, **auth)
+    origins = [
+        f"{args.address}:{args.port}",
+        f"localhost:{args.port}",
+        f"127.0.0.1:{args.port}",
+        *(args.allow_websocket_origin or []),
+    ]
+    pn.serve(
+        {"/": app},
+        port=args.port,
+        address=args.address,
+        show=args.show,
+        websocket_origin=origins,
+        title="襄阳选址图集 Xiangyang siting atlas",
+        threaded=False,
+        start=True,
+        print_url=False,
+        **auth,
+    )
     return 0
 
 
@@ -98,13 +135,17 @@ def _auth_kwargs(project_dir: Path, users: str | None, *, no_guests: bool) -> di
     path = Path(users).expanduser() if users else Path(project_dir) / "users.json"
     if not path.is_file():
         if users:
-            msg = (f"--users {users}: no such file; create it with 'xysiting progress DIR "
-                   f"--add-user NAME --role editor --password-stdin' or omit --users")
+            msg = (
+                f"--users {users}: no such file; create it with 'xysiting progress DIR "
+                f"--add-user NAME --role editor --password-stdin' or omit --users"
+            )
             raise InputError(msg)
         if no_guests:
-            msg = (f"--no-guests needs a users file but {path} does not exist; create users "
-                   f"with 'xysiting progress DIR --add-user NAME --role editor "
-                   f"--password-stdin' or pass --users FILE")
+            msg = (
+                f"--no-guests needs a users file but {path} does not exist; create users "
+                f"with 'xysiting progress DIR --add-user NAME --role editor "
+                f"--password-stdin' or pass --users FILE"
+            )
             raise InputError(msg)
         return {}
     from dashboard.auth import serve_auth_kwargs

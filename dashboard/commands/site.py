@@ -13,28 +13,49 @@ def register(subparsers) -> None:
     from siting.waste import DEFAULT_NEW_CAPACITY_T_PER_YEAR
 
     p = subparsers.add_parser(
-        "site", help="choose k new waste facilities (capacitated facility location)",
+        "site",
+        help="choose k new waste facilities (capacitated facility location)",
         description="Choose k new facilities for one waste kind among candidate sites (default: "
-                    "the industrial parks' representative points) to minimise trucking + gate "
-                    "fees + fixed costs + unmet waste, on road-network costs (HiGHS MIP). "
-                    "Prints the allocation before and after; writes every candidate with a "
-                    "'selected' column.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        "the industrial parks' representative points) to minimise trucking + gate "
+        "fees + fixed costs + unmet waste, on road-network costs (HiGHS MIP). "
+        "Prints the allocation before and after; writes every candidate with a "
+        "'selected' column.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     add_common(p)
     p.add_argument("-k", type=int, default=2, help="number of new facilities")
-    p.add_argument("--out", required=True, metavar="FILE",
-                   help="candidates file: .gpkg, .geojson, .csv, .xlsx or .zip (shapefile)")
-    p.add_argument("--candidates", default=None, metavar="FILE",
-                   help="candidate points (any GDAL vector file); optional columns "
-                        "capacity_t_per_year, fixed_cost_cny_per_year, gate_fee_cny_per_t, name")
-    p.add_argument("--capacity", type=float, default=DEFAULT_NEW_CAPACITY_T_PER_YEAR,
-                   metavar="T_PER_YEAR", help="capacity of a new site (when the candidate has none)")
-    p.add_argument("--fixed-cost", type=float, default=0.0, metavar="CNY_PER_YEAR",
-                   help="annualised cost of opening a site (when the candidate has none)")
-    p.add_argument("--gate-fee", type=float, default=None, metavar="CNY_PER_T",
-                   help="gate fee at new sites (default: median of accepting facilities)")
-    p.add_argument("--flows-out", default=None, metavar="FILE",
-                   help="also write the flows after adding the new sites")
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="candidates file: .gpkg, .geojson, .csv, .xlsx or .zip (shapefile)"
+    )
+    p.add_argument(
+        "--candidates",
+        default=None,
+        metavar="FILE",
+        help="candidate points (any GDAL vector file); optional columns "
+        "capacity_t_per_year, fixed_cost_cny_per_year, gate_fee_cny_per_t, name",
+    )
+    p.add_argument(
+        "--capacity",
+        type=float,
+        default=DEFAULT_NEW_CAPACITY_T_PER_YEAR,
+        metavar="T_PER_YEAR",
+        help="capacity of a new site (when the candidate has none)",
+    )
+    p.add_argument(
+        "--fixed-cost",
+        type=float,
+        default=0.0,
+        metavar="CNY_PER_YEAR",
+        help="annualised cost of opening a site (when the candidate has none)",
+    )
+    p.add_argument(
+        "--gate-fee",
+        type=float,
+        default=None,
+        metavar="CNY_PER_T",
+        help="gate fee at new sites (default: median of accepting facilities)",
+    )
+    p.add_argument("--flows-out", default=None, metavar="FILE", help="also write the flows after adding the new sites")
     p.set_defaults(func=run)
 
 
@@ -66,20 +87,31 @@ def run(args: argparse.Namespace) -> int:
         bar.update()
         bar.set_postfix_str("before LP, MIP, after LP")
         result = site_new_facilities(
-            args.project, waste_kind=args.waste, k=args.k, candidates=candidates,
-            capacity_t_per_year=args.capacity, fixed_cost_cny_per_year=args.fixed_cost,
-            gate_fee_cny_per_t=args.gate_fee, network=network,
-            statuses=statuses(args.statuses), cny_per_tkm=args.cny_per_tkm,
-            co2_kg_per_tkm=args.co2_kg_per_tkm, objective=args.objective,
-            max_snap_m=args.max_snap, snap_method=args.snap)
+            args.project,
+            waste_kind=args.waste,
+            k=args.k,
+            candidates=candidates,
+            capacity_t_per_year=args.capacity,
+            fixed_cost_cny_per_year=args.fixed_cost,
+            gate_fee_cny_per_t=args.gate_fee,
+            network=network,
+            statuses=statuses(args.statuses),
+            cny_per_tkm=args.cny_per_tkm,
+            co2_kg_per_tkm=args.co2_kg_per_tkm,
+            objective=args.objective,
+            max_snap_m=args.max_snap,
+            snap_method=args.snap,
+        )
         bar.update()
     print(network.report)
     print(result.summary())
-    assumptions = {**result.after.assumptions, **result.gain,
-                   "new_site_capacity_t_per_year": args.capacity,
-                   "new_site_fixed_cost_cny_per_year": args.fixed_cost}
-    written = export_frame(result.candidates, args.out, layer=f"{args.waste}_candidates",
-                           assumptions=assumptions)
+    assumptions = {
+        **result.after.assumptions,
+        **result.gain,
+        "new_site_capacity_t_per_year": args.capacity,
+        "new_site_fixed_cost_cny_per_year": args.fixed_cost,
+    }
+    written = export_frame(result.candidates, args.out, layer=f"{args.waste}_candidates", assumptions=assumptions)
     print(f"wrote {written}")
     if args.flows_out:
         print(f"wrote {result.after.export(args.flows_out, what='flows')}")

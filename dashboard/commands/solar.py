@@ -11,49 +11,79 @@ from geo.errors import InputError
 def register(subparsers) -> None:
     """Add the ``solar`` subcommand."""
     p = subparsers.add_parser(
-        "solar", help="rooftop PV: kWp, kWh/yr, shading, CO2, payback and a shortlist",
+        "solar",
+        help="rooftop PV: kWp, kWh/yr, shading, CO2, payback and a shortlist",
         description="Compute PV potential for every rooftop of a project (or of a GeoParquet "
-                    "file/folder of rooftops) with pvlib, rank rooftops within their county and "
-                    "write a filtered shortlist. The default weather is a synthetic hourly year "
-                    "built from CDSRD station 57278 climatology; pass --weather for real data "
-                    "(EPW, TMY3 or a CSV with time,ghi,dhi[,dni,temp_air,wind_speed]).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("project", metavar="DIR",
-                   help="project folder, or a GeoParquet file/folder of rooftops")
-    p.add_argument("--out", required=True, metavar="FILE",
-                   help="shortlist file: .csv (UTF-8 BOM), .xlsx (+ assumptions sheet), .gpkg, "
-                        ".geojson or .zip (shapefile)")
+        "file/folder of rooftops) with pvlib, rank rooftops within their county and "
+        "write a filtered shortlist. The default weather is a synthetic hourly year "
+        "built from CDSRD station 57278 climatology; pass --weather for real data "
+        "(EPW, TMY3 or a CSV with time,ghi,dhi[,dni,temp_air,wind_speed]).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("project", metavar="DIR", help="project folder, or a GeoParquet file/folder of rooftops")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="shortlist file: .csv (UTF-8 BOM), .xlsx (+ assumptions sheet), .gpkg, .geojson or .zip (shapefile)",
+    )
     p.add_argument("--format", default=None, help="export format when the suffix does not say")
     p.add_argument("--weather", default=None, metavar="FILE", help="EPW, TMY3 or CSV weather file")
-    p.add_argument("--weather-tz", default=None, metavar="TZ",
-                   help="time zone of a CSV's time stamps without offset, e.g. Asia/Shanghai")
+    p.add_argument(
+        "--weather-tz",
+        default=None,
+        metavar="TZ",
+        help="time zone of a CSV's time stamps without offset, e.g. Asia/Shanghai",
+    )
     p.add_argument("--weather-lat", type=float, default=None, help="site latitude of a CSV weather file")
     p.add_argument("--weather-lon", type=float, default=None, help="site longitude of a CSV weather file")
-    p.add_argument("--county", default=None, metavar="NAME",
-                   help="county by Chinese name, English name or adcode (e.g. 谷城县, Gucheng, 420625)")
+    p.add_argument(
+        "--county",
+        default=None,
+        metavar="NAME",
+        help="county by Chinese name, English name or adcode (e.g. 谷城县, Gucheng, 420625)",
+    )
     p.add_argument("--park", default=None, metavar="ID", help="industrial park id (park_id)")
-    p.add_argument("--use-class", action="append", default=None, metavar="CLASS",
-                   help="keep only this use class (repeatable)")
+    p.add_argument(
+        "--use-class", action="append", default=None, metavar="CLASS", help="keep only this use class (repeatable)"
+    )
     p.add_argument("--min-kwp", type=float, default=0.0, metavar="X", help="minimum capacity, kWp")
-    p.add_argument("--min-kwh-per-kwp", type=float, default=0.0, metavar="Y",
-                   help="minimum specific yield, kWh/kWp")
+    p.add_argument("--min-kwh-per-kwp", type=float, default=0.0, metavar="Y", help="minimum specific yield, kWh/kWp")
     p.add_argument("--top", type=int, default=None, metavar="N", help="keep the best N rooftops")
-    p.add_argument("--include-unsuitable", action="store_true",
-                   help="also list unsuitable rooftops (with their exclusion_reason)")
-    p.add_argument("--rollup", default=None, metavar="FILE",
-                   help="also write county roll-ups (MWp, GWh/yr, tCO2/yr): .csv or .xlsx")
-    p.add_argument("--rollup-by-use-class", action="store_true",
-                   help="roll up per county and use class")
-    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a PV assumption, e.g. --set capex_cny_per_w=3.0 "
-                        "--set grid_factor_kg_per_kwh=0.5366")
+    p.add_argument(
+        "--include-unsuitable", action="store_true", help="also list unsuitable rooftops (with their exclusion_reason)"
+    )
+    p.add_argument(
+        "--rollup",
+        default=None,
+        metavar="FILE",
+        help="also write county roll-ups (MWp, GWh/yr, tCO2/yr): .csv or .xlsx",
+    )
+    p.add_argument("--rollup-by-use-class", action="store_true", help="roll up per county and use class")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a PV assumption, e.g. --set capex_cny_per_w=3.0 --set grid_factor_kg_per_kwh=0.5366",
+    )
     p.add_argument("--no-shading", action="store_true", help="skip neighbour shading")
-    p.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
-                   help="pandas: one frame in memory; dask: partition-wise dask-geopandas")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="dask.distributed scheduler address (with --engine dask)")
-    p.add_argument("--partitions", type=int, default=None, metavar="N",
-                   help="partitions for --engine dask (default: as stored, or 2 per core)")
+    p.add_argument(
+        "--engine",
+        choices=("pandas", "dask"),
+        default="pandas",
+        help="pandas: one frame in memory; dask: partition-wise dask-geopandas",
+    )
+    p.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="dask.distributed scheduler address (with --engine dask)"
+    )
+    p.add_argument(
+        "--partitions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="partitions for --engine dask (default: as stored, or 2 per core)",
+    )
     p.set_defaults(func=run)
 
 
@@ -62,8 +92,7 @@ def _read_weather(args):
 
     if args.weather is None:
         return default_weather()
-    return read_weather(args.weather, tz=args.weather_tz, latitude=args.weather_lat,
-                        longitude=args.weather_lon)
+    return read_weather(args.weather, tz=args.weather_tz, latitude=args.weather_lat, longitude=args.weather_lon)
 
 
 def _is_parquet(path: Path) -> bool:
@@ -95,9 +124,15 @@ def run(args: argparse.Namespace) -> int:
         msg = f"--top must be ≥ 1, got {args.top}"
         raise InputError(msg)
     src = Path(args.project)
-    filters = {"county": county, "park": args.park, "use_class": args.use_class,
-               "min_kwp": args.min_kwp, "min_kwh_per_kwp": args.min_kwh_per_kwp,
-               "top": args.top, "include_unsuitable": args.include_unsuitable}
+    filters = {
+        "county": county,
+        "park": args.park,
+        "use_class": args.use_class,
+        "min_kwp": args.min_kwp,
+        "min_kwh_per_kwp": args.min_kwh_per_kwp,
+        "top": args.top,
+        "include_unsuitable": args.include_unsuitable,
+    }
     with tqdm(total=4, desc="solar", unit="step") as bar:
         bar.set_postfix_str("weather")
         weather = _read_weather(args)
@@ -120,8 +155,7 @@ def run(args: argparse.Namespace) -> int:
                 rooftops = Project.open(src).read("rooftops")
             bar.update()
             bar.set_postfix_str(f"pvlib + shading, {len(rooftops):,} rooftops")
-            result = rooftop_potential(rooftops, weather, assumptions=a,
-                                       shading=not args.no_shading)
+            result = rooftop_potential(rooftops, weather, assumptions=a, shading=not args.no_shading)
             meta = result.attrs["solar"]
             best = shortlist(result, **filters)
             rollup = county_rollup(result, by_use_class=args.rollup_by_use_class)
@@ -132,13 +166,14 @@ def run(args: argparse.Namespace) -> int:
         if args.rollup:
             from layers.export import export_frame
 
-            written.append(export_frame(rollup, args.rollup, layer="county_rollup",
-                                        assumptions=meta))
+            written.append(export_frame(rollup, args.rollup, layer="county_rollup", assumptions=meta))
         bar.update()
-    print(f"{totals['rooftops']:,} rooftops, {totals['suitable']:,} suitable: "
-          f"{totals['mwp']:,.1f} MWp, {totals['gwh']:,.1f} GWh/yr, "
-          f"{totals['tco2']:,.0f} tCO2/yr avoided; weather {meta['weather']} "
-          f"(GHI {meta['weather_annual_ghi_kwh_m2']} kWh/m²/yr)")
+    print(
+        f"{totals['rooftops']:,} rooftops, {totals['suitable']:,} suitable: "
+        f"{totals['mwp']:,.1f} MWp, {totals['gwh']:,.1f} GWh/yr, "
+        f"{totals['tco2']:,.0f} tCO2/yr avoided; weather {meta['weather']} "
+        f"(GHI {meta['weather_annual_ghi_kwh_m2']} kWh/m²/yr)"
+    )
     for label in ("weather_repairs", "rooftop_repairs"):
         if meta.get(label, "none") not in ("none", ""):
             print(f"{label.replace('_', ' ')}: {meta[label]}")
@@ -150,8 +185,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _totals(result) -> dict:
     ok = result[result["suitable"].to_numpy(dtype=bool)]
-    return {"rooftops": len(result), "suitable": len(ok), "mwp": ok["kwp"].sum() / 1000.0,
-            "gwh": ok["kwh_per_year"].sum() / 1e6, "tco2": ok["tco2_avoided_per_year"].sum()}
+    return {
+        "rooftops": len(result),
+        "suitable": len(ok),
+        "mwp": ok["kwp"].sum() / 1000.0,
+        "gwh": ok["kwh_per_year"].sum() / 1e6,
+        "tco2": ok["tco2_avoided_per_year"].sum(),
+    }
 
 
 def _run_dask(args, src: Path, weather, a, filters):
@@ -179,8 +219,7 @@ def _run_dask(args, src: Path, weather, a, filters):
 
             rooftops = Project.open(src).read("rooftops")
             ddf = scale.from_frame(rooftops, npartitions=args.partitions or 2 * (os.cpu_count() or 1))
-        result = scale.potential_dask(ddf, weather, assumptions=a, shading=not args.no_shading,
-                                      client=client)
+        result = scale.potential_dask(ddf, weather, assumptions=a, shading=not args.no_shading, client=client)
         if client is None:
             result = result.persist(scheduler="threads")
         else:
@@ -189,8 +228,13 @@ def _run_dask(args, src: Path, weather, a, filters):
         rollup = scale.rollup_dask(result, by_use_class=args.rollup_by_use_class)
         total = scale.rollup_dask(result).iloc[-1]
         n = int(result.map_partitions(len).compute().sum())
-        totals = {"rooftops": n, "suitable": int(total["rooftops"]), "mwp": float(total["mwp"]),
-                  "gwh": float(total["gwh_per_year"]), "tco2": float(total["tco2_per_year"])}
+        totals = {
+            "rooftops": n,
+            "suitable": int(total["rooftops"]),
+            "mwp": float(total["mwp"]),
+            "gwh": float(total["gwh_per_year"]),
+            "tco2": float(total["tco2_per_year"]),
+        }
         return best, rollup, scale.metadata(weather, a), totals
     finally:
         if client is not None:

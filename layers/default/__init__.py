@@ -35,12 +35,10 @@ from geo.errors import InputError
 from layers.project import MANIFEST_NAME, Project
 from layers.schema import empty_table
 
-_STEPS = ("counties", "parks", "waste", "rooftops", "roads", "exclusions", "bases", "write",
-          "wind")
+_STEPS = ("counties", "parks", "waste", "rooftops", "roads", "exclusions", "bases", "write", "wind")
 
 
-def build_default(path: str | os.PathLike, *, progress: bool = True,
-                  rooftop_scale: float = 1.0) -> Project:
+def build_default(path: str | os.PathLike, *, progress: bool = True, rooftop_scale: float = 1.0) -> Project:
     """Build the embedded Xiangyang default project in the new or empty folder ``path``.
 
     The project is built in a hidden staging folder beside ``path`` and renamed onto it
@@ -81,8 +79,7 @@ def build_default(path: str | os.PathLike, *, progress: bool = True,
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
     try:
         project = Project.create(staging / "project", name=path.name)
-        with tqdm(total=len(_STEPS), desc="default project", unit="step",
-                  disable=not progress) as bar:
+        with tqdm(total=len(_STEPS), desc="default project", unit="step", disable=not progress) as bar:
             _build_into(project, bar, rooftop_scale=float(rooftop_scale))
         if path.exists():
             path.rmdir()  # empty (checked above); a rename cannot replace it portably
@@ -133,9 +130,9 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
 
     step("rooftops")
     villages = village_centres(counties_utm, scale=rooftop_scale)
-    rooftops_utm = build_rooftops_utm(parks_utm, villages, water,
-                                      protected_utm=protected_areas_utm()[2],
-                                      scale=rooftop_scale)
+    rooftops_utm = build_rooftops_utm(
+        parks_utm, villages, water, protected_utm=protected_areas_utm()[2], scale=rooftop_scale
+    )
     rooftops_utm.insert(1, "county", county_of(rooftops_utm.geometry.values, counties_utm))
     # villages near the city border may spill over it: keep buildings inside the city
     rooftops_utm = rooftops_utm[rooftops_utm["county"].notna()].reset_index(drop=True)
@@ -143,9 +140,14 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     bar.update()
 
     step("roads")
-    roads_utm = build_roads_utm(city_utm=city_utm, parks_utm=parks_utm,
-                                facilities_utm=facilities_utm, sources_utm=sources_utm,
-                                villages=villages, water_utm=water)
+    roads_utm = build_roads_utm(
+        city_utm=city_utm,
+        parks_utm=parks_utm,
+        facilities_utm=facilities_utm,
+        sources_utm=sources_utm,
+        villages=villages,
+        water_utm=water,
+    )
     bar.update()
 
     step("exclusions")
@@ -157,28 +159,28 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     bar.update()
 
     step("write")
-    project.write_many({
-        "counties": counties,
-        "industrial_parks": to_wgs84(parks_utm),
-        "facilities": to_wgs84(facilities_utm),
-        "waste_sources": to_wgs84(sources_utm),
-        "rooftops": to_wgs84(rooftops_utm),
-        "roads": to_wgs84(roads_utm),
-        "exclusions": to_wgs84(exclusions_utm),
-        "bases": to_wgs84(bases_utm),
-        "progress_records": empty_table("progress_records"),  # records are entered by people
-    })
+    project.write_many(
+        {
+            "counties": counties,
+            "industrial_parks": to_wgs84(parks_utm),
+            "facilities": to_wgs84(facilities_utm),
+            "waste_sources": to_wgs84(sources_utm),
+            "rooftops": to_wgs84(rooftops_utm),
+            "roads": to_wgs84(roads_utm),
+            "exclusions": to_wgs84(exclusions_utm),
+            "bases": to_wgs84(bases_utm),
+            "progress_records": empty_table("progress_records"),  # records are entered by people
+        }
+    )
     bar.update()
 
     step("wind")
     with tempfile.TemporaryDirectory(prefix="xy-wind-") as tmp:
         tif = Path(tmp) / "wind_resource.tif"
         write_wind_tif(tif, counties_utm.geometry.values, river_lines_utm(counties_utm)[3])
-        project.write_raster("wind_resource", tif, height_m=HEIGHT_M, units="m/s",
-                             source="synthetic")
+        project.write_raster("wind_resource", tif, height_m=HEIGHT_M, units="m/s", source="synthetic")
     bar.update()
-    project.log("build_default", rooftops=len(rooftops_utm), roads=len(roads_utm),
-                rooftop_scale=rooftop_scale)
+    project.log("build_default", rooftops=len(rooftops_utm), roads=len(roads_utm), rooftop_scale=rooftop_scale)
 
 
 __all__ = ["build_default"]

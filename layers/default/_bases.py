@@ -21,14 +21,25 @@ def build_bases_utm() -> gpd.GeoDataFrame:
     FACTS.md "Waste"; 老河口 resource recycling), "under_construction" where the plan says
     加快推进…建设进度, otherwise "planned".
     """
-    (ids, names, names_en, category, kind, county, lon, lat, value, unit, status, ref,
-     note) = (list(c) for c in zip(*BASES, strict=True))
+    (ids, names, names_en, category, kind, county, lon, lat, value, unit, status, ref, note) = (
+        list(c) for c in zip(*BASES, strict=True)
+    )
     x, y = gcj_to_utm(lon, lat)
-    return utm_frame({
-        "id": ids, "name": names, "name_en": names_en, "category": category,
-        "base_kind": kind, "county": county,
-        "target_value": np.array([np.nan if v is None else v for v in value], dtype="float64"),
-        "target_unit": unit,
-        "target_year": pd.array([None] * len(ids), dtype="Int64"),
-        "status": status, "plan_ref": ref, "note": note, "source": "plan",
-    }, shapely.points(x, y))
+    return utm_frame(
+        {
+            "id": ids,
+            "name": names,
+            "name_en": names_en,
+            "category": category,
+            "base_kind": kind,
+            "county": county,
+            "target_value": np.array([np.nan if v is None else v for v in value], dtype="float64"),
+            "target_unit": unit,
+            "target_year": pd.array([None] * len(ids), dtype="Int64"),
+            "status": status,
+            "plan_ref": ref,
+            "note": note,
+            "source": "plan",
+        },
+        shapely.points(x, y),
+    )

@@ -61,8 +61,7 @@ def ellipse_mask(x: NDArray, y: NDArray, cx: float, cy: float, ax: float, ay: fl
 
 def rotated_rectangles(cx, cy, width_m, height_m, angle_deg) -> np.ndarray:
     """Vectorised rotated rectangles (metres) centred on (cx, cy); angle counter-clockwise."""
-    cx, cy, w, h, a = (np.asarray(v, dtype="float64") for v in
-                       (cx, cy, width_m, height_m, angle_deg))
+    cx, cy, w, h, a = (np.asarray(v, dtype="float64") for v in (cx, cy, width_m, height_m, angle_deg))
     n = cx.size
     corners = np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]])
     dx = corners[None, :, 0] * w[:, None]

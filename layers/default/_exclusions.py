@@ -20,8 +20,7 @@ from layers.default._common import gcj_to_utm, utm_frame
 from layers.default._places import AIRPORT, HAN_BORDER_PAIRS, PROTECTED, RIVERS, URBAN_ZONES
 
 
-def river_lines_utm(counties_utm: gpd.GeoDataFrame
-                    ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+def river_lines_utm(counties_utm: gpd.GeoDataFrame) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
     """Rivers as (ids, names, buffer_m, UTM centre lines); the Han River comes first.
 
     The Han River's course from the city's north-western border to 余家湖 follows the real
@@ -29,9 +28,10 @@ def river_lines_utm(counties_utm: gpd.GeoDataFrame
     south of there it continues along the hand-traced points of :data:`_places.RIVERS`.
     """
     geoms_by_code = dict(zip(counties_utm["adcode"], counties_utm.geometry.values, strict=True))
-    shared = [shapely.intersection(shapely.boundary(geoms_by_code[a]),
-                                   shapely.boundary(geoms_by_code[b]))
-              for a, b in HAN_BORDER_PAIRS]
+    shared = [
+        shapely.intersection(shapely.boundary(geoms_by_code[a]), shapely.boundary(geoms_by_code[b]))
+        for a, b in HAN_BORDER_PAIRS
+    ]
     border = shapely.line_merge(shapely.union_all(shared))
     parts = sorted(shapely.get_parts(border), key=lambda g: -g.length)
     han_north = parts[0]  # one line when the borders meet at their tripoints
@@ -64,8 +64,7 @@ def protected_areas_utm() -> tuple[list[str], list[str], np.ndarray]:
     return list(pid), list(pname), shapely.buffer(shapely.points(px, py), radius, quad_segs=16)
 
 
-def build_exclusions_utm(roads_utm: gpd.GeoDataFrame,
-                         counties_utm: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def build_exclusions_utm(roads_utm: gpd.GeoDataFrame, counties_utm: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """All exclusion features in EPSG:32649 (exclusions schema columns)."""
     ids, names, kinds, buffers, geoms = [], [], [], [], []
 
@@ -94,8 +93,7 @@ def build_exclusions_utm(roads_utm: gpd.GeoDataFrame,
     zx, zy = gcj_to_utm(zlon, zlat)
     circle = shapely.buffer(shapely.points(0.0, 0.0), 1.0, quad_segs=16)
     for k in range(len(zid)):
-        ellipse = shapely.affinity.translate(
-            shapely.affinity.scale(circle, sx[k], sy[k], origin=(0, 0)), zx[k], zy[k])
+        ellipse = shapely.affinity.translate(shapely.affinity.scale(circle, sx[k], sy[k], origin=(0, 0)), zx[k], zy[k])
         ids.append(f"excl-settlement-{zid[k].removeprefix('zone-')}")
         names.append(zname[k])
         kinds.append("settlement")
@@ -111,6 +109,13 @@ def build_exclusions_utm(roads_utm: gpd.GeoDataFrame,
     buffers += [100.0] * len(road_parts)
     geoms += list(road_parts)
 
-    return utm_frame({"id": ids, "name": names, "exclusion_kind": kinds,
-                      "buffer_m": np.asarray(buffers, dtype="float64"),
-                      "source": "synthetic"}, geoms)
+    return utm_frame(
+        {
+            "id": ids,
+            "name": names,
+            "exclusion_kind": kinds,
+            "buffer_m": np.asarray(buffers, dtype="float64"),
+            "source": "synthetic",
+        },
+        geoms,
+    )

@@ -28,11 +28,19 @@ def build_parks_utm(*, water_utm=None) -> gpd.GeoDataFrame:
     geoms = rotated_rectangles(x, y, width, height, angle)
     if water_utm is not None and len(water_utm):
         cut = shapely.difference(geoms, shapely.union_all(np.asarray(water_utm, dtype=object)))
-        geoms = np.array([max(shapely.get_parts(g), key=lambda part: part.area) for g in cut],
-                         dtype=object)
-    return utm_frame({"id": list(ids), "name": list(names), "name_en": list(names_en),
-                      "county": list(county), "park_kind": list(kind), "level": list(level),
-                      "source": list(source)}, geoms)
+        geoms = np.array([max(shapely.get_parts(g), key=lambda part: part.area) for g in cut], dtype=object)
+    return utm_frame(
+        {
+            "id": list(ids),
+            "name": list(names),
+            "name_en": list(names_en),
+            "county": list(county),
+            "park_kind": list(kind),
+            "level": list(level),
+            "source": list(source),
+        },
+        geoms,
+    )
 
 
 def build_parks(parks_utm: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

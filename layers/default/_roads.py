@@ -33,48 +33,86 @@ SEGMENT_MAX_M = 100.0
 
 #: OSM class -> (rank, default maxspeed km/h); lower rank wins where lines coincide.
 HIGHWAY = {
-    "motorway": (0, 120.0), "trunk": (1, 80.0), "primary": (2, 60.0), "secondary": (3, 50.0),
-    "tertiary": (4, 40.0), "unclassified": (5, 40.0), "residential": (6, 30.0),
+    "motorway": (0, 120.0),
+    "trunk": (1, 80.0),
+    "primary": (2, 60.0),
+    "secondary": (3, 50.0),
+    "tertiary": (4, 40.0),
+    "unclassified": (5, 40.0),
+    "residential": (6, 30.0),
     "service": (7, 20.0),
 }
 
 #: Inter-city corridors: name, class, waypoints (GCJ-02 lon, lat).  Seats are FACTS.md
 #: seat coordinates, so corridors meet exactly at the seats.
 _S = {
-    "xiangcheng": (112.1503, 32.0151), "fancheng": (112.1396, 32.0586),
-    "xiangzhou": (112.1974, 32.0855), "nanzhang": (111.8444, 31.7769),
-    "gucheng": (111.6401, 32.2627), "baokang": (111.2622, 31.8735),
-    "laohekou": (111.6757, 32.3854), "zaoyang": (112.7653, 32.1231),
+    "xiangcheng": (112.1503, 32.0151),
+    "fancheng": (112.1396, 32.0586),
+    "xiangzhou": (112.1974, 32.0855),
+    "nanzhang": (111.8444, 31.7769),
+    "gucheng": (111.6401, 32.2627),
+    "baokang": (111.2622, 31.8735),
+    "laohekou": (111.6757, 32.3854),
+    "zaoyang": (112.7653, 32.1231),
     "yicheng": (112.2614, 31.7092),
 }
 CORRIDORS: list[tuple[str, str, list[tuple[float, float]]]] = [
-    ("G70 福银高速", "motorway", [
-        (112.900, 32.150), (112.780, 32.150), (112.550, 32.135), (112.350, 32.140),
-        (112.220, 32.150), (112.080, 32.140), (111.900, 32.200), (111.720, 32.240),
-        (111.550, 32.300), (111.300, 32.350)]),
-    ("G55 二广高速", "motorway", [
-        (112.120, 32.600), (112.170, 32.350), (112.220, 32.150), (112.265, 31.950),
-        (112.240, 31.730), (112.280, 31.500), (112.330, 31.300)]),
-    ("麻竹高速", "motorway", [
-        (112.240, 31.730), (112.050, 31.745), (111.870, 31.760), (111.550, 31.820),
-        (111.280, 31.860)]),
-    ("谷竹高速", "motorway", [
-        (111.720, 32.240), (111.520, 32.120), (111.380, 31.980), (111.280, 31.860),
-        (111.050, 31.700)]),
-    ("G316 国道", "trunk", [
-        _S["fancheng"], (111.950, 32.140), (111.780, 32.210), _S["gucheng"], _S["laohekou"],
-        (111.600, 32.520)]),
+    (
+        "G70 福银高速",
+        "motorway",
+        [
+            (112.900, 32.150),
+            (112.780, 32.150),
+            (112.550, 32.135),
+            (112.350, 32.140),
+            (112.220, 32.150),
+            (112.080, 32.140),
+            (111.900, 32.200),
+            (111.720, 32.240),
+            (111.550, 32.300),
+            (111.300, 32.350),
+        ],
+    ),
+    (
+        "G55 二广高速",
+        "motorway",
+        [
+            (112.120, 32.600),
+            (112.170, 32.350),
+            (112.220, 32.150),
+            (112.265, 31.950),
+            (112.240, 31.730),
+            (112.280, 31.500),
+            (112.330, 31.300),
+        ],
+    ),
+    (
+        "麻竹高速",
+        "motorway",
+        [(112.240, 31.730), (112.050, 31.745), (111.870, 31.760), (111.550, 31.820), (111.280, 31.860)],
+    ),
+    (
+        "谷竹高速",
+        "motorway",
+        [(111.720, 32.240), (111.520, 32.120), (111.380, 31.980), (111.280, 31.860), (111.050, 31.700)],
+    ),
+    (
+        "G316 国道",
+        "trunk",
+        [_S["fancheng"], (111.950, 32.140), (111.780, 32.210), _S["gucheng"], _S["laohekou"], (111.600, 32.520)],
+    ),
     ("G207 国道（北段）", "trunk", [_S["xiangcheng"], (112.020, 31.900), _S["nanzhang"]]),
-    ("G207 国道（南段）", "trunk", [_S["xiangcheng"], (112.215, 31.900), _S["yicheng"],
-                                  (112.330, 31.450)]),
+    ("G207 国道（南段）", "trunk", [_S["xiangcheng"], (112.215, 31.900), _S["yicheng"], (112.330, 31.450)]),
     ("襄枣公路", "trunk", [_S["xiangzhou"], (112.450, 32.105), _S["zaoyang"]]),
-    ("襄北公路", "trunk", [_S["laohekou"], (111.900, 32.300), (112.100, 32.180),
-                           _S["xiangzhou"]]),
+    ("襄北公路", "trunk", [_S["laohekou"], (111.900, 32.300), (112.100, 32.180), _S["xiangzhou"]]),
     ("南保公路", "trunk", [_S["nanzhang"], (111.600, 31.850), _S["baokang"]]),
     ("谷保公路", "primary", [_S["gucheng"], (111.450, 32.080), _S["baokang"]]),
     ("宜枣公路", "primary", [_S["yicheng"], (112.500, 31.850), _S["zaoyang"]]),
-    ("襄阳市区主干道", "primary", [_S["xiangcheng"], _S["fancheng"], _S["xiangzhou"],
-                                  (112.235, 32.005), _S["xiangcheng"]]),
+    (
+        "襄阳市区主干道",
+        "primary",
+        [_S["xiangcheng"], _S["fancheng"], _S["xiangzhou"], (112.235, 32.005), _S["xiangcheng"]],
+    ),
 ]
 
 
@@ -111,8 +149,7 @@ def _grid_lines(water) -> tuple[list, list, list]:
                 a, b = a[:, ::-1], b[:, ::-1]
             lines = shapely.linestrings(np.stack([a, b], axis=1))
             arterial = (idx.astype(np.int64) % 4) == 0
-            cls = np.where(arterial, "secondary" if zkind[k] == "core" else "tertiary",
-                           "residential")
+            cls = np.where(arterial, "secondary" if zkind[k] == "core" else "tertiary", "residential")
             # local streets stop at rivers; arterials bridge them
             cut = shapely.difference(lines, water)
             lines = np.where(arterial, lines, cut)
@@ -150,8 +187,7 @@ def _village_roads(villages: np.ndarray, base) -> tuple[list, list, list]:
     pts = np.vstack([villages, anchors])
     n_v = len(villages)
     tri = Delaunay(pts)
-    edges = np.vstack([tri.simplices[:, [0, 1]], tri.simplices[:, [1, 2]],
-                       tri.simplices[:, [0, 2]]])
+    edges = np.vstack([tri.simplices[:, [0, 1]], tri.simplices[:, [1, 2]], tri.simplices[:, [0, 2]]])
     edges = np.unique(np.sort(edges, axis=1), axis=0)
     edges = edges[edges[:, 0] < n_v]  # sorted pairs: village-village or village-anchor
     length = np.hypot(*(pts[edges[:, 0]] - pts[edges[:, 1]]).T)
@@ -164,10 +200,8 @@ def _village_roads(villages: np.ndarray, base) -> tuple[list, list, list]:
     edges, node_b, length = edges[keep], node_b[keep], length[keep]
     graph = coo_matrix((length + 1e-3, (edges[:, 0], node_b)), shape=(n_v + 1, n_v + 1))
     mst = minimum_spanning_tree(graph).tocoo()
-    lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(edges[:, 0], node_b,
-                                                                    strict=True))}
-    chosen = [lookup.get((int(min(r, c)), int(max(r, c)))) for r, c in zip(mst.row, mst.col,
-                                                                        strict=True)]
+    lookup = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(edges[:, 0], node_b, strict=True))}
+    chosen = [lookup.get((int(min(r, c)), int(max(r, c)))) for r, c in zip(mst.row, mst.col, strict=True)]
     chosen = np.array([i for i in chosen if i is not None], dtype=int)
     a, b = pts[edges[chosen, 0]], pts[edges[chosen, 1]]
     lines = shapely.linestrings(np.stack([a, b], axis=1))
@@ -186,8 +220,9 @@ def _components(parts: np.ndarray) -> np.ndarray:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    ends = np.vstack([shapely.get_coordinates(shapely.get_point(parts, 0)),
-                      shapely.get_coordinates(shapely.get_point(parts, -1))])
+    ends = np.vstack(
+        [shapely.get_coordinates(shapely.get_point(parts, 0)), shapely.get_coordinates(shapely.get_point(parts, -1))]
+    )
     _, node = np.unique(ends, axis=0, return_inverse=True)
     node = node.ravel()
     n = len(parts)
@@ -201,9 +236,15 @@ def _components(parts: np.ndarray) -> np.ndarray:
     return rank[label[node[:n]]]
 
 
-def build_roads_utm(*, city_utm, parks_utm: gpd.GeoDataFrame,
-                    facilities_utm: gpd.GeoDataFrame, sources_utm: gpd.GeoDataFrame,
-                    villages: np.ndarray, water_utm: np.ndarray) -> gpd.GeoDataFrame:
+def build_roads_utm(
+    *,
+    city_utm,
+    parks_utm: gpd.GeoDataFrame,
+    facilities_utm: gpd.GeoDataFrame,
+    sources_utm: gpd.GeoDataFrame,
+    villages: np.ndarray,
+    water_utm: np.ndarray,
+) -> gpd.GeoDataFrame:
     """Build the noded, connected road network in EPSG:32649 (roads schema columns).
 
     Parameters
@@ -227,8 +268,7 @@ def build_roads_utm(*, city_utm, parks_utm: gpd.GeoDataFrame,
     for pts, labels, cls in (
         (shapely.centroid(parks_utm.geometry.values), parks_utm["name"], "primary"),
         (facilities_utm.geometry.values, facilities_utm["name"], "secondary"),
-        (sources_utm.geometry.values,
-         sources_utm["name"], None),
+        (sources_utm.geometry.values, sources_utm["name"], None),
     ):
         if cls is None:  # waste sources: phosphogypsum by secondary road, construction tertiary
             pg = (sources_utm["waste_kind"] == "phosphogypsum").to_numpy()
@@ -281,11 +321,14 @@ def build_roads_utm(*, city_utm, parks_utm: gpd.GeoDataFrame,
         raise RuntimeError(msg)
     highway = np.asarray(classes, dtype=object)[parent]
     parts = shapely.segmentize(parts, SEGMENT_MAX_M)
-    return utm_frame({
-        "id": [f"road-{i + 1}" for i in range(len(parts))],
-        "name": np.asarray(names, dtype=object)[parent],
-        "highway": highway,
-        "maxspeed_kmh": np.array([HIGHWAY[h][1] for h in highway]),
-        "oneway": False,
-        "source": "synthetic",
-    }, parts)
+    return utm_frame(
+        {
+            "id": [f"road-{i + 1}" for i in range(len(parts))],
+            "name": np.asarray(names, dtype=object)[parent],
+            "highway": highway,
+            "maxspeed_kmh": np.array([HIGHWAY[h][1] for h in highway]),
+            "oneway": False,
+            "source": "synthetic",
+        },
+        parts,
+    )

@@ -37,19 +37,20 @@ GOV, PUB, IND, COM, RES, RUR = range(6)
 
 #: per class: (area min m², area max m², max aspect, height min m, height max m,
 #:             share pitched, tilt min deg, tilt max deg)
-CLASS_PARAMS = np.array([
-    (400.0, 2000.0, 2.5, 10.0, 30.0, 0.15, 15.0, 30.0),    # government
-    (400.0, 2400.0, 3.0, 8.0, 24.0, 0.20, 15.0, 30.0),     # public
-    (1000.0, 30000.0, 2.0, 6.0, 18.0, 0.60, 5.0, 12.0),    # industrial
-    (300.0, 2400.0, 2.5, 8.0, 60.0, 0.10, 15.0, 30.0),     # commercial
-    (300.0, 1500.0, 3.0, 12.0, 100.0, 0.10, 20.0, 30.0),   # residential
-    (80.0, 200.0, 2.0, 3.5, 10.0, 0.70, 18.0, 32.0),       # rural home
-])
+CLASS_PARAMS = np.array(
+    [
+        (400.0, 2000.0, 2.5, 10.0, 30.0, 0.15, 15.0, 30.0),  # government
+        (400.0, 2400.0, 3.0, 8.0, 24.0, 0.20, 15.0, 30.0),  # public
+        (1000.0, 30000.0, 2.0, 6.0, 18.0, 0.60, 5.0, 12.0),  # industrial
+        (300.0, 2400.0, 2.5, 8.0, 60.0, 0.10, 15.0, 30.0),  # commercial
+        (300.0, 1500.0, 3.0, 12.0, 100.0, 0.10, 20.0, 30.0),  # residential
+        (80.0, 200.0, 2.0, 3.5, 10.0, 0.70, 18.0, 32.0),  # rural home
+    ]
+)
 
 # block kinds and their layouts: (cells per side, margin m inside each cell)
 PARK_BIG, PARK_SMALL, CITY, TOWN, VILLAGE = range(5)
-_LAYOUT = {PARK_BIG: (1, 20.0), PARK_SMALL: (2, 10.0), CITY: (4, 5.0), TOWN: (4, 5.0),
-           VILLAGE: (8, 3.0)}
+_LAYOUT = {PARK_BIG: (1, 20.0), PARK_SMALL: (2, 10.0), CITY: (4, 5.0), TOWN: (4, 5.0), VILLAGE: (8, 3.0)}
 
 
 def _zone_blocks(bounds, inside) -> tuple[np.ndarray, np.ndarray]:
@@ -62,8 +63,7 @@ def _zone_blocks(bounds, inside) -> tuple[np.ndarray, np.ndarray]:
     return ii[keep], jj[keep]
 
 
-def village_centres(counties_utm: gpd.GeoDataFrame, *, scale: float = 1.0,
-                    seed: int = 11) -> np.ndarray:
+def village_centres(counties_utm: gpd.GeoDataFrame, *, scale: float = 1.0, seed: int = 11) -> np.ndarray:
     """Synthetic village centres (x, y in metres) inside the city, denser in the eastern plains.
 
     Candidates are uniform over the city's bounding box; one is kept with probability rising
@@ -90,9 +90,15 @@ def _zone_arrays():
     return zx, zy, np.asarray(sx), np.asarray(sy)
 
 
-def build_rooftops_utm(parks_utm: gpd.GeoDataFrame, villages: np.ndarray,
-                       water_utm: np.ndarray, *, protected_utm=None, scale: float = 1.0,
-                       seed: int = 42) -> gpd.GeoDataFrame:
+def build_rooftops_utm(
+    parks_utm: gpd.GeoDataFrame,
+    villages: np.ndarray,
+    water_utm: np.ndarray,
+    *,
+    protected_utm=None,
+    scale: float = 1.0,
+    seed: int = 42,
+) -> gpd.GeoDataFrame:
     """Generate the synthetic rooftops in EPSG:32649 (columns of the rooftops schema
     except ``county``, which the caller joins).
 
@@ -129,8 +135,10 @@ def build_rooftops_utm(parks_utm: gpd.GeoDataFrame, villages: np.ndarray,
     zx, zy, sx, sy = _zone_arrays()
     zkind = [CITY if z[7] == "core" else TOWN for z in URBAN_ZONES]
     for k in range(len(zx)):
+
         def inside(x, y, k=k):
             return ellipse_mask(x, y, zx[k], zy[k], sx[k], sy[k]) < 1.0
+
         bounds = (zx[k] - sx[k], zy[k] - sy[k], zx[k] + sx[k], zy[k] + sy[k])
         ii, jj = _zone_blocks(bounds, inside)
         r2 = ellipse_mask((ii + 0.5) * BLOCK_M, (jj + 0.5) * BLOCK_M, zx[k], zy[k], sx[k], sy[k])
@@ -138,8 +146,10 @@ def build_rooftops_utm(parks_utm: gpd.GeoDataFrame, villages: np.ndarray,
     # 3. villages: circles of 150-300 m radius
     radius = rng.uniform(150.0, 300.0, len(villages))
     for (vx, vy), rad in zip(villages, radius, strict=True):
+
         def inside(x, y, vx=vx, vy=vy, rad=rad):
             return (x - vx) ** 2 + (y - vy) ** 2 < rad**2
+
         ii, jj = _zone_blocks((vx - rad, vy - rad, vx + rad, vy + rad), inside)
         add(ii, jj, VILLAGE, 0.0)
 
@@ -191,7 +201,9 @@ def build_rooftops_utm(parks_utm: gpd.GeoDataFrame, villages: np.ndarray,
     # occupancy: dense centres thinning towards the zone edge
     occ = np.select(
         [ckind == PARK_BIG, ckind == PARK_SMALL, ckind == CITY, ckind == TOWN],
-        [0.85, 0.75, 0.70 * (1.0 - 0.55 * cr2), 0.62 * (1.0 - 0.6 * cr2)], 0.30)
+        [0.85, 0.75, 0.70 * (1.0 - 0.55 * cr2), 0.62 * (1.0 - 0.6 * cr2)],
+        0.30,
+    )
     occupied = rng.uniform(size=cx.size) < np.clip(occ * scale, 0.0, 1.0)
     cx, cy, cell_m, margin = cx[occupied], cy[occupied], cell_m[occupied], margin[occupied]
     ckind, cr2, cpark = ckind[occupied], cr2[occupied], cpark[occupied]
@@ -201,8 +213,9 @@ def build_rooftops_utm(parks_utm: gpd.GeoDataFrame, villages: np.ndarray,
     u = rng.uniform(size=n)
     urban_cls = np.select([u < 0.05, u < 0.13, u < 0.28], [GOV, PUB, COM], RES)
     town_cls = np.where((cr2 > 0.6) & (rng.uniform(size=n) < 0.5), RUR, urban_cls)
-    cls = np.select([(ckind == PARK_BIG) | (ckind == PARK_SMALL), ckind == CITY, ckind == TOWN],
-                    [IND, urban_cls, town_cls], RUR)
+    cls = np.select(
+        [(ckind == PARK_BIG) | (ckind == PARK_SMALL), ckind == CITY, ckind == TOWN], [IND, urban_cls, town_cls], RUR
+    )
     prm = CLASS_PARAMS[cls]
     max_side = cell_m - 2.0 * margin
     amin = np.where(ckind == PARK_BIG, 8000.0, prm[:, 0])
@@ -238,14 +251,17 @@ def build_rooftops_utm(parks_utm: gpd.GeoDataFrame, villages: np.ndarray,
     height = np.where((cls == RES) & (ckind == TOWN), np.minimum(height, 45.0), height)
 
     park_ids = parks_utm["id"].to_numpy(dtype=object)
-    return utm_frame({
-        "id": np.char.add("roof-", np.arange(1, n + 1).astype(str)).astype(object),
-        "name": None,
-        "park_id": np.where(cpark >= 0, park_ids[np.maximum(cpark, 0)], None),
-        "use_class": np.asarray(CLASSES, dtype=object)[cls],
-        "height_m": np.round(height, 1),
-        "roof_type": np.where(pitched, "pitched", "flat").astype(object),
-        "roof_tilt_deg": np.round(tilt, 1),
-        "roof_azimuth_deg": np.where(pitched, np.mod(np.round(azimuth, 1), 360.0), 180.0),
-        "source": "synthetic",
-    }, geoms)
+    return utm_frame(
+        {
+            "id": np.char.add("roof-", np.arange(1, n + 1).astype(str)).astype(object),
+            "name": None,
+            "park_id": np.where(cpark >= 0, park_ids[np.maximum(cpark, 0)], None),
+            "use_class": np.asarray(CLASSES, dtype=object)[cls],
+            "height_m": np.round(height, 1),
+            "roof_type": np.where(pitched, "pitched", "flat").astype(object),
+            "roof_tilt_deg": np.round(tilt, 1),
+            "roof_azimuth_deg": np.where(pitched, np.mod(np.round(azimuth, 1), 360.0), 180.0),
+            "source": "synthetic",
+        },
+        geoms,
+    )

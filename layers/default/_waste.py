@@ -25,19 +25,29 @@ def build_facilities_utm() -> gpd.GeoDataFrame:
     ``accepts`` is filled from :data:`layers.schema.FACILITY_KINDS`.
     """
     (ids, names, county, kind, cap, fee, status, lon, lat, source, note) = (
-        list(c) for c in zip(*FACILITIES, strict=True))
+        list(c) for c in zip(*FACILITIES, strict=True)
+    )
     x, y = gcj_to_utm(lon, lat)
-    return utm_frame({
-        "id": ids, "name": names, "county": county, "facility_kind": kind,
-        "accepts": [",".join(FACILITY_KINDS[k]) for k in kind],
-        "capacity_t_per_year": np.asarray(cap, dtype="float64"),
-        "gate_fee_cny_per_t": np.asarray(fee, dtype="float64"),
-        "status": status, "source": source, "note": note,
-    }, shapely.points(x, y))
+    return utm_frame(
+        {
+            "id": ids,
+            "name": names,
+            "county": county,
+            "facility_kind": kind,
+            "accepts": [",".join(FACILITY_KINDS[k]) for k in kind],
+            "capacity_t_per_year": np.asarray(cap, dtype="float64"),
+            "gate_fee_cny_per_t": np.asarray(fee, dtype="float64"),
+            "status": status,
+            "source": source,
+            "note": note,
+        },
+        shapely.points(x, y),
+    )
 
 
-def build_sources_utm(*, water_utm=None, counties_utm: gpd.GeoDataFrame | None = None,
-                      seed: int = 7) -> gpd.GeoDataFrame:
+def build_sources_utm(
+    *, water_utm=None, counties_utm: gpd.GeoDataFrame | None = None, seed: int = 7
+) -> gpd.GeoDataFrame:
     """Waste sources in EPSG:32649: named phosphogypsum sites plus synthetic construction points.
 
     Phosphogypsum: :data:`_places.PHOSPHOGYPSUM_SOURCES` (about 3 Mt/yr and 20.47 Mt stock in
@@ -50,12 +60,14 @@ def build_sources_utm(*, water_utm=None, counties_utm: gpd.GeoDataFrame | None =
     reach over a county border) and are dropped outside the city.
     """
     pg_ids, pg_names, pg_county, pg_supply, pg_stock, pg_lon, pg_lat = (
-        list(c) for c in zip(*PHOSPHOGYPSUM_SOURCES, strict=True))
+        list(c) for c in zip(*PHOSPHOGYPSUM_SOURCES, strict=True)
+    )
     pgx, pgy = gcj_to_utm(pg_lon, pg_lat)
 
     rng = np.random.default_rng(seed)
     zid, zname, zcounty, zlon, zlat, sx, sy, _kind, weight = (
-        np.asarray(c, dtype=object) for c in zip(*URBAN_ZONES, strict=True))
+        np.asarray(c, dtype=object) for c in zip(*URBAN_ZONES, strict=True)
+    )
     zx, zy = gcj_to_utm(zlon.astype(float), zlat.astype(float))
     weight = weight.astype(float)
     counts = np.floor(weight / weight.sum() * N_CONSTRUCTION_SOURCES).astype(int)
@@ -93,15 +105,17 @@ def build_sources_utm(*, water_utm=None, counties_utm: gpd.GeoDataFrame | None =
     if counties_utm is not None:
         cw_county = county_of(shapely.points(cx, cy), counties_utm)
     cw_names = [f"{z}建筑垃圾产生点 {i}" for z, i in zip(zname[zone_of], seq, strict=True)]
-    cw_ids = [f"cw-{z.removeprefix('zone-')}-{i:03d}" for z, i in zip(zid[zone_of], seq,
-                                                                        strict=True)]
-    frame = utm_frame({
-        "id": pg_ids + cw_ids,
-        "name": pg_names + cw_names,
-        "county": pg_county + list(cw_county),
-        "waste_kind": ["phosphogypsum"] * len(pg_ids) + ["construction"] * n,
-        "supply_t_per_year": np.concatenate([np.asarray(pg_supply, float), supply]),
-        "stock_t": np.concatenate([np.asarray(pg_stock, float), np.zeros(n)]),
-        "source": "synthetic",
-    }, shapely.points(np.concatenate([pgx, cx]), np.concatenate([pgy, cy])))
+    cw_ids = [f"cw-{z.removeprefix('zone-')}-{i:03d}" for z, i in zip(zid[zone_of], seq, strict=True)]
+    frame = utm_frame(
+        {
+            "id": pg_ids + cw_ids,
+            "name": pg_names + cw_names,
+            "county": pg_county + list(cw_county),
+            "waste_kind": ["phosphogypsum"] * len(pg_ids) + ["construction"] * n,
+            "supply_t_per_year": np.concatenate([np.asarray(pg_supply, float), supply]),
+            "stock_t": np.concatenate([np.asarray(pg_stock, float), np.zeros(n)]),
+            "source": "synthetic",
+        },
+        shapely.points(np.concatenate([pgx, cx]), np.concatenate([pgy, cy])),
+    )
     return frame[frame["county"].notna()].reset_index(drop=True)

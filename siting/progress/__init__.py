@@ -22,7 +22,18 @@ from siting.progress.store import (
 from siting.progress.users import NotAuthorisedError, UserStore
 
 __all__ = [
-    "INDICATORS", "Indicator", "NotAuthorisedError", "UserStore", "add_record", "add_records",
-    "ensure_store", "export_records", "get_indicator", "import_csv", "indicators_frame",
-    "read_audit", "read_records", "target_units",
+    "INDICATORS",
+    "Indicator",
+    "NotAuthorisedError",
+    "UserStore",
+    "add_record",
+    "add_records",
+    "ensure_store",
+    "export_records",
+    "get_indicator",
+    "import_csv",
+    "indicators_frame",
+    "read_audit",
+    "read_records",
+    "target_units",
 ]

@@ -39,9 +39,11 @@ def check_columns(frame: pd.DataFrame, *, where: str) -> None:
             parts.append(f"missing column(s) {', '.join(missing)}")
         if unknown:
             parts.append(f"unknown column(s) {', '.join(unknown)}")
-        msg = (f"{where}: {'; '.join(parts)}. A progress-record table has the columns "
-               f"{', '.join(REQUIRED)} (required) and {', '.join(OPTIONAL)} (optional), e.g. "
-               f"target_id,date,value,unit,note / ind-non-fossil-share,2025-06-30,19.8,%,季报")
+        msg = (
+            f"{where}: {'; '.join(parts)}. A progress-record table has the columns "
+            f"{', '.join(REQUIRED)} (required) and {', '.join(OPTIONAL)} (optional), e.g. "
+            f"target_id,date,value,unit,note / ind-non-fossil-share,2025-06-30,19.8,%,季报"
+        )
         raise InputError(msg)
 
 
@@ -89,14 +91,18 @@ def validate(records, *, where: str, user: str, row_labels: pd.Index | None = No
     dates = _parse_dates(frame["date"])
     flag(dates.isna(), "date", "not a valid date; write dates as YYYY-MM-DD, e.g. 2025-06-30")
     today = pd.Timestamp(today_in_xiangyang())
-    flag(dates.notna() & (dates > today), "date",
-         f"in the future (after {today.date()}); record values that have happened")
-    flag(dates.notna() & (dates < EARLIEST_DATE), "date",
-         f"before {EARLIEST_DATE.date()}; check the year")
+    flag(
+        dates.notna() & (dates > today),
+        "date",
+        f"in the future (after {today.date()}); record values that have happened",
+    )
+    flag(dates.notna() & (dates < EARLIEST_DATE), "date", f"before {EARLIEST_DATE.date()}; check the year")
 
     raw_value = frame["value"]
-    value = pd.to_numeric(raw_value if not pd.api.types.is_string_dtype(raw_value)
-                          else _text(raw_value).replace("", None), errors="coerce").astype("float64")
+    value = pd.to_numeric(
+        raw_value if not pd.api.types.is_string_dtype(raw_value) else _text(raw_value).replace("", None),
+        errors="coerce",
+    ).astype("float64")
     flag(value.isna(), "value", "not a number (or empty); give a number in the target's unit")
     flag(value.notna() & ~np.isfinite(value), "value", "not a finite number")
     flag(value.notna() & (value < 0), "value", "negative; progress values are ≥ 0")
@@ -108,9 +114,12 @@ def validate(records, *, where: str, user: str, row_labels: pd.Index | None = No
 
     if "author" in frame:
         author = _text(frame["author"])
-        flag((author != "") & (author != user), "author",
-             f"names someone other than the signed-in user {user!r}; records are entered as "
-             f"the user who adds them — remove the column or sign in as that author")
+        flag(
+            (author != "") & (author != user),
+            "author",
+            f"names someone other than the signed-in user {user!r}; records are entered as "
+            f"the user who adds them — remove the column or sign in as that author",
+        )
 
     if "id" in frame:
         ids = _text(frame["id"])
@@ -122,11 +131,18 @@ def validate(records, *, where: str, user: str, row_labels: pd.Index | None = No
     if problems:
         msg = f"{where}: nothing was written.\n  " + "\n  ".join(problems)
         raise InputError(msg)
-    return pd.DataFrame({
-        "id": ids.astype(str), "target_id": target.astype(str),
-        "date": dates.dt.strftime("%Y-%m-%d"), "value": value, "unit": unit.astype(str),
-        "author": user, "note": note.astype(str),
-    }, index=labels)
+    return pd.DataFrame(
+        {
+            "id": ids.astype(str),
+            "target_id": target.astype(str),
+            "date": dates.dt.strftime("%Y-%m-%d"),
+            "value": value,
+            "unit": unit.astype(str),
+            "author": user,
+            "note": note.astype(str),
+        },
+        index=labels,
+    )
 
 
 def resolve_targets(clean: pd.DataFrame, target_units: dict[str, str], *, where: str) -> pd.DataFrame:
@@ -139,9 +155,11 @@ def resolve_targets(clean: pd.DataFrame, target_units: dict[str, str], *, where:
     if not known.all():
         bad = clean.loc[~known, "target_id"]
         sample = ", ".join(sorted(bad.unique())[:5])
-        msg = (f"{where}: nothing was written.\n  column target_id, "
-               f"{describe_rows(clean.index[~known.to_numpy()])}: unknown base or indicator id(s) "
-               f"{sample}; list the known ids with `xysiting progress DIR --targets`")
+        msg = (
+            f"{where}: nothing was written.\n  column target_id, "
+            f"{describe_rows(clean.index[~known.to_numpy()])}: unknown base or indicator id(s) "
+            f"{sample}; list the known ids with `xysiting progress DIR --targets`"
+        )
         raise InputError(msg)
     out = clean.copy()
     goal = out["target_id"].map(target_units).fillna("").astype(str)
@@ -155,13 +173,14 @@ def resolve_targets(clean: pd.DataFrame, target_units: dict[str, str], *, where:
                 factors[(src, dst)] = conversion_factor(src, dst)
             except InputError:
                 rows = out.index[(convert & (out["unit"] == src) & (goal == dst)).to_numpy()]
-                problems.append(f"column unit, {describe_rows(rows)}: {src!r} does not convert to "
-                                f"the target's unit {dst!r}; give the value in {dst!r}")
+                problems.append(
+                    f"column unit, {describe_rows(rows)}: {src!r} does not convert to "
+                    f"the target's unit {dst!r}; give the value in {dst!r}"
+                )
         if problems:
             msg = f"{where}: nothing was written.\n  " + "\n  ".join(problems)
             raise InputError(msg)
         key = list(zip(out.loc[convert, "unit"], goal[convert], strict=True))
-        out.loc[convert, "value"] = out.loc[convert, "value"].to_numpy() * np.array(
-            [factors[k] for k in key])
+        out.loc[convert, "value"] = out.loc[convert, "value"].to_numpy() * np.array([factors[k] for k in key])
     out["unit"] = goal.where(goal != "", out["unit"])
     return out

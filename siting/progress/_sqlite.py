@@ -47,8 +47,7 @@ def connect(gpkg: Path) -> sqlite3.Connection:
 
 def table_exists(con: sqlite3.Connection, name: str) -> bool:
     """True if ``name`` is a table in the database."""
-    return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
-                       (name,)).fetchone() is not None
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
 
 
 def table_columns(con: sqlite3.Connection, name: str) -> list[str]:

@@ -23,16 +23,39 @@ from geo.errors import InputError
 
 # unit -> (family, factor to the family's base unit)
 _UNITS: dict[str, tuple[str, float]] = {
-    "t": ("mass", 1.0), "kt": ("mass", 1e3), "万t": ("mass", 1e4), "Mt": ("mass", 1e6),
-    "t/yr": ("mass_rate", 1.0), "kt/yr": ("mass_rate", 1e3), "万t/yr": ("mass_rate", 1e4),
+    "t": ("mass", 1.0),
+    "kt": ("mass", 1e3),
+    "万t": ("mass", 1e4),
+    "Mt": ("mass", 1e6),
+    "t/yr": ("mass_rate", 1.0),
+    "kt/yr": ("mass_rate", 1e3),
+    "万t/yr": ("mass_rate", 1e4),
     "Mt/yr": ("mass_rate", 1e6),
-    "kW": ("power", 1e-3), "MW": ("power", 1.0), "GW": ("power", 1e3),
-    "kWh": ("energy", 1e-3), "MWh": ("energy", 1.0), "GWh": ("energy", 1e3),
-    "%": ("share", 1.0), "fraction": ("share", 100.0),
+    "kW": ("power", 1e-3),
+    "MW": ("power", 1.0),
+    "GW": ("power", 1e3),
+    "kWh": ("energy", 1e-3),
+    "MWh": ("energy", 1.0),
+    "GWh": ("energy", 1e3),
+    "%": ("share", 1.0),
+    "fraction": ("share", 100.0),
 }
-_ALIASES = {"吨": "t", "万吨": "万t", "t/a": "t/yr", "t/year": "t/yr", "万吨/年": "万t/yr",
-            "Mt/a": "Mt/yr", "mw": "MW", "gw": "GW", "kw": "kW", "percent": "%", "％": "%",
-            "个": "count", "家": "count", "n": "count"}
+_ALIASES = {
+    "吨": "t",
+    "万吨": "万t",
+    "t/a": "t/yr",
+    "t/year": "t/yr",
+    "万吨/年": "万t/yr",
+    "Mt/a": "Mt/yr",
+    "mw": "MW",
+    "gw": "GW",
+    "kw": "kW",
+    "percent": "%",
+    "％": "%",
+    "个": "count",
+    "家": "count",
+    "n": "count",
+}
 
 
 def normalise_unit(unit: str | None) -> str:
@@ -56,9 +79,11 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
         return 1.0
     if src in _UNITS and dst in _UNITS and _UNITS[src][0] == _UNITS[dst][0]:
         return _UNITS[src][1] / _UNITS[dst][1]
-    msg = (f"cannot convert unit {from_unit!r} to {to_unit!r}; give the value in {to_unit!r}"
-           + (f" or a unit of the same kind ({', '.join(u for u, (f, _) in _UNITS.items() if f == _UNITS[dst][0])})"
-              if dst in _UNITS else ""))
+    msg = f"cannot convert unit {from_unit!r} to {to_unit!r}; give the value in {to_unit!r}" + (
+        f" or a unit of the same kind ({', '.join(u for u, (f, _) in _UNITS.items() if f == _UNITS[dst][0])})"
+        if dst in _UNITS
+        else ""
+    )
     raise InputError(msg)
 
 
@@ -69,8 +94,9 @@ def convert(value: ArrayLike, from_unit: str, to_unit: str) -> NDArray[np.float6
     return float(out) if out.ndim == 0 else out
 
 
-def share_pct(part: ArrayLike, whole: ArrayLike, *, part_unit: str = "t",
-              whole_unit: str = "t") -> NDArray[np.float64] | float:
+def share_pct(
+    part: ArrayLike, whole: ArrayLike, *, part_unit: str = "t", whole_unit: str = "t"
+) -> NDArray[np.float64] | float:
     """``part ÷ whole`` in percent, after converting both to the same unit.
 
     Where ``whole`` is zero the share is NaN (undefined), not infinite.
@@ -86,13 +112,13 @@ def share_pct(part: ArrayLike, whole: ArrayLike, *, part_unit: str = "t",
         msg = "shares need non-negative quantities; check the signs of the part and the whole"
         raise InputError(msg)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(whole_arr > 0, 100.0 * part_arr / np.where(whole_arr > 0, whole_arr, 1.0),
-                       np.nan)
+        out = np.where(whole_arr > 0, 100.0 * part_arr / np.where(whole_arr > 0, whole_arr, 1.0), np.nan)
     return float(out) if out.ndim == 0 else out
 
 
-def utilisation_pct(used: ArrayLike, produced: ArrayLike, *, used_unit: str = "t",
-                    produced_unit: str = "t") -> NDArray[np.float64] | float:
+def utilisation_pct(
+    used: ArrayLike, produced: ArrayLike, *, used_unit: str = "t", produced_unit: str = "t"
+) -> NDArray[np.float64] | float:
     """Comprehensive utilisation rate, % = used ÷ produced × 100.
 
     E.g. phosphogypsum (FACTS.md "Waste"): about 0.3 Mt used of about 3 Mt produced around
@@ -122,8 +148,9 @@ def due_year_fraction(year: ArrayLike) -> NDArray[np.float64]:
     return np.asarray(year, dtype="float64") + 1.0
 
 
-def target_path(at: ArrayLike, *, start_value: ArrayLike, start_time: ArrayLike,
-                target_value: ArrayLike, target_time: ArrayLike) -> NDArray[np.float64]:
+def target_path(
+    at: ArrayLike, *, start_value: ArrayLike, start_time: ArrayLike, target_value: ArrayLike, target_time: ArrayLike
+) -> NDArray[np.float64]:
     """Value expected at time ``at`` on a straight line from start to target.
 
     All times are fractional years (:func:`year_fraction`, :func:`due_year_fraction`).

@@ -71,13 +71,13 @@ def _try_solar(project):
     if not callable(func):
         return None, "siting.solar has no rooftop_potential function yet"
     if not project.has("rooftops"):
-        return None, ("the project has no rooftops layer; import one with "
-                      "`xysiting import DIR --layer rooftops FILE`")
+        return None, ("the project has no rooftops layer; import one with `xysiting import DIR --layer rooftops FILE`")
     return func(project.read("rooftops")), ""
 
 
-def rooftop_pv_by_county(project, *, solar_result: pd.DataFrame | None = None,
-                         bases: pd.DataFrame | None = None) -> Link:
+def rooftop_pv_by_county(
+    project, *, solar_result: pd.DataFrame | None = None, bases: pd.DataFrame | None = None
+) -> Link:
     """Rooftop-PV potential per county beside the plan's whole-county pilots.
 
     Parameters
@@ -105,25 +105,35 @@ def rooftop_pv_by_county(project, *, solar_result: pd.DataFrame | None = None,
         if solar_result is None:
             return Link(False, f"rooftop PV potential not available: {reason}")
     if "county" not in solar_result.columns:
-        return Link(False, "rooftop PV result has no county column; run the rooftop analysis "
-                           "on a rooftops layer with counties")
+        return Link(
+            False, "rooftop PV result has no county column; run the rooftop analysis on a rooftops layer with counties"
+        )
     kwp_col = _first_column(solar_result, _KWP_COLUMNS)
     kwh_col = _first_column(solar_result, _KWH_COLUMNS)
     if kwp_col is None and kwh_col is None:
         return Link(False, "rooftop PV result has neither kwp nor kwh_per_year columns")
     if "suitable" in solar_result.columns:  # too small, north-facing or shaded roofs don't count
         solar_result = solar_result[solar_result["suitable"].fillna(False).astype(bool)]
-    table = pd.DataFrame({"county": solar_result["county"].fillna("").astype(str),
-                          "n_rooftops": 1,
-                          "potential_kwp": solar_result[kwp_col] if kwp_col else np.nan,
-                          "potential_kwh_per_year": solar_result[kwh_col] if kwh_col else np.nan})
-    agg = table.groupby("county").agg(n_rooftops=("n_rooftops", "sum"),
-                                      potential_kwp=("potential_kwp", lambda s: s.sum(min_count=1)),
-                                      potential_kwh_per_year=("potential_kwh_per_year",
-                                                              lambda s: s.sum(min_count=1)))
-    out = pd.DataFrame({"county": list(COUNTIES),
-                        "county_name": [v[0] for v in COUNTIES.values()],
-                        "county_name_en": [v[1] for v in COUNTIES.values()]})
+    table = pd.DataFrame(
+        {
+            "county": solar_result["county"].fillna("").astype(str),
+            "n_rooftops": 1,
+            "potential_kwp": solar_result[kwp_col] if kwp_col else np.nan,
+            "potential_kwh_per_year": solar_result[kwh_col] if kwh_col else np.nan,
+        }
+    )
+    agg = table.groupby("county").agg(
+        n_rooftops=("n_rooftops", "sum"),
+        potential_kwp=("potential_kwp", lambda s: s.sum(min_count=1)),
+        potential_kwh_per_year=("potential_kwh_per_year", lambda s: s.sum(min_count=1)),
+    )
+    out = pd.DataFrame(
+        {
+            "county": list(COUNTIES),
+            "county_name": [v[0] for v in COUNTIES.values()],
+            "county_name_en": [v[1] for v in COUNTIES.values()],
+        }
+    )
     out["rooftop_pv_pilot"] = out["county"].isin(pilots)
     out = out.join(agg, on="county")
     out["n_rooftops"] = out["n_rooftops"].fillna(0).astype("int64")
@@ -167,11 +177,9 @@ def phosphogypsum_routing_link(project, *, flows: pd.DataFrame | None = None) ->
         target_pct (65.0), target_year (2025), gap_pct``.
     """
     if not project.has("waste_sources"):
-        return Link(False, "the project has no waste_sources layer; phosphogypsum production "
-                           "is unknown")
+        return Link(False, "the project has no waste_sources layer; phosphogypsum production is unknown")
     sources = project.read("waste_sources")
-    produced = float(sources.loc[sources["waste_kind"] == "phosphogypsum",
-                                 "supply_t_per_year"].sum())
+    produced = float(sources.loc[sources["waste_kind"] == "phosphogypsum", "supply_t_per_year"].sum())
     if produced <= 0:
         return Link(False, "no phosphogypsum sources in the waste_sources layer")
     if flows is None:
@@ -188,12 +196,18 @@ def phosphogypsum_routing_link(project, *, flows: pd.DataFrame | None = None) ->
         if "facility_id" not in flows or not project.has("facilities"):
             return Link(False, "routing flows name neither facility_kind nor facility_id")
         facilities = project.read("facilities", columns=["id", "facility_kind"])
-        flows = flows.merge(pd.DataFrame(facilities[["id", "facility_kind"]]),
-                            left_on="facility_id", right_on="id", how="left")
+        flows = flows.merge(
+            pd.DataFrame(facilities[["id", "facility_kind"]]), left_on="facility_id", right_on="id", how="left"
+        )
     used = float(flows.loc[flows["facility_kind"].isin(UTILISATION_FACILITY_KINDS), tcol].sum())
     pct = utilisation_pct(used, produced, used_unit="t/yr", produced_unit="t/yr")
     target, year = get_indicator("ind-phosphogypsum-utilisation").target_for(2025)
-    values = {"produced_t_per_year": produced, "delivered_t_per_year": used,
-              "utilisation_pct": pct, "target_pct": target, "target_year": year,
-              "gap_pct": max(target - pct, 0.0)}
+    values = {
+        "produced_t_per_year": produced,
+        "delivered_t_per_year": used,
+        "utilisation_pct": pct,
+        "target_pct": target,
+        "target_year": year,
+        "gap_pct": max(target - pct, 0.0),
+    }
     return Link(True, "", pd.DataFrame([values]), values)

@@ -41,13 +41,15 @@ from siting.progress.arithmetic import (
 from siting.progress.indicators import indicators_frame
 from siting.progress.store import read_records
 
-STATUSES = ("achieved", "on_track", "behind", "missed", "no_deadline", "insufficient_data", "no_data",
-            "no_target")
+STATUSES = ("achieved", "on_track", "behind", "missed", "no_deadline", "insufficient_data", "no_data", "no_target")
 STATUS_LABELS = {
-    "achieved": ("已达标", "achieved"), "on_track": ("进度正常", "on track"),
-    "behind": ("滞后", "behind"), "missed": ("未按期完成", "missed"),
+    "achieved": ("已达标", "achieved"),
+    "on_track": ("进度正常", "on track"),
+    "behind": ("滞后", "behind"),
+    "missed": ("未按期完成", "missed"),
     "no_deadline": ("推进中（无期限）", "in progress (no deadline)"),
-    "insufficient_data": ("数据不足", "insufficient data"), "no_data": ("暂无数据", "no data"),
+    "insufficient_data": ("数据不足", "insufficient data"),
+    "no_data": ("暂无数据", "no data"),
     "no_target": ("无量化目标", "no target"),
 }
 
@@ -90,28 +92,37 @@ def classify(frame: pd.DataFrame, *, today: dt.date) -> pd.DataFrame:
     start_t = np.where(has_base, base_t, first_t)
     target_t = due_year_fraction(out["target_year"].astype("float64"))
     path_ok = ~np.isnan(start_v) & (start_t < latest_t) & ~np.isnan(target) & ~np.isnan(target_t)
-    path = np.where(path_ok, target_path(latest_t, start_value=start_v, start_time=start_t,
-                                         target_value=target, target_time=target_t), np.nan)
+    path = np.where(
+        path_ok,
+        target_path(latest_t, start_value=start_v, start_time=start_t, target_value=target, target_time=target_t),
+        np.nan,
+    )
     now_t = float(year_fraction([pd.Timestamp(today)])[0])
     n = out["n_records"].fillna(0).to_numpy()
     tol = 1e-9
     achieved = sign * (latest - target) >= -tol
     delayed = out.get("base_status", pd.Series("", index=out.index)).eq("delayed").to_numpy()
     status = np.select(
-        [np.isnan(target), n == 0, achieved, (now_t >= target_t) & (latest_t >= target_t - 1.0),
-         delayed, np.isnan(target_t),
-         path_ok & (sign * (latest - path) >= -tol), path_ok],
+        [
+            np.isnan(target),
+            n == 0,
+            achieved,
+            (now_t >= target_t) & (latest_t >= target_t - 1.0),
+            delayed,
+            np.isnan(target_t),
+            path_ok & (sign * (latest - path) >= -tol),
+            path_ok,
+        ],
         ["no_target", "no_data", "achieved", "missed", "behind", "no_deadline", "on_track", "behind"],
-        default="insufficient_data")
+        default="insufficient_data",
+    )
     out["path_value"] = path
-    out["gap"] = np.where(np.isnan(latest) | np.isnan(target), np.nan,
-                          np.maximum(sign * (target - latest), 0.0))
+    out["gap"] = np.where(np.isnan(latest) | np.isnan(target), np.nan, np.maximum(sign * (target - latest), 0.0))
     out["status"] = status
     return out
 
 
-def indicator_status(project, *, today: dt.date | None = None,
-                     records: pd.DataFrame | None = None) -> pd.DataFrame:
+def indicator_status(project, *, today: dt.date | None = None, records: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per indicator: latest value, the target it is measured against, status.
 
     The target is the first one due in or after the latest record's year (or last year
@@ -140,9 +151,25 @@ def indicator_status(project, *, today: dt.date | None = None,
     frame = chosen.join(latest, on="id").join(first, on="id")
     frame["n_records"] = frame["n_records"].fillna(0).astype("int64")
     out = classify(frame, today=today)
-    cols = ["id", "name", "name_en", "unit", "baseline_value", "baseline_year", "latest_value",
-            "latest_date", "n_records", "target_value", "target_year", "path_value", "gap",
-            "status", "direction", "plan_ref", "note"]
+    cols = [
+        "id",
+        "name",
+        "name_en",
+        "unit",
+        "baseline_value",
+        "baseline_year",
+        "latest_value",
+        "latest_date",
+        "n_records",
+        "target_value",
+        "target_year",
+        "path_value",
+        "gap",
+        "status",
+        "direction",
+        "plan_ref",
+        "note",
+    ]
     return out[cols]
 
 
@@ -152,8 +179,7 @@ def _bases_table(project) -> pd.DataFrame:
     return project.read("bases")
 
 
-def base_status(project, *, today: dt.date | None = None,
-                records: pd.DataFrame | None = None) -> pd.DataFrame:
+def base_status(project, *, today: dt.date | None = None, records: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per base of the ``bases`` layer with its latest record and status.
 
     Returns a GeoDataFrame (the bases' geometry, EPSG:4326) with the base columns and
@@ -168,8 +194,7 @@ def base_status(project, *, today: dt.date | None = None,
     records = read_records(project) if records is None else records
     latest, first = _latest_first(records[records["target_id"].isin(bases["id"])])
     frame = bases.copy()
-    for name in ("target_value", "target_year", "target_unit", "status", "county", "name_en",
-                 "base_kind", "plan_ref"):
+    for name in ("target_value", "target_year", "target_unit", "status", "county", "name_en", "base_kind", "plan_ref"):
         if name not in frame:
             frame[name] = np.nan if name in ("target_value", "target_year") else ""
     frame = frame.rename(columns={"status": "base_status"})
@@ -182,17 +207,16 @@ def base_status(project, *, today: dt.date | None = None,
     frame["target_year"] = pd.to_numeric(frame["target_year"], errors="coerce")
     out = classify(frame, today=today)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["progress_pct"] = np.where(out["target_value"] > 0,
-                                       100.0 * out["latest_value"] / out["target_value"], np.nan)
+        out["progress_pct"] = np.where(
+            out["target_value"] > 0, 100.0 * out["latest_value"] / out["target_value"], np.nan
+        )
     county = out["county"].fillna("").astype(str)
     out["county_name"] = county.map(lambda c: COUNTIES.get(c, ("", ""))[0])
     out["county_name_en"] = county.map(lambda c: COUNTIES.get(c, ("", ""))[1])
-    return out.drop(columns=["baseline_value", "baseline_year", "first_value", "first_date",
-                             "direction"])
+    return out.drop(columns=["baseline_value", "baseline_year", "first_value", "first_date", "direction"])
 
 
-def county_summary(project, *, today: dt.date | None = None,
-                   bases: pd.DataFrame | None = None) -> pd.DataFrame:
+def county_summary(project, *, today: dt.date | None = None, bases: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per county: how many bases the plan names there, and how many are behind or achieved.
 
     Columns ``county, county_name, county_name_en, n_bases, n_renewable, n_recycling,
@@ -201,35 +225,52 @@ def county_summary(project, *, today: dt.date | None = None,
     whose name says 整县/整区; FACTS.md: 襄城 and 谷城).
     """
     bases = base_status(project, today=today) if bases is None else bases
-    counties = pd.DataFrame({"county": list(COUNTIES),
-                             "county_name": [v[0] for v in COUNTIES.values()],
-                             "county_name_en": [v[1] for v in COUNTIES.values()]})
+    counties = pd.DataFrame(
+        {
+            "county": list(COUNTIES),
+            "county_name": [v[0] for v in COUNTIES.values()],
+            "county_name_en": [v[1] for v in COUNTIES.values()],
+        }
+    )
     if bases.empty:
-        for name in ("n_bases", "n_renewable", "n_recycling", "n_achieved", "n_on_track",
-                     "n_behind", "n_no_data"):
+        for name in ("n_bases", "n_renewable", "n_recycling", "n_achieved", "n_on_track", "n_behind", "n_no_data"):
             counties[name] = 0
         counties["rooftop_pv_pilot"] = False
         return counties
     b = pd.DataFrame(bases.drop(columns="geometry", errors="ignore"))
     kind = b["base_kind"].fillna("").astype(str)
     name = b["name"].fillna("").astype(str)
-    agg = pd.DataFrame({
-        "county": b["county"].fillna("").astype(str),
-        "n_bases": 1,
-        "n_renewable": b["category"].eq("renewable").astype(int),
-        "n_recycling": b["category"].eq("recycling").astype(int),
-        "n_achieved": b["status"].eq("achieved").astype(int),
-        "n_on_track": b["status"].eq("on_track").astype(int),
-        "n_behind": b["status"].isin(["behind", "missed"]).astype(int),
-        "n_no_data": b["status"].eq("no_data").astype(int),
-        "rooftop_pv_pilot": (kind.str.contains("rooftop") | name.str.contains("屋顶")
-                             ) & name.str.contains("整"),
-    }).groupby("county").agg({"n_bases": "sum", "n_renewable": "sum", "n_recycling": "sum",
-                               "n_achieved": "sum", "n_on_track": "sum", "n_behind": "sum",
-                               "n_no_data": "sum", "rooftop_pv_pilot": "any"})
+    agg = (
+        pd.DataFrame(
+            {
+                "county": b["county"].fillna("").astype(str),
+                "n_bases": 1,
+                "n_renewable": b["category"].eq("renewable").astype(int),
+                "n_recycling": b["category"].eq("recycling").astype(int),
+                "n_achieved": b["status"].eq("achieved").astype(int),
+                "n_on_track": b["status"].eq("on_track").astype(int),
+                "n_behind": b["status"].isin(["behind", "missed"]).astype(int),
+                "n_no_data": b["status"].eq("no_data").astype(int),
+                "rooftop_pv_pilot": (kind.str.contains("rooftop") | name.str.contains("屋顶"))
+                & name.str.contains("整"),
+            }
+        )
+        .groupby("county")
+        .agg(
+            {
+                "n_bases": "sum",
+                "n_renewable": "sum",
+                "n_recycling": "sum",
+                "n_achieved": "sum",
+                "n_on_track": "sum",
+                "n_behind": "sum",
+                "n_no_data": "sum",
+                "rooftop_pv_pilot": "any",
+            }
+        )
+    )
     out = counties.join(agg, on="county")
-    ints = ["n_bases", "n_renewable", "n_recycling", "n_achieved", "n_on_track", "n_behind",
-            "n_no_data"]
+    ints = ["n_bases", "n_renewable", "n_recycling", "n_achieved", "n_on_track", "n_behind", "n_no_data"]
     out[ints] = out[ints].fillna(0).astype("int64")
     out["rooftop_pv_pilot"] = out["rooftop_pv_pilot"].astype("boolean").fillna(False).astype(bool)
     return out
@@ -241,25 +282,47 @@ def status_table(project, *, today: dt.date | None = None, lang: str = "zh") -> 
     records = read_records(project)
     ind = indicator_status(project, today=today, records=records)
     zh = lang == "zh"
-    rows = [pd.DataFrame({
-        "kind": "indicator", "id": ind["id"], "name": ind["name"] if zh else ind["name_en"],
-        "county": "", "latest": ind["latest_value"], "date": ind["latest_date"],
-        "target": ind["target_value"], "unit": ind["unit"], "year": ind["target_year"],
-        "status": ind["status"]})]
+    rows = [
+        pd.DataFrame(
+            {
+                "kind": "indicator",
+                "id": ind["id"],
+                "name": ind["name"] if zh else ind["name_en"],
+                "county": "",
+                "latest": ind["latest_value"],
+                "date": ind["latest_date"],
+                "target": ind["target_value"],
+                "unit": ind["unit"],
+                "year": ind["target_year"],
+                "status": ind["status"],
+            }
+        )
+    ]
     bases = base_status(project, today=today, records=records)
     if not bases.empty:
-        rows.append(pd.DataFrame({
-            "kind": "base", "id": bases["id"],
-            "name": bases["name"] if zh else bases["name_en"].fillna("").where(
-                bases["name_en"].fillna("") != "", bases["name"]),
-            "county": bases["county_name"] if zh else bases["county_name_en"],
-            "latest": bases["latest_value"], "date": bases["latest_date"],
-            "target": bases["target_value"], "unit": bases["target_unit"],
-            "year": bases["target_year"], "status": bases["status"]}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "kind": "base",
+                    "id": bases["id"],
+                    "name": bases["name"]
+                    if zh
+                    else bases["name_en"].fillna("").where(bases["name_en"].fillna("") != "", bases["name"]),
+                    "county": bases["county_name"] if zh else bases["county_name_en"],
+                    "latest": bases["latest_value"],
+                    "date": bases["latest_date"],
+                    "target": bases["target_value"],
+                    "unit": bases["target_unit"],
+                    "year": bases["target_year"],
+                    "status": bases["status"],
+                }
+            )
+        )
     out = pd.concat(rows, ignore_index=True)
     out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d").fillna("")
-    out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64").astype(object).where(
-        out["year"].notna(), "")
+    out["year"] = (
+        pd.to_numeric(out["year"], errors="coerce").astype("Int64").astype(object).where(out["year"].notna(), "")
+    )
     out["unit"] = out["unit"].fillna("").astype(str)
     out["status"] = out["status"].map(lambda s: STATUS_LABELS[s][0 if zh else 1])
     return out

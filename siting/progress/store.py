@@ -32,12 +32,17 @@ from siting.progress.users import UserStore
 
 
 def _empty_records() -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": pd.Series(dtype=object), "target_id": pd.Series(dtype=object),
-        "date": pd.Series(dtype=object), "value": pd.Series(dtype="float64"),
-        "unit": pd.Series(dtype=object), "author": pd.Series(dtype=object),
-        "note": pd.Series(dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "id": pd.Series(dtype=object),
+            "target_id": pd.Series(dtype=object),
+            "date": pd.Series(dtype=object),
+            "value": pd.Series(dtype="float64"),
+            "unit": pd.Series(dtype=object),
+            "author": pd.Series(dtype=object),
+            "note": pd.Series(dtype=object),
+        }
+    )
 
 
 def ensure_store(project) -> None:
@@ -53,9 +58,13 @@ def ensure_store(project) -> None:
         if not exists:
             project.write(RECORDS, _empty_records())
         with contextlib.closing(_sqlite.connect(project.gpkg_path)) as con:
-            if _sqlite.table_exists(con, AUDIT) and con.execute(
+            if (
+                _sqlite.table_exists(con, AUDIT)
+                and con.execute(
                     "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name LIKE 'progress_%_no_%'"
-            ).fetchone()[0] == 4:
+                ).fetchone()[0]
+                == 4
+            ):
                 return
             con.execute("BEGIN IMMEDIATE")
             try:
@@ -74,8 +83,7 @@ def _base_units(con) -> dict[str, str]:
         return {}
     cols = _sqlite.table_columns(con, "bases")
     unit_sql = "target_unit" if "target_unit" in cols else "NULL"
-    return {str(i): (u or "") for i, u in con.execute(
-        f'SELECT id, {unit_sql} FROM "bases" WHERE id IS NOT NULL')}
+    return {str(i): (u or "") for i, u in con.execute(f'SELECT id, {unit_sql} FROM "bases" WHERE id IS NOT NULL')}
 
 
 def target_units(project) -> dict[str, str]:
@@ -87,9 +95,17 @@ def target_units(project) -> dict[str, str]:
     return units
 
 
-def add_records(project, records, *, user: str | None, users_path: str | os.PathLike | None = None,
-                action: str = "add", detail: str = "", where: str = "progress records",
-                row_labels: pd.Index | None = None) -> pd.DataFrame:
+def add_records(
+    project,
+    records,
+    *,
+    user: str | None,
+    users_path: str | os.PathLike | None = None,
+    action: str = "add",
+    detail: str = "",
+    where: str = "progress records",
+    row_labels: pd.Index | None = None,
+) -> pd.DataFrame:
     """Append progress records as ``user``, in one transaction; return the rows written.
 
     Parameters
@@ -141,18 +157,29 @@ def add_records(project, records, *, user: str | None, users_path: str | os.Path
                 rows = clean[list(RECORD_COLUMNS)].astype(object).where(clean.notna(), None)
                 con.executemany(
                     f'INSERT INTO "{RECORDS}" ({", ".join(RECORD_COLUMNS)}) VALUES (?,?,?,?,?,?,?)',
-                    rows.itertuples(index=False, name=None))
-                audit = pd.DataFrame({
-                    "time_utc": now, "user": editor, "action": action, "batch": batch,
-                    "record_id": clean["id"], "target_id": clean["target_id"], "date": clean["date"],
-                    "old_value": clean["target_id"].map(old), "new_value": clean["value"],
-                    "unit": clean["unit"], "detail": detail,
-                })
+                    rows.itertuples(index=False, name=None),
+                )
+                audit = pd.DataFrame(
+                    {
+                        "time_utc": now,
+                        "user": editor,
+                        "action": action,
+                        "batch": batch,
+                        "record_id": clean["id"],
+                        "target_id": clean["target_id"],
+                        "date": clean["date"],
+                        "old_value": clean["target_id"].map(old),
+                        "new_value": clean["value"],
+                        "unit": clean["unit"],
+                        "detail": detail,
+                    }
+                )
                 audit = audit.astype(object).where(audit.notna(), None)
                 con.executemany(
                     f'INSERT INTO "{AUDIT}" (time_utc, user, action, batch, record_id, target_id, date, '
                     "old_value, new_value, unit, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    audit.itertuples(index=False, name=None))
+                    audit.itertuples(index=False, name=None),
+                )
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -160,13 +187,25 @@ def add_records(project, records, *, user: str | None, users_path: str | os.Path
     return clean.reset_index(drop=True)[list(RECORD_COLUMNS)]
 
 
-def add_record(project, target_id: str, date, value: float, *, user: str | None,
-               unit: str = "", note: str = "", users_path: str | os.PathLike | None = None
-               ) -> pd.DataFrame:
+def add_record(
+    project,
+    target_id: str,
+    date,
+    value: float,
+    *,
+    user: str | None,
+    unit: str = "",
+    note: str = "",
+    users_path: str | os.PathLike | None = None,
+) -> pd.DataFrame:
     """Append one record (see :func:`add_records`); return it as a one-row frame."""
-    return add_records(project, [{"target_id": target_id, "date": date, "value": value,
-                                  "unit": unit, "note": note}],
-                       user=user, users_path=users_path, where=f"record for {target_id!r}")
+    return add_records(
+        project,
+        [{"target_id": target_id, "date": date, "value": value, "unit": unit, "note": note}],
+        user=user,
+        users_path=users_path,
+        where=f"record for {target_id!r}",
+    )
 
 
 def _latest_values(con, target_ids: list[str]) -> dict[str, float]:
@@ -175,9 +214,11 @@ def _latest_values(con, target_ids: list[str]) -> dict[str, float]:
         return {}
     marks = ",".join("?" * len(target_ids))
     rows = con.execute(
-        f'SELECT target_id, value FROM (SELECT target_id, value, ROW_NUMBER() OVER '
+        f"SELECT target_id, value FROM (SELECT target_id, value, ROW_NUMBER() OVER "
         f'(PARTITION BY target_id ORDER BY date DESC, fid DESC) AS rn FROM "{RECORDS}" '
-        f"WHERE target_id IN ({marks})) WHERE rn = 1", target_ids).fetchall()
+        f"WHERE target_id IN ({marks})) WHERE rn = 1",
+        target_ids,
+    ).fetchall()
     return dict(rows)
 
 
@@ -185,16 +226,19 @@ def _check_new_ids(con, clean: pd.DataFrame, *, where: str) -> None:
     ids = clean["id"].tolist()
     existing: set[str] = set()
     for start in range(0, len(ids), 500):  # SQLite caps bound parameters per statement
-        chunk = ids[start:start + 500]
-        existing |= {r[0] for r in con.execute(
-            f'SELECT id FROM "{RECORDS}" WHERE id IN ({",".join("?" * len(chunk))})', chunk)}
+        chunk = ids[start : start + 500]
+        existing |= {
+            r[0] for r in con.execute(f'SELECT id FROM "{RECORDS}" WHERE id IN ({",".join("?" * len(chunk))})', chunk)
+        }
     if existing:
         from geo.errors import describe_rows
 
         mask = clean["id"].isin(existing).to_numpy()
-        msg = (f"{where}: nothing was written.\n  column id, {describe_rows(clean.index[mask])}: "
-               f"record id(s) already in the store ({', '.join(sorted(existing)[:5])}) — was this "
-               f"file imported before? Remove those rows, or the id column to add them as new records")
+        msg = (
+            f"{where}: nothing was written.\n  column id, {describe_rows(clean.index[mask])}: "
+            f"record id(s) already in the store ({', '.join(sorted(existing)[:5])}) — was this "
+            f"file imported before? Remove those rows, or the id column to add them as new records"
+        )
         raise InputError(msg)
 
 
@@ -229,8 +273,20 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 def read_audit(project) -> pd.DataFrame:
     """The audit trail, oldest first (empty frame if nothing was ever written)."""
-    cols = ["seq", "time_utc", "user", "action", "batch", "record_id", "target_id", "date",
-            "old_value", "new_value", "unit", "detail"]
+    cols = [
+        "seq",
+        "time_utc",
+        "user",
+        "action",
+        "batch",
+        "record_id",
+        "target_id",
+        "date",
+        "old_value",
+        "new_value",
+        "unit",
+        "detail",
+    ]
     if not project.gpkg_path.exists():
         return pd.DataFrame(columns=cols)
     with contextlib.closing(_sqlite.connect(project.gpkg_path)) as con:
@@ -239,8 +295,9 @@ def read_audit(project) -> pd.DataFrame:
         return pd.read_sql_query(f'SELECT {", ".join(cols)} FROM "{AUDIT}" ORDER BY seq', con)
 
 
-def import_csv(project, path: str | os.PathLike, *, user: str | None,
-               users_path: str | os.PathLike | None = None) -> pd.DataFrame:
+def import_csv(
+    project, path: str | os.PathLike, *, user: str | None, users_path: str | os.PathLike | None = None
+) -> pd.DataFrame:
     """Append the records of a CSV file (UTF-8, BOM allowed) in one transaction.
 
     The file has the columns ``target_id, date, value`` and optionally ``unit, note, id,
@@ -252,8 +309,7 @@ def import_csv(project, path: str | os.PathLike, *, user: str | None,
         msg = f"{path}: no such file; give the path of a CSV of progress records"
         raise InputError(msg)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                            skipinitialspace=True)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True)
     except UnicodeDecodeError:
         msg = f"{path}: not UTF-8 text; save the CSV as UTF-8"
         raise InputError(msg) from None
@@ -262,8 +318,16 @@ def import_csv(project, path: str | os.PathLike, *, user: str | None,
         raise InputError(msg) from None
     _records.check_columns(frame, where=str(path))
     labels = pd.RangeIndex(2, len(frame) + 2)  # line numbers in the file (line 1 is the header)
-    return add_records(project, frame, user=user, users_path=users_path, action="import",
-                       detail=path.name, where=f"{path} (rows are line numbers)", row_labels=labels)
+    return add_records(
+        project,
+        frame,
+        user=user,
+        users_path=users_path,
+        action="import",
+        detail=path.name,
+        where=f"{path} (rows are line numbers)",
+        row_labels=labels,
+    )
 
 
 def export_records(project, path: str | os.PathLike) -> Path:

@@ -39,8 +39,7 @@ def hash_password(password: str) -> str:
         msg = "a password must not be empty"
         raise InputError(msg)
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R,
-                            p=_SCRYPT_P, dklen=32)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
     return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
 
 
@@ -50,8 +49,14 @@ def verify_password(password: str, stored: str) -> bool:
         algo, n, r, p, salt_hex, hash_hex = stored.split("$")
         if algo != "scrypt":
             return False
-        digest = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt_hex), n=int(n),
-                                r=int(r), p=int(p), dklen=len(hash_hex) // 2)
+        digest = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=bytes.fromhex(salt_hex),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(hash_hex) // 2,
+        )
     except (ValueError, AttributeError):
         return False
     return hmac.compare_digest(digest.hex(), hash_hex)
@@ -136,8 +141,10 @@ class UserStore:
         if not username:
             msg = "sign in as an editor to add progress records"
         elif role is None:
-            msg = (f"user {username!r} is not in the users file {self.path}; an administrator adds "
-                   f"editors with `xysiting progress DIR --add-user NAME --role editor`")
+            msg = (
+                f"user {username!r} is not in the users file {self.path}; an administrator adds "
+                f"editors with `xysiting progress DIR --add-user NAME --role editor`"
+            )
         else:
             msg = f"user {username!r} is a {role}; only editors may add progress records"
         raise NotAuthorisedError(msg)

@@ -36,10 +36,19 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 
-def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_long_m: np.ndarray,
-                    half_short_m: np.ndarray, *, sectors: int = 16, min_elevation_deg: float = 10.0,
-                    max_distance_m: float = 300.0, chunk: int = 50_000,
-                    threads: int = 1) -> np.ndarray:
+def horizon_profile(
+    x: np.ndarray,
+    y: np.ndarray,
+    height_m: np.ndarray,
+    half_long_m: np.ndarray,
+    half_short_m: np.ndarray,
+    *,
+    sectors: int = 16,
+    min_elevation_deg: float = 10.0,
+    max_distance_m: float = 300.0,
+    chunk: int = 50_000,
+    threads: int = 1,
+) -> np.ndarray:
     """Horizon elevation (degrees) per rooftop and azimuth sector.
 
     Parameters
@@ -82,14 +91,13 @@ def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_lon
     tree_all = cKDTree(xy)
     width = 360.0 / sectors
     # obstructors grouped by reach so each group is one fixed-radius KD-tree join
-    edges = np.array([0.0, 15.0, 22.0, 32.0, 45.0, 65.0, 95.0, 140.0, 200.0,
-                      max(max_distance_m, 200.0) + 1e-6])
+    edges = np.array([0.0, 15.0, 22.0, 32.0, 45.0, 65.0, 95.0, 140.0, 200.0, max(max_distance_m, 200.0) + 1e-6])
     group = np.searchsorted(edges, reach[obstructors], side="left")
     tasks = []
     for g in np.unique(group):  # at most nine reach groups
         members = obstructors[group == g]
         radius = float(min(edges[g], reach[members].max()))
-        tasks += [(radius, members[start:start + chunk]) for start in range(0, len(members), chunk)]
+        tasks += [(radius, members[start : start + chunk]) for start in range(0, len(members), chunk)]
 
     def work(share: list, hz: np.ndarray) -> None:
         for radius, js in share:  # batches of buildings, each vectorised
@@ -97,8 +105,7 @@ def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_lon
             j = js[pairs["i"]]
             i = pairs["j"].astype(np.int64)
             near = pairs["v"] <= reach[j]
-            _accumulate(hz, i[near], j[near], x, y, h, r, r_short, sectors, width,
-                        min_elevation_deg)
+            _accumulate(hz, i[near], j[near], x, y, h, r, r_short, sectors, width, min_elevation_deg)
 
     # optional threads: each folds its share of batches into its own horizon array
     n_threads = max(1, min(threads, len(tasks)))
@@ -113,9 +120,19 @@ def horizon_profile(x: np.ndarray, y: np.ndarray, height_m: np.ndarray, half_lon
     return horizon.reshape(n, sectors)
 
 
-def _accumulate(horizon: np.ndarray, i: np.ndarray, j: np.ndarray, x: np.ndarray, y: np.ndarray,
-                h: np.ndarray, r: np.ndarray, r_short: np.ndarray, sectors: int, width: float,
-                min_elevation_deg: float) -> None:
+def _accumulate(
+    horizon: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    h: np.ndarray,
+    r: np.ndarray,
+    r_short: np.ndarray,
+    sectors: int,
+    width: float,
+    min_elevation_deg: float,
+) -> None:
     """Fold obstruction pairs (rooftop i, obstructor j) into the flat horizon array."""
     dh = h[j] - h[i]
     keep = dh > 0
@@ -139,8 +156,7 @@ def _accumulate(horizon: np.ndarray, i: np.ndarray, j: np.ndarray, x: np.ndarray
     np.maximum.at(horizon, i[rep] * sectors + sector, elev[rep].astype(np.float32))
 
 
-def shading_factor(horizon_deg: np.ndarray, class_index: np.ndarray,
-                   shade_table: np.ndarray) -> np.ndarray:
+def shading_factor(horizon_deg: np.ndarray, class_index: np.ndarray, shade_table: np.ndarray) -> np.ndarray:
     """Share of unshaded output kept (0–1) from horizon profiles and per-class tables.
 
     Parameters

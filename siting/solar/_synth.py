@@ -39,8 +39,7 @@ import pvlib
 from scipy import stats
 
 #: CDSRD station 57278 襄阳 (FACTS.md "Solar resource"): latitude, longitude (deg), altitude (m).
-STATION_57278 = {"name": "CDSRD 57278 襄阳 Xiangyang", "latitude": 32.00, "longitude": 112.08,
-                 "altitude": 159.0}
+STATION_57278 = {"name": "CDSRD 57278 襄阳 Xiangyang", "latitude": 32.00, "longitude": 112.08, "altitude": 159.0}
 #: Mean daily GHI per month, kWh/m²/day, CDSRD 57278, 1991–2016 (FACTS.md).
 GHI_KWH_M2_DAY = np.array([2.04, 2.61, 3.38, 4.32, 4.69, 4.69, 4.65, 4.32, 3.62, 3.01, 2.35, 1.97])
 #: Mean daily DHI per month, kWh/m²/day, CDSRD 57278, 1991–2016 (FACTS.md).
@@ -58,8 +57,9 @@ def synth_weather_frame() -> pd.DataFrame:
     """Hourly ghi, dni, dhi (W/m²), temp_air (°C), wind_speed (m/s) for one year (see module)."""
     rng = np.random.default_rng(_SEED)
     times = pd.date_range(f"{YEAR}-01-01 00:30", periods=8760, freq="h", tz=TZ)
-    loc = pvlib.location.Location(STATION_57278["latitude"], STATION_57278["longitude"], tz=TZ,
-                                  altitude=STATION_57278["altitude"])
+    loc = pvlib.location.Location(
+        STATION_57278["latitude"], STATION_57278["longitude"], tz=TZ, altitude=STATION_57278["altitude"]
+    )
     solpos = loc.get_solarposition(times)
     cs = loc.get_clearsky(times, model="ineichen", solar_position=solpos)["ghi"].to_numpy()
     month = times.month.to_numpy() - 1
@@ -113,11 +113,15 @@ def synth_weather_frame() -> pd.DataFrame:
     t_day = t_day + noise - noise_month_mean[day_month]  # keep the monthly normals
     hour = times.hour.to_numpy() + 0.5
     h = np.where(hour < 6.0, hour + 24.0, hour)
-    diurnal = np.where(h <= 15.0, -np.cos(np.pi * (h - 6.0) / 9.0),  # 06:00 min → 15:00 max
-                       np.cos(np.pi * (h - 15.0) / 15.0))  # 15:00 max → 06:00 min
+    diurnal = np.where(
+        h <= 15.0,
+        -np.cos(np.pi * (h - 6.0) / 9.0),  # 06:00 min → 15:00 max
+        np.cos(np.pi * (h - 15.0) / 15.0),
+    )  # 15:00 max → 06:00 min
     swing = 4.0 * (0.5 + k_day[doy])  # clear days swing more
     temp_air = t_day[doy] + swing * diurnal
-    frame = pd.DataFrame({"ghi": ghi, "dni": dni, "dhi": dhi, "temp_air": temp_air,
-                          "wind_speed": np.full(len(times), 2.0)}, index=times)
+    frame = pd.DataFrame(
+        {"ghi": ghi, "dni": dni, "dhi": dhi, "temp_air": temp_air, "wind_speed": np.full(len(times), 2.0)}, index=times
+    )
     frame.index.name = "time"
     return frame

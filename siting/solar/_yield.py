@@ -59,8 +59,7 @@ class ClassTable:
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """Class index of each row of ``keys`` (every row must be in the table)."""
-        table = pd.MultiIndex.from_arrays([np.nan_to_num(self.keys[:, k], nan=-1.0)
-                                           for k in range(4)])
+        table = pd.MultiIndex.from_arrays([np.nan_to_num(self.keys[:, k], nan=-1.0) for k in range(4)])
         query = pd.MultiIndex.from_arrays([np.nan_to_num(keys[:, k], nan=-1.0) for k in range(4)])
         idx = table.get_indexer(query)
         if (idx < 0).any():
@@ -99,11 +98,21 @@ def sun_for(weather: Weather) -> _Sun:
     solpos = loc.get_solarposition(data.index, temperature=data["temp_air"])
     airmass = loc.get_airmass(solar_position=solpos, model="kastenyoung1989")
     dni_extra = pvlib.irradiance.get_extra_radiation(data.index)
-    sun = _Sun(data.index, solpos["apparent_zenith"].to_numpy(), solpos["azimuth"].to_numpy(),
-               solpos["apparent_elevation"].to_numpy(), airmass["airmass_relative"].to_numpy(),
-               np.asarray(dni_extra, dtype=float), data["ghi"].to_numpy(), data["dni"].to_numpy(),
-               data["dhi"].to_numpy(), data["temp_air"].to_numpy(), data["wind_speed"].to_numpy(),
-               data.index.month.to_numpy() - 1, weather.years)
+    sun = _Sun(
+        data.index,
+        solpos["apparent_zenith"].to_numpy(),
+        solpos["azimuth"].to_numpy(),
+        solpos["apparent_elevation"].to_numpy(),
+        airmass["airmass_relative"].to_numpy(),
+        np.asarray(dni_extra, dtype=float),
+        data["ghi"].to_numpy(),
+        data["dni"].to_numpy(),
+        data["dhi"].to_numpy(),
+        data["temp_air"].to_numpy(),
+        data["wind_speed"].to_numpy(),
+        data.index.month.to_numpy() - 1,
+        weather.years,
+    )
     if len(_SUN_CACHE) > 8:
         _SUN_CACHE.clear()
     _SUN_CACHE[weather.key] = sun
@@ -116,12 +125,10 @@ def location_for(weather: Weather) -> pvlib.location.Location:
     Its ``tz`` is UTC: every time stamp passed in is tz-aware, so the Location's own zone is
     never used (and fixed offsets such as an EPW's UTC+08:00 are not zoneinfo keys).
     """
-    return pvlib.location.Location(weather.latitude, weather.longitude, tz="UTC",
-                                   altitude=weather.altitude)
+    return pvlib.location.Location(weather.latitude, weather.longitude, tz="UTC", altitude=weather.altitude)
 
 
-def class_table(keys: np.ndarray, weather: Weather, assumptions: PVAssumptions, *,
-                chunk: int = 96) -> ClassTable:
+def class_table(keys: np.ndarray, weather: Weather, assumptions: PVAssumptions, *, chunk: int = 96) -> ClassTable:
     """Compute yields and shading tables for the distinct classes in ``keys`` (cached).
 
     Parameters
@@ -143,15 +150,17 @@ def class_table(keys: np.ndarray, weather: Weather, assumptions: PVAssumptions, 
         arr = np.array(missing, dtype=float)
         arr[:, 3] = np.where(arr[:, 3] < 0, np.nan, arr[:, 3])  # -1 marks "no second plane"
         for start in range(0, len(arr), chunk):  # loop over chunks of classes, not rooftops
-            part = arr[start:start + chunk]
+            part = arr[start : start + chunk]
             annual, monthly, shade = _compute_classes(part, sun_for(weather), assumptions)
             for i, k in enumerate(part):
                 hits[_key_tuple(k)] = (annual[i], monthly[i], shade[i])
     rows = [hits[k] for k in map(_key_tuple, keys)]
-    return ClassTable(keys, np.array([r[0] for r in rows], dtype=float),
-                      np.array([r[1] for r in rows], dtype=float).reshape(-1, 12),
-                      np.array([r[2] for r in rows], dtype=np.float32).reshape(
-                          len(rows), assumptions.shading_sectors, N_ELEV))
+    return ClassTable(
+        keys,
+        np.array([r[0] for r in rows], dtype=float),
+        np.array([r[1] for r in rows], dtype=float).reshape(-1, 12),
+        np.array([r[2] for r in rows], dtype=np.float32).reshape(len(rows), assumptions.shading_sectors, N_ELEV),
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -163,8 +172,7 @@ def _key_tuple(row: np.ndarray) -> tuple:
     return tuple(-1.0 if np.isnan(v) else round(float(v), 6) for v in row)
 
 
-def _compute_classes(keys: np.ndarray, sun: _Sun, a: PVAssumptions
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _compute_classes(keys: np.ndarray, sun: _Sun, a: PVAssumptions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hourly PVWatts chain for a chunk of classes; returns annual, monthly, shade tables."""
     n_cls = len(keys)
     two = ~np.isnan(keys[:, 3])
@@ -176,9 +184,22 @@ def _compute_classes(keys: np.ndarray, sun: _Sun, a: PVAssumptions
     mount = keys[plane_cls, 0]
     # only hours with light: with zero irradiance every step gives 0 W (as ModelChain does)
     lit = (sun.ghi > 0) | (sun.dhi > 0) | (sun.dni > 0)
-    sun_l = {name: getattr(sun, name)[lit] for name in (
-        "apparent_zenith", "azimuth", "apparent_elevation", "airmass", "dni_extra", "ghi", "dni",
-        "dhi", "temp_air", "wind_speed", "month")}
+    sun_l = {
+        name: getattr(sun, name)[lit]
+        for name in (
+            "apparent_zenith",
+            "azimuth",
+            "apparent_elevation",
+            "airmass",
+            "dni_extra",
+            "ghi",
+            "dni",
+            "dhi",
+            "temp_air",
+            "wind_speed",
+            "month",
+        )
+    }
     n_t, n_p = int(lit.sum()), len(plane_cls)
 
     def col(x: np.ndarray) -> np.ndarray:  # hourly series → (T, P) flattened
@@ -193,8 +214,17 @@ def _compute_classes(keys: np.ndarray, sun: _Sun, a: PVAssumptions
     aoi = pvlib.irradiance.aoi(tilt, az, zen, sazi)
     ghi, dhi, dni = col(sun_l["ghi"]), col(sun_l["dhi"]), col(sun_l["dni"])
     poa_sky = pvlib.irradiance.get_sky_diffuse(
-        tilt, az, zen, sazi, dni, ghi, dhi, dni_extra=col(sun_l["dni_extra"]),
-        airmass=col(sun_l["airmass"]), model=a.transposition_model)
+        tilt,
+        az,
+        zen,
+        sazi,
+        dni,
+        ghi,
+        dhi,
+        dni_extra=col(sun_l["dni_extra"]),
+        airmass=col(sun_l["airmass"]),
+        model=a.transposition_model,
+    )
     poa_ground = pvlib.irradiance.get_ground_diffuse(tilt, ghi, albedo=a.albedo)
     irr = pvlib.irradiance.poa_components(aoi, dni, poa_sky, poa_ground)
     iam = pvlib.iam.physical(aoi)
@@ -205,10 +235,13 @@ def _compute_classes(keys: np.ndarray, sun: _Sun, a: PVAssumptions
     beam_eff = poa_direct * iam
     eff = beam_eff + poa_diffuse
     sapm = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]
-    pa = {name: np.where(mount == MOUNT_FLAT, sapm[a.temp_model_flat][name],
-                         sapm[a.temp_model_pitched][name]) for name in ("a", "b", "deltaT")}
-    tcell = pvlib.temperature.sapm_cell(poa_global, col(sun_l["temp_air"]), col(sun_l["wind_speed"]),
-                                        row(pa["a"]), row(pa["b"]), row(pa["deltaT"]))
+    pa = {
+        name: np.where(mount == MOUNT_FLAT, sapm[a.temp_model_flat][name], sapm[a.temp_model_pitched][name])
+        for name in ("a", "b", "deltaT")
+    }
+    tcell = pvlib.temperature.sapm_cell(
+        poa_global, col(sun_l["temp_air"]), col(sun_l["wind_speed"]), row(pa["a"]), row(pa["b"]), row(pa["deltaT"])
+    )
     dc = pvlib.pvsystem.pvwatts_dc(eff, tcell, 1000.0, a.gamma_pdc)  # W per kWp of the plane
     dc = np.nan_to_num(np.asarray(dc, dtype=float)) * (100.0 - a.losses_percent) / 100.0
     dc = dc.reshape(n_t, n_p) * plane_weight  # W per kWp of the class
@@ -232,20 +265,19 @@ def _compute_classes(keys: np.ndarray, sun: _Sun, a: PVAssumptions
     sector = np.floor((sun_l["azimuth"] % 360.0) / (360.0 / n_sec)).astype(int) % n_sec
     ebin = np.clip(np.floor(sun_l["apparent_elevation"]), 0, N_ELEV - 1).astype(int)
     bins = sector * N_ELEV + ebin
-    onehot_b = scipy.sparse.csr_matrix((up.astype(float), (bins, np.arange(n_t))),
-                                       shape=(n_sec * N_ELEV, n_t))
+    onehot_b = scipy.sparse.csr_matrix((up.astype(float), (bins, np.arange(n_t))), shape=(n_sec * N_ELEV, n_t))
     beam_binned = np.asarray(onehot_b @ beam_cls).reshape(n_sec, N_ELEV, n_cls)
     # blocked if the sun is below the horizon elevation e: exclusive cumulative sum
-    blocked = np.concatenate([np.zeros((n_sec, 1, n_cls)), np.cumsum(beam_binned, axis=1)[:, :-1]],
-                             axis=1)
+    blocked = np.concatenate([np.zeros((n_sec, 1, n_cls)), np.cumsum(beam_binned, axis=1)[:, :-1]], axis=1)
     e = np.radians(np.arange(N_ELEV))
     sky_share = (np.sin(e) ** 2 / n_sec)[None, :, None] * (sky_cls.sum(axis=0) / total)[None, None, :]
     shade = np.clip(blocked / total[None, None, :] + sky_share, 0.0, 1.0)
     return annual, monthly, np.moveaxis(shade, 2, 0).astype(np.float32)
 
 
-def modelchain_kwh(tilt_deg: float, azimuths_deg: list[float], kwp: float, mount: int,
-                   weather: Weather, assumptions: PVAssumptions) -> float:
+def modelchain_kwh(
+    tilt_deg: float, azimuths_deg: list[float], kwp: float, mount: int, weather: Weather, assumptions: PVAssumptions
+) -> float:
     """Annual AC kWh of one rooftop system by a direct :class:`pvlib.modelchain.ModelChain` run.
 
     The reference the vectorised engine is tested against (and timed against in the
@@ -255,18 +287,23 @@ def modelchain_kwh(tilt_deg: float, azimuths_deg: list[float], kwp: float, mount
     sapm = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]
     temp_params = sapm[a.temp_model_flat if mount == MOUNT_FLAT else a.temp_model_pitched]
     n = len(azimuths_deg)
-    arrays = [pvlib.pvsystem.Array(
-        pvlib.pvsystem.FixedMount(surface_tilt=tilt_deg, surface_azimuth=az),
-        albedo=a.albedo,
-        module_parameters={"pdc0": kwp * 1000.0 / n, "gamma_pdc": a.gamma_pdc},
-        temperature_model_parameters=temp_params, name=f"plane{i}")
-        for i, az in enumerate(azimuths_deg)]
+    arrays = [
+        pvlib.pvsystem.Array(
+            pvlib.pvsystem.FixedMount(surface_tilt=tilt_deg, surface_azimuth=az),
+            albedo=a.albedo,
+            module_parameters={"pdc0": kwp * 1000.0 / n, "gamma_pdc": a.gamma_pdc},
+            temperature_model_parameters=temp_params,
+            name=f"plane{i}",
+        )
+        for i, az in enumerate(azimuths_deg)
+    ]
     system = pvlib.pvsystem.PVSystem(
         arrays=arrays,
-        inverter_parameters={"pdc0": kwp * 1000.0 / a.dc_ac_ratio / a.eta_inv_nom,
-                             "eta_inv_nom": a.eta_inv_nom},
-        losses_parameters=a.losses)
-    mc = pvlib.modelchain.ModelChain.with_pvwatts(system, location_for(weather),
-                                                  transposition_model=a.transposition_model)
+        inverter_parameters={"pdc0": kwp * 1000.0 / a.dc_ac_ratio / a.eta_inv_nom, "eta_inv_nom": a.eta_inv_nom},
+        losses_parameters=a.losses,
+    )
+    mc = pvlib.modelchain.ModelChain.with_pvwatts(
+        system, location_for(weather), transposition_model=a.transposition_model
+    )
     mc.run_model(weather.data)
     return float(mc.results.ac.sum() / 1000.0 / weather.years)

@@ -16,9 +16,18 @@ import pvlib
 from geo.errors import InputError
 from layers.schema import USE_CLASSES
 
-_DEFAULT_LOSSES = {"soiling": 2, "shading": 3, "snow": 0, "mismatch": 2, "wiring": 2,
-                   "connections": 0.5, "lid": 1.5, "nameplate_rating": 1, "age": 0,
-                   "availability": 3}
+_DEFAULT_LOSSES = {
+    "soiling": 2,
+    "shading": 3,
+    "snow": 0,
+    "mismatch": 2,
+    "wiring": 2,
+    "connections": 0.5,
+    "lid": 1.5,
+    "nameplate_rating": 1,
+    "age": 0,
+    "availability": 3,
+}
 
 
 @dataclass(frozen=True)
@@ -138,8 +147,7 @@ class PVAssumptions:
         names = {f.name for f in dataclasses.fields(self)}
         unknown = sorted(set(changes) - names)
         if unknown:
-            msg = (f"unknown PV assumption(s) {', '.join(unknown)}; known: "
-                   f"{', '.join(sorted(names))}")
+            msg = f"unknown PV assumption(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}"
             raise InputError(msg)
         return dataclasses.replace(self, **changes)
 
@@ -181,9 +189,17 @@ class PVAssumptions:
 
     def yield_key(self) -> tuple:
         """The parameters that change per-class yields (for caching)."""
-        return (self.gamma_pdc, self.dc_ac_ratio, self.eta_inv_nom,
-                tuple(sorted(self.losses.items())), self.albedo, self.transposition_model,
-                self.temp_model_flat, self.temp_model_pitched, self.shading_sectors)
+        return (
+            self.gamma_pdc,
+            self.dc_ac_ratio,
+            self.eta_inv_nom,
+            tuple(sorted(self.losses.items())),
+            self.albedo,
+            self.transposition_model,
+            self.temp_model_flat,
+            self.temp_model_pitched,
+            self.shading_sectors,
+        )
 
 
 _RANK_BY = ("kwh_per_year", "kwp", "kwh_per_kwp", "payback_years")
@@ -198,15 +214,21 @@ def _check(a: PVAssumptions) -> None:
         if not isinstance(share, int | float) or not 0.0 <= float(share) <= 1.0:
             msg = f"PV assumption use_shares[{cls!r}]={share!r}: must be a share between 0 and 1"
             raise InputError(msg)
-    for name in ("min_usable_m2", "module_w_per_m2", "capex_cny_per_w", "opex_cny_per_w_year",
-                 "grid_factor_kg_per_kwh", "retail_tariff_cny_per_kwh",
-                 "export_tariff_cny_per_kwh", "shading_max_distance_m"):
+    for name in (
+        "min_usable_m2",
+        "module_w_per_m2",
+        "capex_cny_per_w",
+        "opex_cny_per_w_year",
+        "grid_factor_kg_per_kwh",
+        "retail_tariff_cny_per_kwh",
+        "export_tariff_cny_per_kwh",
+        "shading_max_distance_m",
+    ):
         if not isinstance(getattr(a, name), int | float) or getattr(a, name) < 0:
             bad(name, "must be a number ≥ 0")
     if not 0.0 < a.gcr <= 1.0:
         bad("gcr", "ground-coverage ratio must be in (0, 1]")
-    for name in ("flat_tilt_deg", "max_tilt_deg", "min_facing_tilt_deg",
-                 "shading_min_elevation_deg"):
+    for name in ("flat_tilt_deg", "max_tilt_deg", "min_facing_tilt_deg", "shading_min_elevation_deg"):
         if not 0.0 <= getattr(a, name) <= 90.0:
             bad(name, "an angle between 0 and 90 degrees")
     if not 0.0 <= a.north_half_width_deg <= 180.0:
@@ -227,8 +249,7 @@ def _check(a: PVAssumptions) -> None:
     for name in ("temp_model_flat", "temp_model_pitched"):
         if getattr(a, name) not in sapm:
             bad(name, f"one of {', '.join(sapm)}")
-    if a.transposition_model not in ("isotropic", "klucher", "haydavies", "reindl", "king",
-                                     "perez", "perez-driesse"):
+    if a.transposition_model not in ("isotropic", "klucher", "haydavies", "reindl", "king", "perez", "perez-driesse"):
         bad("transposition_model", "a pvlib get_total_irradiance model, e.g. perez")
     try:
         pvlib.pvsystem.pvwatts_losses(**a.losses)

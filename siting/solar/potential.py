@@ -43,20 +43,49 @@ from siting.solar.weather import Weather, default_weather
 
 MONTH_COLUMNS = tuple(f"kwh_m{m:02d}" for m in range(1, 13))
 RESULT_COLUMNS = (
-    "footprint_m2", "usable_m2", "array_tilt_deg", "array_azimuth_deg", "array_planes", "kwp",
-    "kwh_per_year", "kwh_per_kwp", "shading_factor", "suitable", "exclusion_reason",
-    "tco2_avoided_per_year", "capex_cny", "value_cny_per_year", "payback_years", "county_rank",
+    "footprint_m2",
+    "usable_m2",
+    "array_tilt_deg",
+    "array_azimuth_deg",
+    "array_planes",
+    "kwp",
+    "kwh_per_year",
+    "kwh_per_kwp",
+    "shading_factor",
+    "suitable",
+    "exclusion_reason",
+    "tco2_avoided_per_year",
+    "capex_cny",
+    "value_cny_per_year",
+    "payback_years",
+    "county_rank",
 )
-_KEEP = ("id", "name", "county", "park_id", "use_class", "roof_type", "height_m", "roof_tilt_deg",
-         "roof_azimuth_deg", "source")
+_KEEP = (
+    "id",
+    "name",
+    "county",
+    "park_id",
+    "use_class",
+    "roof_type",
+    "height_m",
+    "roof_tilt_deg",
+    "roof_azimuth_deg",
+    "source",
+)
 _REASONS = ("no roof area", "too steep", "north-facing", "usable area too small", "shaded")
 
 
-def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None, *,
-                      assumptions: PVAssumptions | None = None, shading: bool = True,
-                      monthly: bool = True, rank: bool = True,
-                      neighbours: gpd.GeoDataFrame | None = None,
-                      classes: _yield.ClassTable | None = None) -> gpd.GeoDataFrame:
+def rooftop_potential(
+    rooftops: gpd.GeoDataFrame,
+    weather: Weather | None = None,
+    *,
+    assumptions: PVAssumptions | None = None,
+    shading: bool = True,
+    monthly: bool = True,
+    rank: bool = True,
+    neighbours: gpd.GeoDataFrame | None = None,
+    classes: _yield.ClassTable | None = None,
+) -> gpd.GeoDataFrame:
     """PV potential of every rooftop (see the module docstring for the method).
 
     Parameters
@@ -105,13 +134,17 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
         area = np.where(np.isnan(given), area, given)
     zero_area = ~(area > 1e-3)  # degenerate (collinear) footprints keep ~1e-9 m² after reprojection
     if zero_area.any():
-        repairs.append(f"{int(zero_area.sum())} rooftops with zero footprint area marked "
-                       f"unsuitable ({describe_rows(frame.index[zero_area])})")
+        repairs.append(
+            f"{int(zero_area.sum())} rooftops with zero footprint area marked "
+            f"unsuitable ({describe_rows(frame.index[zero_area])})"
+        )
 
     far_km = _distance_to_weather_km(frame, weather)
     if far_km > 150.0:
-        repairs.append(f"note: the weather site is {far_km:,.0f} km from the rooftops' centre; "
-                       f"use weather from nearer the rooftops")
+        repairs.append(
+            f"note: the weather site is {far_km:,.0f} km from the rooftops' centre; "
+            f"use weather from nearer the rooftops"
+        )
 
     # orientation of the planes and their share of the footprint
     pitched = frame["roof_type"].to_numpy() == "pitched"
@@ -134,8 +167,9 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
         table = None
     elif classes is not None:
         sub = classes.lookup(uniq)
-        table = _yield.ClassTable(uniq, classes.annual_kwh_per_kwp[sub],
-                                  classes.monthly_kwh_per_kwp[sub], classes.shade_table[sub])
+        table = _yield.ClassTable(
+            uniq, classes.annual_kwh_per_kwp[sub], classes.monthly_kwh_per_kwp[sub], classes.shade_table[sub]
+        )
     else:
         table = _yield.class_table(uniq, weather, a)
     if n:
@@ -154,8 +188,10 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
     kwh = kwp * kwh_per_kwp
 
     reasons = np.select(
-        [zero_area, pitched & (tilt > a.max_tilt_deg), all_north, usable < a.min_usable_m2,
-         sf < a.min_shading_factor], list(_REASONS), "")
+        [zero_area, pitched & (tilt > a.max_tilt_deg), all_north, usable < a.min_usable_m2, sf < a.min_shading_factor],
+        list(_REASONS),
+        "",
+    )
     suitable = reasons == ""
 
     out = frame[[c for c in _KEEP if c in frame.columns] + [frame.geometry.name]].copy()
@@ -174,7 +210,7 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
     if monthly and n:
         monthly_kwh_per_kwp = np.zeros((n, 12))
         for k in range(codes.shape[1]):  # four interpolation corners
-            monthly_kwh_per_kwp += weights[:, k:k + 1] * table.monthly_kwh_per_kwp[inverse[:, k]]
+            monthly_kwh_per_kwp += weights[:, k : k + 1] * table.monthly_kwh_per_kwp[inverse[:, k]]
         month_frac = monthly_kwh_per_kwp / np.maximum(yield_unshaded[:, None], 1e-9)
         monthly_kwh = kwh[:, None] * month_frac
         for m, col in enumerate(MONTH_COLUMNS):
@@ -189,8 +225,7 @@ def rooftop_potential(rooftops: gpd.GeoDataFrame, weather: Weather | None = None
     return out
 
 
-def orientation_classes(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions
-                        ) -> np.ndarray:
+def orientation_classes(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions) -> np.ndarray:
     """Distinct orientation-class keys (mount, tilt, azimuth 1, azimuth 2) of a rooftops frame."""
     a = assumptions
     frame, _ = prepare_rooftops(rooftops, assumptions=a)
@@ -214,9 +249,12 @@ def _distance_to_weather_km(frame: gpd.GeoDataFrame, weather: Weather) -> float:
 
 def solar_metadata(a: PVAssumptions, weather: Weather, repairs: list[str]) -> dict:
     """The dict kept in ``result.attrs["solar"]`` and written as the assumptions sheet."""
-    info = {"method": "pvlib PVWatts chain per orientation class (siting.solar)",
-            **a.as_dict(), **weather.describe(),
-            "rooftop_repairs": "; ".join(repairs) or "none"}
+    info = {
+        "method": "pvlib PVWatts chain per orientation class (siting.solar)",
+        **a.as_dict(),
+        **weather.describe(),
+        "rooftop_repairs": "; ".join(repairs) or "none",
+    }
     return {k: (v if isinstance(v, str | int | float | bool) else str(v)) for k, v in info.items()}
 
 
@@ -274,8 +312,7 @@ def _decode(codes: np.ndarray) -> np.ndarray:
     rest = rest // 40_000
     t = rest % 10_000
     mount = rest // 10_000
-    return np.column_stack([mount.astype(float), t / 100.0, a1 / 100.0,
-                            np.where(a2 == _NO_AZ, np.nan, a2 / 100.0)])
+    return np.column_stack([mount.astype(float), t / 100.0, a1 / 100.0, np.where(a2 == _NO_AZ, np.nan, a2 / 100.0)])
 
 
 def _class_corners(pitched, tilt, az1, az2, a: PVAssumptions) -> tuple[np.ndarray, np.ndarray]:
@@ -295,8 +332,7 @@ def _class_corners(pitched, tilt, az1, az2, a: PVAssumptions) -> tuple[np.ndarra
     pair = ~np.isnan(az2)
     codes = np.empty((n, 4), dtype=np.int64)
     weights = np.empty((n, 4))
-    corners = ((t0, m0, (1 - ft) * (1 - fa)), (t1, m0, ft * (1 - fa)),
-               (t0, m1, (1 - ft) * fa), (t1, m1, ft * fa))
+    corners = ((t0, m0, (1 - ft) * (1 - fa)), (t1, m0, ft * (1 - fa)), (t0, m1, (1 - ft) * fa), (t1, m1, ft * fa))
     for k, (tc, mc, wk) in enumerate(corners):  # four corners, each vectorised
         mc = mc % 360.0
         opp = (mc + 180.0) % 360.0
@@ -311,12 +347,13 @@ def _class_corners(pitched, tilt, az1, az2, a: PVAssumptions) -> tuple[np.ndarra
     return codes, weights
 
 
-def _add_money_and_co2(out: pd.DataFrame, kwp: np.ndarray, kwh: np.ndarray,
-                       a: PVAssumptions) -> None:
+def _add_money_and_co2(out: pd.DataFrame, kwp: np.ndarray, kwh: np.ndarray, a: PVAssumptions) -> None:
     out["tco2_avoided_per_year"] = np.round(kwh * a.grid_factor_kg_per_kwh / 1000.0, 3)
     capex = kwp * 1000.0 * a.capex_cny_per_w
-    tariff = (a.self_consumption_share * a.retail_tariff_cny_per_kwh
-              + (1.0 - a.self_consumption_share) * a.export_tariff_cny_per_kwh)
+    tariff = (
+        a.self_consumption_share * a.retail_tariff_cny_per_kwh
+        + (1.0 - a.self_consumption_share) * a.export_tariff_cny_per_kwh
+    )
     value = kwh * tariff - kwp * 1000.0 * a.opex_cny_per_w_year
     with np.errstate(divide="ignore", invalid="ignore"):
         payback = np.where(value > 0, capex / value, np.nan)
@@ -325,9 +362,15 @@ def _add_money_and_co2(out: pd.DataFrame, kwp: np.ndarray, kwh: np.ndarray,
     out["payback_years"] = np.round(payback, 2)
 
 
-def shading_factors(frame: gpd.GeoDataFrame, metric: gpd.GeoSeries,
-                    class_index: np.ndarray, table: _yield.ClassTable, a: PVAssumptions, *,
-                    neighbours: gpd.GeoDataFrame | None = None) -> np.ndarray:
+def shading_factors(
+    frame: gpd.GeoDataFrame,
+    metric: gpd.GeoSeries,
+    class_index: np.ndarray,
+    table: _yield.ClassTable,
+    a: PVAssumptions,
+    *,
+    neighbours: gpd.GeoDataFrame | None = None,
+) -> np.ndarray:
     """Shading factor (share of unshaded output kept) of each rooftop of ``frame``."""
     geoms = np.asarray(metric.values, dtype=object)
     cent = shapely.centroid(geoms)
@@ -346,8 +389,15 @@ def shading_factors(frame: gpd.GeoDataFrame, metric: gpd.GeoSeries,
         long_ = np.concatenate([long_, nb_long])
         short = np.concatenate([short, nb_short])
     horizon = _shading.horizon_profile(
-        x, y, h, long_, short, sectors=a.shading_sectors, min_elevation_deg=a.shading_min_elevation_deg,
-        max_distance_m=a.shading_max_distance_m)[:n]
+        x,
+        y,
+        h,
+        long_,
+        short,
+        sectors=a.shading_sectors,
+        min_elevation_deg=a.shading_min_elevation_deg,
+        max_distance_m=a.shading_max_distance_m,
+    )[:n]
     return _shading.shading_factor(horizon, class_index, table.shade_table)
 
 
@@ -371,8 +421,7 @@ def rank_within_county(result: pd.DataFrame, *, rank_by: str = "kwh_per_year") -
 
 
 # -- input checks -----------------------------------------------------------------------------
-def prepare_rooftops(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions
-                     ) -> tuple[gpd.GeoDataFrame, list[str]]:
+def prepare_rooftops(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Check a rooftops frame and fill missing optional columns; return it and the repairs.
 
     Raises InputError for: not a GeoDataFrame or no CRS; empty or non-polygon geometries;
@@ -391,14 +440,17 @@ def prepare_rooftops(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions
     geoms = np.asarray(frame.geometry.values, dtype=object)
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if empty.any():
-        msg = (f"rooftops: {int(empty.sum())} empty geometries at "
-               f"{describe_rows(_labels(frame, empty))}; drop or fix them")
+        msg = (
+            f"rooftops: {int(empty.sum())} empty geometries at {describe_rows(_labels(frame, empty))}; drop or fix them"
+        )
         raise InputError(msg)
     types = shapely.get_type_id(geoms)
     not_poly = ~np.isin(types, (3, 6))
     if not_poly.any():
-        msg = (f"rooftops: geometries must be (Multi)Polygons; {int(not_poly.sum())} are not, at "
-               f"{describe_rows(_labels(frame, not_poly))}")
+        msg = (
+            f"rooftops: geometries must be (Multi)Polygons; {int(not_poly.sum())} are not, at "
+            f"{describe_rows(_labels(frame, not_poly))}"
+        )
         raise InputError(msg)
     schema = SCHEMAS["rooftops"].columns
     for col in ("use_class", "height_m", "roof_type", "roof_tilt_deg", "roof_azimuth_deg"):
@@ -415,15 +467,16 @@ def prepare_rooftops(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions
     unknown = ~frame["use_class"].isin(list(assumptions.use_shares)).to_numpy()
     if unknown.any():
         bad = sorted(frame["use_class"][unknown].unique())[:5]
-        msg = (f"rooftops, column use_class: unknown value(s) {', '.join(map(repr, bad))} at "
-               f"{describe_rows(_labels(frame, unknown))}; use one of "
-               f"{', '.join(assumptions.use_shares)} (or give its share in use_shares)")
+        msg = (
+            f"rooftops, column use_class: unknown value(s) {', '.join(map(repr, bad))} at "
+            f"{describe_rows(_labels(frame, unknown))}; use one of "
+            f"{', '.join(assumptions.use_shares)} (or give its share in use_shares)"
+        )
         raise InputError(msg)
     frame["roof_type"] = frame["roof_type"].astype(str).str.strip().str.lower()
     bad_type = ~frame["roof_type"].isin(ROOF_TYPES).to_numpy()
     if bad_type.any():
-        msg = (f"rooftops, column roof_type: values other than flat/pitched at "
-               f"{describe_rows(_labels(frame, bad_type))}")
+        msg = f"rooftops, column roof_type: values other than flat/pitched at {describe_rows(_labels(frame, bad_type))}"
         raise InputError(msg)
     for col in ("height_m", "roof_tilt_deg", "roof_azimuth_deg"):
         values = pd.to_numeric(frame[col], errors="coerce")
@@ -435,9 +488,11 @@ def prepare_rooftops(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions
     tilt = frame["roof_tilt_deg"].to_numpy()
     bad_tilt = (tilt < 0) | (tilt > 90)
     if bad_tilt.any():
-        msg = (f"rooftops, column roof_tilt_deg: tilt outside 0–90° at "
-               f"{describe_rows(_labels(frame, bad_tilt))} (e.g. {tilt[bad_tilt][0]:g}); "
-               f"give the roof plane's angle from horizontal in degrees")
+        msg = (
+            f"rooftops, column roof_tilt_deg: tilt outside 0–90° at "
+            f"{describe_rows(_labels(frame, bad_tilt))} (e.g. {tilt[bad_tilt][0]:g}); "
+            f"give the roof plane's angle from horizontal in degrees"
+        )
         raise InputError(msg)
     neg_h = frame["height_m"].to_numpy() < 0
     if neg_h.any():
@@ -452,9 +507,11 @@ def prepare_rooftops(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions
         ra = pd.to_numeric(frame["roof_area_m2"], errors="coerce").to_numpy(dtype=float)
         bad_area = ra <= 0
         if bad_area.any():
-            msg = (f"rooftops, column roof_area_m2: zero or negative areas at "
-                   f"{describe_rows(_labels(frame, bad_area))}; give the roof area in m² (> 0) "
-                   f"or leave it empty to use the footprint")
+            msg = (
+                f"rooftops, column roof_area_m2: zero or negative areas at "
+                f"{describe_rows(_labels(frame, bad_area))}; give the roof area in m² (> 0) "
+                f"or leave it empty to use the footprint"
+            )
             raise InputError(msg)
         frame["roof_area_m2"] = ra
     if "county" not in frame.columns:
@@ -483,8 +540,7 @@ def resolve_county(name: str) -> str:
     exact = [code for code, (zh, en) in COUNTIES.items() if text == zh or low == en.lower()]
     if exact:
         return exact[0]
-    partial = [code for code, (zh, en) in COUNTIES.items()
-               if zh.startswith(text) or en.lower().startswith(low)]
+    partial = [code for code, (zh, en) in COUNTIES.items() if zh.startswith(text) or en.lower().startswith(low)]
     if len(partial) == 1:
         return partial[0]
     choices = ", ".join(f"{zh} {en} {code}" for code, (zh, en) in COUNTIES.items())
@@ -492,10 +548,18 @@ def resolve_county(name: str) -> str:
     raise InputError(msg)
 
 
-def shortlist(result: pd.DataFrame, *, county: str | None = None, park: str | None = None,
-              use_class: str | Iterable[str] | None = None, min_kwp: float = 0.0,
-              min_kwh_per_kwp: float = 0.0, top: int | None = None,
-              include_unsuitable: bool = False, rank_by: str | None = None) -> pd.DataFrame:
+def shortlist(
+    result: pd.DataFrame,
+    *,
+    county: str | None = None,
+    park: str | None = None,
+    use_class: str | Iterable[str] | None = None,
+    min_kwp: float = 0.0,
+    min_kwh_per_kwp: float = 0.0,
+    top: int | None = None,
+    include_unsuitable: bool = False,
+    rank_by: str | None = None,
+) -> pd.DataFrame:
     """Filter and order rooftops for a shortlist.
 
     Parameters
@@ -539,8 +603,7 @@ def shortlist(result: pd.DataFrame, *, county: str | None = None, park: str | No
         mask &= (result["park_id"] == str(park)).fillna(False).to_numpy(dtype=bool)
     if use_class is not None:
         classes = [use_class] if isinstance(use_class, str) else list(use_class)
-        unknown = sorted(set(classes) - set(result["use_class"].unique())
-                         - set(PVAssumptions().use_shares))
+        unknown = sorted(set(classes) - set(result["use_class"].unique()) - set(PVAssumptions().use_shares))
         if unknown:
             msg = f"unknown use class(es) {', '.join(unknown)}; use {', '.join(PVAssumptions().use_shares)}"
             raise InputError(msg)
@@ -551,8 +614,12 @@ def shortlist(result: pd.DataFrame, *, county: str | None = None, park: str | No
     mask &= (result["kwp"] >= min_kwp).to_numpy() & (result["kwh_per_kwp"] >= min_kwh_per_kwp).to_numpy()
     out = result[mask]
     ascending = rank_by == "payback_years"
-    order = np.lexsort((out[rank_by].fillna(np.inf if ascending else -np.inf).to_numpy()
-                        * (1 if ascending else -1), ~out["suitable"].to_numpy(dtype=bool)))
+    order = np.lexsort(
+        (
+            out[rank_by].fillna(np.inf if ascending else -np.inf).to_numpy() * (1 if ascending else -1),
+            ~out["suitable"].to_numpy(dtype=bool),
+        )
+    )
     out = out.iloc[order]
     if top is not None:
         if int(top) < 1:
@@ -572,32 +639,43 @@ def county_rollup(result: pd.DataFrame, *, by_use_class: bool = False) -> pd.Dat
     ok = result[result["suitable"].to_numpy(dtype=bool)]
     keys = ["county", "use_class"] if by_use_class else ["county"]
     grouped = ok.groupby([ok[k].fillna("") for k in keys], sort=True).agg(
-        rooftops=("kwp", "size"), usable_m2=("usable_m2", "sum"), kwp=("kwp", "sum"),
-        kwh=("kwh_per_year", "sum"), tco2=("tco2_avoided_per_year", "sum"))
-    table = pd.DataFrame({
-        "rooftops": grouped["rooftops"].astype(int),
-        "usable_km2": (grouped["usable_m2"] / 1e6).round(4),
-        "mwp": (grouped["kwp"] / 1000.0).round(3),
-        "gwh_per_year": (grouped["kwh"] / 1e6).round(4),
-        "tco2_per_year": grouped["tco2"].round(1),
-    }).reset_index()
+        rooftops=("kwp", "size"),
+        usable_m2=("usable_m2", "sum"),
+        kwp=("kwp", "sum"),
+        kwh=("kwh_per_year", "sum"),
+        tco2=("tco2_avoided_per_year", "sum"),
+    )
+    table = pd.DataFrame(
+        {
+            "rooftops": grouped["rooftops"].astype(int),
+            "usable_km2": (grouped["usable_m2"] / 1e6).round(4),
+            "mwp": (grouped["kwp"] / 1000.0).round(3),
+            "gwh_per_year": (grouped["kwh"] / 1e6).round(4),
+            "tco2_per_year": grouped["tco2"].round(1),
+        }
+    ).reset_index()
     names = table["county"].map(lambda c: COUNTIES.get(c, ("", ""))[0])
     names_en = table["county"].map(lambda c: COUNTIES.get(c, ("", ""))[1])
     table.insert(1, "county_name", names)
     table.insert(2, "county_name_en", names_en)
-    total = {"county": "total", "county_name": "合计", "county_name_en": "Total",
-             "rooftops": int(table["rooftops"].sum()),
-             "usable_km2": round(float(table["usable_km2"].sum()), 4),
-             "mwp": round(float(table["mwp"].sum()), 3),
-             "gwh_per_year": round(float(table["gwh_per_year"].sum()), 4),
-             "tco2_per_year": round(float(table["tco2_per_year"].sum()), 1)}
+    total = {
+        "county": "total",
+        "county_name": "合计",
+        "county_name_en": "Total",
+        "rooftops": int(table["rooftops"].sum()),
+        "usable_km2": round(float(table["usable_km2"].sum()), 4),
+        "mwp": round(float(table["mwp"].sum()), 3),
+        "gwh_per_year": round(float(table["gwh_per_year"].sum()), 4),
+        "tco2_per_year": round(float(table["tco2_per_year"].sum()), 1),
+    }
     if by_use_class:
         total["use_class"] = ""
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
 
-def export_shortlist(frame: pd.DataFrame, path, *, fmt: str | None = None,
-                     assumptions: dict | None = None, layer: str = "rooftop_pv"):
+def export_shortlist(
+    frame: pd.DataFrame, path, *, fmt: str | None = None, assumptions: dict | None = None, layer: str = "rooftop_pv"
+):
     """Write a shortlist (CSV with BOM, XLSX with an assumptions sheet, GPKG, GeoJSON, SHP).
 
     ``assumptions`` defaults to ``frame.attrs["solar"]``.  Returns the path written.

@@ -86,17 +86,25 @@ def class_table_for(ddf, weather: Weather, assumptions: PVAssumptions) -> _yield
     return _yield.class_table(arr, weather, assumptions)
 
 
-def _potential_part(part: gpd.GeoDataFrame, weather: Weather, a: PVAssumptions,
-                    table: _yield.ClassTable, shading: bool, monthly: bool) -> gpd.GeoDataFrame:
-    out = rooftop_potential(part, weather, assumptions=a, shading=shading, monthly=monthly,
-                            rank=False, classes=table)
+def _potential_part(
+    part: gpd.GeoDataFrame, weather: Weather, a: PVAssumptions, table: _yield.ClassTable, shading: bool, monthly: bool
+) -> gpd.GeoDataFrame:
+    out = rooftop_potential(part, weather, assumptions=a, shading=shading, monthly=monthly, rank=False, classes=table)
     out.attrs = {}
     return out
 
 
-def potential_dask(ddf, weather: Weather | None = None, *, assumptions: PVAssumptions | None = None,
-                   shading: bool = True, monthly: bool = True, halo: bool = True,
-                   persist: bool = True, client=None):
+def potential_dask(
+    ddf,
+    weather: Weather | None = None,
+    *,
+    assumptions: PVAssumptions | None = None,
+    shading: bool = True,
+    monthly: bool = True,
+    halo: bool = True,
+    persist: bool = True,
+    client=None,
+):
     """:func:`siting.solar.rooftop_potential` on every partition of a dask-geopandas frame.
 
     Parameters
@@ -137,8 +145,7 @@ def potential_dask(ddf, weather: Weather | None = None, *, assumptions: PVAssump
     if shading and halo and ddf.npartitions > 1:
         result = _with_halo(ddf, weather_arg, a, table_arg, monthly, meta)
     else:
-        result = ddf.map_partitions(_potential_part, weather_arg, a, table_arg, shading, monthly,
-                                    meta=meta)
+        result = ddf.map_partitions(_potential_part, weather_arg, a, table_arg, shading, monthly, meta=meta)
     if persist:
         # the rank pass reads the result once more: keep it (in the cluster's memory) rather
         # than computing yields and shading twice
@@ -166,24 +173,33 @@ def _with_halo(ddf, weather, a: PVAssumptions, table, monthly: bool, meta):
     tasks = []
     for i, part in enumerate(parts):  # one task per partition (not per rooftop)
         box = bounds[i] + np.array([-pad_lon, -pad_lat, pad_lon, pad_lat])
-        near = [parts[j] for j in range(len(parts)) if j != i and np.isfinite(bounds[j]).all()
-                and np.isfinite(box).all() and bounds[j][0] <= box[2] and bounds[j][2] >= box[0]
-                and bounds[j][1] <= box[3] and bounds[j][3] >= box[1]]
-        tasks.append(dask.delayed(_potential_halo_part)(part, near, box, weather, a, table,
-                                                        monthly))
+        near = [
+            parts[j]
+            for j in range(len(parts))
+            if j != i
+            and np.isfinite(bounds[j]).all()
+            and np.isfinite(box).all()
+            and bounds[j][0] <= box[2]
+            and bounds[j][2] >= box[0]
+            and bounds[j][1] <= box[3]
+            and bounds[j][3] >= box[1]
+        ]
+        tasks.append(dask.delayed(_potential_halo_part)(part, near, box, weather, a, table, monthly))
     return dd.from_delayed(tasks, meta=meta, verify_meta=False)
 
 
-def _potential_halo_part(part: gpd.GeoDataFrame, near: list, box: np.ndarray, weather: Weather,
-                         a: PVAssumptions, table, monthly: bool) -> gpd.GeoDataFrame:
+def _potential_halo_part(
+    part: gpd.GeoDataFrame, near: list, box: np.ndarray, weather: Weather, a: PVAssumptions, table, monthly: bool
+) -> gpd.GeoDataFrame:
     halo = None
     if near and len(part):
-        pieces = [p.cx[box[0]:box[2], box[1]:box[3]] for p in near if len(p)]
+        pieces = [p.cx[box[0] : box[2], box[1] : box[3]] for p in near if len(p)]
         pieces = [p for p in pieces if len(p)]
         if pieces:
             halo = pd.concat(pieces)
-    out = rooftop_potential(part, weather, assumptions=a, shading=True, monthly=monthly,
-                            rank=False, classes=table, neighbours=halo)
+    out = rooftop_potential(
+        part, weather, assumptions=a, shading=True, monthly=monthly, rank=False, classes=table, neighbours=halo
+    )
     out.attrs = {}
     return out
 
@@ -201,8 +217,7 @@ def rank_dask(result, *, rank_by: str = "kwh_per_year"):
     return result.map_partitions(_rank_part, sorted_by_county, rank_by, ascending, meta=meta)
 
 
-def _rank_part(part: pd.DataFrame, sorted_by_county: dict, rank_by: str,
-               ascending: bool) -> pd.DataFrame:
+def _rank_part(part: pd.DataFrame, sorted_by_county: dict, rank_by: str, ascending: bool) -> pd.DataFrame:
     part = part.copy()
     rank = np.full(len(part), -1, dtype=np.int64)
     county = part["county"].fillna("").astype(str).to_numpy()
@@ -227,20 +242,29 @@ def shortlist_dask(result, **filters) -> gpd.GeoDataFrame:
 
 def rollup_dask(result, *, by_use_class: bool = False) -> pd.DataFrame:
     """:func:`siting.solar.county_rollup` over a dask result (sums are partition-wise)."""
-    cols = ["county", "use_class", "suitable", "kwp", "usable_m2", "kwh_per_year",
-            "tco2_avoided_per_year"]
+    cols = ["county", "use_class", "suitable", "kwp", "usable_m2", "kwh_per_year", "tco2_avoided_per_year"]
     small = result[cols]
     keys = ["county", "use_class"]
-    agg = small[small["suitable"]].groupby(keys).agg(
-        {"kwp": "sum", "usable_m2": "sum", "kwh_per_year": "sum", "tco2_avoided_per_year": "sum",
-         "suitable": "count"}).compute()
+    agg = (
+        small[small["suitable"]]
+        .groupby(keys)
+        .agg(
+            {
+                "kwp": "sum",
+                "usable_m2": "sum",
+                "kwh_per_year": "sum",
+                "tco2_avoided_per_year": "sum",
+                "suitable": "count",
+            }
+        )
+        .compute()
+    )
     # expand the sums back to a frame county_rollup understands (one row per group)
     frame = agg.rename(columns={"suitable": "n"}).reset_index()
     table = county_rollup(_weighted_rows(frame), by_use_class=by_use_class)
     counts = frame.groupby(keys if by_use_class else ["county"])["n"].sum()
     mask = table["county"] != "total"
-    idx = (pd.MultiIndex.from_frame(table.loc[mask, keys]) if by_use_class
-           else table.loc[mask, "county"])
+    idx = pd.MultiIndex.from_frame(table.loc[mask, keys]) if by_use_class else table.loc[mask, "county"]
     table.loc[mask, "rooftops"] = counts.reindex(idx).to_numpy()
     table.loc[~mask, "rooftops"] = int(counts.sum())
     table["rooftops"] = table["rooftops"].astype(int)
@@ -261,5 +285,14 @@ def metadata(weather: Weather | None, assumptions: PVAssumptions | None) -> dict
     return meta
 
 
-__all__ = ["MONTH_COLUMNS", "class_table_for", "from_frame", "metadata", "potential_dask",
-           "rank_dask", "read_rooftops", "rollup_dask", "shortlist_dask"]
+__all__ = [
+    "MONTH_COLUMNS",
+    "class_table_for",
+    "from_frame",
+    "metadata",
+    "potential_dask",
+    "rank_dask",
+    "read_rooftops",
+    "rollup_dask",
+    "shortlist_dask",
+]

@@ -108,10 +108,13 @@ class Weather:
 
     def describe(self) -> dict:
         """A small dict for assumption sheets and reports."""
-        return {"weather": self.name, "weather_source": self.source,
-                "weather_site": f"{self.latitude:.3f} N, {self.longitude:.3f} E, {self.altitude:.0f} m",
-                "weather_annual_ghi_kwh_m2": round(self.annual_ghi_kwh_m2, 1),
-                "weather_repairs": "; ".join(self.repairs) or "none"}
+        return {
+            "weather": self.name,
+            "weather_source": self.source,
+            "weather_site": f"{self.latitude:.3f} N, {self.longitude:.3f} E, {self.altitude:.0f} m",
+            "weather_annual_ghi_kwh_m2": round(self.annual_ghi_kwh_m2, 1),
+            "weather_repairs": "; ".join(self.repairs) or "none",
+        }
 
 
 @functools.lru_cache(maxsize=1)
@@ -122,15 +125,26 @@ def default_weather() -> Weather:
     1,268 kWh/m² (FACTS.md: ≈ 1,269 kWh/m² at station 57278).
     """
     st = _synth.STATION_57278
-    return Weather(_synth.synth_weather_frame(), st["latitude"], st["longitude"], st["altitude"],
-                   name=f"{st['name']} synthetic hourly year from monthly climatology",
-                   source="synthetic")
+    return Weather(
+        _synth.synth_weather_frame(),
+        st["latitude"],
+        st["longitude"],
+        st["altitude"],
+        name=f"{st['name']} synthetic hourly year from monthly climatology",
+        source="synthetic",
+    )
 
 
 # -- readers ----------------------------------------------------------------------------------
-def read_weather(path: str | os.PathLike, *, tz: str | None = None,
-                 latitude: float | None = None, longitude: float | None = None,
-                 altitude: float | None = None, max_gap_hours: int = 6) -> Weather:
+def read_weather(
+    path: str | os.PathLike,
+    *,
+    tz: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    altitude: float | None = None,
+    max_gap_hours: int = 6,
+) -> Weather:
     """Read an EPW, TMY3 or plain CSV weather file (chosen from suffix and content).
 
     Parameters
@@ -153,8 +167,9 @@ def read_weather(path: str | os.PathLike, *, tz: str | None = None,
     if suffix == ".csv":
         if _looks_like_tmy3(path):
             return read_tmy3(path, max_gap_hours=max_gap_hours)
-        return read_csv_weather(path, tz=tz, latitude=latitude, longitude=longitude,
-                                altitude=altitude, max_gap_hours=max_gap_hours)
+        return read_csv_weather(
+            path, tz=tz, latitude=latitude, longitude=longitude, altitude=altitude, max_gap_hours=max_gap_hours
+        )
     msg = f"weather file {path}: unknown suffix {path.suffix!r}; use .epw, or .csv (TMY3 or plain)"
     raise InputError(msg)
 
@@ -183,8 +198,14 @@ def read_epw(path: str | os.PathLike, *, max_gap_hours: int = 6) -> Weather:
     frame.index = frame.index + pd.Timedelta(minutes=30)
     frame = frame.sort_index()
     name = f"EPW {meta.get('city', '')} {meta.get('WMO_code', '')}".strip()
-    weather = Weather(frame, float(meta["latitude"]), float(meta["longitude"]),
-                      float(meta.get("altitude", 0.0)), name=name, source=str(path))
+    weather = Weather(
+        frame,
+        float(meta["latitude"]),
+        float(meta["longitude"]),
+        float(meta.get("altitude", 0.0)),
+        name=name,
+        source=str(path),
+    )
     return validate_weather(weather, label=str(path), max_gap_hours=max_gap_hours)
 
 
@@ -207,16 +228,26 @@ def read_tmy3(path: str | os.PathLike, *, max_gap_hours: int = 6) -> Weather:
     frame = data[list(WEATHER_COLUMNS)].copy()
     frame.index = frame.index - pd.Timedelta(minutes=30)
     frame = frame.sort_index()
-    weather = Weather(frame, float(meta["latitude"]), float(meta["longitude"]),
-                      float(meta.get("altitude", 0.0)),
-                      name=f"TMY3 {meta.get('Name', '')} {meta.get('USAF', '')}".strip(),
-                      source=str(path))
+    weather = Weather(
+        frame,
+        float(meta["latitude"]),
+        float(meta["longitude"]),
+        float(meta.get("altitude", 0.0)),
+        name=f"TMY3 {meta.get('Name', '')} {meta.get('USAF', '')}".strip(),
+        source=str(path),
+    )
     return validate_weather(weather, label=str(path), max_gap_hours=max_gap_hours)
 
 
-def read_csv_weather(path: str | os.PathLike, *, tz: str | None = None,
-                     latitude: float | None = None, longitude: float | None = None,
-                     altitude: float | None = None, max_gap_hours: int = 6) -> Weather:
+def read_csv_weather(
+    path: str | os.PathLike,
+    *,
+    tz: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    altitude: float | None = None,
+    max_gap_hours: int = 6,
+) -> Weather:
     """Read a plain hourly CSV (format in the module docstring) and validate it.
 
     Parameters
@@ -240,9 +271,11 @@ def read_csv_weather(path: str | os.PathLike, *, tz: str | None = None,
     raw.columns = [str(c).strip().lower() for c in raw.columns]
     missing = [c for c in ("time", "ghi", "dhi") if c not in raw.columns]
     if missing:
-        msg = (f"weather file {path}: missing column(s) {', '.join(missing)}; a plain weather CSV "
-               f"needs time (start of hour, ISO 8601), ghi and dhi (W/m²), optional dni (W/m²), "
-               f"temp_air (°C), wind_speed (m/s)")
+        msg = (
+            f"weather file {path}: missing column(s) {', '.join(missing)}; a plain weather CSV "
+            f"needs time (start of hour, ISO 8601), ghi and dhi (W/m²), optional dni (W/m²), "
+            f"temp_air (°C), wind_speed (m/s)"
+        )
         raise InputError(msg)
     try:
         times = pd.to_datetime(raw["time"], format="ISO8601")
@@ -253,8 +286,10 @@ def read_csv_weather(path: str | os.PathLike, *, tz: str | None = None,
     index = pd.DatetimeIndex(times)
     if index.tz is None:
         if tz is None:
-            msg = (f"weather file {path}, column time: time stamps carry no UTC offset; write them "
-                   f"as 2023-01-01T00:00+08:00 or pass tz='Asia/Shanghai' (--weather-tz)")
+            msg = (
+                f"weather file {path}, column time: time stamps carry no UTC offset; write them "
+                f"as 2023-01-01T00:00+08:00 or pass tz='Asia/Shanghai' (--weather-tz)"
+            )
             raise InputError(msg)
         try:
             index = index.tz_localize(tz)
@@ -269,8 +304,10 @@ def read_csv_weather(path: str | os.PathLike, *, tz: str | None = None,
             values = pd.to_numeric(raw[col], errors="coerce").to_numpy(dtype=float)
             bad = np.flatnonzero(np.isnan(values) & raw[col].notna().to_numpy())
             if len(bad):
-                msg = (f"weather file {path}, column {col}: non-numeric values at "
-                       f"{describe_rows(bad + 2)} (line numbers); fix or empty them")
+                msg = (
+                    f"weather file {path}, column {col}: non-numeric values at "
+                    f"{describe_rows(bad + 2)} (line numbers); fix or empty them"
+                )
                 raise InputError(msg)
             frame[col] = values
     if "temp_air" not in frame:
@@ -292,16 +329,27 @@ def read_csv_weather(path: str | os.PathLike, *, tz: str | None = None,
     needs_dni = "dni" not in frame
     if needs_dni:
         frame["dni"] = 0.0
-    weather = Weather(frame[list(WEATHER_COLUMNS)], float(latitude), float(longitude),
-                      float(altitude or 0.0), name=f"CSV {path.name}", source=label,
-                      repairs=tuple(repairs))
-    return validate_weather(weather, label=label, max_gap_hours=max_gap_hours,
-                            compute_dni=needs_dni)
+    weather = Weather(
+        frame[list(WEATHER_COLUMNS)],
+        float(latitude),
+        float(longitude),
+        float(altitude or 0.0),
+        name=f"CSV {path.name}",
+        source=label,
+        repairs=tuple(repairs),
+    )
+    return validate_weather(weather, label=label, max_gap_hours=max_gap_hours, compute_dni=needs_dni)
 
 
 # -- validation -------------------------------------------------------------------------------
-def validate_weather(weather: Weather, *, label: str = "weather", max_gap_hours: int = 6,
-                     compute_dni: bool = False, tz_tolerance_h: float = 1.0) -> Weather:
+def validate_weather(
+    weather: Weather,
+    *,
+    label: str = "weather",
+    max_gap_hours: int = 6,
+    compute_dni: bool = False,
+    tz_tolerance_h: float = 1.0,
+) -> Weather:
     """Check and repair an hourly weather series; return a new :class:`Weather`.
 
     See the module docstring for what is checked, what is repaired and what is refused.
@@ -338,45 +386,49 @@ def validate_weather(weather: Weather, *, label: str = "weather", max_gap_hours:
         raise InputError(msg)
     step = pd.Series(data.index).diff().median()
     if step != pd.Timedelta(hours=1):
-        msg = (f"{label}: time step is {step}, not one hour; resample to hourly means "
-               f"(W/m²) before use")
+        msg = f"{label}: time step is {step}, not one hour; resample to hourly means (W/m²) before use"
         raise InputError(msg)
     full = pd.date_range(data.index[0], data.index[-1], freq="h")
     if len(full) < 8760 - 24:
-        msg = (f"{label}: covers {len(full):,} hours; a yield needs at least one full year "
-               f"(8,760 hours) of hourly weather")
+        msg = (
+            f"{label}: covers {len(full):,} hours; a yield needs at least one full year (8,760 hours) of hourly weather"
+        )
         raise InputError(msg)
     n_missing_rows = len(full) - len(data)
     if n_missing_rows:
         off_grid = ~data.index.isin(full)
         if off_grid.any():
-            msg = (f"{label}: time stamps off the hourly grid, e.g. {data.index[off_grid][0]}; "
-                   f"use one row per hour")
+            msg = f"{label}: time stamps off the hourly grid, e.g. {data.index[off_grid][0]}; use one row per hour"
             raise InputError(msg)
         data = data.reindex(full)
 
     # units before repairs (an interpolation must not hide a kWh column)
     ghi_max = float(np.nanmax(data["ghi"].to_numpy())) if data["ghi"].notna().any() else 0.0
     if ghi_max < 2.0:
-        msg = (f"{label}, column ghi: largest value {ghi_max:.3g} — looks like kWh/m² (or "
-               f"kW/m²); irradiance must be W/m² (hourly mean, = Wh/m² per hour): multiply by 1000")
+        msg = (
+            f"{label}, column ghi: largest value {ghi_max:.3g} — looks like kWh/m² (or "
+            f"kW/m²); irradiance must be W/m² (hourly mean, = Wh/m² per hour): multiply by 1000"
+        )
         raise InputError(msg)
     if ghi_max > 1500.0:
-        msg = (f"{label}, column ghi: largest value {ghi_max:,.0f} W/m² exceeds any ground "
-               f"irradiance (≈ 1,400 W/m²); check units (J/m² or kJ/m² per hour? divide by 3600 "
-               f"or 3.6)")
+        msg = (
+            f"{label}, column ghi: largest value {ghi_max:,.0f} W/m² exceeds any ground "
+            f"irradiance (≈ 1,400 W/m²); check units (J/m² or kJ/m² per hour? divide by 3600 "
+            f"or 3.6)"
+        )
         raise InputError(msg)
     t_med = float(np.nanmedian(data["temp_air"].to_numpy()))
     if t_med > 150.0:
-        msg = (f"{label}, column temp_air: median {t_med:.1f} — looks like kelvin; temp_air must "
-               f"be °C (subtract 273.15)")
+        msg = f"{label}, column temp_air: median {t_med:.1f} — looks like kelvin; temp_air must be °C (subtract 273.15)"
         raise InputError(msg)
     for col in ("ghi", "dni", "dhi"):
         values = data[col].to_numpy()
         very_neg = np.flatnonzero(values < -20.0)
         if len(very_neg):
-            msg = (f"{label}, column {col}: negative irradiance at "
-                   f"{describe_rows(data.index[very_neg])}; irradiance must be ≥ 0 W/m²")
+            msg = (
+                f"{label}, column {col}: negative irradiance at "
+                f"{describe_rows(data.index[very_neg])}; irradiance must be ≥ 0 W/m²"
+            )
             raise InputError(msg)
         small_neg = int((values < 0).sum())
         if small_neg:
@@ -384,8 +436,9 @@ def validate_weather(weather: Weather, *, label: str = "weather", max_gap_hours:
             repairs.append(f"{col}: {small_neg} small negative values set to 0")
 
     # gaps: runs of NaN (missing rows or empty values)
-    solpos = pvlib.solarposition.get_solarposition(data.index, weather.latitude, weather.longitude,
-                                                   altitude=weather.altitude)
+    solpos = pvlib.solarposition.get_solarposition(
+        data.index, weather.latitude, weather.longitude, altitude=weather.altitude
+    )
     cols_to_check = [c for c in WEATHER_COLUMNS if not (compute_dni and c == "dni")]
     nan_any = data[cols_to_check].isna().any(axis=1).to_numpy()
     if nan_any.any():
@@ -394,18 +447,21 @@ def validate_weather(weather: Weather, *, label: str = "weather", max_gap_hours:
         too_long = nan_any & (run_len > max_gap_hours)
         if too_long.any():
             first = data.index[too_long][0]
-            msg = (f"{label}: a gap of {int(run_len[too_long].max())} missing hours starting "
-                   f"{first} (and {int(too_long.sum())} missing hours in such long gaps); at most "
-                   f"{max_gap_hours} consecutive hours are filled by interpolation — use a "
-                   f"complete file or fill the gap")
+            msg = (
+                f"{label}: a gap of {int(run_len[too_long].max())} missing hours starting "
+                f"{first} (and {int(too_long.sum())} missing hours in such long gaps); at most "
+                f"{max_gap_hours} consecutive hours are filled by interpolation — use a "
+                f"complete file or fill the gap"
+            )
             raise InputError(msg)
         n_fill = int(nan_any.sum())
         data[cols_to_check] = data[cols_to_check].interpolate(method="time", limit_direction="both")
         night = solpos["elevation"].to_numpy() <= 0
         for col in ("ghi", "dni", "dhi"):
             data.loc[nan_any & night, col] = 0.0
-        repairs.append(f"{n_fill} missing hours ({n_missing_rows} absent rows) filled by "
-                       f"interpolation (gaps ≤ {max_gap_hours} h)")
+        repairs.append(
+            f"{n_fill} missing hours ({n_missing_rows} absent rows) filled by interpolation (gaps ≤ {max_gap_hours} h)"
+        )
 
     dhi_over = data["dhi"].to_numpy() > data["ghi"].to_numpy() + 1.0
     if dhi_over.any():
@@ -414,17 +470,20 @@ def validate_weather(weather: Weather, *, label: str = "weather", max_gap_hours:
     if compute_dni:
         zen = solpos["zenith"].to_numpy()
         cosz = np.cos(np.radians(zen))
-        data["dni"] = np.where(zen < 87.0, np.clip((data["ghi"] - data["dhi"]) / np.maximum(cosz, 0.05),
-                                                    0.0, 1400.0), 0.0)
+        data["dni"] = np.where(
+            zen < 87.0, np.clip((data["ghi"] - data["dhi"]) / np.maximum(cosz, 0.05), 0.0, 1400.0), 0.0
+        )
         repairs.append("dni computed from ghi and dhi")
 
     # time zone: the irradiance-weighted hour angle must sit near solar noon
     offset_h = _irradiance_offset_hours(data, weather.longitude, solpos)
     if abs(offset_h) > tz_tolerance_h:
-        msg = (f"{label}: irradiance is centred {offset_h:+.1f} h from solar noon at longitude "
-               f"{weather.longitude:.2f}° with time zone {data.index.tz}; the time stamps are "
-               f"probably in another time zone (or mark the end/start of the hour wrongly) — fix "
-               f"the offset of the time column or pass the right tz")
+        msg = (
+            f"{label}: irradiance is centred {offset_h:+.1f} h from solar noon at longitude "
+            f"{weather.longitude:.2f}° with time zone {data.index.tz}; the time stamps are "
+            f"probably in another time zone (or mark the end/start of the hour wrongly) — fix "
+            f"the offset of the time column or pass the right tz"
+        )
         raise InputError(msg)
     return replace(weather, data=data, repairs=tuple(repairs))
 
@@ -441,8 +500,7 @@ def _irradiance_offset_hours(data: pd.DataFrame, longitude: float, solpos: pd.Da
 
 
 # -- writer -----------------------------------------------------------------------------------
-def write_epw(weather: Weather, path: str | os.PathLike, *, city: str = "Xiangyang",
-              wmo: str = "572780") -> Path:
+def write_epw(weather: Weather, path: str | os.PathLike, *, city: str = "Xiangyang", wmo: str = "572780") -> Path:
     """Write ``weather`` as an EnergyPlus EPW file (atomic), readable by pvlib's ``read_epw``.
 
     Only the fields the yield model uses are real (GHI, DNI, DHI, dry-bulb temperature,
@@ -454,10 +512,13 @@ def write_epw(weather: Weather, path: str | os.PathLike, *, city: str = "Xiangya
     lines = [
         f"LOCATION,{city},,CHN,{weather.source},{wmo},{weather.latitude:.3f},"
         f"{weather.longitude:.3f},{offset_h:.1f},{weather.altitude:.1f}",
-        "DESIGN CONDITIONS,0", "TYPICAL/EXTREME PERIODS,0", "GROUND TEMPERATURES,0",
+        "DESIGN CONDITIONS,0",
+        "TYPICAL/EXTREME PERIODS,0",
+        "GROUND TEMPERATURES,0",
         "HOLIDAYS/DAYLIGHT SAVINGS,No,0,0,0",
         f"COMMENTS 1,written by siting.solar.write_epw from {weather.name}",
-        "COMMENTS 2,", "DATA PERIODS,1,1,Data,Sunday, 1/ 1,12/31",
+        "COMMENTS 2,",
+        "DATA PERIODS,1,1,Data,Sunday, 1/ 1,12/31",
     ]
     year = end.year.to_numpy()
     month = end.month.to_numpy()
@@ -477,5 +538,6 @@ def write_epw(weather: Weather, path: str | os.PathLike, *, city: str = "Xiangya
             f"{year[i]},{month[i]},{day[i]},{hour[i]},60,?9?9?9?9E0?9?9?9?9?9?9?9?9?9?9?9?9?9?9?9*9*9?9?9?9,"
             f"{t[i]:.1f},{t[i] - 5:.1f},70,101325,9999,9999,9999,{data['ghi'].iat[i]:.0f},"
             f"{data['dni'].iat[i]:.0f},{data['dhi'].iat[i]:.0f},999999,999999,999999,9999,0,"
-            f"{data['wind_speed'].iat[i]:.1f},5,5,20.0,77777,9,999999999,0,0.2,0,88,0.2,0,1.0\n")
+            f"{data['wind_speed'].iat[i]:.1f},5,5,20.0,77777,9,999999999,0,0.2,0,88,0.2,0,1.0\n"
+        )
     return atomic_write_text(path, "\n".join(lines) + "\n" + buf.getvalue())

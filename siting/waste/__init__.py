@@ -35,8 +35,9 @@ from siting.waste.location import (
 )
 
 
-def load_network(project_or_path=None, *, osm_path: str | os.PathLike | None = None,
-                 speeds_kmh: dict[str, float] | None = None) -> RoadNetwork:
+def load_network(
+    project_or_path=None, *, osm_path: str | os.PathLike | None = None, speeds_kmh: dict[str, float] | None = None
+) -> RoadNetwork:
     """The road network of a project (its roads layer) or of an OSM file, cached by mtime."""
     from layers.project import Project
     from siting.waste._inputs import cached_osm_network, cached_project_network

@@ -41,10 +41,14 @@ def check_waste_kind(waste_kind: str) -> str:
     return kind
 
 
-def load_layers(project_or_layers, *, network: RoadNetwork | None = None,
-                osm_path: str | os.PathLike | None = None,
-                speeds_kmh: dict[str, float] | None = None,
-                need_parks: bool = False) -> Layers:
+def load_layers(
+    project_or_layers,
+    *,
+    network: RoadNetwork | None = None,
+    osm_path: str | os.PathLike | None = None,
+    speeds_kmh: dict[str, float] | None = None,
+    need_parks: bool = False,
+) -> Layers:
     """Sources, facilities, road network (and parks) from a Project, a folder or a dict."""
     parks = None
     if isinstance(project_or_layers, dict):
@@ -61,11 +65,9 @@ def load_layers(project_or_layers, *, network: RoadNetwork | None = None,
                 if roads is None:
                     msg = "no 'roads' layer given: pass layers['roads'], osm_path= or network="
                     raise InputError(msg)
-                network = RoadNetwork.from_lines(roads, speeds_kmh=speeds_kmh,
-                                                 source="roads layer")
+                network = RoadNetwork.from_lines(roads, speeds_kmh=speeds_kmh, source="roads layer")
     else:
-        project = (project_or_layers if isinstance(project_or_layers, Project)
-                   else Project.open(project_or_layers))
+        project = project_or_layers if isinstance(project_or_layers, Project) else Project.open(project_or_layers)
         origin = str(project.path)
         sources = project.read("waste_sources")
         facilities = project.read("facilities")
@@ -76,8 +78,13 @@ def load_layers(project_or_layers, *, network: RoadNetwork | None = None,
                 network = cached_osm_network(osm_path, speeds_kmh=speeds_kmh)
             else:
                 network = cached_project_network(project, speeds_kmh=speeds_kmh)
-    return Layers(sources=_check_sources(sources), facilities=_check_facilities(facilities),
-                  network=network, industrial_parks=parks, origin=origin)
+    return Layers(
+        sources=_check_sources(sources),
+        facilities=_check_facilities(facilities),
+        network=network,
+        industrial_parks=parks,
+        origin=origin,
+    )
 
 
 def _require(layers: dict, kind: str, origin: str) -> gpd.GeoDataFrame:
@@ -109,16 +116,20 @@ def _check_sources(sources: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     supply = pd.to_numeric(out["supply_t_per_year"], errors="coerce")
     bad = supply.isna() | (supply < 0) | ~np.isfinite(supply.fillna(0))
     if bad.any():
-        msg = (f"layer 'waste_sources', column 'supply_t_per_year': "
-               f"{describe_rows(out.loc[bad, 'id'])} are missing, negative or not numbers; "
-               "give each source its waste in t/yr (>= 0)")
+        msg = (
+            f"layer 'waste_sources', column 'supply_t_per_year': "
+            f"{describe_rows(out.loc[bad, 'id'])} are missing, negative or not numbers; "
+            "give each source its waste in t/yr (>= 0)"
+        )
         raise InputError(msg)
     out["supply_t_per_year"] = supply.astype("float64")
     kinds = out["waste_kind"].astype(str).str.strip().str.lower()
     unknown = ~kinds.isin(WASTE_KINDS)
     if unknown.any():
-        msg = (f"layer 'waste_sources', column 'waste_kind': {describe_rows(out.loc[unknown, 'id'])} "
-               f"have unknown kinds {sorted(set(kinds[unknown]))}; use one of {', '.join(WASTE_KINDS)}")
+        msg = (
+            f"layer 'waste_sources', column 'waste_kind': {describe_rows(out.loc[unknown, 'id'])} "
+            f"have unknown kinds {sorted(set(kinds[unknown]))}; use one of {', '.join(WASTE_KINDS)}"
+        )
         raise InputError(msg)
     out["waste_kind"] = kinds.to_numpy()
     return out
@@ -136,21 +147,28 @@ def _check_facilities(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     kinds = out["facility_kind"].astype(str).str.strip()
     unknown = ~kinds.isin(list(FACILITY_KINDS))
     if unknown.any():
-        msg = (f"layer 'facilities', column 'facility_kind': {describe_rows(out.loc[unknown, 'id'])} "
-               f"have unknown kinds {sorted(set(kinds[unknown]))}; use one of "
-               f"{', '.join(FACILITY_KINDS)}")
+        msg = (
+            f"layer 'facilities', column 'facility_kind': {describe_rows(out.loc[unknown, 'id'])} "
+            f"have unknown kinds {sorted(set(kinds[unknown]))}; use one of "
+            f"{', '.join(FACILITY_KINDS)}"
+        )
         raise InputError(msg)
     out["facility_kind"] = kinds.to_numpy()
     capacity = pd.to_numeric(out["capacity_t_per_year"], errors="coerce")
     bad = capacity.isna() | (capacity < 0) | ~np.isfinite(capacity.fillna(0))
     if bad.any():
-        msg = (f"layer 'facilities', column 'capacity_t_per_year': "
-               f"{describe_rows(out.loc[bad, 'id'])} are missing, negative or infinite; give each "
-               "facility its processing capacity in t/yr (0 takes it out of use)")
+        msg = (
+            f"layer 'facilities', column 'capacity_t_per_year': "
+            f"{describe_rows(out.loc[bad, 'id'])} are missing, negative or infinite; give each "
+            "facility its processing capacity in t/yr (0 takes it out of use)"
+        )
         raise InputError(msg)
     out["capacity_t_per_year"] = capacity.astype("float64")
-    fee = (pd.to_numeric(out["gate_fee_cny_per_t"], errors="coerce")
-           if "gate_fee_cny_per_t" in out.columns else pd.Series(0.0, index=out.index))
+    fee = (
+        pd.to_numeric(out["gate_fee_cny_per_t"], errors="coerce")
+        if "gate_fee_cny_per_t" in out.columns
+        else pd.Series(0.0, index=out.index)
+    )
     out["gate_fee_cny_per_t"] = fee.fillna(0.0).astype("float64")
     if "status" not in out.columns:
         out["status"] = "operating"
@@ -172,8 +190,10 @@ def accepted_kinds(facilities: pd.DataFrame) -> pd.Series:
     bad = tokens.map(lambda ts: any(t and t not in WASTE_KINDS for t in ts)) & ~blank
     if bad.any():
         ids = facilities.loc[bad, "id"] if "id" in facilities else facilities.index[bad]
-        msg = (f"layer 'facilities', column 'accepts': {describe_rows(ids)} name unknown waste "
-               f"kinds; use a comma-separated list of {', '.join(WASTE_KINDS)}")
+        msg = (
+            f"layer 'facilities', column 'accepts': {describe_rows(ids)} name unknown waste "
+            f"kinds; use a comma-separated list of {', '.join(WASTE_KINDS)}"
+        )
         raise InputError(msg)
     return cleaned.where(~blank, default)
 
@@ -196,8 +216,10 @@ def _file_key(path: Path) -> tuple[str, int, int]:
 def cached_project_network(project: Project, *, speeds_kmh=None) -> RoadNetwork:
     """The project's road network, rebuilt only when ``project.gpkg`` changes."""
     if not project.has("roads"):
-        msg = (f"project {project.path} has no 'roads' layer; import one with "
-               f"`xysiting import {project.path} --layer roads FILE` or pass an OSM file")
+        msg = (
+            f"project {project.path} has no 'roads' layer; import one with "
+            f"`xysiting import {project.path} --layer roads FILE` or pass an OSM file"
+        )
         raise InputError(msg)
     return _project_network(_file_key(project.gpkg_path), _speeds_key(speeds_kmh))
 
@@ -206,8 +228,9 @@ def cached_project_network(project: Project, *, speeds_kmh=None) -> RoadNetwork:
 def _project_network(key: tuple[str, int, int], speeds: tuple | None) -> RoadNetwork:
     project = Project.open(Path(key[0]).parent)
     roads = project.read("roads")
-    return RoadNetwork.from_lines(roads, speeds_kmh=None if speeds is None else dict(speeds),
-                                  source=f"roads layer of {project.path}")
+    return RoadNetwork.from_lines(
+        roads, speeds_kmh=None if speeds is None else dict(speeds), source=f"roads layer of {project.path}"
+    )
 
 
 def cached_osm_network(path: str | os.PathLike, *, speeds_kmh=None) -> RoadNetwork:
@@ -229,8 +252,9 @@ _COST_CACHE_SIZE = 8
 _COST_LOCK = threading.Lock()  # the dashboard may run allocations from several threads
 
 
-def cached_cost_matrix(network: RoadNetwork, origins: np.ndarray, destinations: np.ndarray,
-                       *, weight: str = "length") -> CostMatrix:
+def cached_cost_matrix(
+    network: RoadNetwork, origins: np.ndarray, destinations: np.ndarray, *, weight: str = "length"
+) -> CostMatrix:
     """:func:`geo.costs.cost_matrix`, remembered for the last few (network, nodes) asked."""
     origins = np.asarray(origins, dtype="int64")
     destinations = np.asarray(destinations, dtype="int64")
@@ -248,14 +272,16 @@ def cached_cost_matrix(network: RoadNetwork, origins: np.ndarray, destinations: 
     return result
 
 
-def cached_point_cost_matrix(network: RoadNetwork, origins: pd.DataFrame,
-                             destinations: pd.DataFrame, *, weight: str = "length"
-                             ) -> PointCostMatrix:
+def cached_point_cost_matrix(
+    network: RoadNetwork, origins: pd.DataFrame, destinations: pd.DataFrame, *, weight: str = "length"
+) -> PointCostMatrix:
     """:func:`geo.costs.point_cost_matrix`, remembered for the last few snapped point sets."""
+
     def key_of(frame: pd.DataFrame) -> bytes:
-        return b"|".join(np.ascontiguousarray(frame[c].to_numpy(dtype=dtype)).tobytes()
-                         for c, dtype in (("node", "int64"), ("edge", "int64"),
-                                          ("along", "float64")))
+        return b"|".join(
+            np.ascontiguousarray(frame[c].to_numpy(dtype=dtype)).tobytes()
+            for c, dtype in (("node", "int64"), ("edge", "int64"), ("along", "float64"))
+        )
 
     key = ("points", id(network), key_of(origins), key_of(destinations), weight)
     with _COST_LOCK:

@@ -36,9 +36,16 @@ def default_penalty(cost: NDArray) -> float:
     return float(max(1000.0, 10.0 * finite.max())) if finite.size else 1000.0
 
 
-def solve_transport(cost: NDArray, supply: NDArray, capacity: NDArray, *,
-                    penalty: float, method: str = "auto", start_columns: int = 5,
-                    full_below: int = 60_000) -> TransportSolution:
+def solve_transport(
+    cost: NDArray,
+    supply: NDArray,
+    capacity: NDArray,
+    *,
+    penalty: float,
+    method: str = "auto",
+    start_columns: int = 5,
+    full_below: int = 60_000,
+) -> TransportSolution:
     """Minimum-cost transportation with an unmet slack per source, solved exactly.
 
     minimise  sum cost[s,f] x[s,f] + penalty * sum u[s]
@@ -86,8 +93,9 @@ def solve_transport(cost: NDArray, supply: NDArray, capacity: NDArray, *,
     n_s, n_f = cost.shape
     finite = np.isfinite(cost)
     if n_s == 0:
-        return TransportSolution(flow=np.zeros((0, n_f)), unmet=np.zeros(0), objective=0.0,
-                                 solve_s=0.0, status="no sources")
+        return TransportSolution(
+            flow=np.zeros((0, n_f)), unmet=np.zeros(0), objective=0.0, solve_s=0.0, status="no sources"
+        )
     capacity = np.where(np.isfinite(capacity), capacity, supply.sum())  # inf ≡ able to take all
     emd = None
     if method != "highs":
@@ -103,15 +111,18 @@ def solve_transport(cost: NDArray, supply: NDArray, capacity: NDArray, *,
         found = _transport_network_simplex(cost, finite, supply, capacity, float(penalty), emd)
         if found is not None:
             flow, unmet, objective, note = found
-            return TransportSolution(flow=flow, unmet=unmet, objective=objective,
-                                     solve_s=time.perf_counter() - start, status=note)
+            return TransportSolution(
+                flow=flow, unmet=unmet, objective=objective, solve_s=time.perf_counter() - start, status=note
+            )
         if method == "network_simplex":
             msg = "the network simplex result could not be certified optimal"
             raise RuntimeError(msg)
-    flow, unmet, objective, note = _transport_highs(cost, finite, supply, capacity,
-                                                    float(penalty), start_columns, full_below)
-    return TransportSolution(flow=flow, unmet=unmet, objective=objective,
-                             solve_s=time.perf_counter() - start, status=note)
+    flow, unmet, objective, note = _transport_highs(
+        cost, finite, supply, capacity, float(penalty), start_columns, full_below
+    )
+    return TransportSolution(
+        flow=flow, unmet=unmet, objective=objective, solve_s=time.perf_counter() - start, status=note
+    )
 
 
 #: Largest relative gap between the primal objective and the rebuilt dual bound for which the
@@ -119,8 +130,7 @@ def solve_transport(cost: NDArray, supply: NDArray, capacity: NDArray, *,
 CERTIFY_REL_GAP = 1e-10
 
 
-def _transport_network_simplex(cost: NDArray, finite: NDArray, supply: NDArray,
-                               capacity: NDArray, penalty: float, emd):
+def _transport_network_simplex(cost: NDArray, finite: NDArray, supply: NDArray, capacity: NDArray, penalty: float, emd):
     """Network simplex on the balanced form; ``None`` unless the duality gap certifies it.
 
     Balanced form: the sources plus a dummy *spare-capacity* row (supply = total capacity)
@@ -146,8 +156,9 @@ def _transport_network_simplex(cost: NDArray, finite: NDArray, supply: NDArray,
         b = np.r_[capacity[cols], supply[rows].sum()] * scale
         with warnings.catch_warnings():  # a failure is handled below (HiGHS fallback)
             warnings.simplefilter("ignore", UserWarning)
-            g, log = emd(a, b, m, numItermax=max(1_000_000, 50 * m.size), log=True,
-                         center_dual=False, check_marginals=False)
+            g, log = emd(
+                a, b, m, numItermax=max(1_000_000, 50 * m.size), log=True, center_dual=False, check_marginals=False
+            )
         if log["result_code"] != 1:  # 1 = optimal; else infeasible/unbounded/max_iter_reached
             return None
         if np.any(g[:-1, :-1][~sub_finite] > 0):
@@ -184,13 +195,13 @@ def _make_feasible(flow: NDArray, supply: NDArray, capacity: NDArray) -> tuple[N
     return flow, unmet
 
 
-def _objective(flow: NDArray, unmet: NDArray, cost: NDArray, finite: NDArray,
-               penalty: float) -> float:
+def _objective(flow: NDArray, unmet: NDArray, cost: NDArray, finite: NDArray, penalty: float) -> float:
     return float((flow * np.where(finite, cost, 0.0)).sum() + penalty * unmet.sum())
 
 
-def _dual_bound(cost: NDArray, finite: NDArray, supply: NDArray, capacity: NDArray,
-                penalty: float, v: NDArray) -> float:
+def _dual_bound(
+    cost: NDArray, finite: NDArray, supply: NDArray, capacity: NDArray, penalty: float, v: NDArray
+) -> float:
     """Lower bound on the optimum from facility duals ``v`` (weak LP duality).
 
     The dual is  max sum supply*w + sum capacity*v  s.t.  w[s] + v[f] <= cost[s,f],
@@ -201,13 +212,19 @@ def _dual_bound(cost: NDArray, finite: NDArray, supply: NDArray, capacity: NDArr
     v = np.minimum(v, 0.0)
     # a facility of zero capacity adds nothing to the bound whatever v is: v = -inf drops it
     usable = finite & (capacity > 0)[None, :]
-    w = np.minimum(penalty, np.min(np.where(usable, cost - v[None, :], np.inf), axis=1,
-                                   initial=np.inf))
+    w = np.minimum(penalty, np.min(np.where(usable, cost - v[None, :], np.inf), axis=1, initial=np.inf))
     return float(supply @ w + capacity @ v)
 
 
-def _transport_highs(cost: NDArray, finite: NDArray, supply: NDArray, capacity: NDArray,
-                     penalty: float, start_columns: int, full_below: int):
+def _transport_highs(
+    cost: NDArray,
+    finite: NDArray,
+    supply: NDArray,
+    capacity: NDArray,
+    penalty: float,
+    start_columns: int,
+    full_below: int,
+):
     """The HiGHS path: the whole LP, or exact column generation for large problems.
 
     The model goes to ``highspy`` column-wise (numpy arrays, no Python loop).  Column generation
@@ -253,8 +270,16 @@ def _transport_highs(cost: NDArray, finite: NDArray, supply: NDArray, capacity: 
     def add_pairs(r: NDArray, c: NDArray) -> None:
         index = np.empty(2 * len(r), dtype=np.int32)
         index[0::2], index[1::2] = r, n_s + c
-        h.addCols(len(r), cost[r, c], np.zeros(len(r)), np.full(len(r), inf), len(index),
-                  np.arange(0, len(index), 2, dtype=np.int32), index, np.ones(len(index)))
+        h.addCols(
+            len(r),
+            cost[r, c],
+            np.zeros(len(r)),
+            np.full(len(r), inf),
+            len(index),
+            np.arange(0, len(index), 2, dtype=np.int32),
+            index,
+            np.ones(len(index)),
+        )
         pair_rows.append(r)
         pair_cols.append(c)
 
@@ -309,10 +334,19 @@ class LocationSolution:
     mip_gap: float
 
 
-def solve_location(cost: NDArray, supply: NDArray, capacity: NDArray, fixed_cost: NDArray,
-                   is_candidate: NDArray, k: int, *, penalty: float | None,
-                   time_limit_s: float = 120.0, mip_rel_gap: float = 1e-6,
-                   strong_linking: bool | None = None) -> LocationSolution:
+def solve_location(
+    cost: NDArray,
+    supply: NDArray,
+    capacity: NDArray,
+    fixed_cost: NDArray,
+    is_candidate: NDArray,
+    k: int,
+    *,
+    penalty: float | None,
+    time_limit_s: float = 120.0,
+    mip_rel_gap: float = 1e-6,
+    strong_linking: bool | None = None,
+) -> LocationSolution:
     """Capacitated facility location: open exactly ``k`` candidates.
 
     minimise  sum cost x + sum fixed y + penalty sum u
@@ -335,8 +369,7 @@ def solve_location(cost: NDArray, supply: NDArray, capacity: NDArray, fixed_cost
     u_of = n_x + np.arange(n_u)
     y_pos = np.full(n_j, -1)
     y_pos[cand] = n_x + n_u + np.arange(n_y)
-    c = np.r_[cost[rows, cols], np.full(n_u, penalty if penalty is not None else 0.0),
-              fixed_cost[cand]]
+    c = np.r_[cost[rows, cols], np.full(n_u, penalty if penalty is not None else 0.0), fixed_cost[cand]]
     blocks_a, blocks_lo, blocks_hi = [], [], []
     # supply balance
     r = np.r_[rows, np.arange(n_u)]
@@ -358,9 +391,9 @@ def solve_location(cost: NDArray, supply: NDArray, capacity: NDArray, fixed_cost
         data_r.append(row_of[cand_cap])
         data_c.append(y_pos[cand_cap])
         data_v.append(-capacity[cand_cap])
-        a_cap = sp.csr_matrix((np.concatenate(data_v), (np.concatenate(data_r),
-                                                          np.concatenate(data_c))),
-                              shape=(len(cap_rows), n_var))
+        a_cap = sp.csr_matrix(
+            (np.concatenate(data_v), (np.concatenate(data_r), np.concatenate(data_c))), shape=(len(cap_rows), n_var)
+        )
         blocks_a.append(a_cap)
         blocks_lo.append(np.full(len(cap_rows), -np.inf))
         blocks_hi.append(np.where(is_candidate[cap_rows], 0.0, capacity[cap_rows]))
@@ -372,33 +405,40 @@ def solve_location(cost: NDArray, supply: NDArray, capacity: NDArray, fixed_cost
         idx = np.flatnonzero(link)
         m = len(idx)
         a_link = sp.csr_matrix(
-            (np.r_[np.ones(m), -supply[rows[idx]]],
-             (np.r_[np.arange(m), np.arange(m)], np.r_[x_of[idx], y_pos[cols[idx]]])),
-            shape=(m, n_var))
+            (
+                np.r_[np.ones(m), -supply[rows[idx]]],
+                (np.r_[np.arange(m), np.arange(m)], np.r_[x_of[idx], y_pos[cols[idx]]]),
+            ),
+            shape=(m, n_var),
+        )
         blocks_a.append(a_link)
         blocks_lo.append(np.full(m, -np.inf))
         blocks_hi.append(np.zeros(m))
     # exactly k
-    a_k = sp.csr_matrix((np.ones(n_y), (np.zeros(n_y, int), n_x + n_u + np.arange(n_y))),
-                        shape=(1, n_var))
+    a_k = sp.csr_matrix((np.ones(n_y), (np.zeros(n_y, int), n_x + n_u + np.arange(n_y))), shape=(1, n_var))
     blocks_a.append(a_k)
     blocks_lo.append(np.array([float(k)]))
     blocks_hi.append(np.array([float(k)]))
-    constraints = LinearConstraint(sp.vstack(blocks_a).tocsr(), np.concatenate(blocks_lo),
-                                   np.concatenate(blocks_hi))
+    constraints = LinearConstraint(sp.vstack(blocks_a).tocsr(), np.concatenate(blocks_lo), np.concatenate(blocks_hi))
     integrality = np.r_[np.zeros(n_x + n_u), np.ones(n_y)]
     upper = np.r_[np.full(n_x + n_u, np.inf), np.ones(n_y)]
     start = time.perf_counter()
-    res = milp(c, constraints=constraints, integrality=integrality,
-               bounds=Bounds(np.zeros(n_var), upper),
-               options={"time_limit": time_limit_s, "mip_rel_gap": mip_rel_gap})
+    res = milp(
+        c,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=Bounds(np.zeros(n_var), upper),
+        options={"time_limit": time_limit_s, "mip_rel_gap": mip_rel_gap},
+    )
     solve_s = time.perf_counter() - start
     if res.x is None:
-        msg = (f"the facility-location model has no solution ({res.message}); with unmet supply "
-               "forbidden every source must reach at least one candidate")
+        msg = (
+            f"the facility-location model has no solution ({res.message}); with unmet supply "
+            "forbidden every source must reach at least one candidate"
+        )
         raise InputError(msg)
     x = res.x
-    y = x[n_x + n_u:] > 0.5  # HiGHS may report 1e-15 for a closed site
+    y = x[n_x + n_u :] > 0.5  # HiGHS may report 1e-15 for a closed site
     open_cand = np.zeros(n_j, dtype=bool)
     open_cand[cand[y]] = True
     flow = np.zeros((n_s, n_j))
@@ -407,9 +447,15 @@ def solve_location(cost: NDArray, supply: NDArray, capacity: NDArray, fixed_cost
     unmet = supply - flow.sum(axis=1)
     unmet = np.where(np.abs(unmet) < 1e-6, 0.0, unmet)
     gap = float(getattr(res, "mip_gap", np.nan) or 0.0)
-    return LocationSolution(open_candidates=open_cand[is_candidate], flow=flow, unmet=unmet,
-                            objective=float(res.fun), solve_s=solve_s, status=res.message,
-                            mip_gap=gap)
+    return LocationSolution(
+        open_candidates=open_cand[is_candidate],
+        flow=flow,
+        unmet=unmet,
+        objective=float(res.fun),
+        solve_s=solve_s,
+        status=res.message,
+        mip_gap=gap,
+    )
 
 
 def check_k(k: int, n_candidates: int, what: str = "candidate sites") -> int:
@@ -418,7 +464,9 @@ def check_k(k: int, n_candidates: int, what: str = "candidate sites") -> int:
         msg = f"k (the number of new facilities) must be a whole number >= 1, got {k!r}"
         raise InputError(msg)
     if k > n_candidates:
-        msg = (f"cannot choose k={k} new facilities among {n_candidates} usable {what}; lower k "
-               "or give more candidates (industrial parks or --candidates FILE)")
+        msg = (
+            f"cannot choose k={k} new facilities among {n_candidates} usable {what}; lower k "
+            "or give more candidates (industrial parks or --candidates FILE)"
+        )
         raise InputError(msg)
     return int(k)

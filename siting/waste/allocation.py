@@ -110,20 +110,29 @@ class WasteRouting:
         if what not in frames:
             msg = f"what must be one of {', '.join(frames)}, got {what!r}"
             raise InputError(msg)
-        return export_frame(frames[what], path, layer=f"{self.waste_kind}_{what}",
-                            assumptions={**self.assumptions, **self.totals})
+        return export_frame(
+            frames[what], path, layer=f"{self.waste_kind}_{what}", assumptions={**self.assumptions, **self.totals}
+        )
 
 
-def route_waste(project_or_layers, *, waste_kind: str, network: RoadNetwork | None = None,
-                osm_path: str | os.PathLike | None = None,
-                speeds_kmh: dict[str, float] | None = None,
-                statuses: tuple[str, ...] = DEFAULT_STATUSES,
-                extra_facilities: gpd.GeoDataFrame | None = None,
-                cny_per_tkm: float = DEFAULT_CNY_PER_TKM,
-                co2_kg_per_tkm: float = DEFAULT_CO2_KG_PER_TKM,
-                objective: str = "cost", unmet_penalty_cny_per_t: float | None = None,
-                max_snap_m: float = DEFAULT_MAX_SNAP_M, route_weight: str = "length",
-                snap_method: str = "edge", geometries: bool = True) -> WasteRouting:
+def route_waste(
+    project_or_layers,
+    *,
+    waste_kind: str,
+    network: RoadNetwork | None = None,
+    osm_path: str | os.PathLike | None = None,
+    speeds_kmh: dict[str, float] | None = None,
+    statuses: tuple[str, ...] = DEFAULT_STATUSES,
+    extra_facilities: gpd.GeoDataFrame | None = None,
+    cny_per_tkm: float = DEFAULT_CNY_PER_TKM,
+    co2_kg_per_tkm: float = DEFAULT_CO2_KG_PER_TKM,
+    objective: str = "cost",
+    unmet_penalty_cny_per_t: float | None = None,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    route_weight: str = "length",
+    snap_method: str = "edge",
+    geometries: bool = True,
+) -> WasteRouting:
     """Allocate one waste kind from its sources to accepting facilities at least cost.
 
     Parameters
@@ -165,13 +174,22 @@ def route_waste(project_or_layers, *, waste_kind: str, network: RoadNetwork | No
     """
     kind = check_waste_kind(waste_kind)
     _check_rates(cny_per_tkm, co2_kg_per_tkm, objective)
-    layers = load_layers(project_or_layers, network=network, osm_path=osm_path,
-                         speeds_kmh=speeds_kmh)
+    layers = load_layers(project_or_layers, network=network, osm_path=osm_path, speeds_kmh=speeds_kmh)
     facilities = _with_extra(layers.facilities, extra_facilities)
-    return _route(layers, facilities, kind, statuses=statuses, cny_per_tkm=cny_per_tkm,
-                  co2_kg_per_tkm=co2_kg_per_tkm, objective=objective,
-                  penalty=unmet_penalty_cny_per_t, max_snap_m=max_snap_m,
-                  route_weight=route_weight, geometries=geometries, snap_method=snap_method)
+    return _route(
+        layers,
+        facilities,
+        kind,
+        statuses=statuses,
+        cny_per_tkm=cny_per_tkm,
+        co2_kg_per_tkm=co2_kg_per_tkm,
+        objective=objective,
+        penalty=unmet_penalty_cny_per_t,
+        max_snap_m=max_snap_m,
+        route_weight=route_weight,
+        geometries=geometries,
+        snap_method=snap_method,
+    )
 
 
 def _check_rates(cny_per_tkm: float, co2_kg_per_tkm: float, objective: str) -> None:
@@ -213,16 +231,21 @@ class _Prepared:
     time_h: np.ndarray
 
 
-def prepare(layers: Layers, facilities: gpd.GeoDataFrame, kind: str, *,
-            statuses: tuple[str, ...], max_snap_m: float, route_weight: str,
-            snap_method: str = "edge") -> _Prepared:
+def prepare(
+    layers: Layers,
+    facilities: gpd.GeoDataFrame,
+    kind: str,
+    *,
+    statuses: tuple[str, ...],
+    max_snap_m: float,
+    route_weight: str,
+    snap_method: str = "edge",
+) -> _Prepared:
     """Select, snap and cost the sources and facilities of ``kind`` (shared with siting)."""
     network = layers.network
     sources = layers.sources[layers.sources["waste_kind"] == kind].reset_index(drop=True)
-    src_snap = snap_points(network, sources.geometry, max_snap_m=max_snap_m, what="waste_sources",
-                           method=snap_method)
-    fac_snap = snap_points(network, facilities.geometry, max_snap_m=max_snap_m, what="facilities",
-                           method=snap_method)
+    src_snap = snap_points(network, sources.geometry, max_snap_m=max_snap_m, what="waste_sources", method=snap_method)
+    fac_snap = snap_points(network, facilities.geometry, max_snap_m=max_snap_m, what="facilities", method=snap_method)
     accepting = accepts_mask(facilities, kind)
     status_ok = facilities["status"].isin(statuses).to_numpy()
     capacity = facilities["capacity_t_per_year"].to_numpy()
@@ -237,22 +260,41 @@ def prepare(layers: Layers, facilities: gpd.GeoDataFrame, kind: str, *,
     network_km = np.full((n_s, n_f), np.inf)
     time_h = np.full((n_s, n_f), np.inf)
     si, fi = np.flatnonzero(usable_src), np.flatnonzero(usable_fac)
-    matrix = cached_point_cost_matrix(network, src_snap.iloc[si], fac_snap.iloc[fi],
-                                      weight=route_weight)
+    matrix = cached_point_cost_matrix(network, src_snap.iloc[si], fac_snap.iloc[fi], weight=route_weight)
     if len(si) and len(fi):
         network_km[np.ix_(si, fi)] = matrix.length_m / 1000.0
         time_h[np.ix_(si, fi)] = matrix.time_s / 3600.0
     access_km = (src_snap["snap_m"].to_numpy()[:, None] + fac_snap["snap_m"].to_numpy()[None, :]) / 1000.0
     km = network_km + access_km
-    return _Prepared(sources, facilities, src_snap, fac_snap, usable_src, usable_fac, role,
-                     matrix, km, network_km, access_km, time_h)
+    return _Prepared(
+        sources, facilities, src_snap, fac_snap, usable_src, usable_fac, role, matrix, km, network_km, access_km, time_h
+    )
 
 
-def _route(layers: Layers, facilities: gpd.GeoDataFrame, kind: str, *, statuses, cny_per_tkm,
-           co2_kg_per_tkm, objective, penalty, max_snap_m, route_weight,
-           geometries: bool, snap_method: str = "edge") -> WasteRouting:
-    prep = prepare(layers, facilities, kind, statuses=statuses, max_snap_m=max_snap_m,
-                   route_weight=route_weight, snap_method=snap_method)
+def _route(
+    layers: Layers,
+    facilities: gpd.GeoDataFrame,
+    kind: str,
+    *,
+    statuses,
+    cny_per_tkm,
+    co2_kg_per_tkm,
+    objective,
+    penalty,
+    max_snap_m,
+    route_weight,
+    geometries: bool,
+    snap_method: str = "edge",
+) -> WasteRouting:
+    prep = prepare(
+        layers,
+        facilities,
+        kind,
+        statuses=statuses,
+        max_snap_m=max_snap_m,
+        route_weight=route_weight,
+        snap_method=snap_method,
+    )
     fees = prep.facilities["gate_fee_cny_per_t"].to_numpy()
     cost = prep.km * cny_per_tkm + fees[None, :] if objective == "cost" else prep.km.copy()
     cost[~np.isfinite(prep.km)] = np.inf
@@ -262,16 +304,43 @@ def _route(layers: Layers, facilities: gpd.GeoDataFrame, kind: str, *, statuses,
     supply = prep.sources["supply_t_per_year"].to_numpy()
     capacity = np.where(prep.usable_fac, prep.facilities["capacity_t_per_year"].to_numpy(), 0.0)
     solution = solve_transport(cost, supply, capacity, penalty=pen)
-    return assemble(layers, prep, kind, solution.flow, solution.unmet, cny_per_tkm=cny_per_tkm,
-                    co2_kg_per_tkm=co2_kg_per_tkm, objective=objective, penalty=pen,
-                    max_snap_m=max_snap_m, route_weight=route_weight, statuses=statuses,
-                    solve_s=solution.solve_s, geometries=geometries, snap_method=snap_method)
+    return assemble(
+        layers,
+        prep,
+        kind,
+        solution.flow,
+        solution.unmet,
+        cny_per_tkm=cny_per_tkm,
+        co2_kg_per_tkm=co2_kg_per_tkm,
+        objective=objective,
+        penalty=pen,
+        max_snap_m=max_snap_m,
+        route_weight=route_weight,
+        statuses=statuses,
+        solve_s=solution.solve_s,
+        geometries=geometries,
+        snap_method=snap_method,
+    )
 
 
-def assemble(layers: Layers, prep: _Prepared, kind: str, flow: np.ndarray, unmet: np.ndarray, *,
-             cny_per_tkm: float, co2_kg_per_tkm: float, objective: str, penalty: float,
-             max_snap_m: float, route_weight: str, statuses, solve_s: float,
-             geometries: bool, snap_method: str = "edge") -> WasteRouting:
+def assemble(
+    layers: Layers,
+    prep: _Prepared,
+    kind: str,
+    flow: np.ndarray,
+    unmet: np.ndarray,
+    *,
+    cny_per_tkm: float,
+    co2_kg_per_tkm: float,
+    objective: str,
+    penalty: float,
+    max_snap_m: float,
+    route_weight: str,
+    statuses,
+    solve_s: float,
+    geometries: bool,
+    snap_method: str = "edge",
+) -> WasteRouting:
     """Turn a flow matrix into the flows / unmet / facility_use frames and totals."""
     sources, facilities = prep.sources, prep.facilities
     s_idx, f_idx = np.nonzero(flow > 0)
@@ -279,24 +348,26 @@ def assemble(layers: Layers, prep: _Prepared, kind: str, flow: np.ndarray, unmet
     km = prep.km[s_idx, f_idx]
     fees = facilities["gate_fee_cny_per_t"].to_numpy()[f_idx]
     tkm = tonnes * km
-    flows = pd.DataFrame({
-        "source_id": sources["id"].to_numpy()[s_idx],
-        "source_name": sources["name"].to_numpy()[s_idx],
-        "facility_id": facilities["id"].to_numpy()[f_idx],
-        "facility_name": facilities["name"].to_numpy()[f_idx],
-        "facility_kind": facilities["facility_kind"].to_numpy()[f_idx],
-        "waste_kind": kind,
-        "t_per_year": tonnes,
-        "network_km": prep.network_km[s_idx, f_idx],
-        "access_km": prep.access_km[s_idx, f_idx],
-        "km": km,
-        "time_h": prep.time_h[s_idx, f_idx],
-        "tkm": tkm,
-        "transport_cny": tkm * cny_per_tkm,
-        "gate_fee_cny": tonnes * fees,
-        "cost_cny": tkm * cny_per_tkm + tonnes * fees,
-        "tco2": tkm * co2_kg_per_tkm / 1000.0,
-    })
+    flows = pd.DataFrame(
+        {
+            "source_id": sources["id"].to_numpy()[s_idx],
+            "source_name": sources["name"].to_numpy()[s_idx],
+            "facility_id": facilities["id"].to_numpy()[f_idx],
+            "facility_name": facilities["name"].to_numpy()[f_idx],
+            "facility_kind": facilities["facility_kind"].to_numpy()[f_idx],
+            "waste_kind": kind,
+            "t_per_year": tonnes,
+            "network_km": prep.network_km[s_idx, f_idx],
+            "access_km": prep.access_km[s_idx, f_idx],
+            "km": km,
+            "time_h": prep.time_h[s_idx, f_idx],
+            "tkm": tkm,
+            "transport_cny": tkm * cny_per_tkm,
+            "gate_fee_cny": tonnes * fees,
+            "cost_cny": tkm * cny_per_tkm + tonnes * fees,
+            "tco2": tkm * co2_kg_per_tkm / 1000.0,
+        }
+    )
     geoms = np.full(len(flows), None, dtype=object)
     if geometries and len(flows):
         geoms = _flow_geometries(prep, s_idx, f_idx)
@@ -305,17 +376,21 @@ def assemble(layers: Layers, prep: _Prepared, kind: str, flow: np.ndarray, unmet
     supply = sources["supply_t_per_year"].to_numpy()
     delivered = flow.sum(axis=1)
     reasons = _unmet_reasons(prep, unmet, max_snap_m=max_snap_m, kind=kind)
-    unmet_frame = gpd.GeoDataFrame({
-        "source_id": sources["id"].to_numpy(),
-        "source_name": sources["name"].to_numpy(),
-        "county": sources["county"].to_numpy() if "county" in sources else None,
-        "waste_kind": kind,
-        "supply_t_per_year": supply,
-        "delivered_t_per_year": delivered,
-        "unmet_t_per_year": unmet,
-        "snap_m": prep.src_snap["snap_m"].to_numpy(),
-        "reason": reasons,
-    }, geometry=sources.geometry.to_crs(WGS84).to_numpy(), crs=WGS84)
+    unmet_frame = gpd.GeoDataFrame(
+        {
+            "source_id": sources["id"].to_numpy(),
+            "source_name": sources["name"].to_numpy(),
+            "county": sources["county"].to_numpy() if "county" in sources else None,
+            "waste_kind": kind,
+            "supply_t_per_year": supply,
+            "delivered_t_per_year": delivered,
+            "unmet_t_per_year": unmet,
+            "snap_m": prep.src_snap["snap_m"].to_numpy(),
+            "reason": reasons,
+        },
+        geometry=sources.geometry.to_crs(WGS84).to_numpy(),
+        crs=WGS84,
+    )
 
     capacity = facilities["capacity_t_per_year"].to_numpy()
     used = flow.sum(axis=0)
@@ -324,19 +399,23 @@ def assemble(layers: Layers, prep: _Prepared, kind: str, flow: np.ndarray, unmet
     role[role == "usable"] = "unused"
     with np.errstate(divide="ignore", invalid="ignore"):
         utilisation = np.where(capacity > 0, used / capacity, np.nan)
-    facility_use = gpd.GeoDataFrame({
-        "facility_id": facilities["id"].to_numpy(),
-        "facility_name": facilities["name"].to_numpy(),
-        "facility_kind": facilities["facility_kind"].to_numpy(),
-        "status": facilities["status"].to_numpy(),
-        "accepts": facilities["accepts"].to_numpy(),
-        "capacity_t_per_year": capacity,
-        "used_t_per_year": used,
-        "spare_t_per_year": np.where(np.isin(role, ["used", "unused"]), capacity - used, 0.0),
-        "utilisation": utilisation,
-        "snap_m": prep.fac_snap["snap_m"].to_numpy(),
-        "role": role,
-    }, geometry=facilities.geometry.to_crs(WGS84).to_numpy(), crs=WGS84)
+    facility_use = gpd.GeoDataFrame(
+        {
+            "facility_id": facilities["id"].to_numpy(),
+            "facility_name": facilities["name"].to_numpy(),
+            "facility_kind": facilities["facility_kind"].to_numpy(),
+            "status": facilities["status"].to_numpy(),
+            "accepts": facilities["accepts"].to_numpy(),
+            "capacity_t_per_year": capacity,
+            "used_t_per_year": used,
+            "spare_t_per_year": np.where(np.isin(role, ["used", "unused"]), capacity - used, 0.0),
+            "utilisation": utilisation,
+            "snap_m": prep.fac_snap["snap_m"].to_numpy(),
+            "role": role,
+        },
+        geometry=facilities.geometry.to_crs(WGS84).to_numpy(),
+        crs=WGS84,
+    )
 
     total_delivered = float(tonnes.sum())
     totals = {
@@ -359,46 +438,59 @@ def assemble(layers: Layers, prep: _Prepared, kind: str, flow: np.ndarray, unmet
         warnings.append(f"the waste_sources layer has no {kind} sources: nothing to route")
     no_geometry = prep.src_snap["snap_m"].isna().to_numpy()
     if no_geometry.any():
-        warnings.append(f"{int(no_geometry.sum())} source(s) without a location (empty geometry): "
-                        "not routed, counted as unmet")
+        warnings.append(
+            f"{int(no_geometry.sum())} source(s) without a location (empty geometry): not routed, counted as unmet"
+        )
     off_src = int((~prep.src_snap["on_network"].to_numpy() & ~no_geometry).sum())
     if off_src:
-        warnings.append(f"{off_src} source(s) farther than {max_snap_m:,.0f} m from the road "
-                        "network: not routed, counted as unmet")
+        warnings.append(
+            f"{off_src} source(s) farther than {max_snap_m:,.0f} m from the road network: not routed, counted as unmet"
+        )
     if off_src and off_src == len(sources):
-        warnings.append("no source lies near the road network: does the network (roads layer or "
-                        "OSM file) cover the project area?")
+        warnings.append(
+            "no source lies near the road network: does the network (roads layer or OSM file) cover the project area?"
+        )
     off_fac = int((prep.role == "off_network").sum())
     if off_fac:
-        warnings.append(f"{off_fac} facility(ies) farther than {max_snap_m:,.0f} m from the road "
-                        "network: not used")
+        warnings.append(f"{off_fac} facility(ies) farther than {max_snap_m:,.0f} m from the road network: not used")
     assumptions = {
-        "waste_kind": kind, "cny_per_tkm": cny_per_tkm, "co2_kg_per_tkm": co2_kg_per_tkm,
+        "waste_kind": kind,
+        "cny_per_tkm": cny_per_tkm,
+        "co2_kg_per_tkm": co2_kg_per_tkm,
         "co2_factor_source": "GLEC Framework v2.0 (2019) default, rigid truck 26-32 t diesel "
-                             "≈0.095 kgCO2e/t·km, rounded",
-        "objective": objective, "unmet_penalty_cny_per_t": penalty, "max_snap_m": max_snap_m,
-        "route_weight": route_weight, "snap_method": snap_method,
+        "≈0.095 kgCO2e/t·km, rounded",
+        "objective": objective,
+        "unmet_penalty_cny_per_t": penalty,
+        "max_snap_m": max_snap_m,
+        "route_weight": route_weight,
+        "snap_method": snap_method,
         "facility_statuses": ",".join(statuses),
-        "network": str(layers.network.report), "layers": layers.origin,
+        "network": str(layers.network.report),
+        "layers": layers.origin,
     }
-    return WasteRouting(kind, flows, unmet_frame, facility_use, totals, assumptions,
-                        str(layers.network.report), warnings)
+    return WasteRouting(
+        kind, flows, unmet_frame, facility_use, totals, assumptions, str(layers.network.report), warnings
+    )
 
 
-def _unmet_reasons(prep: _Prepared, unmet: np.ndarray, *, max_snap_m: float,
-                   kind: str) -> np.ndarray:
+def _unmet_reasons(prep: _Prepared, unmet: np.ndarray, *, max_snap_m: float, kind: str) -> np.ndarray:
     reasons = np.full(len(unmet), "", dtype=object)
     has_unmet = unmet > 0
-    any_route = np.isfinite(prep.km[:, prep.usable_fac]).any(axis=1) if prep.usable_fac.any() \
+    any_route = (
+        np.isfinite(prep.km[:, prep.usable_fac]).any(axis=1)
+        if prep.usable_fac.any()
         else np.zeros(len(unmet), dtype=bool)
+    )
     reasons[has_unmet & any_route] = "capacity short: accepting facilities within reach are full"
     reasons[has_unmet & ~any_route] = f"no usable facility accepting {kind} on the road network"
     off = ~prep.src_snap["on_network"].to_numpy()
     snap = prep.src_snap["snap_m"].to_numpy()
     for i in np.flatnonzero(off):  # few rows: text per flagged source
-        reasons[i] = (f"off the road network: {snap[i]:,.0f} m from the nearest road "
-                      f"(limit {max_snap_m:,.0f} m)" if np.isfinite(snap[i])
-                      else "no location (empty geometry)")
+        reasons[i] = (
+            f"off the road network: {snap[i]:,.0f} m from the nearest road (limit {max_snap_m:,.0f} m)"
+            if np.isfinite(snap[i])
+            else "no location (empty geometry)"
+        )
     return reasons
 
 

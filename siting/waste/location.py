@@ -46,8 +46,7 @@ from siting.waste.allocation import (
 DEFAULT_NEW_CAPACITY_T_PER_YEAR = 500_000.0
 
 #: Facility kind given to new sites, by waste kind.
-NEW_FACILITY_KIND = {"phosphogypsum": "phosphogypsum_plant",
-                     "construction": "construction_recycling_plant"}
+NEW_FACILITY_KIND = {"phosphogypsum": "phosphogypsum_plant", "construction": "construction_recycling_plant"}
 
 
 class FacilityLocation:
@@ -57,9 +56,18 @@ class FacilityLocation:
     the opened candidates), ``flow`` (t per source × site), ``unmet``, ``objective``.
     """
 
-    def __init__(self, cost: np.ndarray, supply: np.ndarray, capacity: np.ndarray,
-                 fixed_cost: np.ndarray, is_candidate: np.ndarray, k: int, *,
-                 unmet_penalty: float | None, name: str = "facility-location"):
+    def __init__(
+        self,
+        cost: np.ndarray,
+        supply: np.ndarray,
+        capacity: np.ndarray,
+        fixed_cost: np.ndarray,
+        is_candidate: np.ndarray,
+        k: int,
+        *,
+        unmet_penalty: float | None,
+        name: str = "facility-location",
+    ):
         self.cost = cost
         self.supply = supply
         self.capacity = capacity
@@ -76,13 +84,19 @@ class FacilityLocation:
         self.status: str | None = None
 
     @classmethod
-    def from_cost_matrix(cls, cost_matrix: np.ndarray, weights: np.ndarray, p_facilities: int, *,
-                         capacities: np.ndarray | None = None,
-                         fixed_costs: np.ndarray | None = None,
-                         existing_cost_matrix: np.ndarray | None = None,
-                         existing_capacities: np.ndarray | None = None,
-                         unmet_penalty: float | None = None,
-                         name: str = "facility-location") -> FacilityLocation:
+    def from_cost_matrix(
+        cls,
+        cost_matrix: np.ndarray,
+        weights: np.ndarray,
+        p_facilities: int,
+        *,
+        capacities: np.ndarray | None = None,
+        fixed_costs: np.ndarray | None = None,
+        existing_cost_matrix: np.ndarray | None = None,
+        existing_capacities: np.ndarray | None = None,
+        unmet_penalty: float | None = None,
+        name: str = "facility-location",
+    ) -> FacilityLocation:
         """Build the model from a cost matrix (same argument names as spopt's ``PMedian``).
 
         Parameters
@@ -111,8 +125,10 @@ class FacilityLocation:
         cost = np.asarray(cost_matrix, dtype="float64")
         weights = np.asarray(weights, dtype="float64").ravel()
         if cost.ndim != 2 or cost.shape[0] != len(weights):
-            msg = (f"cost_matrix must be (n_demand, n_candidates) with n_demand = len(weights) = "
-                   f"{len(weights)}, got shape {cost.shape}")
+            msg = (
+                f"cost_matrix must be (n_demand, n_candidates) with n_demand = len(weights) = "
+                f"{len(weights)}, got shape {cost.shape}"
+            )
             raise InputError(msg)
         n_c = cost.shape[1]
         check_k(p_facilities, n_c)
@@ -125,8 +141,7 @@ class FacilityLocation:
         cap = np.full(n_c, np.inf) if capacities is None else np.asarray(capacities, "float64")
         if len(cap) != n_c or np.any(np.isnan(cap)) or np.any(cap <= 0):
             bad = np.flatnonzero(~(cap > 0)) if len(cap) == n_c else []
-            msg = (f"candidate capacities must be > 0 for all {n_c} candidates; fix "
-                   f"{describe_rows(bad)}")
+            msg = f"candidate capacities must be > 0 for all {n_c} candidates; fix {describe_rows(bad)}"
             raise InputError(msg)
         fixed = np.zeros(n_c) if fixed_costs is None else np.asarray(fixed_costs, "float64")
         if len(fixed) != n_c or np.any(~np.isfinite(fixed)) or np.any(fixed < 0):
@@ -135,8 +150,11 @@ class FacilityLocation:
         is_cand = np.ones(n_c, dtype=bool)
         if existing_cost_matrix is not None:
             ex = np.asarray(existing_cost_matrix, dtype="float64")
-            ex_cap = (np.full(ex.shape[1], np.inf) if existing_capacities is None
-                      else np.asarray(existing_capacities, "float64"))
+            ex_cap = (
+                np.full(ex.shape[1], np.inf)
+                if existing_capacities is None
+                else np.asarray(existing_capacities, "float64")
+            )
             if ex.shape[0] != len(weights) or len(ex_cap) != ex.shape[1]:
                 msg = "existing_cost_matrix / existing_capacities do not match the demand"
                 raise InputError(msg)
@@ -147,24 +165,35 @@ class FacilityLocation:
         reachable = np.isfinite(cost).any(axis=1)
         stranded = np.flatnonzero(~reachable & (weights > 0))
         if unmet_penalty is None and len(stranded):
-            msg = (f"infeasible: demand {describe_rows(stranded)} cannot reach any candidate or "
-                   "existing site; remove it or allow unmet demand (unmet_penalty=...)")
+            msg = (
+                f"infeasible: demand {describe_rows(stranded)} cannot reach any candidate or "
+                "existing site; remove it or allow unmet demand (unmet_penalty=...)"
+            )
             raise InputError(msg)
         if unmet_penalty is None and np.isfinite(cap).all():
             best = np.sort(cap[is_cand])[::-1][:p_facilities].sum() + cap[~is_cand].sum()
             if best < weights.sum():
-                msg = (f"infeasible: even the {p_facilities} largest candidates plus existing "
-                       f"sites hold {best:,.0f}, less than the demand {weights.sum():,.0f}; "
-                       "raise capacities or k, or allow unmet demand (unmet_penalty=...)")
+                msg = (
+                    f"infeasible: even the {p_facilities} largest candidates plus existing "
+                    f"sites hold {best:,.0f}, less than the demand {weights.sum():,.0f}; "
+                    "raise capacities or k, or allow unmet demand (unmet_penalty=...)"
+                )
                 raise InputError(msg)
-        return cls(cost, weights, cap, fixed, is_cand, int(p_facilities),
-                   unmet_penalty=unmet_penalty, name=name)
+        return cls(cost, weights, cap, fixed, is_cand, int(p_facilities), unmet_penalty=unmet_penalty, name=name)
 
     def solve(self, *, time_limit_s: float = 120.0, mip_rel_gap: float = 1e-6) -> FacilityLocation:
         """Solve with HiGHS; sets ``selected``, ``flow``, ``unmet``, ``objective``; returns self."""
-        solution = solve_location(self.cost, self.supply, self.capacity, self.fixed_cost,
-                                  self.is_candidate, self.k, penalty=self.unmet_penalty,
-                                  time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+        solution = solve_location(
+            self.cost,
+            self.supply,
+            self.capacity,
+            self.fixed_cost,
+            self.is_candidate,
+            self.k,
+            penalty=self.unmet_penalty,
+            time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap,
+        )
         self.selected = np.flatnonzero(solution.open_candidates)
         self.flow = solution.flow
         self.unmet = solution.unmet
@@ -201,51 +230,73 @@ class SitingResult:
     def summary(self) -> str:
         """Before/after lines for the terminal."""
         b, a = self.before.totals, self.after.totals
-        rows = [("supply t/yr", "supply_t_per_year", 0), ("delivered t/yr", "delivered_t_per_year", 0),
-                ("unmet t/yr", "unmet_t_per_year", 0), ("mean haul km", "mean_haul_km", 1),
-                ("t·km/yr", "tkm_per_year", 0), ("tCO2/yr", "tco2_per_year", 1),
-                ("cost ¥/yr", "cost_cny_per_year", 0)]
-        lines = [f"waste kind: {self.waste_kind}; new sites: {self.k}",
-                 f"{'':16}{'before':>18}{'after':>18}{'change':>18}"]
+        rows = [
+            ("supply t/yr", "supply_t_per_year", 0),
+            ("delivered t/yr", "delivered_t_per_year", 0),
+            ("unmet t/yr", "unmet_t_per_year", 0),
+            ("mean haul km", "mean_haul_km", 1),
+            ("t·km/yr", "tkm_per_year", 0),
+            ("tCO2/yr", "tco2_per_year", 1),
+            ("cost ¥/yr", "cost_cny_per_year", 0),
+        ]
+        lines = [
+            f"waste kind: {self.waste_kind}; new sites: {self.k}",
+            f"{'':16}{'before':>18}{'after':>18}{'change':>18}",
+        ]
         for label, key, nd in rows:
-            lines.append(f"{label:16}{b[key]:>18,.{nd}f}{a[key]:>18,.{nd}f}"
-                         f"{a[key] - b[key]:>+18,.{nd}f}")
-        lines.append("chosen: " + ", ".join(
-            f"{n} ({c:,.0f} t/yr used)" for n, c in zip(self.chosen["name"],
-                                                          self.chosen["used_t_per_year"],
-                                                          strict=True)))
+            lines.append(f"{label:16}{b[key]:>18,.{nd}f}{a[key]:>18,.{nd}f}{a[key] - b[key]:>+18,.{nd}f}")
+        lines.append(
+            "chosen: "
+            + ", ".join(
+                f"{n} ({c:,.0f} t/yr used)"
+                for n, c in zip(self.chosen["name"], self.chosen["used_t_per_year"], strict=True)
+            )
+        )
         return "\n".join(lines)
 
 
 def candidates_from_parks(parks: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     """Candidate points: one per industrial park, its representative point (inside it)."""
     if parks is None or len(parks) == 0:
-        msg = ("no candidate sites: the project has no 'industrial_parks' layer; import one or "
-               "pass candidates= (points)")
+        msg = "no candidate sites: the project has no 'industrial_parks' layer; import one or pass candidates= (points)"
         raise InputError(msg)
     points = parks.to_crs(WGS84).geometry.representative_point()
     ids = parks["id"].astype(str) if "id" in parks else pd.Series(range(len(parks))).astype(str)
     names = parks["name"] if "name" in parks else ids
-    return gpd.GeoDataFrame({"id": "cand_" + ids.to_numpy(), "name": names.to_numpy(),
-                             "county": parks["county"].to_numpy() if "county" in parks else None,
-                             "source": "industrial_parks"},
-                            geometry=points.to_numpy(), crs=WGS84)
+    return gpd.GeoDataFrame(
+        {
+            "id": "cand_" + ids.to_numpy(),
+            "name": names.to_numpy(),
+            "county": parks["county"].to_numpy() if "county" in parks else None,
+            "source": "industrial_parks",
+        },
+        geometry=points.to_numpy(),
+        crs=WGS84,
+    )
 
 
-def site_new_facilities(project_or_layers, *, waste_kind: str, k: int = 2,
-                        candidates: gpd.GeoDataFrame | None = None,
-                        capacity_t_per_year: float = DEFAULT_NEW_CAPACITY_T_PER_YEAR,
-                        fixed_cost_cny_per_year: float = 0.0,
-                        gate_fee_cny_per_t: float | None = None,
-                        network: RoadNetwork | None = None,
-                        osm_path: str | os.PathLike | None = None,
-                        speeds_kmh: dict[str, float] | None = None,
-                        statuses: tuple[str, ...] = DEFAULT_STATUSES,
-                        cny_per_tkm: float = DEFAULT_CNY_PER_TKM,
-                        co2_kg_per_tkm: float = DEFAULT_CO2_KG_PER_TKM,
-                        objective: str = "cost", unmet_penalty_cny_per_t: float | None = None,
-                        max_snap_m: float = DEFAULT_MAX_SNAP_M, time_limit_s: float = 120.0,
-                        snap_method: str = "edge", geometries: bool = True) -> SitingResult:
+def site_new_facilities(
+    project_or_layers,
+    *,
+    waste_kind: str,
+    k: int = 2,
+    candidates: gpd.GeoDataFrame | None = None,
+    capacity_t_per_year: float = DEFAULT_NEW_CAPACITY_T_PER_YEAR,
+    fixed_cost_cny_per_year: float = 0.0,
+    gate_fee_cny_per_t: float | None = None,
+    network: RoadNetwork | None = None,
+    osm_path: str | os.PathLike | None = None,
+    speeds_kmh: dict[str, float] | None = None,
+    statuses: tuple[str, ...] = DEFAULT_STATUSES,
+    cny_per_tkm: float = DEFAULT_CNY_PER_TKM,
+    co2_kg_per_tkm: float = DEFAULT_CO2_KG_PER_TKM,
+    objective: str = "cost",
+    unmet_penalty_cny_per_t: float | None = None,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    time_limit_s: float = 120.0,
+    snap_method: str = "edge",
+    geometries: bool = True,
+) -> SitingResult:
     """Choose ``k`` new facilities for one waste kind and report before/after totals.
 
     Parameters
@@ -269,18 +320,27 @@ def site_new_facilities(project_or_layers, *, waste_kind: str, k: int = 2,
     """
     kind = check_waste_kind(waste_kind)
     _check_rates(cny_per_tkm, co2_kg_per_tkm, objective)
-    layers = load_layers(project_or_layers, network=network, osm_path=osm_path,
-                         speeds_kmh=speeds_kmh, need_parks=candidates is None)
+    layers = load_layers(
+        project_or_layers, network=network, osm_path=osm_path, speeds_kmh=speeds_kmh, need_parks=candidates is None
+    )
     cands = candidates_from_parks(layers.industrial_parks) if candidates is None else candidates
-    cands = _candidate_facilities(cands, kind, capacity_t_per_year, fixed_cost_cny_per_year,
-                                  gate_fee_cny_per_t, layers.facilities)
+    cands = _candidate_facilities(
+        cands, kind, capacity_t_per_year, fixed_cost_cny_per_year, gate_fee_cny_per_t, layers.facilities
+    )
     check_k(k, len(cands))
     combined = _with_extra(layers.facilities, cands.drop(columns="fixed_cost_cny_per_year"))
     n_exist = len(layers.facilities)
     is_cand = np.r_[np.zeros(n_exist, bool), np.ones(len(cands), bool)]
     statuses_all = (*statuses, "new_site")
-    prep = prepare(layers, combined, kind, statuses=statuses_all, max_snap_m=max_snap_m,
-                   route_weight="length", snap_method=snap_method)
+    prep = prepare(
+        layers,
+        combined,
+        kind,
+        statuses=statuses_all,
+        max_snap_m=max_snap_m,
+        route_weight="length",
+        snap_method=snap_method,
+    )
     usable_cand = prep.usable_fac[is_cand]
     check_k(k, int(usable_cand.sum()), what="candidate sites on the road network")
     fees = prep.facilities["gate_fee_cny_per_t"].to_numpy()
@@ -290,10 +350,20 @@ def site_new_facilities(project_or_layers, *, waste_kind: str, k: int = 2,
     cost[~prep.usable_src, :] = np.inf
     pen = default_penalty(cost) if unmet_penalty_cny_per_t is None else unmet_penalty_cny_per_t
     # before and after share one unmet penalty, so their objectives compare
-    before = _route(layers, layers.facilities, kind, statuses=statuses, cny_per_tkm=cny_per_tkm,
-                    co2_kg_per_tkm=co2_kg_per_tkm, objective=objective, penalty=pen,
-                    max_snap_m=max_snap_m, route_weight="length", geometries=geometries,
-                    snap_method=snap_method)
+    before = _route(
+        layers,
+        layers.facilities,
+        kind,
+        statuses=statuses,
+        cny_per_tkm=cny_per_tkm,
+        co2_kg_per_tkm=co2_kg_per_tkm,
+        objective=objective,
+        penalty=pen,
+        max_snap_m=max_snap_m,
+        route_weight="length",
+        geometries=geometries,
+        snap_method=snap_method,
+    )
     keep = prep.usable_fac  # drop unusable columns from the MIP
     cand_cols = is_cand & keep
     ex_cols = ~is_cand & keep
@@ -301,15 +371,32 @@ def site_new_facilities(project_or_layers, *, waste_kind: str, k: int = 2,
     capacity = prep.facilities["capacity_t_per_year"].to_numpy()
     fixed = cands["fixed_cost_cny_per_year"].to_numpy()[usable_cand]
     model = FacilityLocation.from_cost_matrix(
-        cost[:, cand_cols], supply, k, capacities=capacity[cand_cols], fixed_costs=fixed,
-        existing_cost_matrix=cost[:, ex_cols], existing_capacities=capacity[ex_cols],
-        unmet_penalty=pen, name=f"{kind} siting").solve(time_limit_s=time_limit_s)
+        cost[:, cand_cols],
+        supply,
+        k,
+        capacities=capacity[cand_cols],
+        fixed_costs=fixed,
+        existing_cost_matrix=cost[:, ex_cols],
+        existing_capacities=capacity[ex_cols],
+        unmet_penalty=pen,
+        name=f"{kind} siting",
+    ).solve(time_limit_s=time_limit_s)
     chosen_pos = np.flatnonzero(usable_cand)[model.selected]
     chosen = cands.iloc[chosen_pos].drop(columns="fixed_cost_cny_per_year").reset_index(drop=True)
-    after = _route(layers, _with_extra(layers.facilities, chosen), kind, statuses=statuses_all,
-                   cny_per_tkm=cny_per_tkm, co2_kg_per_tkm=co2_kg_per_tkm, objective=objective,
-                   penalty=pen, max_snap_m=max_snap_m, route_weight="length",
-                   geometries=geometries, snap_method=snap_method)
+    after = _route(
+        layers,
+        _with_extra(layers.facilities, chosen),
+        kind,
+        statuses=statuses_all,
+        cny_per_tkm=cny_per_tkm,
+        co2_kg_per_tkm=co2_kg_per_tkm,
+        objective=objective,
+        penalty=pen,
+        max_snap_m=max_snap_m,
+        route_weight="length",
+        geometries=geometries,
+        snap_method=snap_method,
+    )
     used_by_id = after.facility_use.set_index("facility_id")["used_t_per_year"]
     new_ids = _with_extra(layers.facilities, chosen)["id"].to_numpy()[n_exist:]
     chosen = chosen.assign(id=new_ids, used_t_per_year=used_by_id.reindex(new_ids).to_numpy())
@@ -318,20 +405,41 @@ def site_new_facilities(project_or_layers, *, waste_kind: str, k: int = 2,
         selected=np.isin(np.arange(len(cands)), chosen_pos),
         on_network=usable_cand,
         snap_m=prep.fac_snap["snap_m"].to_numpy()[n_exist:],
-        used_t_per_year=0.0)
+        used_t_per_year=0.0,
+    )
     cand_table.loc[cand_table["selected"], "used_t_per_year"] = chosen["used_t_per_year"].to_numpy()
     b, a = before.totals, after.totals
-    gain = {f"change_{key}": a[key] - b[key] for key in
-            ("delivered_t_per_year", "unmet_t_per_year", "tkm_per_year", "tco2_per_year",
-             "cost_cny_per_year", "mean_haul_km")}
-    gain.update({"k": k, "mip_objective": model.objective, "mip_solve_s": model.solve_s,
-                 "fixed_cost_cny_per_year": float(fixed[model.selected].sum()),
-                 "chosen": ", ".join(chosen["name"].astype(str))})
+    gain = {
+        f"change_{key}": a[key] - b[key]
+        for key in (
+            "delivered_t_per_year",
+            "unmet_t_per_year",
+            "tkm_per_year",
+            "tco2_per_year",
+            "cost_cny_per_year",
+            "mean_haul_km",
+        )
+    }
+    gain.update(
+        {
+            "k": k,
+            "mip_objective": model.objective,
+            "mip_solve_s": model.solve_s,
+            "fixed_cost_cny_per_year": float(fixed[model.selected].sum()),
+            "chosen": ", ".join(chosen["name"].astype(str)),
+        }
+    )
     return SitingResult(kind, k, before, after, cand_table, chosen, gain)
 
 
-def _candidate_facilities(cands: gpd.GeoDataFrame, kind: str, capacity: float, fixed: float,
-                          gate_fee: float | None, facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _candidate_facilities(
+    cands: gpd.GeoDataFrame,
+    kind: str,
+    capacity: float,
+    fixed: float,
+    gate_fee: float | None,
+    facilities: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
     if not isinstance(cands, gpd.GeoDataFrame) or cands.crs is None:
         msg = "candidates must be a GeoDataFrame of points with a CRS"
         raise InputError(msg)
@@ -348,16 +456,17 @@ def _candidate_facilities(cands: gpd.GeoDataFrame, kind: str, capacity: float, f
     not_point = out.geometry.geom_type != "Point"
     if not_point.any():
         out.loc[not_point, "geometry"] = out.geometry[not_point].representative_point()
-    for column, default in (("capacity_t_per_year", capacity),
-                            ("fixed_cost_cny_per_year", fixed)):
-        values = (pd.to_numeric(out[column], errors="coerce") if column in out
-                  else pd.Series(np.nan, index=out.index)).fillna(default)
+    for column, default in (("capacity_t_per_year", capacity), ("fixed_cost_cny_per_year", fixed)):
+        values = (
+            pd.to_numeric(out[column], errors="coerce") if column in out else pd.Series(np.nan, index=out.index)
+        ).fillna(default)
         lowest = 0.0 if column == "capacity_t_per_year" else -0.0
-        bad = ~np.isfinite(values) | (values <= lowest if column == "capacity_t_per_year"
-                                      else values < 0)
+        bad = ~np.isfinite(values) | (values <= lowest if column == "capacity_t_per_year" else values < 0)
         if bad.any():
-            msg = (f"candidates, column {column!r}: {describe_rows(out.loc[bad, 'id'])} must be "
-                   f"{'> 0' if column == 'capacity_t_per_year' else '>= 0'}")
+            msg = (
+                f"candidates, column {column!r}: {describe_rows(out.loc[bad, 'id'])} must be "
+                f"{'> 0' if column == 'capacity_t_per_year' else '>= 0'}"
+            )
             raise InputError(msg)
         out[column] = values.astype("float64")
     if gate_fee is None:
@@ -366,8 +475,11 @@ def _candidate_facilities(cands: gpd.GeoDataFrame, kind: str, capacity: float, f
         accepting = accepts_mask(facilities, kind)
         fees = facilities.loc[accepting, "gate_fee_cny_per_t"]
         gate_fee = float(fees.median()) if len(fees) else 0.0
-    fee = (pd.to_numeric(out["gate_fee_cny_per_t"], errors="coerce")
-           if "gate_fee_cny_per_t" in out else pd.Series(np.nan, index=out.index))
+    fee = (
+        pd.to_numeric(out["gate_fee_cny_per_t"], errors="coerce")
+        if "gate_fee_cny_per_t" in out
+        else pd.Series(np.nan, index=out.index)
+    )
     out["gate_fee_cny_per_t"] = fee.fillna(gate_fee).astype("float64")
     out["facility_kind"] = NEW_FACILITY_KIND[kind]
     out["accepts"] = kind

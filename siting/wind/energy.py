@@ -116,8 +116,9 @@ def _table(turbine_key: tuple, k_values: tuple[float, ...]) -> tuple[NDArray, ND
 _TURBINES_BY_KEY: dict[tuple, Turbine] = {}
 
 
-def mean_power_kw(turbine: Turbine, mean_speed_m_s: NDArray, k: NDArray | float, *,
-                  air_density_kg_m3: float | None = None) -> NDArray:
+def mean_power_kw(
+    turbine: Turbine, mean_speed_m_s: NDArray, k: NDArray | float, *, air_density_kg_m3: float | None = None
+) -> NDArray:
     """Mean electrical power (kW, before losses) per cell for Weibull(v̄, k) winds.
 
     Parameters
@@ -157,22 +158,37 @@ def mean_power_kw(turbine: Turbine, mean_speed_m_s: NDArray, k: NDArray | float,
     fj = (kq - ks[0]) / (ks[1] - ks[0])
     j0 = np.minimum(fj.astype("int64"), ks.size - 2)
     tj = fj - j0
-    out[finite] = ((1 - ti) * (1 - tj) * values[i0, j0] + ti * (1 - tj) * values[i0 + 1, j0]
-                   + (1 - ti) * tj * values[i0, j0 + 1] + ti * tj * values[i0 + 1, j0 + 1])
+    out[finite] = (
+        (1 - ti) * (1 - tj) * values[i0, j0]
+        + ti * (1 - tj) * values[i0 + 1, j0]
+        + (1 - ti) * tj * values[i0, j0 + 1]
+        + ti * tj * values[i0 + 1, j0 + 1]
+    )
     return out
 
 
-def capacity_factor(turbine: Turbine, mean_speed_m_s: NDArray, k: NDArray | float, *,
-                    losses: Losses | None = None, air_density_kg_m3: float | None = None) -> NDArray:
+def capacity_factor(
+    turbine: Turbine,
+    mean_speed_m_s: NDArray,
+    k: NDArray | float,
+    *,
+    losses: Losses | None = None,
+    air_density_kg_m3: float | None = None,
+) -> NDArray:
     """Net capacity factor (0–1) per cell: mean power × loss factor / rated power."""
     losses = Losses() if losses is None else losses
     power = mean_power_kw(turbine, mean_speed_m_s, k, air_density_kg_m3=air_density_kg_m3)
     return power * losses.factor / turbine.rated_kw
 
 
-def annual_energy_mwh(turbine: Turbine, mean_speed_m_s: NDArray, k: NDArray | float, *,
-                      losses: Losses | None = None, air_density_kg_m3: float | None = None) -> NDArray:
+def annual_energy_mwh(
+    turbine: Turbine,
+    mean_speed_m_s: NDArray,
+    k: NDArray | float,
+    *,
+    losses: Losses | None = None,
+    air_density_kg_m3: float | None = None,
+) -> NDArray:
     """Net annual energy of one turbine, MWh/yr, per cell (8,760 h/yr)."""
-    cf = capacity_factor(turbine, mean_speed_m_s, k, losses=losses,
-                         air_density_kg_m3=air_density_kg_m3)
+    cf = capacity_factor(turbine, mean_speed_m_s, k, losses=losses, air_density_kg_m3=air_density_kg_m3)
     return cf * turbine.rated_kw / 1000.0 * HOURS_PER_YEAR

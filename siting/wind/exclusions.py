@@ -120,8 +120,7 @@ class RasterExclusion:
         weights = self.include_weights
         if isinstance(weights, dict):
             weights = weights.items()
-        object.__setattr__(self, "include_weights",
-                           tuple((float(v), float(w)) for v, w in weights))
+        object.__setattr__(self, "include_weights", tuple((float(v), float(w)) for v, w in weights))
         object.__setattr__(self, "exclude_values", tuple(float(v) for v in self.exclude_values))
         for name in ("exclude_range", "include_range"):
             value = getattr(self, name)
@@ -186,11 +185,18 @@ class MinContiguousArea:
 Rule = VectorExclusion | RasterExclusion | SlopeExclusion | MinWindSpeed | MinContiguousArea
 
 
-def default_exclusions(project, *, buffers_m: dict[str, float] | None = None,
-                       min_speed_m_s: float | None = 5.0, min_area_km2: float | None = 1.0,
-                       dem_path: str | os.PathLike | None = None, max_slope_deg: float = 15.0,
-                       include_rooftops: bool = True, include_roads: bool = True,
-                       connectivity: int = 8) -> list[Rule]:
+def default_exclusions(
+    project,
+    *,
+    buffers_m: dict[str, float] | None = None,
+    min_speed_m_s: float | None = 5.0,
+    min_area_km2: float | None = 1.0,
+    dem_path: str | os.PathLike | None = None,
+    max_slope_deg: float = 15.0,
+    include_rooftops: bool = True,
+    include_roads: bool = True,
+    connectivity: int = 8,
+) -> list[Rule]:
     """The default rule set for a project.
 
     One :class:`VectorExclusion` per ``exclusion_kind`` present in the project's
@@ -205,23 +211,41 @@ def default_exclusions(project, *, buffers_m: dict[str, float] | None = None,
             raise InputError(msg)
     rules: list[Rule] = []
     if project.has("exclusions"):
-        kinds = pyogrio.read_dataframe(project.gpkg_path, layer="exclusions",
-                                       columns=["exclusion_kind"], read_geometry=False)
+        kinds = pyogrio.read_dataframe(
+            project.gpkg_path, layer="exclusions", columns=["exclusion_kind"], read_geometry=False
+        )
         present = sorted(set(kinds["exclusion_kind"].dropna().astype(str)))
         for kind in present:
             safe = kind.replace("'", "''")
-            rules.append(VectorExclusion(
-                name=kind, layer="exclusions", where=f"exclusion_kind = '{safe}'",
-                buffer_m=float(buffers.get(kind, buffers["other"])),
-                reason=_REASONS.get(kind, _REASONS["other"])))
+            rules.append(
+                VectorExclusion(
+                    name=kind,
+                    layer="exclusions",
+                    where=f"exclusion_kind = '{safe}'",
+                    buffer_m=float(buffers.get(kind, buffers["other"])),
+                    reason=_REASONS.get(kind, _REASONS["other"]),
+                )
+            )
     if include_rooftops and project.has("rooftops"):
-        rules.append(VectorExclusion(name="buildings (rooftops layer)", layer="rooftops",
-                                     buffer_m=float(buffers["building"]),
-                                     reason=_REASONS["building"], use_feature_buffer=False))
+        rules.append(
+            VectorExclusion(
+                name="buildings (rooftops layer)",
+                layer="rooftops",
+                buffer_m=float(buffers["building"]),
+                reason=_REASONS["building"],
+                use_feature_buffer=False,
+            )
+        )
     if include_roads and project.has("roads"):
-        rules.append(VectorExclusion(name="roads (roads layer)", layer="roads",
-                                     buffer_m=float(buffers["road"]), reason=_REASONS["road"],
-                                     use_feature_buffer=False))
+        rules.append(
+            VectorExclusion(
+                name="roads (roads layer)",
+                layer="roads",
+                buffer_m=float(buffers["road"]),
+                reason=_REASONS["road"],
+                use_feature_buffer=False,
+            )
+        )
     if dem_path is not None:
         rules.append(SlopeExclusion(dem_path, max_slope_deg=max_slope_deg))
     if min_speed_m_s is not None:
@@ -232,6 +256,7 @@ def default_exclusions(project, *, buffers_m: dict[str, float] | None = None,
 
 
 # -- evaluating rules ------------------------------------------------------------------------
+
 
 def _check_rules(rules: Sequence[Rule]) -> None:
     names = [r.name for r in rules]
@@ -271,8 +296,7 @@ def _vector_frame(rule: VectorExclusion, project) -> gpd.GeoDataFrame:
         msg = f"exclusion layer {rule.name!r} reads project layer {rule.layer!r} but no project was given"
         raise InputError(msg)
     if not project.has(rule.layer):
-        msg = (f"exclusion layer {rule.name!r}: project has no {rule.layer!r} layer; import one "
-               f"or drop the rule")
+        msg = f"exclusion layer {rule.name!r}: project has no {rule.layer!r} layer; import one or drop the rule"
         raise InputError(msg)
     try:
         return project.read(rule.layer, where=rule.where)
@@ -281,13 +305,20 @@ def _vector_frame(rule: VectorExclusion, project) -> gpd.GeoDataFrame:
         raise InputError(msg) from None
 
 
-def vector_inclusion(rule: VectorExclusion, grid: RasterGrid, *, project=None,
-                     method: str = "auto") -> NDArray:
+def vector_inclusion(rule: VectorExclusion, grid: RasterGrid, *, project=None, method: str = "auto") -> NDArray:
     """Boolean *excluded* mask of a vector rule on ``grid`` (cached per project file)."""
     key = None
     if rule.frame is None and project is not None and project.gpkg_path.exists():
-        key = ("vector", _cache.file_key(project.gpkg_path), rule.layer, rule.where,
-               rule.buffer_m, rule.use_feature_buffer, grid.key, method)
+        key = (
+            "vector",
+            _cache.file_key(project.gpkg_path),
+            rule.layer,
+            rule.where,
+            rule.buffer_m,
+            rule.use_feature_buffer,
+            grid.key,
+            method,
+        )
         hit = _cache.MASKS.get(key)
         if hit is not None:
             return hit
@@ -299,6 +330,7 @@ def vector_inclusion(rule: VectorExclusion, grid: RasterGrid, *, project=None,
         if np.any(own < 0):
             bad = frame.index[own < 0]
             from geo.errors import describe_rows
+
             msg = f"exclusion layer {rule.name!r}: negative buffer_m in {describe_rows(bad)}"
             raise InputError(msg)
         buffers = np.maximum(buffers, own)
@@ -369,8 +401,10 @@ def slope_inclusion(rule: SlopeExclusion, grid: RasterGrid) -> NDArray:
     dem = reproject_to_grid(rule.dem_path, grid, resampling="bilinear")
     finite = dem[np.isfinite(dem)]
     if finite.size and (finite.min() < -500 or finite.max() > 9000):
-        msg = (f"DEM {Path(rule.dem_path).name} holds elevations {finite.min():g}–{finite.max():g}; "
-               f"expected metres above sea level")
+        msg = (
+            f"DEM {Path(rule.dem_path).name} holds elevations {finite.min():g}–{finite.max():g}; "
+            f"expected metres above sea level"
+        )
         raise InputError(msg)
     with np.errstate(invalid="ignore"):
         mask = slope_degrees(dem, grid) > rule.max_slope_deg

@@ -68,14 +68,22 @@ def check_hub_height(hub_height_m: float) -> float:
         msg = f"hub height {hub_height_m!r} is not a number of metres"
         raise InputError(msg) from None
     if not (lo <= value <= hi):
-        msg = (f"hub height {value:g} m is outside {lo:g}–{hi:g} m; modern onshore turbines "
-               f"stand 80–170 m (e.g. --hub-height 120)")
+        msg = (
+            f"hub height {value:g} m is outside {lo:g}–{hi:g} m; modern onshore turbines "
+            f"stand 80–170 m (e.g. --hub-height 120)"
+        )
         raise InputError(msg)
     return value
 
 
-def check_resource(path: str | os.PathLike, *, height_m: float | None, units: str | None = "m/s",
-                   what: str = "wind_resource", grid: RasterGrid | None = None) -> dict:
+def check_resource(
+    path: str | os.PathLike,
+    *,
+    height_m: float | None,
+    units: str | None = "m/s",
+    what: str = "wind_resource",
+    grid: RasterGrid | None = None,
+) -> dict:
     """Check a mean-wind-speed raster before analysis; raise InputError naming the problem.
 
     Checks: readable, has a CRS, not all nodata, no negative values, no cell above 40 m/s
@@ -106,49 +114,68 @@ def check_resource(path: str | os.PathLike, *, height_m: float | None, units: st
     info = read_raster_info(path)
     label = f"{what} raster {path.name}"
     if info["crs"] is None:
-        msg = (f"{label} has no CRS, so it cannot be placed on the map; re-export it with a CRS "
-               f"or assign one, e.g. `gdal_edit.py -a_srs EPSG:4326 {path.name}` (Global Wind "
-               f"Atlas files are EPSG:4326)")
+        msg = (
+            f"{label} has no CRS, so it cannot be placed on the map; re-export it with a CRS "
+            f"or assign one, e.g. `gdal_edit.py -a_srs EPSG:4326 {path.name}` (Global Wind "
+            f"Atlas files are EPSG:4326)"
+        )
         raise InputError(msg)
     if units is not None and str(units).strip().lower() not in _ACCEPTED_UNITS:
         msg = f"{label}: units {units!r} are not m/s; convert the raster to m/s first"
         raise InputError(msg)
     if height_m is None:
-        msg = (f"{label}: the height of the wind speeds is not stated; give it on import "
-               f"(e.g. --height-m 100 for a GWA 100 m file)")
+        msg = (
+            f"{label}: the height of the wind speeds is not stated; give it on import "
+            f"(e.g. --height-m 100 for a GWA 100 m file)"
+        )
         raise InputError(msg)
     if not (2.0 <= float(height_m) <= 400.0):
         msg = f"{label}: stated height {height_m} m is implausible; use the raster's height in metres"
         raise InputError(msg)
     data, row0, col0 = _read_window(path, grid)
     if data is None:
-        msg = (f"{label} does not cover the analysis region (raster bounds {info['bounds']} in "
-               f"{info['crs'].to_string()}); bring a raster over Xiangyang")
+        msg = (
+            f"{label} does not cover the analysis region (raster bounds {info['bounds']} in "
+            f"{info['crs'].to_string()}); bring a raster over Xiangyang"
+        )
         raise InputError(msg)
     valid = np.isfinite(data)
     if not valid.any():
         where = " over the analysis region" if grid is not None else ""
-        msg = (f"{label} holds only nodata{where}; check its nodata value ({info['nodata']!r}) "
-               f"and that it covers the region")
+        msg = (
+            f"{label} holds only nodata{where}; check its nodata value ({info['nodata']!r}) "
+            f"and that it covers the region"
+        )
         raise InputError(msg)
     values = data[valid]
     vmin, vmax, vmean = float(values.min()), float(values.max()), float(values.mean())
     if vmin < 0:
         n = int((values < 0).sum())
-        msg = (f"{label}: {n} cell(s) hold negative wind speeds (min {vmin:g}); if they mark "
-               f"missing data, set the raster's nodata value to it")
+        msg = (
+            f"{label}: {n} cell(s) hold negative wind speeds (min {vmin:g}); if they mark "
+            f"missing data, set the raster's nodata value to it"
+        )
         raise InputError(msg)
     if vmax > MAX_PLAUSIBLE_MEAN_SPEED_M_S:
         n = int((values > MAX_PLAUSIBLE_MEAN_SPEED_M_S).sum())
         rows, cols = np.nonzero(valid & (np.nan_to_num(data) > MAX_PLAUSIBLE_MEAN_SPEED_M_S))
-        msg = (f"{label}: {n} cell(s) exceed {MAX_PLAUSIBLE_MEAN_SPEED_M_S:g} m/s mean wind "
-               f"speed (max {vmax:g}, first at row {rows[0] + row0}, col {cols[0] + col0}); a mean "
-               f"that high is not physical — is it km/h, scaled integers, or an undeclared "
-               f"nodata value?")
+        msg = (
+            f"{label}: {n} cell(s) exceed {MAX_PLAUSIBLE_MEAN_SPEED_M_S:g} m/s mean wind "
+            f"speed (max {vmax:g}, first at row {rows[0] + row0}, col {cols[0] + col0}); a mean "
+            f"that high is not physical — is it km/h, scaled integers, or an undeclared "
+            f"nodata value?"
+        )
         raise InputError(msg)
-    return {"crs": info["crs"].to_string(), "bounds": info["bounds"],
-            "shape": (info["height"], info["width"]), "valid_cells": int(valid.sum()),
-            "min": vmin, "mean": vmean, "max": vmax, "height_m": float(height_m)}
+    return {
+        "crs": info["crs"].to_string(),
+        "bounds": info["bounds"],
+        "shape": (info["height"], info["width"]),
+        "valid_cells": int(valid.sum()),
+        "min": vmin,
+        "mean": vmean,
+        "max": vmax,
+        "height_m": float(height_m),
+    }
 
 
 def _read_window(path: Path, grid: RasterGrid | None) -> tuple[NDArray | None, int, int]:
@@ -169,23 +196,23 @@ def _read_window(path: Path, grid: RasterGrid | None) -> tuple[NDArray | None, i
         row1 = min(ds.height, math.ceil(win.row_off + win.height))
         if col1 <= col0 or row1 <= row0:
             return None, 0, 0
-        data = ds.read(1, window=rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0),
-                       masked=True)
+        data = ds.read(1, window=rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0), masked=True)
     out = np.ma.filled(data.astype("float32"), np.nan)
     out[~np.isfinite(out)] = np.nan
     return out, row0, col0
 
 
-def shear_exponent(speed_low_m_s: NDArray, height_low_m: float, speed_high_m_s: NDArray,
-                   height_high_m: float) -> NDArray:
+def shear_exponent(
+    speed_low_m_s: NDArray, height_low_m: float, speed_high_m_s: NDArray, height_high_m: float
+) -> NDArray:
     """Power-law exponent α from mean speeds at two heights: ln(v2/v1) / ln(h2/h1)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(np.asarray(speed_high_m_s) / np.asarray(speed_low_m_s)) / np.log(
-            height_high_m / height_low_m)
+        return np.log(np.asarray(speed_high_m_s) / np.asarray(speed_low_m_s)) / np.log(height_high_m / height_low_m)
 
 
-def shear_to_height(speed_m_s: NDArray, *, from_height_m: float, to_height_m: float,
-                    alpha: float | NDArray = DEFAULT_SHEAR_ALPHA) -> NDArray:
+def shear_to_height(
+    speed_m_s: NDArray, *, from_height_m: float, to_height_m: float, alpha: float | NDArray = DEFAULT_SHEAR_ALPHA
+) -> NDArray:
     """Extrapolate mean speed with the power law ``v2 = v1 (h2/h1)^α``."""
     alpha_arr = np.asarray(alpha, dtype="float64")
     if np.any(~np.isfinite(alpha_arr)) or np.any((alpha_arr < 0) | (alpha_arr > 0.6)):
@@ -195,11 +222,18 @@ def shear_to_height(speed_m_s: NDArray, *, from_height_m: float, to_height_m: fl
     return (np.asarray(speed_m_s) * factor).astype("float32")
 
 
-def load_resource(path: str | os.PathLike, grid: RasterGrid, *, height_m: float,
-                  hub_height_m: float, region_mask: NDArray | None = None,
-                  shear_alpha: float = DEFAULT_SHEAR_ALPHA,
-                  weibull_k: float | str | os.PathLike = DEFAULT_WEIBULL_K,
-                  units: str | None = "m/s", source: str = "user") -> WindResource:
+def load_resource(
+    path: str | os.PathLike,
+    grid: RasterGrid,
+    *,
+    height_m: float,
+    hub_height_m: float,
+    region_mask: NDArray | None = None,
+    shear_alpha: float = DEFAULT_SHEAR_ALPHA,
+    weibull_k: float | str | os.PathLike = DEFAULT_WEIBULL_K,
+    units: str | None = "m/s",
+    source: str = "user",
+) -> WindResource:
     """Check, reproject, clip and shear a wind-speed raster to hub height on ``grid``.
 
     Parameters
@@ -227,8 +261,10 @@ def load_resource(path: str | os.PathLike, grid: RasterGrid, *, height_m: float,
     if region_mask is not None:
         speed[~region_mask] = np.nan
     if not np.isfinite(speed).any():
-        msg = (f"wind_resource raster {Path(path).name} does not cover the analysis region "
-               f"(raster bounds {info['bounds']} in {info['crs']}); bring a raster over Xiangyang")
+        msg = (
+            f"wind_resource raster {Path(path).name} does not cover the analysis region "
+            f"(raster bounds {info['bounds']} in {info['crs']}); bring a raster over Xiangyang"
+        )
         raise InputError(msg)
     speed = shear_to_height(speed, from_height_m=height_m, to_height_m=hub, alpha=shear_alpha)
     k = _weibull_k(weibull_k, grid, speed)
@@ -254,8 +290,10 @@ def _weibull_k(weibull_k, grid: RasterGrid, speed: NDArray) -> NDArray | float:
         msg = f"Weibull k raster {path.name} has no data over the region"
         raise InputError(msg)
     if vals.min() < 0.8 or vals.max() > 6.0:
-        msg = (f"Weibull k raster {path.name} holds values {vals.min():.2f}–{vals.max():.2f}; "
-               f"Weibull shape should lie in 1–5")
+        msg = (
+            f"Weibull k raster {path.name} holds values {vals.min():.2f}–{vals.max():.2f}; "
+            f"Weibull shape should lie in 1–5"
+        )
         raise InputError(msg)
     # Gaps inside the region take the regional median (a k of NaN would drop the cell).
     k = np.where(inside & ~np.isfinite(k), np.float32(np.median(vals)), k)

@@ -57,8 +57,7 @@ from siting.wind.resource import (
 from siting.wind.turbines import DEFAULT_TURBINE, Turbine, get_turbine
 
 DEFAULT_SPACING_ROTOR_DIAMETERS = (7.0, 4.0)  # along × across the prevailing wind (assumption)
-RANK_COLUMNS = ("energy_mwh_per_year", "capacity_mw", "capacity_factor", "mean_speed_m_s",
-                "usable_area_km2")
+RANK_COLUMNS = ("energy_mwh_per_year", "capacity_mw", "capacity_factor", "mean_speed_m_s", "usable_area_km2")
 
 
 @dataclass
@@ -119,20 +118,28 @@ class WindSitesResult:
         table = pd.DataFrame(self.sites.drop(columns="geometry"))
         out = table.groupby(["county", "county_name"], dropna=False)[cols].sum()
         out.insert(0, "sites", table.groupby(["county", "county_name"], dropna=False).size())
-        return out.reset_index().sort_values("energy_mwh_per_year", ascending=False,
-                                             ignore_index=True)
+        return out.reset_index().sort_values("energy_mwh_per_year", ascending=False, ignore_index=True)
 
     def write_raster(self, path: str | os.PathLike, *, which: str = "availability") -> Path:
         """Write ``availability``, ``speed_m_s``, ``capacity_factor`` or ``labels`` as GeoTIFF."""
-        arrays = {"availability": self.availability, "speed_m_s": self.speed_m_s,
-                  "capacity_factor": self.capacity_factor, "labels": self.labels}
+        arrays = {
+            "availability": self.availability,
+            "speed_m_s": self.speed_m_s,
+            "capacity_factor": self.capacity_factor,
+            "labels": self.labels,
+        }
         if which not in arrays:
             msg = f"unknown raster {which!r}; choose one of {', '.join(arrays)}"
             raise InputError(msg)
         arr = arrays[which]
         nodata = 0 if which == "labels" else float("nan")
-        return write_geotiff(path, arr, self.grid, nodata=nodata,
-                             tags={"layer": which, "source": self.assumptions.get("resource_source", "")})
+        return write_geotiff(
+            path,
+            arr,
+            self.grid,
+            nodata=nodata,
+            tags={"layer": which, "source": self.assumptions.get("resource_source", "")},
+        )
 
 
 def _open_project(project):
@@ -154,8 +161,10 @@ def _region(project, counties: Sequence[str] | None, crs) -> gpd.GeoDataFrame | 
         wanted = [str(c) for c in counties]
         unknown = sorted(set(wanted) - set(frame["adcode"].astype(str)))
         if unknown:
-            msg = (f"unknown county adcode(s) {', '.join(unknown)}; the project has "
-                   f"{', '.join(sorted(frame['adcode'].astype(str)))}")
+            msg = (
+                f"unknown county adcode(s) {', '.join(unknown)}; the project has "
+                f"{', '.join(sorted(frame['adcode'].astype(str)))}"
+            )
             raise InputError(msg)
         frame = frame[frame["adcode"].astype(str).isin(wanted)]
     frame = frame[~(frame.geometry.is_empty | frame.geometry.isna())].reset_index(drop=True)
@@ -165,8 +174,7 @@ def _region(project, counties: Sequence[str] | None, crs) -> gpd.GeoDataFrame | 
     return frame.to_crs(crs)
 
 
-def _build_grid(region: gpd.GeoDataFrame | None, resource_path: Path, crs,
-                resolution_m: float) -> RasterGrid:
+def _build_grid(region: gpd.GeoDataFrame | None, resource_path: Path, crs, resolution_m: float) -> RasterGrid:
     if region is not None:
         bounds = tuple(region.total_bounds)
     else:
@@ -190,14 +198,17 @@ def _resource_for(project, resource, resource_height_m, units, source):
         if resource_height_m is not None:
             meta["height_m"] = resource_height_m
     if meta.get("height_m") is None:
-        msg = (f"the wind_resource raster {path.name} has no stated height; re-import it with "
-               f"its height (e.g. --height 100) or pass resource_height_m")
+        msg = (
+            f"the wind_resource raster {path.name} has no stated height; re-import it with "
+            f"its height (e.g. --height 100) or pass resource_height_m"
+        )
         raise InputError(msg)
     return path, float(meta["height_m"]), meta.get("units", "m/s"), str(meta.get("source", "user"))
 
 
-def _layout_points(grid: RasterGrid, along_m: float, across_m: float,
-                   wind_direction_deg: float) -> tuple[NDArray, NDArray]:
+def _layout_points(
+    grid: RasterGrid, along_m: float, across_m: float, wind_direction_deg: float
+) -> tuple[NDArray, NDArray]:
     """A regular turbine lattice over the grid: rows ``across_m`` apart along the wind axis."""
     minx, miny, maxx, maxy = grid.bounds
     cx, cy = (minx + maxx) / 2.0, (miny + maxy) / 2.0
@@ -215,23 +226,37 @@ def _layout_points(grid: RasterGrid, along_m: float, across_m: float,
     return x, y
 
 
-def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine = DEFAULT_TURBINE,
-               exclusions: Sequence[Rule] | None = None,
-               buffers_m: dict[str, float] | None = None, min_speed_m_s: float | None = 5.0,
-               min_area_km2: float | None = 1.0, dem_path: str | os.PathLike | None = None,
-               max_slope_deg: float = 15.0, shear_alpha: float = DEFAULT_SHEAR_ALPHA,
-               weibull_k: float | str | os.PathLike = DEFAULT_WEIBULL_K,
-               resource: str | os.PathLike | None = None, resource_height_m: float | None = None,
-               resource_units: str = "m/s", resource_source: str | None = None,
-               counties: Sequence[str] | None = None, crs: str | None = None,
-               resolution_m: float = 100.0,
-               power_density_mw_per_km2: float | None = None,
-               spacing_rotor_diameters: tuple[float, float] = DEFAULT_SPACING_ROTOR_DIAMETERS,
-               wind_direction_deg: float = 0.0, losses: Losses | None = None,
-               air_density_kg_m3: float | None = None, connectivity: int = 8,
-               rank_by: str = "energy_mwh_per_year", max_site_km2: float | None = None,
-               buffer_method: str = "auto",
-               progress: Callable[[str], None] | None = None) -> WindSitesResult:
+def wind_sites(
+    project,
+    *,
+    hub_height_m: float = 120.0,
+    turbine: str | Turbine = DEFAULT_TURBINE,
+    exclusions: Sequence[Rule] | None = None,
+    buffers_m: dict[str, float] | None = None,
+    min_speed_m_s: float | None = 5.0,
+    min_area_km2: float | None = 1.0,
+    dem_path: str | os.PathLike | None = None,
+    max_slope_deg: float = 15.0,
+    shear_alpha: float = DEFAULT_SHEAR_ALPHA,
+    weibull_k: float | str | os.PathLike = DEFAULT_WEIBULL_K,
+    resource: str | os.PathLike | None = None,
+    resource_height_m: float | None = None,
+    resource_units: str = "m/s",
+    resource_source: str | None = None,
+    counties: Sequence[str] | None = None,
+    crs: str | None = None,
+    resolution_m: float = 100.0,
+    power_density_mw_per_km2: float | None = None,
+    spacing_rotor_diameters: tuple[float, float] = DEFAULT_SPACING_ROTOR_DIAMETERS,
+    wind_direction_deg: float = 0.0,
+    losses: Losses | None = None,
+    air_density_kg_m3: float | None = None,
+    connectivity: int = 8,
+    rank_by: str = "energy_mwh_per_year",
+    max_site_km2: float | None = None,
+    buffer_method: str = "auto",
+    progress: Callable[[str], None] | None = None,
+) -> WindSitesResult:
     """Find usable land for wind, its capacity and its yield, as ranked candidate sites.
 
     Parameters
@@ -319,12 +344,13 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
 
     step("region")
     region = _region(project, counties, metric) if project is not None else None
-    path, height_m, units, source = _resource_for(project, resource, resource_height_m,
-                                                  resource_units, resource_source)
+    path, height_m, units, source = _resource_for(project, resource, resource_height_m, resource_units, resource_source)
     grid = _build_grid(region, path, metric, resolution_m)
     if grid.width * grid.height > 60_000_000:
-        msg = (f"the grid would have {grid.width}×{grid.height} cells; use a coarser "
-               f"resolution_m than {resolution_m:g} m or restrict counties")
+        msg = (
+            f"the grid would have {grid.width}×{grid.height} cells; use a coarser "
+            f"resolution_m than {resolution_m:g} m or restrict counties"
+        )
         raise InputError(msg)
     if region is not None:
         codes = burn_values(region.geometry, np.arange(1, len(region) + 1), grid)
@@ -334,15 +360,30 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
         in_region = None
 
     step("resource")
-    res_key = ("resource", _cache.file_key(path), grid.key, height_m, hub, float(shear_alpha),
-               str(weibull_k) if not isinstance(weibull_k, (int, float)) else float(weibull_k),
-               _cache.file_key(weibull_k) if not isinstance(weibull_k, (int, float)) else None,
-               None if in_region is None else _cache.array_key(in_region))
+    res_key = (
+        "resource",
+        _cache.file_key(path),
+        grid.key,
+        height_m,
+        hub,
+        float(shear_alpha),
+        str(weibull_k) if not isinstance(weibull_k, (int, float)) else float(weibull_k),
+        _cache.file_key(weibull_k) if not isinstance(weibull_k, (int, float)) else None,
+        None if in_region is None else _cache.array_key(in_region),
+    )
     wind = _cache.RESOURCES.get(res_key)
     if wind is None:
-        wind = load_resource(path, grid, height_m=height_m, hub_height_m=hub,
-                             region_mask=in_region, shear_alpha=shear_alpha, weibull_k=weibull_k,
-                             units=units, source=source)
+        wind = load_resource(
+            path,
+            grid,
+            height_m=height_m,
+            hub_height_m=hub,
+            region_mask=in_region,
+            shear_alpha=shear_alpha,
+            weibull_k=weibull_k,
+            units=units,
+            source=source,
+        )
         _cache.RESOURCES.put(res_key, wind)
     if in_region is None:
         in_region = np.isfinite(wind.speed_m_s)
@@ -352,9 +393,15 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
     if exclusions is not None:
         rules = list(exclusions)
     elif project is not None:
-        rules = default_exclusions(project, buffers_m=buffers_m, min_speed_m_s=min_speed_m_s,
-                                   min_area_km2=min_area_km2, dem_path=dem_path,
-                                   max_slope_deg=max_slope_deg, connectivity=connectivity)
+        rules = default_exclusions(
+            project,
+            buffers_m=buffers_m,
+            min_speed_m_s=min_speed_m_s,
+            min_area_km2=min_area_km2,
+            dem_path=dem_path,
+            max_slope_deg=max_slope_deg,
+            connectivity=connectivity,
+        )
     else:
         rules = []
         if dem_path is not None:
@@ -364,40 +411,57 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
         if min_area_km2:
             rules.append(MinContiguousArea(float(min_area_km2), connectivity=connectivity))
     _check_rules(rules)
-    availability, table, labels, n_sites = _apply_rules(rules, grid, wind, in_region, has_wind,
-                                                        project, buffer_method, connectivity)
+    availability, table, labels, n_sites = _apply_rules(
+        rules, grid, wind, in_region, has_wind, project, buffer_method, connectivity
+    )
     if max_site_km2 is not None:
         labels, n_sites, component = _split_large(labels, n_sites, grid, float(max_site_km2))
     else:
         component = np.arange(1, n_sites + 1)
 
     step("energy")
-    power_kw = mean_power_kw(turb, np.where(availability > 0, wind.speed_m_s, np.nan),
-                             wind.weibull_k if np.ndim(wind.weibull_k) == 0
-                             else np.where(availability > 0, wind.weibull_k, np.nan),
-                             air_density_kg_m3=air_density_kg_m3)
+    power_kw = mean_power_kw(
+        turb,
+        np.where(availability > 0, wind.speed_m_s, np.nan),
+        wind.weibull_k if np.ndim(wind.weibull_k) == 0 else np.where(availability > 0, wind.weibull_k, np.nan),
+        air_density_kg_m3=air_density_kg_m3,
+    )
     cf = (power_kw * losses.factor / turb.rated_kw).astype("float32")  # net capacity factor
     cell_km2 = grid.cell_area_m2 / 1e6
 
     step("sites")
     turbines_gdf, site_mw, site_mwh, site_n = _capacity(
-        grid, labels, n_sites, availability, cf, wind, turb, power_density_mw_per_km2,
-        (along_d * turb.rotor_diameter_m, across_d * turb.rotor_diameter_m), wind_direction_deg,
-        cell_km2)
-    k_arr = wind.weibull_k if np.ndim(wind.weibull_k) else np.full(grid.shape, wind.weibull_k,
-                                                                   dtype="float32")
-    stats = zonal_stats(labels, n_sites, {"speed": wind.speed_m_s, "k": k_arr, "avail": availability,
-                                          "cf": cf}, weights=availability)
+        grid,
+        labels,
+        n_sites,
+        availability,
+        cf,
+        wind,
+        turb,
+        power_density_mw_per_km2,
+        (along_d * turb.rotor_diameter_m, across_d * turb.rotor_diameter_m),
+        wind_direction_deg,
+        cell_km2,
+    )
+    k_arr = wind.weibull_k if np.ndim(wind.weibull_k) else np.full(grid.shape, wind.weibull_k, dtype="float32")
+    stats = zonal_stats(
+        labels, n_sites, {"speed": wind.speed_m_s, "k": k_arr, "avail": availability, "cf": cf}, weights=availability
+    )
     polys = vectorise_labels(labels, grid, connectivity=connectivity)
     sites = gpd.GeoDataFrame(
-        {"label": np.arange(1, n_sites + 1, dtype="int64"),
-         "component": np.asarray(component, dtype="int64"),
-         "area_km2": stats["cells"].to_numpy() * cell_km2,
-         "usable_area_km2": stats["avail_sum"].to_numpy() * cell_km2,
-         "mean_speed_m_s": stats["speed_mean"].to_numpy(),
-         "weibull_k": stats["k_mean"].to_numpy(),
-         "turbines": site_n, "capacity_mw": site_mw, "energy_mwh_per_year": site_mwh},
-        geometry=gpd.GeoSeries(np.full(n_sites, None, dtype=object), crs=grid.crs))
+        {
+            "label": np.arange(1, n_sites + 1, dtype="int64"),
+            "component": np.asarray(component, dtype="int64"),
+            "area_km2": stats["cells"].to_numpy() * cell_km2,
+            "usable_area_km2": stats["avail_sum"].to_numpy() * cell_km2,
+            "mean_speed_m_s": stats["speed_mean"].to_numpy(),
+            "weibull_k": stats["k_mean"].to_numpy(),
+            "turbines": site_n,
+            "capacity_mw": site_mw,
+            "energy_mwh_per_year": site_mwh,
+        },
+        geometry=gpd.GeoSeries(np.full(n_sites, None, dtype=object), crs=grid.crs),
+    )
     if len(polys):
         sites = sites.set_index("label")
         sites.loc[polys["label"].to_numpy(), "geometry"] = polys.geometry.to_numpy()
@@ -408,13 +472,13 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
         sites["capacity_factor"] = np.where(
             sites["capacity_mw"] > 0,
             sites["energy_mwh_per_year"] / (sites["capacity_mw"] * HOURS_PER_YEAR),
-            stats["cf_mean"].to_numpy())
+            stats["cf_mean"].to_numpy(),
+        )
     sites["full_load_hours"] = sites["capacity_factor"] * HOURS_PER_YEAR
     _county_columns(sites, labels, n_sites, codes, region)
     sites["road_distance_m"] = _road_distance(sites, project)
     sites["resource_source"] = wind.source
-    sites = sites.sort_values([rank_by, "usable_area_km2"], ascending=False,
-                              na_position="last").reset_index(drop=True)
+    sites = sites.sort_values([rank_by, "usable_area_km2"], ascending=False, na_position="last").reset_index(drop=True)
     sites.insert(0, "rank", np.arange(1, len(sites) + 1))
     sites.insert(0, "site_id", [f"W{r:04d}" for r in sites["rank"]])
     sites = sites[[c for c in sites.columns if c != "geometry"] + ["geometry"]].to_crs(WGS84)
@@ -426,33 +490,51 @@ def wind_sites(project, *, hub_height_m: float = 120.0, turbine: str | Turbine =
     speed_out = np.where(in_region, wind.speed_m_s, np.nan).astype("float32")
     totals = _totals(table, sites, turbines_gdf, grid, in_region, has_wind)
     assumptions = {
-        "hub_height_m": hub, "turbine": turb.name, "turbine_rated_kw": turb.rated_kw,
-        "rotor_diameter_m": turb.rotor_diameter_m, "turbine_source": turb.source,
-        "resource_file": path.name, "resource_height_m": height_m,
-        "resource_source": wind.source, "shear_alpha": shear_alpha,
+        "hub_height_m": hub,
+        "turbine": turb.name,
+        "turbine_rated_kw": turb.rated_kw,
+        "rotor_diameter_m": turb.rotor_diameter_m,
+        "turbine_source": turb.source,
+        "resource_file": path.name,
+        "resource_height_m": height_m,
+        "resource_source": wind.source,
+        "shear_alpha": shear_alpha,
         "weibull_k": weibull_k if isinstance(weibull_k, (int, float)) else Path(weibull_k).name,
-        "grid_crs": grid.crs, "resolution_m": grid.resolution_m,
+        "grid_crs": grid.crs,
+        "resolution_m": grid.resolution_m,
         "capacity_method": "power_density" if power_density_mw_per_km2 else "layout",
         "power_density_mw_per_km2": power_density_mw_per_km2,
         "spacing_rotor_diameters": f"{along_d:g} x {across_d:g}",
         "wind_direction_deg": wind_direction_deg,
-        "loss_wake": losses.wake, "loss_availability": losses.availability,
-        "loss_electrical": losses.electrical, "loss_other": losses.other,
-        "loss_total": round(losses.total, 4), "air_density_kg_m3": air_density_kg_m3,
-        "connectivity": connectivity, "rank_by": rank_by, "max_site_km2": max_site_km2,
+        "loss_wake": losses.wake,
+        "loss_availability": losses.availability,
+        "loss_electrical": losses.electrical,
+        "loss_other": losses.other,
+        "loss_total": round(losses.total, 4),
+        "air_density_kg_m3": air_density_kg_m3,
+        "connectivity": connectivity,
+        "rank_by": rank_by,
+        "max_site_km2": max_site_km2,
         "counties": ",".join(counties) if counties else "all",
         "exclusions": "; ".join(f"{r.name}: {r.describe()}" for r in rules),
     }
     durations = {a[0]: b[1] - a[1] for a, b in itertools.pairwise(marks)}
-    return WindSitesResult(sites=sites, turbines=turbines_gdf, exclusion_table=table,
-                           availability=avail_out, grid=grid, speed_m_s=speed_out,
-                           capacity_factor=np.where(availability > 0, cf, np.nan).astype("float32"),
-                           labels=labels, totals=totals, assumptions=assumptions,
-                           timings_s=durations)
+    return WindSitesResult(
+        sites=sites,
+        turbines=turbines_gdf,
+        exclusion_table=table,
+        availability=avail_out,
+        grid=grid,
+        speed_m_s=speed_out,
+        capacity_factor=np.where(availability > 0, cf, np.nan).astype("float32"),
+        labels=labels,
+        totals=totals,
+        assumptions=assumptions,
+        timings_s=durations,
+    )
 
 
-def _apply_rules(rules, grid, wind: WindResource, in_region, has_wind, project, buffer_method,
-                 connectivity):
+def _apply_rules(rules, grid, wind: WindResource, in_region, has_wind, project, buffer_method, connectivity):
     """Evaluate rules in order; return availability, the exclusion table, site labels."""
     cell_km2 = grid.cell_area_m2 / 1e6
     region_km2 = float(in_region.sum()) * cell_km2
@@ -488,17 +570,18 @@ def _apply_rules(rules, grid, wind: WindResource, in_region, has_wind, project, 
         np.minimum(availability, inc, out=availability)
         marginal = before - availability
         only = excluded_alone * ((excl_any == 1) & (inc < 1))
-        rows.append({
-            "layer": "no wind data" if rule is None else rule.name,
-            "reason": "the wind raster has no value here" if rule is None else rule.reason,
-            "rule": "" if rule is None else rule.describe(),
-            "excluded_km2": float(excluded_alone.sum()) * cell_km2,
-            "excluded_only_by_this_km2": float(only.sum()) * cell_km2,
-            "excluded_in_order_km2": float(marginal.sum()) * cell_km2,
-        })
+        rows.append(
+            {
+                "layer": "no wind data" if rule is None else rule.name,
+                "reason": "the wind raster has no value here" if rule is None else rule.reason,
+                "rule": "" if rule is None else rule.describe(),
+                "excluded_km2": float(excluded_alone.sum()) * cell_km2,
+                "excluded_only_by_this_km2": float(only.sum()) * cell_km2,
+                "excluded_in_order_km2": float(marginal.sum()) * cell_km2,
+            }
+        )
     usable = availability > 0
-    labels, n = label_components(usable, connectivity=area_rules[0].connectivity if area_rules
-                                 else connectivity)
+    labels, n = label_components(usable, connectivity=area_rules[0].connectivity if area_rules else connectivity)
     if area_rules:
         rule = area_rules[0]
         sizes = component_sizes(labels, n)
@@ -508,23 +591,40 @@ def _apply_rules(rules, grid, wind: WindResource, in_region, has_wind, project, 
         drop = small[labels]
         dropped_km2 = float(availability[drop].sum()) * cell_km2
         availability[drop] = 0.0
-        rows.append({"layer": rule.name, "reason": rule.reason, "rule": rule.describe(),
-                     "excluded_km2": dropped_km2, "excluded_only_by_this_km2": dropped_km2,
-                     "excluded_in_order_km2": dropped_km2})
+        rows.append(
+            {
+                "layer": rule.name,
+                "reason": rule.reason,
+                "rule": rule.describe(),
+                "excluded_km2": dropped_km2,
+                "excluded_only_by_this_km2": dropped_km2,
+                "excluded_in_order_km2": dropped_km2,
+            }
+        )
         labels, n = label_components(availability > 0, connectivity=rule.connectivity)
     usable_km2 = float(availability[in_region].sum()) * cell_km2
-    rows.append({"layer": "available", "reason": "usable for wind after all exclusions",
-                 "rule": "", "excluded_km2": np.nan, "excluded_only_by_this_km2": np.nan,
-                 "excluded_in_order_km2": np.nan, "available_km2": usable_km2})
+    rows.append(
+        {
+            "layer": "available",
+            "reason": "usable for wind after all exclusions",
+            "rule": "",
+            "excluded_km2": np.nan,
+            "excluded_only_by_this_km2": np.nan,
+            "excluded_in_order_km2": np.nan,
+            "available_km2": usable_km2,
+        }
+    )
     table = pd.DataFrame(rows)
-    table["share_of_region_pct"] = 100.0 * table["excluded_km2"].fillna(
-        table.get("available_km2", pd.Series(np.nan, index=table.index))) / max(region_km2, 1e-12)
+    table["share_of_region_pct"] = (
+        100.0
+        * table["excluded_km2"].fillna(table.get("available_km2", pd.Series(np.nan, index=table.index)))
+        / max(region_km2, 1e-12)
+    )
     table["region_km2"] = region_km2
     return availability, table, labels, n
 
 
-def _split_large(labels: NDArray, n: int, grid: RasterGrid, max_site_km2: float
-                 ) -> tuple[NDArray, int, NDArray]:
+def _split_large(labels: NDArray, n: int, grid: RasterGrid, max_site_km2: float) -> tuple[NDArray, int, NDArray]:
     """Cut components larger than ``max_site_km2`` along square blocks of that area.
 
     Returns new labels, their count, and for each new label (1..m) its original component.
@@ -539,8 +639,7 @@ def _split_large(labels: NDArray, n: int, grid: RasterGrid, max_site_km2: float
     side = max(1, round(math.sqrt(max_site_km2 / cell_km2)))
     nbx = -(-grid.width // side)
     nblocks = nbx * (-(-grid.height // side))
-    block = ((np.arange(grid.height) // side)[:, None] * nbx
-             + (np.arange(grid.width) // side)[None, :]).astype("int64")
+    block = ((np.arange(grid.height) // side)[:, None] * nbx + (np.arange(grid.width) // side)[None, :]).astype("int64")
     lab = labels.astype("int64")
     key = np.where(big[labels], n + 1 + lab * nblocks + block, lab)
     key[labels == 0] = 0
@@ -550,8 +649,7 @@ def _split_large(labels: NDArray, n: int, grid: RasterGrid, max_site_km2: float
     return new, int(uniq.size - 1), component
 
 
-def _capacity(grid, labels, n_sites, availability, cf, wind, turb, density, spacing_m,
-              wind_direction_deg, cell_km2):
+def _capacity(grid, labels, n_sites, availability, cf, wind, turb, density, spacing_m, wind_direction_deg, cell_km2):
     """MW, MWh/yr and turbine count per site (layout or power density) and turbine points."""
     mwh_per_mw = np.nan_to_num(cf.astype("float64")) * HOURS_PER_YEAR  # full-load hours per cell
     if density is not None:
@@ -559,8 +657,7 @@ def _capacity(grid, labels, n_sites, availability, cf, wind, turb, density, spac
         flat = labels.ravel()
         sel = flat > 0
         site_mw = np.bincount(flat[sel], weights=mw_cell.ravel()[sel], minlength=n_sites + 1)[1:]
-        site_mwh = np.bincount(flat[sel], weights=(mw_cell * mwh_per_mw).ravel()[sel],
-                               minlength=n_sites + 1)[1:]
+        site_mwh = np.bincount(flat[sel], weights=(mw_cell * mwh_per_mw).ravel()[sel], minlength=n_sites + 1)[1:]
         empty = gpd.GeoDataFrame({"label": pd.Series(dtype="int64")}, geometry=[], crs=WGS84)
         return empty, site_mw, site_mwh, np.zeros(n_sites, dtype="int64")
     along_m, across_m = spacing_m
@@ -575,10 +672,17 @@ def _capacity(grid, labels, n_sites, availability, cf, wind, turb, density, spac
     site_n = np.bincount(lab, minlength=n_sites + 1)[1:]
     site_mwh = np.bincount(lab, weights=mwh, minlength=n_sites + 1)[1:]
     points = gpd.GeoDataFrame(
-        {"label": lab.astype("int64"), "turbine": turb.name, "capacity_mw": rated_mw,
-         "mean_speed_m_s": wind.speed_m_s[row, col].astype("float64"),
-         "capacity_factor": cf[row, col].astype("float64"), "energy_mwh_per_year": mwh},
-        geometry=gpd.points_from_xy(x, y), crs=grid.crs).to_crs(WGS84)
+        {
+            "label": lab.astype("int64"),
+            "turbine": turb.name,
+            "capacity_mw": rated_mw,
+            "mean_speed_m_s": wind.speed_m_s[row, col].astype("float64"),
+            "capacity_factor": cf[row, col].astype("float64"),
+            "energy_mwh_per_year": mwh,
+        },
+        geometry=gpd.points_from_xy(x, y),
+        crs=grid.crs,
+    ).to_crs(WGS84)
     return points, site_n * rated_mw, site_mwh, site_n.astype("int64")
 
 
@@ -595,8 +699,9 @@ def _county_columns(sites, labels, n_sites, codes, region) -> None:
     label_idx = sites["label"].to_numpy() - 1
     sites["county"] = adcodes[best[label_idx]]
     fallback = names[best[label_idx]]
-    sites["county_name"] = [COUNTIES.get(c, (n,))[0] if c else None
-                            for c, n in zip(sites["county"], fallback, strict=True)]
+    sites["county_name"] = [
+        COUNTIES.get(c, (n,))[0] if c else None for c, n in zip(sites["county"], fallback, strict=True)
+    ]
 
 
 def _road_distance(sites: gpd.GeoDataFrame, project) -> NDArray:
@@ -608,8 +713,7 @@ def _road_distance(sites: gpd.GeoDataFrame, project) -> NDArray:
     if project.has("roads"):
         roads = project.read("roads", columns=["highway"])
     elif project.has("exclusions"):  # no road network: fall back to road exclusion features
-        roads = project.read("exclusions", columns=["exclusion_kind"],
-                             where="exclusion_kind = 'road'")
+        roads = project.read("exclusions", columns=["exclusion_kind"], where="exclusion_kind = 'road'")
     else:
         return out
     roads = roads[~(roads.geometry.is_empty | roads.geometry.isna())]

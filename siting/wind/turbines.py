@@ -47,9 +47,18 @@ class Turbine:
     source: str = "user"
 
     @classmethod
-    def from_curve(cls, name: str, wind_speed_m_s, power_kw, *, rotor_diameter_m: float,
-                   rated_kw: float | None = None, iec_class: str = "", description: str = "",
-                   source: str = "user") -> Turbine:
+    def from_curve(
+        cls,
+        name: str,
+        wind_speed_m_s,
+        power_kw,
+        *,
+        rotor_diameter_m: float,
+        rated_kw: float | None = None,
+        iec_class: str = "",
+        description: str = "",
+        source: str = "user",
+    ) -> Turbine:
         """Build and check a turbine from a power curve (InputError on a bad curve)."""
         v = np.asarray(wind_speed_m_s, dtype="float64")
         p = np.asarray(power_kw, dtype="float64")
@@ -97,8 +106,7 @@ class Turbine:
     @property
     def cache_key(self) -> tuple:
         """Hashable identity of the curve, for caches."""
-        return (self.name, self.rated_kw, self.rotor_diameter_m,
-                self.wind_speed_m_s.tobytes(), self.power_kw.tobytes())
+        return (self.name, self.rated_kw, self.rotor_diameter_m, self.wind_speed_m_s.tobytes(), self.power_kw.tobytes())
 
 
 def _read_csv(path_or_file) -> pd.DataFrame:
@@ -109,8 +117,7 @@ def _read_csv(path_or_file) -> pd.DataFrame:
         raise InputError(msg) from None
 
 
-def load_turbines(curves: str | os.PathLike, classes: str | os.PathLike | None = None
-                  ) -> dict[str, Turbine]:
+def load_turbines(curves: str | os.PathLike, classes: str | os.PathLike | None = None) -> dict[str, Turbine]:
     """Load turbines from a long power-curve CSV and an optional class table.
 
     Parameters
@@ -139,7 +146,9 @@ def load_turbines(curves: str | os.PathLike, classes: str | os.PathLike | None =
             msg = f"{curves}: turbine {name!r} has no rotor_diameter_m (add a classes CSV or column)"
             raise InputError(msg)
         out[str(name)] = Turbine.from_curve(
-            str(name), rows["wind_speed_m_s"].to_numpy(), rows["power_kw"].to_numpy(),
+            str(name),
+            rows["wind_speed_m_s"].to_numpy(),
+            rows["power_kw"].to_numpy(),
             rotor_diameter_m=float(info["rotor_diameter_m"]),
             rated_kw=float(info["rated_kw"]) if "rated_kw" in info and pd.notna(info["rated_kw"]) else None,
             iec_class=str(info.get("iec_class", "") or ""),
@@ -153,17 +162,27 @@ def load_turbines(curves: str | os.PathLike, classes: str | os.PathLike | None =
 def turbine_classes() -> dict[str, Turbine]:
     """The shipped generic turbine classes, by name."""
     data = resources.files("siting") / "data"
-    with resources.as_file(data / "wind_power_curves.csv") as curves, \
-            resources.as_file(data / "wind_turbine_classes.csv") as classes:
+    with (
+        resources.as_file(data / "wind_power_curves.csv") as curves,
+        resources.as_file(data / "wind_turbine_classes.csv") as classes,
+    ):
         return load_turbines(Path(curves), Path(classes))
 
 
 def turbine_table() -> pd.DataFrame:
     """One row per shipped class: rated MW, rotor, specific power, IEC class, description."""
-    rows = [{"turbine": t.name, "rated_mw": t.rated_kw / 1000.0, "rotor_diameter_m": t.rotor_diameter_m,
-             "specific_power_w_per_m2": round(t.specific_power_w_per_m2, 1),
-             "iec_class": t.iec_class, "description": t.description, "source": t.source}
-            for t in turbine_classes().values()]
+    rows = [
+        {
+            "turbine": t.name,
+            "rated_mw": t.rated_kw / 1000.0,
+            "rotor_diameter_m": t.rotor_diameter_m,
+            "specific_power_w_per_m2": round(t.specific_power_w_per_m2, 1),
+            "iec_class": t.iec_class,
+            "description": t.description,
+            "source": t.source,
+        }
+        for t in turbine_classes().values()
+    ]
     return pd.DataFrame(rows)
 
 
