@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -35,6 +36,7 @@ import pyogrio
 from geo.atomic import atomic_path, atomic_write_text
 from geo.crs import WGS84
 from geo.errors import InputError
+from layers.fingerprint import file_fingerprint, frame_fingerprint
 from layers.schema import LAYER_KINDS, SCHEMAS, get_schema
 
 FORMAT_VERSION = 1
@@ -228,6 +230,7 @@ class Project:
                 shutil.copyfile(self.gpkg_path, tmp)
             for kind, frame in prepared.items():
                 _write_layer(tmp, kind, frame)
+            _record_fingerprints(tmp, {kind: frame_fingerprint(frame) for kind, frame in prepared.items()})
 
     def delete(self, kind: str) -> None:
         """Remove layer ``kind`` from the project, atomically."""
@@ -245,6 +248,35 @@ class Project:
                 shutil.copyfile(self.gpkg_path, tmp)
                 with contextlib.closing(sqlite3.connect(tmp)) as con, con:
                     _drop_gpkg_table(con, kind)
+                    if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (FINGERPRINT_TABLE,)).fetchone():
+                        con.execute(f"DELETE FROM {FINGERPRINT_TABLE} WHERE kind = ?", (kind,))
+
+    def fingerprint(self, kind: str) -> str:
+        """SHA-256 of layer ``kind``'s content (:mod:`layers.fingerprint`), for result keys.
+
+        Vector layers carry the fingerprint recorded when they were written (inside the
+        GeoPackage, so it changes atomically with the data); a layer written before
+        fingerprints were recorded is hashed from its content.  Rasters are hashed from
+        the file (cached per file size and modification time).  Appended tables
+        (progress records) are not fingerprinted: no analysis reads them.
+        """
+        schema = get_schema(kind)
+        if schema.raster:
+            path = self.raster_path(kind)
+            if not path.exists():
+                msg = f"project {self.path} has no {kind!r} raster"
+                raise InputError(msg)
+            stat = path.stat()
+            return _raster_fingerprint(str(path), stat.st_size, stat.st_mtime_ns)
+        recorded = _read_fingerprints(self.gpkg_path).get(kind)
+        return recorded if recorded is not None else frame_fingerprint(self.read(kind))
+
+    @property
+    def results(self):
+        """The project's :class:`layers.results.ResultStore` (``DIR/results/``)."""
+        from layers.results import ResultStore
+
+        return ResultStore(self)
 
     def write_raster(self, kind: str, src: str | os.PathLike, **metadata) -> Path:
         """Copy a validated GeoTIFF into the project as raster layer ``kind``, atomically.
@@ -314,6 +346,31 @@ class Project:
             .sort_values("kind", key=lambda s: s.map(order))
             .reset_index(drop=True)
         )
+
+
+#: SQLite table inside project.gpkg holding each vector layer's content fingerprint.
+FINGERPRINT_TABLE = "xysiting_fingerprints"
+
+
+def _record_fingerprints(gpkg: Path, fingerprints: dict[str, str]) -> None:
+    with contextlib.closing(sqlite3.connect(gpkg)) as con, con:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {FINGERPRINT_TABLE} (kind TEXT PRIMARY KEY, sha256 TEXT NOT NULL)")
+        con.executemany(f"INSERT OR REPLACE INTO {FINGERPRINT_TABLE} VALUES (?, ?)", fingerprints.items())
+
+
+def _read_fingerprints(gpkg: Path) -> dict[str, str]:
+    if not gpkg.exists():
+        return {}
+    with contextlib.closing(sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)) as con:
+        try:
+            return dict(con.execute(f"SELECT kind, sha256 FROM {FINGERPRINT_TABLE}").fetchall())
+        except sqlite3.OperationalError:  # a project written before fingerprints were recorded
+            return {}
+
+
+@functools.lru_cache(maxsize=32)
+def _raster_fingerprint(path: str, size: int, mtime_ns: int) -> str:
+    return file_fingerprint(path)
 
 
 def _recover_hot_journal(gpkg: Path) -> None:

@@ -17,6 +17,11 @@ def register(subparsers) -> None:
     )
     p.add_argument("dir", metavar="DIR", help="a new or empty folder for the project")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-run",
+        action="store_true",
+        help="only build the layers; do not compute and store the analyses (`xysiting run DIR` later)",
+    )
     p.set_defaults(func=run)
 
 
@@ -28,4 +33,11 @@ def run(args: argparse.Namespace) -> int:
     project = build_default(args.dir, progress=not args.quiet)
     print(project.summary().to_string(index=False))
     print(f"built {project.path} in {time.perf_counter() - start:.1f} s")
+    if not args.no_run:
+        from dashboard.commands.run import run_planned
+        from siting.results import planned_runs
+
+        start = time.perf_counter()
+        run_planned(project.path, planned_runs(project), quiet=args.quiet)
+        print(f"computed and stored the analyses in {time.perf_counter() - start:.1f} s (DIR/results)")
     return 0

@@ -31,30 +31,35 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the routing and print its summary."""
+    """Run the routing (or read it from the project's stored results) and print its summary."""
     from tqdm import tqdm
 
-    from siting.waste import load_network, route_waste
+    from siting import results
 
-    with tqdm(total=2, desc="route", unit="step", leave=False) as bar:
-        bar.set_postfix_str("road network")
-        network = load_network(args.project, osm_path=args.osm, speeds_kmh=speeds(args.speed))
-        bar.update()
-        bar.set_postfix_str("costs + LP")
-        result = route_waste(
+    with tqdm(total=100, desc="route", unit="%", leave=False) as bar:
+
+        def progress(fraction: float, message: str) -> None:
+            bar.n = round(100 * fraction)
+            bar.set_postfix_str(message)
+
+        outcome = results.waste(
             args.project,
             waste_kind=args.waste,
-            network=network,
+            osm_path=args.osm,
+            speeds_kmh=speeds(args.speed),
             statuses=statuses(args.statuses),
             cny_per_tkm=args.cny_per_tkm,
             co2_kg_per_tkm=args.co2_kg_per_tkm,
             objective=args.objective,
             max_snap_m=args.max_snap,
             snap_method=args.snap,
+            progress=progress,
         )
-        bar.update()
-    print(network.report)
+    result = results.load_routing(outcome.stored)
+    print(result.network_report)
     print(result.summary())
+    if outcome.reused:
+        print(f"(stored result {outcome.stored.key[:12]}, inputs unchanged since {outcome.stored.meta['created']})")
     written = [result.export(args.out, what="flows")]
     if args.unmet_out:
         written.append(result.export(args.unmet_out, what="unmet"))

@@ -74,19 +74,20 @@ def _read_candidates(path: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the siting and print the before/after summary."""
+    """Run the siting (or read it from the project's stored results) and print the summary."""
     from tqdm import tqdm
 
     from layers.export import export_frame
-    from siting.waste import load_network, site_new_facilities
+    from siting import results
 
     candidates = _read_candidates(args.candidates) if args.candidates else None
-    with tqdm(total=2, desc="site", unit="step", leave=False) as bar:
-        bar.set_postfix_str("road network")
-        network = load_network(args.project, osm_path=args.osm, speeds_kmh=speeds(args.speed))
-        bar.update()
-        bar.set_postfix_str("before LP, MIP, after LP")
-        result = site_new_facilities(
+    with tqdm(total=100, desc="site", unit="%", leave=False) as bar:
+
+        def progress(fraction: float, message: str) -> None:
+            bar.n = round(100 * fraction)
+            bar.set_postfix_str(message)
+
+        outcome = results.site(
             args.project,
             waste_kind=args.waste,
             k=args.k,
@@ -94,17 +95,21 @@ def run(args: argparse.Namespace) -> int:
             capacity_t_per_year=args.capacity,
             fixed_cost_cny_per_year=args.fixed_cost,
             gate_fee_cny_per_t=args.gate_fee,
-            network=network,
+            osm_path=args.osm,
+            speeds_kmh=speeds(args.speed),
             statuses=statuses(args.statuses),
             cny_per_tkm=args.cny_per_tkm,
             co2_kg_per_tkm=args.co2_kg_per_tkm,
             objective=args.objective,
             max_snap_m=args.max_snap,
             snap_method=args.snap,
+            progress=progress,
         )
-        bar.update()
-    print(network.report)
+    result = results.load_siting(outcome.stored)
+    print(result.after.network_report)
     print(result.summary())
+    if outcome.reused:
+        print(f"(stored result {outcome.stored.key[:12]}, inputs unchanged since {outcome.stored.meta['created']})")
     assumptions = {
         **result.after.assumptions,
         **result.gain,

@@ -149,14 +149,18 @@ def run(args: argparse.Namespace) -> int:
                 except Exception as exc:
                     msg = f"{src}: cannot read GeoParquet rooftops ({type(exc).__name__}: {exc})"
                     raise InputError(msg) from None
+                bar.update()
+                bar.set_postfix_str(f"pvlib + shading, {len(rooftops):,} rooftops")
+                result = rooftop_potential(rooftops, weather, assumptions=a, shading=not args.no_shading)
+                meta = result.attrs["solar"]
             else:
-                from layers.project import Project
+                from siting import results
 
-                rooftops = Project.open(src).read("rooftops")
-            bar.update()
-            bar.set_postfix_str(f"pvlib + shading, {len(rooftops):,} rooftops")
-            result = rooftop_potential(rooftops, weather, assumptions=a, shading=not args.no_shading)
-            meta = result.attrs["solar"]
+                bar.set_postfix_str("rooftops (stored result or pvlib + shading)")
+                outcome = results.solar(src, weather=weather, assumptions=a, shading=not args.no_shading)
+                result = outcome.stored.read("rooftops")
+                meta = outcome.stored.extra["metadata"]
+                bar.update()
             best = shortlist(result, **filters)
             rollup = county_rollup(result, by_use_class=args.rollup_by_use_class)
             totals = _totals(result)
