@@ -8,15 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-
 from _dashboard_project import build_project
+
 from dashboard.cli import main
 from layers.project import Project
 from layers.results import ResultStore
