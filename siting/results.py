@@ -46,6 +46,9 @@ DEFAULT_SITE_K = (1, 2)
 
 Progress = Callable[[float, str], None]
 
+#: Analyses stored by this module.
+ANALYSES = ("solar", "waste", "site")
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -124,6 +127,48 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
         progress(fraction, message)
 
 
+# -- requests: which result, and under which key -------------------------------------------------
+@dataclass(frozen=True)
+class Request:
+    """A result asked for: its analysis, parameters, the fingerprints of the layers it reads, its key."""
+
+    analysis: str
+    params: dict
+    inputs: dict
+    key: str
+
+
+def request(project, analysis: str, options: Mapping) -> Request:
+    """The :class:`Request` for ``analysis`` run with ``options`` on the project as it is now.
+
+    Cheap: layer fingerprints are read from the project, nothing is computed.
+    """
+    from siting.waste import route_waste, site_new_facilities
+
+    project = _open(project)
+    if analysis == "solar":
+        params = solar_params(
+            weather=options.get("weather"),
+            assumptions=options.get("assumptions"),
+            shading=options.get("shading", True),
+        )
+        inputs = _layer_inputs(project, ("rooftops",))
+    elif analysis in ("waste", "site"):
+        func = route_waste if analysis == "waste" else site_new_facilities
+        params = _waste_params(func, options, analysis)
+        inputs = _waste_inputs(project, options, parks=analysis == "site")
+    else:
+        msg = f"unknown analysis {analysis!r}; choose from {', '.join(ANALYSES)}"
+        raise InputError(msg)
+    return Request(analysis, params, inputs, ResultStore.key(analysis, params=params, inputs=inputs))
+
+
+def lookup(project, analysis: str, options: Mapping) -> StoredResult | None:
+    """The current stored result for ``analysis`` with ``options``, or None (never a stale one)."""
+    project = _open(project)
+    return project.results.get(analysis, request(project, analysis, options).key)
+
+
 # -- solar ----------------------------------------------------------------------------------
 def solar_params(*, weather=None, assumptions=None, shading: bool = True) -> dict:
     """Parameters of a rooftop-PV run; the weather enters by its content fingerprint."""
@@ -152,10 +197,8 @@ def solar(
     from siting.solar import rooftop_potential
 
     project = _open(project)
-    params = solar_params(weather=weather, assumptions=assumptions, shading=shading)
-    inputs = _layer_inputs(project, ("rooftops",))
-    store = project.results
-    key = store.key("solar", params=params, inputs=inputs)
+    req = request(project, "solar", {"weather": weather, "assumptions": assumptions, "shading": shading})
+    key, params, inputs, store = req.key, req.params, req.inputs, project.results
     hit = store.get("solar", key)
     if hit is not None:
         _report(progress, 1.0, "reused")
@@ -212,10 +255,8 @@ def waste(project, *, waste_kind: str, progress: Progress | None = None, **optio
 
     project = _open(project)
     options = {**options, "waste_kind": waste_kind}
-    params = _waste_params(route_waste, options, "waste")
-    inputs = _waste_inputs(project, options, parks=False)
-    store = project.results
-    key = store.key("waste", params=params, inputs=inputs)
+    req = request(project, "waste", options)
+    key, params, inputs, store = req.key, req.params, req.inputs, project.results
     hit = store.get("waste", key)
     if hit is not None:
         _report(progress, 1.0, "reused")
@@ -235,10 +276,8 @@ def site(project, *, waste_kind: str, k: int, progress: Progress | None = None, 
 
     project = _open(project)
     options = {**options, "waste_kind": waste_kind, "k": int(k)}
-    params = _waste_params(site_new_facilities, options, "site")
-    inputs = _waste_inputs(project, options, parks=True)
-    store = project.results
-    key = store.key("site", params=params, inputs=inputs)
+    req = request(project, "site", options)
+    key, params, inputs, store = req.key, req.params, req.inputs, project.results
     hit = store.get("site", key)
     if hit is not None:
         _report(progress, 1.0, "reused")
@@ -343,7 +382,6 @@ def status_table(project) -> pd.DataFrame:
 
 
 # -- xysiting run ----------------------------------------------------------------------------------
-ANALYSES = ("solar", "waste", "site")
 
 
 def planned_runs(project, *, only: tuple[str, ...] | None = None) -> list[tuple[str, dict]]:

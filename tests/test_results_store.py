@@ -160,3 +160,26 @@ def test_partitioned_frames_round_trip(project):
     assert isinstance(back, gpd.GeoDataFrame) and len(back) == 1000
     assert back["kwh_per_year"].sum() == frame["kwh_per_year"].sum()
     assert json.loads((stored.path / "meta.json").read_text())["rows"]["table"] == 2
+
+
+def test_sessions_asking_for_the_same_what_if_share_one_computation(project):
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from dashboard._jobs import ResultJobs
+    from layers.results import StoredResult
+
+    jobs = ResultJobs()
+    options = {"waste_kind": "construction", "k": 1}
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            asked = list(pool.map(lambda _: jobs.get(project.path, "site", options), range(4)))
+        assert all(isinstance(a, Future) for a in asked)
+        assert len({id(a) for a in asked}) == 1  # one computation for four sessions
+        outcome = asked[0].result(timeout=600)
+        assert not outcome.reused
+        again = jobs.get(project.path, "site", options)
+        assert isinstance(again, StoredResult) and again.key == outcome.stored.key
+        assert jobs.running() == 0
+        assert len(project.results.entries("site")) == 1
+    finally:
+        jobs.shutdown()

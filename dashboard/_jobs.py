@@ -1,0 +1,88 @@
+"""What-if computations for the server: off the event loop, once per result for all sessions.
+
+The dashboard reads stored results (:func:`siting.results.lookup`).  A result that is not
+stored yet (another k, other assumptions) is computed in a worker *process* — pandas,
+networkx and HiGHS hold the GIL, so a thread would stall every other session — and
+stored in the project; sessions that ask for the same result while it runs share the one
+computation (:class:`ResultJobs` keys running jobs by the result key).
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import threading
+from collections.abc import Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from layers.results import StoredResult
+from siting import results
+
+
+class ResultJobs:
+    """Single-flight computation of stored results in a process pool.
+
+    Parameters
+    ----------
+    max_workers : int
+        Worker processes (default 1: what-ifs queue rather than compete for two cores).
+    """
+
+    def __init__(self, *, max_workers: int = 1):
+        self.max_workers = max_workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._running: dict[tuple[str, str, str], Future] = {}
+
+    def get(self, project_dir: str | os.PathLike, analysis: str, options: Mapping) -> StoredResult | Future:
+        """The stored result when current, else a Future of the :class:`siting.results.Outcome`.
+
+        Every caller asking for the same result while it is computed gets the same Future.
+        """
+        req = results.request(project_dir, analysis, options)
+        from layers.project import Project
+
+        stored = Project.open(project_dir).results.get(analysis, req.key)
+        if stored is not None:
+            return stored
+        job = (str(project_dir), analysis, req.key)
+        with self._lock:
+            future = self._running.get(job)
+            if future is None:
+                future = self._executor().submit(_compute, str(project_dir), analysis, dict(options))
+                self._running[job] = future
+                future.add_done_callback(functools.partial(self._forget, job))
+        return future
+
+    def running(self) -> int:
+        """How many computations are queued or running."""
+        with self._lock:
+            return len(self._running)
+
+    def shutdown(self) -> None:
+        """Stop the worker processes (running computations are abandoned, never half-stored)."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn, not fork: the server process runs threads (Tornado, Bokeh) that fork would copy mid-state
+            self._pool = ProcessPoolExecutor(self.max_workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def _forget(self, job: tuple[str, str, str], _future: Future) -> None:
+        with self._lock:
+            self._running.pop(job, None)
+
+
+def _compute(project_dir: str, analysis: str, options: dict) -> results.Outcome:
+    return results.run_one(project_dir, analysis, options)
+
+
+@functools.cache
+def shared_jobs() -> ResultJobs:
+    """The server's one :class:`ResultJobs` (shared by every session of the process)."""
+    return ResultJobs()
