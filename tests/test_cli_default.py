@@ -15,8 +15,13 @@ def test_layers_lists_every_kind(default_project_dir, capsys):
     capsys.readouterr()
     assert main(["layers", str(default_project_dir)]) == 0
     out = capsys.readouterr().out
-    listed = {line.split()[0] for line in out.splitlines()[1:] if line.strip()}
+    layer_table, _, result_table = out.partition("\n\n")
+    listed = {line.split()[0] for line in layer_table.splitlines()[1:] if line.strip()}
     assert listed == set(LAYER_KINDS)
+    # init computed and stored the analyses; all of them are current
+    rows = [line for line in result_table.splitlines()[2:] if line.strip()]
+    assert {r.split()[0] for r in rows} == {"solar", "waste", "site"}
+    assert all(r.rstrip().endswith("current") for r in rows)
 
 
 def test_default_counties_are_the_nine_real_units(default_project_dir):
