@@ -20,6 +20,8 @@ import pyproj
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
+from geo.errors import InputError
+
 WGS84 = "EPSG:4326"
 CGCS2000 = "EPSG:4490"
 XIANGYANG_UTM = "EPSG:32649"  # UTM zone 49N: FACTS.md, "A metric CRS for the city"
@@ -34,6 +36,32 @@ def utm_crs_for(lon: float, lat: float) -> pyproj.CRS:
     zone = int(np.floor((lon + 180.0) / 6.0)) % 60 + 1
     epsg = (32600 if lat >= 0 else 32700) + zone
     return pyproj.CRS.from_epsg(epsg)
+
+
+def require_crs(obj, *, what: str, fix: str = "set one, e.g. EPSG:4326 for lon/lat") -> pyproj.CRS:
+    """The CRS of ``obj``, or :class:`~geo.errors.InputError` when it has none.
+
+    The one check for a missing CRS, used wherever a layer, frame, series or raster must be
+    placed on the Earth.
+
+    Parameters
+    ----------
+    obj : GeoDataFrame, GeoSeries, rasterio dataset, CRS-like or None
+        Anything with a ``crs`` attribute, or a CRS (or None) itself.
+    what : str
+        What is checked, for the message (a file, a layer, ``"rooftops"``).
+    fix : str
+        How to fix it, for the message.
+
+    Returns
+    -------
+    pyproj.CRS
+    """
+    crs = obj.crs if hasattr(obj, "crs") else obj
+    if crs is None:
+        msg = f"{what}: no CRS (coordinate reference system); {fix}"
+        raise InputError(msg)
+    return pyproj.CRS.from_user_input(crs)
 
 
 def metric_crs(gdf) -> pyproj.CRS:

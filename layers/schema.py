@@ -263,6 +263,23 @@ SCHEMAS: dict[str, LayerSchema] = {
 
 LAYER_KINDS: tuple[str, ...] = tuple(SCHEMAS)
 
+#: Analysis inputs that are not stored layers, checked by :func:`layers.conform` like layers.
+INPUT_SCHEMAS: dict[str, LayerSchema] = {
+    "candidate_sites": LayerSchema(
+        "candidate_sites",
+        "候选厂址",
+        "Candidate facility sites",
+        ("Point", *_POLY),
+        {
+            **_COMMON,
+            "county": Column("str", False, "adcode of the county"),
+            "capacity_t_per_year": Column("float", False, "capacity if opened, t/yr", minimum=0.0),
+            "fixed_cost_cny_per_year": Column("float", False, "annualised cost of opening, ¥/yr", minimum=0.0),
+            "gate_fee_cny_per_t": Column("float", False, "gate fee or processing cost, ¥/t"),
+        },
+    ),
+}
+
 
 def empty_table(kind: str):
     """An empty DataFrame with the columns of the table layer ``kind`` in their dtypes."""

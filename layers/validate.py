@@ -19,6 +19,7 @@ the returned :class:`ValidationReport`, never silent.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -27,7 +28,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geo.crs import WGS84, geometries_bd09_to_wgs84, geometries_gcj02_to_wgs84
+from geo.crs import WGS84, geometries_bd09_to_wgs84, geometries_gcj02_to_wgs84, require_crs
 from geo.errors import InputError, describe_rows
 from geo.repair import repair_geometries
 from layers.schema import REGION_BOUNDS, LayerSchema, get_schema
@@ -87,6 +88,7 @@ def validate(
     from_gcj02: bool = False,
     from_bd09: bool = False,
     default_source: str = "user",
+    allow_outside: bool = False,
 ) -> tuple[gpd.GeoDataFrame | pd.DataFrame, ValidationReport]:
     """Check ``frame`` against the schema of ``kind`` and return the cleaned layer.
 
@@ -104,6 +106,9 @@ def validate(
         The coordinates are GCJ-02 / BD-09 lon/lat; convert them to WGS84.
     default_source : str
         ``source`` for features that do not carry one.
+    allow_outside : bool
+        Accept a file whose every feature lies far outside the region (otherwise an
+        InputError naming the likely cause: a wrong CRS, swapped axes or the wrong file).
 
     Returns
     -------
@@ -123,7 +128,7 @@ def validate(
     if schema.is_table:
         if isinstance(out, gpd.GeoDataFrame):
             out = pd.DataFrame(out.drop(columns=out.geometry.name))
-        out = _check_columns(out, schema, source_name, report, default_source)
+        out = check_columns(out, schema, source_name, report, default_source)
         report.output_count = len(out)
         return out, report
     if not isinstance(out, gpd.GeoDataFrame) or out.geometry.name not in out.columns:
@@ -132,12 +137,13 @@ def validate(
     out = _ensure_ids(out, kind)
     out = _drop_empty(out, source_name, report)
     out = _set_crs(out, source_name, crs)
-    out = _check_geometry_types(out, schema, source_name)
+    out = check_geometry_types(out, schema, source_name)
     out = _repair(out, schema, report)
+    declared = pyproj.CRS.from_user_input(out.crs)
     out = _to_wgs84(out, source_name, from_gcj02=from_gcj02, from_bd09=from_bd09, report=report)
     _check_swapped(out, source_name)
-    _flag_outside_region(out, report)
-    out = _check_columns(out, schema, source_name, report, default_source)
+    _flag_outside_region(out, report, source_name=source_name, declared=declared, allow_outside=allow_outside)
+    out = check_columns(out, schema, source_name, report, default_source)
     report.output_count = len(out)
     return out, report
 
@@ -184,16 +190,17 @@ def _set_crs(frame: gpd.GeoDataFrame, source_name: str, crs) -> gpd.GeoDataFrame
             )
             raise InputError(msg)
         return frame.set_crs(stated, allow_override=True)
-    if frame.crs is None:
-        msg = (
-            f"{source_name}: no coordinate reference system (CRS); state it with --crs, e.g. "
-            f"--crs 4326 for WGS84 lon/lat, --crs 4490 for CGCS2000, --crs 32649 for UTM 49N"
-        )
-        raise InputError(msg)
+    require_crs(
+        frame,
+        what=source_name,
+        fix="state it with --crs, e.g. --crs 4326 for WGS84 lon/lat, --crs 4490 for CGCS2000, --crs 32649 for UTM 49N",
+    )
     return frame
 
 
-def _check_geometry_types(frame: gpd.GeoDataFrame, schema: LayerSchema, source_name: str):
+def check_geometry_types(frame: gpd.GeoDataFrame, schema: LayerSchema, source_name: str):
+    """Raise unless every geometry is of a type ``schema`` accepts (single-part MultiPoints
+    become Points)."""
     types = frame.geom_type
     bad = ~types.isin(schema.geometry)
     if schema.geometry == ("Point",):
@@ -256,23 +263,32 @@ def _to_wgs84(
     return frame
 
 
-def _region_mask(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+def region_mask(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """True where WGS84 lon/lat ``(xs, ys)`` lie within :data:`layers.schema.REGION_BOUNDS`."""
     lon_min, lat_min, lon_max, lat_max = REGION_BOUNDS
     return (xs >= lon_min) & (xs <= lon_max) & (ys >= lat_min) & (ys <= lat_max)
 
 
 def _check_swapped(frame: gpd.GeoDataFrame, source_name: str) -> None:
-    """Raise if the coordinates look like (lat, lon) instead of (lon, lat)."""
+    """Raise if the coordinates look like (lat, lon) instead of (lon, lat), or like metres."""
     points = frame.geometry.representative_point()
     xs, ys = points.x.to_numpy(), points.y.to_numpy()
+    if np.any(np.abs(xs) > 180) or np.any(np.abs(ys) > 180):
+        i = int(np.flatnonzero((np.abs(xs) > 180) | (np.abs(ys) > 180))[0])
+        msg = (
+            f"{source_name}: coordinates like x={xs[i]:.1f}, y={ys[i]:.1f} are not degrees; they look like "
+            f"projected metres declared as lon/lat. State the file's real CRS (e.g. --crs 32649 for UTM 49N, "
+            f"--crs 4547 for CGCS2000 3-degree zone 38) or fix its .prj"
+        )
+        raise InputError(msg)
     if np.any(np.abs(ys) > 90):
         msg = (
             f"{source_name}: latitudes beyond ±90° (e.g. {ys[np.abs(ys) > 90][0]:.4f}): the "
             f"columns are probably latitude/longitude swapped; put longitude first (x = lon)"
         )
         raise InputError(msg)
-    inside = _region_mask(xs, ys).mean()
-    swapped_inside = _region_mask(ys, xs).mean()
+    inside = region_mask(xs, ys).mean()
+    swapped_inside = region_mask(ys, xs).mean()
     if swapped_inside > 0.5 and swapped_inside > inside:
         msg = (
             f"{source_name}: the coordinates look like latitude/longitude swapped (x≈{xs[0]:.3f}, "
@@ -281,33 +297,102 @@ def _check_swapped(frame: gpd.GeoDataFrame, source_name: str) -> None:
         raise InputError(msg)
 
 
-def _flag_outside_region(frame: gpd.GeoDataFrame, report: ValidationReport) -> None:
+def _flag_outside_region(
+    frame: gpd.GeoDataFrame,
+    report: ValidationReport,
+    *,
+    source_name: str = "input",
+    declared: pyproj.CRS | None = None,
+    allow_outside: bool = False,
+) -> None:
+    """Flag features far outside the region; refuse a file with every feature outside.
+
+    A few outliers are kept and listed in the report.  When *every* feature lies outside,
+    the file is almost certainly in a wrong CRS, has its axes swapped, or is the wrong
+    file: an InputError names the likely cause, unless ``allow_outside``.
+    """
     points = frame.geometry.representative_point()
-    outside = ~_region_mask(points.x.to_numpy(), points.y.to_numpy())
+    xs, ys = points.x.to_numpy(), points.y.to_numpy()
+    outside = ~region_mask(xs, ys)
+    if outside.all() and not allow_outside:
+        msg = (
+            f"{source_name}: all {len(frame):,} features lie far outside the Xiangyang region "
+            f"(lon {REGION_BOUNDS[0]}–{REGION_BOUNDS[2]}, lat {REGION_BOUNDS[1]}–{REGION_BOUNDS[3]}); "
+            f"{_outside_cause(xs, ys, declared)}. Nothing was imported; if the data really lies "
+            f"elsewhere, import it anyway with --allow-outside"
+        )
+        raise InputError(msg)
     if outside.any():
         report.outside_region = int(outside.sum())
         report.outside_region_ids = frame.loc[outside, "id"].astype(str).tolist()[:100]
+        if outside.all():
+            report.notes.append("every feature lies outside the Xiangyang region; imported as asked (--allow-outside)")
 
 
-def _check_columns(frame, schema: LayerSchema, source_name: str, report: ValidationReport, default_source: str):
+def _outside_cause(xs: np.ndarray, ys: np.ndarray, declared: pyproj.CRS | None) -> str:
+    """The likely reason a whole file lies outside the region, for the error message."""
+    lon, lat = float(np.median(xs)), float(np.median(ys))
+    lon_min, lat_min, lon_max, lat_max = REGION_BOUNDS
+    centre = ((lon_min + lon_max) / 2, (lat_min + lat_max) / 2)
+    km = pyproj.Geod(ellps="WGS84").inv(centre[0], centre[1], lon, lat)[2] / 1000.0
+    where = f"they centre on lon {lon:.3f}, lat {lat:.3f}, {km:,.0f} km from Xiangyang"
+    if abs(lon) < 1 and abs(lat) < 1:
+        return f"{where}: coordinates near 0, 0 usually mean missing coordinates or values in the wrong unit"
+    if declared is not None and not declared.is_geographic:
+        return (
+            f"{where}: the file declares the projected CRS {declared.name} ({declared.to_string()}); "
+            f"it is probably the wrong CRS (a wrong zone or datum) — fix the file's .prj"
+        )
+    if region_mask(np.array([lat]), np.array([lon]))[0]:
+        return f"{where}: the axes look swapped (latitude first); put longitude first (x = lon)"
+    china = 73.0 <= lon <= 135.5 and 18.0 <= lat <= 53.6
+    if china:
+        return f"{where}: is this the file for another place? (or a wrong CRS)"
+    return f"{where}, outside China: a wrong CRS is likely (state the right one with --crs) — or it is the wrong file"
+
+
+def check_columns(frame, schema: LayerSchema, source_name: str, report: ValidationReport, default_source: str):
+    """Check and normalise the columns of ``frame`` against ``schema`` (in place; returns it).
+
+    Required columns must be present (a missing one names the close matches found);
+    values are coerced to their dtype, checked against their allowed set and range; optional
+    columns missing or empty take their default (noted in ``report.notes``); ids are unique.
+    The one column check: :func:`validate` runs it on import, :func:`layers.conform` on
+    every analysis input.
+    """
     frame = _restore_truncated_names(frame, schema, report)
     missing = [name for name in schema.required_columns() if name not in frame.columns]
     if missing:
-        have = ", ".join(c for c in frame.columns if c != getattr(frame, "_geometry_column_name", ""))
+        geometry = getattr(frame, "_geometry_column_name", "")
+        have = [str(c) for c in frame.columns if c != geometry]
+        hints = {name: _close_columns(name, have, schema) for name in missing}
+        found = "; ".join(f"{', '.join(map(repr, near))} for {name!r}" for name, near in hints.items() if near)
+        renames = " ".join(f"--rename {near[0]}={name}" for name, near in hints.items() if near)
+        fix = (
+            f"Close match: {found}. Rename the column (on import: {renames}) or add it"
+            if found
+            else "Rename the matching columns (on import: --rename SRC=DST) or add them"
+        )
         msg = (
             f"{source_name}: layer {schema.kind!r} needs column(s) {', '.join(missing)}; "
-            f"the file has: {have}. Rename the matching columns or add them"
+            f"the data has: {', '.join(have) or 'no columns'}. {fix}"
         )
         raise InputError(msg)
     if "id" not in frame.columns:
         frame = _ensure_ids(frame, schema.kind)
     label = frame["id"].astype(str) if "id" in frame.columns else pd.Series(frame.index, index=frame.index)
     for name, col in schema.columns.items():
+        noted = col.default is not None and name not in ("id", "name", "source")
         if name not in frame.columns:
             value = default_source if name == "source" else col.default
             frame[name] = value
+            if noted:
+                report.notes.append(f"no {name} column: {value!r} used")
             continue
+        empty = int(frame[name].isna().sum()) if noted else 0
         frame[name] = _coerce(frame[name], name, col, source_name, schema.kind, label)
+        if empty:
+            report.notes.append(f"{name}: {empty} empty values set to {col.default!r}")
     if "source" in frame.columns:
         frame["source"] = frame["source"].where(frame["source"].notna(), default_source)
     if "id" in frame.columns:
@@ -317,6 +402,16 @@ def _check_columns(frame, schema: LayerSchema, source_name: str, report: Validat
             msg = f"{source_name}: ids must be unique in layer {schema.kind!r}; duplicated: {rows}"
             raise InputError(msg)
     return frame
+
+
+def _close_columns(name: str, columns: list[str], schema: LayerSchema) -> list[str]:
+    """Columns of the data that are probably ``name`` under another spelling (best first)."""
+    spare = [c for c in columns if c not in schema.columns]
+    lower = {c.lower(): c for c in spare}
+    near = [lower[c] for c in difflib.get_close_matches(name.lower(), list(lower), n=3, cutoff=0.6)]
+    parts = set(name.lower().split("_"))
+    near += [c for c in spare if c not in near and len(c) >= 3 and (c.lower() in parts or c.lower() in name.lower())]
+    return near
 
 
 def _restore_truncated_names(frame, schema: LayerSchema, report: ValidationReport):
@@ -337,7 +432,10 @@ def _restore_truncated_names(frame, schema: LayerSchema, report: ValidationRepor
 
 
 def _coerce(values: pd.Series, name: str, col, source_name: str, kind: str, label: pd.Series):
-    present = values.notna() & (values.astype(str).str.strip() != "")
+    if pd.api.types.is_numeric_dtype(values):  # no blank strings to look for (fast on large layers)
+        present = values.notna()
+    else:
+        present = values.notna() & (values.astype(str).str.strip() != "")
     if col.dtype in ("float", "int"):
         numbers = pd.to_numeric(values.where(present), errors="coerce")
         bad = present & numbers.isna()
@@ -400,6 +498,9 @@ def _coerce(values: pd.Series, name: str, col, source_name: str, kind: str, labe
         text = text.where(text.notna(), col.default)
     if col.choices is not None:
         bad = text.notna() & ~text.isin(col.choices)
+        if bad.any():  # " Flat" is "flat"
+            text[bad] = text[bad].str.strip().str.lower()
+            bad = text.notna() & ~text.isin(col.choices)
         if bad.any():
             msg = (
                 f"{source_name}: column {name!r} of layer {kind!r} has unknown value(s) "

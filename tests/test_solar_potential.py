@@ -175,19 +175,23 @@ def test_bad_rooftops_are_refused_or_reported():
     ok = [_row(0, 0), _row(100, 0)]
     with pytest.raises(InputError, match=r"use_class.*'warehouse'"):
         rooftop_potential(_frame([*ok, _row(200, 0, use_class="warehouse")]), shading=False)
-    with pytest.raises(InputError, match=r"roof_tilt_deg.*0–90.*id=r2"):
+    with pytest.raises(
+        InputError, match=r"rooftops: column 'roof_tilt_deg' of layer 'rooftops' must be ≤ 90; found \[95.0\] in row r2"
+    ):
         rooftop_potential(_frame([*ok, _row(200, 0, roof_tilt_deg=95.0, roof_type="pitched")]))
     with pytest.raises(InputError, match="roof_tilt_deg"):
         rooftop_potential(_frame([*ok, _row(200, 0, roof_tilt_deg=-5.0)]))
-    with pytest.raises(InputError, match="negative heights"):
+    with pytest.raises(
+        InputError, match=r"column 'height_m' of layer 'rooftops' must be ≥ 0; found \[-3.0\] in row r2"
+    ):
         rooftop_potential(_frame([*ok, _row(200, 0, height_m=-3.0)]))
     neg = _frame(ok)
     neg["roof_area_m2"] = [100.0, -20.0]
-    with pytest.raises(InputError, match="roof_area_m2: zero or negative"):
+    with pytest.raises(InputError, match=r"column 'roof_area_m2' of layer 'rooftops' must be > 0.*row r1"):
         rooftop_potential(neg)
     flat = _frame(ok)
     flat.loc[1, "geometry"] = shapely.LineString([(112.1, 32.0), (112.1, 32.0001)]).buffer(0)
-    with pytest.raises(InputError, match="empty geometries"):
+    with pytest.raises(InputError, match=r"rooftops: 1 features .*empty or missing geometries \(row r1\)"):
         rooftop_potential(flat)
     # zero-area polygon: kept, unsuitable, reported
     zero = _frame(ok)

@@ -36,7 +36,8 @@ import shapely
 
 from geo.crs import metric_crs
 from geo.errors import InputError, describe_rows
-from layers.schema import COUNTIES, ROOF_TYPES, SCHEMAS
+from layers.conform import conform
+from layers.schema import COUNTIES
 from siting.solar import _shading, _yield
 from siting.solar.assumptions import PVAssumptions
 from siting.solar.weather import Weather, default_weather
@@ -422,81 +423,26 @@ def rank_within_county(result: pd.DataFrame, *, rank_by: str = "kwh_per_year") -
 
 # -- input checks -----------------------------------------------------------------------------
 def prepare_rooftops(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Check a rooftops frame and fill missing optional columns; return it and the repairs.
+    """Check a rooftops frame (:func:`layers.conform`) and fill missing optional columns.
 
-    Raises InputError for: not a GeoDataFrame or no CRS; empty or non-polygon geometries;
-    an unknown ``use_class`` or ``roof_type``; ``roof_tilt_deg`` outside 0–90; negative
-    ``height_m``; a ``roof_area_m2`` ≤ 0.  Repairs (reported): missing columns and empty
-    values take the schema default; azimuths outside 0–360 are wrapped.
+    :func:`layers.conform` raises InputError for: not a GeoDataFrame or no CRS; empty or
+    non-polygon geometries; a ``use_class`` without a share in ``assumptions.use_shares``; an
+    unknown ``roof_type``; non-numeric or negative ``height_m`` / ``roof_tilt_deg``; duplicate
+    ids.  Here, in the same message shape: ``roof_tilt_deg`` above 90; a ``roof_area_m2`` ≤ 0.
+    Repairs (returned, reported): missing columns and empty values take the schema default;
+    azimuths outside 0–360 are wrapped.
     """
-    if not isinstance(rooftops, gpd.GeoDataFrame) or rooftops.geometry.name not in rooftops:
-        msg = "rooftops: need a GeoDataFrame of building footprint polygons"
-        raise InputError(msg)
-    if rooftops.crs is None:
-        msg = "rooftops: the layer has no CRS; set it (e.g. EPSG:4326) before computing PV"
-        raise InputError(msg)
-    frame = rooftops.copy()
-    repairs: list[str] = []
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if empty.any():
-        msg = (
-            f"rooftops: {int(empty.sum())} empty geometries at {describe_rows(_labels(frame, empty))}; drop or fix them"
-        )
-        raise InputError(msg)
-    types = shapely.get_type_id(geoms)
-    not_poly = ~np.isin(types, (3, 6))
-    if not_poly.any():
-        msg = (
-            f"rooftops: geometries must be (Multi)Polygons; {int(not_poly.sum())} are not, at "
-            f"{describe_rows(_labels(frame, not_poly))}"
-        )
-        raise InputError(msg)
-    schema = SCHEMAS["rooftops"].columns
-    for col in ("use_class", "height_m", "roof_type", "roof_tilt_deg", "roof_azimuth_deg"):
-        default = schema[col].default
-        if col not in frame.columns:
-            frame[col] = default
-            repairs.append(f"no {col} column: {default!r} used")
-            continue
-        missing = frame[col].isna().to_numpy()
-        if missing.any():
-            frame[col] = frame[col].where(~missing, default)
-            repairs.append(f"{col}: {int(missing.sum())} empty values set to {default!r}")
-    frame["use_class"] = frame["use_class"].astype(str).str.strip()
-    unknown = ~frame["use_class"].isin(list(assumptions.use_shares)).to_numpy()
-    if unknown.any():
-        bad = sorted(frame["use_class"][unknown].unique())[:5]
-        msg = (
-            f"rooftops, column use_class: unknown value(s) {', '.join(map(repr, bad))} at "
-            f"{describe_rows(_labels(frame, unknown))}; use one of "
-            f"{', '.join(assumptions.use_shares)} (or give its share in use_shares)"
-        )
-        raise InputError(msg)
-    frame["roof_type"] = frame["roof_type"].astype(str).str.strip().str.lower()
-    bad_type = ~frame["roof_type"].isin(ROOF_TYPES).to_numpy()
-    if bad_type.any():
-        msg = f"rooftops, column roof_type: values other than flat/pitched at {describe_rows(_labels(frame, bad_type))}"
-        raise InputError(msg)
-    for col in ("height_m", "roof_tilt_deg", "roof_azimuth_deg"):
-        values = pd.to_numeric(frame[col], errors="coerce")
-        bad = values.isna().to_numpy()
-        if bad.any():
-            msg = f"rooftops, column {col}: non-numeric values at {describe_rows(_labels(frame, bad))}"
-            raise InputError(msg)
-        frame[col] = values.astype(float)
+    frame, repairs = conform(
+        rooftops, "rooftops", context="rooftops", choices={"use_class": tuple(assumptions.use_shares)}
+    )
     tilt = frame["roof_tilt_deg"].to_numpy()
-    bad_tilt = (tilt < 0) | (tilt > 90)
-    if bad_tilt.any():
+    steep = tilt > 90
+    if steep.any():
         msg = (
-            f"rooftops, column roof_tilt_deg: tilt outside 0–90° at "
-            f"{describe_rows(_labels(frame, bad_tilt))} (e.g. {tilt[bad_tilt][0]:g}); "
+            f"rooftops: column 'roof_tilt_deg' of layer 'rooftops' must be ≤ 90; found "
+            f"{tilt[steep][:3].tolist()} in {describe_rows(frame['id'].to_numpy()[steep])}; "
             f"give the roof plane's angle from horizontal in degrees"
         )
-        raise InputError(msg)
-    neg_h = frame["height_m"].to_numpy() < 0
-    if neg_h.any():
-        msg = f"rooftops, column height_m: negative heights at {describe_rows(_labels(frame, neg_h))}"
         raise InputError(msg)
     az = frame["roof_azimuth_deg"].to_numpy()
     wrap = (az < 0) | (az >= 360)
@@ -508,23 +454,15 @@ def prepare_rooftops(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions) 
         bad_area = ra <= 0
         if bad_area.any():
             msg = (
-                f"rooftops, column roof_area_m2: zero or negative areas at "
-                f"{describe_rows(_labels(frame, bad_area))}; give the roof area in m² (> 0) "
-                f"or leave it empty to use the footprint"
+                f"rooftops: column 'roof_area_m2' of layer 'rooftops' must be > 0; found "
+                f"{ra[bad_area][:3].tolist()} in {describe_rows(frame['id'].to_numpy()[bad_area])}; give the "
+                f"roof area in m² or leave it empty to use the footprint"
             )
             raise InputError(msg)
         frame["roof_area_m2"] = ra
-    if "county" not in frame.columns:
-        frame["county"] = None
+    if "county" not in rooftops.columns:
         repairs.append("no county column: rooftops are ranked as one group")
-    frame["county"] = frame["county"].astype("string").astype(object)
     return frame, repairs
-
-
-def _labels(frame: pd.DataFrame, mask: np.ndarray) -> Iterable:
-    if "id" in frame.columns:
-        return [f"id={v}" for v in frame["id"].to_numpy()[mask]]
-    return frame.index[mask]
 
 
 # -- shortlists and roll-ups ------------------------------------------------------------------
