@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
 from geo._noding import first_tag, node_lines, parse_maxspeed_kmh, parse_oneway
-from geo.crs import WGS84, metric_crs
+from geo.crs import WGS84, metric_crs, require_crs
 from geo.errors import InputError
 
 #: Assumed loaded heavy-truck cruising speeds by OSM road class, km/h.  Assumptions, below the
@@ -465,9 +465,7 @@ def _check_roads(roads, source: str) -> None:
             "`xysiting import DIR --layer roads FILE`) or an OSM file"
         )
         raise InputError(msg)
-    if roads.crs is None:
-        msg = f"{source} has no CRS; set one (EPSG:4326 for lon/lat) before building a network"
-        raise InputError(msg)
+    require_crs(roads, what=source, fix="set one (EPSG:4326 for lon/lat) before building a network")
     if "highway" not in roads.columns:
         msg = f"{source} has no 'highway' column (OSM road class: motorway, trunk, primary, ...)"
         raise InputError(msg)

@@ -41,6 +41,7 @@ from rasterio.enums import Resampling
 from scipy import ndimage
 
 from geo.atomic import atomic_path
+from geo.crs import require_crs
 from geo.errors import InputError
 
 _RESAMPLING = {
@@ -203,9 +204,7 @@ def reproject_to_grid(
         raise InputError(msg)
     out = np.full(grid.shape, np.nan, dtype="float32")
     with rasterio.open(path) as ds:
-        if ds.crs is None:
-            msg = f"{path} has no CRS; cannot place it on the map"
-            raise InputError(msg)
+        require_crs(ds, what=str(path), fix="cannot place it on the map; set one with gdal_edit.py -a_srs")
         left, bottom, right, top = rasterio.warp.transform_bounds(grid.crs, ds.crs, *grid.bounds, densify_pts=21)
         window = rasterio.windows.from_bounds(left, bottom, right, top, transform=ds.transform)
         col0 = max(0, math.floor(window.col_off) - margin_cells)

@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from geo.crs import require_crs
 from geo.errors import InputError
 from geo.network import RoadNetwork
 
@@ -62,9 +63,7 @@ def snap_points(
         msg = f"snapping method must be 'edge' or 'node', got {method!r}"
         raise InputError(msg)
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-    if geoms.crs is None:
-        msg = f"{what} have no CRS; set one (EPSG:4326 for lon/lat)"
-        raise InputError(msg)
+    require_crs(geoms, what=what, fix="set one (EPSG:4326 for lon/lat)")
     n = len(geoms)
     missing = (geoms.isna() | geoms.is_empty).to_numpy()
     node = np.full(n, -1, dtype="int64")

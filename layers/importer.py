@@ -6,6 +6,7 @@ project is unchanged after every failure.
 
 from __future__ import annotations
 
+import difflib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,12 +16,12 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geo.crs import WGS84
+from geo.crs import WGS84, require_crs
 from geo.errors import InputError
 from layers.project import Project
 from layers.readers import RASTER_SUFFIXES, read_raster_summary, read_vector
-from layers.schema import get_schema
-from layers.validate import ValidationReport, validate
+from layers.schema import REGION_BOUNDS, get_schema
+from layers.validate import ValidationReport, region_mask, validate
 
 #: Plausible mean wind speed range for a wind-resource raster, m/s.
 _WIND_SPEED_RANGE_M_PER_S = (0.0, 40.0)
@@ -47,16 +48,57 @@ def read_layer(
     source_layer: str | None = None,
     encoding: str | None = None,
     default_source: str = "user",
+    rename: dict[str, str] | None = None,
+    allow_outside: bool = False,
 ):
     """Read and validate a file as layer ``kind`` without storing it.
 
-    Returns ``(frame, report)``; see :func:`layers.validate.validate`.
+    Returns ``(frame, report)``; see :func:`layers.validate.validate` and :func:`import_layer`.
     """
-    frame = read_vector(path, kind=kind, layer=source_layer, encoding=encoding)
+    frame = rename_columns(read_vector(path, kind=kind, layer=source_layer, encoding=encoding), rename, str(path))
     source = "osm" if Path(path).name.lower().endswith((".pbf", ".osm")) else default_source
     return validate(
-        frame, kind, source_name=str(path), crs=crs, from_gcj02=from_gcj02, from_bd09=from_bd09, default_source=source
+        frame,
+        kind,
+        source_name=str(path),
+        crs=crs,
+        from_gcj02=from_gcj02,
+        from_bd09=from_bd09,
+        default_source=source,
+        allow_outside=allow_outside,
     )
+
+
+def rename_columns(frame: pd.DataFrame, rename: dict[str, str] | None, source_name: str) -> pd.DataFrame:
+    """Rename the file's columns ``{SRC: DST}`` before validation (``--rename SRC=DST``).
+
+    Raises InputError naming the file when SRC is not a column (with close matches), or
+    when DST already exists and is not renamed away itself.
+    """
+    if not rename:
+        return frame
+    columns = [str(c).strip() for c in frame.columns]
+    frame = frame.set_axis(columns, axis=1)
+    for src, dst in rename.items():
+        if src not in columns:
+            near = difflib.get_close_matches(src, columns, n=3, cutoff=0.5)
+            hint = f"; close match: {', '.join(map(repr, near))}" if near else ""
+            msg = (
+                f"{source_name}: --rename {src}={dst}: the file has no column {src!r}{hint}. "
+                f"Its columns: {', '.join(columns)}"
+            )
+            raise InputError(msg)
+        if dst in columns and dst not in rename:
+            msg = (
+                f"{source_name}: --rename {src}={dst}: the file already has a column {dst!r}; "
+                f"rename that one away too (--rename {dst}=OTHER) or drop this rename"
+            )
+            raise InputError(msg)
+    targets = list(rename.values())
+    if len(set(targets)) != len(targets):
+        msg = f"{source_name}: --rename gives two columns the same name: {', '.join(targets)}"
+        raise InputError(msg)
+    return frame.rename(columns=rename)
 
 
 def import_layer(
@@ -71,6 +113,8 @@ def import_layer(
     encoding: str | None = None,
     height_m: float | None = None,
     assign_counties: bool = True,
+    rename: dict[str, str] | None = None,
+    allow_outside: bool = False,
     progress: bool = False,
 ) -> ImportResult:
     """Import ``path`` as layer ``kind`` into ``project``, replacing that layer.
@@ -94,6 +138,12 @@ def import_layer(
         For wind-resource rasters: the height above ground of the wind speeds, m.
     assign_counties : bool
         Fill an empty ``county`` column from the project's counties layer.
+    rename : dict, optional
+        Columns to rename before validation, ``{"kind": "facility_kind"}`` (``--rename``).
+    allow_outside : bool
+        Import a file whose every feature (every cell, for a raster) lies outside the region;
+        without it that is an InputError naming the likely cause (wrong CRS, swapped axes,
+        wrong file).
     progress : bool
         Show a progress bar of the stages (read, validate, store) on stderr.
     """
@@ -102,18 +152,25 @@ def import_layer(
     schema = get_schema(kind)
     path = Path(path)
     if schema.raster:
-        return import_raster(project, kind, path, crs=crs, height_m=height_m)
+        return import_raster(project, kind, path, crs=crs, height_m=height_m, allow_outside=allow_outside)
     if path.suffix.lower() in RASTER_SUFFIXES:
         msg = f"{path}: a raster cannot be imported as the vector layer {kind!r}"
         raise InputError(msg)
     with tqdm(total=4, desc=f"import {kind}", unit="step", disable=not progress, leave=False) as bar:
         bar.set_postfix_str("reading")
-        raw = read_vector(path, kind=kind, layer=source_layer, encoding=encoding)
+        raw = rename_columns(read_vector(path, kind=kind, layer=source_layer, encoding=encoding), rename, str(path))
         bar.update()
         bar.set_postfix_str(f"validating {len(raw):,} features")
         source = "osm" if path.name.lower().endswith((".pbf", ".osm")) else "user"
         frame, report = validate(
-            raw, kind, source_name=str(path), crs=crs, from_gcj02=from_gcj02, from_bd09=from_bd09, default_source=source
+            raw,
+            kind,
+            source_name=str(path),
+            crs=crs,
+            from_gcj02=from_gcj02,
+            from_bd09=from_bd09,
+            default_source=source,
+            allow_outside=allow_outside,
         )
         del raw
         bar.update()
@@ -131,6 +188,8 @@ def import_layer(
         bar.set_postfix_str("storing")
         project.write(kind, frame)
         bar.update()
+    if rename:
+        report.notes.insert(0, "renamed columns: " + ", ".join(f"{a} → {b}" for a, b in rename.items()))
     project.log("import", kind=kind, file=str(path), count=len(frame), repairs=report.messages())
     return ImportResult(kind=kind, path=str(path), count=len(frame), messages=report.messages(), report=report)
 
@@ -146,12 +205,19 @@ def assign_county(frame: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> gpd.Ge
 
 
 def import_raster(
-    project: Project, kind: str, path: str | Path, *, crs=None, height_m: float | None = None
+    project: Project,
+    kind: str,
+    path: str | Path,
+    *,
+    crs=None,
+    height_m: float | None = None,
+    allow_outside: bool = False,
 ) -> ImportResult:
     """Validate a GeoTIFF and store it as raster layer ``kind`` (atomically).
 
     Checks: readable, a CRS (or one stated with ``crs``), some valid cells, finite values,
-    and for wind rasters plausible speeds (0–40 m/s) and a height (tag or ``height_m``).
+    for wind rasters plausible speeds (0–40 m/s) and a height (tag or ``height_m``), and that
+    it overlaps the region (unless ``allow_outside``; a centre outside is noted).
     """
     import rasterio
 
@@ -161,12 +227,13 @@ def import_raster(
         raise InputError(msg)
     info = read_raster_summary(path)
     messages = []
-    if info["crs"] is None and crs is None:
-        msg = (
-            f"{path}: the raster has no CRS; state it with --crs (Global Wind Atlas GeoTIFFs "
-            f"are --crs 4326) or fix the file with gdal_edit.py -a_srs"
+    if crs is None:
+        require_crs(
+            info["crs"],
+            what=str(path),
+            fix="state it with --crs (Global Wind Atlas GeoTIFFs are --crs 4326) or fix the file "
+            "with gdal_edit.py -a_srs",
         )
-        raise InputError(msg)
     if info["valid_count"] == 0:
         msg = f"{path}: every cell is nodata; nothing to import"
         raise InputError(msg)
@@ -201,6 +268,10 @@ def import_raster(
             msg = f"{path}: the raster declares {info['crs']} but --crs says {stated.to_string()}"
             raise InputError(msg)
     bounds = info["bounds"]
+    raster_crs = (
+        info["crs"].to_wkt() if crs is None else pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
+    )
+    _check_raster_region(path, raster_crs, bounds, messages, allow_outside=allow_outside)
     if info["crs"] is None or crs is not None:
         stated = pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
         with tempfile.TemporaryDirectory() as tmpdir, rasterio.open(path) as src:
@@ -213,22 +284,27 @@ def import_raster(
         messages.append(f"set the raster's CRS to {stated.to_string()} as stated")
     else:
         project.write_raster(kind, path, **metadata)
-    _check_raster_region(path, info, bounds, messages)
     project.log("import", kind=kind, file=str(path), count=info["valid_count"], repairs=messages)
     return ImportResult(kind=kind, path=str(path), count=info["valid_count"], messages=messages)
 
 
-def _check_raster_region(path: Path, info: dict, bounds, messages: list[str]) -> None:
-    if info["crs"] is None:
-        return
+def _check_raster_region(path: Path, raster_crs, bounds, messages: list[str], *, allow_outside: bool) -> None:
+    """Refuse a raster lying wholly outside the region (unless allowed); note an off-centre one."""
     from pyproj import Transformer
 
-    from layers.validate import _region_mask
-
-    transformer = Transformer.from_crs(info["crs"].to_wkt(), WGS84, always_xy=True)
-    xs, ys = transformer.transform([bounds[0], bounds[2]], [bounds[1], bounds[3]])
-    centre = np.array([(xs[0] + xs[1]) / 2]), np.array([(ys[0] + ys[1]) / 2])
-    if not _region_mask(*centre).all():
+    transformer = Transformer.from_crs(raster_crs, WGS84, always_xy=True)
+    west, south, east, north = transformer.transform_bounds(*bounds, densify_pts=21)
+    lon_min, lat_min, lon_max, lat_max = REGION_BOUNDS
+    overlaps = west <= lon_max and east >= lon_min and south <= lat_max and north >= lat_min
+    if not overlaps and not allow_outside:
+        msg = (
+            f"{path}: the raster (lon {west:.2f}–{east:.2f}, lat {south:.2f}–{north:.2f}) lies wholly "
+            f"outside the Xiangyang region (lon {lon_min}–{lon_max}, lat {lat_min}–{lat_max}); a wrong CRS "
+            f"(or --crs) or the wrong file is likely. Nothing was imported; to import it anyway add --allow-outside"
+        )
+        raise InputError(msg)
+    centre = np.array([(west + east) / 2]), np.array([(south + north) / 2])
+    if not region_mask(*centre).all():
         messages.append(
             f"{path}: the raster's centre ({centre[0][0]:.2f}, {centre[1][0]:.2f}) lies "
             f"outside the Xiangyang region; check it covers the project"

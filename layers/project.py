@@ -34,7 +34,7 @@ import pandas as pd
 import pyogrio
 
 from geo.atomic import atomic_path, atomic_write_text
-from geo.crs import WGS84
+from geo.crs import WGS84, require_crs
 from geo.errors import InputError
 from layers.fingerprint import file_fingerprint, frame_fingerprint
 from layers.schema import LAYER_KINDS, SCHEMAS, get_schema
@@ -397,9 +397,7 @@ def _prepare_for_write(kind: str, frame) -> gpd.GeoDataFrame | pd.DataFrame:
         if not isinstance(frame, gpd.GeoDataFrame):
             msg = f"layer {kind!r} needs a GeoDataFrame with a geometry column"
             raise InputError(msg)
-        if frame.crs is None:
-            msg = f"layer {kind!r} has no CRS; validate it before writing"
-            raise InputError(msg)
+        require_crs(frame, what=f"layer {kind!r}", fix="validate it before writing")
         out = frame.to_crs(WGS84) if frame.crs != WGS84 else frame.copy()
     for name, col in schema.columns.items():
         if name in out.columns and col.dtype == "date":

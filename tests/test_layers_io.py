@@ -146,8 +146,10 @@ def test_osm_pbf_imports_as_rooftops_and_roads(tmp_path, capsys):
         expected_buildings = int(buildings.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).sum())
         roads = osm.get_network(network_type="driving")
         expected_roads = int(roads.geometry.geom_type.isin(["LineString", "MultiLineString"]).sum())
-        assert _cli(["import", proj_dir, pbf, "--layer", "rooftops"], capsys)[0] == 0
-        assert _cli(["import", proj_dir, pbf, "--layer", "roads"], capsys)[0] == 0
+        # Helsinki lies far outside Xiangyang: refused unless asked for
+        assert _cli(["import", proj_dir, pbf, "--layer", "roads"], capsys)[0] == 2
+        assert _cli(["import", proj_dir, pbf, "--layer", "rooftops", "--allow-outside"], capsys)[0] == 0
+        assert _cli(["import", proj_dir, pbf, "--layer", "roads", "--allow-outside"], capsys)[0] == 0
         proj = Project.open(proj_dir)
         rooftops, road_layer = proj.read("rooftops"), proj.read("roads")
         assert len(rooftops) == expected_buildings > 100

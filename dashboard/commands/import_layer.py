@@ -32,7 +32,38 @@ def register(subparsers) -> None:
     p.add_argument("--source-layer", help="layer inside a multi-layer file (GeoPackage)")
     p.add_argument("--encoding", help="attribute encoding when a Shapefile has no .cpg, e.g. GBK")
     p.add_argument("--height-m", type=float, help="wind rasters: height above ground of the speeds, m (e.g. 100)")
+    p.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        metavar="SRC=DST",
+        help="rename the file's column SRC to the schema's DST before validation, e.g. "
+        "--rename kind=facility_kind (repeatable)",
+    )
+    p.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="import even when every feature lies far outside the Xiangyang region "
+        "(otherwise refused: usually a wrong CRS, swapped axes or the wrong file)",
+    )
     p.set_defaults(func=run)
+
+
+def parse_renames(pairs: list[str]) -> dict[str, str]:
+    """``["kind=facility_kind", ...]`` → ``{"kind": "facility_kind"}`` (InputError when malformed)."""
+    from geo.errors import InputError
+
+    renames: dict[str, str] = {}
+    for pair in pairs:
+        src, sep, dst = (part.strip() for part in pair.partition("="))
+        if not sep or not src or not dst:
+            msg = f"--rename {pair!r}: give SRC=DST, the file's column and the schema's name, e.g. kind=facility_kind"
+            raise InputError(msg)
+        if src in renames:
+            msg = f"--rename {src}=...: column {src!r} is renamed twice"
+            raise InputError(msg)
+        renames[src] = dst
+    return renames
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         source_layer=args.source_layer,
         encoding=args.encoding,
         height_m=args.height_m,
+        rename=parse_renames(args.rename),
+        allow_outside=args.allow_outside,
         progress=True,
     )
     print(f"imported {result.count} features from {result.path} as {result.kind}")

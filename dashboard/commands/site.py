@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dashboard.commands._waste_args import add_common, speeds, statuses
+from geo.crs import require_crs
 from geo.errors import InputError
 
 
@@ -67,9 +68,7 @@ def _read_candidates(path: str):
     except Exception as exc:
         msg = f"cannot read candidates file {path}: {exc}"
         raise InputError(msg) from exc
-    if frame.crs is None:
-        msg = f"candidates file {path} has no CRS; save it with one (EPSG:4326 for lon/lat)"
-        raise InputError(msg)
+    require_crs(frame, what=f"candidates file {path}", fix="save it with one (EPSG:4326 for lon/lat)")
     return frame
 
 

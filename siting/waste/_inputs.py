@@ -16,8 +16,12 @@ import pandas as pd
 from geo.costs import CostMatrix, PointCostMatrix, cost_matrix, point_cost_matrix
 from geo.errors import InputError, describe_rows
 from geo.network import RoadNetwork
+from layers.conform import conform
 from layers.project import Project
-from layers.schema import FACILITY_KINDS, WASTE_KINDS
+from layers.schema import FACILITY_KINDS, FACILITY_STATUSES, WASTE_KINDS
+
+#: Status of the candidate sites a siting run adds to the facilities (never stored).
+NEW_SITE_STATUS = "new_site"
 
 
 @dataclass
@@ -79,8 +83,8 @@ def load_layers(
             else:
                 network = cached_project_network(project, speeds_kmh=speeds_kmh)
     return Layers(
-        sources=_check_sources(sources),
-        facilities=_check_facilities(facilities),
+        sources=_check_sources(sources, context="waste_sources" if origin == "layers" else origin),
+        facilities=_check_facilities(facilities, context="facilities" if origin == "layers" else origin),
         network=network,
         industrial_parks=parks,
         origin=origin,
@@ -92,93 +96,38 @@ def _require(layers: dict, kind: str, origin: str) -> gpd.GeoDataFrame:
     if frame is None:
         msg = f"no {kind!r} layer given in {origin}; pass layers[{kind!r}]"
         raise InputError(msg)
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
-        msg = f"layer {kind!r} must be a GeoDataFrame with a CRS"
-        raise InputError(msg)
     return frame
 
 
-def _ids(frame: pd.DataFrame, prefix: str) -> pd.Series:
-    if "id" in frame.columns and frame["id"].notna().all() and frame["id"].is_unique:
-        return frame["id"].astype(str)
-    return pd.Series([f"{prefix}{i}" for i in range(len(frame))], index=frame.index)
-
-
-def _check_sources(sources: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    for column in ("waste_kind", "supply_t_per_year"):
-        if column not in sources.columns:
-            msg = f"layer 'waste_sources' has no {column!r} column; add it (see layers.schema)"
-            raise InputError(msg)
-    out = sources.reset_index(drop=True).copy()
-    out["id"] = _ids(out, "source_").to_numpy()
-    if "name" not in out.columns:
-        out["name"] = out["id"]
-    supply = pd.to_numeric(out["supply_t_per_year"], errors="coerce")
-    bad = supply.isna() | (supply < 0) | ~np.isfinite(supply.fillna(0))
-    if bad.any():
-        msg = (
-            f"layer 'waste_sources', column 'supply_t_per_year': "
-            f"{describe_rows(out.loc[bad, 'id'])} are missing, negative or not numbers; "
-            "give each source its waste in t/yr (>= 0)"
-        )
-        raise InputError(msg)
-    out["supply_t_per_year"] = supply.astype("float64")
-    kinds = out["waste_kind"].astype(str).str.strip().str.lower()
-    unknown = ~kinds.isin(WASTE_KINDS)
-    if unknown.any():
-        msg = (
-            f"layer 'waste_sources', column 'waste_kind': {describe_rows(out.loc[unknown, 'id'])} "
-            f"have unknown kinds {sorted(set(kinds[unknown]))}; use one of {', '.join(WASTE_KINDS)}"
-        )
-        raise InputError(msg)
-    out["waste_kind"] = kinds.to_numpy()
+def _check_sources(sources: gpd.GeoDataFrame, *, context: str = "waste_sources") -> gpd.GeoDataFrame:
+    """Waste sources checked by :func:`layers.conform` (features without a location are kept:
+    routing reports them as unmet)."""
+    out, _ = conform(sources, "waste_sources", context=context, allow_empty_geometry=True)
+    out = out.reset_index(drop=True)
+    out["name"] = out["name"].where(out["name"].notna(), out["id"])
     return out
 
 
-def _check_facilities(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    for column in ("facility_kind", "capacity_t_per_year"):
-        if column not in facilities.columns:
-            msg = f"layer 'facilities' has no {column!r} column; add it (see layers.schema)"
-            raise InputError(msg)
-    out = facilities.reset_index(drop=True).copy()
-    out["id"] = _ids(out, "facility_").to_numpy()
-    if "name" not in out.columns:
-        out["name"] = out["id"]
-    kinds = out["facility_kind"].astype(str).str.strip()
-    unknown = ~kinds.isin(list(FACILITY_KINDS))
-    if unknown.any():
-        msg = (
-            f"layer 'facilities', column 'facility_kind': {describe_rows(out.loc[unknown, 'id'])} "
-            f"have unknown kinds {sorted(set(kinds[unknown]))}; use one of "
-            f"{', '.join(FACILITY_KINDS)}"
-        )
-        raise InputError(msg)
-    out["facility_kind"] = kinds.to_numpy()
-    capacity = pd.to_numeric(out["capacity_t_per_year"], errors="coerce")
-    bad = capacity.isna() | (capacity < 0) | ~np.isfinite(capacity.fillna(0))
-    if bad.any():
-        msg = (
-            f"layer 'facilities', column 'capacity_t_per_year': "
-            f"{describe_rows(out.loc[bad, 'id'])} are missing, negative or infinite; give each "
-            "facility its processing capacity in t/yr (0 takes it out of use)"
-        )
-        raise InputError(msg)
-    out["capacity_t_per_year"] = capacity.astype("float64")
-    fee = (
-        pd.to_numeric(out["gate_fee_cny_per_t"], errors="coerce")
-        if "gate_fee_cny_per_t" in out.columns
-        else pd.Series(0.0, index=out.index)
+def _check_facilities(facilities: gpd.GeoDataFrame, *, context: str = "facilities") -> gpd.GeoDataFrame:
+    """Facilities checked by :func:`layers.conform`, with the waste kinds each accepts.
+
+    Besides the schema's statuses, :data:`NEW_SITE_STATUS` marks the sites a siting run adds.
+    """
+    out, _ = conform(
+        facilities, "facilities", context=context, choices={"status": (*FACILITY_STATUSES, NEW_SITE_STATUS)}
     )
-    out["gate_fee_cny_per_t"] = fee.fillna(0.0).astype("float64")
-    if "status" not in out.columns:
-        out["status"] = "operating"
-    out["status"] = out["status"].fillna("operating").astype(str)
-    out["accepts"] = accepted_kinds(out)
+    out = out.reset_index(drop=True)
+    out["name"] = out["name"].where(out["name"].notna(), out["id"])
+    out["accepts"] = accepted_kinds(out, context=context)
     return out
 
 
-def accepted_kinds(facilities: pd.DataFrame) -> pd.Series:
-    """Waste kinds each facility accepts, as a comma-joined string (from ``accepts`` or kind)."""
+def accepted_kinds(facilities: pd.DataFrame, *, context: str = "facilities") -> pd.Series:
+    """Waste kinds each facility accepts, as a comma-joined string (from ``accepts`` or kind).
+
+    ``accepts`` is a list in one column, which a schema's allowed values cannot express; its
+    error has the shape of :func:`layers.conform`'s.
+    """
     default = facilities["facility_kind"].map(lambda k: ",".join(FACILITY_KINDS.get(k, ())))
     if "accepts" not in facilities.columns:
         return default
@@ -190,9 +139,10 @@ def accepted_kinds(facilities: pd.DataFrame) -> pd.Series:
     bad = tokens.map(lambda ts: any(t and t not in WASTE_KINDS for t in ts)) & ~blank
     if bad.any():
         ids = facilities.loc[bad, "id"] if "id" in facilities else facilities.index[bad]
+        unknown = sorted({t for ts in tokens[bad] for t in ts if t and t not in WASTE_KINDS})[:5]
         msg = (
-            f"layer 'facilities', column 'accepts': {describe_rows(ids)} name unknown waste "
-            f"kinds; use a comma-separated list of {', '.join(WASTE_KINDS)}"
+            f"{context}: column 'accepts' of layer 'facilities' has unknown waste kind(s) {unknown} in "
+            f"{describe_rows(ids)}; give a comma-separated list of {', '.join(WASTE_KINDS)}"
         )
         raise InputError(msg)
     return cleaned.where(~blank, default)

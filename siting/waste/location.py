@@ -27,7 +27,8 @@ from geo.crs import WGS84
 from geo.errors import InputError, describe_rows
 from geo.network import RoadNetwork
 from geo.snap import DEFAULT_MAX_SNAP_M
-from siting.waste._inputs import check_waste_kind, load_layers
+from layers.conform import conform
+from siting.waste._inputs import NEW_SITE_STATUS, accepts_mask, check_waste_kind, load_layers
 from siting.waste._lp import check_k, default_penalty, solve_location
 from siting.waste.allocation import (
     DEFAULT_CNY_PER_TKM,
@@ -331,7 +332,7 @@ def site_new_facilities(
     combined = _with_extra(layers.facilities, cands.drop(columns="fixed_cost_cny_per_year"))
     n_exist = len(layers.facilities)
     is_cand = np.r_[np.zeros(n_exist, bool), np.ones(len(cands), bool)]
-    statuses_all = (*statuses, "new_site")
+    statuses_all = (*statuses, NEW_SITE_STATUS)
     prep = prepare(
         layers,
         combined,
@@ -440,49 +441,45 @@ def _candidate_facilities(
     gate_fee: float | None,
     facilities: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
-    if not isinstance(cands, gpd.GeoDataFrame) or cands.crs is None:
-        msg = "candidates must be a GeoDataFrame of points with a CRS"
-        raise InputError(msg)
-    if len(cands) == 0:
-        msg = "no candidate sites given; pass at least k points or use the industrial parks"
-        raise InputError(msg)
-    out = cands.to_crs(WGS84).reset_index(drop=True).copy()
-    if "id" not in out or out["id"].isna().any() or not out["id"].is_unique:
-        out["id"] = [f"cand_{i}" for i in range(len(out))]
-    out["id"] = out["id"].astype(str)
-    if "name" not in out:
-        out["name"] = out["id"]
-    out["name"] = out["name"].fillna(out["id"])
-    not_point = out.geometry.geom_type != "Point"
-    if not_point.any():
-        out.loc[not_point, "geometry"] = out.geometry[not_point].representative_point()
-    for column, default in (("capacity_t_per_year", capacity), ("fixed_cost_cny_per_year", fixed)):
-        values = (
-            pd.to_numeric(out[column], errors="coerce") if column in out else pd.Series(np.nan, index=out.index)
-        ).fillna(default)
-        lowest = 0.0 if column == "capacity_t_per_year" else -0.0
-        bad = ~np.isfinite(values) | (values <= lowest if column == "capacity_t_per_year" else values < 0)
-        if bad.any():
-            msg = (
-                f"candidates, column {column!r}: {describe_rows(out.loc[bad, 'id'])} must be "
-                f"{'> 0' if column == 'capacity_t_per_year' else '>= 0'}"
-            )
-            raise InputError(msg)
-        out[column] = values.astype("float64")
-    if gate_fee is None:
-        from siting.waste._inputs import accepts_mask
+    """Candidate sites checked by :func:`layers.conform` (kind ``candidate_sites``) as facility rows.
 
+    Columns they lack take this run's values: ``capacity_t_per_year`` (> 0),
+    ``fixed_cost_cny_per_year`` and ``gate_fee_cny_per_t`` (default: the median fee of the
+    facilities accepting ``kind``).  Polygons become their representative points.
+    """
+    for name, value, ok, bound in (
+        ("capacity_t_per_year", capacity, capacity > 0, "> 0"),
+        ("fixed_cost_cny_per_year", fixed, fixed >= 0, ">= 0"),
+    ):
+        if not (ok and np.isfinite(value)):
+            msg = f"{name} for new sites must be a finite number {bound}, got {value!r}"
+            raise InputError(msg)
+    if gate_fee is None:
         accepting = accepts_mask(facilities, kind)
         fees = facilities.loc[accepting, "gate_fee_cny_per_t"]
         gate_fee = float(fees.median()) if len(fees) else 0.0
-    fee = (
-        pd.to_numeric(out["gate_fee_cny_per_t"], errors="coerce")
-        if "gate_fee_cny_per_t" in out
-        else pd.Series(np.nan, index=out.index)
+    out, _ = conform(
+        cands,
+        "candidate_sites",
+        context="candidates",
+        defaults={"capacity_t_per_year": capacity, "fixed_cost_cny_per_year": fixed, "gate_fee_cny_per_t": gate_fee},
     )
-    out["gate_fee_cny_per_t"] = fee.fillna(gate_fee).astype("float64")
+    if len(out) == 0:
+        msg = "no candidate sites given; pass at least k points or use the industrial parks"
+        raise InputError(msg)
+    zero = out["capacity_t_per_year"].to_numpy() <= 0
+    if zero.any():
+        msg = (
+            f"candidates: column 'capacity_t_per_year' of layer 'candidate_sites' must be > 0; found "
+            f"{out.loc[zero, 'capacity_t_per_year'].head(3).tolist()} in {describe_rows(out.loc[zero, 'id'])}"
+        )
+        raise InputError(msg)
+    out = out.to_crs(WGS84).reset_index(drop=True)
+    out["name"] = out["name"].where(out["name"].notna(), out["id"])
+    not_point = (out.geometry.geom_type != "Point").to_numpy()
+    if not_point.any():
+        out.loc[not_point, "geometry"] = out.geometry[not_point].representative_point()
     out["facility_kind"] = NEW_FACILITY_KIND[kind]
     out["accepts"] = kind
-    out["status"] = "new_site"  # taken only by the siting runs
-    out["source"] = out["source"] if "source" in out else "user"
+    out["status"] = NEW_SITE_STATUS  # taken only by the siting runs
     return out
