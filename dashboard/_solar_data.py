@@ -17,17 +17,18 @@ import pandas as pd
 from dashboard import _data
 from layers.project import Project
 
-#: Result columns the dashboard shows, with the names ``siting.solar`` may use for them.
-RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "usable_m2": ("usable_m2", "usable_area_m2", "usable_roof_m2"),
-    "kwp": ("kwp", "capacity_kwp", "kw_p"),
-    "kwh_per_year": ("kwh_per_year", "energy_kwh_per_year", "generation_kwh_per_year"),
-    "kwh_per_kwp": ("kwh_per_kwp", "specific_yield_kwh_per_kwp", "yield_kwh_per_kwp"),
-    "tco2_per_year": ("tco2_avoided_per_year", "tco2_per_year", "co2_t_per_year"),
-    "payback_years": ("payback_years",),
-    "suitable": ("suitable",),
-    "exclusion_reason": ("exclusion_reason",),
-    "county_rank": ("county_rank",),
+#: Result columns the dashboard shows, by the name it shows them under: each is a column of
+#: ``siting.solar.RESULT_COLUMNS`` (the one rename: tCO2 avoided is shown as ``tco2_per_year``).
+RESULT_COLUMNS: dict[str, str] = {
+    "usable_m2": "usable_m2",
+    "kwp": "kwp",
+    "kwh_per_year": "kwh_per_year",
+    "kwh_per_kwp": "kwh_per_kwp",
+    "tco2_per_year": "tco2_avoided_per_year",
+    "payback_years": "payback_years",
+    "suitable": "suitable",
+    "exclusion_reason": "exclusion_reason",
+    "county_rank": "county_rank",
 }
 _FLOAT = ("usable_m2", "kwp", "kwh_per_year", "kwh_per_kwp", "tco2_per_year", "payback_years")
 CATEGORICAL = ("county", "park_id", "use_class")
@@ -67,11 +68,8 @@ def _rooftop_table(version: tuple, with_pv: bool) -> pd.DataFrame | None:
         elif results.index.name != "id":
             results.index = table["id"].to_numpy()[: len(results)]
         results.index = results.index.astype(str)
-        for name, candidates in RESULT_COLUMNS.items():
-            found = next((c for c in candidates if c in results.columns), None)
-            if found is None:
-                continue
-            values = results[found].reindex(table["id"])
+        for name, column in RESULT_COLUMNS.items():
+            values = results[column].reindex(table["id"])
             if name in _FLOAT:
                 table[name] = values.to_numpy(dtype="float64", na_value=np.nan)
             elif name == "suitable":

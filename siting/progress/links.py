@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from layers.schema import COUNTIES
@@ -29,9 +28,10 @@ from siting.progress.indicators import get_indicator
 #: (processing into building materials or cement retarder); storage yards and landfill do not.
 UTILISATION_FACILITY_KINDS = ("phosphogypsum_plant", "cement_kiln", "building_material_plant")
 
-_TONNES_COLUMNS = ("flow_t_per_year", "t_per_year", "delivered_t_per_year", "tonnes_per_year")
-_KWP_COLUMNS = ("kwp", "capacity_kwp", "installable_kwp")
-_KWH_COLUMNS = ("kwh_per_year", "energy_kwh_per_year", "yield_kwh_per_year")
+#: The result columns read here, as their analyses declare them
+#: (:data:`siting.solar.RESULT_COLUMNS`, :data:`siting.waste.FLOW_COLUMNS`).
+SOLAR_COLUMNS = ("kwp", "kwh_per_year", "suitable")
+FLOW_TONNES_COLUMN = "t_per_year"
 
 
 @dataclass
@@ -46,10 +46,6 @@ class Link:
     message: str = ""
     frame: pd.DataFrame | None = None
     values: dict = field(default_factory=dict)
-
-
-def _first_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
-    return next((n for n in names if n in frame.columns), None)
 
 
 def _pilot_counties(bases: pd.DataFrame | None) -> set[str]:
@@ -84,8 +80,8 @@ def rooftop_pv_by_county(
     ----------
     project : layers.project.Project
     solar_result : DataFrame, optional
-        The rooftop PV result (one row per rooftop, or per county) with a ``county`` column
-        and ``kwp`` and/or ``kwh_per_year``.  Computed with
+        The rooftop PV result (one row per rooftop) with ``county`` and the
+        :data:`SOLAR_COLUMNS` of :data:`siting.solar.RESULT_COLUMNS`.  Computed with
         :func:`siting.solar.rooftop_potential` on the rooftops layer if omitted (slow on a
         large layer: the dashboard passes its cached result).
     bases : DataFrame, optional
@@ -108,18 +104,21 @@ def rooftop_pv_by_county(
         return Link(
             False, "rooftop PV result has no county column; run the rooftop analysis on a rooftops layer with counties"
         )
-    kwp_col = _first_column(solar_result, _KWP_COLUMNS)
-    kwh_col = _first_column(solar_result, _KWH_COLUMNS)
-    if kwp_col is None and kwh_col is None:
-        return Link(False, "rooftop PV result has neither kwp nor kwh_per_year columns")
-    if "suitable" in solar_result.columns:  # too small, north-facing or shaded roofs don't count
-        solar_result = solar_result[solar_result["suitable"].fillna(False).astype(bool)]
+    missing = [c for c in SOLAR_COLUMNS if c not in solar_result.columns]
+    if missing:
+        return Link(
+            False,
+            f"rooftop PV result lacks {', '.join(missing)} (siting.solar.RESULT_COLUMNS); "
+            "pass what siting.solar.rooftop_potential returns",
+        )
+    # too small, north-facing or shaded roofs don't count
+    solar_result = solar_result[solar_result["suitable"].fillna(False).astype(bool)]
     table = pd.DataFrame(
         {
             "county": solar_result["county"].fillna("").astype(str),
             "n_rooftops": 1,
-            "potential_kwp": solar_result[kwp_col] if kwp_col else np.nan,
-            "potential_kwh_per_year": solar_result[kwh_col] if kwh_col else np.nan,
+            "potential_kwp": solar_result["kwp"],
+            "potential_kwh_per_year": solar_result["kwh_per_year"],
         }
     )
     agg = table.groupby("county").agg(
@@ -165,8 +164,8 @@ def phosphogypsum_routing_link(project, *, flows: pd.DataFrame | None = None) ->
     Parameters
     ----------
     flows : DataFrame, optional
-        Routing flows with ``facility_id`` (or ``facility_kind``), a tonnage column
-        (``flow_t_per_year`` or ``t_per_year``) and, if mixed, ``waste_kind``.
+        Routing flows (:data:`siting.waste.FLOW_COLUMNS`): ``facility_id`` (or
+        ``facility_kind``), the tonnage ``t_per_year`` and, if mixed, ``waste_kind``.
         Computed with :func:`siting.waste.route_waste` (``waste_kind="phosphogypsum"``) if
         omitted.
 
@@ -187,9 +186,9 @@ def phosphogypsum_routing_link(project, *, flows: pd.DataFrame | None = None) ->
         if flows is None:
             return Link(False, f"phosphogypsum routing not available: {reason}")
     flows = pd.DataFrame(flows)
-    tcol = _first_column(flows, _TONNES_COLUMNS)
-    if tcol is None:
-        return Link(False, f"routing flows have no tonnage column ({', '.join(_TONNES_COLUMNS)})")
+    tcol = FLOW_TONNES_COLUMN
+    if tcol not in flows.columns:
+        return Link(False, f"routing flows have no tonnage column {tcol!r} (siting.waste.FLOW_COLUMNS)")
     if "waste_kind" in flows:
         flows = flows[flows["waste_kind"] == "phosphogypsum"]
     if "facility_kind" not in flows:

@@ -49,6 +49,53 @@ DEFAULT_CNY_PER_TKM = 0.45
 #: Facility statuses that take waste in the "current" allocation.
 DEFAULT_STATUSES = ("operating", "under_construction")
 
+#: Columns of :attr:`WasteRouting.flows` (besides the route geometry), in order; consumers
+#: import these names rather than guess them.
+FLOW_COLUMNS = (
+    "source_id",
+    "source_name",
+    "facility_id",
+    "facility_name",
+    "facility_kind",
+    "waste_kind",
+    "t_per_year",
+    "network_km",
+    "access_km",
+    "km",
+    "time_h",
+    "tkm",
+    "transport_cny",
+    "gate_fee_cny",
+    "cost_cny",
+    "tco2",
+)
+#: Columns of :attr:`WasteRouting.unmet` (besides the source point), in order.
+UNMET_COLUMNS = (
+    "source_id",
+    "source_name",
+    "county",
+    "waste_kind",
+    "supply_t_per_year",
+    "delivered_t_per_year",
+    "unmet_t_per_year",
+    "snap_m",
+    "reason",
+)
+#: Columns of :attr:`WasteRouting.facility_use` (besides the facility point), in order.
+FACILITY_USE_COLUMNS = (
+    "facility_id",
+    "facility_name",
+    "facility_kind",
+    "status",
+    "accepts",
+    "capacity_t_per_year",
+    "used_t_per_year",
+    "spare_t_per_year",
+    "utilisation",
+    "snap_m",
+    "role",
+)
+
 
 @dataclass
 class WasteRouting:
@@ -366,7 +413,8 @@ def assemble(
             "gate_fee_cny": tonnes * fees,
             "cost_cny": tkm * cny_per_tkm + tonnes * fees,
             "tco2": tkm * co2_kg_per_tkm / 1000.0,
-        }
+        },
+        columns=list(FLOW_COLUMNS),
     )
     geoms = np.full(len(flows), None, dtype=object)
     if geometries and len(flows):
@@ -388,6 +436,7 @@ def assemble(
             "snap_m": prep.src_snap["snap_m"].to_numpy(),
             "reason": reasons,
         },
+        columns=list(UNMET_COLUMNS),
         geometry=sources.geometry.to_crs(WGS84).to_numpy(),
         crs=WGS84,
     )
@@ -413,6 +462,7 @@ def assemble(
             "snap_m": prep.fac_snap["snap_m"].to_numpy(),
             "role": role,
         },
+        columns=list(FACILITY_USE_COLUMNS),
         geometry=facilities.geometry.to_crs(WGS84).to_numpy(),
         crs=WGS84,
     )
