@@ -33,6 +33,14 @@ from geo.errors import InputError, describe_rows
 from geo.repair import repair_geometries
 from layers.schema import REGION_BOUNDS, LayerSchema, get_schema
 
+_TYPE_IDS = {
+    "Point": 0,
+    "LineString": 1,
+    "Polygon": 3,
+    "MultiPoint": 4,
+    "MultiLineString": 5,
+    "MultiPolygon": 6,
+}
 _FAMILY = {
     "Polygon": "polygon",
     "MultiPolygon": "polygon",
@@ -201,18 +209,16 @@ def _set_crs(frame: gpd.GeoDataFrame, source_name: str, crs) -> gpd.GeoDataFrame
 def check_geometry_types(frame: gpd.GeoDataFrame, schema: LayerSchema, source_name: str):
     """Raise unless every geometry is of a type ``schema`` accepts (single-part MultiPoints
     become Points)."""
-    types = frame.geom_type
-    bad = ~types.isin(schema.geometry)
+    geoms = frame.geometry.to_numpy()
+    type_ids = shapely.get_type_id(geoms)  # integer ids: fast on large layers
+    bad = ~np.isin(type_ids, [_TYPE_IDS[name] for name in schema.geometry])
     if schema.geometry == ("Point",):
-        multi = types == "MultiPoint"
-        single_part = multi & (shapely.get_num_geometries(frame.geometry.to_numpy()) == 1)
+        single_part = (type_ids == _TYPE_IDS["MultiPoint"]) & (shapely.get_num_geometries(geoms) == 1)
         if single_part.any():
-            frame.loc[single_part, frame.geometry.name] = shapely.get_geometry(
-                frame.geometry.to_numpy()[single_part.to_numpy()], 0
-            )
+            frame.loc[single_part, frame.geometry.name] = shapely.get_geometry(geoms[single_part], 0)
             bad = bad & ~single_part
     if bad.any():
-        found = ", ".join(sorted(types[bad].unique()))
+        found = ", ".join(sorted(frame.geom_type[bad].astype(str).unique()))
         rows = describe_rows(frame.loc[bad, "id"].tolist())
         msg = (
             f"{source_name}: layer {schema.kind!r} needs {'/'.join(schema.geometry)} geometries, "
@@ -431,11 +437,38 @@ def _restore_truncated_names(frame, schema: LayerSchema, report: ValidationRepor
     return frame
 
 
-def _coerce(values: pd.Series, name: str, col, source_name: str, kind: str, label: pd.Series):
-    if pd.api.types.is_numeric_dtype(values):  # no blank strings to look for (fast on large layers)
-        present = values.notna()
+def _as_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Values as strings (missing where missing or blank) and the mask of present ones.
+
+    Whole numbers lose their ".0" (adcodes read as numbers).  Fast on large layers: pandas
+    string columns are checked vectorised, others convert each distinct value once.
+    """
+    if isinstance(values.dtype, pd.StringDtype):  # pandas strings: vectorised, kept as they are
+        present = (values.notna() & (values.str.strip() != "")).to_numpy(dtype=bool, na_value=False)
+        return (values if present.all() else values.where(present)), present
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Series(uniques)
+    if pd.api.types.is_numeric_dtype(distinct) and not pd.api.types.is_bool_dtype(distinct):
+        numbers = distinct.astype("float64")
+        integral = (numbers % 1 == 0).to_numpy()
+        text = numbers.astype(str)
+        text[integral] = numbers[integral].astype("int64").astype(str)
     else:
-        present = values.notna() & (values.astype(str).str.strip() != "")
+        text = distinct.astype(str)
+    filled = np.append((text.str.strip() != "").to_numpy(dtype=bool), False)  # code -1 (missing) → absent
+    lookup = np.append(text.to_numpy(dtype=object), None)
+    present = filled[codes]
+    out = lookup[codes]
+    out[~present] = None
+    return pd.Series(out, index=values.index, dtype=object), present
+
+
+def _coerce(values: pd.Series, name: str, col, source_name: str, kind: str, label: pd.Series):
+    text = None
+    if pd.api.types.is_numeric_dtype(values):  # no blank strings to look for (fast on large layers)
+        present = values.notna().to_numpy()
+    else:
+        text, present = _as_text(values)
     if col.dtype in ("float", "int"):
         numbers = pd.to_numeric(values.where(present), errors="coerce")
         bad = present & numbers.isna()
@@ -486,21 +519,16 @@ def _coerce(values: pd.Series, name: str, col, source_name: str, kind: str, labe
             )
             raise InputError(msg)
         return dates.dt.date
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        numbers = values.astype("float64")
-        integral = numbers.notna() & (numbers % 1 == 0)
-        text = numbers.astype(str).astype(object)
-        text[integral] = numbers[integral].astype("int64").astype(str)
-    else:
-        text = values.astype(str).astype(object)
-    text = text.where(present, None)
+    if text is None:
+        text, present = _as_text(values)
     if col.default is not None:
-        text = text.where(text.notna(), col.default)
+        text = text.where(present, col.default)
+        present = np.ones(len(text), dtype=bool)
     if col.choices is not None:
-        bad = text.notna() & ~text.isin(col.choices)
+        bad = present & ~text.isin(col.choices).to_numpy()
         if bad.any():  # " Flat" is "flat"
             text[bad] = text[bad].str.strip().str.lower()
-            bad = text.notna() & ~text.isin(col.choices)
+            bad = present & ~text.isin(col.choices).to_numpy()
         if bad.any():
             msg = (
                 f"{source_name}: column {name!r} of layer {kind!r} has unknown value(s) "
@@ -508,8 +536,8 @@ def _coerce(values: pd.Series, name: str, col, source_name: str, kind: str, labe
                 f"allowed: {', '.join(col.choices)}"
             )
             raise InputError(msg)
-    if col.required and text.isna().any():
-        rows = describe_rows(label[text.isna()].tolist())
+    if col.required and not present.all():
+        rows = describe_rows(label[~present].tolist())
         msg = f"{source_name}: column {name!r} of layer {kind!r} is empty in {rows}; fill it in"
         raise InputError(msg)
     return text
