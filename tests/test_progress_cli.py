@@ -70,7 +70,12 @@ def test_add_user_from_stdin(project, monkeypatch, capsys):
 # -- links ----------------------------------------------------------------------------
 def test_rooftop_pv_beside_the_pilots_uses_the_result_given(project):
     result = pd.DataFrame(
-        {"county": ["420625", "420625", "420602"], "kwp": [120.0, 80.0, 50.0], "kwh_per_year": [1.2e5, 0.8e5, 0.5e5]}
+        {
+            "county": ["420625", "420625", "420602", "420602"],
+            "kwp": [120.0, 80.0, 50.0, 7.0],
+            "kwh_per_year": [1.2e5, 0.8e5, 0.5e5, 0.1e5],
+            "suitable": [True, True, True, False],  # the shaded one does not count
+        }
     )
     link = rooftop_pv_by_county(project, solar_result=result)
     assert link.available
@@ -120,7 +125,7 @@ def test_phosphogypsum_routing_beside_the_65_percent_target(project):
             "source_id": ["s1", "s1", "s2"],
             "facility_id": ["f-kiln", "f-yard", "f-kiln"],
             "waste_kind": "phosphogypsum",
-            "flow_t_per_year": [1.0e6, 1.0e6, 0.5e6],
+            "t_per_year": [1.0e6, 1.0e6, 0.5e6],
         }
     )
     link = phosphogypsum_routing_link(project, flows=flows)
