@@ -152,6 +152,9 @@ def import_layer(
     schema = get_schema(kind)
     path = Path(path)
     if schema.raster:
+        if rename:
+            msg = f"{path}: --rename maps columns of vector files; the raster layer {kind!r} has none"
+            raise InputError(msg)
         return import_raster(project, kind, path, crs=crs, height_m=height_m, allow_outside=allow_outside)
     if path.suffix.lower() in RASTER_SUFFIXES:
         msg = f"{path}: a raster cannot be imported as the vector layer {kind!r}"

@@ -284,7 +284,7 @@ def _check_swapped(frame: gpd.GeoDataFrame, source_name: str) -> None:
         msg = (
             f"{source_name}: coordinates like x={xs[i]:.1f}, y={ys[i]:.1f} are not degrees; they look like "
             f"projected metres declared as lon/lat. State the file's real CRS (e.g. --crs 32649 for UTM 49N, "
-            f"--crs 4547 for CGCS2000 3-degree zone 38) or fix its .prj"
+            f"--crs 4546 for CGCS2000 3-degree Gauss-Kruger CM 111E) or fix its .prj"
         )
         raise InputError(msg)
     if np.any(np.abs(ys) > 90):
