@@ -57,7 +57,7 @@ def read_layer(
     """
     frame = rename_columns(read_vector(path, kind=kind, layer=source_layer, encoding=encoding), rename, str(path))
     source = "osm" if Path(path).name.lower().endswith((".pbf", ".osm")) else default_source
-    return validate(
+    frame, report = validate(
         frame,
         kind,
         source_name=str(path),
@@ -67,6 +67,9 @@ def read_layer(
         default_source=source,
         allow_outside=allow_outside,
     )
+    if rename:
+        report.notes.insert(0, "renamed columns: " + ", ".join(f"{a} → {b}" for a, b in rename.items()))
+    return frame, report
 
 
 def rename_columns(frame: pd.DataFrame, rename: dict[str, str] | None, source_name: str) -> pd.DataFrame:
@@ -159,23 +162,19 @@ def import_layer(
     if path.suffix.lower() in RASTER_SUFFIXES:
         msg = f"{path}: a raster cannot be imported as the vector layer {kind!r}"
         raise InputError(msg)
-    with tqdm(total=4, desc=f"import {kind}", unit="step", disable=not progress, leave=False) as bar:
-        bar.set_postfix_str("reading")
-        raw = rename_columns(read_vector(path, kind=kind, layer=source_layer, encoding=encoding), rename, str(path))
-        bar.update()
-        bar.set_postfix_str(f"validating {len(raw):,} features")
-        source = "osm" if path.name.lower().endswith((".pbf", ".osm")) else "user"
-        frame, report = validate(
-            raw,
+    with tqdm(total=3, desc=f"import {kind}", unit="step", disable=not progress, leave=False) as bar:
+        bar.set_postfix_str("reading and validating")
+        frame, report = read_layer(
+            path,
             kind,
-            source_name=str(path),
             crs=crs,
             from_gcj02=from_gcj02,
             from_bd09=from_bd09,
-            default_source=source,
+            source_layer=source_layer,
+            encoding=encoding,
+            rename=rename,
             allow_outside=allow_outside,
         )
-        del raw
         bar.update()
         if (
             assign_counties
@@ -191,8 +190,6 @@ def import_layer(
         bar.set_postfix_str("storing")
         project.write(kind, frame)
         bar.update()
-    if rename:
-        report.notes.insert(0, "renamed columns: " + ", ".join(f"{a} → {b}" for a, b in rename.items()))
     project.log("import", kind=kind, file=str(path), count=len(frame), repairs=report.messages())
     return ImportResult(kind=kind, path=str(path), count=len(frame), messages=report.messages(), report=report)
 

@@ -237,17 +237,6 @@ def test_all_outside_lonlat_file_names_another_place(project, tmp_path, capsys):
     code, _, err = _cli(["import", project.path, path, "--layer", "facilities", "--crs", "4326"], capsys)
     assert code == 2 and "beijing.csv" in err and "another place" in err and "km from Xiangyang" in err
     assert _state(project.path) == before
-    # one far outlier among features inside stays a flagged warning
-    pd.DataFrame(
-        {
-            "lon": [112.14, 116.4],
-            "lat": [32.03, 39.9],
-            "facility_kind": ["landfill"] * 2,
-            "capacity_t_per_year": [1, 2],
-        }
-    ).to_csv(path, index=False)
-    code, out, _ = _cli(["import", project.path, path, "--layer", "facilities", "--crs", "4326"], capsys)
-    assert code == 0 and "flagged 1 features far outside" in out
 
 
 def test_projected_metres_declared_as_degrees(project, tmp_path, capsys):
