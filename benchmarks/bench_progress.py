@@ -36,7 +36,7 @@ def main() -> None:
     """Run every step and print the figures."""
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.create(Path(tmp) / "proj")
-        UserStore.for_project(project).set_user("bench", "bench-pw", "editor")
+        UserStore.for_project(project).set_user("bench", "bench-password", "editor")
         add_record(project, "ind-non-fossil-share", "2024-12-31", 18.0, user="bench")  # creates the store
 
         counter = iter(range(10**6))

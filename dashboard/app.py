@@ -73,7 +73,7 @@ class NoticeTab:
         return self.pane
 
 
-def _make_tab(name: str, project: Project, shared_map: SharedMap, lang: str, context=None):
+def _make_tab(name: str, project: Project, shared_map: SharedMap, lang: str, context=None, account=None):
     """The component for tab ``name``, or a :class:`NoticeTab` when its module is missing."""
     if name == "solar":
         from dashboard.solar_tab import SolarTab
@@ -92,7 +92,7 @@ def _make_tab(name: str, project: Project, shared_map: SharedMap, lang: str, con
             return wind_tab.WindTab(project, shared_map, lang=lang)
         return NoticeTab("mod_wind", lang=lang)
     if name == "progress":
-        return _progress_tab(project, lang, context or dict)
+        return _progress_tab(project, lang, context or dict, account or {})
     msg = f"unknown tab {name!r}"
     raise ValueError(msg)
 
@@ -105,14 +105,14 @@ class _MountedProgress:
     them; until then (and if it fails) the tab shows a notice.
     """
 
-    def __init__(self, factory, project: Project, *, lang: str, context):
+    def __init__(self, factory, project: Project, *, lang: str, context, account: dict):
         self.factory = factory
         self.project = project
         self.lang = lang
         self.context = context
-        # the signed-in user of this session (None without sign-in, "guest" for an anonymous
-        # reader); read here, inside the session, since load() may run on a later tick
-        self.user = pn.state.user
+        # user (resolved by the server; None without sign-in, "guest" for an anonymous
+        # reader), users_path and sign_in, passed to the component as given
+        self.account = account
         self.component = None
         self.holder = pn.Column(
             pn.pane.Alert(t("loading", lang), alert_type="light"),
@@ -125,11 +125,7 @@ class _MountedProgress:
         self.holder.loading = True
         try:
             kwargs = {key: value for key, value in self.context().items() if value is not None}
-            if self.user is not None:
-                from siting.progress.users import UserStore
-
-                kwargs["user"] = self.user  # the form is shown to editors only
-                kwargs["role"] = UserStore.for_project(self.project).role(self.user)
+            kwargs.update(self.account)  # the form is shown to editors only
             try:
                 self.component = self.factory(self.project, lang=self.lang, **kwargs)
             except TypeError:
@@ -153,7 +149,7 @@ class _MountedProgress:
         return self.holder
 
 
-def _progress_tab(project: Project, lang: str, context):
+def _progress_tab(project: Project, lang: str, context, account: dict):
     try:
         from dashboard import progress_tab
     except ImportError:
@@ -161,7 +157,7 @@ def _progress_tab(project: Project, lang: str, context):
     factory = getattr(progress_tab, "create_progress_tab", None) or getattr(progress_tab, "ProgressTab", None)
     if factory is None:
         return NoticeTab("mod_progress", lang=lang)
-    return _MountedProgress(factory, project, lang=lang, context=context)
+    return _MountedProgress(factory, project, lang=lang, context=context, account=account)
 
 
 TAB_ORDER = (("solar", "tab_solar"), ("waste", "tab_waste"), ("wind", "tab_wind"), ("progress", "tab_progress"))
@@ -170,7 +166,9 @@ TAB_ORDER = (("solar", "tab_solar"), ("waste", "tab_waste"), ("wind", "tab_wind"
 class DashboardApp:
     """One session's dashboard: header, shared map, tabs (built fresh for every session)."""
 
-    def __init__(self, project: Project, *, lang: str = DEFAULT_LANGUAGE, basemap: str | None = None):
+    def __init__(
+        self, project: Project, *, lang: str = DEFAULT_LANGUAGE, basemap: str | None = None, account: dict | None = None
+    ):
         self.project = project
         self.lang = lang
         self.language = pn.widgets.RadioButtonGroup(
@@ -186,7 +184,8 @@ class DashboardApp:
         )
         self.map = SharedMap(project, lang=lang, basemap=basemap)
         self.tabs_components = {
-            name: _make_tab(name, project, self.map, lang, context=self._progress_context) for name, _ in TAB_ORDER
+            name: _make_tab(name, project, self.map, lang, context=self._progress_context, account=account)
+            for name, _ in TAB_ORDER
         }
         self.tabs = self._make_tabs()
         self.layout = pn.Column(
@@ -305,7 +304,13 @@ class DashboardApp:
 
 
 def create_app(
-    project_dir: str | os.PathLike | None = None, *, lang: str = DEFAULT_LANGUAGE, basemap: str | None = None
+    project_dir: str | os.PathLike | None = None,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
+    basemap: str | None = None,
+    user: str | None = None,
+    users_path: str | os.PathLike | None = None,
+    sign_in: bool = False,
 ) -> pn.viewable.Viewable:
     """Build the dashboard for one session and return its root layout.
 
@@ -317,10 +322,18 @@ def create_app(
         Initial language (Chinese by default).
     basemap : str, optional
         Initial basemap key (:func:`dashboard.tiles.providers`); none (offline) by default.
+    user : str, optional
+        The session's user as resolved by the server (:func:`dashboard.auth.session_user`):
+        a name, ``"guest"``, or None without sign-in.
+    users_path : path-like, optional
+        The users file the server checks (default ``DIR/users.json``).
+    sign_in : bool
+        Whether the server offers ``/login`` (only then is a sign-in link shown).
     """
     _ensure_extensions()
     project = open_project(project_dir)
-    app = DashboardApp(project, lang=lang, basemap=basemap)
+    account = {"user": user, "users_path": users_path, "sign_in": sign_in}
+    app = DashboardApp(project, lang=lang, basemap=basemap, account=account)
     doc = pn.state.curdoc
     if doc is not None and doc.session_context is not None:
         pn.state.onload(lambda: app.load_stepwise(doc))

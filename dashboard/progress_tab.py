@@ -1,9 +1,9 @@
 """Progress tab (进展): indicator cards, timelines against the target path, a status map and
 table of the plan's bases, per-county links to the analyses, and a form to add records.
 
-Mount it with ``ProgressTab(project, lang="zh").panel()``.  The signed-in user comes from
-:attr:`panel.state.user` (the server's signed cookie, see :mod:`dashboard.auth`) unless
-``user`` is given; the role is looked up in the users file on the server.  Only editors
+Mount it with ``ProgressTab(project, lang="zh").panel()``.  The signed-in user is the one
+given, else the one the server resolved for this session (:func:`dashboard.auth.session_user`);
+the role is looked up in the users file on the server.  Only editors
 see the form — but hiding it is a convenience: every write goes through
 :func:`siting.progress.store.add_records`, which checks the role again and refuses
 (``NotAuthorisedError``) anyone else, whatever the browser sends.
@@ -24,6 +24,7 @@ import pandas as pd
 import panel as pn
 import param
 
+from dashboard.auth import session_user
 from geo.errors import InputError
 from layers.project import Project
 from siting.progress import store
@@ -64,6 +65,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "signed_in": ("当前用户：{user}（{role}）", "Signed in as {user} ({role})"),
     "guest": ("访客只读。编辑人员请登录后新增记录。", "Read-only for guests. Editors sign in to add records."),
     "sign_in": ("登录", "Sign in"),
+    "read_only": (
+        "只读：此服务器未启用登录，请用 xysiting progress 命令新增记录。",
+        "Read-only: this server has no sign-in; add records with the xysiting progress command.",
+    ),
     "sign_out": ("退出", "Sign out"),
     "viewer_note": (
         "查看者只读；需要编辑权限请联系管理员。",
@@ -146,12 +151,16 @@ class ProgressTab(param.Parameterized):
     project : Project
     lang : {"zh", "en"}
     user : str, optional
-        The signed-in user; default :attr:`panel.state.user` (the server's signed cookie).
+        The signed-in user; default the session's user resolved by the server
+        (:func:`dashboard.auth.session_user`).
     role : {"editor", "viewer"}, optional
         Only decides whether the form is shown; default the user's role in the users file.
         Writes are checked against the users file regardless.
     users_path : path-like, optional
-        The users file (default ``$XYSITING_USERS`` or ``DIR/users.json``).
+        The users file (default ``DIR/users.json``).
+    sign_in : bool, optional
+        Whether the server offers ``/login`` (a sign-in link is shown only then); default:
+        the users file exists.
     today : date, optional
         The date against which "future" and due targets are judged (default: today, UTC+8).
     """
@@ -170,12 +179,14 @@ class ProgressTab(param.Parameterized):
         today: dt.date | None = None,
         solar_result: pd.DataFrame | None = None,
         waste_flows: pd.DataFrame | None = None,
+        sign_in: bool | None = None,
     ):
         super().__init__(lang=lang)
         self.project = project
         self.users = UserStore.for_project(project, users_path)
         self.users_path = self.users.path
-        self.user = user if user is not None else pn.state.user
+        self.user = user if user is not None else session_user()
+        self.sign_in = self.users.path.exists() if sign_in is None else sign_in
         self.role = role if role is not None else self.users.role(self.user)
         self.today = today
         self.solar_result = solar_result
@@ -349,10 +360,12 @@ class ProgressTab(param.Parameterized):
     def _user_html(self) -> str:
         lang = self.lang
         user = self.user
+        if not self.sign_in:
+            return f"<div>{html.escape(tr('read_only', lang))}</div>"
         if not user or user == "guest":
             return (
                 f"<div>{html.escape(tr('guest', lang))} "
-                f"<a href='/login' class='xy-progress-login'>{tr('sign_in', lang)}</a></div>"
+                f"<a href='/login?lang={lang}' class='xy-progress-login'>{tr('sign_in', lang)}</a></div>"
             )
         role = tr(f"role_{self.role}" if self.role in ("editor", "viewer") else "role_none", lang)
         extra = "" if self.is_editor else f" {html.escape(tr('viewer_note', lang))}"
@@ -537,7 +550,7 @@ class ProgressTab(param.Parameterized):
 
     def current_user(self) -> str | None:
         """The user to write as: the one given, else the session's signed-in user."""
-        return self.user if self.user is not None else pn.state.user
+        return self.user if self.user is not None else session_user()
 
     def _show(self, text: str, kind: str) -> None:
         self.message.object = text

@@ -11,7 +11,7 @@ import sys
 import holoviews as hv
 import panel as pn
 
-from dashboard.auth import serve_auth_kwargs
+from dashboard.auth import serve_kwargs, session_user
 from dashboard.progress_tab import ProgressTab
 from layers.project import Project
 
@@ -23,10 +23,10 @@ def main(project_dir: str, port: int) -> None:
     project = Project.open(project_dir)
 
     def app():
-        return ProgressTab(project, lang="en").panel()
+        return ProgressTab(project, lang="en", user=session_user()).panel()
 
     def forced():
-        return ProgressTab(project, lang="en", role="editor").panel()
+        return ProgressTab(project, lang="en", user=session_user(), role="editor").panel()
 
     pn.serve(
         {"/": app, "/forced": forced},
@@ -37,7 +37,9 @@ def main(project_dir: str, port: int) -> None:
         threaded=False,
         print_url=False,
         websocket_origin=[f"127.0.0.1:{port}", f"localhost:{port}"],
-        **serve_auth_kwargs(project.path / "users.json", cookie_secret="test-secret-" + "x" * 20),
+        **serve_kwargs(
+            project.path, users_path=project.path / "users.json", secret="test-secret-" + "x" * 32, lang="en"
+        ),
     )
 
 

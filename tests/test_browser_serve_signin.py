@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dashboard_project import build_project
 from _progress_helpers import EDITOR, EDITOR_PW
 from test_browser_dashboard import CHROMIUM, LAUNCH_ARGS, Page, _free_port, running_server
+from test_serve_security import _login, _page_token, _ws_open
 
+from dashboard.auth import COOKIE_NAME
 from layers.project import Project
 from siting.progress import UserStore, read_records
 
@@ -113,3 +117,106 @@ def test_editor_signs_in_and_adds_a_record(served, browser):
         EDITOR,
         "serve-signin",
     )
+
+
+def test_login_page_is_in_the_project_style_and_language_without_broken_images(served, browser):
+    _, base = served
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        failed = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.goto(f"{base}/login?lang=zh&next=/")
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        body = page.inner_text("body")
+        assert "用户名" in body and "密码" in body and "襄阳选址图集" in body
+        assert page.locator("button[type=submit]").inner_text() == "登录"
+        broken = page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0).length")
+        assert broken == 0 and failed == []
+        page.click("a.xy-lang")  # the language switch keeps the form
+        assert page.evaluate("document.documentElement.lang") == "en"
+        assert page.locator("button[type=submit]").inner_text() == "Sign in"
+    finally:
+        context.close()
+
+
+def test_sign_out_voids_the_cookie_for_everyone(served, browser):
+    _, base = served
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{base}/login?next=/")
+        page.fill("input[name=username]", EDITOR)
+        page.fill("input[name=password]", EDITOR_PW)
+        page.click("button[type=submit]")
+        page.wait_for_selector(".xy-map canvas")
+        stolen = [c for c in context.cookies() if c["name"] == COOKIE_NAME]
+        assert stolen and stolen[0]["httpOnly"]
+        page.goto(f"{base}/logout")
+        assert "Signed out" in page.inner_text("body")
+    finally:
+        context.close()
+    replay = browser.new_context(viewport={"width": 1400, "height": 1000})  # the copied cookie
+    try:
+        replay.add_cookies(stolen)
+        page = replay.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(base + "/")
+        page.wait_for_selector(".xy-map canvas")
+        _open_progress(page)
+        assert page.locator(".xy-progress-login").count() == 1  # a guest again
+        assert page.locator(".xy-progress-submit").count() == 0
+    finally:
+        replay.close()
+
+
+def test_a_websocket_may_not_join_a_session_built_for_another_user(served):
+    _, base = served
+    host, port = base.removeprefix("http://").split(":")
+    server = (host, int(port))
+    status, cookies = _login(server, EDITOR, EDITOR_PW)
+    assert status == 302
+    token = _page_token(server, cookies)  # the editor's session
+    assert _ws_open(server, token, {}) == 403  # a guest holding the editor's token
+    assert _ws_open(server, token, cookies) == "ACK"
+
+
+@pytest.fixture(scope="module")
+def served_without_users(tmp_path_factory):
+    """Base URL of ``xysiting serve DIR`` with no users file (Chinese, the default)."""
+    root = tmp_path_factory.mktemp("nosignin")
+    project_dir = root / "project"
+    build_project(project_dir, n_rooftops=40)
+    port = _free_port()
+    env = {**os.environ, "XYSITING_HOME": str(root / "home"), "PYTHONUNBUFFERED": "1"}
+    for var in ("XYSITING_TILES", "XYSITING_COOKIE_SECRET"):
+        env.pop(var, None)
+    base = f"http://127.0.0.1:{port}"
+    with running_server(
+        [str(project_dir), "--port", str(port)], env=env, log=root / "serve.log", ready_url=base + "/", timeout_s=240
+    ):
+        yield base
+
+
+def test_without_users_there_is_no_login_route_and_no_sign_in_link(served_without_users, browser):
+    base = served_without_users
+    for path in ("/login", "/logout"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + path, timeout=60)
+        assert err.value.code == 404
+    with pytest.raises(urllib.error.HTTPError) as err:  # sessions are the server's to choose here too
+        urllib.request.urlopen(base + "/?bokeh-session-id=mine", timeout=60)
+    assert err.value.code == 403
+    dash = Page(browser, base + "/")
+    try:
+        dash.page.locator(".bk-tab", has_text="进展").click()
+        dash.page.wait_for_selector(".xy-progress-cards", timeout=TIMEOUT_MS)
+        dash.page.get_by_text("此服务器未启用登录").first.wait_for(timeout=TIMEOUT_MS)
+        assert dash.page.locator(".xy-progress-login").count() == 0
+        assert dash.page.get_by_text("登录", exact=True).count() == 0
+        assert dash.page.locator("a[href*='login']").count() == 0
+    finally:
+        dash.context.close()

@@ -133,6 +133,6 @@ def test_editor_adds_a_record_and_viewer_is_refused(served):
             stranger.fill("input[name=username]", EDITOR)
             stranger.fill("input[name=password]", "wrong")
             stranger.click("button[type=submit]")
-            stranger.wait_for_selector(".errormessage:has-text('Invalid')")
+            stranger.wait_for_selector(".xy-error:has-text('Wrong user name or password')")
         finally:
             browser.close()

@@ -61,10 +61,13 @@ def test_import_refused_for_viewer_and_bad_files(project, tmp_path, capsys):
 
 
 def test_add_user_from_stdin(project, monkeypatch, capsys):
-    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-pass\r\n"))
     assert main(["progress", str(project.path), "--add-user", "zhao", "--role", "editor", "--password-stdin"]) == 0
     users = UserStore.for_project(project)
-    assert users.role("zhao") == "editor" and users.verify("zhao", "s3cret")
+    assert users.role("zhao") == "editor" and users.verify("zhao", "s3cret-pass")
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))  # too short: refused, nothing changed
+    assert main(["progress", str(project.path), "--add-user", "qian", "--role", "editor", "--password-stdin"]) == 2
+    assert "at least 10" in capsys.readouterr().err and users.role("qian") is None
 
 
 # -- links ----------------------------------------------------------------------------

@@ -236,7 +236,7 @@ def test_registry_of_the_default_projects_plan_bases(tmp_path):
 
     project = Project.create(tmp_path / "default-bases")
     project.write("bases", default.build_bases_utm().to_crs("EPSG:4326"))
-    UserStore.for_project(project).set_user(EDITOR, "pw", "editor")
+    UserStore.for_project(project).set_user(EDITOR, "editor-pw-1", "editor")
     units = target_units(project)
     bases = project.read("bases")
     assert (bases["source"] == "plan").all()

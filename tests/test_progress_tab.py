@@ -8,7 +8,7 @@ import pytest
 from _progress_helpers import EDITOR, EDITOR_PW, VIEWER, make_project, state
 from bokeh.document import Document
 
-from dashboard.auth import auth_provider, serve_auth_kwargs
+from dashboard.auth import serve_kwargs
 from dashboard.progress_tab import LABELS, ProgressTab
 from siting.progress import add_records, read_records
 
@@ -110,17 +110,14 @@ def test_labels_are_bilingual_and_tables_follow_the_language(project):
     assert isinstance(tab.county_table.value, pd.DataFrame) and len(tab.county_table.value) == 9
 
 
-def test_login_handler_checks_the_hashed_users_file(project):
-    provider = auth_provider(project.path / "users.json")
-    handler = provider.login_handler
-    assert handler._validate(object.__new__(handler), EDITOR, EDITOR_PW)
-    assert not handler._validate(object.__new__(handler), EDITOR, "wrong")
-    assert not handler._validate(object.__new__(handler), "nobody", EDITOR_PW)
+def test_login_checks_the_hashed_users_file(project):
+    provider = serve_kwargs(project.path, users_path=project.path / "users.json", secret="s" * 32)["auth_provider"]
+    assert provider.users.verify(EDITOR, EDITOR_PW)
+    assert not provider.users.verify(EDITOR, "wrong")
+    assert not provider.users.verify("nobody", EDITOR_PW)
 
 
-def test_serve_kwargs_switch_auth_on(project, monkeypatch):
-    monkeypatch.delenv("XYSITING_USERS", raising=False)
-    kwargs = serve_auth_kwargs(project.path / "users.json", cookie_secret="s" * 32)
-    monkeypatch.delenv("XYSITING_USERS", raising=False)
-    assert kwargs["cookie_secret"] == "s" * 32 and kwargs["oauth_optional"] is True
-    assert kwargs["auth_provider"].login_url == "/login"
+def test_serve_kwargs_switch_auth_on(project):
+    kwargs = serve_kwargs(project.path, users_path=project.path / "users.json", secret="s" * 32)
+    assert kwargs["sign_sessions"] is True and kwargs["include_cookies"] == []
+    assert kwargs["auth_provider"].login_url == "/login" and kwargs["auth_provider"].allow_guests

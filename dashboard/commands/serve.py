@@ -3,11 +3,15 @@
 Without DIR the embedded Xiangyang default project is served, built on first use in
 ``$XYSITING_HOME/default`` (or ``~/.cache/xysiting/default``).
 
-Sign-in (:mod:`dashboard.auth`) is switched on when a users file exists: ``--users FILE``
-or ``DIR/users.json`` (made by ``xysiting progress DIR --add-user NAME --role editor
---password-stdin``).  Visitors sign in at ``/login`` and out at ``/logout``; anonymous
-visitors read as guests unless ``--no-guests``; only editors see the progress form.
-``$XYSITING_COOKIE_SECRET`` keeps sign-ins valid across server restarts.
+Sessions are always signed and chosen by the server (:mod:`dashboard.auth`); the secret
+is ``$XYSITING_COOKIE_SECRET`` (at least 32 characters) or ``DIR/.server_secret``, made on
+first use (mode 0600), so sign-ins survive restarts.
+
+Sign-in is switched on when a users file exists: ``--users FILE`` or ``DIR/users.json``
+(made by ``xysiting progress DIR --add-user NAME --role editor --password-stdin``).
+Visitors sign in at ``/login`` and out at ``/logout``; anonymous visitors read as guests
+unless ``--no-guests``; only editors see the progress form.  Without a users file there is
+no ``/login`` and no sign-in link.
 """
 
 from __future__ import annotations
@@ -61,8 +65,8 @@ def register(subparsers) -> None:
         "(default: DIR/users.json when it exists; create users with "
         "'xysiting progress DIR --add-user NAME --role editor "
         "--password-stdin'). Pages /login and /logout; only editors can add "
-        "progress records. Set $XYSITING_COOKIE_SECRET to keep sign-ins "
-        "across restarts",
+        "progress records. Sign-ins last one day; the signing secret is "
+        "$XYSITING_COOKIE_SECRET or DIR/.server_secret (made on first use)",
     )
     p.add_argument(
         "--no-guests",
@@ -86,7 +90,16 @@ def _handler(args: argparse.Namespace) -> int:
         msg = f"--port {args.port} is not a valid port; use 0-65535"
         raise InputError(msg)
     project = open_project(args.project)  # builds the default first if needed
-    auth = _auth_kwargs(project.path, args.users, no_guests=args.no_guests)
+    users_path = _users_path(project.path, args.users, no_guests=args.no_guests)
+    from dashboard.auth import serve_kwargs, session_user
+
+    security = serve_kwargs(
+        project.path,
+        users_path=users_path,
+        allow_guests=not args.no_guests,
+        secret=os.environ.get("XYSITING_COOKIE_SECRET") or None,
+        lang=args.lang,
+    )
     print(f"xysiting: preparing {project.path} ...", flush=True)
     import panel as pn
 
@@ -94,15 +107,21 @@ def _handler(args: argparse.Namespace) -> int:
 
     warm(project.path)
     print(f"xysiting: serving {project.path} on http://{args.address}:{args.port}/", flush=True)
-    if auth:
+    if users_path is not None:
         print(
-            f"xysiting: sign-in at /login against {os.environ['XYSITING_USERS']}"
-            + ("" if args.no_guests else " (guests may read)"),
+            f"xysiting: sign-in at /login against {users_path}" + ("" if args.no_guests else " (guests may read)"),
             flush=True,
         )
 
     def app():
-        return create_app(project.path, lang=args.lang)
+        # the user is resolved by the server from the sign-in cookie, per session
+        return create_app(
+            project.path,
+            lang=args.lang,
+            user=session_user(),
+            users_path=users_path,
+            sign_in=users_path is not None,
+        )
 
     origins = [
         f"{args.address}:{args.port}",
@@ -120,13 +139,13 @@ def _handler(args: argparse.Namespace) -> int:
         threaded=False,
         start=True,
         print_url=False,
-        **auth,
+        **security,
     )
     return 0
 
 
-def _auth_kwargs(project_dir: Path, users: str | None, *, no_guests: bool) -> dict:
-    """:func:`panel.serve` keyword arguments for sign-in, or ``{}`` without a users file.
+def _users_path(project_dir: Path, users: str | None, *, no_guests: bool) -> Path | None:
+    """The users file that switches sign-in on, or None without one.
 
     An explicit ``--users FILE`` must exist; ``--no-guests`` needs a users file.
     """
@@ -147,7 +166,5 @@ def _auth_kwargs(project_dir: Path, users: str | None, *, no_guests: bool) -> di
                 f"--password-stdin' or pass --users FILE"
             )
             raise InputError(msg)
-        return {}
-    from dashboard.auth import serve_auth_kwargs
-
-    return serve_auth_kwargs(path, allow_guests=not no_guests)
+        return None
+    return path.resolve()

@@ -6,13 +6,17 @@ The file (by default ``DIR/users.json`` beside the project's GeoPackage) looks l
                "li":   {"role": "viewer", "password": "scrypt$..."}}}
 
 Passwords are never stored: each is hashed with :func:`hashlib.scrypt` and a random 16-byte
-salt, and compared in constant time.  Roles are ``editor`` (may add records) and ``viewer``
+salt, and compared in constant time; checking an unknown user costs the same scrypt as a
+known one.  New passwords follow :func:`check_password_policy` (at least
+:data:`MIN_PASSWORD_LENGTH` characters, not the user name).  The file is written
+atomically and readable by its owner only (0600).  Roles are ``editor`` (may add records) and ``viewer``
 (reads only).  The write path (:func:`siting.progress.store.add_records`) checks the role
 here, on the server, for every write — hiding the form is only a convenience.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -20,17 +24,38 @@ import os
 import secrets
 from pathlib import Path
 
-from geo.atomic import atomic_write_text
+from geo.atomic import atomic_path
 from geo.errors import InputError
 
 ROLES = ("editor", "viewer")
 USERS_FILE = "users.json"
 GUEST = "guest"  # Panel's name for an anonymous visitor (pn.state.user with guests allowed)
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+MIN_PASSWORD_LENGTH = 10
 
 
 class NotAuthorisedError(PermissionError):
     """The user is not signed in, unknown, or not an editor."""
+
+
+def check_password_policy(username: str, password: str) -> str:
+    """The password to store for ``username``, or :class:`InputError` saying what to change.
+
+    Trailing ``\\r``/``\\n`` (from ``--password-stdin`` or a pasted line) are stripped; the
+    rest must be at least :data:`MIN_PASSWORD_LENGTH` characters and differ from the user
+    name (ignoring case and surrounding spaces).
+    """
+    password = password.rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        msg = (
+            f"the password for {username!r} has {len(password)} character(s); use at least "
+            f"{MIN_PASSWORD_LENGTH} (a passphrase of a few words is easiest to remember)"
+        )
+        raise InputError(msg)
+    if password.strip().casefold() == username.strip().casefold():
+        msg = f"the password for {username!r} must not be the user name; choose another"
+        raise InputError(msg)
+    return password
 
 
 def hash_password(password: str) -> str:
@@ -62,6 +87,25 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest.hex(), hash_hex)
 
 
+def write_private_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically, readable and writable by the owner only (0600).
+
+    The temporary file is created with mode 0600, so the content is never readable by
+    others, not even for a moment.
+    """
+    with atomic_path(path) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return Path(path)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash with the same cost parameters as real ones, for unknown users (made once)."""
+    return hash_password(secrets.token_hex(16))
+
+
 class UserStore:
     """The users file: read roles, check passwords, add or change users.
 
@@ -76,10 +120,8 @@ class UserStore:
 
     @classmethod
     def for_project(cls, project, users_path: str | os.PathLike | None = None) -> UserStore:
-        """The users file given, else ``$XYSITING_USERS`` (set by the server), else ``DIR/users.json``."""
-        if users_path is None:
-            users_path = os.environ.get("XYSITING_USERS") or Path(project.path) / USERS_FILE
-        return cls(users_path)
+        """The users file given (the server passes its ``--users FILE``), else ``DIR/users.json``."""
+        return cls(Path(project.path) / USERS_FILE if users_path is None else users_path)
 
     def _load(self) -> dict[str, dict]:
         if not self.path.exists():
@@ -112,13 +154,18 @@ class UserStore:
         return role if role in ROLES else None
 
     def verify(self, username: str, password: str) -> bool:
-        """True if ``username`` exists and ``password`` is theirs."""
-        if username == GUEST:
+        """True if ``username`` exists and ``password`` is theirs.
+
+        An unknown user, ``guest`` or an empty password is checked against a dummy hash of
+        the same cost, so the answer takes as long as for a known user.  CPU-bound (scrypt,
+        about 50 ms): a server calls it off its event loop.
+        """
+        info = self._load().get(username) if username != GUEST else None
+        stored = str(info.get("password", "")) if isinstance(info, dict) else ""
+        if not stored.startswith("scrypt$") or not password:
+            verify_password(password or "-", _dummy_hash())  # same work, answer is no
             return False
-        info = self._load().get(username)
-        if not isinstance(info, dict) or not password:
-            return False
-        return verify_password(password, str(info.get("password", "")))
+        return verify_password(password, stored)
 
     def set_user(self, username: str, password: str, role: str) -> None:
         """Add ``username`` or change their password and role; the file is rewritten atomically."""
@@ -128,10 +175,10 @@ class UserStore:
         if not username or any(ch in username for ch in "\x00\n\r\t") or username == GUEST:
             msg = f"invalid username {username!r}: use a non-empty name without control characters, not 'guest'"
             raise InputError(msg)
+        password = check_password_policy(username, password)
         users = self._load()
         users[username] = {"role": role, "password": hash_password(password)}
-        atomic_write_text(self.path, json.dumps({"users": users}, ensure_ascii=False, indent=2))
-        os.chmod(self.path, 0o600)
+        write_private_text(self.path, json.dumps({"users": users}, ensure_ascii=False, indent=2))
 
     def require_editor(self, username: str | None) -> str:
         """Return ``username`` if it is an editor; raise :class:`NotAuthorisedError` otherwise."""
