@@ -29,7 +29,7 @@ from geo.errors import InputError
 
 ROLES = ("editor", "viewer")
 USERS_FILE = "users.json"
-GUEST = "guest"  # Panel's name for an anonymous visitor (pn.state.user with guests allowed)
+GUEST = "guest"  # an anonymous reader of a server with sign-in (dashboard.auth.session_user)
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD_LENGTH = 10
 
