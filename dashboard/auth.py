@@ -132,13 +132,19 @@ def server_secret(project_dir: str | os.PathLike, *, secret: str | None = None) 
     path = Path(project_dir) / SECRET_FILE
     if not path.exists():
         tmp = path.with_name(f"{SECRET_FILE}.{secrets.token_hex(6)}.tmp")
-        write_private_text(tmp, secrets.token_urlsafe(48))
         try:
+            write_private_text(tmp, secrets.token_urlsafe(48))
             os.link(tmp, path)  # atomic create-if-absent
         except FileExistsError:
             pass
+        except OSError as exc:
+            msg = (
+                f"cannot keep the server secret in {path} ({exc.strerror}); make the project folder "
+                "writable or set XYSITING_COOKIE_SECRET to 32 or more random characters"
+            )
+            raise InputError(msg) from None
         finally:
-            tmp.unlink()
+            tmp.unlink(missing_ok=True)
     if path.stat().st_mode & 0o077:
         msg = f"{path} is readable by other users; run 'chmod 600 {path}' or delete it to make a new one"
         raise InputError(msg)
@@ -189,7 +195,10 @@ class SignInTable:
     def _save(self) -> None:
         now = time.time()
         self._entries = {k: v for k, v in self._entries.items() if now - v[1] < self.max_age_s}
-        write_private_text(self.path, json.dumps({"signins": self._entries}))
+        try:
+            write_private_text(self.path, json.dumps({"signins": self._entries}))
+        except OSError as exc:  # sign-ins still work; they end when the server stops
+            log.warning("cannot save sign-ins to %s (%s); they last until the server stops", self.path, exc)
 
     def issue(self, user: str) -> str:
         """Record a new sign-in of ``user``; return its nonce (the cookie's content)."""
