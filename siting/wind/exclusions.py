@@ -1,20 +1,25 @@
-"""Exclusion layers for wind siting, after NREL reV's ``LayerMask`` and GLAES.
+"""Exclusion layers for wind siting, after NREL reV's ``LayerMask`` / ``ExclusionMask`` and GLAES.
 
-Each rule is a named layer with a recorded reason.  A rule turns into an *inclusion* array
-on the metric grid (1 = usable, 0 = excluded, in between = partly usable, as reV's
-``include_weights``); the availability of a cell is the minimum over all rules (as reV's
-``ExclusionMask``).  Rules:
+Each rule is one named layer with a recorded reason, and each returns an **inclusion** mask
+on the metric grid (``True``/1 = usable, ``False``/0 = excluded, in between = partly usable,
+as reV's ``include_weights``).  One :class:`ExclusionStack` composes them: the availability
+of a cell is the minimum over the rules' inclusions (for boolean masks: their AND, as reV's
+``ExclusionMask``), and the stack reports, per rule, the area it excludes on its own, the area
+only it excludes and the area it removes in order.  Rules:
 
 * :class:`VectorExclusion` — features of a project layer (or a GeoDataFrame) grown by a
-  buffer in metres: settlements, buildings, roads, water, protected areas, airports.
+  setback in metres: settlements, buildings, roads, railway stations, water, protected
+  areas, airports.
 * :class:`RasterExclusion` — a raster in any CRS with reV-style ``exclude_values``,
   ``exclude_range``, ``include_range``, ``include_weights`` and ``exclude_nodata``.
 * :class:`SlopeExclusion` — slope from a DEM above a limit.
 * :class:`MinWindSpeed` — hub-height mean wind speed below a limit.
-* :class:`MinContiguousArea` — contiguous usable patches smaller than a limit (applied last).
+* :class:`MinContiguousArea` — contiguous usable patches smaller than a limit (applied last,
+  to what the other rules leave).
 
-Default buffers (:data:`DEFAULT_BUFFERS_M`) are planning assumptions, not regulation: change
-them per project.  A feature's own ``buffer_m`` (exclusions schema) wins when larger.
+Default setbacks (:data:`siting.wind.assumptions.DEFAULT_BUFFERS_M`, sources there) are
+planning assumptions, not regulation: change them per project.  A feature's own
+``buffer_m`` (exclusions schema) wins when larger.
 """
 
 from __future__ import annotations
@@ -31,30 +36,26 @@ import pyogrio
 from numpy.typing import NDArray
 
 from geo.errors import InputError
-from geo.raster import RasterGrid, rasterize_mask, read_raster_info, reproject_to_grid, slope_degrees
+from geo.raster import (
+    RasterGrid,
+    component_sizes,
+    label_components,
+    rasterize_mask,
+    read_raster_info,
+    reproject_to_grid,
+    slope_degrees,
+)
 from siting.wind import _cache
-
-#: Default buffer (m) per ``exclusion_kind`` (layers/schema.py) — planning assumptions:
-#: 500 m from buildings and settlements (noise and shadow flicker; the issue's default),
-#: 150 m from roads (about one tip height, topple distance), 5 km from airports (approach
-#: surfaces; check with the airport authority), water and protected areas excluded as drawn.
-DEFAULT_BUFFERS_M: dict[str, float] = {
-    "settlement": 500.0,
-    "building": 500.0,
-    "road": 150.0,
-    "water": 0.0,
-    "protected": 0.0,
-    "airport": 5000.0,
-    "other": 0.0,
-}
+from siting.wind.assumptions import WindAssumptions
 
 _REASONS = {
     "settlement": "noise and shadow flicker near settlements",
     "building": "noise and shadow flicker near buildings",
     "road": "topple distance from roads",
+    "railway_station": "noise and safety around railway stations",
     "water": "water bodies",
     "protected": "protected areas (ecological red line, nature reserves)",
-    "airport": "airport obstacle limitation",
+    "airport": "airport obstacle limitation surfaces (ICAO Annex 14 / MH 5001)",
     "other": "user exclusion",
 }
 
@@ -94,6 +95,10 @@ class VectorExclusion:
         src = "user frame" if self.frame is not None else self.layer
         where = f" where {self.where}" if self.where else ""
         return f"{src}{where}, buffer {self.buffer_m:g} m"
+
+    def inclusion(self, grid: RasterGrid, *, project=None, wind=None, method: str = "auto") -> NDArray:
+        """Boolean inclusion: False within the setback of a feature."""
+        return vector_inclusion(self, grid, project=project, method=method)
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,10 @@ class RasterExclusion:
             parts.append(f"weights {dict(self.include_weights)}")
         return ", ".join(parts)
 
+    def inclusion(self, grid: RasterGrid, *, project=None, wind=None, method: str = "auto") -> NDArray:
+        """Weighted inclusion 0–1 (float32)."""
+        return raster_inclusion(self, grid)
+
 
 @dataclass(frozen=True)
 class SlopeExclusion:
@@ -156,6 +165,10 @@ class SlopeExclusion:
     def describe(self) -> str:
         return f"{Path(self.dem_path).name}, slope > {self.max_slope_deg:g}°"
 
+    def inclusion(self, grid: RasterGrid, *, project=None, wind=None, method: str = "auto") -> NDArray:
+        """Boolean inclusion: False where steeper than the limit."""
+        return slope_inclusion(self, grid)
+
 
 @dataclass(frozen=True)
 class MinWindSpeed:
@@ -167,6 +180,13 @@ class MinWindSpeed:
 
     def describe(self) -> str:
         return f"hub-height mean < {self.min_speed_m_s:g} m/s"
+
+    def inclusion(self, grid: RasterGrid, *, project=None, wind=None, method: str = "auto") -> NDArray:
+        """Boolean inclusion: False where the hub-height mean speed is below the limit."""
+        if wind is None:
+            msg = f"exclusion layer {self.name!r} needs the hub-height wind resource"
+            raise InputError(msg)
+        return speed_inclusion(self, wind.speed_m_s)
 
 
 @dataclass(frozen=True)
@@ -181,36 +201,32 @@ class MinContiguousArea:
     def describe(self) -> str:
         return f"patches < {self.min_area_km2:g} km² ({self.connectivity}-connected)"
 
+    def inclusion_of(self, availability: NDArray, grid: RasterGrid) -> NDArray:
+        """Boolean inclusion given the availability the other rules leave: False on small patches."""
+        usable = availability > 0
+        labels, n = label_components(usable, connectivity=self.connectivity)
+        sizes = component_sizes(labels, n)
+        small = sizes < self.min_area_km2 / (grid.cell_area_m2 / 1e6)
+        small[0] = False
+        return ~small[labels]
+
 
 Rule = VectorExclusion | RasterExclusion | SlopeExclusion | MinWindSpeed | MinContiguousArea
 
 
-def default_exclusions(
-    project,
-    *,
-    buffers_m: dict[str, float] | None = None,
-    min_speed_m_s: float | None = 5.0,
-    min_area_km2: float | None = 1.0,
-    dem_path: str | os.PathLike | None = None,
-    max_slope_deg: float = 15.0,
-    include_rooftops: bool = True,
-    include_roads: bool = True,
-    connectivity: int = 8,
-) -> list[Rule]:
-    """The default rule set for a project.
+def default_exclusions(project, assumptions: WindAssumptions | None = None) -> list[Rule]:
+    """The default rule set of a project under ``assumptions``.
 
     One :class:`VectorExclusion` per ``exclusion_kind`` present in the project's
-    ``exclusions`` layer (buffer from :data:`DEFAULT_BUFFERS_M`, overridable with
-    ``buffers_m``), the ``rooftops`` layer as buildings and the ``roads`` layer as roads
-    when present, slope when a DEM is given, minimum wind speed and minimum area.
+    ``exclusions`` layer (setback ``assumptions.buffers_m[kind]``, else ``other``), the
+    ``rooftops`` layer as buildings and the ``roads`` layer as roads when present (and
+    ``include_rooftops`` / ``include_roads``), slope when a DEM is given, the minimum wind
+    speed and the minimum contiguous area.
     """
-    buffers = {**DEFAULT_BUFFERS_M, **(buffers_m or {})}
-    for kind, value in buffers.items():
-        if value is None or not np.isfinite(value) or value < 0:
-            msg = f"buffer for {kind!r} must be a non-negative number of metres, got {value!r}"
-            raise InputError(msg)
+    a = WindAssumptions() if assumptions is None else assumptions
+    buffers = a.buffers_m
     rules: list[Rule] = []
-    if project.has("exclusions"):
+    if project is not None and project.has("exclusions"):
         kinds = pyogrio.read_dataframe(
             project.gpkg_path, layer="exclusions", columns=["exclusion_kind"], read_geometry=False
         )
@@ -226,7 +242,7 @@ def default_exclusions(
                     reason=_REASONS.get(kind, _REASONS["other"]),
                 )
             )
-    if include_rooftops and project.has("rooftops"):
+    if a.include_rooftops and project is not None and project.has("rooftops"):
         rules.append(
             VectorExclusion(
                 name="buildings (rooftops layer)",
@@ -236,7 +252,7 @@ def default_exclusions(
                 use_feature_buffer=False,
             )
         )
-    if include_roads and project.has("roads"):
+    if a.include_roads and project is not None and project.has("roads"):
         rules.append(
             VectorExclusion(
                 name="roads (roads layer)",
@@ -246,12 +262,12 @@ def default_exclusions(
                 use_feature_buffer=False,
             )
         )
-    if dem_path is not None:
-        rules.append(SlopeExclusion(dem_path, max_slope_deg=max_slope_deg))
-    if min_speed_m_s is not None:
-        rules.append(MinWindSpeed(float(min_speed_m_s)))
-    if min_area_km2 is not None and min_area_km2 > 0:
-        rules.append(MinContiguousArea(float(min_area_km2), connectivity=connectivity))
+    if a.dem_path is not None:
+        rules.append(SlopeExclusion(a.dem_path, max_slope_deg=float(a.max_slope_deg)))
+    if a.min_speed_m_s is not None:
+        rules.append(MinWindSpeed(float(a.min_speed_m_s)))
+    if a.min_area_km2 is not None and a.min_area_km2 > 0:
+        rules.append(MinContiguousArea(float(a.min_area_km2), connectivity=a.connectivity))
     return rules
 
 
@@ -306,11 +322,14 @@ def _vector_frame(rule: VectorExclusion, project) -> gpd.GeoDataFrame:
 
 
 def vector_inclusion(rule: VectorExclusion, grid: RasterGrid, *, project=None, method: str = "auto") -> NDArray:
-    """Boolean *excluded* mask of a vector rule on ``grid`` (cached per project file)."""
+    """Boolean inclusion of a vector rule on ``grid``: False within ``buffer_m`` of a feature.
+
+    Cached per project file, rule and grid; the returned array is read-only.
+    """
     key = None
     if rule.frame is None and project is not None and project.gpkg_path.exists():
         key = (
-            "vector",
+            "vector-inclusion",
             _cache.file_key(project.gpkg_path),
             rule.layer,
             rule.where,
@@ -336,7 +355,7 @@ def vector_inclusion(rule: VectorExclusion, grid: RasterGrid, *, project=None, m
         buffers = np.maximum(buffers, own)
     if method == "auto":
         method = "edt" if len(frame) > 20000 and buffers.min() >= 2 * grid.resolution_m else "vector"
-    mask = rasterize_mask(geoms, grid, buffer_m=buffers, method=method)
+    mask = ~rasterize_mask(geoms, grid, buffer_m=buffers, method=method)
     if key is not None:
         mask.setflags(write=False)
         _cache.MASKS.put(key, mask)
@@ -389,12 +408,12 @@ def raster_inclusion(rule: RasterExclusion, grid: RasterGrid) -> NDArray:
 
 
 def slope_inclusion(rule: SlopeExclusion, grid: RasterGrid) -> NDArray:
-    """Boolean *excluded* mask where the DEM slope exceeds the limit (cached)."""
+    """Boolean inclusion: False where the DEM slope exceeds the limit (cached, read-only)."""
     info = read_raster_info(rule.dem_path)
     if info["crs"] is None:
         msg = f"DEM {Path(rule.dem_path).name} has no CRS; assign one (e.g. EPSG:4326)"
         raise InputError(msg)
-    key = ("slope", _cache.file_key(rule.dem_path), rule.max_slope_deg, grid.key)
+    key = ("slope-inclusion", _cache.file_key(rule.dem_path), rule.max_slope_deg, grid.key)
     hit = _cache.MASKS.get(key)
     if hit is not None:
         return hit
@@ -407,7 +426,149 @@ def slope_inclusion(rule: SlopeExclusion, grid: RasterGrid) -> NDArray:
         )
         raise InputError(msg)
     with np.errstate(invalid="ignore"):
-        mask = slope_degrees(dem, grid) > rule.max_slope_deg
+        mask = ~(slope_degrees(dem, grid) > rule.max_slope_deg)
     mask.setflags(write=False)
     _cache.MASKS.put(key, mask)
     return mask
+
+
+def speed_inclusion(rule: MinWindSpeed, speed_m_s: NDArray) -> NDArray:
+    """Boolean inclusion: False where the hub-height mean speed is below the limit (NaN stays True;
+    cells without wind data are excluded by the stack itself)."""
+    with np.errstate(invalid="ignore"):
+        return ~(np.asarray(speed_m_s) < rule.min_speed_m_s)
+
+
+@dataclass
+class StackResult:
+    """What :meth:`ExclusionStack.evaluate` returns.
+
+    Attributes
+    ----------
+    availability : numpy.ndarray
+        Usable fraction per cell (float32, 0 outside the region).
+    table : DataFrame
+        One row per rule (``layer, reason, rule, excluded_km2`` alone,
+        ``excluded_only_by_this_km2``, ``excluded_in_order_km2``, ``share_of_region_pct``)
+        and a last ``available`` row.
+    inclusions : dict
+        Each rule's inclusion mask by layer name (as evaluated on the grid).
+    """
+
+    availability: NDArray
+    table: pd.DataFrame
+    inclusions: dict
+
+
+@dataclass
+class ExclusionStack:
+    """Compose exclusion rules into one availability mask, as reV's ``ExclusionMask``.
+
+    ``availability = min(inclusion of every rule)`` inside the region (the AND of boolean
+    masks), then :class:`MinContiguousArea` drops the small patches of what is left.  Cells
+    of the region without wind data are excluded as their own row (``no wind data``).
+
+    Parameters
+    ----------
+    rules : sequence of rules
+        Unique names; at most one :class:`MinContiguousArea`.
+    """
+
+    rules: Sequence[Rule] = ()
+
+    def __post_init__(self):
+        self.rules = list(self.rules)
+        _check_rules(self.rules)
+        if sum(isinstance(r, MinContiguousArea) for r in self.rules) > 1:
+            msg = "give at most one minimum contiguous area rule"
+            raise InputError(msg)
+
+    @property
+    def area_rule(self) -> MinContiguousArea | None:
+        """The minimum contiguous area rule, if any."""
+        return next((r for r in self.rules if isinstance(r, MinContiguousArea)), None)
+
+    def describe(self) -> str:
+        """One line per rule, for exports."""
+        return "; ".join(f"{r.name}: {r.describe()}" for r in self.rules)
+
+    def evaluate(
+        self,
+        grid: RasterGrid,
+        *,
+        in_region: NDArray,
+        wind=None,
+        has_wind: NDArray | None = None,
+        project=None,
+        method: str = "auto",
+    ) -> StackResult:
+        """Evaluate every rule on ``grid`` and compose them (see class docstring)."""
+        cell_km2 = grid.cell_area_m2 / 1e6
+        region_km2 = float(in_region.sum()) * cell_km2
+        layers: list[tuple[str, str, str, NDArray]] = []
+        if has_wind is not None:
+            nodata = in_region & ~has_wind
+            if nodata.any():
+                layers.append(("no wind data", "the wind raster has no value here", "", ~nodata))
+        for rule in self.rules:
+            if isinstance(rule, MinContiguousArea):
+                continue
+            inc = rule.inclusion(grid, project=project, wind=wind, method=method)
+            layers.append((rule.name, rule.reason, rule.describe(), inc))
+        availability = np.where(in_region, 1.0, 0.0).astype("float32")
+        n_excluding = np.zeros(grid.shape, dtype="uint16")  # how many rules exclude each cell
+        for *_, inc in layers:
+            n_excluding += (inc < 1) & in_region
+        rows = []
+        for name, reason, describe, inc in layers:
+            excluded_alone = np.where(in_region, 1.0 - np.asarray(inc, dtype="float32"), 0.0)
+            before = availability.copy()
+            np.minimum(availability, inc, out=availability)
+            only = excluded_alone * ((n_excluding == 1) & (inc < 1))
+            rows.append(
+                {
+                    "layer": name,
+                    "reason": reason,
+                    "rule": describe,
+                    "excluded_km2": float(excluded_alone.sum()) * cell_km2,
+                    "excluded_only_by_this_km2": float(only.sum()) * cell_km2,
+                    "excluded_in_order_km2": float((before - availability).sum()) * cell_km2,
+                }
+            )
+        inclusions = {name: inc for name, _r, _d, inc in layers}
+        rule = self.area_rule
+        if rule is not None:
+            inc = rule.inclusion_of(availability, grid)
+            dropped_km2 = float(availability[~inc].sum()) * cell_km2
+            availability[~inc] = 0.0
+            inclusions[rule.name] = inc
+            rows.append(
+                {
+                    "layer": rule.name,
+                    "reason": rule.reason,
+                    "rule": rule.describe(),
+                    "excluded_km2": dropped_km2,
+                    "excluded_only_by_this_km2": dropped_km2,
+                    "excluded_in_order_km2": dropped_km2,
+                }
+            )
+        usable_km2 = float(availability[in_region].sum()) * cell_km2
+        rows.append(
+            {
+                "layer": "available",
+                "reason": "usable for wind after all exclusions",
+                "rule": "",
+                "excluded_km2": np.nan,
+                "excluded_only_by_this_km2": np.nan,
+                "excluded_in_order_km2": np.nan,
+                "available_km2": usable_km2,
+            }
+        )
+        table = pd.DataFrame(rows)
+        if "available_km2" not in table:
+            table["available_km2"] = np.nan
+        table["share_of_region_pct"] = (
+            100.0 * table["excluded_km2"].fillna(table["available_km2"]) / max(region_km2, 1e-12)
+        )
+        table["region_km2"] = region_km2
+        return StackResult(availability, table, inclusions)

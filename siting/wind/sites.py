@@ -1,6 +1,7 @@
-"""Wind siting end to end: resource + exclusions → availability → candidate sites, MW, MWh/yr.
+"""Wind siting end to end: resource + exclusion stack → sites → MW, MWh/yr, grid, LCOE, supply curve.
 
-:func:`wind_sites` is the public entry point used by the dashboard and ``xysiting wind``.
+:func:`wind_sites` is the public entry point used by the dashboard and ``xysiting wind``;
+every assumption it uses is a field of :class:`siting.wind.assumptions.WindAssumptions`.
 """
 
 from __future__ import annotations
@@ -33,31 +34,24 @@ from geo.raster import (
     zonal_stats,
 )
 from siting.wind import _cache
-from siting.wind.energy import HOURS_PER_YEAR, Losses, mean_power_kw
-from siting.wind.exclusions import (
-    MinContiguousArea,
-    MinWindSpeed,
-    RasterExclusion,
-    Rule,
-    SlopeExclusion,
-    VectorExclusion,
-    _check_rules,
-    default_exclusions,
-    raster_inclusion,
-    slope_inclusion,
-    vector_inclusion,
-)
-from siting.wind.resource import (
-    DEFAULT_SHEAR_ALPHA,
-    DEFAULT_WEIBULL_K,
-    WindResource,
-    check_hub_height,
-    load_resource,
-)
-from siting.wind.turbines import DEFAULT_TURBINE, Turbine, get_turbine
+from siting.wind.assumptions import WindAssumptions
+from siting.wind.energy import HOURS_PER_YEAR, mean_power_kw
+from siting.wind.exclusions import ExclusionStack, Rule, default_exclusions
+from siting.wind.grid import GRID_COLUMNS, grid_connection
+from siting.wind.plants import FARM_COLUMNS, farm_overlap, operating_capacity
+from siting.wind.resource import check_hub_height, load_resource
+from siting.wind.supply_curve import lcoe_cny_per_kwh, supply_curve
+from siting.wind.turbines import get_turbine
 
-DEFAULT_SPACING_ROTOR_DIAMETERS = (7.0, 4.0)  # along × across the prevailing wind (assumption)
-RANK_COLUMNS = ("energy_mwh_per_year", "capacity_mw", "capacity_factor", "mean_speed_m_s", "usable_area_km2")
+#: Columns sites can be ranked by (LCOE ascending, the others descending).
+RANK_COLUMNS = (
+    "lcoe_cny_per_kwh",
+    "energy_mwh_per_year",
+    "capacity_mw",
+    "capacity_factor",
+    "mean_speed_m_s",
+    "usable_area_km2",
+)
 
 
 @dataclass
@@ -67,12 +61,17 @@ class WindSitesResult:
     Attributes
     ----------
     sites : GeoDataFrame
-        Candidate sites (EPSG:4326), ranked: ``site_id, rank, label, component, county, county_name,
-        area_km2, usable_area_km2, mean_speed_m_s, weibull_k, turbines, capacity_mw,
-        energy_mwh_per_year, capacity_factor, full_load_hours, road_distance_m,
-        resource_source`` and the polygon.
+        Candidate sites (EPSG:4326), ranked by ``assumptions.rank_by`` (LCOE by default):
+        ``site_id, rank, label, component, county, county_name, area_km2, usable_area_km2,
+        mean_speed_m_s, weibull_k, turbines, capacity_mw, energy_mwh_per_year,
+        capacity_factor, full_load_hours, road_distance_m, resource_source``, the grid
+        connection (``substation_id, substation_name, substation_kv,
+        substation_distance_km, connection_kv, connection_cost_cny,
+        connection_cost_cny_per_kw``), ``lcoe_cny_per_kwh, below_benchmark``, the overlap
+        with wind farms (``wind_farm_status`` — ``""`` when none —, ``wind_farm_names,
+        wind_farm_mw``) and the polygon.
     turbines : GeoDataFrame
-        Turbine positions of the layout (EPSG:4326; empty in power-density mode).
+        Turbine positions of the layout (EPSG:4326; empty in capacity-density mode).
     exclusion_table : DataFrame
         One row per exclusion layer: reason, rule, excluded km² alone, excluded only by it,
         excluded in order (marginal), share of the region; then ``available``.
@@ -87,7 +86,18 @@ class WindSitesResult:
     totals : dict
         Region, excluded, usable km²; sites, turbines, MW, MWh/yr, capacity factor.
     assumptions : dict
-        Every parameter used (for exports).
+        Every parameter used, flat (for exports).
+    supply_curve : DataFrame
+        Sites with capacity by LCOE, cheapest first, with cumulative MW and GWh/yr
+        (:func:`siting.wind.supply_curve.supply_curve`).
+    potentials : dict
+        ``technical_mw``, ``below_benchmark_mw``, ``near_grid_mw`` (None without a grid
+        layer), ``existing_operating_mw`` (None without power_plants), GWh/yr, the usable
+        share of the region and the benchmark and distance they refer to.
+    notes : list of str
+        What could not be computed and why (a missing layer and how to import it).
+    settings : WindAssumptions
+        The assumptions object of the run.
     """
 
     sites: gpd.GeoDataFrame
@@ -100,6 +110,10 @@ class WindSitesResult:
     labels: NDArray
     totals: dict
     assumptions: dict
+    supply_curve: pd.DataFrame = field(default_factory=pd.DataFrame)
+    potentials: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    settings: WindAssumptions | None = None
     timings_s: dict = field(default_factory=dict)
 
     @property
@@ -119,6 +133,50 @@ class WindSitesResult:
         out = table.groupby(["county", "county_name"], dropna=False)[cols].sum()
         out.insert(0, "sites", table.groupby(["county", "county_name"], dropna=False).size())
         return out.reset_index().sort_values("energy_mwh_per_year", ascending=False, ignore_index=True)
+
+    def potentials_table(self) -> pd.DataFrame:
+        """The headline potentials as rows (``figure, value, unit, meaning``) for screens and exports."""
+        p = self.potentials
+        a = self.settings or WindAssumptions()
+        rows = [
+            ("technical potential", p.get("technical_mw"), "MW", "all usable land after the exclusion stack"),
+            (
+                "below benchmark",
+                p.get("below_benchmark_mw"),
+                "MW",
+                f"sites with LCOE ≤ {a.benchmark_cny_per_kwh:g} CNY/kWh (Hubei coal benchmark)",
+            ),
+            (
+                "near grid",
+                p.get("near_grid_mw"),
+                "MW",
+                f"sites within {a.near_grid_km:g} km of a substation ≥ {a.min_substation_kv:g} kV",
+            ),
+            ("existing operating", p.get("existing_operating_mw"), "MW", "operating wind farms (power_plants layer)"),
+            ("technical generation", p.get("technical_gwh_per_year"), "GWh/yr", "net, after losses"),
+            ("usable land", p.get("usable_share_pct"), "% of region", "share of the region left by the exclusions"),
+        ]
+        return pd.DataFrame(rows, columns=["figure", "value", "unit", "meaning"])
+
+    def to_excel(self, path: str | os.PathLike) -> Path:
+        """Write the workbook: supply curve, sites, potentials, exclusions, notes, assumptions."""
+        from geo.atomic import atomic_path
+        from layers.export import table_for_export
+
+        path = Path(path)
+        assumptions = pd.DataFrame(
+            {"parameter": list(self.assumptions), "value": [str(v) for v in self.assumptions.values()]}
+        )
+        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            self.supply_curve.to_excel(writer, sheet_name="supply_curve", index=False)
+            table_for_export(self.sites.drop(columns=["label"], errors="ignore")).to_excel(
+                writer, sheet_name="sites", index=False
+            )
+            self.potentials_table().to_excel(writer, sheet_name="potentials", index=False)
+            self.exclusion_table.to_excel(writer, sheet_name="exclusions", index=False)
+            pd.DataFrame({"note": self.notes}).to_excel(writer, sheet_name="notes", index=False)
+            assumptions.to_excel(writer, sheet_name="assumptions", index=False)
+        return path
 
     def write_raster(self, path: str | os.PathLike, *, which: str = "availability") -> Path:
         """Write ``availability``, ``speed_m_s``, ``capacity_factor`` or ``labels`` as GeoTIFF."""
@@ -228,54 +286,44 @@ def _layout_points(
 
 def wind_sites(
     project,
+    assumptions: WindAssumptions | None = None,
     *,
-    hub_height_m: float = 120.0,
-    turbine: str | Turbine = DEFAULT_TURBINE,
-    exclusions: Sequence[Rule] | None = None,
-    buffers_m: dict[str, float] | None = None,
-    min_speed_m_s: float | None = 5.0,
-    min_area_km2: float | None = 1.0,
-    dem_path: str | os.PathLike | None = None,
-    max_slope_deg: float = 15.0,
-    shear_alpha: float = DEFAULT_SHEAR_ALPHA,
-    weibull_k: float | str | os.PathLike = DEFAULT_WEIBULL_K,
+    exclusions: Sequence[Rule] | ExclusionStack | None = None,
+    grid_layer: gpd.GeoDataFrame | None = None,
+    power_plants: gpd.GeoDataFrame | None = None,
     resource: str | os.PathLike | None = None,
     resource_height_m: float | None = None,
     resource_units: str = "m/s",
     resource_source: str | None = None,
     counties: Sequence[str] | None = None,
     crs: str | None = None,
-    resolution_m: float = 100.0,
-    power_density_mw_per_km2: float | None = None,
-    spacing_rotor_diameters: tuple[float, float] = DEFAULT_SPACING_ROTOR_DIAMETERS,
-    wind_direction_deg: float = 0.0,
-    losses: Losses | None = None,
-    air_density_kg_m3: float | None = None,
-    connectivity: int = 8,
-    rank_by: str = "energy_mwh_per_year",
-    max_site_km2: float | None = None,
     buffer_method: str = "auto",
     progress: Callable[[str], None] | None = None,
+    **changes,
 ) -> WindSitesResult:
-    """Find usable land for wind, its capacity and its yield, as ranked candidate sites.
+    """Usable land for wind, its capacity, yield, grid connection, LCOE and supply curve.
+
+    The reV pattern: an :class:`~siting.wind.exclusions.ExclusionStack` of rules, each an
+    inclusion mask, gives the usable fraction of every 100 m cell; contiguous usable land is
+    cut into supply-curve points (``max_site_km2``); each site gets MW (capacity density or
+    a turbine layout), MWh/yr (power curve over a Weibull distribution, with losses), the
+    nearest ≥ 110 kV substation and the connection cost, an LCOE and a place on the supply
+    curve; sites overlapping an existing or planned wind farm are marked.
 
     Parameters
     ----------
     project : layers.project.Project or path
         Needs a ``wind_resource`` raster (or ``resource=``); uses ``counties`` (region and
-        county of each site), ``exclusions``, ``rooftops``, ``roads`` when present.
-    hub_height_m : float
-        Hub height, 30–250 m.
-    turbine : str or Turbine
-        A shipped class (:func:`siting.wind.turbine_table`) or a custom Turbine.
-    exclusions : list of rules, optional
-        The exclusion layers; default :func:`siting.wind.default_exclusions` built from the
-        project with ``buffers_m``, ``min_speed_m_s``, ``min_area_km2``, ``dem_path`` and
-        ``max_slope_deg``.  Pass a list to take full control.
-    shear_alpha : float
-        Power-law shear exponent from the raster's height to hub height.
-    weibull_k : float or path
-        Weibull shape: constant or raster.
+        county of each site), ``exclusions``, ``rooftops``, ``roads``, ``grid`` and
+        ``power_plants`` when present.
+    assumptions : WindAssumptions, optional
+        Every assumption of the run (defaults and sources: :mod:`siting.wind.assumptions`).
+    exclusions : list of rules or ExclusionStack, optional
+        Replace the default rule set (:func:`siting.wind.default_exclusions`).
+    grid_layer, power_plants : GeoDataFrame, optional
+        Use these instead of the project's ``grid`` / ``power_plants`` layers.  Without
+        either, the figures that need it are left empty and ``result.notes`` says which
+        layer is missing and how to import it.
     resource, resource_height_m, resource_units, resource_source
         Use this GeoTIFF instead of the project's ``wind_resource`` layer (its height must
         then be given).
@@ -283,28 +331,12 @@ def wind_sites(
         Restrict the region, e.g. ``["420607", "420683", "420684"]`` (襄州, 枣阳, 宜城).
     crs : str, optional
         Metric CRS of the analysis grid; default UTM 49N (EPSG:32649).
-    resolution_m : float
-        Grid cell size, m (100 m by default).
-    power_density_mw_per_km2 : float, optional
-        If given, capacity = density × usable km²; otherwise turbines are laid out on a
-        lattice ``spacing_rotor_diameters`` (along, across the wind) × rotor diameter,
-        rotated to ``wind_direction_deg`` (direction of the prevailing wind, ° from north).
-    losses : Losses, optional
-        Wake, availability, electrical, other losses (default :class:`Losses`).
-    air_density_kg_m3 : float, optional
-        Site air density for the power curve; None = standard air.
-    connectivity : {4, 8}
-        Cell connectivity of sites.
-    rank_by : str
-        Column to rank sites by (descending): one of :data:`RANK_COLUMNS`.
-    max_site_km2 : float, optional
-        Cut contiguous areas larger than this into square blocks of this area, so a large
-        plateau becomes several candidate sites (``component`` keeps the contiguous area
-        each came from).  None: one site per contiguous area.
     buffer_method : {"auto", "vector", "edt"}
         How vector buffers are rasterised (see :func:`geo.raster.rasterize_mask`).
     progress : callable, optional
         Called with a short label as each step starts.
+    **changes
+        Shorthand for ``assumptions.replace(**changes)``, e.g. ``hub_height_m=140``.
 
     Returns
     -------
@@ -317,39 +349,35 @@ def wind_sites(
         if progress is not None:
             progress(label)
 
-    hub = check_hub_height(hub_height_m)
-    turb = get_turbine(turbine)
-    losses = Losses() if losses is None else losses
-    if rank_by not in RANK_COLUMNS:
-        msg = f"cannot rank by {rank_by!r}; choose one of {', '.join(RANK_COLUMNS)}"
+    a = WindAssumptions() if assumptions is None else assumptions
+    if changes:
+        a = a.replace(**changes)
+    hub = check_hub_height(a.hub_height_m)
+    turb = get_turbine(a.turbine)
+    if a.rank_by not in RANK_COLUMNS:
+        msg = f"cannot rank by {a.rank_by!r}; choose one of {', '.join(RANK_COLUMNS)}"
         raise InputError(msg)
-    if max_site_km2 is not None and not (max_site_km2 > 0):
-        msg = f"max_site_km2 {max_site_km2!r} must be a positive area in km²"
-        raise InputError(msg)
-    if power_density_mw_per_km2 is not None and not (0 < power_density_mw_per_km2 <= 50):
-        msg = f"power density {power_density_mw_per_km2!r} MW/km² must lie in (0, 50]"
-        raise InputError(msg)
-    along_d, across_d = (float(s) for s in spacing_rotor_diameters)
-    if power_density_mw_per_km2 is None and not (1.5 <= across_d <= 20 and 1.5 <= along_d <= 20):
-        msg = f"turbine spacing {spacing_rotor_diameters!r} rotor diameters must lie in 1.5–20"
+    along_d, across_d = a.spacing_rotor_diameters
+    if a.capacity_density_mw_per_km2 is None and not (1.5 <= across_d <= 20 and 1.5 <= along_d <= 20):
+        msg = f"turbine spacing {a.spacing_rotor_diameters!r} rotor diameters must lie in 1.5–20"
         raise InputError(msg)
     project = _open_project(project) if project is not None else None
     if project is None and resource is None:
         msg = "give a project or a resource raster"
         raise InputError(msg)
     metric = pyproj.CRS.from_user_input(crs or XIANGYANG_UTM)
-    if not (10.0 <= float(resolution_m) <= 1000.0):
-        msg = f"grid resolution {resolution_m!r} m must lie in 10–1000 m (100 m is the default)"
+    if not (10.0 <= float(a.resolution_m) <= 1000.0):
+        msg = f"grid resolution {a.resolution_m!r} m must lie in 10–1000 m (100 m is the default)"
         raise InputError(msg)
 
     step("region")
     region = _region(project, counties, metric) if project is not None else None
     path, height_m, units, source = _resource_for(project, resource, resource_height_m, resource_units, resource_source)
-    grid = _build_grid(region, path, metric, resolution_m)
+    grid = _build_grid(region, path, metric, a.resolution_m)
     if grid.width * grid.height > 60_000_000:
         msg = (
             f"the grid would have {grid.width}×{grid.height} cells; use a coarser "
-            f"resolution_m than {resolution_m:g} m or restrict counties"
+            f"resolution_m than {a.resolution_m:g} m or restrict counties"
         )
         raise InputError(msg)
     if region is not None:
@@ -360,13 +388,14 @@ def wind_sites(
         in_region = None
 
     step("resource")
+    weibull_k = a.weibull_k
     res_key = (
         "resource",
         _cache.file_key(path),
         grid.key,
         height_m,
         hub,
-        float(shear_alpha),
+        float(a.shear_alpha),
         str(weibull_k) if not isinstance(weibull_k, (int, float)) else float(weibull_k),
         _cache.file_key(weibull_k) if not isinstance(weibull_k, (int, float)) else None,
         None if in_region is None else _cache.array_key(in_region),
@@ -379,7 +408,7 @@ def wind_sites(
             height_m=height_m,
             hub_height_m=hub,
             region_mask=in_region,
-            shear_alpha=shear_alpha,
+            shear_alpha=a.shear_alpha,
             weibull_k=weibull_k,
             units=units,
             source=source,
@@ -390,32 +419,20 @@ def wind_sites(
     has_wind = np.isfinite(wind.speed_m_s) & in_region
 
     step("exclusions")
-    if exclusions is not None:
-        rules = list(exclusions)
-    elif project is not None:
-        rules = default_exclusions(
-            project,
-            buffers_m=buffers_m,
-            min_speed_m_s=min_speed_m_s,
-            min_area_km2=min_area_km2,
-            dem_path=dem_path,
-            max_slope_deg=max_slope_deg,
-            connectivity=connectivity,
-        )
+    if isinstance(exclusions, ExclusionStack):
+        stack = exclusions
     else:
-        rules = []
-        if dem_path is not None:
-            rules.append(SlopeExclusion(dem_path, max_slope_deg=max_slope_deg))
-        if min_speed_m_s is not None:
-            rules.append(MinWindSpeed(float(min_speed_m_s)))
-        if min_area_km2:
-            rules.append(MinContiguousArea(float(min_area_km2), connectivity=connectivity))
-    _check_rules(rules)
-    availability, table, labels, n_sites = _apply_rules(
-        rules, grid, wind, in_region, has_wind, project, buffer_method, connectivity
+        stack = ExclusionStack(list(exclusions) if exclusions is not None else default_exclusions(project, a))
+    evaluated = stack.evaluate(
+        grid, in_region=in_region, wind=wind, has_wind=has_wind, project=project, method=buffer_method
     )
-    if max_site_km2 is not None:
-        labels, n_sites, component = _split_large(labels, n_sites, grid, float(max_site_km2))
+    availability, table = evaluated.availability, evaluated.table
+    area_rule = stack.area_rule
+    labels, n_sites = label_components(
+        availability > 0, connectivity=area_rule.connectivity if area_rule else a.connectivity
+    )
+    if a.max_site_km2 is not None:
+        labels, n_sites, component = _split_large(labels, n_sites, grid, float(a.max_site_km2))
     else:
         component = np.arange(1, n_sites + 1)
 
@@ -424,9 +441,9 @@ def wind_sites(
         turb,
         np.where(availability > 0, wind.speed_m_s, np.nan),
         wind.weibull_k if np.ndim(wind.weibull_k) == 0 else np.where(availability > 0, wind.weibull_k, np.nan),
-        air_density_kg_m3=air_density_kg_m3,
+        air_density_kg_m3=a.air_density_kg_m3,
     )
-    cf = (power_kw * losses.factor / turb.rated_kw).astype("float32")  # net capacity factor
+    cf = (power_kw * a.losses.factor / turb.rated_kw).astype("float32")  # net capacity factor
     cell_km2 = grid.cell_area_m2 / 1e6
 
     step("sites")
@@ -438,16 +455,16 @@ def wind_sites(
         cf,
         wind,
         turb,
-        power_density_mw_per_km2,
+        a.capacity_density_mw_per_km2,
         (along_d * turb.rotor_diameter_m, across_d * turb.rotor_diameter_m),
-        wind_direction_deg,
+        a.wind_direction_deg,
         cell_km2,
     )
     k_arr = wind.weibull_k if np.ndim(wind.weibull_k) else np.full(grid.shape, wind.weibull_k, dtype="float32")
     stats = zonal_stats(
         labels, n_sites, {"speed": wind.speed_m_s, "k": k_arr, "avail": availability, "cf": cf}, weights=availability
     )
-    polys = vectorise_labels(labels, grid, connectivity=connectivity)
+    polys = vectorise_labels(labels, grid, connectivity=a.connectivity)
     sites = gpd.GeoDataFrame(
         {
             "label": np.arange(1, n_sites + 1, dtype="int64"),
@@ -466,7 +483,7 @@ def wind_sites(
         sites = sites.set_index("label")
         sites.loc[polys["label"].to_numpy(), "geometry"] = polys.geometry.to_numpy()
         sites = sites.reset_index()
-    # Capacity factor of the installed turbines; for a site too small for one turbine of the
+    # Capacity factor of the installed capacity; for a site too small for one turbine of the
     # layout, the mean net capacity factor of its cells (what a turbine there would reach).
     with np.errstate(invalid="ignore", divide="ignore"):
         sites["capacity_factor"] = np.where(
@@ -478,47 +495,72 @@ def wind_sites(
     _county_columns(sites, labels, n_sites, codes, region)
     sites["road_distance_m"] = _road_distance(sites, project)
     sites["resource_source"] = wind.source
-    sites = sites.sort_values([rank_by, "usable_area_km2"], ascending=False, na_position="last").reset_index(drop=True)
+
+    step("grid")
+    notes: list[str] = []
+    grid_frame = _optional_layer(project, "grid", grid_layer, notes, "substations with voltage_kv")
+    if grid_frame is not None:
+        conn = grid_connection(sites, grid_frame, a)
+        if conn["substation_kv"].isna().all() and len(sites):
+            notes.append(
+                f"the grid layer has no substation of at least {a.min_substation_kv:g} kV; "
+                f"grid-connection costs are left out of the LCOE"
+            )
+    else:
+        conn = pd.DataFrame(np.nan, index=sites.index, columns=list(GRID_COLUMNS))
+    for col in GRID_COLUMNS:
+        sites[col] = conn[col].to_numpy()
+    sites["lcoe_cny_per_kwh"] = lcoe_cny_per_kwh(
+        sites["capacity_mw"].to_numpy(),
+        sites["energy_mwh_per_year"].to_numpy(),
+        connection_cost_cny=sites["connection_cost_cny"].to_numpy(dtype="float64"),
+        assumptions=a,
+    )
+    sites["below_benchmark"] = sites["lcoe_cny_per_kwh"] <= a.benchmark_cny_per_kwh
+    plants = _optional_layer(project, "power_plants", power_plants, notes, "existing wind farms (GEM, GPPD)")
+    if plants is not None:
+        overlap = farm_overlap(sites, plants, a)
+        existing = operating_capacity(plants, region)
+    else:
+        overlap = pd.DataFrame({"wind_farm_status": "", "wind_farm_names": "", "wind_farm_mw": 0.0}, index=sites.index)
+        existing = None
+    for col in FARM_COLUMNS:
+        sites[col] = overlap[col].to_numpy()
+
+    ascending = a.rank_by == "lcoe_cny_per_kwh"
+    sites = sites.sort_values(
+        [a.rank_by, "usable_area_km2"], ascending=[ascending, False], na_position="last", kind="mergesort"
+    ).reset_index(drop=True)
     sites.insert(0, "rank", np.arange(1, len(sites) + 1))
     sites.insert(0, "site_id", [f"W{r:04d}" for r in sites["rank"]])
     sites = sites[[c for c in sites.columns if c != "geometry"] + ["geometry"]].to_crs(WGS84)
     if len(turbines_gdf):
         turbines_gdf = turbines_gdf.merge(sites[["label", "site_id"]], on="label", how="left")
+    curve = supply_curve(sites, benchmark_cny_per_kwh=a.benchmark_cny_per_kwh)
 
     step("done")
     avail_out = np.where(in_region, availability, np.nan).astype("float32")
     speed_out = np.where(in_region, wind.speed_m_s, np.nan).astype("float32")
-    totals = _totals(table, sites, turbines_gdf, grid, in_region, has_wind)
-    assumptions = {
+    totals = _totals(table, sites, grid, in_region, has_wind)
+    potentials = _potentials(sites, totals, existing, a, has_grid=grid_frame is not None)
+    assumptions_out = {
+        **a.to_dict(),
         "hub_height_m": hub,
-        "turbine": turb.name,
         "turbine_rated_kw": turb.rated_kw,
         "rotor_diameter_m": turb.rotor_diameter_m,
         "turbine_source": turb.source,
         "resource_file": path.name,
         "resource_height_m": height_m,
         "resource_source": wind.source,
-        "shear_alpha": shear_alpha,
-        "weibull_k": weibull_k if isinstance(weibull_k, (int, float)) else Path(weibull_k).name,
         "grid_crs": grid.crs,
         "resolution_m": grid.resolution_m,
-        "capacity_method": "power_density" if power_density_mw_per_km2 else "layout",
-        "power_density_mw_per_km2": power_density_mw_per_km2,
-        "spacing_rotor_diameters": f"{along_d:g} x {across_d:g}",
-        "wind_direction_deg": wind_direction_deg,
-        "loss_wake": losses.wake,
-        "loss_availability": losses.availability,
-        "loss_electrical": losses.electrical,
-        "loss_other": losses.other,
-        "loss_total": round(losses.total, 4),
-        "air_density_kg_m3": air_density_kg_m3,
-        "connectivity": connectivity,
-        "rank_by": rank_by,
-        "max_site_km2": max_site_km2,
+        "capacity_method": "layout" if a.capacity_density_mw_per_km2 is None else "capacity_density",
         "counties": ",".join(counties) if counties else "all",
-        "exclusions": "; ".join(f"{r.name}: {r.describe()}" for r in rules),
+        "exclusions": stack.describe(),
+        "grid_layer": "given" if grid_layer is not None else ("project" if grid_frame is not None else "missing"),
+        "power_plants_layer": "given" if power_plants is not None else ("project" if plants is not None else "missing"),
     }
-    durations = {a[0]: b[1] - a[1] for a, b in itertools.pairwise(marks)}
+    durations = {m[0]: b[1] - m[1] for m, b in itertools.pairwise(marks)}
     return WindSitesResult(
         sites=sites,
         turbines=turbines_gdf,
@@ -529,99 +571,65 @@ def wind_sites(
         capacity_factor=np.where(availability > 0, cf, np.nan).astype("float32"),
         labels=labels,
         totals=totals,
-        assumptions=assumptions,
+        assumptions=assumptions_out,
+        supply_curve=curve,
+        potentials=potentials,
+        notes=notes,
+        settings=a,
         timings_s=durations,
     )
 
 
-def _apply_rules(rules, grid, wind: WindResource, in_region, has_wind, project, buffer_method, connectivity):
-    """Evaluate rules in order; return availability, the exclusion table, site labels."""
-    cell_km2 = grid.cell_area_m2 / 1e6
-    region_km2 = float(in_region.sum()) * cell_km2
-    rows = []
-    inclusions: list[tuple[Rule, NDArray]] = []
-    area_rules = [r for r in rules if isinstance(r, MinContiguousArea)]
-    if len(area_rules) > 1:
-        msg = "give at most one minimum contiguous area rule"
-        raise InputError(msg)
-    nodata = in_region & ~has_wind
-    if nodata.any():
-        inclusions.append((None, (~nodata).astype("float32")))
-    for rule in rules:
-        if isinstance(rule, MinContiguousArea):
-            continue
-        if isinstance(rule, VectorExclusion):
-            inc = ~vector_inclusion(rule, grid, project=project, method=buffer_method)
-        elif isinstance(rule, RasterExclusion):
-            inc = raster_inclusion(rule, grid)
-        elif isinstance(rule, SlopeExclusion):
-            inc = ~slope_inclusion(rule, grid)
-        else:  # MinWindSpeed
-            with np.errstate(invalid="ignore"):
-                inc = ~(wind.speed_m_s < rule.min_speed_m_s)
-        inclusions.append((rule, inc.astype("float32", copy=False)))
-    availability = np.where(in_region, 1.0, 0.0).astype("float32")
-    excl_any = np.zeros(grid.shape, dtype="uint16")  # how many layers exclude each cell
-    for _, inc in inclusions:
-        excl_any += (inc < 1) & in_region
-    for rule, inc in inclusions:
-        excluded_alone = np.where(in_region, 1.0 - inc, 0.0)
-        before = availability.copy()
-        np.minimum(availability, inc, out=availability)
-        marginal = before - availability
-        only = excluded_alone * ((excl_any == 1) & (inc < 1))
-        rows.append(
-            {
-                "layer": "no wind data" if rule is None else rule.name,
-                "reason": "the wind raster has no value here" if rule is None else rule.reason,
-                "rule": "" if rule is None else rule.describe(),
-                "excluded_km2": float(excluded_alone.sum()) * cell_km2,
-                "excluded_only_by_this_km2": float(only.sum()) * cell_km2,
-                "excluded_in_order_km2": float(marginal.sum()) * cell_km2,
-            }
-        )
-    usable = availability > 0
-    labels, n = label_components(usable, connectivity=area_rules[0].connectivity if area_rules else connectivity)
-    if area_rules:
-        rule = area_rules[0]
-        sizes = component_sizes(labels, n)
-        min_cells = rule.min_area_km2 / cell_km2
-        small = sizes < min_cells
-        small[0] = False
-        drop = small[labels]
-        dropped_km2 = float(availability[drop].sum()) * cell_km2
-        availability[drop] = 0.0
-        rows.append(
-            {
-                "layer": rule.name,
-                "reason": rule.reason,
-                "rule": rule.describe(),
-                "excluded_km2": dropped_km2,
-                "excluded_only_by_this_km2": dropped_km2,
-                "excluded_in_order_km2": dropped_km2,
-            }
-        )
-        labels, n = label_components(availability > 0, connectivity=rule.connectivity)
-    usable_km2 = float(availability[in_region].sum()) * cell_km2
-    rows.append(
-        {
-            "layer": "available",
-            "reason": "usable for wind after all exclusions",
-            "rule": "",
-            "excluded_km2": np.nan,
-            "excluded_only_by_this_km2": np.nan,
-            "excluded_in_order_km2": np.nan,
-            "available_km2": usable_km2,
-        }
+def _optional_layer(project, kind: str, given, notes: list[str], what: str):
+    """``given``, else the project's layer ``kind``, else None with a note on how to import it."""
+    if given is not None:
+        return given
+    if project is not None:
+        try:
+            present = project.has(kind)
+        except InputError:
+            present = False
+        if present:
+            return project.read(kind)
+    where = project.path if project is not None else "DIR"
+    notes.append(
+        f"the project has no {kind!r} layer ({what}); import one with `xysiting import {where} --layer {kind} FILE`"
     )
-    table = pd.DataFrame(rows)
-    table["share_of_region_pct"] = (
-        100.0
-        * table["excluded_km2"].fillna(table.get("available_km2", pd.Series(np.nan, index=table.index)))
-        / max(region_km2, 1e-12)
-    )
-    table["region_km2"] = region_km2
-    return availability, table, labels, n
+    return None
+
+
+def _potentials(sites, totals: dict, existing: dict | None, a: WindAssumptions, *, has_grid: bool) -> dict:
+    """The four headline figures side by side, in MW, plus the usable land share."""
+    mw = sites["capacity_mw"].to_numpy(dtype="float64")
+    gwh = sites["energy_mwh_per_year"].to_numpy(dtype="float64") / 1000.0
+    cheap = sites["below_benchmark"].to_numpy(dtype=bool)
+    total_mw = float(mw.sum())
+    out = {
+        "technical_mw": total_mw,
+        "technical_gwh_per_year": float(gwh.sum()),
+        "below_benchmark_mw": float(mw[cheap].sum()),
+        "below_benchmark_gwh_per_year": float(gwh[cheap].sum()),
+        "below_benchmark_share_pct": 100.0 * float(mw[cheap].sum()) / total_mw if total_mw > 0 else float("nan"),
+        "benchmark_cny_per_kwh": a.benchmark_cny_per_kwh,
+        "near_grid_mw": None,
+        "near_grid_km": a.near_grid_km,
+        "min_substation_kv": a.min_substation_kv,
+        "existing_operating_mw": None,
+        "existing_operating_farms": None,
+        "existing_placeholder_farms": None,
+        "overlapping_farm_sites_mw": float(mw[(sites["wind_farm_status"] != "").to_numpy()].sum()),
+        "usable_km2": totals["usable_km2"],
+        "region_km2": totals["region_km2"],
+        "usable_share_pct": 100.0 * totals["usable_km2"] / totals["region_km2"] if totals["region_km2"] else 0.0,
+    }
+    if has_grid:
+        near = (sites["substation_distance_km"] <= a.near_grid_km).to_numpy(dtype=bool)
+        out["near_grid_mw"] = float(mw[near].sum())
+    if existing is not None:
+        out["existing_operating_mw"] = existing["operating_mw"]
+        out["existing_operating_farms"] = existing["farms"]
+        out["existing_placeholder_farms"] = existing["placeholder_farms"]
+    return out
 
 
 def _split_large(labels: NDArray, n: int, grid: RasterGrid, max_site_km2: float) -> tuple[NDArray, int, NDArray]:
@@ -730,7 +738,7 @@ def _road_distance(sites: gpd.GeoDataFrame, project) -> NDArray:
     return out
 
 
-def _totals(table, sites, turbines, grid, in_region, has_wind) -> dict:
+def _totals(table, sites, grid, in_region, has_wind) -> dict:
     cell_km2 = grid.cell_area_m2 / 1e6
     cap = float(sites["capacity_mw"].sum()) if len(sites) else 0.0
     energy = float(sites["energy_mwh_per_year"].sum()) if len(sites) else 0.0
