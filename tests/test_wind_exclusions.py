@@ -119,7 +119,8 @@ def test_feature_buffer_column_wins_when_larger(tmp_path):
     ).to_crs("EPSG:4326")
     from siting.wind.exclusions import vector_inclusion
 
-    mask = vector_inclusion(VectorExclusion("airports", frame=frame, buffer_m=1000.0), grid)
+    inclusion = vector_inclusion(VectorExclusion("airports", frame=frame, buffer_m=1000.0), grid)
+    mask = ~inclusion  # excluded cells
     left = mask[:, : grid.width // 2].sum() * grid.cell_area_m2 / 1e6
     right = mask[:, grid.width // 2 :].sum() * grid.cell_area_m2 / 1e6
     assert left == pytest.approx(np.pi * 1.0**2, rel=0.03)
@@ -161,7 +162,7 @@ def test_single_layer_area_in_table_matches_its_mask(tmp_path):
     result = wind_sites(project, hub_height_m=120.0, exclusions=[rule])
     from siting.wind.exclusions import vector_inclusion
 
-    mask = vector_inclusion(rule, result.grid, project=project) & np.isfinite(result.availability)
+    mask = ~vector_inclusion(rule, result.grid, project=project) & np.isfinite(result.availability)
     row = result.exclusion_table.set_index("layer").loc["water"]
     assert row["excluded_km2"] == pytest.approx(mask.sum() * result.grid.cell_area_m2 / 1e6)
     assert row["reason"] == "water"

@@ -432,7 +432,8 @@ def wind_sites(
         availability > 0, connectivity=area_rule.connectivity if area_rule else a.connectivity
     )
     if a.max_site_km2 is not None:
-        labels, n_sites, component = _split_large(labels, n_sites, grid, float(a.max_site_km2))
+        min_piece = area_rule.min_area_km2 if area_rule is not None else 0.0
+        labels, n_sites, component = _split_large(labels, n_sites, grid, float(a.max_site_km2), min_piece)
     else:
         component = np.arange(1, n_sites + 1)
 
@@ -632,11 +633,16 @@ def _potentials(sites, totals: dict, existing: dict | None, a: WindAssumptions, 
     return out
 
 
-def _split_large(labels: NDArray, n: int, grid: RasterGrid, max_site_km2: float) -> tuple[NDArray, int, NDArray]:
+def _split_large(
+    labels: NDArray, n: int, grid: RasterGrid, max_site_km2: float, min_piece_km2: float = 0.0
+) -> tuple[NDArray, int, NDArray]:
     """Cut components larger than ``max_site_km2`` along square blocks of that area.
 
     Returns new labels, their count, and for each new label (1..m) its original component.
     A piece is the part of one component inside one block (it may be in several parts).
+    Pieces smaller than ``min_piece_km2`` (slivers at block edges) join the nearest larger
+    piece of the same component, so no sliver becomes a site of its own with a whole grid
+    connection to pay; a site is then at most ``max_site_km2 + min_piece_km2``.
     """
     cell_km2 = grid.cell_area_m2 / 1e6
     sizes = component_sizes(labels, n)
@@ -653,8 +659,32 @@ def _split_large(labels: NDArray, n: int, grid: RasterGrid, max_site_km2: float)
     key[labels == 0] = 0
     uniq, inverse = np.unique(key, return_inverse=True)
     new = inverse.reshape(labels.shape).astype("int32")  # uniq[0] == 0 (background)
-    component = np.where(uniq > n, (uniq - n - 1) // nblocks, uniq)[1:]
-    return new, int(uniq.size - 1), component
+    component = np.where(uniq > n, (uniq - n - 1) // nblocks, uniq)
+    component[0] = 0
+    min_cells = min_piece_km2 / cell_km2
+    sizes = np.bincount(new.ravel(), minlength=uniq.size)
+    small = sizes < min_cells
+    small[0] = False
+    keep = (new > 0) & ~small[new]
+    if small.any() and keep.any():
+        from scipy import ndimage
+
+        _, (ri, ci) = ndimage.distance_transform_edt(~keep, return_indices=True)
+        target = new[ri, ci]  # nearest cell of a piece that is large enough
+        move = small[new] & (component[target] == component[new])
+        new = np.where(move, target, new)
+        # Slivers whose nearest large piece belongs to another component join the largest
+        # piece of their own component.
+        sizes = np.bincount(new.ravel(), minlength=uniq.size)
+        largest = pd.Series(sizes[1:]).groupby(component[1:]).idxmax() + 1  # component -> label
+        big_of = np.zeros(component.max() + 1, dtype="int64")
+        big_of[largest.index.to_numpy()] = largest.to_numpy()
+        left = small[new] & (new > 0) & (sizes[big_of[component[new]]] >= min_cells)
+        new = np.where(left, big_of[component[new]], new)
+        uniq2, inverse2 = np.unique(new, return_inverse=True)
+        new = inverse2.reshape(labels.shape).astype("int32")
+        component = component[uniq2]
+    return new, int(new.max()), component[1:]
 
 
 def _capacity(grid, labels, n_sites, availability, cf, wind, turb, density, spacing_m, wind_direction_deg, cell_km2):
