@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from siting.wind import wind_sites
@@ -45,3 +46,28 @@ def test_plan_base_counties_get_ranked_sites(default_project):
     assert sites["capacity_factor"].between(0.1, 0.5).all()
     assert (np.diff(sites["lcoe_cny_per_kwh"].to_numpy()) >= -1e-12).all()  # the supply curve order
     assert result.totals["capacity_mw"] == pytest.approx(sites["capacity_mw"].sum())
+
+
+def test_cli_on_the_default_prints_the_four_potentials_and_the_usable_share(default_project_dir, tmp_path, capsys):
+    from dashboard.cli import main
+
+    out = tmp_path / "wind.xlsx"
+    assert main(["wind", str(default_project_dir), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    lines = {line.strip().split("  ")[0]: line for line in printed.splitlines()}
+    technical = next(line for key, line in lines.items() if key.startswith("technical potential"))
+    below = next(line for key, line in lines.items() if key.startswith("below benchmark ≤ 0.4161 CNY/kWh"))
+    near = next(line for key, line in lines.items() if key.startswith("within 20 km of a ≥ 110 kV substation"))
+    existing = next(line for key, line in lines.items() if key.startswith("existing operating wind"))
+    usable = next(line for key, line in lines.items() if key.startswith("usable land"))
+    assert " MW" in technical and " MW" in below
+    # near-grid and existing figures are in MW, or say which layer is missing and how to import it
+    for line, kind in ((near, "grid"), (existing, "power_plants")):
+        assert " MW" in line or f"no '{kind}' layer" in line
+        if "n/a" in line:
+            assert f"--layer {kind}" in printed
+    share = float(usable.split("usable land")[1].split("%")[0])
+    assert 1.0 < share < 60.0
+    assert "SYNTHETIC" in printed
+    sheets = pd.read_excel(out, sheet_name=None, engine="openpyxl")
+    assert {"supply_curve", "assumptions", "potentials"} <= set(sheets)
