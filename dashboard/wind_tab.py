@@ -1,14 +1,20 @@
-"""Wind tab: usable areas and ranked candidate sites for a turbine class and hub height.
+"""Wind tab: the potentials side by side, and sites ranked by LCOE (the supply curve).
 
-Calls :func:`siting.wind.wind_sites` (its default exclusions, shear and losses) with the
-chosen turbine class and hub height; results are cached per project version and those two
-parameters.  Sites are drawn on the shared map as polygons (layer "usable wind sites").
+Calls :func:`siting.wind.wind_sites` (the default :class:`siting.wind.WindAssumptions`) with
+the chosen turbine class and hub height; results are cached per project version and those
+two parameters.  Shows technical, below-benchmark, near-grid and existing operating MW with
+the usable land share and a sentence of what they mean; sites are drawn on the shared map as
+polygons (layer "usable wind sites").
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import importlib
+import io
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +28,45 @@ from dashboard.map import SharedMap
 from layers.project import Project
 
 HUB_HEIGHTS_M = (80, 100, 120, 140, 160)
+
+#: Texts of this tab (zh, en); kept here so the tab's wording lives with the tab.
+_TEXT = {
+    "technical": ("技术可开发量 MW", "Technical potential MW"),
+    "below": ("低于燃煤基准价 MW", "Below coal benchmark MW"),
+    "near": ("距110kV及以上变电站{km:g}km内 MW", "Within {km:g} km of ≥110 kV MW"),
+    "existing": ("已运行风电 MW", "Operating wind MW"),
+    "usable": ("可用土地占比", "Usable land share"),
+    "gwh": ("技术年发电量 GWh", "Technical generation GWh/yr"),
+    "na": ("无数据", "n/a"),
+    "col_lcoe": ("度电成本 元/kWh", "LCOE CNY/kWh"),
+    "col_cum_mw": ("累计 MW", "Cumulative MW"),
+    "col_substation": ("最近变电站", "Nearest substation"),
+    "col_sub_km": ("距变电站 km", "To substation km"),
+    "col_farm": ("已有/规划风电场", "Existing/planned farm"),
+    "meaning": (
+        "技术可开发量是排除居民点、道路、水体、保护区、机场等及风速不足土地后，按每平方公里{density:g} MW"
+        "估算的上限，尚未扣除永久基本农田、林地和生态红线（项目中无此类图层），实际可开发规模远小于此。"
+        "“低于基准价”指度电成本（含接网）不高于湖北燃煤基准价{bench:g}元/kWh的场址容量；"
+        "“近电网”指距110 kV及以上变电站{km:g} km以内的容量；已运行风电来自power_plants图层。",
+        "Technical potential is an upper bound: land left after settlements, roads, water, protected areas, "
+        "airports and too little wind, at {density:g} MW per km²; it does not yet remove permanent basic farmland, "
+        "forest or the ecological red line (no such layers in the project), so what can be built is far smaller. "
+        "'Below benchmark' is the capacity of sites whose LCOE (with grid connection) is at most the Hubei coal "
+        "benchmark of {bench:g} CNY/kWh; 'near grid' is within {km:g} km of a substation of 110 kV or more; "
+        "operating wind comes from the power_plants layer.",
+    ),
+    "synthetic": (
+        "注意：风资源栅格为合成数据（source = synthetic），数字仅演示方法；请导入真实的全球风能图谱（GWA）栅格。",
+        "Note: the wind raster is synthetic (source = synthetic): the figures illustrate the method only; "
+        "import a real Global Wind Atlas raster.",
+    ),
+    "workbook": ("下载工作簿（供给曲线与假设）", "Download workbook (supply curve, assumptions)"),
+}
+
+
+def _tx(key: str, lang: str, **fields) -> str:
+    text = _TEXT[key][0 if lang == "zh" else 1]
+    return text.format(**fields) if fields else text
 
 
 def available() -> bool:
@@ -72,6 +117,8 @@ class WindTab:
         )
         self.message = pn.pane.Alert("", alert_type="info", visible=False)
         self.totals = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.potentials = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["xy-wind-potentials"])
+        self.meaning = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["xy-wind-meaning"])
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(),
             disabled=True,
@@ -91,11 +138,23 @@ class WindTab:
                 get_assumptions=self._assumptions,
                 css_class=f"xy-wind-download-{fmt}",
             )
-            for fmt in ("csv", "xlsx", "geojson")
+            for fmt in ("csv", "geojson")
         }
+        self.workbook = pn.widgets.FileDownload(
+            callback=self._workbook,
+            filename="wind_supply_curve.xlsx",
+            label="",
+            embed=False,
+            color="primary",
+            variant="outline",
+            width=240,
+            css_classes=["xy-wind-download-xlsx"],
+        )
         self.layout = pn.Row(
-            pn.Column(self.turbine, self.hub, *self.downloads.values(), width=260),
-            pn.Column(self.message, self.totals, self.table, sizing_mode="stretch_width"),
+            pn.Column(self.turbine, self.hub, self.workbook, *self.downloads.values(), width=260),
+            pn.Column(
+                self.message, self.potentials, self.meaning, self.totals, self.table, sizing_mode="stretch_width"
+            ),
             sizing_mode="stretch_width",
             css_classes=["xy-wind-tab"],
         )
@@ -136,6 +195,8 @@ class WindTab:
         with pn.io.hold():
             if r is None:
                 self.totals.object = ""
+                self.potentials.object = ""
+                self.meaning.object = ""
                 self.table.value = pd.DataFrame()
                 self._draw()
                 return
@@ -149,6 +210,7 @@ class WindTab:
                 (t("col_cf", lang), "–" if not np.isfinite(cf) else f"{cf:.1%}"),
             ]
             self.totals.object = totals_html(t("totals", lang), items, css_class="xy-wind-totals")
+            self._show_potentials()
             sites = pd.DataFrame(r.sites.drop(columns="geometry", errors="ignore"))
             cols = [
                 c
@@ -162,6 +224,10 @@ class WindTab:
                     "capacity_mw",
                     "energy_mwh_per_year",
                     "capacity_factor",
+                    "lcoe_cny_per_kwh",
+                    "substation_name",
+                    "substation_distance_km",
+                    "wind_farm_status",
                     "road_distance_m",
                 )
                 if c in sites
@@ -176,6 +242,10 @@ class WindTab:
                 "capacity_mw": t("col_mw", lang),
                 "energy_mwh_per_year": t("col_mwh", lang),
                 "capacity_factor": t("col_cf", lang),
+                "lcoe_cny_per_kwh": _tx("col_lcoe", lang),
+                "substation_name": _tx("col_substation", lang),
+                "substation_distance_km": _tx("col_sub_km", lang),
+                "wind_farm_status": _tx("col_farm", lang),
             }
             self.table.value = sites
             self._draw()
@@ -196,6 +266,45 @@ class WindTab:
         )
         self.map.set_layer("wind_sites", _data.paths_data(geoms, pd.DataFrame({"name": names.to_numpy()})))
 
+    def _show_potentials(self) -> None:
+        """The four potentials side by side, the usable share and what they mean."""
+        lang = self.lang
+        r = self.result
+        p = r.potentials
+        a = r.settings
+
+        def mw(value):
+            return _tx("na", lang) if value is None else f"{value:,.0f}"
+
+        items = [
+            (_tx("technical", lang), mw(p["technical_mw"])),
+            (_tx("below", lang), mw(p["below_benchmark_mw"])),
+            (_tx("near", lang, km=a.near_grid_km), mw(p["near_grid_mw"])),
+            (_tx("existing", lang), mw(p["existing_operating_mw"])),
+            (_tx("usable", lang), f"{p['usable_share_pct']:.1f} %"),
+            (_tx("gwh", lang), f"{p['technical_gwh_per_year']:,.0f}"),
+        ]
+        self.potentials.object = totals_html(t("totals", lang), items, css_class="xy-wind-potential-values")
+        meaning = _tx(
+            "meaning",
+            lang,
+            density=a.capacity_density_mw_per_km2 or 0.0,
+            bench=a.benchmark_cny_per_kwh,
+            km=a.near_grid_km,
+        )
+        parts = [f"<p>{html.escape(meaning)}</p>"]
+        if r.assumptions.get("resource_source") == "synthetic":
+            parts.append(f"<p><b>{html.escape(_tx('synthetic', lang))}</b></p>")
+        parts += [f"<p style='color:#8a5a00'>{html.escape(note)}</p>" for note in r.notes]
+        self.meaning.object = "".join(parts)
+
+    def _workbook(self):
+        if self.result is None:
+            return io.BytesIO(b"")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = self.result.to_excel(Path(tmp) / "wind.xlsx")
+            return io.BytesIO(path.read_bytes())
+
     def _sites(self):
         return None if self.result is None else self.result.sites
 
@@ -204,11 +313,13 @@ class WindTab:
         if self.result is not None:
             out.update({k: v for k, v in self.result.assumptions.items() if isinstance(v, (str, int, float, bool))})
             out.update(self.result.totals)
+            out.update({f"potential_{k}": v for k, v in self.result.potentials.items()})
         return out
 
     def _label(self) -> None:
         for fmt, button in self.downloads.items():
             button.label = t(f"download_{fmt}", self.lang)
+        self.workbook.label = _tx("workbook", self.lang)
 
     def set_language(self, lang: str) -> None:
         """Relabel every widget and table in ``lang``."""

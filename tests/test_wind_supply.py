@@ -376,3 +376,38 @@ def test_cli_csv_export_writes_the_supply_curve_beside(project, tmp_path):
     assert curve["lcoe_cny_per_kwh"].is_monotonic_increasing
     params = pd.read_csv(tmp_path / "sites.assumptions.csv", encoding="utf-8-sig")
     assert "potential_technical_mw" in set(params["parameter"])
+
+
+# -- the Wind tab -----------------------------------------------------------------------------
+
+
+def test_wind_tab_shows_the_potentials_with_their_meaning_and_offers_the_workbook(tmp_path):
+    from _dashboard_project import build_project
+
+    from dashboard.app import create_app
+
+    project = build_project(tmp_path / "dash")
+    app = create_app(project.path).app
+    wind = app.tabs_components["wind"]
+    assert wind.result is not None
+    p = wind.result.potentials
+    shown = wind.potentials.object
+    assert f"{p['technical_mw']:,.0f}" in shown
+    assert f"{p['below_benchmark_mw']:,.0f}" in shown
+    assert f"{p['usable_share_pct']:.1f} %" in shown
+    assert "n/a" in shown or "无数据" in shown  # no grid / power_plants layer in this project
+    zh = wind.meaning.object
+    assert "技术可开发量" in zh and "0.4161" in zh
+    assert "--layer grid" in zh  # how to import the missing layer
+    if wind.result.assumptions["resource_source"] == "synthetic":
+        assert "合成" in zh
+    wind.set_language("en")
+    assert "upper bound" in wind.meaning.object
+    data = wind._workbook().getvalue()
+    assert data[:2] == b"PK"  # an xlsx (zip) file
+    path = tmp_path / "wind.xlsx"
+    path.write_bytes(data)
+    sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
+    assert {"supply_curve", "assumptions", "potentials"} <= set(sheets)
+    assert len(wind.table.value) == len(wind.result.sites)
+    assert "lcoe_cny_per_kwh" in wind.table.value.columns
