@@ -7,9 +7,13 @@ is unavailable, a synthetic 141 × 141 km project (``siting.wind._synthetic``).
 
 Two rule sets are timed, each run in a fresh process (cold caches):
 
-* ``five``: the five vector exclusion layers of the ``exclusions`` layer (settlement, road,
-  water, protected, airport) + minimum wind speed + minimum contiguous area;
-* ``all``: the default rule set, which adds every rooftop (500 m) and every road (150 m).
+* ``five``: the vector exclusion layers of the ``exclusions`` layer (settlement, road,
+  water, protected, airport; railway stations too once the default ships them) + minimum
+  wind speed + minimum contiguous area;
+* ``all``: the default rule set, which adds every rooftop (500 m) and every road (200 m).
+
+Both include the grid-connection, LCOE and supply-curve steps (substations and wind farms
+from the project's ``grid`` / ``power_plants`` layers when it has them).
 
 Each child also times a second, warm call with a changed minimum wind speed (cached
 reprojection and buffers).  Prints median wall time and peak RSS; writes only to a
@@ -31,12 +35,12 @@ from _common import run_child, summarise
 
 CHILD = """
 import sys, time
-from siting.wind import wind_sites, default_exclusions, VectorExclusion
+from siting.wind import WindAssumptions, wind_sites, default_exclusions, VectorExclusion
 from layers.project import Project
 project = Project.open(sys.argv[1])
 rules = None
 if sys.argv[2] == "five":
-    rules = [r for r in default_exclusions(project, include_rooftops=False, include_roads=False)]
+    rules = default_exclusions(project, WindAssumptions(include_rooftops=False, include_roads=False))
 start = time.perf_counter()
 result = wind_sites(project, hub_height_m=120.0, exclusions=rules)
 seconds = time.perf_counter() - start
@@ -54,6 +58,7 @@ t = result.totals
 RESULT = {"seconds": seconds, "warm_seconds": warm, "cells": result.grid.width * result.grid.height,
           "region_km2": t["region_km2"], "usable_km2": t["usable_km2"], "sites": t["sites"],
           "capacity_mw": t["capacity_mw"], "vector_layers": vector_layers,
+          "potentials": result.potentials, "curve_rows": len(result.supply_curve),
           "steps": {k: round(v, 2) for k, v in result.timings_s.items()}}
 """
 
@@ -91,7 +96,9 @@ def main() -> None:
                 f"[{rules}] grid {first['cells']:,} cells, region {first['region_km2']:,.0f} km², "
                 f"{first['vector_layers']} vector exclusion layers; usable "
                 f"{first['usable_km2']:,.0f} km², {first['sites']} sites, "
-                f"{first['capacity_mw']:,.0f} MW"
+                f"{first['capacity_mw']:,.0f} MW; supply curve {first['curve_rows']} rows, "
+                f"{first['potentials']['below_benchmark_mw']:,.0f} MW below the benchmark, "
+                f"usable {first['potentials']['usable_share_pct']:.1f} % of the region"
             )
             print(f"[{rules}] step times of run 1 (s): {first['steps']}")
             summarise(f"[{rules}] wind_sites, cold", runs)
