@@ -654,13 +654,14 @@ def _split_large(
     nbx = -(-grid.width // side)
     nblocks = nbx * (-(-grid.height // side))
     block = ((np.arange(grid.height) // side)[:, None] * nbx + (np.arange(grid.width) // side)[None, :]).astype("int64")
-    lab = labels.astype("int64")
-    key = np.where(big[labels], n + 1 + lab * nblocks + block, lab)
-    key[labels == 0] = 0
-    uniq, inverse = np.unique(key, return_inverse=True)
-    new = inverse.reshape(labels.shape).astype("int32")  # uniq[0] == 0 (background)
+    nz = labels > 0
+    lab = labels[nz].astype("int64")
+    key = np.where(big[lab], n + 1 + lab * nblocks + block[nz], lab)
+    uniq, inverse = np.unique(key, return_inverse=True)  # only the usable cells are sorted
+    new = np.zeros(labels.shape, dtype="int32")
+    new[nz] = inverse.astype("int32") + 1
+    uniq = np.concatenate([[0], uniq])  # label 0 is the background
     component = np.where(uniq > n, (uniq - n - 1) // nblocks, uniq)
-    component[0] = 0
     min_cells = min_piece_km2 / cell_km2
     sizes = np.bincount(new.ravel(), minlength=uniq.size)
     small = sizes < min_cells
@@ -681,9 +682,11 @@ def _split_large(
         big_of[largest.index.to_numpy()] = largest.to_numpy()
         left = small[new] & (new > 0) & (sizes[big_of[component[new]]] >= min_cells)
         new = np.where(left, big_of[component[new]], new)
-        uniq2, inverse2 = np.unique(new, return_inverse=True)
-        new = inverse2.reshape(labels.shape).astype("int32")
-        component = component[uniq2]
+        present = np.bincount(new.ravel(), minlength=uniq.size) > 0
+        present[0] = True
+        remap = (np.cumsum(present) - 1).astype("int32")  # dense labels, 0 stays 0
+        new = remap[new]
+        component = component[present]
     return new, int(new.max()), component[1:]
 
 
