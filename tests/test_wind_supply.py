@@ -411,3 +411,11 @@ def test_wind_tab_shows_the_potentials_with_their_meaning_and_offers_the_workboo
     assert {"supply_curve", "assumptions", "potentials"} <= set(sheets)
     assert len(wind.table.value) == len(wind.result.sites)
     assert "lcoe_cny_per_kwh" in wind.table.value.columns
+
+
+def test_cli_refuses_impossible_economics_with_status_2(project, tmp_path, capsys):
+    assert main(["wind", str(project.path), "--wacc", "7", "--out", str(tmp_path / "x.xlsx")]) == 2
+    assert "wacc" in capsys.readouterr().err
+    assert main(["wind", str(project.path), "--capacity-density", "0", "--out", str(tmp_path / "x.xlsx")]) == 2
+    assert "capacity_density_mw_per_km2" in capsys.readouterr().err
+    assert not (tmp_path / "x.xlsx").exists()
