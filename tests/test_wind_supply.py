@@ -297,6 +297,17 @@ def test_sites_overlapping_a_wind_farm_are_marked():
     existing = operating_capacity(plants)
     assert existing["operating_mw"] == pytest.approx(80.0)  # the placeholder counts, coal does not
     assert existing["placeholder_farms"] == 1
+    # in a region: by location, or by county adcode when the published point falls outside
+    cx, cy = centre_utm()
+    region = gpd.GeoDataFrame(
+        {"adcode": ["420607"]}, geometry=[shapely.box(cx, cy, cx + 2500, cy + 2500)], crs=UTM
+    ).to_crs("EPSG:4326")
+    assert operating_capacity(plants, region)["operating_mw"] == pytest.approx(80.0)
+    moved = plants.copy()
+    moved["county"] = ["420607", None, None, "420683", None]
+    moved.loc[0, "geometry"] = shapely.Point(100.0, 20.0)  # published far away, county inside
+    moved.loc[3, "geometry"] = shapely.Point(100.0, 20.0)  # far away, county elsewhere
+    assert operating_capacity(moved, region)["operating_mw"] == pytest.approx(50.0)
     with pytest.raises(InputError, match="status"):
         farm_overlap(site, plants.drop(columns="status"))
 

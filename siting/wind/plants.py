@@ -116,6 +116,10 @@ def farm_overlap(
 def operating_capacity(power_plants: gpd.GeoDataFrame, region: gpd.GeoDataFrame | None = None) -> dict:
     """Operating wind capacity (MW) in ``region`` (all rows when None).
 
+    A farm counts when its geometry touches the region or its ``county`` is one of the
+    region's ``adcode`` values (so a farm whose published coordinates fall just outside but
+    whose county is inside still counts).
+
     Returns a dict: ``operating_mw``, ``farms`` (row count), ``placeholder_farms`` (rows
     with a placeholder location: counted, not placed).
     """
@@ -124,7 +128,10 @@ def operating_capacity(power_plants: gpd.GeoDataFrame, region: gpd.GeoDataFrame 
     if region is not None and len(farms):
         outline = shapely.union_all(region.to_crs(XIANGYANG_UTM).geometry.to_numpy())
         geoms = farms.to_crs(XIANGYANG_UTM).geometry.to_numpy()
-        farms = farms[shapely.intersects(geoms, outline)]
+        inside = shapely.intersects(geoms, outline)
+        if "county" in farms.columns and "adcode" in region.columns:
+            inside |= farms["county"].astype(str).isin(set(region["adcode"].astype(str))).to_numpy()
+        farms = farms[inside]
     return {
         "operating_mw": float(farms["capacity_mw"].sum()),
         "farms": len(farms),
