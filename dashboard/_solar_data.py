@@ -43,14 +43,18 @@ def solar_module():
     return module if hasattr(module, "rooftop_potential") else None
 
 
-def compute_results(project: Project, module) -> pd.DataFrame:
-    """Call ``siting.solar.rooftop_potential`` on the project's rooftops.
+def compute_results(project: Project, module=None) -> pd.DataFrame:
+    """The project's stored rooftop-PV result (:func:`siting.results.solar`), the shown columns.
 
-    Its defaults are used: the embedded Xiangyang weather (``default_weather()``, CDSRD
-    station climatology, FACTS.md "Solar resource") and ``PVAssumptions()``.
+    Read from ``DIR/results`` when current (``xysiting run`` or an earlier server stored
+    it); computed once and stored otherwise, with the defaults: the embedded Xiangyang
+    weather (``default_weather()``, CDSRD station climatology, FACTS.md "Solar resource")
+    and ``PVAssumptions()``.
     """
-    rooftops = _data.read_layer(project, "rooftops")
-    return module.rooftop_potential(rooftops, monthly=False)
+    from siting import results
+
+    stored = results.solar(project).stored
+    return stored.read("rooftops", columns=["id", *dict.fromkeys(RESULT_COLUMNS.values())])
 
 
 @functools.lru_cache(maxsize=8)

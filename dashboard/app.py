@@ -343,6 +343,24 @@ def create_app(
     return app.layout
 
 
+def store_missing_results(project: Project) -> None:
+    """Compute and store the rooftop-PV and routing results the first page needs, if missing.
+
+    Done once, before serving, with progress bars in the terminal (``xysiting run DIR`` ahead of
+    time makes this instant); sessions then only read.  What-ifs (k new facilities) are computed
+    on request in the worker process (:mod:`dashboard._jobs`).
+    """
+    from dashboard.commands.run import run_planned
+    from siting import results
+
+    planned = results.planned_runs(project, only=("solar", "waste"))
+    missing = [(a, o) for a, o in planned if results.lookup(project, a, o) is None]
+    if missing:
+        labels = ", ".join(results.describe(a, o) for a, o in missing)
+        print(f"xysiting: computing {labels} once (stored in {project.path / 'results'})", flush=True)
+        run_planned(project.path, missing)
+
+
 def warm(project_dir: str | os.PathLike | None = None) -> Project:
     """Import the plotting stack and fill the shared caches for a project before serving.
 
@@ -353,6 +371,7 @@ def warm(project_dir: str | os.PathLike | None = None) -> Project:
 
     _ensure_extensions()
     project = open_project(project_dir)
+    store_missing_results(project)
     for kind in ("counties", "industrial_parks", "exclusions", "roads", "waste_sources", "facilities", "bases"):
         _data.mercator_layer(project, kind, gcj02=False)
     map_module._wind_image(project, gcj02=False)

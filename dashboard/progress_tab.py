@@ -659,7 +659,10 @@ def _dashboard_waste_flows(project: Project) -> tuple[pd.DataFrame | None, str]:
             return None, "siting.waste (route_waste) is not available"
         if not project.has("waste_sources") or not project.has("roads"):
             return None, "the project needs waste_sources, facilities and roads layers"
-        routing, _ = waste_tab.run_waste(project, waste_kind="phosphogypsum", k=0)
+        got = waste_tab.run_waste(project, waste_kind="phosphogypsum", k=0)
+        if not isinstance(got, tuple):  # not stored yet: computing in the worker process
+            return None, "phosphogypsum routing is being computed; reload in a minute (or run `xysiting run DIR`)"
+        routing, _ = got
         return pd.DataFrame(routing.flows.drop(columns="geometry", errors="ignore")), ""
     except Exception as exc:  # an analysis failure must not take the tab down
         return None, f"phosphogypsum routing failed: {exc}"

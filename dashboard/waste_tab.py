@@ -1,8 +1,10 @@
 """Waste tab: least-cost routing of one waste kind, facility utilisation, unmet tonnage, and
 the what-if "open k new facilities".
 
-Calls :func:`siting.waste.route_waste` (k = 0) and :func:`siting.waste.site_new_facilities`
-(k ≥ 1) with their defaults; results are cached per project version, waste kind and k.
+Reads the stored results of :func:`siting.waste.route_waste` (k = 0) and
+:func:`siting.waste.site_new_facilities` (k ≥ 1) with their defaults (``xysiting run``); one
+that is not stored yet is computed once in the server's worker process (:mod:`dashboard._jobs`)
+while the tab shows a loading state and every other session keeps working.
 Flows are drawn on the shared map along their road routes, line width by t/yr; new sites
 appear as their own layer.
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import importlib
+import threading
+from concurrent.futures import Future
 
 import numpy as np
 import pandas as pd
@@ -34,20 +38,38 @@ def available() -> bool:
     return hasattr(module, "route_waste") and hasattr(module, "site_new_facilities")
 
 
-@functools.lru_cache(maxsize=16)
-def _run(version: tuple, waste_kind: str, k: int):
-    from siting import waste
-
-    project = Project(version[0])
+def _request(waste_kind: str, k: int) -> tuple[str, dict]:
     if k <= 0:
-        return waste.route_waste(project, waste_kind=waste_kind), None
-    result = waste.site_new_facilities(project, waste_kind=waste_kind, k=k)
-    return result.after, result
+        return "waste", {"waste_kind": waste_kind}
+    return "site", {"waste_kind": waste_kind, "k": int(k)}
+
+
+@functools.lru_cache(maxsize=16)
+def _loaded(folder: str, analysis: str, key: str):
+    """(routing, siting or None) read from a stored result; shared read-only by sessions."""
+    from siting import results
+
+    stored = Project(folder).results.get(analysis, key)
+    if analysis == "waste":
+        return results.load_routing(stored), None
+    siting = results.load_siting(stored)
+    return siting.after, siting
 
 
 def run_waste(project: Project, *, waste_kind: str, k: int):
-    """(routing, siting or None) for ``waste_kind`` with ``k`` new facilities; cached."""
-    return _run(_data.project_version(project), waste_kind, int(k))
+    """(routing, siting or None) for ``waste_kind`` with ``k`` new facilities, or a Future.
+
+    Stored results (``xysiting run``) are read; one that is not stored is computed in the
+    server's worker process (:mod:`dashboard._jobs`) and a :class:`concurrent.futures.Future`
+    is returned: call again when it is done.
+    """
+    from dashboard._jobs import shared_jobs
+
+    analysis, options = _request(waste_kind, int(k))
+    got = shared_jobs().get(project.path, analysis, options)
+    if isinstance(got, Future):
+        return got
+    return _loaded(str(project.path), analysis, got.key)
 
 
 class WasteTab:
@@ -59,6 +81,8 @@ class WasteTab:
         self.lang = lang
         self.routing = None
         self.siting = None
+        self._asked = None
+        self._settled = threading.Event()  # set once the result asked for last is shown
         self.ready = project.has("waste_sources") and project.has("facilities")
         self.kind = pn.widgets.Select(
             label=t("waste_kind", lang),
@@ -145,20 +169,60 @@ class WasteTab:
             self._compute()
 
     def _compute(self) -> None:
+        """Show the stored result, or start its computation off the event loop and wait for it."""
+        self._asked = asked = (self.kind.value, self.k.value or 0)
+        self._settled.clear()
         self.layout.loading = True
         try:
-            self.routing, self.siting = run_waste(self.project, waste_kind=self.kind.value, k=self.k.value or 0)
+            got = run_waste(self.project, waste_kind=asked[0], k=asked[1])
+        except Exception as exc:  # InputError from the analysis: say why, keep the app
+            self._apply(None, exc)
+            return
+        if not isinstance(got, Future):
+            self._apply(got)
+            return
+        doc = pn.state.curdoc
+
+        def finished(future: Future) -> None:
+            def apply() -> None:
+                if self._asked != asked:  # the user has asked for something else meanwhile
+                    return
+                try:
+                    future.result()
+                    got = run_waste(self.project, waste_kind=asked[0], k=asked[1])
+                except Exception as exc:
+                    self._apply(None, exc)
+                    return
+                if isinstance(got, Future):  # stored and replaced meanwhile (inputs changed): ask again
+                    self._compute()
+                else:
+                    self._apply(got)
+
+            if doc is not None and doc.session_context is not None:
+                doc.add_next_tick_callback(apply)
+            else:
+                apply()
+
+        got.add_done_callback(finished)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the result asked for last is shown (tests and scripts); False on timeout."""
+        return self._settled.wait(timeout)
+
+    def _apply(self, got, error: Exception | None = None) -> None:
+        self.layout.loading = False
+        if error is not None:
+            self.routing, self.siting = None, None
+            self.message.object = t("error", self.lang, message=str(error))
+            self.message.alert_type = "danger"
+            self.message.visible = True
+        else:
+            self.routing, self.siting = got
             self.message.visible = bool(self.routing.warnings)
             self.message.alert_type = "warning"
             self.message.object = "\n".join(self.routing.warnings)
-        except Exception as exc:  # InputError from the analysis: say why, keep the app
-            self.routing, self.siting = None, None
-            self.message.object = t("error", self.lang, message=str(exc))
-            self.message.alert_type = "danger"
-            self.message.visible = True
-        finally:
-            self.layout.loading = False
         self._show()
+        self._settled.set()
 
     def _show(self) -> None:
         lang = self.lang

@@ -89,9 +89,10 @@ class StoredResult:
             msg = f"result {self.analysis}/{self.key[:12]} has no frame {name!r}; it has {', '.join(self.names())}"
             raise InputError(msg)
         path = _frame_path(self.path, name)
-        if _is_geo(path):
+        geometry = _geometry_column(path)
+        if geometry is not None and (columns is None or geometry in columns):
             return gpd.read_parquet(path, columns=columns)
-        return pd.read_parquet(path, columns=columns)
+        return pd.read_parquet(path, columns=columns)  # attributes only: no geometry asked for
 
 
 class ResultStore:
@@ -252,12 +253,13 @@ def _write_frame(frame, path: Path) -> int:
     return len(frame)
 
 
-def _is_geo(path: Path) -> bool:
+def _geometry_column(path: Path) -> str | None:
+    """The primary geometry column of a GeoParquet file or dataset, or None for plain Parquet."""
     first = next(iter(sorted(path.glob("*.parquet"))), None) if path.is_dir() else path
     if first is None:
-        return False
-    metadata = pq.read_schema(first).metadata or {}
-    return b"geo" in metadata
+        return None
+    geo = (pq.read_schema(first).metadata or {}).get(b"geo")
+    return json.loads(geo).get("primary_column", "geometry") if geo else None
 
 
 def _remove_orphans(folder: Path) -> None:
