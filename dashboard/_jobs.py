@@ -13,8 +13,10 @@ import functools
 import multiprocessing
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+
+import panel as pn
 
 from layers.results import StoredResult
 from siting import results
@@ -86,3 +88,45 @@ def _compute(project_dir: str, analysis: str, options: dict) -> results.Outcome:
 def shared_jobs() -> ResultJobs:
     """The server's one :class:`ResultJobs` (shared by every session of the process)."""
     return ResultJobs()
+
+
+def deliver(
+    fetch: Callable[[], object],
+    apply: Callable[[object, Exception | None], None],
+    *,
+    wanted: Callable[[], bool],
+) -> None:
+    """Show a result now if it is stored, else when its computation ends — never blocking.
+
+    ``fetch()`` returns a result or a :class:`~concurrent.futures.Future` (see
+    :meth:`ResultJobs.get`).  ``apply(result, error)`` runs on the session's event loop (via
+    ``add_next_tick_callback``; directly outside a server) unless ``wanted()`` has become
+    false because the user asked for something else meanwhile.
+    """
+    try:
+        got = fetch()
+    except Exception as exc:  # InputError from the analysis: the tab says why
+        apply(None, exc)
+        return
+    if not isinstance(got, Future):
+        apply(got, None)
+        return
+    doc = pn.state.curdoc
+
+    def finished(future: Future) -> None:
+        def on_loop() -> None:
+            if not wanted():
+                return
+            try:
+                future.result()
+            except Exception as exc:
+                apply(None, exc)
+                return
+            deliver(fetch, apply, wanted=wanted)  # stored now: read and show it
+
+        if doc is not None and doc.session_context is not None:
+            doc.add_next_tick_callback(on_loop)
+        else:
+            on_loop()
+
+    got.add_done_callback(finished)

@@ -170,46 +170,22 @@ class WasteTab:
 
     def _compute(self) -> None:
         """Show the stored result, or start its computation off the event loop and wait for it."""
+        from dashboard._jobs import deliver
+
         self._asked = asked = (self.kind.value, self.k.value or 0)
         self._settled.clear()
         self.layout.loading = True
-        try:
-            got = run_waste(self.project, waste_kind=asked[0], k=asked[1])
-        except Exception as exc:  # InputError from the analysis: say why, keep the app
-            self._apply(None, exc)
-            return
-        if not isinstance(got, Future):
-            self._apply(got)
-            return
-        doc = pn.state.curdoc
-
-        def finished(future: Future) -> None:
-            def apply() -> None:
-                if self._asked != asked:  # the user has asked for something else meanwhile
-                    return
-                try:
-                    future.result()
-                    got = run_waste(self.project, waste_kind=asked[0], k=asked[1])
-                except Exception as exc:
-                    self._apply(None, exc)
-                    return
-                if isinstance(got, Future):  # stored and replaced meanwhile (inputs changed): ask again
-                    self._compute()
-                else:
-                    self._apply(got)
-
-            if doc is not None and doc.session_context is not None:
-                doc.add_next_tick_callback(apply)
-            else:
-                apply()
-
-        got.add_done_callback(finished)
+        deliver(
+            lambda: run_waste(self.project, waste_kind=asked[0], k=asked[1]),
+            self._apply,
+            wanted=lambda: self._asked == asked,
+        )
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the result asked for last is shown (tests and scripts); False on timeout."""
         return self._settled.wait(timeout)
 
-    def _apply(self, got, error: Exception | None = None) -> None:
+    def _apply(self, got, error: Exception | None) -> None:
         self.layout.loading = False
         if error is not None:
             self.routing, self.siting = None, None

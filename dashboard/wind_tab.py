@@ -14,6 +14,8 @@ import html
 import importlib
 import io
 import tempfile
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -79,15 +81,25 @@ def available() -> bool:
 
 
 @functools.lru_cache(maxsize=16)
-def _run(version: tuple, turbine: str, hub_height_m: float):
-    from siting.wind import wind_sites
+def _loaded(folder: str, key: str):
+    """The wind result read from the store; shared read-only by sessions."""
+    from siting import results
 
-    return wind_sites(Project(version[0]), hub_height_m=hub_height_m, turbine=turbine)
+    return results.load_wind(Project(folder).results.get("wind", key))
 
 
 def run_wind(project: Project, *, turbine: str, hub_height_m: float):
-    """:func:`siting.wind.wind_sites` for the project, cached by its version and parameters."""
-    return _run(_data.project_version(project), str(turbine), float(hub_height_m))
+    """:func:`siting.wind.wind_sites` for the project from the store, or a Future while computed.
+
+    A result not stored yet is computed once in the server's worker process
+    (:mod:`dashboard._jobs`); call again when the Future is done.
+    """
+    from dashboard._jobs import shared_jobs
+
+    got = shared_jobs().get(project.path, "wind", {"turbine": str(turbine), "hub_height_m": float(hub_height_m)})
+    if isinstance(got, Future):
+        return got
+    return _loaded(str(project.path), got.key)
 
 
 class WindTab:
@@ -100,6 +112,8 @@ class WindTab:
         self.map = shared_map
         self.lang = lang
         self.result = None
+        self._asked = None
+        self._settled = threading.Event()  # set once the result asked for last is shown
         self.ready = project.has("wind_resource")
         table = turbine_table()
         self.turbine = pn.widgets.Select(
@@ -176,18 +190,33 @@ class WindTab:
             self._compute()
 
     def _compute(self) -> None:
+        """Show the stored result, or start its computation off the event loop and wait for it."""
+        from dashboard._jobs import deliver
+
+        self._asked = asked = (self.turbine.value, self.hub.value)
+        self._settled.clear()
         self.layout.loading = True
-        try:
-            self.result = run_wind(self.project, turbine=self.turbine.value, hub_height_m=self.hub.value)
-            self.message.visible = False
-        except Exception as exc:  # InputError from the analysis: say why, keep the app
-            self.result = None
-            self.message.object = t("error", self.lang, message=str(exc))
+        deliver(
+            lambda: run_wind(self.project, turbine=asked[0], hub_height_m=asked[1]),
+            self._apply,
+            wanted=lambda: self._asked == asked,
+        )
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the result asked for last is shown (tests and scripts); False on timeout."""
+        return self._settled.wait(timeout)
+
+    def _apply(self, result, error: Exception | None) -> None:
+        self.layout.loading = False
+        self.result = result
+        if error is not None:
+            self.message.object = t("error", self.lang, message=str(error))
             self.message.alert_type = "danger"
             self.message.visible = True
-        finally:
-            self.layout.loading = False
+        else:
+            self.message.visible = False
         self._show()
+        self._settled.set()
 
     def _show(self) -> None:
         lang = self.lang

@@ -39,7 +39,7 @@ from layers.project import Project
 from layers.results import ResultStore, StoredResult
 
 #: Bump when an analysis' method changes so older stored results become stale.
-METHOD_VERSIONS = {"solar": 1, "waste": 1, "site": 1}
+METHOD_VERSIONS = {"solar": 1, "waste": 1, "site": 1, "wind": 1}
 
 #: New-facility counts ``xysiting run`` keeps current for each waste kind (other k: on request).
 DEFAULT_SITE_K = (1, 2)
@@ -47,7 +47,7 @@ DEFAULT_SITE_K = (1, 2)
 Progress = Callable[[float, str], None]
 
 #: Analyses stored by this module.
-ANALYSES = ("solar", "waste", "site")
+ANALYSES = ("solar", "wind", "waste", "site")
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,22 @@ def _default_weather_fingerprint() -> str:
     from siting.solar import default_weather
 
     return weather_fingerprint(default_weather())
+
+
+#: Layers the wind analysis reads when the project has them (the raster is required).
+WIND_LAYERS = ("wind_resource", "counties", "exclusions", "rooftops", "roads", "grid", "power_plants")
+
+
+def input_kinds(project: Project, analysis: str, params: Mapping) -> tuple[str, ...]:
+    """The layers ``analysis`` run with ``params`` reads from ``project``."""
+    if analysis == "solar":
+        return ("rooftops",)
+    if analysis == "wind":
+        return ("wind_resource", *(k for k in WIND_LAYERS[1:] if project.has(k)))
+    kinds = ("waste_sources", "facilities") + (() if params.get("osm_path") else ("roads",))
+    if analysis == "site" and params.get("candidates") is None:
+        kinds += ("industrial_parks",)
+    return kinds
 
 
 def _layer_inputs(project: Project, kinds: tuple[str, ...]) -> dict[str, str]:
@@ -152,14 +168,15 @@ def request(project, analysis: str, options: Mapping) -> Request:
             assumptions=options.get("assumptions"),
             shading=options.get("shading", True),
         )
-        inputs = _layer_inputs(project, ("rooftops",))
+    elif analysis == "wind":
+        params = wind_params(**options)
     elif analysis in ("waste", "site"):
         func = route_waste if analysis == "waste" else site_new_facilities
         params = _waste_params(func, options, analysis)
-        inputs = _waste_inputs(project, options, parks=analysis == "site")
     else:
         msg = f"unknown analysis {analysis!r}; choose from {', '.join(ANALYSES)}"
         raise InputError(msg)
+    inputs = _layer_inputs(project, input_kinds(project, analysis, params))
     return Request(analysis, params, inputs, ResultStore.key(analysis, params=params, inputs=inputs))
 
 
@@ -223,14 +240,89 @@ def solar(
     return Outcome(stored, False)
 
 
+# -- wind -------------------------------------------------------------------------------------------
+def wind_params(*, assumptions=None, **changes) -> dict:
+    """Parameters of a wind run: every field of the :class:`siting.wind.WindAssumptions` used."""
+    from siting.wind import WindAssumptions
+
+    a = (assumptions or WindAssumptions()).replace(**changes) if changes else (assumptions or WindAssumptions())
+    return {"method": METHOD_VERSIONS["wind"], "assumptions": asdict(a)}
+
+
+def wind(project, *, progress: Progress | None = None, assumptions=None, **changes) -> Outcome:
+    """Wind sites, supply curve and potentials (:func:`siting.wind.wind_sites`), stored.
+
+    ``changes`` are shorthand assumption changes (``hub_height_m=140, turbine="..."``).
+    The per-cell rasters of the result are not stored (the stored result has empty arrays);
+    they are written by ``xysiting wind --raster`` from a fresh run.
+    """
+    from siting.wind import wind_sites
+
+    project = _open(project)
+    options = {"assumptions": assumptions, **changes}
+    req = request(project, "wind", options)
+    store = project.results
+    hit = store.get("wind", req.key)
+    if hit is not None:
+        _report(progress, 1.0, "reused")
+        return Outcome(hit, True)
+    _report(progress, 0.05, "exclusions, resource, sites")
+    result = wind_sites(project, assumptions, **changes)
+    _report(progress, 0.9, "storing")
+    frames = {
+        "sites": result.sites,
+        "turbines": result.turbines,
+        "exclusion_table": result.exclusion_table,
+        "supply_curve": result.supply_curve,
+    }
+    extra = {
+        "totals": result.totals,
+        "assumptions": result.assumptions,
+        "potentials": result.potentials,
+        "notes": list(result.notes),
+        "label": describe("wind", {k: v for k, v in changes.items() if not isinstance(v, dict)}),
+    }
+    stored = store.put("wind", req.key, frames=frames, params=req.params, inputs=req.inputs, extra=extra)
+    _report(progress, 1.0, "computed")
+    return Outcome(stored, False)
+
+
+def load_wind(stored: StoredResult):
+    """The :class:`siting.wind.WindSitesResult` of a stored ``wind`` result (without the rasters)."""
+    import numpy as np
+
+    from siting.wind import WindAssumptions
+    from siting.wind.sites import WindSitesResult
+
+    # scalar settings come back as they were; a custom Turbine or connection classes (stored as
+    # dicts) keep their defaults here: the stored frames and ``assumptions`` carry their effect
+    kept = {
+        k: v
+        for k, v in stored.params["assumptions"].items()
+        if k in WindAssumptions.__dataclass_fields__
+        and not isinstance(v, list)
+        and not (k == "turbine" and isinstance(v, dict))
+    }
+    empty = np.zeros((0, 0), dtype="float32")
+    return WindSitesResult(
+        sites=stored.read("sites"),
+        turbines=stored.read("turbines"),
+        exclusion_table=stored.read("exclusion_table"),
+        availability=empty,
+        grid=None,
+        speed_m_s=empty,
+        capacity_factor=empty,
+        labels=np.zeros((0, 0), dtype="int32"),
+        totals=stored.extra["totals"],
+        assumptions=stored.extra["assumptions"],
+        supply_curve=stored.read("supply_curve"),
+        potentials=stored.extra["potentials"],
+        notes=list(stored.extra["notes"]),
+        settings=WindAssumptions().replace(**kept),
+    )
+
+
 # -- waste routing and facility siting ---------------------------------------------------------
-def _waste_inputs(project: Project, options: Mapping, *, parks: bool) -> dict[str, str]:
-    kinds = ("waste_sources", "facilities") + (() if options.get("osm_path") else ("roads",))
-    if parks and options.get("candidates") is None:
-        kinds += ("industrial_parks",)
-    return _layer_inputs(project, kinds)
-
-
 def _waste_params(func: Callable, options: Mapping, method: str) -> dict:
     """Options completed with defaults; an OSM file and candidates enter by content fingerprint."""
     params = _fill_defaults(func, options, skip=("network", "candidates", "extra_facilities"))
@@ -362,7 +454,7 @@ def current_key(project: Project, stored: StoredResult) -> str | None:
     given on the command line are parameters (chosen by the user), kept by fingerprint.
     """
     try:
-        inputs = {name: project.fingerprint(name) for name in stored.meta.get("inputs", {})}
+        inputs = _layer_inputs(project, input_kinds(project, stored.analysis, stored.params))
     except (InputError, OSError):
         return None  # a layer it read has been deleted
     method = stored.params.get("method")
@@ -397,6 +489,8 @@ def planned_runs(project, *, only: tuple[str, ...] | None = None) -> list[tuple[
     runs: list[tuple[str, dict]] = []
     if "solar" in only and project.has("rooftops"):
         runs.append(("solar", {}))
+    if "wind" in only and project.has("wind_resource"):
+        runs.append(("wind", {}))
     routable = all(project.has(k) for k in ("waste_sources", "facilities", "roads"))
     if "waste" in only and routable:
         runs += [("waste", {"waste_kind": kind}) for kind in WASTE_KINDS]
@@ -407,7 +501,7 @@ def planned_runs(project, *, only: tuple[str, ...] | None = None) -> list[tuple[
 
 def run_one(project, analysis: str, options: Mapping, *, progress: Progress | None = None) -> Outcome:
     """Run one planned analysis (see :func:`planned_runs`)."""
-    funcs = {"solar": solar, "waste": waste, "site": site}
+    funcs = {"solar": solar, "wind": wind, "waste": waste, "site": site}
     return funcs[analysis](project, progress=progress, **options)
 
 

@@ -20,7 +20,7 @@ def test_layers_lists_every_kind(default_project_dir, capsys):
     assert listed == set(LAYER_KINDS)
     # init computed and stored the analyses; all of them are current
     rows = [line for line in result_table.splitlines()[2:] if line.strip()]
-    assert {r.split()[0] for r in rows} == {"solar", "waste", "site"}
+    assert {r.split()[0] for r in rows} == {"solar", "wind", "waste", "site"}
     assert all(r.rstrip().endswith("current") for r in rows)
 
 

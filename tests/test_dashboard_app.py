@@ -138,9 +138,11 @@ def test_wind_tab_follows_hub_height(project):
 
     app = create_app(project.path).app
     wind = app.tabs_components["wind"]
+    assert wind.wait(600)
     assert wind.result is not None and len(wind.table.value) == len(wind.result.sites)
     energy_120 = wind.result.totals["energy_mwh_per_year"]
     wind.hub.value = 160
+    assert wind.wait(600)
     assert wind.result.assumptions.get("hub_height_m", 160) == 160
     assert wind.result.totals["energy_mwh_per_year"] != energy_120
     assert app.map._data["wind_sites"], "sites drawn on the shared map"

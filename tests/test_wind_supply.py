@@ -400,6 +400,7 @@ def test_wind_tab_shows_the_potentials_with_their_meaning_and_offers_the_workboo
     project = build_project(tmp_path / "dash")
     app = create_app(project.path).app
     wind = app.tabs_components["wind"]
+    assert wind.wait(600)  # computed once in the server's worker process, then read from the store
     assert wind.result is not None
     p = wind.result.potentials
     shown = wind.potentials.object
