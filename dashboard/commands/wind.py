@@ -275,12 +275,21 @@ def run(args) -> int:
             if label != "region":
                 bar.update(1)
 
-        result = wind_sites(
-            args.project,
-            assumptions,
-            counties=[c.strip() for c in args.counties.split(",")] if args.counties else None,
-            progress=progress,
-        )
+        if args.counties or args.availability_out:
+            # a county subset or the per-cell raster: a run of its own, not kept in the store
+            result = wind_sites(
+                args.project,
+                assumptions,
+                counties=[c.strip() for c in args.counties.split(",")] if args.counties else None,
+                progress=progress,
+            )
+        else:
+            from siting import results
+
+            outcome = results.wind(args.project, assumptions=assumptions)
+            result = results.load_wind(outcome.stored)
+            bar.update(len(steps) - 1 - bar.n)
+            bar.set_postfix_str("stored result reused" if outcome.reused else "computed and stored")
     carried = {**result.assumptions, **{f"potential_{k}": v for k, v in result.potentials.items()}}
     if fmt == "xlsx":
         written = [result.to_excel(args.out)]
