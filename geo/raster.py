@@ -16,6 +16,11 @@ distance or area is ever taken in degrees.
   availability mask into labelled connected components, per-component statistics and polygons
   (scipy.ndimage.label, numpy.bincount, rasterio.features.shapes).
 
+* :func:`check_raster_size` refuses, before anything is read, a raster (or window) larger
+  than :data:`MAX_RASTER_CELLS`, stating its size and the memory it would need;
+  :func:`read_band` checks it, :func:`reproject_to_grid` reads a too-large window decimated
+  to the grid's resolution instead, and :func:`copy_raster` copies block by block.
+
 This module never imports ``layers`` or ``siting``.
 """
 
@@ -43,6 +48,11 @@ from scipy import ndimage
 from geo.atomic import atomic_path
 from geo.crs import require_crs
 from geo.errors import InputError
+
+#: Largest number of cells read into memory at once: 50 million cells are 200 MB as
+#: float32 (a 10 m grid over all of Xiangyang's 19,700 km² is 200 million; a 100 m one 2
+#: million).  A 20000 × 20000 GeoTIFF of 1.8 MB on disk would need 7 GB to read whole.
+MAX_RASTER_CELLS = 50_000_000
 
 _RESAMPLING = {
     "nearest": Resampling.nearest,
@@ -177,9 +187,61 @@ def read_raster_info(path: str | os.PathLike) -> dict:
         raise InputError(msg) from None
 
 
-def read_band(path: str | os.PathLike, *, band: int = 1) -> NDArray:
-    """Band ``band`` of a raster as float32 with nodata (and non-finite values) set to NaN."""
+def raster_read_bytes(width: int, height: int, dtype: str = "float32") -> int:
+    """Memory, bytes, to read ``width × height`` cells masked and convert them to float32."""
+    return int(width) * int(height) * (np.dtype(dtype).itemsize + 1 + 4)
+
+
+def check_raster_size(
+    path: str | os.PathLike,
+    width: int,
+    height: int,
+    *,
+    dtype: str = "float32",
+    max_cells: int = MAX_RASTER_CELLS,
+    hint: str | None = None,
+) -> None:
+    """Raise InputError if ``width × height`` cells exceed ``max_cells`` (default 50 million).
+
+    Called before a raster (or a window of it) is read, so a small file that decompresses
+    to gigabytes is refused with its size stated instead of exhausting memory.
+
+    Parameters
+    ----------
+    path : path-like
+        The raster, for the message.
+    width, height : int
+        Columns and rows about to be read.
+    dtype : str
+        Data type of the band (for the memory estimate).
+    max_cells : int
+        The limit, cells (:data:`MAX_RASTER_CELLS`).
+    hint : str, optional
+        How to make the file smaller, appended to the message (default: clip or coarsen
+        with GDAL).
+    """
+    cells = int(width) * int(height)
+    if cells <= max_cells:
+        return
+    need = raster_read_bytes(width, height, dtype) / 1024**3
+    hint = hint or (
+        "clip it to the area you need or coarsen it first, e.g. `gdal_translate -projwin ULX ULY LRX LRY` "
+        "or `gdalwarp -tr XRES YRES`"
+    )
+    msg = (
+        f"{path}: the raster is {int(width):,} × {int(height):,} = {cells:,} cells ({dtype}); reading it would "
+        f"need about {need:.1f} GiB of memory, over the limit of {max_cells:,} cells — {hint}"
+    )
+    raise InputError(msg)
+
+
+def read_band(path: str | os.PathLike, *, band: int = 1, max_cells: int = MAX_RASTER_CELLS) -> NDArray:
+    """Band ``band`` of a raster as float32 with nodata (and non-finite values) set to NaN.
+
+    Raises InputError (size stated) for a raster of more than ``max_cells`` cells.
+    """
     with rasterio.open(path) as ds:
+        check_raster_size(path, ds.width, ds.height, dtype=ds.dtypes[band - 1], max_cells=max_cells)
         data = ds.read(band, masked=True)
     out = np.ma.filled(data.astype("float32"), np.nan)
     out[~np.isfinite(out)] = np.nan
@@ -187,11 +249,19 @@ def read_band(path: str | os.PathLike, *, band: int = 1) -> NDArray:
 
 
 def reproject_to_grid(
-    path: str | os.PathLike, grid: RasterGrid, *, band: int = 1, resampling: str = "bilinear", margin_cells: int = 2
+    path: str | os.PathLike,
+    grid: RasterGrid,
+    *,
+    band: int = 1,
+    resampling: str = "bilinear",
+    margin_cells: int = 2,
+    max_cells: int = MAX_RASTER_CELLS,
 ) -> NDArray:
     """Resample band ``band`` of the raster at ``path`` (any CRS) onto ``grid``.
 
-    Only the window of the source that covers the grid (plus ``margin_cells``) is read.
+    Only the window of the source that covers the grid (plus ``margin_cells``) is read; a
+    window of more than ``max_cells`` cells (default 50 million) is read decimated
+    (averaged) to at most that many, so memory stays bounded however fine the source is.
     Cells the source does not cover, and source nodata, become NaN.
 
     Returns
@@ -214,13 +284,21 @@ def reproject_to_grid(
         if col1 <= col0 or row1 <= row0:
             return out
         win = rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
-        data = ds.read(band, window=win, masked=True)
+        src_transform = ds.window_transform(win)
+        out_shape = None
+        if win.width * win.height > max_cells:
+            # Finer than the grid and too large to read whole: read it decimated (GDAL
+            # averages, or uses overviews) to at most max_cells cells.
+            factor = math.sqrt(win.width * win.height / max_cells)
+            out_shape = (max(1, math.floor(win.height / factor)), max(1, math.floor(win.width / factor)))
+            src_transform = src_transform * Affine.scale(win.width / out_shape[1], win.height / out_shape[0])
+        data = ds.read(band, window=win, masked=True, out_shape=out_shape, resampling=Resampling.average)
         src = np.ma.filled(data.astype("float32"), np.nan)
         src[~np.isfinite(src)] = np.nan
         rasterio.warp.reproject(
             source=src,
             destination=out,
-            src_transform=ds.window_transform(win),
+            src_transform=src_transform,
             src_crs=ds.crs,
             src_nodata=np.nan,
             dst_transform=grid.transform,
@@ -527,6 +605,92 @@ def vectorise_labels(labels: NDArray, grid: RasterGrid, *, connectivity: int = 8
     if frame["label"].duplicated().any():
         frame = frame.dissolve(by="label", as_index=False)
     return frame.sort_values("label").reset_index(drop=True)
+
+
+def window_for_bounds(
+    path: str | os.PathLike, bounds: tuple[float, float, float, float], *, bounds_crs="EPSG:4326", crs=None
+) -> rasterio.windows.Window | None:
+    """The window of the raster at ``path`` that covers ``bounds`` (in ``bounds_crs``).
+
+    Rounded outward to whole cells and clipped to the raster; ``None`` when the raster does
+    not overlap ``bounds``.  ``crs`` stands in for a raster that declares none.
+    """
+    with rasterio.open(path) as ds:
+        src_crs = ds.crs if ds.crs is not None else crs
+        if src_crs is None:
+            msg = f"{path} has no CRS; cannot find the window over {bounds}"
+            raise InputError(msg)
+        left, bottom, right, top = rasterio.warp.transform_bounds(bounds_crs, src_crs, *bounds, densify_pts=21)
+        window = rasterio.windows.from_bounds(left, bottom, right, top, transform=ds.transform)
+        col0, row0 = max(0, math.floor(window.col_off)), max(0, math.floor(window.row_off))
+        col1 = min(ds.width, math.ceil(window.col_off + window.width))
+        row1 = min(ds.height, math.ceil(window.row_off + window.height))
+    if col1 <= col0 or row1 <= row0:
+        return None
+    return rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
+
+
+def copy_raster(
+    src: str | os.PathLike,
+    dest: str | os.PathLike,
+    *,
+    crs=None,
+    scale: float | None = None,
+    tags: dict | None = None,
+    window: rasterio.windows.Window | None = None,
+    strip_cells: int = 4_000_000,
+) -> Path:
+    """Copy a GeoTIFF strip by strip, optionally clipped to a window, with a CRS assigned or
+    the values scaled.
+
+    Memory stays at one strip of about ``strip_cells`` cells whatever the raster's size.
+
+    Parameters
+    ----------
+    src, dest : path-like
+        Source raster and the GeoTIFF to write (atomically).
+    crs : optional
+        CRS to assign (anything rasterio accepts, e.g. a WKT string); default keeps the source's.
+    scale : float, optional
+        Multiply every valid value by this (e.g. ``1 / 3.6`` for km/h → m/s); the copy is
+        then float32, and nodata cells stay nodata.
+    tags : dict, optional
+        Tags added to the copy's dataset tags.
+    window : rasterio.windows.Window, optional
+        Copy only this window (e.g. from :func:`window_for_bounds`).
+    strip_cells : int
+        Cells read and written at a time.
+    """
+    with rasterio.open(src) as ds:
+        window = window or rasterio.windows.Window(0, 0, ds.width, ds.height)
+        width, height = int(window.width), int(window.height)
+        profile = ds.profile.copy()
+        profile.update(width=width, height=height, transform=ds.window_transform(window))
+        if profile.get("tiled") and (width < profile.get("blockxsize", 0) or height < profile.get("blockysize", 0)):
+            profile.update(tiled=False)
+            profile.pop("blockxsize", None)
+            profile.pop("blockysize", None)
+        if crs is not None:
+            profile["crs"] = rasterio.crs.CRS.from_user_input(crs)
+        if scale is not None:
+            profile["dtype"] = "float32"
+        # whole rows of output blocks per strip, so no compressed tile is written twice
+        block_rows = int(profile.get("blockysize", 1)) if profile.get("tiled") else 1
+        rows = max(block_rows, strip_cells // max(width, 1) // block_rows * block_rows)
+        with atomic_path(dest) as tmp, rasterio.open(tmp, "w", **profile) as out:
+            for row in range(0, height, rows):
+                part = rasterio.windows.Window(0, row, width, min(rows, height - row))
+                source = rasterio.windows.Window(
+                    int(window.col_off), int(window.row_off) + row, part.width, part.height
+                )
+                block = ds.read(window=source)
+                if scale is not None:
+                    valid = ds.read_masks(window=source) > 0
+                    block = block.astype("float32")
+                    block[valid] *= np.float32(scale)
+                out.write(block, window=part)
+            out.update_tags(**ds.tags(), **{k: str(v) for k, v in (tags or {}).items()})
+    return Path(dest)
 
 
 def write_geotiff(

@@ -7,6 +7,8 @@ schema: building tags to use classes, ``height``/``building:levels`` to ``height
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -78,6 +80,30 @@ def _is_pbf(path: Path) -> bool:
     return path.name.lower().endswith(".pbf")
 
 
+@contextlib.contextmanager
+def _parsing(path: Path, what: str) -> Iterator[None]:
+    """Turn a parser's failure on a malformed or truncated OSM file into an InputError naming it."""
+    try:
+        yield
+    except InputError:
+        raise
+    except MemoryError:
+        msg = f"{path}: the OSM extract is too large to read in memory; cut it to the region (osmium extract -b ...)"
+        raise InputError(msg) from None
+    except Exception as exc:  # pyrosm / protobuf / expat / osmnx: the file is at fault
+        if type(exc).__name__ == "InsufficientResponseError":  # osmnx: well-formed, but nothing matches
+            msg = f"{path}: the OSM extract holds no {what}"
+            raise InputError(msg) from None
+        fmt = "OSM PBF (.osm.pbf)" if _is_pbf(path) else "OSM XML (.osm)"
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        msg = (
+            f"{path}: cannot be read as {fmt}: the file is malformed or truncated "
+            f"({type(exc).__name__}{': ' + detail if detail else ''}); download it again or check it with "
+            f"`osmium fileinfo {path.name}`"
+        )
+        raise InputError(msg) from None
+
+
 def _parse_number(values: pd.Series) -> pd.Series:
     """First number in each string ("12 m" → 12.0, "3;4" → 3.0); NaN where none."""
     text = values.astype("string")
@@ -87,14 +113,15 @@ def _parse_number(values: pd.Series) -> pd.Series:
 def read_osm_buildings(path: str | Path) -> gpd.GeoDataFrame:
     """Read building footprints from an OSM extract as a rooftops frame (source ``osm``)."""
     path = Path(path)
-    if _is_pbf(path):
-        import pyrosm
+    with _parsing(path, "buildings (no ways or relations tagged building=*)"):
+        if _is_pbf(path):
+            import pyrosm
 
-        raw = pyrosm.OSM(str(path)).get_buildings()
-    else:
-        import osmnx as ox
+            raw = pyrosm.OSM(str(path)).get_buildings()
+        else:
+            import osmnx as ox
 
-        raw = ox.features_from_xml(path, tags={"building": True}).reset_index()
+            raw = ox.features_from_xml(path, tags={"building": True}).reset_index()
     if raw is None or len(raw) == 0:
         msg = f"{path}: the OSM extract holds no buildings (no ways or relations tagged building=*)"
         raise InputError(msg)
@@ -130,11 +157,13 @@ def read_osm_roads(path: str | Path) -> gpd.GeoDataFrame:
     if _is_pbf(path):
         import pyrosm
 
-        raw = pyrosm.OSM(str(path)).get_network(network_type="driving")
+        with _parsing(path, "drivable roads (ways tagged highway=*)"):
+            raw = pyrosm.OSM(str(path)).get_network(network_type="driving")
     else:
         import osmnx as ox
 
-        graph = ox.graph_from_xml(path, simplify=False, retain_all=True)
+        with _parsing(path, "ways tagged highway=*"):
+            graph = ox.graph_from_xml(path, simplify=False, retain_all=True)
         if graph.number_of_edges() == 0:
             msg = f"{path}: the OSM extract holds no ways tagged highway=*"
             raise InputError(msg)

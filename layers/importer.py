@@ -23,8 +23,13 @@ from layers.readers import RASTER_SUFFIXES, read_raster_summary, read_vector
 from layers.schema import REGION_BOUNDS, get_schema
 from layers.validate import ValidationReport, region_mask, validate
 
-#: Plausible mean wind speed range for a wind-resource raster, m/s.
-_WIND_SPEED_RANGE_M_PER_S = (0.0, 40.0)
+#: Plausible wind-resource raster in m/s: no negative speed, a mean speed of at most 15 m/s
+#: (long-term means over land stay below ~12 m/s even on ridges; 15 km/h is 4.2 m/s, so a
+#: km/h raster of Xiangyang's 4–7 m/s winds has a mean of 14–25) and no cell above 40 m/s.
+WIND_MEAN_MAX_M_PER_S = 15.0
+WIND_CELL_MAX_M_PER_S = 40.0
+#: Units a wind raster may be stated in (``--unit``), and their factor to m/s.
+WIND_UNITS_TO_M_PER_S = {"m/s": 1.0, "km/h": 1 / 3.6, "mph": 0.44704, "kn": 0.514444}
 
 
 @dataclass
@@ -115,6 +120,7 @@ def import_layer(
     source_layer: str | None = None,
     encoding: str | None = None,
     height_m: float | None = None,
+    unit: str | None = None,
     assign_counties: bool = True,
     rename: dict[str, str] | None = None,
     allow_outside: bool = False,
@@ -139,6 +145,9 @@ def import_layer(
         Attribute encoding of Shapefiles without ``.cpg`` or non-UTF-8 CSV.
     height_m : float, optional
         For wind-resource rasters: the height above ground of the wind speeds, m.
+    unit : {"m/s", "km/h", "mph", "kn"}, optional
+        For wind-resource rasters: the unit of the speeds; other than m/s they are converted
+        to m/s.  Without it, speeds outside the plausible m/s range are refused.
     assign_counties : bool
         Fill an empty ``county`` column from the project's counties layer.
     rename : dict, optional
@@ -158,7 +167,7 @@ def import_layer(
         if rename:
             msg = f"{path}: --rename maps columns of vector files; the raster layer {kind!r} has none"
             raise InputError(msg)
-        return import_raster(project, kind, path, crs=crs, height_m=height_m, allow_outside=allow_outside)
+        return import_raster(project, kind, path, crs=crs, height_m=height_m, allow_outside=allow_outside, unit=unit)
     if path.suffix.lower() in RASTER_SUFFIXES:
         msg = f"{path}: a raster cannot be imported as the vector layer {kind!r}"
         raise InputError(msg)
@@ -212,21 +221,33 @@ def import_raster(
     crs=None,
     height_m: float | None = None,
     allow_outside: bool = False,
+    unit: str | None = None,
 ) -> ImportResult:
     """Validate a GeoTIFF and store it as raster layer ``kind`` (atomically).
 
-    Checks: readable, a CRS (or one stated with ``crs``), some valid cells, finite values,
-    for wind rasters plausible speeds (0–40 m/s) and a height (tag or ``height_m``), and that
-    it overlaps the region (unless ``allow_outside``; a centre outside is noted).
+    Checks: readable; at most :data:`geo.raster.MAX_RASTER_CELLS` cells, checked before
+    reading (a larger raster, e.g. a country-wide Global Wind Atlas file, is clipped to its
+    window over the Xiangyang region, and refused if that is still too large); a CRS (or
+    one stated with ``crs``); some valid cells; finite values; for wind rasters a height
+    (tag or ``height_m``) and plausible speeds in m/s: none negative, mean ≤ 15 m/s, none
+    above 40 m/s (a raster in km/h, mph or knots is refused unless ``unit`` states it, and
+    then converted to m/s); and that it overlaps the region (unless ``allow_outside``; a
+    centre outside is noted).
     """
-    import rasterio
+    from geo.raster import copy_raster
 
     path = Path(path)
     if path.suffix.lower() not in RASTER_SUFFIXES:
         msg = f"{path}: layer {kind!r} is a raster; give a GeoTIFF (.tif)"
         raise InputError(msg)
-    info = read_raster_summary(path)
+    info = read_raster_summary(path, clip_to_region=True, crs=crs)
+    window = info["window"]
     messages = []
+    if window is not None:
+        messages.append(
+            f"kept only the window over the Xiangyang region: {int(window.width):,} × {int(window.height):,} "
+            f"of the file's {info['width']:,} × {info['height']:,} cells"
+        )
     if crs is None:
         require_crs(
             info["crs"],
@@ -241,15 +262,12 @@ def import_raster(
         msg = f"{path}: the raster holds NaN or infinite values that are not marked as nodata"
         raise InputError(msg)
     metadata = {"source": "user", "file": path.name}
+    scale = None
+    if unit is not None and kind != "wind_resource":
+        msg = f"--unit applies to wind_resource rasters only, not to {kind!r}"
+        raise InputError(msg)
     if kind == "wind_resource":
-        low, high = _WIND_SPEED_RANGE_M_PER_S
-        if info["min"] < low or info["mean"] > high or info["max"] > 2 * high:
-            msg = (
-                f"{path}: wind speeds from {info['min']:.1f} to {info['max']:.1f} m/s "
-                f"(mean {info['mean']:.1f}) are implausible for mean wind speed; expected "
-                f"{low:g}–{high:g} m/s — is this the right band or unit?"
-            )
-            raise InputError(msg)
+        scale = _wind_unit_scale(path, info, unit)
         tag_height = info["tags"].get("height_m") or info["tags"].get("HEIGHT_M")
         height = height_m if height_m is not None else (float(tag_height) if tag_height else None)
         if height is None:
@@ -262,6 +280,11 @@ def import_raster(
             msg = f"{path}: height {height} m is outside 2–300 m"
             raise InputError(msg)
         metadata.update(height_m=float(height), units="m/s")
+        if scale != 1.0:
+            metadata.update(converted_from=unit)
+            messages.append(f"converted the wind speeds from {unit} to m/s (× {scale:.6g})")
+        else:
+            scale = None
     if info["crs"] is not None and crs is not None:
         stated = pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
         if not stated.equals(pyproj.CRS.from_user_input(info["crs"].to_wkt())):
@@ -272,20 +295,50 @@ def import_raster(
         info["crs"].to_wkt() if crs is None else pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
     )
     _check_raster_region(path, raster_crs, bounds, messages, allow_outside=allow_outside)
-    if info["crs"] is None or crs is not None:
-        stated = pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs)
-        with tempfile.TemporaryDirectory() as tmpdir, rasterio.open(path) as src:
-            profile = src.profile | {"crs": rasterio.crs.CRS.from_wkt(stated.to_wkt())}
-            tmp = Path(tmpdir) / "with_crs.tif"
-            with rasterio.open(tmp, "w", **profile) as dst:
-                dst.write(src.read())
-                dst.update_tags(**src.tags(), **{k: str(v) for k, v in metadata.items()})
+    if info["crs"] is None or crs is not None or scale is not None or window is not None:
+        stated = pyproj.CRS.from_user_input(int(crs) if str(crs).isdigit() else crs) if crs is not None else None
+        with tempfile.TemporaryDirectory() as tmpdir:
+            tmp = copy_raster(
+                path,
+                Path(tmpdir) / "copy.tif",
+                crs=stated.to_wkt() if stated is not None else None,
+                scale=scale,
+                tags=metadata,
+                window=window,
+            )
             project.write_raster(kind, tmp, **metadata)
-        messages.append(f"set the raster's CRS to {stated.to_string()} as stated")
+        if stated is not None:
+            messages.append(f"set the raster's CRS to {stated.to_string()} as stated")
     else:
         project.write_raster(kind, path, **metadata)
     project.log("import", kind=kind, file=str(path), count=info["valid_count"], repairs=messages)
     return ImportResult(kind=kind, path=str(path), count=info["valid_count"], messages=messages)
+
+
+def _wind_unit_scale(path: Path, info: dict, unit: str | None) -> float:
+    """Factor to m/s for the stated ``unit``; InputError if the speeds are implausible in m/s."""
+    if unit is not None and unit.strip().lower() not in WIND_UNITS_TO_M_PER_S:
+        msg = f"--unit {unit!r} is not a wind speed unit; choose one of {', '.join(WIND_UNITS_TO_M_PER_S)}"
+        raise InputError(msg)
+    scale = WIND_UNITS_TO_M_PER_S[unit.strip().lower()] if unit is not None else 1.0
+    low, mean, high = info["min"] * scale, info["mean"] * scale, info["max"] * scale
+    if low >= 0 and mean <= WIND_MEAN_MAX_M_PER_S and high <= WIND_CELL_MAX_M_PER_S:
+        return scale
+    stated = f"stated as {unit}, i.e. " if unit is not None else ""
+    msg = (
+        f"{path}: wind speeds {stated}from {low:.1f} to {high:.1f} m/s (mean {mean:.1f}) are implausible "
+        f"as mean wind speeds in m/s (expected none below 0, a mean of at most {WIND_MEAN_MAX_M_PER_S:g} and "
+        f"no cell above {WIND_CELL_MAX_M_PER_S:g} m/s)."
+    )
+    if low >= 0 and unit is None:
+        kmh = WIND_UNITS_TO_M_PER_S["km/h"]
+        msg += (
+            f" If the raster is in km/h (its mean would be {info['mean'] * kmh:.1f} m/s), import it with "
+            f"--unit km/h to convert it; otherwise check the band and the unit."
+        )
+    else:
+        msg += " Check the band, the unit and the nodata value."
+    raise InputError(msg)
 
 
 def _check_raster_region(path: Path, raster_crs, bounds, messages: list[str], *, allow_outside: bool) -> None:

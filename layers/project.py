@@ -10,9 +10,12 @@ Layout of a project folder::
 
 Writes are atomic: a layer is written into a copy of the GeoPackage which then replaces
 the original by rename, all under an exclusive lock, so a reader sees either the old or
-the new project and a failed write changes nothing.  Tables that need fast concurrent
-appends (progress records) use SQLite transactions on ``project.gpkg`` under the same lock
-(see :meth:`Project.locked`); they must not use WAL journal mode.
+the new project and a failed write changes nothing.  A full disk is reported as
+:class:`geo.atomic.DiskFullError` (an InputError naming the file), and the temporary
+files of a writer killed mid-write are removed by the next writer once it holds the lock.
+Tables that need fast concurrent appends (progress records) use SQLite transactions on
+``project.gpkg`` under the same lock (see :meth:`Project.locked`); they must not use WAL
+journal mode.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import os
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,7 +37,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo.atomic import atomic_path, atomic_write_text
+from geo.atomic import atomic_path, atomic_write_text, remove_stale_temp_files
 from geo.crs import WGS84, require_crs
 from geo.errors import InputError
 from layers.fingerprint import file_fingerprint, frame_fingerprint
@@ -133,13 +137,26 @@ class Project:
         lock_file = open(self.path / ".lock", "a+b")
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
+            acquired = time.time()
             local.depth = 1
             _recover_hot_journal(self.gpkg_path)
+            self._remove_stale_temp_files(older_than=acquired)
             yield
         finally:
             local.depth = 0
             fcntl.flock(lock_file, fcntl.LOCK_UN)
             lock_file.close()
+
+    def _remove_stale_temp_files(self, *, older_than: float) -> list[Path]:
+        """Remove temporary files left by writers killed mid-write (call with the lock held).
+
+        Every writer of ``project.gpkg``, ``manifest.json`` and ``rasters/*.tif`` holds the
+        project lock for the whole write, so a temporary file of theirs last modified before
+        this holder took the lock belongs to a dead writer.  Other files are left alone.
+        """
+        targets = [self.gpkg_path, self.path / MANIFEST_NAME]
+        targets += [self.raster_path(kind) for kind in LAYER_KINDS if SCHEMAS[kind].raster]
+        return [p for dest in targets for p in remove_stale_temp_files(dest, older_than=older_than)]
 
     def _thread_state(self) -> threading.local:
         state = self.__dict__.get("_local")

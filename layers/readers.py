@@ -29,10 +29,24 @@ _LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "x坐标")
 _LAT_NAMES = ("lat", "latitude", "y", "纬度", "y坐标")
 _WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape")
 _CHINESE_ENCODINGS = ("utf-8", "gb18030")
+#: Largest total uncompressed size of a zip archive that is unpacked, bytes (2 GiB).
+MAX_UNZIPPED_BYTES = 2 * 1024**3
+#: Largest compression ratio (uncompressed / compressed) of a zip archive or of any member
+#: over 1 MiB; real Shapefile zips compress 2–20×, zip bombs 1,000× and more.
+MAX_ZIP_RATIO = 100.0
+#: Largest number of entries in a zip archive.
+MAX_ZIP_MEMBERS = 10_000
+_RATIO_FLOOR_BYTES = 1024**2
 
 
 def read_vector(
-    path: str | Path, *, kind: str | None = None, layer: str | None = None, encoding: str | None = None
+    path: str | Path,
+    *,
+    kind: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
+    max_zip_ratio: float = MAX_ZIP_RATIO,
 ) -> gpd.GeoDataFrame:
     """Read a vector file into a GeoDataFrame (CRS as stored in the file, possibly None).
 
@@ -47,6 +61,12 @@ def read_vector(
         Layer name inside a multi-layer file (GeoPackage).
     encoding : str, optional
         Attribute encoding (e.g. ``GBK``) when a Shapefile has no ``.cpg`` or a CSV is not UTF-8.
+    max_unzipped_bytes : int
+        A ``.zip`` that unpacks to more bytes than this (default 2 GiB) is refused before
+        anything is extracted.
+    max_zip_ratio : float
+        A ``.zip`` whose compression ratio (overall, or of any entry over 1 MiB) exceeds
+        this (default 100) is refused before anything is extracted (zip bomb).
     """
     path = Path(path)
     if not path.exists():
@@ -60,7 +80,7 @@ def read_vector(
         return _read_osm(path, kind=kind)
     suffix = path.suffix.lower()
     if suffix == ".zip":
-        with _unzipped(path) as inner:
+        with _unzipped(path, max_bytes=max_unzipped_bytes, max_ratio=max_zip_ratio) as inner:
             frame = read_vector(inner, kind=kind, layer=layer, encoding=encoding)
         return frame
     if suffix in (".parquet", ".geoparquet"):
@@ -187,6 +207,14 @@ def _read_csv(path: Path, *, encoding: str | None) -> gpd.GeoDataFrame:
                 f"(line numbers, header = line 1); fix or remove those lines"
             )
             raise InputError(msg)
+        infinite = ~(np.isfinite(lon.to_numpy(dtype="float64")) & np.isfinite(lat.to_numpy(dtype="float64")))
+        if infinite.any():
+            rows = describe_rows((table.index[infinite] + 2).tolist())
+            msg = (
+                f"{path}: {lon_col}/{lat_col} are infinite or too large (e.g. inf, 1e400) in {rows} "
+                f"(line numbers, header = line 1); give coordinates as finite numbers"
+            )
+            raise InputError(msg)
         geometry = gpd.points_from_xy(lon.to_numpy(), lat.to_numpy())
         attrs = table.drop(columns=[lon_col, lat_col])
     elif wkt_col:
@@ -222,18 +250,33 @@ def _numeric_if_possible(column: pd.Series) -> pd.Series:
 
 
 @contextlib.contextmanager
-def _unzipped(path: Path) -> Iterator[Path]:
+def _unzipped(
+    path: Path,
+    *,
+    max_bytes: int = MAX_UNZIPPED_BYTES,
+    max_ratio: float = MAX_ZIP_RATIO,
+    max_members: int = MAX_ZIP_MEMBERS,
+) -> Iterator[Path]:
     """Extract a zip safely into a temporary folder; yield the dataset inside it.
 
-    Entries with absolute paths or ``..`` components are rejected before anything is
-    extracted, so nothing is ever written outside the temporary folder.
+    Everything is checked from the archive's directory before a byte is extracted:
+
+    * entries with absolute paths or ``..`` components are rejected, so nothing is ever
+      written outside the temporary folder;
+    * the archive is refused when it unpacks to more than ``max_bytes`` (default 2 GiB,
+      :data:`MAX_UNZIPPED_BYTES`), holds more than ``max_members`` entries (10,000), or its
+      compression ratio — of the whole archive, or of any entry over 1 MiB — exceeds
+      ``max_ratio`` (default 100, :data:`MAX_ZIP_RATIO`): the signs of a zip bomb.
+
+    Extraction then streams each entry and stops at its declared size, so an archive whose
+    directory lies about sizes cannot write more than it declared.
     """
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        msg = f"{path}: not a valid zip archive"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        msg = f"{path}: not a valid zip archive ({_short(exc)})"
         raise InputError(msg) from None
-    with archive, tempfile.TemporaryDirectory(prefix="xysiting-zip-") as tmpdir:
+    with archive:
         members = archive.infolist()
         unsafe = [m.filename for m in members if _unsafe_member(m.filename)]
         if unsafe:
@@ -242,27 +285,78 @@ def _unzipped(path: Path) -> Iterator[Path]:
                 f"({', '.join(unsafe[:3])}); re-create the zip with relative paths only"
             )
             raise InputError(msg)
-        total = sum(m.file_size for m in members)
-        if total > 8 * 1024**3:
-            msg = f"{path}: the archive unpacks to {total / 1024**3:.1f} GiB; unpack it yourself"
-            raise InputError(msg)
-        archive.extractall(tmpdir)
-        root = Path(tmpdir)
-        candidates = [
-            p
-            for ext in (".shp", ".gpkg", ".geojson", ".json", ".csv", ".parquet")
-            for p in sorted(root.rglob(f"*{ext}"))
-            if "__MACOSX" not in p.parts
-        ]
-        if not candidates:
-            msg = f"{path}: the archive holds no .shp, .gpkg, .geojson, .csv or .parquet file"
-            raise InputError(msg)
-        shps = [p for p in candidates if p.suffix == ".shp"]
-        if len(shps) > 1:
-            names = ", ".join(p.name for p in shps)
-            msg = f"{path}: the archive holds several shapefiles ({names}); zip one per import"
-            raise InputError(msg)
-        yield shps[0] if shps else candidates[0]
+        _check_zip_bounds(path, members, max_bytes=max_bytes, max_ratio=max_ratio, max_members=max_members)
+        with tempfile.TemporaryDirectory(prefix="xysiting-zip-") as tmpdir:
+            root = Path(tmpdir)
+            _extract_bounded(path, archive, members, root)
+            candidates = [
+                p
+                for ext in (".shp", ".gpkg", ".geojson", ".json", ".csv", ".parquet")
+                for p in sorted(root.rglob(f"*{ext}"))
+                if "__MACOSX" not in p.parts
+            ]
+            if not candidates:
+                msg = f"{path}: the archive holds no .shp, .gpkg, .geojson, .csv or .parquet file"
+                raise InputError(msg)
+            shps = [p for p in candidates if p.suffix == ".shp"]
+            if len(shps) > 1:
+                names = ", ".join(p.name for p in shps)
+                msg = f"{path}: the archive holds several shapefiles ({names}); zip one per import"
+                raise InputError(msg)
+            yield shps[0] if shps else candidates[0]
+
+
+def _check_zip_bounds(path: Path, members: list, *, max_bytes: int, max_ratio: float, max_members: int) -> None:
+    """Refuse an archive whose directory announces too many entries, bytes or too high a ratio."""
+    if len(members) > max_members:
+        msg = f"{path}: the archive holds {len(members):,} entries (limit {max_members:,}); zip only the dataset"
+        raise InputError(msg)
+    total = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members)
+    if total > max_bytes:
+        msg = (
+            f"{path}: refused, the archive unpacks to {total / 1024**3:.2f} GiB, over the limit of "
+            f"{max_bytes / 1024**3:.2f} GiB; clip the data to the region or import the unzipped file"
+        )
+        raise InputError(msg)
+    ratios = [(m.file_size / max(m.compress_size, 1), m) for m in members if m.file_size > _RATIO_FLOOR_BYTES]
+    worst = max(ratios, key=lambda pair: pair[0], default=None)
+    overall = total / max(packed, 1)
+    if (total > _RATIO_FLOOR_BYTES and overall > max_ratio) or (worst is not None and worst[0] > max_ratio):
+        ratio, name = (worst[0], worst[1].filename) if worst is not None and worst[0] > overall else (overall, "all")
+        msg = (
+            f"{path}: refused, compression ratio {ratio:,.0f}:1 ({name}) exceeds the limit of "
+            f"{max_ratio:g}:1 — this looks like a zip bomb; unzip it yourself if you trust it"
+        )
+        raise InputError(msg)
+
+
+def _extract_bounded(path: Path, archive: zipfile.ZipFile, members: list, root: Path) -> None:
+    """Stream each entry to ``root``, never writing more than the entry declares."""
+    chunk = 1024**2
+    for member in members:
+        target = root / PurePosixPath(member.filename.replace("\\", "/"))
+        if member.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        try:
+            with archive.open(member) as src, open(target, "wb") as dst:
+                while block := src.read(chunk):
+                    written += len(block)
+                    if written > member.file_size:
+                        msg = f"{path}: entry {member.filename} holds more data than the archive declares; refused"
+                        raise InputError(msg)
+                    dst.write(block)
+        except InputError:
+            raise
+        except OSError as exc:
+            msg = f"{path}: entry {member.filename} cannot be unpacked into {root.parent} ({exc.strerror or exc})"
+            raise InputError(msg) from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
+            msg = f"{path}: entry {member.filename} cannot be unpacked ({_short(exc)}); re-create the zip"
+            raise InputError(msg) from None
 
 
 def _unsafe_member(name: str) -> bool:
@@ -275,21 +369,60 @@ def _short(exc: Exception) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
-def read_raster_summary(path: str | Path) -> dict:
+def read_raster_summary(
+    path: str | Path, *, max_cells: int | None = None, clip_to_region: bool = False, crs=None
+) -> dict:
     """:func:`geo.raster.read_raster_info` plus resolution, tags and statistics of band 1.
 
-    Adds ``res``, ``tags``, ``valid_count``, ``mean``, ``min``, ``max`` and ``finite`` (False
-    when NaN or infinite values are not marked as nodata).  Raises InputError if the file is
-    missing or not a readable raster.
+    Adds ``res``, ``tags``, ``valid_count``, ``mean``, ``min``, ``max``, ``finite`` (False
+    when NaN or infinite values are not marked as nodata) and ``window`` (None, or the
+    window read; see ``clip_to_region``).  Raises InputError if the file is missing or not a
+    readable raster, or — before reading any cell — if it has more than ``max_cells`` cells
+    (default :data:`geo.raster.MAX_RASTER_CELLS`, 50 million), stating its size and how to
+    clip it to the Xiangyang region.
+
+    Parameters
+    ----------
+    clip_to_region : bool
+        A raster over ``max_cells`` is not refused at once: only its window over the
+        Xiangyang region (:data:`layers.schema.REGION_BOUNDS`) is summarised, and refused if
+        that window is still over the limit.  ``bounds`` is then the window's.
+    crs : optional
+        The CRS stated for a raster that declares none (to find the region's window).
     """
     import rasterio
 
-    from geo.raster import read_raster_info
+    from geo.raster import MAX_RASTER_CELLS, check_raster_size, read_raster_info, window_for_bounds
+    from layers.schema import REGION_BOUNDS
 
     info = read_raster_info(path)
+    limit = MAX_RASTER_CELLS if max_cells is None else max_cells
+    lon_min, lat_min, lon_max, lat_max = REGION_BOUNDS
+    hint = (
+        f"clip it to the Xiangyang region first, e.g. `gdalwarp -t_srs EPSG:4326 -te {lon_min} {lat_min} "
+        f"{lon_max} {lat_max} {Path(path).name} clipped.tif` (add `-tr 0.0025 0.0025` to coarsen it to ~250 m)"
+    )
+    window = None
+    width, height = info["width"], info["height"]
+    clip = clip_to_region and width * height > limit and (info["crs"] is not None or crs is not None)
+    if clip:
+        stated = None if info["crs"] is not None else rasterio.crs.CRS.from_user_input(_epsg_or_text(crs))
+        window = window_for_bounds(path, REGION_BOUNDS, crs=stated)
+    if clip and window is None:
+        hint = f"it does not even overlap the Xiangyang region {REGION_BOUNDS} (lon/lat); check the file and its CRS"
+    elif window is not None:
+        width, height = int(window.width), int(window.height)
+        hint = (
+            f"that is its window over the Xiangyang region alone (the whole file is {info['width']:,} × "
+            f"{info['height']:,} cells); coarsen it first, e.g. `gdalwarp -tr 0.0025 0.0025 -te {lon_min} {lat_min} "
+            f"{lon_max} {lat_max} {Path(path).name} coarse.tif`"
+        )
+    check_raster_size(path, width, height, dtype=info["dtype"], max_cells=limit, hint=hint)
     with rasterio.open(path) as ds:
-        band = ds.read(1, masked=True)
-        info.update(res=ds.res, tags=ds.tags())
+        band = ds.read(1, masked=True, window=window)
+        info.update(res=ds.res, tags=ds.tags(), window=window)
+        if window is not None:
+            info["bounds"] = tuple(rasterio.windows.bounds(window, ds.transform))
     valid = band.compressed()
     info.update(
         valid_count=int(valid.size),
@@ -299,3 +432,7 @@ def read_raster_summary(path: str | Path) -> dict:
         finite=bool(np.isfinite(valid).all()) if valid.size else True,
     )
     return info
+
+
+def _epsg_or_text(crs):
+    return f"EPSG:{crs}" if str(crs).isdigit() else crs

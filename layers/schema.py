@@ -8,7 +8,10 @@ Units are in column names (``capacity_t_per_year``, ``height_m``).
 
 Column dtypes are one of ``"str"``, ``"float"``, ``"int"``, ``"bool"``, ``"date"``.
 A required column must be present on import; an optional column is added (empty, or with
-its default) when missing.
+its default) when missing.  Numeric columns must hold finite numbers within their
+``minimum`` and ``maximum`` (plausible bounds, in the column's unit): an import with
+``inf``, ``1e400``, a capacity of 1e300 t/yr or a target year 99999 is refused naming the
+rows (:mod:`layers.validate`).
 """
 
 from __future__ import annotations
@@ -66,7 +69,11 @@ BASE_STATUSES = ("planned", "under_construction", "operating", "delayed")
 
 @dataclass(frozen=True)
 class Column:
-    """A column of a layer: dtype, whether it must be present, its unit and meaning."""
+    """A column of a layer: dtype, whether it must be present, its unit and meaning.
+
+    ``minimum`` and ``maximum`` (numeric columns, in the column's unit, inclusive) bound the
+    plausible values; values outside, and non-finite values, are refused on import.
+    """
 
     dtype: str
     required: bool = False
@@ -74,6 +81,7 @@ class Column:
     default: object = None
     choices: tuple[str, ...] | None = None
     minimum: float | None = None
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -148,13 +156,19 @@ SCHEMAS: dict[str, LayerSchema] = {
             "county": Column("str", False, "adcode of the county"),
             "park_id": Column("str", False, "id of the industrial park it lies in, if any"),
             "use_class": Column("str", False, "building use class", "residential", choices=tuple(USE_CLASSES)),
-            "height_m": Column("float", False, "building height, m", 10.0, minimum=0.0),
+            # the tallest building on Earth is 828 m
+            "height_m": Column("float", False, "building height, m", 10.0, minimum=0.0, maximum=1000.0),
             "roof_type": Column("str", False, "flat or pitched", "flat", choices=ROOF_TYPES),
             "roof_tilt_deg": Column(
-                "float", False, "roof plane tilt from horizontal, degrees (pitched)", 0.0, minimum=0.0
+                "float", False, "roof plane tilt from horizontal, degrees (pitched)", 0.0, minimum=0.0, maximum=90.0
             ),
             "roof_azimuth_deg": Column(
-                "float", False, "roof plane azimuth, degrees clockwise from north (180 = south)", 180.0
+                "float",
+                False,
+                "roof plane azimuth, degrees clockwise from north (180 = south; -180–360 accepted)",
+                180.0,
+                minimum=-180.0,
+                maximum=360.0,
             ),
         },
     ),
@@ -174,7 +188,7 @@ SCHEMAS: dict[str, LayerSchema] = {
         {
             **_COMMON,
             "exclusion_kind": Column("str", True, "settlement, building, road, water, protected, airport, other"),
-            "buffer_m": Column("float", False, "buffer around the feature, m", 0.0, minimum=0.0),
+            "buffer_m": Column("float", False, "buffer around the feature, m", 0.0, minimum=0.0, maximum=100_000.0),
         },
     ),
     "waste_sources": LayerSchema(
@@ -186,8 +200,9 @@ SCHEMAS: dict[str, LayerSchema] = {
             **_COMMON,
             "county": Column("str", False, "adcode of the county"),
             "waste_kind": Column("str", True, "phosphogypsum or construction", choices=WASTE_KINDS),
-            "supply_t_per_year": Column("float", True, "waste generated, t/yr", minimum=0.0),
-            "stock_t": Column("float", False, "stockpiled waste, t", 0.0, minimum=0.0),
+            # bounds far above any real source (China's phosphogypsum is ~80 Mt/yr in all)
+            "supply_t_per_year": Column("float", True, "waste generated, t/yr", minimum=0.0, maximum=1e9),
+            "stock_t": Column("float", False, "stockpiled waste, t", 0.0, minimum=0.0, maximum=1e10),
         },
     ),
     "facilities": LayerSchema(
@@ -200,8 +215,10 @@ SCHEMAS: dict[str, LayerSchema] = {
             "county": Column("str", False, "adcode of the county"),
             "facility_kind": Column("str", True, "kind of facility", choices=tuple(FACILITY_KINDS)),
             "accepts": Column("str", False, "comma-separated waste kinds accepted; default from facility_kind"),
-            "capacity_t_per_year": Column("float", True, "processing capacity, t/yr", minimum=0.0),
-            "gate_fee_cny_per_t": Column("float", False, "gate fee or processing cost, ¥/t", 0.0),
+            "capacity_t_per_year": Column("float", True, "processing capacity, t/yr", minimum=0.0, maximum=1e9),
+            "gate_fee_cny_per_t": Column(
+                "float", False, "gate fee or processing cost, ¥/t (negative: paid for)", 0.0, minimum=-1e5, maximum=1e5
+            ),
             "status": Column(
                 "str",
                 False,
@@ -219,7 +236,7 @@ SCHEMAS: dict[str, LayerSchema] = {
         {
             **_COMMON,
             "highway": Column("str", True, "OSM highway class: motorway, trunk, primary, ..."),
-            "maxspeed_kmh": Column("float", False, "speed limit, km/h (empty: from class)"),
+            "maxspeed_kmh": Column("float", False, "speed limit, km/h (empty: from class)", minimum=0.0, maximum=300.0),
             "oneway": Column("bool", False, "one-way street", False),
         },
     ),
@@ -235,9 +252,15 @@ SCHEMAS: dict[str, LayerSchema] = {
             "category": Column("str", True, "renewable or recycling", choices=("renewable", "recycling")),
             "base_kind": Column("str", False, "wind, solar, storage, urban_mining, phosphogypsum, ..."),
             "county": Column("str", False, "adcode of the county"),
-            "target_value": Column("float", False, "planned capacity or target (empty if the plan has none)"),
+            "target_value": Column(
+                "float",
+                False,
+                "planned capacity or target (empty if the plan has none)",
+                minimum=0.0,
+                maximum=1e12,
+            ),
             "target_unit": Column("str", False, "unit of target_value, e.g. MW, t/yr, %"),
-            "target_year": Column("int", False, "year of the target"),
+            "target_year": Column("int", False, "year of the target", minimum=2000, maximum=2100),
             "status": Column(
                 "str", False, "planned, under_construction, operating, delayed", "planned", choices=BASE_STATUSES
             ),
@@ -253,7 +276,7 @@ SCHEMAS: dict[str, LayerSchema] = {
             "id": Column("str", False, "record id"),
             "target_id": Column("str", True, "base id or indicator id"),
             "date": Column("date", True, "date the value refers to (YYYY-MM-DD)"),
-            "value": Column("float", True, "value in the base's or indicator's unit", minimum=0.0),
+            "value": Column("float", True, "value in the base's or indicator's unit", minimum=0.0, maximum=1e12),
             "unit": Column("str", False, "unit of value"),
             "author": Column("str", False, "who entered it"),
             "note": Column("str", False, "free text"),

@@ -30,7 +30,7 @@ import shapely
 
 from geo.crs import WGS84, geometries_bd09_to_wgs84, geometries_gcj02_to_wgs84, require_crs
 from geo.errors import InputError, describe_rows
-from geo.repair import repair_geometries
+from geo.repair import RepairTooLarge, repair_geometries
 from layers.schema import REGION_BOUNDS, LayerSchema, get_schema
 
 _TYPE_IDS = {
@@ -144,9 +144,10 @@ def validate(
         raise InputError(msg)
     out = _ensure_ids(out, kind)
     out = _drop_empty(out, source_name, report)
+    _check_finite_coordinates(out, source_name)
     out = _set_crs(out, source_name, crs)
     out = check_geometry_types(out, schema, source_name)
-    out = _repair(out, schema, report)
+    out = _repair(out, schema, report, source_name)
     declared = pyproj.CRS.from_user_input(out.crs)
     out = _to_wgs84(out, source_name, from_gcj02=from_gcj02, from_bd09=from_bd09, report=report)
     _check_swapped(out, source_name)
@@ -182,6 +183,19 @@ def _drop_empty(frame: gpd.GeoDataFrame, source_name: str, report: ValidationRep
         report.dropped_empty_ids = frame.loc[empty, "id"].astype(str).tolist()
         frame = frame.loc[~empty]
     return frame
+
+
+def _check_finite_coordinates(frame: gpd.GeoDataFrame, source_name: str) -> None:
+    """Refuse geometries with infinite or NaN coordinates, naming their rows."""
+    coords, index = shapely.get_coordinates(frame.geometry.to_numpy(), return_index=True)
+    bad_coord = ~np.isfinite(coords).all(axis=1)
+    if bad_coord.any():
+        rows = np.unique(index[bad_coord])
+        msg = (
+            f"{source_name}: infinite or missing coordinates (inf, NaN, or beyond ±1.8e308 such as 1e400) in "
+            f"{describe_rows(frame['id'].astype(str).to_numpy()[rows].tolist())}; fix or remove those features"
+        )
+        raise InputError(msg)
 
 
 def _set_crs(frame: gpd.GeoDataFrame, source_name: str, crs) -> gpd.GeoDataFrame:
@@ -229,9 +243,19 @@ def check_geometry_types(frame: gpd.GeoDataFrame, schema: LayerSchema, source_na
     return frame
 
 
-def _repair(frame: gpd.GeoDataFrame, schema: LayerSchema, report: ValidationReport):
+def _repair(frame: gpd.GeoDataFrame, schema: LayerSchema, report: ValidationReport, source_name: str):
     family = _FAMILY[schema.geometry[0]] if len({_FAMILY[g] for g in schema.geometry}) == 1 else None
-    repaired, was_invalid = repair_geometries(frame.geometry.to_numpy(), family=family)
+    try:
+        repaired, was_invalid = repair_geometries(frame.geometry.to_numpy(), family=family)
+    except RepairTooLarge as exc:
+        ids = frame["id"].astype(str).to_numpy()[exc.positions]
+        rows = describe_rows([f"{i} ({n:,} vertices)" for i, n in zip(ids, exc.vertices, strict=True)])
+        msg = (
+            f"{source_name}: layer {schema.kind!r}: invalid (self-intersecting) geometry too large to repair in "
+            f"{rows}; the limit is {exc.limit:,} vertices per invalid geometry. Simplify or split those "
+            f"features first (e.g. ogr2ogr -simplify 0.00001, or QGIS Simplify then Fix geometries)"
+        )
+        raise InputError(msg) from None
     if was_invalid.any():
         report.repaired_invalid = int(was_invalid.sum())
         frame = frame.set_geometry(gpd.GeoSeries(repaired, index=frame.index, crs=frame.crs))
@@ -463,6 +487,31 @@ def _as_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(out, index=values.index, dtype=object), present
 
 
+def _check_range(numbers: pd.Series, name: str, col, source_name: str, kind: str, label: pd.Series) -> None:
+    """Refuse non-finite numbers and numbers outside the column's ``minimum``/``maximum``."""
+    values = numbers.to_numpy(dtype="float64", na_value=np.nan)
+    infinite = np.isinf(values)
+    if infinite.any():
+        msg = (
+            f"{source_name}: column {name!r} of layer {kind!r} holds infinite or overflowing numbers "
+            f"(inf, or beyond ±1.8e308 such as 1e400) in {describe_rows(label[infinite].tolist())}; "
+            f"give a finite number ({col.description or 'in the column unit'})"
+        )
+        raise InputError(msg)
+    for bound, outside, word in (
+        (col.minimum, values < (col.minimum if col.minimum is not None else -np.inf), "≥"),
+        (col.maximum, values > (col.maximum if col.maximum is not None else np.inf), "≤"),
+    ):
+        if bound is not None and outside.any():
+            sample = [f"{v:g}" for v in values[outside][:3]]
+            msg = (
+                f"{source_name}: column {name!r} of layer {kind!r} must be {word} {bound:g} "
+                f"({col.description}); found {', '.join(sample)} in {describe_rows(label[outside].tolist())}. "
+                f"Fix those rows — check the unit and the decimal point"
+            )
+            raise InputError(msg)
+
+
 def _coerce(values: pd.Series, name: str, col, source_name: str, kind: str, label: pd.Series):
     text = None
     if pd.api.types.is_numeric_dtype(values):  # no blank strings to look for (fast on large layers)
@@ -480,14 +529,7 @@ def _coerce(values: pd.Series, name: str, col, source_name: str, kind: str, labe
                 f"{describe_rows(label[bad].tolist())}"
             )
             raise InputError(msg)
-        if col.minimum is not None:
-            low = numbers < col.minimum
-            if low.any():
-                msg = (
-                    f"{source_name}: column {name!r} of layer {kind!r} must be ≥ {col.minimum:g}; "
-                    f"found {numbers[low].head(3).tolist()} in {describe_rows(label[low].tolist())}"
-                )
-                raise InputError(msg)
+        _check_range(numbers, name, col, source_name, kind, label)
         if col.required and numbers.isna().any():
             rows = describe_rows(label[numbers.isna()].tolist())
             msg = f"{source_name}: column {name!r} of layer {kind!r} is empty in {rows}; fill it in"

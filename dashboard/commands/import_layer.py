@@ -46,6 +46,12 @@ def register(subparsers) -> None:
         help="import even when every feature lies far outside the Xiangyang region "
         "(otherwise refused: usually a wrong CRS, swapped axes or the wrong file)",
     )
+    p.add_argument(
+        "--unit",
+        choices=("m/s", "km/h", "mph", "kn"),
+        help="wind rasters: unit of the speeds; km/h, mph and knots are converted to m/s "
+        "(without it, speeds implausible in m/s are refused)",
+    )
     p.set_defaults(func=run)
 
 
@@ -84,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         height_m=args.height_m,
         rename=parse_renames(args.rename),
         allow_outside=args.allow_outside,
+        unit=args.unit,
         progress=True,
     )
     print(f"imported {result.count} features from {result.path} as {result.kind}")
