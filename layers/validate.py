@@ -503,11 +503,9 @@ def _check_range(numbers: pd.Series, name: str, col, source_name: str, kind: str
         (col.maximum, values > (col.maximum if col.maximum is not None else np.inf), "≤"),
     ):
         if bound is not None and outside.any():
-            sample = [f"{v:g}" for v in values[outside][:3]]
             msg = (
-                f"{source_name}: column {name!r} of layer {kind!r} must be {word} {bound:g} "
-                f"({col.description}); found {', '.join(sample)} in {describe_rows(label[outside].tolist())}. "
-                f"Fix those rows — check the unit and the decimal point"
+                f"{source_name}: column {name!r} of layer {kind!r} must be {word} {bound:g}; "
+                f"found {values[outside][:3].tolist()} in {describe_rows(label[outside].tolist())}"
             )
             raise InputError(msg)
 
