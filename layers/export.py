@@ -3,6 +3,13 @@
 CSV is UTF-8 with a byte-order mark so Excel shows Chinese; XLSX carries a second sheet
 with the assumptions the result was computed with; GeoPackage, GeoJSON and zipped
 Shapefile keep geometry in WGS84.  Every write is atomic.
+
+Spreadsheet exports are safe to open (OWASP "CSV injection"): a text cell beginning with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written to CSV with a leading ``'``
+(:func:`neutralise_formulas`), and to XLSX as a string cell, never a formula; numbers stay
+numbers.  Assumption values never carry the server's folders (:func:`public_text`).
+Every export path of the project (``xysiting export``, the ``--out`` of the analyses, the
+dashboard's download buttons) goes through :func:`export_frame`.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.atomic import atomic_path
@@ -53,6 +61,100 @@ def safe_filename(name: str, *, default: str = "export") -> str:
     name = re.sub(r"[\x00-\x1f\x7f<>:\"/\\|?*;&$`'!{}\[\]]+", "_", name)
     name = re.sub(r"\s+", "_", name).strip("._-")
     return name[:120] or default
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: A plain number written as text ("-12.5", "+3e4"): a spreadsheet reads it as a number, not a formula.
+_NUMBER_TEXT = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+#: Absolute paths (POSIX with two parts or more, ``~/...``, Windows ``C:\\...``) inside a text.
+_ABSOLUTE_PATH = re.compile(
+    r"(?<![\w:/.~\\-])(?:~|[A-Za-z]:)?(?:[/\\][^/\\\s'\",;:()\[\]{}<>|]+){2,}[/\\]?"
+    r"|(?<![\w:/.~\\-])~[/\\][^\s'\",;:()\[\]{}<>|]+"
+)
+
+
+def formula_mask(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a cell is text a spreadsheet would read as a formula.
+
+    Text cells (``str``) beginning with one of :data:`FORMULA_TRIGGERS`, except plain numbers
+    written as text (``"-12.5"``), which a spreadsheet reads as numbers.  Numeric cells are
+    never flagged: negative numbers stay numbers.
+    """
+    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    for i in range(frame.shape[1]):
+        col = frame.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
+            continue
+        try:
+            text = col.astype(object).str
+        except AttributeError:  # no text in this column
+            continue
+        hit = text.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
+        hit &= ~text.fullmatch(_NUMBER_TEXT).fillna(False).astype(bool)
+        mask.iloc[:, i] = hit.to_numpy()
+    return mask
+
+
+def _header_hits(columns: pd.Index) -> list[bool]:
+    return [
+        isinstance(c, str) and c.startswith(FORMULA_TRIGGERS) and re.fullmatch(_NUMBER_TEXT, c) is None for c in columns
+    ]
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` safe to open in a spreadsheet as CSV (OWASP CSV injection).
+
+    Every text cell and column name that :func:`formula_mask` flags (beginning with ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return) gets a leading ``'``, so Excel, WPS and
+    LibreOffice show it as text instead of evaluating it.  Numbers, dates and other text are
+    unchanged.
+
+    Examples
+    --------
+    >>> safe = neutralise_formulas(pd.DataFrame({"a": ["=1+2", "ok", "-3"], "b": [-1.5, 2.0, 3.0]}))
+    >>> print(safe["a"].tolist(), safe["b"].tolist())
+    ["'=1+2", 'ok', '-3'] [-1.5, 2.0, 3.0]
+    """
+    mask = formula_mask(frame)
+    out = frame.copy()
+    for i in np.flatnonzero(mask.to_numpy().any(axis=0)):
+        values = out.iloc[:, i].to_numpy(dtype=object, copy=True)
+        hit = mask.iloc[:, i].to_numpy()
+        values[hit] = ["'" + v for v in values[hit]]  # only the flagged cells, all str
+        out.isetitem(int(i), values)
+    hits = _header_hits(out.columns)
+    if any(hits):
+        out.columns = [f"'{c}" if hit else c for c, hit in zip(out.columns, hits, strict=True)]
+    return out
+
+
+def public_text(value) -> str:
+    """``str(value)`` with every absolute path cut to its last part (no server folders in exports).
+
+    ``"/srv/atlas/projects/xy/weather.epw"`` becomes ``"weather.epw"``; units such as ``t/yr``
+    and URLs are left alone.
+    """
+    text = str(value)
+
+    def last_part(match: re.Match) -> str:
+        parts = [p for p in re.split(r"[/\\]", match.group(0)) if p and p != "~" and not p.endswith(":")]
+        return parts[-1] if parts else ""
+
+    return _ABSOLUTE_PATH.sub(last_part, text)
+
+
+def _write_xlsx_sheet(writer: pd.ExcelWriter, table: pd.DataFrame, sheet: str) -> None:
+    """Write ``table`` to ``sheet``; text cells that openpyxl would take as formulas stay text."""
+    table.to_excel(writer, sheet_name=sheet, index=False)
+    ws = writer.sheets[sheet]
+    # openpyxl turns any str beginning with "=" into a formula cell; mark those as strings.
+    rows, cols = np.nonzero(formula_mask(table).to_numpy())
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        ws.cell(row=r + 2, column=c + 1).data_type = "s"  # row 1 is the header
+    for c, hit in enumerate(_header_hits(table.columns)):
+        if hit:
+            ws.cell(row=1, column=c + 1).data_type = "s"
 
 
 def table_for_export(frame: pd.DataFrame) -> pd.DataFrame:
@@ -104,20 +206,23 @@ def export_frame(
     assumption_table = None
     if assumptions:
         assumption_table = pd.DataFrame(
-            {"parameter": list(assumptions), "value": [str(v) for v in assumptions.values()]}
+            {
+                "parameter": [public_text(k) for k in assumptions],
+                "value": [public_text(v) for v in assumptions.values()],
+            }
         )
     if fmt == "csv":
         with atomic_path(path) as tmp:
-            table_for_export(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
+            neutralise_formulas(table_for_export(frame)).to_csv(tmp, index=False, encoding="utf-8-sig")
         if assumption_table is not None:
             with atomic_path(path.with_suffix(".assumptions.csv")) as tmp:
-                assumption_table.to_csv(tmp, index=False, encoding="utf-8-sig")
+                neutralise_formulas(assumption_table).to_csv(tmp, index=False, encoding="utf-8-sig")
     elif fmt == "xlsx":
         with atomic_path(path) as tmp:
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                table_for_export(frame).to_excel(writer, sheet_name=layer[:31], index=False)
+                _write_xlsx_sheet(writer, table_for_export(frame), layer[:31])
                 if assumption_table is not None:
-                    assumption_table.to_excel(writer, sheet_name="assumptions", index=False)
+                    _write_xlsx_sheet(writer, assumption_table, "assumptions")
     else:
         gdf = frame.to_crs(WGS84) if frame.crs is not None and frame.crs != WGS84 else frame
         gdf = _stringify_objects(gdf)

@@ -31,6 +31,9 @@ WIND_CELL_MAX_M_PER_S = 40.0
 #: Units a wind raster may be stated in (``--unit``), and their factor to m/s.
 WIND_UNITS_TO_M_PER_S = {"m/s": 1.0, "km/h": 1 / 3.6, "mph": 0.44704, "kn": 0.514444}
 
+#: Layers that only grow through their own audited append path, never by replacement.
+APPEND_ONLY_KINDS = ("progress_records",)
+
 
 @dataclass
 class ImportResult:
@@ -163,6 +166,14 @@ def import_layer(
 
     schema = get_schema(kind)
     path = Path(path)
+    if kind in APPEND_ONLY_KINDS:
+        msg = (
+            f"{path}: {kind!r} is the project's append-only progress store (with an audit trail); "
+            f"an import would replace every record, so it is refused and nothing changed. Add the "
+            f"file's records with `xysiting progress {project.path} --import {path} --author NAME` "
+            f"(columns target_id,date,value[,unit,note]) or in the dashboard's progress tab"
+        )
+        raise InputError(msg)
     if schema.raster:
         if rename:
             msg = f"{path}: --rename maps columns of vector files; the raster layer {kind!r} has none"

@@ -40,7 +40,7 @@ def test_import_as_editor_then_export(project, tmp_path, capsys):
     assert read_records(project)["value"].tolist() == [18.9, 420.0]
     out = tmp_path / "out.csv"
     assert main(["progress", str(project.path), "--export", str(out)]) == 0
-    assert pd.read_csv(out, encoding="utf-8-sig")["author"].tolist() == [EDITOR, EDITOR]
+    assert pd.read_csv(out, encoding="utf-8-sig")["author"].tolist() == [f"cli:{EDITOR}"] * 2  # a claim
     assert main(["progress", str(project.path)]) == 0
     assert "18.9" in capsys.readouterr().out
 

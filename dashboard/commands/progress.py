@@ -47,7 +47,12 @@ def register(subparsers) -> None:
         metavar="FILE",
         help="append the records of a CSV file (needs --author, an editor)",
     )
-    p.add_argument("--author", metavar="USER", help="the editor adding the records")
+    p.add_argument(
+        "--author",
+        metavar="USER",
+        help="the editor adding the records; recorded as cli:USER (a claim) unless --password-stdin "
+        "checks USER's password",
+    )
     p.add_argument("--export", dest="export_file", metavar="FILE", help="write every record to FILE (.csv or .xlsx)")
     p.add_argument("--users", metavar="FILE", help="users file (default DIR/users.json)")
     p.add_argument("--add-user", metavar="USER", help="add a user to the users file, or change one")
@@ -55,7 +60,9 @@ def register(subparsers) -> None:
         "--role", choices=("editor", "viewer"), default="viewer", help="role for --add-user (default viewer)"
     )
     p.add_argument(
-        "--password-stdin", action="store_true", help="read the --add-user password from the first line of stdin"
+        "--password-stdin",
+        action="store_true",
+        help="read the password of --add-user (to set) or of --author (to check) from the first line of stdin",
     )
     p.set_defaults(func=run)
 
@@ -87,12 +94,20 @@ def run(args: argparse.Namespace) -> int:
         if not args.author:
             msg = "--import needs --author USER (an editor in the users file)"
             raise InputError(msg)
+        author = store.claimed_author(args.author)  # a name typed on the command line is a claim
+        if args.password_stdin:
+            if not users.verify(args.author, sys.stdin.readline().rstrip("\r\n")):
+                print(f"xysiting: error: wrong password for {args.author!r}; nothing was written", file=sys.stderr)
+                return 2
+            author = args.author
         try:
-            written = store.import_csv(project, args.import_file, user=args.author, users_path=args.users)
+            written = store.import_csv(
+                project, args.import_file, user=args.author, author=author, users_path=args.users
+            )
         except NotAuthorisedError as exc:
             print(f"xysiting: error: {exc}", file=sys.stderr)
             return 2
-        print(f"{project.path}: added {len(written)} progress record(s) from {args.import_file} as {args.author}")
+        print(f"{project.path}: added {len(written)} progress record(s) from {args.import_file} as {author}")
         return 0
     if args.export_file:
         path = store.export_records(project, args.export_file)

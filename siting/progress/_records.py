@@ -63,13 +63,18 @@ def _parse_dates(series: pd.Series) -> pd.Series:
     return parsed.fillna(midnight)
 
 
-def validate(records, *, where: str, user: str, row_labels: pd.Index | None = None) -> pd.DataFrame:
+def validate(
+    records, *, where: str, user: str, author: str | None = None, row_labels: pd.Index | None = None
+) -> pd.DataFrame:
     """Check and normalise records (everything that needs no look-up in the store).
 
     Returns a frame with columns ``id, target_id, date (YYYY-MM-DD str), value (float),
-    unit (normalised str, may be empty), author, note``.  Raises one InputError listing every
-    problem, naming the column, the rows and the fix.
+    unit (normalised str, may be empty), author, note``.  ``author`` (default ``user``) is
+    what the records are stored under, e.g. ``cli:wang`` for a name claimed on the command
+    line; an ``author`` column in the input may name ``user`` or ``author``.  Raises one
+    InputError listing every problem, naming the column, the rows and the fix.
     """
+    author = user if author is None else author
     frame = as_frame(records)
     frame.columns = [str(c).strip() for c in frame.columns]
     check_columns(frame, where=where)
@@ -113,9 +118,9 @@ def validate(records, *, where: str, user: str, row_labels: pd.Index | None = No
     flag(note.str.len() > MAX_NOTE_CHARS, "note", f"longer than {MAX_NOTE_CHARS} characters")
 
     if "author" in frame:
-        author = _text(frame["author"])
+        given = _text(frame["author"])
         flag(
-            (author != "") & (author != user),
+            (given != "") & ~given.isin([user, author]),
             "author",
             f"names someone other than the signed-in user {user!r}; records are entered as "
             f"the user who adds them — remove the column or sign in as that author",
@@ -138,7 +143,7 @@ def validate(records, *, where: str, user: str, row_labels: pd.Index | None = No
             "date": dates.dt.strftime("%Y-%m-%d"),
             "value": value,
             "unit": unit.astype(str),
-            "author": user,
+            "author": author,
             "note": note.astype(str),
         },
         index=labels,

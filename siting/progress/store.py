@@ -30,6 +30,14 @@ from siting.progress._sqlite import AUDIT, RECORD_COLUMNS, RECORDS
 from siting.progress.indicators import INDICATORS
 from siting.progress.users import UserStore
 
+#: Prefix of an author named on the command line without a password check (a claim).
+CLI_PREFIX = "cli:"
+
+
+def claimed_author(name: str) -> str:
+    """How a name given with ``--author`` and no password is recorded: ``cli:NAME``."""
+    return f"{CLI_PREFIX}{name}"
+
 
 def _empty_records() -> pd.DataFrame:
     return pd.DataFrame(
@@ -100,6 +108,7 @@ def add_records(
     records,
     *,
     user: str | None,
+    author: str | None = None,
     users_path: str | os.PathLike | None = None,
     action: str = "add",
     detail: str = "",
@@ -119,7 +128,11 @@ def add_records(
         e.g. ``GW`` → ``MW``, ``万t`` → ``t``), ``note``, ``id``.
     user : str
         The signed-in user; must have the role ``editor`` in the users file.  Stored as the
-        records' ``author`` and in the audit trail.
+        records' ``author`` and in the audit trail unless ``author`` is given.
+    author : str, optional
+        How to record who wrote: ``user`` (default; the server signed them in) or
+        ``"cli:" + user`` for a name claimed on the command line without a password
+        (:data:`CLI_PREFIX`).
     users_path : path-like, optional
         The users file; default ``DIR/users.json``.
     action, detail : str
@@ -138,7 +151,11 @@ def add_records(
         target ids, units that do not convert, duplicate ids.  Nothing is written.
     """
     editor = UserStore.for_project(project, users_path).require_editor(user)
-    clean = _records.validate(records, where=where, user=editor, row_labels=row_labels)
+    author = editor if author is None else author
+    if author not in (editor, claimed_author(editor)):
+        msg = f"author {author!r} must be the editor {editor!r} or the claim {claimed_author(editor)!r}"
+        raise ValueError(msg)
+    clean = _records.validate(records, where=where, user=editor, author=author, row_labels=row_labels)
     batch = f"batch-{uuid.uuid4().hex[:12]}"
     now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
     # A private handle on the project: its lock depth is not shared with other threads
@@ -162,7 +179,7 @@ def add_records(
                 audit = pd.DataFrame(
                     {
                         "time_utc": now,
-                        "user": editor,
+                        "user": author,
                         "action": action,
                         "batch": batch,
                         "record_id": clean["id"],
@@ -296,13 +313,20 @@ def read_audit(project) -> pd.DataFrame:
 
 
 def import_csv(
-    project, path: str | os.PathLike, *, user: str | None, users_path: str | os.PathLike | None = None
+    project,
+    path: str | os.PathLike,
+    *,
+    user: str | None,
+    author: str | None = None,
+    users_path: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Append the records of a CSV file (UTF-8, BOM allowed) in one transaction.
 
     The file has the columns ``target_id, date, value`` and optionally ``unit, note, id,
-    author`` (see :func:`add_records`); any other column, or a missing one, is an InputError
-    and nothing is written.  Errors name the file's line numbers.
+    author`` (see :func:`add_records`, also for ``author``); any other column, or a missing
+    one, is an InputError and nothing is written.  Errors name the file's line numbers.
+    This append, audited, is the only way records enter the store: ``xysiting import
+    --layer progress_records`` is refused.
     """
     path = Path(path)
     if not path.is_file():
@@ -322,6 +346,7 @@ def import_csv(
         project,
         frame,
         user=user,
+        author=author,
         users_path=users_path,
         action="import",
         detail=path.name,
