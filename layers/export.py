@@ -63,6 +63,9 @@ def safe_filename(name: str, *, default: str = "export") -> str:
     return name[:120] or default
 
 
+#: CSV rows end in CRLF (RFC 4180), so a text holding a lone carriage return is quoted and
+#: cannot start a new row in Excel (whose first cell could then be a formula).
+_CSV_EOL = "\r\n"
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: A plain number written as text ("-12.5", "+3e4"): a spreadsheet reads it as a number, not a formula.
@@ -213,10 +216,14 @@ def export_frame(
         )
     if fmt == "csv":
         with atomic_path(path) as tmp:
-            neutralise_formulas(table_for_export(frame)).to_csv(tmp, index=False, encoding="utf-8-sig")
+            neutralise_formulas(table_for_export(frame)).to_csv(
+                tmp, index=False, encoding="utf-8-sig", lineterminator=_CSV_EOL
+            )
         if assumption_table is not None:
             with atomic_path(path.with_suffix(".assumptions.csv")) as tmp:
-                neutralise_formulas(assumption_table).to_csv(tmp, index=False, encoding="utf-8-sig")
+                neutralise_formulas(assumption_table).to_csv(
+                    tmp, index=False, encoding="utf-8-sig", lineterminator=_CSV_EOL
+                )
     elif fmt == "xlsx":
         with atomic_path(path) as tmp:
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
