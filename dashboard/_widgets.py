@@ -7,9 +7,11 @@ import io
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 import panel as pn
+import param
 
 from layers.export import export_frame, safe_filename
 
@@ -78,3 +80,36 @@ def plain_formatters(frame: pd.DataFrame) -> dict:
         else:
             out[col] = {"type": "plaintext"}
     return out
+
+
+class TextAlert(pn.pane.HTML):
+    """An alert box (like :class:`panel.pane.Alert`) that shows its ``object`` as plain text.
+
+    ``pn.pane.Alert`` renders Markdown, and Markdown passes HTML through: a message quoting
+    a user's input (an uploaded unit, a layer attribute, an exception naming a file) could
+    carry ``<img src=x onerror=...>``.  Here the text is escaped, line breaks are kept, and
+    nothing is parsed as Markdown, HTML or math.  Drop-in: ``TextAlert(text, alert_type=...)``,
+    ``.object = text``.
+    """
+
+    alert_type = param.Selector(default="primary", objects=pn.pane.alert.ALERT_TYPES)
+
+    _rename: ClassVar[dict] = {**pn.pane.HTML._rename, "alert_type": None}
+    _rerender_params: ClassVar[list] = [*pn.pane.HTML._rerender_params, "alert_type"]
+    _stylesheets: ClassVar[list] = [*pn.pane.HTML._stylesheets, *pn.pane.Alert._stylesheets]
+
+    def __init__(self, object=None, **params):
+        if "sizing_mode" not in params and "width" not in params:
+            params["sizing_mode"] = "stretch_width"
+        super().__init__(object, **params)
+
+    def _transform_object(self, obj) -> dict:
+        text = "" if obj is None else str(obj)
+        return super()._transform_object(
+            f"<div class='xy-alert-text' style='white-space:pre-wrap'>{html.escape(text)}</div>"
+        )
+
+    def _process_param_change(self, params):
+        if "css_classes" in params or "alert_type" in params:
+            params["css_classes"] = [*self.css_classes, "alert", f"alert-{self.alert_type}"]
+        return super()._process_param_change(params)

@@ -23,6 +23,7 @@ import pandas as pd
 import panel as pn
 
 from dashboard._data import open_project
+from dashboard._widgets import TextAlert
 from dashboard.i18n import DEFAULT_LANGUAGE, t
 from dashboard.map import SharedMap
 from layers.project import Project
@@ -133,7 +134,7 @@ class _MountedProgress:
             view = getattr(self.component, "panel", None)
             self.holder[:] = [view() if callable(view) else self.component]
         except Exception as exc:  # the teammate's tab failing must not take the app down
-            self.holder[:] = [pn.pane.Alert(t("error", self.lang, message=str(exc)), alert_type="danger")]
+            self.holder[:] = [TextAlert(t("error", self.lang, message=str(exc)), alert_type="danger")]
         finally:
             self.holder.loading = False
 

@@ -11,7 +11,9 @@ see the form — but hiding it is a convenience: every write goes through
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import fcntl
 import html
 import io
 import os
@@ -24,8 +26,10 @@ import pandas as pd
 import panel as pn
 import param
 
+from dashboard._widgets import TextAlert
 from dashboard.auth import session_user
 from geo.errors import InputError
+from layers.export import safe_filename
 from layers.project import Project
 from siting.progress import store
 from siting.progress.arithmetic import today_in_xiangyang
@@ -60,6 +64,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "export": ("导出全部记录 (CSV)", "Export all records (CSV)"),
     "added": ("已保存：{target} {date} = {value} {unit}", "Saved: {target} {date} = {value} {unit}"),
     "imported": ("已导入 {n} 条记录", "Imported {n} records"),
+    "saving": ("正在保存…", "Saving…"),
+    "waiting_lock": (
+        "正在等待项目锁（另一个导入或保存正在进行）…",
+        "Waiting for the project lock (another import or save is running)…",
+    ),
     "refused": ("无权写入：{message}", "Not allowed: {message}"),
     "invalid": ("输入有误，未写入：{message}", "Invalid input, nothing written: {message}"),
     "signed_in": ("当前用户：{user}（{role}）", "Signed in as {user} ({role})"),
@@ -193,7 +202,8 @@ class ProgressTab(param.Parameterized):
         self.waste_flows = waste_flows
         self._solar_message = self._waste_message = ""
         self._loaded = False
-        self.message = pn.pane.Alert(
+        # plain text, never HTML or Markdown: messages quote uploaded values (units, ids, file names)
+        self.message = TextAlert(
             "", alert_type="light", visible=False, css_classes=["xy-progress-message"], sizing_mode="stretch_width"
         )
         self._root = pn.Column(sizing_mode="stretch_width", css_classes=["xy-progress"], stylesheets=[_CSS])
@@ -560,8 +570,18 @@ class ProgressTab(param.Parameterized):
     def submit(self, target_id: str, date: str, value: float | None, unit: str = "", note: str = "") -> bool:
         """Add one record as the signed-in user (the form's action); True if it was saved.
 
-        Errors are shown in the tab's message box, never raised to the browser.
+        Errors are shown in the tab's message box, never raised to the browser.  Runs on the
+        calling thread; the form's button runs the same write off the event loop.
         """
+        return self._finish(*self._write_record(self.current_user(), target_id, date, value, unit, note))
+
+    def import_bytes(self, data: bytes, filename: str = "upload.csv") -> bool:
+        """Import an uploaded CSV as the signed-in user; True if it was saved."""
+        return self._finish(*self._write_import(self.current_user(), data, filename))
+
+    # The two writes below touch no widget: they run on a worker thread while the server's
+    # event loop keeps serving (a write may wait minutes for the project lock of an import).
+    def _write_record(self, user, target_id, date, value, unit, note) -> tuple[bool, str, str]:
         lang = self.lang
         try:
             written = store.add_record(
@@ -569,46 +589,65 @@ class ProgressTab(param.Parameterized):
                 target_id,
                 date,
                 value,
-                user=self.current_user(),
+                user=user,
                 unit=unit or "",
                 note=note or "",
                 users_path=self.users_path,
             )
         except NotAuthorisedError as exc:
-            self._show(tr("refused", lang, message=str(exc)), "danger")
-            return False
+            return False, tr("refused", lang, message=str(exc)), "danger"
         except InputError as exc:
-            self._show(tr("invalid", lang, message=str(exc)), "danger")
-            return False
+            return False, tr("invalid", lang, message=str(exc)), "danger"
         row = written.iloc[0]
-        self._after_write()
-        self._show(
-            tr("added", lang, target=row["target_id"], date=row["date"], value=f"{row['value']:g}", unit=row["unit"]),
-            "success",
-        )
-        return True
+        text = tr("added", lang, target=row["target_id"], date=row["date"], value=f"{row['value']:g}", unit=row["unit"])
+        return True, text, "success"
 
-    def import_bytes(self, data: bytes, filename: str = "upload.csv") -> bool:
-        """Import an uploaded CSV as the signed-in user; True if it was saved."""
+    def _write_import(self, user, data: bytes, filename: str) -> tuple[bool, str, str]:
         lang = self.lang
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / (Path(filename).name or "upload.csv")
+            path = Path(tmp) / safe_filename(filename, default="upload.csv")
             path.write_bytes(data)
-            try:
-                written = store.import_csv(self.project, path, user=self.current_user(), users_path=self.users_path)
-            except NotAuthorisedError as exc:
-                self._show(tr("refused", lang, message=str(exc)), "danger")
-                return False
-            except InputError as exc:
-                self._show(tr("invalid", lang, message=str(exc)), "danger")
-                return False
-        self._after_write()
-        self._show(tr("imported", lang, n=len(written)), "success")
-        return True
 
-    def _on_submit(self, _event) -> None:
+            def public(exc: Exception) -> str:  # name the upload, not the server's temporary folder
+                return str(exc).replace(f"{tmp}{os.sep}", "")
+
+            try:
+                written = store.import_csv(self.project, path, user=user, users_path=self.users_path)
+            except NotAuthorisedError as exc:
+                return False, tr("refused", lang, message=public(exc)), "danger"
+            except InputError as exc:
+                return False, tr("invalid", lang, message=public(exc)), "danger"
+        return True, tr("imported", lang, n=len(written)), "success"
+
+    def _finish(self, saved: bool, text: str, kind: str) -> bool:
+        if saved:
+            self._after_write()
+        self._show(text, kind)
+        return saved
+
+    async def _off_loop(self, write, *args) -> bool:
+        """Run ``write(*args)`` on a worker thread and show the outcome; the form waits, the
+        server does not: other sessions keep working while this one waits for the lock."""
+        buttons = [self.form_submit, self.form_import]
+        for button in buttons:
+            button.disabled = True
+        self._show(tr("waiting_lock" if project_lock_busy(self.project) else "saving", self.lang), "info")
+        try:
+            future = asyncio.get_running_loop().run_in_executor(None, write, *args)
+            while not (await asyncio.wait({future}, timeout=1.0))[0]:
+                if project_lock_busy(self.project):
+                    self._show(tr("waiting_lock", self.lang), "info")
+            result = future.result()
+        finally:
+            for button in buttons:
+                button.disabled = False
+        return self._finish(*result)
+
+    async def _on_submit(self, _event) -> None:
         value = self.form_value.value
-        self.submit(
+        await self._off_loop(
+            self._write_record,
+            self.current_user(),
             self.form_target.value,
             self.form_date.value,
             np.nan if value is None else value,
@@ -616,10 +655,11 @@ class ProgressTab(param.Parameterized):
             self.form_note.value,
         )
 
-    def _on_import(self, _event) -> None:
+    async def _on_import(self, _event) -> None:
         if not self.form_file.value:
             return
-        self.import_bytes(self.form_file.value, self.form_file.filename or "upload.csv")
+        data, name = self.form_file.value, self.form_file.filename or "upload.csv"
+        await self._off_loop(self._write_import, self.current_user(), data, name)
 
     def _after_write(self) -> None:
         self._refresh_data()
@@ -634,6 +674,24 @@ class ProgressTab(param.Parameterized):
         with tempfile.TemporaryDirectory() as tmp:
             path = store.export_records(self.project, Path(tmp) / "progress_records.csv")
             return io.BytesIO(path.read_bytes())
+
+
+def project_lock_busy(project: Project) -> bool:
+    """True if a writer (another process, or another session's save) holds the project's lock.
+
+    Probes ``DIR/.lock`` (the advisory lock of :meth:`layers.project.Project.locked`) without
+    waiting.
+    """
+    lock = Path(project.path) / ".lock"
+    if not lock.exists():
+        return False
+    with open(lock, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
 
 
 def _dashboard_solar(project: Project) -> tuple[pd.DataFrame | None, str]:

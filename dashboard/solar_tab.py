@@ -26,6 +26,7 @@ import pandas as pd
 import panel as pn
 
 from dashboard import _data, _solar_data
+from dashboard._widgets import TextAlert
 from dashboard.i18n import county_label, option_label, t
 from dashboard.map import VECTOR_LIMIT, SharedMap
 from layers.export import export_frame, safe_filename
@@ -122,7 +123,7 @@ class SolarTab:
             css_classes=["xy-solar-suitable"],
             disabled=not self.has_pv,
         )
-        self.notice = pn.pane.Alert(
+        self.notice = TextAlert(  # may show an error quoting user input
             t("pv_pending", lang), alert_type="warning", visible=not self.has_pv and self.has_rooftops
         )
         self.missing = pn.pane.Alert(

@@ -22,7 +22,7 @@ import panel as pn
 import shapely
 
 from dashboard import _data
-from dashboard._widgets import frame_download, plain_formatters, totals_html
+from dashboard._widgets import TextAlert, frame_download, plain_formatters, totals_html
 from dashboard.i18n import option_label, t
 from dashboard.map import SharedMap
 from layers.project import Project
@@ -94,7 +94,7 @@ class WasteTab:
         self.k = pn.widgets.IntInput(
             label=t("open_new", lang), value=0, start=0, end=10, width=240, css_classes=["xy-waste-k"]
         )
-        self.message = pn.pane.Alert("", alert_type="info", visible=False)
+        self.message = TextAlert("", alert_type="info", visible=False)  # warnings quote layer names
         self.totals = pn.pane.HTML("", sizing_mode="stretch_width")
         self.facility_title = pn.pane.HTML("")
         self.facility_table = pn.widgets.Tabulator(

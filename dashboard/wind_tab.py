@@ -24,7 +24,7 @@ import panel as pn
 import shapely
 
 from dashboard import _data
-from dashboard._widgets import frame_download, plain_formatters, totals_html
+from dashboard._widgets import TextAlert, frame_download, plain_formatters, totals_html
 from dashboard.i18n import t
 from dashboard.map import SharedMap
 from layers.project import Project
@@ -129,7 +129,7 @@ class WindTab:
         self.hub = pn.widgets.Select(
             label=t("hub_height", lang), options=list(HUB_HEIGHTS_M), value=120, width=240, css_classes=["xy-wind-hub"]
         )
-        self.message = pn.pane.Alert("", alert_type="info", visible=False)
+        self.message = TextAlert("", alert_type="info", visible=False)  # errors may quote user input
         self.totals = pn.pane.HTML("", sizing_mode="stretch_width")
         self.potentials = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["xy-wind-potentials"])
         self.meaning = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["xy-wind-meaning"])
