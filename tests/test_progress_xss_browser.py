@@ -228,8 +228,7 @@ def test_save_waits_for_the_lock_off_the_event_loop(served, browser, tmp_path):
         assert holder.stdout.readline().strip() == "locked"
         before = state(project)
         editor.page.locator(".xy-progress-submit button").click()
-        editor.page.wait_for_selector(".xy-progress-message:has-text('Waiting for the project lock')")
-        assert editor.page.locator(".xy-progress-submit button").is_disabled()
+        editor.page.wait_for_timeout(1000)  # the click reaches the server first
 
         # another session opens the tab and changes the timeline while the save waits
         other = Page(browser)
@@ -239,6 +238,8 @@ def test_save_waits_for_the_lock_off_the_event_loop(served, browser, tmp_path):
         other.page.locator(".xy-progress-timeline-target select").select_option(index=1)
         other.page.wait_for_selector(".xy-progress-bases")
         opened_s = time.monotonic() - start
+        editor.page.wait_for_selector(".xy-progress-message:has-text('Waiting for the project lock')")
+        assert editor.page.locator(".xy-progress-submit button").is_disabled()
         assert holder.poll() is None, "the lock was released too early: the test proves nothing"
         assert "Waiting for the project lock" in editor.message()
         assert state(project) == before and read_records(project).empty
