@@ -249,3 +249,20 @@ def test_every_dashboard_download(project, tmp_path):
             checked += 1
     assert {"solar", "waste", "wind", "progress"} <= set(app.tabs_components)
     assert checked >= 8, f"only {checked} download buttons found"
+
+
+def test_exported_records_reimport_with_their_text(project, tmp_path):
+    from siting.progress import import_csv, read_records
+
+    out = tmp_path / "records.csv"
+    assert main(["progress", str(project.path), "--export", str(out)]) == 0
+    exported = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    assert exported["note"].tolist() == ["'" + PAYLOAD, "'-fix @ 3"]
+    exported.drop(columns=["id", "author"]).to_csv(out, index=False, encoding="utf-8-sig")
+    copy = tmp_path / "copy"
+    shutil.copytree(project.path, copy)
+    from layers.project import Project
+
+    again = import_csv(Project.open(copy), out, user=EDITOR)
+    assert again["note"].tolist() == [PAYLOAD, "-fix @ 3"]
+    assert read_records(Project.open(copy))["note"].tolist()[-2:] == [PAYLOAD, "-fix @ 3"]

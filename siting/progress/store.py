@@ -30,6 +30,9 @@ from siting.progress._sqlite import AUDIT, RECORD_COLUMNS, RECORDS
 from siting.progress.indicators import INDICATORS
 from siting.progress.users import UserStore
 
+#: The ``'`` an export put before a cell starting with = + - @ tab or CR (see import_csv).
+_NEUTRALISED = r"^'(?=[=+\-@\t\r])"
+
 #: Prefix of an author named on the command line without a password check (a claim).
 CLI_PREFIX = "cli:"
 
@@ -325,8 +328,10 @@ def import_csv(
     The file has the columns ``target_id, date, value`` and optionally ``unit, note, id,
     author`` (see :func:`add_records`, also for ``author``); any other column, or a missing
     one, is an InputError and nothing is written.  Errors name the file's line numbers.
-    This append, audited, is the only way records enter the store: ``xysiting import
-    --layer progress_records`` is refused.
+    A leading ``'`` before ``= + - @``, tab or CR (how exports neutralise formulas) is
+    removed, so an exported file re-imports with its text as it was.  This append, audited,
+    is the only way records enter the store: ``xysiting import --layer progress_records`` is
+    refused.
     """
     path = Path(path)
     if not path.is_file():
@@ -341,6 +346,10 @@ def import_csv(
         msg = f"{path}: cannot be read as CSV ({exc}); check the separators and quoting"
         raise InputError(msg) from None
     _records.check_columns(frame, where=str(path))
+    # undo the leading ' that exports put before = + - @ tab CR (layers.export.neutralise_formulas),
+    # so an exported file comes back with its notes as they were
+    text = [c for c in frame.columns if str(c).strip() != "value"]
+    frame[text] = frame[text].apply(lambda col: col.str.replace(_NEUTRALISED, "", n=1, regex=True))
     labels = pd.RangeIndex(2, len(frame) + 2)  # line numbers in the file (line 1 is the header)
     return add_records(
         project,
