@@ -32,3 +32,15 @@ def default_project_dir(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("default") / "xiangyang"
     assert main(["init", str(path), "--quiet"]) == 0
     return path
+
+
+@pytest.fixture(autouse=True)
+def _users_env_stays_in_its_test(monkeypatch):
+    """``serve_auth_kwargs`` exports ``$XYSITING_USERS`` for the server's write path; undo it after
+    each test so later tests (and the projects they build) use their own ``DIR/users.json``.
+
+    (``monkeypatch.delenv(..., raising=False)`` of an unset variable records nothing, so a test
+    that deletes it and then calls code that sets it would leak the value.)
+    """
+    monkeypatch.setenv("XYSITING_USERS", "")
+    monkeypatch.delenv("XYSITING_USERS")
