@@ -160,6 +160,31 @@ def _write_xlsx_sheet(writer: pd.ExcelWriter, table: pd.DataFrame, sheet: str) -
             ws.cell(row=1, column=c + 1).data_type = "s"
 
 
+def assumptions_table(assumptions: dict) -> pd.DataFrame:
+    """The ``parameter, value`` table of an export's assumptions, as text without server folders."""
+    return pd.DataFrame(
+        {
+            "parameter": [public_text(k) for k in assumptions],
+            "value": [public_text(v) for v in assumptions.values()],
+        }
+    )
+
+
+def write_workbook(path: str | os.PathLike, sheets: dict[str, pd.DataFrame]) -> Path:
+    """Write ``sheets`` (name → table, in order) to an XLSX workbook atomically; return the path.
+
+    Text cells stay text: a cell beginning with ``=`` is a string cell, never a formula
+    (OWASP).  Sheet names are cut to Excel's 31 characters.  Every XLSX the project writes
+    goes through here.
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, table in sheets.items():
+                _write_xlsx_sheet(writer, table, str(name)[:31])
+    return path
+
+
 def table_for_export(frame: pd.DataFrame) -> pd.DataFrame:
     """A plain table (no geometry object column): adds lon/lat of representative points."""
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
@@ -206,14 +231,7 @@ def export_frame(
     if fmt in ("gpkg", "geojson", "shp") and not is_geo:
         msg = f"{path}: format {fmt} needs geometry; this table has none — export csv or xlsx"
         raise InputError(msg)
-    assumption_table = None
-    if assumptions:
-        assumption_table = pd.DataFrame(
-            {
-                "parameter": [public_text(k) for k in assumptions],
-                "value": [public_text(v) for v in assumptions.values()],
-            }
-        )
+    assumption_table = assumptions_table(assumptions) if assumptions else None
     if fmt == "csv":
         with atomic_path(path) as tmp:
             neutralise_formulas(table_for_export(frame)).to_csv(
@@ -225,11 +243,10 @@ def export_frame(
                     tmp, index=False, encoding="utf-8-sig", lineterminator=_CSV_EOL
                 )
     elif fmt == "xlsx":
-        with atomic_path(path) as tmp:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                _write_xlsx_sheet(writer, table_for_export(frame), layer[:31])
-                if assumption_table is not None:
-                    _write_xlsx_sheet(writer, assumption_table, "assumptions")
+        sheets = {layer: table_for_export(frame)}
+        if assumption_table is not None:
+            sheets["assumptions"] = assumption_table
+        write_workbook(path, sheets)
     else:
         gdf = frame.to_crs(WGS84) if frame.crs is not None and frame.crs != WGS84 else frame
         gdf = _stringify_objects(gdf)

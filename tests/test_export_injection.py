@@ -215,14 +215,15 @@ def test_cli_progress_export(project, tmp_path):
 
 # -- every download button of the dashboard -----------------------------------------------
 def _buttons(component) -> list:
+    """Every FileDownload a tab holds (attributes, and inside dicts and lists)."""
+    import panel as pn
+
     component = getattr(component, "component", None) or component  # the mounted progress tab
-    downloads = getattr(component, "downloads", None)
-    if isinstance(downloads, dict):
-        return list(downloads.values())
-    if downloads:
-        return list(downloads)
-    button = getattr(component, "export_button", None)
-    return [button] if button is not None else []
+    found = []
+    for value in vars(component).values():
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else [value]
+        found += [item for item in items if isinstance(item, pn.widgets.FileDownload)]
+    return list({id(b): b for b in found}.values())
 
 
 def test_every_dashboard_download(project, tmp_path):
@@ -232,7 +233,9 @@ def test_every_dashboard_download(project, tmp_path):
 
     app = create_app(project.path).app
     waste = app.tabs_components["waste"]
+    assert waste.wait(600)  # computed in the worker process
     waste.k.value = 1  # the what-if adds a chosen site: its candidates table is downloadable too
+    assert waste.wait(600)
     checked = 0
     for name, component in app.tabs_components.items():
         for button in _buttons(component):

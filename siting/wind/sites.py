@@ -159,24 +159,22 @@ class WindSitesResult:
         return pd.DataFrame(rows, columns=["figure", "value", "unit", "meaning"])
 
     def to_excel(self, path: str | os.PathLike) -> Path:
-        """Write the workbook: supply curve, sites, potentials, exclusions, notes, assumptions."""
-        from geo.atomic import atomic_path
-        from layers.export import table_for_export
+        """Write the workbook: supply curve, sites, potentials, exclusions, notes, assumptions.
 
-        path = Path(path)
-        assumptions = pd.DataFrame(
-            {"parameter": list(self.assumptions), "value": [str(v) for v in self.assumptions.values()]}
-        )
-        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            self.supply_curve.to_excel(writer, sheet_name="supply_curve", index=False)
-            table_for_export(self.sites.drop(columns=["label"], errors="ignore")).to_excel(
-                writer, sheet_name="sites", index=False
-            )
-            self.potentials_table().to_excel(writer, sheet_name="potentials", index=False)
-            self.exclusion_table.to_excel(writer, sheet_name="exclusions", index=False)
-            pd.DataFrame({"note": self.notes}).to_excel(writer, sheet_name="notes", index=False)
-            assumptions.to_excel(writer, sheet_name="assumptions", index=False)
-        return path
+        Through :func:`layers.export.write_workbook` (text cells never become formulas; no
+        server folders in the assumptions or notes).
+        """
+        from layers.export import assumptions_table, public_text, table_for_export, write_workbook
+
+        sheets = {
+            "supply_curve": self.supply_curve,
+            "sites": table_for_export(self.sites.drop(columns=["label"], errors="ignore")),
+            "potentials": self.potentials_table(),
+            "exclusions": self.exclusion_table,
+            "notes": pd.DataFrame({"note": [public_text(note) for note in self.notes]}),
+            "assumptions": assumptions_table(self.assumptions),
+        }
+        return write_workbook(path, sheets)
 
     def write_raster(self, path: str | os.PathLike, *, which: str = "availability") -> Path:
         """Write ``availability``, ``speed_m_s``, ``capacity_factor`` or ``labels`` as GeoTIFF."""
