@@ -58,13 +58,31 @@ def read_layer(
     default_source: str = "user",
     rename: dict[str, str] | None = None,
     allow_outside: bool = False,
+    preset: str | None = None,
+    counties: gpd.GeoDataFrame | None = None,
+    region=None,
 ):
     """Read and validate a file as layer ``kind`` without storing it.
 
+    For ``power_plants`` and ``grid`` the file goes through :func:`layers._power.read_power`
+    (``preset``), features outside ``counties`` plus :data:`layers.schema.REGION_MARGIN_M`
+    (or outside ``region``, a WGS84 outline, when given) are dropped and counted, and empty
+    counties are filled from the location (not on placeholder points).
+
     Returns ``(frame, report)``; see :func:`layers.validate.validate` and :func:`import_layer`.
     """
-    frame = rename_columns(read_vector(path, kind=kind, layer=source_layer, encoding=encoding), rename, str(path))
+    schema = get_schema(kind)
+    notes: list[str] = []
+    if schema.clip_to_region or preset is not None:  # renamed before the preset maps the columns
+        frame, notes = _read_power(
+            Path(path), kind, preset=preset, layer=source_layer, encoding=encoding, rename=rename
+        )
+    else:
+        frame = rename_columns(read_vector(path, kind=kind, layer=source_layer, encoding=encoding), rename, str(path))
     source = "osm" if Path(path).name.lower().endswith((".pbf", ".osm")) else default_source
+    label = None
+    if schema.clip_to_region and region is None and counties is not None:
+        region, label = _region_of(counties)
     frame, report = validate(
         frame,
         kind,
@@ -74,9 +92,14 @@ def read_layer(
         from_bd09=from_bd09,
         default_source=source,
         allow_outside=allow_outside,
+        region=region,
+        region_label=label,
     )
+    report.notes[:0] = notes
     if rename:
         report.notes.insert(0, "renamed columns: " + ", ".join(f"{a} → {b}" for a, b in rename.items()))
+    if counties is not None and "county" in schema.columns and frame["county"].isna().any():
+        frame = _fill_counties(frame, counties)
     return frame, report
 
 
@@ -128,6 +151,7 @@ def import_layer(
     rename: dict[str, str] | None = None,
     allow_outside: bool = False,
     progress: bool = False,
+    preset: str | None = None,
 ) -> ImportResult:
     """Import ``path`` as layer ``kind`` into ``project``, replacing that layer.
 
@@ -161,6 +185,10 @@ def import_layer(
         wrong file).
     progress : bool
         Show a progress bar of the stages (read, validate, store) on stderr.
+    preset : {"gem", "gppd", "osm-power"}, optional
+        Layout of a power-plant or grid file as published (:mod:`layers._power`); detected
+        from the columns when omitted.  Features outside the project's counties plus
+        :data:`layers.schema.REGION_MARGIN_M` are dropped and counted for these layers.
     """
     from tqdm import tqdm
 
@@ -194,6 +222,8 @@ def import_layer(
             encoding=encoding,
             rename=rename,
             allow_outside=allow_outside,
+            preset=preset,
+            counties=_counties_for_clip(project, kind),
         )
         bar.update()
         if (
@@ -205,7 +235,7 @@ def import_layer(
             and kind != "counties"
         ):
             bar.set_postfix_str("assigning counties")
-            frame = assign_county(frame, project.read("counties", columns=["adcode"]))
+            frame = _fill_counties(frame, project.read("counties", columns=["adcode"]))
         bar.update()
         bar.set_postfix_str("storing")
         project.write(kind, frame)
@@ -214,9 +244,42 @@ def import_layer(
     return ImportResult(kind=kind, path=str(path), count=len(frame), messages=report.messages(), report=report)
 
 
-def assign_county(frame: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Fill empty ``county`` values with the adcode of the county holding each feature."""
-    missing = frame["county"].isna()
+def _read_power(path: Path, kind: str, **options) -> tuple[gpd.GeoDataFrame, list[str]]:
+    from layers._power import read_power
+
+    frame, notes, _preset = read_power(path, kind, **options)
+    return frame, notes
+
+
+def _counties_for_clip(project: Project, kind: str) -> gpd.GeoDataFrame | None:
+    """The project's counties for layers clipped to the region (None: clip to REGION_BOUNDS)."""
+    if not get_schema(kind).clip_to_region or not project.has("counties"):
+        return None
+    return project.read("counties", columns=["adcode"])
+
+
+def _region_of(counties: gpd.GeoDataFrame):
+    from layers.schema import REGION_MARGIN_M
+    from layers.validate import region_outline
+
+    outline = region_outline(counties, margin_m=REGION_MARGIN_M)
+    return outline, f"the project's counties + {REGION_MARGIN_M / 1000:g} km"
+
+
+def _fill_counties(frame: gpd.GeoDataFrame, counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """:func:`assign_county`, except on placeholder points (GEM): they are not the site."""
+    located = frame["location_accuracy"].ne("placeholder") if "location_accuracy" in frame else None
+    return assign_county(frame, counties, where=located)
+
+
+def assign_county(
+    frame: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, *, where: pd.Series | None = None
+) -> gpd.GeoDataFrame:
+    """Fill empty ``county`` values with the adcode of the county holding each feature.
+
+    ``where`` (boolean, aligned with ``frame``) limits the filling to those rows.
+    """
+    missing = frame["county"].isna() if where is None else frame["county"].isna() & where
     points = gpd.GeoDataFrame(geometry=frame.geometry[missing].representative_point(), crs=frame.crs)
     joined = gpd.sjoin(points, counties[["adcode", "geometry"]].to_crs(frame.crs), how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]

@@ -470,4 +470,6 @@ def _restore_dtypes(frame, kind: str):
             frame[name] = pd.to_datetime(frame[name]).dt.date
         elif col.dtype == "bool":
             frame[name] = frame[name].astype("boolean")
+        elif col.dtype == "int":
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").round().astype("Int64")
     return frame

@@ -66,6 +66,25 @@ ROOF_TYPES = ("flat", "pitched")
 FACILITY_STATUSES = ("operating", "planned", "candidate", "under_construction")
 BASE_STATUSES = ("planned", "under_construction", "operating", "delayed")
 
+#: Technologies of the ``power_plants`` layer.
+PLANT_TECHNOLOGIES = ("wind", "solar", "coal", "gas", "hydro", "biomass", "storage", "other")
+
+#: Statuses of the ``power_plants`` layer (Global Energy Monitor's vocabulary).  GEM's
+#: ``cancelled`` is stored as ``shelved`` and ``mothballed`` as ``retired`` (neither adds
+#: capacity, now or later); the source's own word is kept in ``status_source``.
+PLANT_STATUSES = ("operating", "construction", "pre-construction", "announced", "shelved", "retired")
+
+#: How well a plant's position is known: ``exact``/``approximate`` as GEM states it;
+#: ``placeholder`` where the point is not the site (GEM puts phases it cannot locate on a
+#: city centre: see :func:`layers._power.flag_placeholders`).
+LOCATION_ACCURACIES = ("exact", "approximate", "placeholder")
+
+GRID_KINDS = ("substation", "line")
+
+#: Margin around the project's counties within which ``power_plants`` and ``grid`` features
+#: are kept on import (a substation just across the border still serves the city), m.
+REGION_MARGIN_M = 10_000.0
+
 
 @dataclass(frozen=True)
 class Column:
@@ -90,6 +109,8 @@ class LayerSchema:
 
     ``geometry`` lists the accepted shapely geometry types (``()`` for a plain table);
     ``raster`` marks raster layers, stored as GeoTIFF rather than in the GeoPackage.
+    ``clip_to_region`` drops features outside the project region on import (and counts
+    them): for layers read from national or global databases (power plants, the grid).
     """
 
     kind: str
@@ -98,6 +119,7 @@ class LayerSchema:
     geometry: tuple[str, ...]
     columns: dict[str, Column] = field(default_factory=dict)
     raster: bool = False
+    clip_to_region: bool = False
 
     @property
     def is_table(self) -> bool:
@@ -187,7 +209,9 @@ SCHEMAS: dict[str, LayerSchema] = {
         (*_POLY, *_LINE, *_POINT),
         {
             **_COMMON,
-            "exclusion_kind": Column("str", True, "settlement, building, road, water, protected, airport, other"),
+            "exclusion_kind": Column(
+                "str", True, "settlement, building, road, water, protected, airport, railway_station, other"
+            ),
             "buffer_m": Column("float", False, "buffer around the feature, m", 0.0, minimum=0.0, maximum=100_000.0),
         },
     ),
@@ -266,6 +290,45 @@ SCHEMAS: dict[str, LayerSchema] = {
             ),
             "plan_ref": Column("str", False, "where the plan names it (section)"),
         },
+    ),
+    "power_plants": LayerSchema(
+        "power_plants",
+        "现有电厂",
+        "Power plants",
+        (*_POINT, *_POLY),
+        {
+            **_COMMON,
+            "name": Column("str", True, "plant, phase or unit name (local script first where the source has it)"),
+            "name_en": Column("str", False, "English name"),
+            "technology": Column("str", True, "generation technology", choices=PLANT_TECHNOLOGIES),
+            "capacity_mw": Column("float", True, "nameplate capacity, MW", minimum=0.0),
+            "status": Column("str", True, "project status (GEM vocabulary)", choices=PLANT_STATUSES),
+            "status_source": Column("str", False, "status as the source states it (e.g. GEM's cancelled, mothballed)"),
+            "start_year": Column("int", False, "year of commissioning or expected commissioning"),
+            "county": Column("str", False, "adcode of the county"),
+            "location_accuracy": Column(
+                "str", False, "exact, approximate or placeholder (not the site)", choices=LOCATION_ACCURACIES
+            ),
+            "source_id": Column("str", False, "id in the source (GEM phase/unit id, GPPD id, OSM id)"),
+            "source_version": Column("str", False, "release of the source, e.g. GEM May 2023, GPPD v1.3"),
+            "source": Column("str", False, "where the feature came from: gem, gppd, osm, user", "user"),
+        },
+        clip_to_region=True,
+    ),
+    "grid": LayerSchema(
+        "grid",
+        "电网设施",
+        "Grid: substations and lines",
+        (*_POINT, *_POLY, *_LINE),
+        {
+            **_COMMON,
+            "voltage_kv": Column("float", False, "highest voltage, kV (empty when not tagged)", minimum=0.0),
+            "grid_kind": Column("str", True, "substation or line", choices=GRID_KINDS),
+            "source_id": Column("str", False, "id in the source (OSM id)"),
+            "source_version": Column("str", False, "release of the source, e.g. OSM 2025-02"),
+            "source": Column("str", False, "where the feature came from: osm, user", "user"),
+        },
+        clip_to_region=True,
     ),
     "progress_records": LayerSchema(
         "progress_records",

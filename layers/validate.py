@@ -63,6 +63,8 @@ class ValidationReport:
     dropped_empty: int = 0
     dropped_empty_ids: list[str] = field(default_factory=list)
     outside_region: int = 0
+    dropped_outside: int = 0
+    region_label: str = "the Xiangyang region"
     outside_region_ids: list[str] = field(default_factory=list)
     converted_from: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -77,6 +79,11 @@ class ValidationReport:
         if self.dropped_empty:
             ids = ", ".join(self.dropped_empty_ids[:5])
             out.append(f"dropped {self.dropped_empty} features with empty or missing geometry ({ids})")
+        if self.dropped_outside:
+            out.append(
+                f"dropped {self.dropped_outside} of {self.input_count} features outside {self.region_label}; "
+                f"they are not stored"
+            )
         if self.outside_region:
             ids = ", ".join(self.outside_region_ids[:5])
             out.append(
@@ -97,6 +104,8 @@ def validate(
     from_bd09: bool = False,
     default_source: str = "user",
     allow_outside: bool = False,
+    region=None,
+    region_label: str | None = None,
 ) -> tuple[gpd.GeoDataFrame | pd.DataFrame, ValidationReport]:
     """Check ``frame`` against the schema of ``kind`` and return the cleaned layer.
 
@@ -117,6 +126,12 @@ def validate(
     allow_outside : bool
         Accept a file whose every feature lies far outside the region (otherwise an
         InputError naming the likely cause: a wrong CRS, swapped axes or the wrong file).
+    region : shapely geometry, optional
+        For layers whose schema has ``clip_to_region`` (power plants, grid): features whose
+        representative point lies outside this WGS84 outline are dropped and counted
+        (default: the box :data:`layers.schema.REGION_BOUNDS`).
+    region_label : str, optional
+        How messages name the region.
 
     Returns
     -------
@@ -151,6 +166,8 @@ def validate(
     declared = pyproj.CRS.from_user_input(out.crs)
     out = _to_wgs84(out, source_name, from_gcj02=from_gcj02, from_bd09=from_bd09, report=report)
     _check_swapped(out, source_name)
+    if schema.clip_to_region:
+        out = _drop_outside(out, source_name, report, region, region_label)
     _flag_outside_region(out, report, source_name=source_name, declared=declared, allow_outside=allow_outside)
     out = check_columns(out, schema, source_name, report, default_source)
     report.output_count = len(out)
@@ -325,6 +342,36 @@ def _check_swapped(frame: gpd.GeoDataFrame, source_name: str) -> None:
             f"y≈{ys[0]:.3f}; Xiangyang is near lon 112, lat 32); swap the columns so x is longitude"
         )
         raise InputError(msg)
+
+
+def _drop_outside(frame: gpd.GeoDataFrame, source_name: str, report: ValidationReport, region, label):
+    """Drop (and count) features whose representative point lies outside ``region``."""
+    points = frame.geometry.representative_point()
+    xs, ys = points.x.to_numpy(), points.y.to_numpy()
+    if region is None:
+        inside = region_mask(xs, ys)
+        report.region_label = label or f"the box {REGION_BOUNDS} around Xiangyang"
+    else:
+        shapely.prepare(region)
+        inside = shapely.contains_xy(region, xs, ys)
+        report.region_label = label or "the project region"
+    if not inside.any():
+        msg = (
+            f"{source_name}: none of the {len(frame)} features lies in {report.region_label}; "
+            f"nothing to import (check the file covers Xiangyang and its coordinates are lon/lat)"
+        )
+        raise InputError(msg)
+    report.dropped_outside = int((~inside).sum())
+    return frame.loc[inside]
+
+
+def region_outline(counties: gpd.GeoDataFrame, *, margin_m: float):
+    """The union of ``counties`` grown by ``margin_m`` metres, as a WGS84 shapely geometry."""
+    from geo.crs import XIANGYANG_UTM
+
+    utm = counties.to_crs(XIANGYANG_UTM)
+    grown = shapely.buffer(shapely.union_all(utm.geometry.to_numpy()), margin_m)
+    return gpd.GeoSeries([grown], crs=XIANGYANG_UTM).to_crs(WGS84).iloc[0]
 
 
 def _flag_outside_region(

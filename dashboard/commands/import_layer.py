@@ -13,7 +13,7 @@ def register(subparsers) -> None:
         "import",
         help="import a file as a layer of a project (replacing that layer)",
         description="Read FILE (GeoPackage, GeoJSON, Shapefile .shp or .zip, GeoParquet, CSV with "
-        "lon/lat or WKT, OpenStreetMap .osm/.osm.pbf, GeoTIFF), validate it against the "
+        "lon/lat or WKT, OpenStreetMap .osm/.osm.pbf, GeoTIFF; power plants also from GEM .xlsx), validate it against the "
         "layer's schema and store it. Nothing changes if the import fails.",
     )
     p.add_argument("dir", metavar="DIR", help="project folder")
@@ -31,6 +31,12 @@ def register(subparsers) -> None:
     offsets.add_argument("--from-bd09", action="store_true", help="coordinates are Baidu BD-09; convert to WGS84")
     p.add_argument("--source-layer", help="layer inside a multi-layer file (GeoPackage)")
     p.add_argument("--encoding", help="attribute encoding when a Shapefile has no .cpg, e.g. GBK")
+    p.add_argument(
+        "--preset",
+        choices=("gem", "gppd", "osm-power"),
+        help="power_plants/grid: the file's published layout — a GEM tracker (.xlsx sheet Data or CSV), "
+        "the WRI GPPD CSV, or OpenStreetMap power=* features; detected from the columns when omitted",
+    )
     p.add_argument("--height-m", type=float, help="wind rasters: height above ground of the speeds, m (e.g. 100)")
     p.add_argument(
         "--rename",
@@ -92,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         allow_outside=args.allow_outside,
         unit=args.unit,
         progress=True,
+        preset=args.preset,
     )
     print(f"imported {result.count} features from {result.path} as {result.kind}")
     for line in result.messages:

@@ -15,8 +15,11 @@ waste_sources             phosphogypsum sites (about 3 Mt/yr, 20.47 Mt stock: FA
 rooftops                  about 60,000 synthetic building footprints (:mod:`._rooftops`)
 roads                     synthetic, noded and connected network (:mod:`._roads`)
 wind_resource             synthetic 100 m mean wind speed raster (:mod:`._wind`)
-exclusions                rivers, protected areas, airport, settlements, major roads
+exclusions                synthetic rivers, protected areas, settlements, major roads; real
+                          airports (runways) and railway stations from OSM (:mod:`._real`)
 bases                     the plan's renewable and recycling bases (:mod:`._bases`)
+power_plants              real: GEM wind phases and coal units, GPPD plants (:mod:`._real`)
+grid                      real: OpenStreetMap substations with voltage (:mod:`._real`)
 ========================  ===================================================================
 
 Every random draw uses a fixed seed, so two builds give identical layers.
@@ -35,7 +38,7 @@ from geo.errors import InputError
 from layers.project import MANIFEST_NAME, Project
 from layers.schema import empty_table
 
-_STEPS = ("counties", "parks", "waste", "rooftops", "roads", "exclusions", "bases", "write", "wind")
+_STEPS = ("counties", "power", "parks", "waste", "rooftops", "roads", "exclusions", "bases", "write", "wind")
 
 
 def build_default(path: str | os.PathLike, *, progress: bool = True, rooftop_scale: float = 1.0) -> Project:
@@ -91,6 +94,7 @@ def build_default(path: str | os.PathLike, *, progress: bool = True, rooftop_sca
 
 def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     """Build every layer and write it into ``project``, advancing ``bar`` per step."""
+    import pandas as pd
     import shapely
 
     from geo.crs import XIANGYANG_UTM
@@ -104,6 +108,7 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
         water_areas_utm,
     )
     from layers.default._parks import build_parks_utm
+    from layers.default._real import build_grid, build_osm_exclusions_utm, build_power_plants
     from layers.default._roads import build_roads_utm
     from layers.default._rooftops import build_rooftops_utm, village_centres
     from layers.default._waste import build_facilities_utm, build_sources_utm
@@ -117,6 +122,11 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     counties_utm = counties.to_crs(XIANGYANG_UTM)
     city_utm = shapely.union_all(counties_utm.geometry.values)
     water = water_areas_utm(counties_utm)
+    bar.update()
+
+    step("power")
+    power_plants = build_power_plants(counties)
+    grid = build_grid(counties)
     bar.update()
 
     step("parks")
@@ -151,7 +161,9 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     bar.update()
 
     step("exclusions")
-    exclusions_utm = build_exclusions_utm(roads_utm, counties_utm)
+    exclusions_utm = pd.concat(
+        [build_exclusions_utm(roads_utm, counties_utm), build_osm_exclusions_utm(counties)], ignore_index=True
+    )
     bar.update()
 
     step("bases")
@@ -169,6 +181,8 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
             "roads": to_wgs84(roads_utm),
             "exclusions": to_wgs84(exclusions_utm),
             "bases": to_wgs84(bases_utm),
+            "power_plants": power_plants,
+            "grid": grid,
             "progress_records": empty_table("progress_records"),  # records are entered by people
         }
     )

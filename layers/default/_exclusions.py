@@ -1,11 +1,11 @@
-"""Exclusion layers: rivers, protected areas, the airport, settlements and major roads.
+"""Synthetic exclusion layers: rivers, protected areas, settlements and major roads.
 
 * Water: the Han River (汉江) and three tributaries as centre lines with a ``buffer_m``
   half-width (source "synthetic").  The Han River north of 余家湖 follows the real county
   borders along it (cnmaps); the rest is traced by hand at kilometre accuracy.
 * Protected: real named reserves and parks at approximate centres with invented circular
   outlines of the stated area (source "synthetic").
-* Airport: 襄阳刘集机场 at its approximate real position, 5,000 m buffer.
+* Airports and railway stations are real (OpenStreetMap): :mod:`._real`.
 * Settlements: the built-up zone ellipses of the default (county seats and central city).
 * Roads: motorways and trunk roads with a 100 m buffer.
 """
@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 
 from layers.default._common import gcj_to_utm, utm_frame
-from layers.default._places import AIRPORT, HAN_BORDER_PAIRS, PROTECTED, RIVERS, URBAN_ZONES
+from layers.default._places import HAN_BORDER_PAIRS, PROTECTED, RIVERS, URBAN_ZONES
 
 
 def river_lines_utm(counties_utm: gpd.GeoDataFrame) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
@@ -81,13 +81,6 @@ def build_exclusions_utm(roads_utm: gpd.GeoDataFrame, counties_utm: gpd.GeoDataF
     kinds += ["protected"] * len(pid)
     buffers += [0.0] * len(pid)
     geoms += list(pgeoms)
-
-    ax, ay = gcj_to_utm([AIRPORT[2]], [AIRPORT[3]])
-    ids.append(AIRPORT[0])
-    names.append(AIRPORT[1])
-    kinds.append("airport")
-    buffers.append(AIRPORT[4])
-    geoms.append(shapely.Point(ax[0], ay[0]))
 
     zid, zname, _c, zlon, zlat, sx, sy, _k, _w = zip(*URBAN_ZONES, strict=True)
     zx, zy = gcj_to_utm(zlon, zlat)
