@@ -101,9 +101,7 @@ _GEM_FILE_TECH = (
     ("gspt", "solar"),
 )
 
-_MONTHS = (
-    "january february march april may june july august september october november december".split()  # noqa: SIM905
-)
+_MONTHS = "january february march april may june july august september october november december".split()
 
 #: Minimum number of distinct GEM projects sharing one "approximate" point for it to be a
 #: placeholder (a city centre), not a shared site.

@@ -13,8 +13,8 @@ def register(subparsers) -> None:
         "import",
         help="import a file as a layer of a project (replacing that layer)",
         description="Read FILE (GeoPackage, GeoJSON, Shapefile .shp or .zip, GeoParquet, CSV with "
-        "lon/lat or WKT, OpenStreetMap .osm/.osm.pbf, GeoTIFF; power plants also from GEM .xlsx), validate it against the "
-        "layer's schema and store it. Nothing changes if the import fails.",
+        "lon/lat or WKT, OpenStreetMap .osm/.osm.pbf, GeoTIFF; power plants also from GEM .xlsx), "
+        "validate it against the layer's schema and store it. Nothing changes if the import fails.",
     )
     p.add_argument("dir", metavar="DIR", help="project folder")
     p.add_argument("file", metavar="FILE", help="the file to import")
