@@ -33,6 +33,11 @@ def register(subparsers) -> None:
     p.add_argument(
         "--targets", action="store_true", help="list every indicator and base id a record may name, with its unit"
     )
+    p.add_argument(
+        "--installed",
+        action="store_true",
+        help="operating wind and solar capacity per county and year from the power_plants layer (GEM, GPPD)",
+    )
     p.add_argument("--audit", action="store_true", help="show the audit trail (who, when, old → new)")
     p.add_argument(
         "--links",
@@ -122,12 +127,43 @@ def run(args: argparse.Namespace) -> int:
             print(audit.to_string(index=False) if not audit.empty else "no records yet")
         elif args.links:
             _print_links(project)
+        elif args.installed:
+            _print_installed(project)
         elif args.counties:
             print(county_summary(project).to_string(index=False))
         else:
             table = status_table(project, lang=args.lang)
             print(table.to_string(index=False, na_rep="—", float_format=lambda v: f"{v:,.4g}"))
+            _print_context(project, args.lang)
     return 0
+
+
+def _print_context(project, lang: str) -> None:
+    """Where the bases' values come from when no one entered them, and the non-fossil context."""
+    from siting.progress.installed import non_fossil_context
+
+    context = non_fossil_context(project)
+    if context["available"]:
+        print(f"\n{context['text_zh'] if lang == 'zh' else context['text']}")
+        print(
+            "新能源基地：无人工记录时取所在县在运风电、光伏装机（现有电厂数据库），并非仅基地本身项目"
+            if lang == "zh"
+            else "renewable bases: without a person's record, the value is the county's operating wind and solar "
+            "capacity from the plant databases, not only the base's own projects"
+        )
+
+
+def _print_installed(project) -> None:
+    from siting.progress.installed import installed_capacity
+
+    if not project.has("power_plants"):
+        print(f"{project.path}: no power_plants layer; import one with `xysiting import DIR --layer power_plants FILE`")
+        return
+    table = installed_capacity(project.read("power_plants"))
+    if table.empty:
+        print("no operating wind or solar plant lies in a county of the project")
+        return
+    print(table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
 
 
 def _print_links(project) -> None:

@@ -188,4 +188,40 @@ def resolve_targets(clean: pd.DataFrame, target_units: dict[str, str], *, where:
         key = list(zip(out.loc[convert, "unit"], goal[convert], strict=True))
         out.loc[convert, "value"] = out.loc[convert, "value"].to_numpy() * np.array([factors[k] for k in key])
     out["unit"] = goal.where(goal != "", out["unit"])
+    check_unit_ranges(out, where=where)
     return out
+
+
+#: Percentages lie in 0–100 (a share or a rate of something that cannot exceed its whole).
+PERCENT_RANGE = (0.0, 100.0)
+
+
+def check_unit_ranges(records: pd.DataFrame, *, where: str) -> None:
+    """Raise InputError for values impossible in their unit, naming the rows.
+
+    A percentage (``%``, after conversion: a ``fraction`` of 0.5 is 50 %) lies in 0–100; a
+    count (``count``) is a whole number ≥ 0.  Values in other units are only checked to be
+    ≥ 0 (in :func:`validate`).
+    """
+    unit = records["unit"].astype(str)
+    value = records["value"].astype("float64")
+    problems = []
+    low, high = PERCENT_RANGE
+    pct = (unit == "%") & ((value < low) | (value > high))
+    if pct.any():
+        sample = ", ".join(f"{v:g} %" for v in value[pct].head(3))
+        problems.append(
+            f"column value, {describe_rows(records.index[pct.to_numpy()])}: {sample} for "
+            f"{', '.join(sorted(records.loc[pct, 'target_id'].unique())[:3])} — a percentage lies in "
+            f"{low:g}–{high:g}; give the share in % (e.g. 65 for 65 %), not a ratio ×100 or a count"
+        )
+    count = (unit == "count") & ((value < 0) | (value % 1 != 0))
+    if count.any():
+        sample = ", ".join(f"{v:g}" for v in value[count].head(3))
+        problems.append(
+            f"column value, {describe_rows(records.index[count.to_numpy()])}: {sample} for "
+            f"{', '.join(sorted(records.loc[count, 'target_id'].unique())[:3])} — a count is a whole number ≥ 0"
+        )
+    if problems:
+        msg = f"{where}: nothing was written.\n  " + "\n  ".join(problems)
+        raise InputError(msg)

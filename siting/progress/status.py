@@ -58,8 +58,8 @@ def _latest_first(records: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per target: the latest record (by date, then entry) and the first one, and counts."""
     ordered = records.sort_values(["target_id", "date", "seq"], kind="stable")
     grouped = ordered.groupby("target_id", sort=False)
-    latest = grouped.tail(1).set_index("target_id")[["date", "value"]]
-    latest = latest.rename(columns={"date": "latest_date", "value": "latest_value"})
+    latest = grouped.tail(1).set_index("target_id")[["date", "value", "author"]]
+    latest = latest.rename(columns={"date": "latest_date", "value": "latest_value", "author": "latest_by"})
     latest["n_records"] = grouped.size()
     first = grouped.head(1).set_index("target_id")[["date", "value"]]
     first = first.rename(columns={"date": "first_date", "value": "first_value"})
@@ -133,8 +133,13 @@ def indicator_status(project, *, today: dt.date | None = None, records: pd.DataF
     -------
     DataFrame
         ``id, name, name_en, unit, baseline_value, baseline_year, latest_value, latest_date,
-        n_records, target_value, target_year, path_value, gap, status, plan_ref, note``.
+        n_records, target_value, target_year, path_value, gap, status, plan_ref, note,
+        context, context_zh``.  ``context`` beside the non-fossil share is the city's
+        operating wind and solar capacity from the ``power_plants`` layer, with its source
+        and date (:func:`siting.progress.installed.non_fossil_context`); empty elsewhere.
     """
+    from siting.progress.installed import non_fossil_context
+
     today = today or today_in_xiangyang()
     records = read_records(project) if records is None else records
     targets = indicators_frame()
@@ -170,7 +175,12 @@ def indicator_status(project, *, today: dt.date | None = None, records: pd.DataF
         "plan_ref",
         "note",
     ]
-    return out[cols]
+    out = out[cols].copy()
+    context = non_fossil_context(project)
+    is_share = out["id"].eq("ind-non-fossil-share")
+    out["context"] = np.where(is_share, context["text"], "")
+    out["context_zh"] = np.where(is_share, context["text_zh"], "")
+    return out
 
 
 def _bases_table(project) -> pd.DataFrame:
@@ -183,15 +193,24 @@ def base_status(project, *, today: dt.date | None = None, records: pd.DataFrame 
     """One row per base of the ``bases`` layer with its latest record and status.
 
     Returns a GeoDataFrame (the bases' geometry, EPSG:4326) with the base columns and
-    ``county_name, county_name_en, latest_value, latest_date, n_records, progress_pct,
-    path_value, gap, status`` (``base_status`` keeps the layer's planned/operating/... status).
-    An empty frame if the project has no ``bases`` layer.
+    ``county_name, county_name_en, latest_value, latest_date, latest_by, n_records,
+    progress_pct, path_value, gap, status`` (``base_status`` keeps the layer's
+    planned/operating/... status).  An empty frame if the project has no ``bases`` layer.
+
+    Wind and solar bases with a target in MW also take dated values from the
+    ``power_plants`` layer (:func:`siting.progress.installed.installed_records`: the county's
+    operating capacity per year); ``latest_by`` then names the data (e.g. ``GEM May 2023``)
+    instead of the person who entered the value, and ``n_records`` counts people's records only.
     """
+    from siting.progress.installed import installed_records
+
     today = today or today_in_xiangyang()
     bases = _bases_table(project)
     if bases.empty:
         return bases
     records = read_records(project) if records is None else records
+    people = records[records["target_id"].isin(bases["id"])].groupby("target_id").size()
+    records = pd.concat([installed_records(project, bases), records], ignore_index=True)
     latest, first = _latest_first(records[records["target_id"].isin(bases["id"])])
     frame = bases.copy()
     for name in ("target_value", "target_year", "target_unit", "status", "county", "name_en", "base_kind", "plan_ref"):
@@ -199,7 +218,7 @@ def base_status(project, *, today: dt.date | None = None, records: pd.DataFrame 
             frame[name] = np.nan if name in ("target_value", "target_year") else ""
     frame = frame.rename(columns={"status": "base_status"})
     frame = frame.join(latest, on="id").join(first, on="id")
-    frame["n_records"] = frame["n_records"].fillna(0).astype("int64")
+    frame["n_records"] = frame["n_records"].fillna(0).astype("int64")  # every dated value, for classify
     frame["baseline_value"] = np.nan
     frame["baseline_year"] = np.nan
     frame["direction"] = "increase"
@@ -210,6 +229,7 @@ def base_status(project, *, today: dt.date | None = None, records: pd.DataFrame 
         out["progress_pct"] = np.where(
             out["target_value"] > 0, 100.0 * out["latest_value"] / out["target_value"], np.nan
         )
+    out["n_records"] = out["id"].map(people).fillna(0).astype("int64")  # people's records only
     county = out["county"].fillna("").astype(str)
     out["county_name"] = county.map(lambda c: COUNTIES.get(c, ("", ""))[0])
     out["county_name_en"] = county.map(lambda c: COUNTIES.get(c, ("", ""))[1])
