@@ -146,7 +146,7 @@ def read_table(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
             raise InputError(msg) from None
         sheets = [str(s) for s in book.sheet_names]
         sheet = "Data" if "Data" in sheets else sheets[0]
-        table = book.parse(sheet, dtype=object)
+        table = pd.read_excel(book, sheet_name=sheet, dtype=object)
         table.attrs["sheet"] = sheet
         return table
     encodings = (encoding,) if encoding else ("utf-8-sig", "gb18030")

@@ -235,9 +235,11 @@ def test_wind_is_higher_in_the_western_mountains_than_in_the_han_valley(project,
 def test_exclusions_cover_the_kinds(layers):
     kinds = set(layers["exclusions"]["exclusion_kind"])
     assert {"water", "protected", "airport", "settlement", "road"} <= kinds
-    assert kinds <= {"settlement", "building", "road", "water", "protected", "airport", "other"}
+    assert kinds <= {"settlement", "building", "road", "water", "protected", "airport", "railway_station", "other"}
     excl = layers["exclusions"].set_index("id")
     assert excl.loc["excl-airport-liuji", "buffer_m"] == 5000.0
+    assert excl.loc["excl-airport-liuji", "source"] == "osm"  # the runway strip, no longer a synthetic point
+    assert excl.loc["excl-airport-liuji", "geometry"].geom_type == "Polygon"
     assert excl.loc["excl-hanjiang", "geometry"].geom_type == "LineString"
 
 
