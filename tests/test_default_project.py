@@ -87,7 +87,11 @@ def test_layers_follow_the_schema(layers, kind):
         if col.minimum is not None:
             assert (frame[name].dropna() >= col.minimum).all(), name
     if "county" in frame.columns and kind != "counties":
-        assert frame["county"].isin(list(COUNTIES)).all()
+        if schema.clip_to_region:  # real plants in the margin around the city have no county
+            assert frame["county"].dropna().isin(list(COUNTIES)).all()
+            assert frame["county"].notna().sum() > len(frame) / 2
+        else:
+            assert frame["county"].isin(list(COUNTIES)).all()
 
 
 def test_named_places_lie_in_their_stated_county(layers):
