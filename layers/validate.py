@@ -370,7 +370,9 @@ def region_outline(counties: gpd.GeoDataFrame, *, margin_m: float):
     from geo.crs import XIANGYANG_UTM
 
     utm = counties.to_crs(XIANGYANG_UTM)
-    grown = shapely.buffer(shapely.union_all(utm.geometry.to_numpy()), margin_m)
+    outline = shapely.union_all(utm.geometry.to_numpy())
+    # detail far below the margin does not matter: simplify first, buffering is then fast
+    grown = shapely.buffer(shapely.simplify(outline, min(margin_m / 500.0, 20.0)), margin_m)
     return gpd.GeoSeries([grown], crs=XIANGYANG_UTM).to_crs(WGS84).iloc[0]
 
 

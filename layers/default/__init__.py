@@ -108,7 +108,7 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
         water_areas_utm,
     )
     from layers.default._parks import build_parks_utm
-    from layers.default._real import build_grid, build_osm_exclusions_utm, build_power_plants
+    from layers.default._real import build_grid, build_osm_exclusions_utm, build_power_plants, region_wgs84
     from layers.default._roads import build_roads_utm
     from layers.default._rooftops import build_rooftops_utm, village_centres
     from layers.default._waste import build_facilities_utm, build_sources_utm
@@ -125,8 +125,9 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     bar.update()
 
     step("power")
-    power_plants = build_power_plants(counties)
-    grid = build_grid(counties)
+    region = region_wgs84(counties)
+    power_plants = build_power_plants(counties, region)
+    grid = build_grid(counties, region)
     bar.update()
 
     step("parks")
@@ -162,7 +163,7 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
 
     step("exclusions")
     exclusions_utm = pd.concat(
-        [build_exclusions_utm(roads_utm, counties_utm), build_osm_exclusions_utm(counties)], ignore_index=True
+        [build_exclusions_utm(roads_utm, counties_utm), build_osm_exclusions_utm(counties, region)], ignore_index=True
     )
     bar.update()
 

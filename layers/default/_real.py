@@ -40,35 +40,42 @@ STATION_BUFFER_M = 300.0
 _LIUJI_MATCH_M = 3000.0
 
 
-def _read(key: str, kind: str, counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _read(key: str, kind: str, counties: gpd.GeoDataFrame, region) -> gpd.GeoDataFrame:
     from layers.importer import read_layer
 
-    frame, _report = read_layer(DATA_DIR / FILES[key], kind, counties=counties)
+    frame, _report = read_layer(DATA_DIR / FILES[key], kind, counties=counties, region=region)
     return frame
 
 
-def build_power_plants(counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def region_wgs84(counties: gpd.GeoDataFrame):
+    """The counties plus :data:`layers.schema.REGION_MARGIN_M`, WGS84 (what imports clip to)."""
+    from layers.schema import REGION_MARGIN_M
+    from layers.validate import region_outline
+
+    return region_outline(counties, margin_m=REGION_MARGIN_M)
+
+
+def build_power_plants(counties: gpd.GeoDataFrame, region=None) -> gpd.GeoDataFrame:
     """GEM wind phases and coal units, and GPPD plants of other technologies (EPSG:4326)."""
-    wind = _read("gem_wind", "power_plants", counties)
-    coal = _read("gem_coal", "power_plants", counties)
-    gppd = _read("gppd", "power_plants", counties)
+    region = region_wgs84(counties) if region is None else region
+    wind = _read("gem_wind", "power_plants", counties, region)
+    coal = _read("gem_coal", "power_plants", counties, region)
+    gppd = _read("gppd", "power_plants", counties, region)
     gppd = gppd[~gppd["technology"].isin(["wind", "coal"])]
     plants = pd.concat([wind, coal, gppd], ignore_index=True)
     return gpd.GeoDataFrame(plants, geometry="geometry", crs=WGS84)
 
 
-def build_grid(counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def build_grid(counties: gpd.GeoDataFrame, region=None) -> gpd.GeoDataFrame:
     """OSM substations with their highest voltage (EPSG:4326)."""
-    return _read("osm_power", "grid", counties).reset_index(drop=True)
+    region = region_wgs84(counties) if region is None else region
+    return _read("osm_power", "grid", counties, region).reset_index(drop=True)
 
 
-def build_osm_exclusions_utm(counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def build_osm_exclusions_utm(counties: gpd.GeoDataFrame, region=None) -> gpd.GeoDataFrame:
     """Airports (runway strips) and railway stations from OSM, exclusions columns, EPSG:32649."""
-    from layers.schema import REGION_MARGIN_M
-    from layers.validate import region_outline
-
-    region = gpd.GeoSeries([region_outline(counties, margin_m=REGION_MARGIN_M)], crs=WGS84).to_crs(XIANGYANG_UTM)
-    outline = region.iloc[0]
+    region = region_wgs84(counties) if region is None else region
+    outline = gpd.GeoSeries([region], crs=WGS84).to_crs(XIANGYANG_UTM).iloc[0]
     runways = gpd.read_file(DATA_DIR / FILES["osm_runways"], engine="pyogrio").to_crs(XIANGYANG_UTM)
     runways = runways[shapely.intersects(outline, runways.geometry.values)].reset_index(drop=True)
     strips = shapely.buffer(runways.geometry.values, RUNWAY_STRIP_HALF_WIDTH_M, cap_style="flat")
