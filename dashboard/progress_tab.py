@@ -100,6 +100,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_year": ("年份", "Year"),
     "col_latest": ("最新值", "Latest"),
     "col_date": ("日期", "Date"),
+    "col_by": ("来源/录入人", "Source / entered by"),
     "col_progress": ("完成 %", "Done %"),
     "col_status": ("状态", "Status"),
     "col_plan_status": ("建设状态", "Build status"),
@@ -401,6 +402,7 @@ class ProgressTab(param.Parameterized):
                 f"<div class='xy-card-value'>{html.escape(value)}</div>"
                 f"<div class='xy-card-target'>{html.escape(tr('target_short', lang))} "
                 f"{row.target_value:g} {html.escape(row.unit)} ({row.target_year}) {when}</div>"
+                f"<div class='xy-card-context'>{html.escape(row.context_zh if lang == 'zh' else row.context)}</div>"
                 f"<span class='xy-badge' style='background:{colour}'>"
                 f"{html.escape(status_label(row.status, lang))}</span></div>"
             )
@@ -491,6 +493,7 @@ class ProgressTab(param.Parameterized):
                 tr("col_year", lang): b["target_year"].astype("Int64"),
                 tr("col_latest", lang): b["latest_value"],
                 tr("col_date", lang): pd.to_datetime(b["latest_date"]).dt.strftime("%Y-%m-%d"),
+                tr("col_by", lang): b.get("latest_by"),  # e.g. GEM May 2023 when from power_plants
                 tr("col_progress", lang): b["progress_pct"].round(1),
                 tr("col_plan_status", lang): b["base_status"],
                 tr("col_status", lang): b["status"].map(lambda s: status_label(s, lang)),

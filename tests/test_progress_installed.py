@@ -140,3 +140,8 @@ def test_a_percentage_above_100_in_the_form_is_shown_beside_it(project):
     assert tab.message.visible and tab.message.alert_type == "danger"
     assert "0–100" in tab.message.object
     assert state(project) == before
+    # the cards show the city's operating wind and solar beside the non-fossil share; the bases
+    # table says where a value comes from
+    assert "wind 127 MW" in tab.cards.object and "GEM May 2023" in tab.cards.object
+    bases = tab._bases_frame().set_index("id")
+    assert bases.loc["base-xiangzhou-newenergy", "Source / entered by"] == "GEM May 2023"
