@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from _progress_helpers import EDITOR, EDITOR_PW, VIEWER, VIEWER_PW, make_project, state
 
-from siting.progress import read_records
+from siting.progress import ensure_store, read_records
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -134,5 +134,28 @@ def test_editor_adds_a_record_and_viewer_is_refused(served):
             stranger.fill("input[name=password]", "wrong")
             stranger.click("button[type=submit]")
             stranger.wait_for_selector(".xy-error:has-text('Wrong user name or password')")
+        finally:
+            browser.close()
+
+
+def test_a_percentage_above_100_is_refused_beside_the_form(served):
+    project, base = served
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        try:
+            editor = _page(browser)
+            _login(editor, base, EDITOR, EDITOR_PW)
+            editor.wait_for_selector(".xy-progress-submit")
+            ensure_store(project)  # the (empty) store exists, as after any first write
+            before = state(project)
+            editor.locator(".xy-progress-target select").select_option(label="Non-fossil share of energy use [%]")
+            editor.locator(".xy-progress-date input").fill("2024-12-31")
+            editor.locator(".xy-progress-date input").press("Enter")
+            editor.locator(".xy-progress-value input").fill("650")
+            editor.locator(".xy-progress-value input").press("Enter")
+            editor.locator(".xy-progress-submit button").click()
+            # the message beside the form names the value and the allowed range
+            editor.wait_for_selector(".xy-progress-message:has-text('0–100'):has-text('650 %')")
+            assert state(project) == before and read_records(project).empty
         finally:
             browser.close()
