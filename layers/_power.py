@@ -286,8 +286,9 @@ def gem_to_plants(table: pd.DataFrame, *, path: Path) -> tuple[gpd.GeoDataFrame,
     if missing:
         msg = (
             f"{where}: a GEM tracker table needs the column(s) {', '.join(missing)}; the file has: "
-            f"{', '.join(map(str, table.columns))}. Export the tracker's Data sheet unchanged, or rename "
-            f"the columns, or import without --preset using the power_plants columns (layers/schema.py)"
+            f"{', '.join(map(str, table.columns))}. Export the tracker's Data sheet unchanged, or map a "
+            f"column with --rename 'SRC=Capacity (MW)', or import without --preset using the power_plants "
+            f"columns (layers/schema.py)"
         )
         raise InputError(msg)
     technology = _gem_technology(table, path)
