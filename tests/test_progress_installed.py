@@ -145,3 +145,13 @@ def test_a_percentage_above_100_in_the_form_is_shown_beside_it(project):
     assert "wind 127 MW" in tab.cards.object and "GEM May 2023" in tab.cards.object
     bases = tab._bases_frame().set_index("id")
     assert bases.loc["base-xiangzhou-newenergy", "Source / entered by"] == "GEM May 2023"
+
+
+def test_plants_without_a_dated_release_still_feed_the_bases(project):
+    plants = _plants().assign(source_version=None, source="user")  # e.g. a GEM CSV renamed by a user
+    project.write("power_plants", plants)
+    table = installed_capacity(plants)
+    assert table["as_of"].isna().all() and set(table["source"]) == {"user"}
+    base = base_status(project, today=dt.date(2025, 6, 1)).set_index("id").loc["base-xiangzhou-newenergy"]
+    assert (base["latest_value"], base["latest_by"]) == (80.0, "user")
+    assert base["latest_date"] == pd.Timestamp("2019-12-31")  # without a release date: the latest start year

@@ -152,13 +152,17 @@ def installed_capacity(plants: pd.DataFrame, *, technologies=RENEWABLE_TECHNOLOG
     out = out[out["n_plants"] > 0]
     out["county_name"] = out["county"].map(lambda c: COUNTIES[c][0])
     out["county_name_en"] = out["county"].map(lambda c: COUNTIES[c][1])
-    groups = frame.assign(county=frame["county"].astype(str)).groupby(["county", "technology"])
+    key = [frame["county"].astype(str), frame["technology"]]
+    versions = frame.get("source_version", pd.Series(None, index=frame.index)).astype(object)
+    labels = versions.where(versions.notna() & (versions.astype(str) != ""), frame["source"].astype(str))
+    dates = labels.map({v: _release_date(str(v)) for v in labels.unique()})
     meta = pd.DataFrame(
         {
-            "source": groups.apply(source_label, include_groups=False),
-            "as_of": groups.apply(as_of_date, include_groups=False),
+            "source": labels.groupby(key).agg(lambda s: "; ".join(dict.fromkeys(s.astype(str)))),
+            "as_of": dates.groupby(key).agg(lambda s: max((d for d in s if isinstance(d, dt.date)), default=None)),
         }
     )
+    meta.index.names = ["county", "technology"]
     out = out.join(meta, on=["county", "technology"])
     return out.sort_values(["county", "technology", "year"], kind="stable").reset_index(drop=True)[cols]
 
