@@ -109,3 +109,24 @@ def _mercator_xy(version: tuple, with_pv: bool, gcj02: bool) -> tuple[np.ndarray
 def mercator_xy(project: Project, *, with_pv: bool, gcj02: bool):
     """Web Mercator x, y of :func:`rooftop_table`'s rows (GCJ-02-shifted if ``gcj02``)."""
     return _mercator_xy(_data.project_version(project), bool(with_pv), bool(gcj02))
+
+
+@functools.lru_cache(maxsize=4)
+def _suitable_results(version: tuple) -> pd.DataFrame | None:
+    table = _rooftop_table(version, True)
+    if table is None:
+        return None
+    result = pd.DataFrame(table.drop(columns=["x", "y"], errors="ignore"))
+    for col in CATEGORICAL:
+        result[col] = result[col].astype(str)
+    if "suitable" in result:
+        result = result[result["suitable"]]
+    return result
+
+
+def suitable_results(project: Project) -> pd.DataFrame | None:
+    """The suitable rooftops with PV results, categorical columns as text (for the progress tab).
+
+    One frame per project version, shared by every session: cached, read-only.
+    """
+    return _suitable_results(_data.project_version(project))

@@ -17,11 +17,13 @@ import html
 import os
 import sys
 import warnings
+import weakref
 
 import holoviews as hv
 import pandas as pd
 import panel as pn
 
+from dashboard import _solar_data
 from dashboard._data import open_project
 from dashboard._widgets import TextAlert
 from dashboard.i18n import DEFAULT_LANGUAGE, t
@@ -41,6 +43,19 @@ body, .bk-root, :host { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source
 """
 
 _ready = False
+
+#: Every dashboard app still alive in this process, weakly held: an app leaves it when it is
+#: garbage-collected, which after its session is destroyed must happen (see live_apps()).
+_LIVE_APPS: weakref.WeakSet = weakref.WeakSet()
+
+
+def live_apps() -> list:
+    """The :class:`DashboardApp` objects still alive in this process (debugging, tests).
+
+    Sessions that were closed and destroyed must not appear here after a garbage
+    collection; if they do, something process-wide still holds them.
+    """
+    return list(_LIVE_APPS)
 
 
 def _ensure_extensions() -> None:
@@ -203,6 +218,30 @@ class DashboardApp:
             css_classes=["xy-app"],
         )
         self.language.param.watch(self._on_language, "value")
+        self.destroyed = False
+        _LIVE_APPS.add(self)
+
+    def destroy(self) -> None:
+        """Free this session's state: called by Bokeh when the session is destroyed.
+
+        Stops pending tab loads, unhooks the map (listeners, streams, figure), drops the
+        references to frames and results, and empties the layout so that the session's
+        objects are freed with the Bokeh document.  Shared caches are left alone; only
+        HoloViews' process-wide option lookup cache is cleared, since its keys are ids of
+        this session's option trees.
+        """
+        if self.destroyed:
+            return
+        self.destroyed = True
+        self.map.destroy()
+        for component in self.tabs_components.values():
+            for name in ("table_frame", "filtered", "routing", "siting", "result", "component"):
+                if hasattr(component, name):
+                    setattr(component, name, None)
+        self.tabs_components.clear()
+        self.tabs.clear()
+        self.layout.clear()
+        hv.Store._lookup_cache.pop("bokeh", None)
 
     def _header_html(self) -> str:
         name = self.project.manifest.get("name", self.project.path.name)
@@ -227,14 +266,9 @@ class DashboardApp:
         """This session's results the progress tab can reuse (None where unavailable)."""
         out = {"solar_result": None, "waste_flows": None}
         solar = self.tabs_components.get("solar")
-        frame = getattr(solar, "table_frame", None)
-        if frame is not None and getattr(solar, "has_pv", False):
-            result = pd.DataFrame(frame.drop(columns=["x", "y"], errors="ignore"))
-            for col in ("county", "park_id", "use_class"):
-                result[col] = result[col].astype(str)
-            if "suitable" in result:
-                result = result[result["suitable"]]
-            out["solar_result"] = result
+        if getattr(solar, "table_frame", None) is not None and getattr(solar, "has_pv", False):
+            # one shared, read-only frame per project version (not a copy per session)
+            out["solar_result"] = _solar_data.suitable_results(self.project)
         waste = self.tabs_components.get("waste")
         routing = getattr(waste, "routing", None)
         if routing is not None and getattr(routing, "waste_kind", "") == "phosphogypsum":
@@ -259,7 +293,8 @@ class DashboardApp:
         pending = list(self.tabs_components.values())
 
         def step() -> None:
-            if not pending:
+            if not pending or self.destroyed:  # the browser left before loading finished
+                pending.clear()
                 return
             pending.pop(0).load()
             if pending:
@@ -338,6 +373,9 @@ def create_app(
     doc = pn.state.curdoc
     if doc is not None and doc.session_context is not None:
         pn.state.onload(lambda: app.load_stepwise(doc))
+        # free the session's state as soon as Bokeh discards the session (see
+        # `xysiting serve`: closed sessions are discarded after a few seconds)
+        doc.on_session_destroyed(_destroy_callback(app))
     else:
         app.load()
     app.layout.app = app  # keep the component reachable (tests, debugging)
@@ -360,6 +398,18 @@ def store_missing_results(project: Project) -> None:
         labels = ", ".join(results.describe(a, o) for a, o in missing)
         print(f"xysiting: computing {labels} once (stored in {project.path / 'results'})", flush=True)
         run_planned(project.path, missing)
+
+
+def _destroy_callback(app: DashboardApp):
+    """A Bokeh ``on_session_destroyed`` callback that destroys ``app`` (held weakly)."""
+    ref = weakref.ref(app)
+
+    def on_session_destroyed(session_context) -> None:
+        target = ref()
+        if target is not None:
+            target.destroy()
+
+    return on_session_destroyed
 
 
 def warm(project_dir: str | os.PathLike | None = None) -> Project:

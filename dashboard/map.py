@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import html
 import operator
+import weakref
 from collections.abc import Callable
 
 import datashader as ds
@@ -382,7 +383,10 @@ class SharedMap:
             "responsive": True,
             "xaxis": None,
             "yaxis": None,
-            "hooks": [self._hook],
+            # HoloViews keeps plot options in process-wide stores (Store._lookup_cache
+            # and the custom option trees) that outlive the session: a bound method
+            # there would pin this map and every frame it holds, so pass a weak one
+            "hooks": [_WeakHook(self._hook)],
             "active_tools": ["wheel_zoom"],
             "toolbar": "above",
             "show_legend": False,
@@ -540,6 +544,25 @@ class SharedMap:
             hover_tooltips=[(t("col_name", lang), "@name"), ("", "@base_kind")],
         )
 
+    def destroy(self) -> None:
+        """Free this session's map state (called when the browser session is destroyed).
+
+        Drops the drawn data, the listeners (tab callbacks), the Bokeh figure and the
+        HoloViews object graph, so nothing of the session is reachable from the
+        process-wide HoloViews stores or from streams that outlive it.
+        """
+        self._tap_listeners.clear()
+        self._gcj02_listeners.clear()
+        self._data.clear()
+        self._figure = None
+        self._tile_renderer = None
+        self._range_streams = []
+        for pipe in self.pipes.values():
+            pipe.clear()  # subscribers: the DynamicMap callbacks of this session
+            pipe.update(data=None)
+        self.tap.clear()
+        self.pane.object = None
+
     # -- callbacks ----------------------------------------------------------------------------
     def _hook(self, plot, element) -> None:
         fig = plot.state
@@ -627,6 +650,18 @@ class SharedMap:
             for k, v in record.items()
         )
         return f"<div class='xy-details-box'><b>{title}</b><table>{rows}</table></div>"
+
+
+class _WeakHook:
+    """A plot hook that calls a bound method without keeping its object alive."""
+
+    def __init__(self, method) -> None:
+        self._method = weakref.WeakMethod(method)
+
+    def __call__(self, plot, element) -> None:
+        method = self._method()
+        if method is not None:
+            method(plot, element)
 
 
 def _points_frame(frame: pd.DataFrame | None, cols) -> pd.DataFrame:
