@@ -147,9 +147,8 @@ def main() -> int:
     everything = [v for r in ready_rounds for v in r]
     ratio = rss_rounds[-1] / rss_rounds[0]
     print(f"server RSS per round (MiB): {', '.join(f'{v:.0f}' for v in rss_rounds)} (before any session {base:.0f})")
-    print(
-        f"RSS after the last round / after the first: {ratio:.2f} (target ≤ 1.2: {'met' if ratio <= 1.2 else 'NOT met'})"
-    )
+    verdict = "met" if ratio <= 1.2 else "NOT met"
+    print(f"RSS after the last round / after the first: {ratio:.2f} (target ≤ 1.2: {verdict})")
     print(
         f"median page-ready time with {args.sessions} concurrent sessions: "
         f"{statistics.median(everything):.1f} s over {len(everything)} sessions "

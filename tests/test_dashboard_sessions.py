@@ -25,43 +25,52 @@ def project(tmp_path_factory):
     return build_project(tmp_path_factory.mktemp("sessions") / "project", n_rooftops=300)
 
 
+class _Request:
+    arguments: dict = {}
+    cookies: dict = {}
+    headers: dict = {}
+
+
+class _SessionContext:
+    """What the Bokeh server hands a session's callbacks (the parts the app looks at)."""
+
+    id = "test-session"
+    request = _Request()
+    server_context = None
+
+    def __init__(self, doc):
+        self._document = doc
+
+
 def _open_session(project):
+    """Build the app as the server does: in a session document, rendered, loaded."""
     from bokeh.document import Document
+    from panel.io.state import set_curdoc
 
     from dashboard.app import create_app
 
-    layout = create_app(project.path)
     doc = Document()
-    layout.get_root(doc)  # draw the map: HoloViews builds its plots and option trees
-    return layout.app, doc
+    ctx = _SessionContext(doc)
+    doc._session_context = weakref.ref(ctx)
+    with set_curdoc(doc):
+        layout = create_app(project.path)
+        layout.server_doc(doc)  # draw the map: HoloViews builds its plots and option trees
+        layout.app.load()  # what pn.state.onload runs once the page is shown
+    return layout.app, doc, ctx
 
 
-def test_destroyed_sessions_leave_nothing_alive(project):
-    from dashboard.app import live_apps
-
-    gc.collect()
-    before = set(map(id, live_apps()))
-    refs = []
-    for _ in range(3):
-        app, doc = _open_session(project)
-        assert app in live_apps()
-        refs.append((weakref.ref(app), weakref.ref(app.map), weakref.ref(app.tabs_components["solar"])))
-        app.destroy()
-        del app, doc
-    gc.collect()
-    assert {id(a) for a in live_apps()} - before == set(), "destroyed apps are still alive"
-    for app_ref, map_ref, solar_ref in refs:
-        assert app_ref() is None
-        assert map_ref() is None, "the session's map is still reachable (HoloViews stores, streams?)"
-        assert solar_ref() is None
+def _close_session(doc, ctx) -> None:
+    """What the server does when it discards a session: run on_session_destroyed callbacks."""
+    for callback in list(doc.session_destroyed_callbacks):
+        callback(ctx)
 
 
-def test_destroy_frees_references_and_stops_loading(project):
-    app, _doc = _open_session(project)
+def test_session_destroy_frees_the_sessions_state(project):
+    app, doc, ctx = _open_session(project)
     solar = app.tabs_components["solar"]
     shared_map = app.map
     assert solar.filtered is not None and len(shared_map._data) > 0
-    app.destroy()
+    _close_session(doc, ctx)
     assert app.destroyed
     assert solar.table_frame is None and solar.filtered is None
     assert shared_map._data == {} and shared_map._tap_listeners == []
@@ -70,36 +79,11 @@ def test_destroy_frees_references_and_stops_loading(project):
     app.destroy()  # a second call (Bokeh may call more than once) does nothing
 
 
-def test_session_destroy_is_registered_with_the_bokeh_document(project):
-    """create_app registers DashboardApp.destroy as the session's on_session_destroyed."""
-    from bokeh.document import Document
-    from panel.io.state import set_curdoc
-
-    from dashboard.app import create_app
-
-    class _Context:  # the server's session context, as far as create_app looks at it
-        id = "test-session"
-        _document = None
-
-    doc = Document()
-    doc._session_context = weakref.ref(_Context())
-    ctx = doc._session_context()
-    with set_curdoc(doc):
-        layout = create_app(project.path)
-    app = layout.app
-    callbacks = doc.session_destroyed_callbacks
-    assert any(getattr(cb, "__self__", None) is app for cb in callbacks)
-    for cb in list(callbacks):
-        cb(ctx)
-    assert app.destroyed and app.map._data == {}
-    del ctx
-
-
 def test_read_only_frames_are_shared_between_sessions(project):
     from dashboard import _solar_data
 
-    first, _d1 = _open_session(project)
-    second, _d2 = _open_session(project)
+    first, doc1, ctx1 = _open_session(project)
+    second, doc2, ctx2 = _open_session(project)
     s1, s2 = first.tabs_components["solar"], second.tabs_components["solar"]
     assert s1.table_frame is s2.table_frame, "each session copied the rooftop table"
     c1, c2 = first._progress_context(), second._progress_context()
@@ -112,5 +96,5 @@ def test_read_only_frames_are_shared_between_sessions(project):
     s1.county.value = "420602"
     assert len(s1.filtered) < len(s2.filtered)
     assert s2.table_frame.equals(snapshot)
-    first.destroy()
-    second.destroy()
+    _close_session(doc1, ctx1)
+    _close_session(doc2, ctx2)
