@@ -9,7 +9,6 @@ may remain reachable.  No timing here: the server-memory figures are in
 
 from __future__ import annotations
 
-import gc
 import sys
 import weakref
 from pathlib import Path
@@ -26,9 +25,8 @@ def project(tmp_path_factory):
 
 
 class _Request:
-    arguments: dict = {}
-    cookies: dict = {}
-    headers: dict = {}
+    def __init__(self):
+        self.arguments, self.cookies, self.headers = {}, {}, {}
 
 
 class _SessionContext:
