@@ -561,7 +561,6 @@ class SharedMap:
             pipe.clear()  # subscribers: the DynamicMap callbacks of this session
             pipe.update(data=None)
         self.tap.clear()
-        self.pane.object = None
 
     # -- callbacks ----------------------------------------------------------------------------
     def _hook(self, plot, element) -> None:

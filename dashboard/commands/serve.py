@@ -139,10 +139,12 @@ def _handler(args: argparse.Namespace) -> int:
         threaded=False,
         start=True,
         print_url=False,
-        # discard closed sessions after 5 s (Bokeh's default is 15 s, checked every 17 s)
-        # so their memory is freed promptly (dashboard.app.DashboardApp.destroy)
-        unused_session_lifetime_milliseconds=5000,
-        check_unused_sessions_milliseconds=2000,
+        # look for closed sessions every 5 s (Bokeh checks every 17 s) and discard them 15 s
+        # after their last connection closed, freeing their state (DashboardApp.destroy).
+        # Not shorter: under load a page may take longer than that to open its websocket,
+        # and a session discarded before it connects is built a second time.
+        unused_session_lifetime_milliseconds=15000,
+        check_unused_sessions_milliseconds=5000,
         **security,
     )
     return 0
