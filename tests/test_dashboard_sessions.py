@@ -1,10 +1,9 @@
 """Per-session state is freed when a session is destroyed; read-only data is shared.
 
-Each app is rendered into a Bokeh document (as the server does), so HoloViews has put its
-plot options into its process-wide stores; after :meth:`DashboardApp.destroy` (what Bokeh
-calls when it discards a closed session) and a garbage collection, nothing of the session
-may remain reachable.  No timing here: the server-memory figures are in
-``benchmarks/bench_sessions.py``.
+Each app is built the way the server builds it (in a session document, rendered with
+``server_doc``, loaded), then the document's ``on_session_destroyed`` callbacks are run as
+Bokeh runs them when it discards a closed session.  No timing here: the server-memory
+figures are in ``benchmarks/bench_sessions.py``.
 """
 
 from __future__ import annotations
