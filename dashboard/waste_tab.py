@@ -213,6 +213,9 @@ class WasteTab:
             tot = r.totals
             items = [
                 (t("total_flow", lang), f"{tot['delivered_t_per_year']:,.0f}"),
+                (t("utilised_flow", lang), f"{tot['utilised_t_per_year']:,.0f}"),
+                (t("stored_flow", lang), f"{tot['stored_t_per_year']:,.0f}"),
+                (t("utilisation_rate", lang), f"{100.0 * tot['utilisation_share']:.1f} %"),
                 (t("unmet", lang), f"{tot['unmet_t_per_year']:,.0f}"),
                 (t("total_tkm", lang), f"{tot['tkm_per_year']:,.0f}"),
                 ("tCO₂/yr", f"{tot['tco2_per_year']:,.1f}"),

@@ -39,7 +39,7 @@ from layers.project import Project
 from layers.results import ResultStore, StoredResult
 
 #: Bump when an analysis' method changes so older stored results become stale.
-METHOD_VERSIONS = {"solar": 1, "waste": 1, "site": 1, "wind": 1}
+METHOD_VERSIONS = {"solar": 2, "waste": 2, "site": 2, "wind": 1}
 
 #: New-facility counts ``xysiting run`` keeps current for each waste kind (other k: on request).
 DEFAULT_SITE_K = (1, 2)

@@ -21,12 +21,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from layers.schema import COUNTIES
-from siting.progress.arithmetic import utilisation_pct
 from siting.progress.indicators import get_indicator
-
-#: Facility kinds whose intake counts as comprehensive utilisation of phosphogypsum
-#: (processing into building materials or cement retarder); storage yards and landfill do not.
-UTILISATION_FACILITY_KINDS = ("phosphogypsum_plant", "cement_kiln", "building_material_plant")
 
 #: The result columns read here, as their analyses declare them
 #: (:data:`siting.solar.RESULT_COLUMNS`, :data:`siting.waste.FLOW_COLUMNS`).
@@ -156,10 +151,11 @@ def _try_waste(project):
 def phosphogypsum_routing_link(project, *, flows: pd.DataFrame | None = None) -> Link:
     """Phosphogypsum delivered to utilisation by the routing result, beside the 65 % target.
 
-    utilisation % = delivered to utilisation facilities (t/yr) ÷ produced (t/yr, the
-    ``supply_t_per_year`` of the phosphogypsum sources) × 100, with
-    :func:`siting.progress.arithmetic.utilisation_pct`.  Utilisation facilities are
-    :data:`UTILISATION_FACILITY_KINDS`; flows to storage yards are not utilisation.
+    utilisation % = 100 × ``utilisation_share`` of :func:`siting.waste.utilisation_split`:
+    delivered to utilisation facilities (t/yr) ÷ produced (t/yr, the ``supply_t_per_year`` of
+    the phosphogypsum sources).  It is the function that makes the routing totals
+    (``WasteRouting.totals``), so the Waste and Progress views report the same figure; flows
+    to storage yards are delivered but not utilised (``stored_t_per_year``).
 
     Parameters
     ----------
@@ -172,8 +168,9 @@ def phosphogypsum_routing_link(project, *, flows: pd.DataFrame | None = None) ->
     Returns
     -------
     Link
-        ``values``: ``produced_t_per_year, delivered_t_per_year, utilisation_pct,
-        target_pct (65.0), target_year (2025), gap_pct``.
+        ``values``: ``produced_t_per_year, utilised_t_per_year, stored_t_per_year,
+        delivered_t_per_year`` (= utilised, the name the views print), ``utilisation_share``,
+        ``utilisation_pct, target_pct (65.0), target_year (2025), gap_pct``.
     """
     if not project.has("waste_sources"):
         return Link(False, "the project has no waste_sources layer; phosphogypsum production is unknown")
@@ -198,11 +195,15 @@ def phosphogypsum_routing_link(project, *, flows: pd.DataFrame | None = None) ->
         flows = flows.merge(
             pd.DataFrame(facilities[["id", "facility_kind"]]), left_on="facility_id", right_on="id", how="left"
         )
-    used = float(flows.loc[flows["facility_kind"].isin(UTILISATION_FACILITY_KINDS), tcol].sum())
-    pct = utilisation_pct(used, produced, used_unit="t/yr", produced_unit="t/yr")
+    from siting.waste.allocation import utilisation_split
+
+    split = utilisation_split(flows, supply_t_per_year=produced)
+    used = split["utilised_t_per_year"]
+    pct = 100.0 * split["utilisation_share"]
     target, year = get_indicator("ind-phosphogypsum-utilisation").target_for(2025)
     values = {
         "produced_t_per_year": produced,
+        **split,
         "delivered_t_per_year": used,
         "utilisation_pct": pct,
         "target_pct": target,

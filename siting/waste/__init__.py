@@ -26,8 +26,10 @@ from siting.waste.allocation import (
     FACILITY_USE_COLUMNS,
     FLOW_COLUMNS,
     UNMET_COLUMNS,
+    UTILISATION_FACILITY_KINDS,
     WasteRouting,
     route_waste,
+    utilisation_split,
 )
 from siting.waste.location import (
     DEFAULT_NEW_CAPACITY_T_PER_YEAR,
@@ -60,6 +62,7 @@ __all__ = [
     "FACILITY_USE_COLUMNS",
     "FLOW_COLUMNS",
     "UNMET_COLUMNS",
+    "UTILISATION_FACILITY_KINDS",
     "FacilityLocation",
     "RoadNetwork",
     "SitingResult",
@@ -68,4 +71,5 @@ __all__ = [
     "load_network",
     "route_waste",
     "site_new_facilities",
+    "utilisation_split",
 ]

@@ -49,6 +49,18 @@ DEFAULT_CNY_PER_TKM = 0.45
 #: Facility statuses that take waste in the "current" allocation.
 DEFAULT_STATUSES = ("operating", "under_construction")
 
+#: Facility kinds whose intake counts as comprehensive utilisation (综合利用): processing into
+#: products (phosphogypsum plants, cement kilns as set retarder, building-material plants,
+#: construction-waste recycling, urban-mining bases).  Everything else a flow can reach
+#: (``storage_yard``, ``landfill``, ``waste_to_energy``) is storage or disposal, not utilisation.
+UTILISATION_FACILITY_KINDS = (
+    "phosphogypsum_plant",
+    "cement_kiln",
+    "building_material_plant",
+    "construction_recycling_plant",
+    "urban_mining_base",
+)
+
 #: Columns of :attr:`WasteRouting.flows` (besides the route geometry), in order; consumers
 #: import these names rather than guess them.
 FLOW_COLUMNS = (
@@ -116,7 +128,9 @@ class WasteRouting:
         ``utilisation``, ``snap_m``, ``role`` (``used``, ``unused``, ``off_network``,
         ``not_accepting``, ``zero_capacity``, ``status_excluded``).
     totals : dict
-        supply, delivered, unmet (t/yr), mean haul km (t-weighted), t·km, tCO2, ¥ and counts.
+        supply, delivered, unmet (t/yr); delivered split into ``utilised_t_per_year`` and
+        ``stored_t_per_year`` with ``utilisation_share`` (:func:`utilisation_split`); mean
+        haul km (t-weighted), t·km, tCO2, ¥ and counts.
     assumptions : dict
         The parameters used (for exports).
     network_report : str
@@ -139,6 +153,9 @@ class WasteRouting:
             f"waste kind: {self.waste_kind}",
             f"supply     {t['supply_t_per_year']:>16,.0f} t/yr",
             f"delivered  {t['delivered_t_per_year']:>16,.0f} t/yr",
+            f"  utilised {t['utilised_t_per_year']:>16,.0f} t/yr "
+            f"({t['utilisation_share']:.1%} of supply: plants, kilns, building materials, recycling)",
+            f"  stored   {t['stored_t_per_year']:>16,.0f} t/yr (storage yards, landfill: not utilisation)",
             f"unmet      {t['unmet_t_per_year']:>16,.0f} t/yr",
             f"mean haul  {t['mean_haul_km']:>16,.1f} km",
             f"transport  {t['tkm_per_year']:>16,.0f} t·km/yr",
@@ -160,6 +177,43 @@ class WasteRouting:
         return export_frame(
             frames[what], path, layer=f"{self.waste_kind}_{what}", assumptions={**self.assumptions, **self.totals}
         )
+
+
+def utilisation_split(flows: pd.DataFrame, *, supply_t_per_year: float) -> dict:
+    """Split delivered tonnage into utilisation and storage: the one definition of the rate.
+
+    ``utilised_t_per_year`` is the tonnage of ``flows`` delivered to
+    :data:`UTILISATION_FACILITY_KINDS`; ``stored_t_per_year`` is the rest of the delivered
+    tonnage (storage yards, landfill: stored or disposed, not utilised), so
+    ``utilised + stored = delivered``.  ``utilisation_share = utilised / supply`` (the
+    comprehensive utilisation rate of the plan's indicator, 0–1; NaN without supply).  The
+    routing totals (:func:`route_waste`) and the Progress link
+    (:func:`siting.progress.links.phosphogypsum_routing_link`) both call this function, so
+    the Waste and Progress views report the same figure for the same inputs.
+
+    Parameters
+    ----------
+    flows : DataFrame
+        Routing flows with ``facility_kind`` and ``t_per_year`` (:data:`FLOW_COLUMNS`).
+    supply_t_per_year : float
+        Tonnage produced by the sources (t/yr): the denominator of the rate.
+
+    Returns
+    -------
+    dict
+        ``utilised_t_per_year``, ``stored_t_per_year``, ``utilisation_share``.
+    """
+    missing = [c for c in ("facility_kind", "t_per_year") if c not in flows.columns]
+    if missing:
+        msg = f"routing flows lack column(s) {', '.join(missing)} (siting.waste.FLOW_COLUMNS)"
+        raise InputError(msg)
+    tonnes = pd.to_numeric(flows["t_per_year"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    utilising = flows["facility_kind"].isin(UTILISATION_FACILITY_KINDS).to_numpy()
+    utilised = float(tonnes[utilising].sum())
+    stored = float(tonnes[~utilising].sum())
+    supply = float(supply_t_per_year)
+    share = utilised / supply if supply > 0 else float("nan")
+    return {"utilised_t_per_year": utilised, "stored_t_per_year": stored, "utilisation_share": share}
 
 
 def route_waste(
@@ -475,6 +529,7 @@ def assemble(
         "supply_t_per_year": float(supply.sum()),
         "delivered_t_per_year": total_delivered,
         "unmet_t_per_year": float(unmet.sum()),
+        **utilisation_split(flows, supply_t_per_year=float(supply.sum())),
         "mean_haul_km": float(tkm.sum() / total_delivered) if total_delivered > 0 else float("nan"),
         "tkm_per_year": float(tkm.sum()),
         "tco2_per_year": float(tkm.sum() * co2_kg_per_tkm / 1000.0),
