@@ -26,11 +26,12 @@ RESULT_COLUMNS: dict[str, str] = {
     "kwh_per_kwp": "kwh_per_kwp",
     "tco2_per_year": "tco2_avoided_per_year",
     "payback_years": "payback_years",
+    "lcoe_cny_per_kwh": "lcoe_cny_per_kwh",
     "suitable": "suitable",
     "exclusion_reason": "exclusion_reason",
     "county_rank": "county_rank",
 }
-_FLOAT = ("usable_m2", "kwp", "kwh_per_year", "kwh_per_kwp", "tco2_per_year", "payback_years")
+_FLOAT = ("usable_m2", "kwp", "kwh_per_year", "kwh_per_kwp", "tco2_per_year", "payback_years", "lcoe_cny_per_kwh")
 CATEGORICAL = ("county", "park_id", "use_class")
 
 
@@ -64,9 +65,12 @@ def _rooftop_table(version: tuple, with_pv: bool) -> pd.DataFrame | None:
     if base is None:
         return None
     table = base.copy()
+    meta: dict = {}
     if with_pv:
         module = solar_module()
-        results = pd.DataFrame(compute_results(project, module))
+        computed = compute_results(project, module)
+        meta = dict(computed.attrs.get("solar", {}))
+        results = pd.DataFrame(computed)
         if "id" in results.columns:
             results = results.set_index("id")
         elif results.index.name != "id":
@@ -92,6 +96,7 @@ def _rooftop_table(version: tuple, with_pv: bool) -> pd.DataFrame | None:
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     for col in CATEGORICAL:
         table[col] = table[col].astype("category")
+    table.attrs["solar"] = meta  # the PV assumptions, weather and repairs, for exports
     return table
 
 

@@ -95,6 +95,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_rank": ("排名", "Rank"),
     "col_county_rank": ("县内排名", "Rank in county"),
     "col_payback": ("回收期 年", "Payback years"),
+    "col_lcoe": ("平准化度电成本 元/kWh", "LCOE CNY/kWh"),
     "col_waste_kind": ("固废种类", "Waste kind"),
     "col_source": ("来源", "Source"),
     "col_facility": ("设施", "Facility"),

@@ -49,6 +49,7 @@ _TABLE_COLUMNS = (
     "tco2_per_year",
     "county_rank",
     "payback_years",
+    "lcoe_cny_per_kwh",
 )
 _TITLE_IDS = {
     "rank": "col_rank",
@@ -65,6 +66,7 @@ _TITLE_IDS = {
     "tco2_per_year": "col_tco2_per_year",
     "county_rank": "col_county_rank",
     "payback_years": "col_payback",
+    "lcoe_cny_per_kwh": "col_lcoe",
 }
 
 
@@ -304,6 +306,7 @@ class SolarTab:
             },
             "county_rank": {"type": "money", "precision": 0, "thousand": ""},
             "kwh_per_year": {"type": "money", "precision": 0, "thousand": ","},
+            "lcoe_cny_per_kwh": {"type": "money", "precision": 3, "thousand": ""},
         }
         return out
 
@@ -446,6 +449,7 @@ class SolarTab:
             "suitable_only": self.suitable_only.value,
             "project": str(self.project.path),
             "pv_results": "siting.solar.rooftop_potential" if self.has_pv else "none",
+            **(self.table_frame.attrs.get("solar", {}) if self.table_frame is not None else {}),
         }
 
     def _download_callback(self, fmt: str):

@@ -12,7 +12,7 @@ def register(subparsers) -> None:
     """Add the ``solar`` subcommand."""
     p = subparsers.add_parser(
         "solar",
-        help="rooftop PV: kWp, kWh/yr, shading, CO2, payback and a shortlist",
+        help="rooftop PV: kWp, kWh/yr, shading, CO2, payback, LCOE, a shortlist and a supply curve",
         description="Compute PV potential for every rooftop of a project (or of a GeoParquet "
         "file/folder of rooftops) with pvlib, rank rooftops within their county and "
         "write a filtered shortlist. The default weather is a synthetic hourly year "
@@ -60,6 +60,13 @@ def register(subparsers) -> None:
         help="also write county roll-ups (MWp, GWh/yr, tCO2/yr): .csv or .xlsx",
     )
     p.add_argument("--rollup-by-use-class", action="store_true", help="roll up per county and use class")
+    p.add_argument(
+        "--supply-curve",
+        default=None,
+        metavar="FILE",
+        help="also write the supply curve (suitable rooftops by LCOE with cumulative MWp and GWh/yr, "
+        "below_benchmark): .csv or .xlsx, with the assumptions",
+    )
     p.add_argument(
         "--set",
         action="append",
@@ -113,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
         resolve_county,
         rooftop_potential,
         shortlist,
+        supply_curve,
+        supply_summary,
     )
 
     a = PVAssumptions().with_overrides(args.set)
@@ -139,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         bar.update()
         if args.engine == "dask":
             bar.set_postfix_str("rooftops (dask)")
-            best, rollup, meta, totals = _run_dask(args, src, weather, a, filters)
+            best, rollup, meta, totals, curve = _run_dask(args, src, weather, a, filters)
             bar.update(2)
         else:
             bar.set_postfix_str("rooftops")
@@ -164,19 +173,33 @@ def run(args: argparse.Namespace) -> int:
             best = shortlist(result, **filters)
             rollup = county_rollup(result, by_use_class=args.rollup_by_use_class)
             totals = _totals(result)
+            curve = supply_curve(result, benchmark_cny_per_kwh=a.benchmark_cny_per_kwh)
             bar.update()
         bar.set_postfix_str("write")
         written = [export_shortlist(best, args.out, fmt=args.format, assumptions=meta)]
+        summary = supply_summary(curve)
         if args.rollup:
             from layers.export import export_frame
 
             written.append(export_frame(rollup, args.rollup, layer="county_rollup", assumptions=meta))
+        if args.supply_curve:
+            from layers.export import export_frame
+
+            sheet = {**meta, **{f"supply_{k}": v for k, v in summary.items()}}
+            written.append(export_frame(curve, args.supply_curve, layer="supply_curve", assumptions=sheet))
         bar.update()
     print(
         f"{totals['rooftops']:,} rooftops, {totals['suitable']:,} suitable: "
         f"{totals['mwp']:,.1f} MWp, {totals['gwh']:,.1f} GWh/yr, "
         f"{totals['tco2']:,.0f} tCO2/yr avoided; weather {meta['weather']} "
         f"(GHI {meta['weather_annual_ghi_kwh_m2']} kWh/m²/yr)"
+    )
+    print(
+        f"supply curve: LCOE {summary['lcoe_min_cny_per_kwh']:.3f}–{summary['lcoe_max_cny_per_kwh']:.3f} CNY/kWh "
+        f"(capacity-weighted median {summary['lcoe_median_cny_per_kwh']:.3f}); at or below the benchmark "
+        f"{summary['benchmark_cny_per_kwh']:.4f} CNY/kWh: {summary['mwp_below_benchmark']:,.1f} MWp "
+        f"({summary['share_mwp_below_benchmark']:.0%}), {summary['gwh_per_year_below_benchmark']:,.1f} GWh/yr "
+        f"(capex {a.capex_cny_per_w:g} CNY/W, discount rate {a.discount_rate:.1%}, {a.lifetime_years} years)"
     )
     for label in ("weather_repairs", "rooftop_repairs"):
         if meta.get(label, "none") not in ("none", ""):
@@ -201,7 +224,7 @@ def _totals(result) -> dict:
 def _run_dask(args, src: Path, weather, a, filters):
     import os
 
-    from siting.solar import scale
+    from siting.solar import scale, supply_curve
 
     client = None
     if args.scheduler:
@@ -232,6 +255,12 @@ def _run_dask(args, src: Path, weather, a, filters):
         rollup = scale.rollup_dask(result, by_use_class=args.rollup_by_use_class)
         total = scale.rollup_dask(result).iloc[-1]
         n = int(result.map_partitions(len).compute().sum())
+        curve_cols = ["id", "name", "county", "use_class", "kwp", "kwh_per_year", "kwh_per_kwp", "lcoe_cny_per_kwh"]
+        suitable = result[result["suitable"]]
+        curve = supply_curve(
+            suitable[[c for c in curve_cols if c in result.columns] + ["suitable"]].compute(),
+            benchmark_cny_per_kwh=a.benchmark_cny_per_kwh,
+        )
         totals = {
             "rooftops": n,
             "suitable": int(total["rooftops"]),
@@ -239,7 +268,7 @@ def _run_dask(args, src: Path, weather, a, filters):
             "gwh": float(total["gwh_per_year"]),
             "tco2": float(total["tco2_per_year"]),
         }
-        return best, rollup, scale.metadata(weather, a), totals
+        return best, rollup, scale.metadata(weather, a), totals, curve
     finally:
         if client is not None:
             client.close()

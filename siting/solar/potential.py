@@ -20,7 +20,9 @@ Method, per rooftop (all vectorised; pvlib runs once per orientation class):
 5. **CO2** = kWh × grid factor (0.5395 kg/kWh, Central China grid 2022, FACTS.md).
 6. **Economics** (assumptions in :class:`~siting.solar.assumptions.PVAssumptions`):
    capex = kWp × 1000 × ¥/W; yearly value = kWh × (self-consumed share × retail tariff +
-   exported share × export tariff) − kWp × 1000 × O&M ¥/W/yr; simple payback = capex / value.
+   exported share × export tariff) − kWp × 1000 × O&M ¥/W/yr; simple payback = capex / value;
+   LCOE (¥/kWh) with the capital recovery factor, lifetime and degradation
+   (:func:`siting.solar.economics.lcoe_cny_per_kwh`, formula there).
 7. **Rank** within the county among suitable rooftops by ``rank_by`` (1 = best; ties share
    the best rank).
 """
@@ -38,7 +40,7 @@ from geo.crs import metric_crs
 from geo.errors import InputError, describe_rows
 from layers.conform import conform
 from layers.schema import COUNTIES
-from siting.solar import _shading, _yield
+from siting.solar import _shading, _yield, economics
 from siting.solar.assumptions import PVAssumptions
 from siting.solar.weather import Weather, default_weather
 
@@ -59,6 +61,7 @@ RESULT_COLUMNS = (
     "capex_cny",
     "value_cny_per_year",
     "payback_years",
+    "lcoe_cny_per_kwh",
     "county_rank",
 )
 _KEEP = (
@@ -120,7 +123,8 @@ def rooftop_potential(
         used, the second facing ``array_azimuth_deg + 180``), ``kwp``, ``kwh_per_year``,
         ``kwh_per_kwp``, ``shading_factor``,
         ``suitable``, ``exclusion_reason``, ``tco2_avoided_per_year``, ``capex_cny``,
-        ``value_cny_per_year``, ``payback_years``, ``county_rank`` (and monthly kWh).
+        ``value_cny_per_year``, ``payback_years``, ``lcoe_cny_per_kwh``, ``county_rank`` (and
+        monthly kWh).
         ``attrs["solar"]`` holds the assumptions, the weather and every repair made.
     """
     a = assumptions or PVAssumptions()
@@ -253,6 +257,8 @@ def solar_metadata(a: PVAssumptions, weather: Weather, repairs: list[str]) -> di
     info = {
         "method": "pvlib PVWatts chain per orientation class (siting.solar)",
         **a.as_dict(),
+        "lcoe_formula": economics.LCOE_FORMULA,
+        "capital_recovery_factor": round(economics.capital_recovery_factor(a.discount_rate, a.lifetime_years), 6),
         **weather.describe(),
         "rooftop_repairs": "; ".join(repairs) or "none",
     }
@@ -361,6 +367,7 @@ def _add_money_and_co2(out: pd.DataFrame, kwp: np.ndarray, kwh: np.ndarray, a: P
     out["capex_cny"] = np.round(capex, 0)
     out["value_cny_per_year"] = np.round(value, 0)
     out["payback_years"] = np.round(payback, 2)
+    out["lcoe_cny_per_kwh"] = np.round(economics.lcoe_cny_per_kwh(kwp, kwh, assumptions=a), 4)
 
 
 def shading_factors(
