@@ -1,0 +1,54 @@
+"""The dashboard side of issue 12 items 4 and 6: PV assumptions in its exports; one utilisation figure."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _dashboard_project import build_project
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    from dashboard.app import create_app
+
+    project = build_project(tmp_path_factory.mktemp("pv_econ") / "project", n_rooftops=200)
+    app = create_app(project.path).app
+    app.load()
+    return app
+
+
+def test_solar_xlsx_download_carries_the_pv_assumptions_and_lcoe(app):
+    from siting.solar import PVAssumptions
+
+    solar = app.tabs_components["solar"]
+    params = solar.assumptions()
+    a = PVAssumptions()
+    for name in ("capex_cny_per_w", "opex_cny_per_w_year", "discount_rate", "lifetime_years", "degradation_per_year"):
+        assert params[name] == getattr(a, name)
+    assert params["benchmark_cny_per_kwh"] == 0.4161 and "CRF" in params["lcoe_formula"]
+    assert params["weather_source"] == "synthetic"
+    data = solar._download_callback("xlsx")()
+    sheets = pd.read_excel(io.BytesIO(data.getvalue()), sheet_name=None, engine="openpyxl")
+    values = dict(zip(sheets["assumptions"]["parameter"], sheets["assumptions"]["value"].astype(str), strict=True))
+    assert values["capex_cny_per_w"] == str(a.capex_cny_per_w) and values["lifetime_years"] == "25"
+    table = sheets["rooftop_pv"]
+    assert "lcoe_cny_per_kwh" in table.columns and (table["lcoe_cny_per_kwh"].dropna() > 0).all()
+
+
+def test_waste_and_progress_tabs_show_the_same_phosphogypsum_utilisation(app):
+    waste = app.tabs_components["waste"]
+    progress = app.tabs_components["progress"].component  # built by load() with the waste flows
+    assert waste.routing is not None and waste.routing.waste_kind == "phosphogypsum"
+    share = waste.routing.totals["utilisation_share"]
+    shown = f"{100.0 * share:.1f}"
+    assert f"{shown} %" in waste.totals.object
+    link = progress._pg_link()
+    assert link.available, link.message
+    assert link.values["utilisation_pct"] == pytest.approx(100.0 * share, rel=1e-12)
+    assert f"{shown}%" in progress._links_html()
