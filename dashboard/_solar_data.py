@@ -55,7 +55,9 @@ def compute_results(project: Project, module=None) -> pd.DataFrame:
     from siting import results
 
     stored = results.solar(project).stored
-    return stored.read("rooftops", columns=["id", *dict.fromkeys(RESULT_COLUMNS.values())])
+    frame = stored.read("rooftops", columns=["id", *dict.fromkeys(RESULT_COLUMNS.values())])
+    frame.attrs["solar"] = dict(stored.extra.get("metadata", {}))  # assumptions for exports
+    return frame
 
 
 @functools.lru_cache(maxsize=8)

@@ -15,9 +15,10 @@ from _dashboard_project import build_project
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    from dashboard.app import create_app
+    from dashboard.app import create_app, store_missing_results
 
     project = build_project(tmp_path_factory.mktemp("pv_econ") / "project", n_rooftops=200)
+    store_missing_results(project)  # as `xysiting serve` does before the first page
     app = create_app(project.path).app
     app.load()
     return app
@@ -44,6 +45,7 @@ def test_solar_xlsx_download_carries_the_pv_assumptions_and_lcoe(app):
 def test_waste_and_progress_tabs_show_the_same_phosphogypsum_utilisation(app):
     waste = app.tabs_components["waste"]
     progress = app.tabs_components["progress"].component  # built by load() with the waste flows
+    assert waste.wait(600)
     assert waste.routing is not None and waste.routing.waste_kind == "phosphogypsum"
     share = waste.routing.totals["utilisation_share"]
     shown = f"{100.0 * share:.1f}"
