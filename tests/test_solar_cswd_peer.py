@@ -120,6 +120,6 @@ def test_cswd_epw_runs_through_the_cli(shared_data, tmp_path, capsys, name, ghi)
     assert float(re.search(r"GHI ([\d.]+) kWh", printed).group(1)) == pytest.approx(ghi, abs=0.5)
     params = pd.read_csv(tmp_path / "shortlist.assumptions.csv", encoding="utf-8-sig")
     values = dict(zip(params["parameter"], params["value"].astype(str), strict=True))
-    assert values["weather_source"] == str(path) and values["weather_repairs"] == "none"
+    assert values["weather_source"] == name and values["weather_repairs"] == "none"  # exports keep the file name only
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert len(table) == 3 and (table["kwh_per_kwp"] > 800).all()
