@@ -9,7 +9,6 @@ order without re-sorting a million rows.
 from __future__ import annotations
 
 import functools
-import importlib
 
 import numpy as np
 import pandas as pd
@@ -34,16 +33,7 @@ _FLOAT = ("usable_m2", "kwp", "kwh_per_year", "kwh_per_kwp", "tco2_per_year", "p
 CATEGORICAL = ("county", "park_id", "use_class")
 
 
-def solar_module():
-    """``siting.solar`` if it offers rooftop results yet, else None."""
-    try:
-        module = importlib.import_module("siting.solar")
-    except ImportError:
-        return None
-    return module if hasattr(module, "rooftop_potential") else None
-
-
-def compute_results(project: Project, module=None) -> pd.DataFrame:
+def compute_results(project: Project) -> pd.DataFrame:
     """The project's stored rooftop-PV result (:func:`siting.results.solar`), the shown columns.
 
     Read from ``DIR/results`` when current (``xysiting run`` or an earlier server stored
@@ -65,8 +55,7 @@ def _rooftop_table(version: tuple, with_pv: bool) -> pd.DataFrame | None:
         return None
     table = base.copy()
     if with_pv:
-        module = solar_module()
-        results = pd.DataFrame(compute_results(project, module))
+        results = pd.DataFrame(compute_results(project))
         if "id" in results.columns:
             results = results.set_index("id")
         elif results.index.name != "id":

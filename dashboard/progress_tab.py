@@ -699,8 +699,6 @@ def _dashboard_solar(project: Project) -> tuple[pd.DataFrame | None, str]:
     try:
         from dashboard import _solar_data
 
-        if _solar_data.solar_module() is None:
-            return None, "siting.solar (rooftop_potential) is not available"
         if not project.has("rooftops"):
             return None, "the project has no rooftops layer"
         return _solar_data.rooftop_table(project, with_pv=True), ""
@@ -713,8 +711,6 @@ def _dashboard_waste_flows(project: Project) -> tuple[pd.DataFrame | None, str]:
     try:
         from dashboard import waste_tab
 
-        if not waste_tab.available():
-            return None, "siting.waste (route_waste) is not available"
         if not project.has("waste_sources") or not project.has("roads"):
             return None, "the project needs waste_sources, facilities and roads layers"
         got = waste_tab.run_waste(project, waste_kind="phosphogypsum", k=0)
@@ -724,8 +720,3 @@ def _dashboard_waste_flows(project: Project) -> tuple[pd.DataFrame | None, str]:
         return pd.DataFrame(routing.flows.drop(columns="geometry", errors="ignore")), ""
     except Exception as exc:  # an analysis failure must not take the tab down
         return None, f"phosphogypsum routing failed: {exc}"
-
-
-def create_progress_tab(project: Project, *, lang: str = "zh", **kwargs) -> ProgressTab:
-    """Factory used by the dashboard (same arguments as :class:`ProgressTab`)."""
-    return ProgressTab(project, lang=lang, **kwargs)

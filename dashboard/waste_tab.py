@@ -12,7 +12,6 @@ appear as their own layer.
 from __future__ import annotations
 
 import functools
-import importlib
 import threading
 from concurrent.futures import Future
 
@@ -27,15 +26,6 @@ from dashboard.i18n import option_label, t
 from dashboard.map import SharedMap
 from layers.project import Project
 from layers.schema import WASTE_KINDS
-
-
-def available() -> bool:
-    """True when ``siting.waste`` offers routing results."""
-    try:
-        module = importlib.import_module("siting.waste")
-    except ImportError:
-        return False
-    return hasattr(module, "route_waste") and hasattr(module, "site_new_facilities")
 
 
 def _request(waste_kind: str, k: int) -> tuple[str, dict]:

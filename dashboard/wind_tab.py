@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import html
-import importlib
 import io
 import tempfile
 import threading
@@ -69,15 +68,6 @@ _TEXT = {
 def _tx(key: str, lang: str, **fields) -> str:
     text = _TEXT[key][0 if lang == "zh" else 1]
     return text.format(**fields) if fields else text
-
-
-def available() -> bool:
-    """True when ``siting.wind`` offers usable sites."""
-    try:
-        module = importlib.import_module("siting.wind")
-    except ImportError:
-        return False
-    return hasattr(module, "wind_sites") and hasattr(module, "turbine_table")
 
 
 @functools.lru_cache(maxsize=16)
