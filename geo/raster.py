@@ -155,15 +155,6 @@ def _require_metric(crs) -> None:
         raise InputError(msg)
 
 
-def to_grid_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, grid: RasterGrid, *, what: str = "layer") -> gpd.GeoSeries:
-    """Geometries of ``frame`` reprojected into the grid CRS (InputError without a CRS)."""
-    geoms = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
-    if geoms.crs is None:
-        msg = f"{what} has no CRS; set one (e.g. EPSG:4326) before using it"
-        raise InputError(msg)
-    return geoms.to_crs(grid.crs)
-
-
 def read_raster_info(path: str | os.PathLike) -> dict:
     """Open a raster and return crs, transform, shape, nodata, dtype, bounds; InputError if unreadable."""
     path = Path(path)

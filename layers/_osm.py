@@ -57,23 +57,6 @@ BUILDING_USE_CLASS = {
     "barn": "rural_home",
 }
 _METRES_PER_LEVEL = 3.0
-ROAD_HIGHWAYS = (
-    "motorway",
-    "trunk",
-    "primary",
-    "secondary",
-    "tertiary",
-    "unclassified",
-    "residential",
-    "service",
-    "motorway_link",
-    "trunk_link",
-    "primary_link",
-    "secondary_link",
-    "tertiary_link",
-    "living_street",
-    "road",
-)
 
 
 def _is_pbf(path: Path) -> bool:

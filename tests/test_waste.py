@@ -304,9 +304,6 @@ def test_exports_and_project_cache(tmp_path):
     assert load_network(Project.open(project.path)) is first  # same file, same mtime
     r = route_waste(project, waste_kind="phosphogypsum")
     _assert_balanced(r)
-    from siting.waste._inputs import cached_cost_matrix
-
-    assert cached_cost_matrix(first, [0, 1], [2]) is cached_cost_matrix(first, [0, 1], [2])
     again = route_waste(project, waste_kind="phosphogypsum")
     pd.testing.assert_frame_equal(again.flows.drop(columns="geometry"), r.flows.drop(columns="geometry"))
     for suffix in ("geojson", "gpkg", "xlsx", "csv"):

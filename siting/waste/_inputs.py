@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.costs import CostMatrix, PointCostMatrix, cost_matrix, point_cost_matrix
+from geo.costs import PointCostMatrix, point_cost_matrix
 from geo.errors import InputError, describe_rows
 from geo.network import RoadNetwork
 from layers.conform import conform
@@ -200,26 +200,6 @@ def _osm_network(key: tuple[str, int, int], speeds: tuple | None) -> RoadNetwork
 _COST_CACHE: OrderedDict = OrderedDict()
 _COST_CACHE_SIZE = 8
 _COST_LOCK = threading.Lock()  # the dashboard may run allocations from several threads
-
-
-def cached_cost_matrix(
-    network: RoadNetwork, origins: np.ndarray, destinations: np.ndarray, *, weight: str = "length"
-) -> CostMatrix:
-    """:func:`geo.costs.cost_matrix`, remembered for the last few (network, nodes) asked."""
-    origins = np.asarray(origins, dtype="int64")
-    destinations = np.asarray(destinations, dtype="int64")
-    key = (id(network), origins.tobytes(), destinations.tobytes(), weight)
-    with _COST_LOCK:
-        hit = _COST_CACHE.get(key)
-        if hit is not None and hit.network is network:
-            _COST_CACHE.move_to_end(key)
-            return hit
-    result = cost_matrix(network, origins, destinations, weight=weight)
-    with _COST_LOCK:
-        _COST_CACHE[key] = result
-        while len(_COST_CACHE) > _COST_CACHE_SIZE:
-            _COST_CACHE.popitem(last=False)
-    return result
 
 
 def cached_point_cost_matrix(
