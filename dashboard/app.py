@@ -332,7 +332,7 @@ def warm(project_dir: str | os.PathLike | None = None) -> Project:
     store_missing_results(project)
     for kind in ("counties", "industrial_parks", "exclusions", "roads", "waste_sources", "facilities", "bases"):
         _data.mercator_layer(project, kind, gcj02=False)
-    map_module._wind_image(project, gcj02=False)
+    map_module.wind_image(project, gcj02=False)
     if project.has("rooftops"):
         try:
             _solar_data.rooftop_table(project, with_pv=True)

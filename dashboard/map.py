@@ -276,7 +276,7 @@ class SharedMap:
             for col in cols:
                 frame[col] = layer[col].to_numpy() if col in layer else ""
             self._data[key] = frame
-        self._data["wind"] = _wind_image(project, gcj02=gcj)
+        self._data["wind"] = wind_image(project, gcj02=gcj)
         if self._bounds is None:
             rooftops = _data.rooftop_points(project)
             if rooftops is not None and len(rooftops):
@@ -692,5 +692,6 @@ def _wind_image_cached(version: tuple, gcj02: bool):
     return out, (left, bottom, right, top)
 
 
-def _wind_image(project: Project, *, gcj02: bool):
+def wind_image(project: Project, *, gcj02: bool):
+    """The wind-resource raster in Web Mercator for the map; cached per project version."""
     return _wind_image_cached(_data.project_version(project), bool(gcj02))
