@@ -12,9 +12,9 @@ that it lines up with the tiles; the cache key carries that choice.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -22,9 +22,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from filelock import FileLock
 
 from geo.crs import geometries_wgs84_to_gcj02, wgs84_to_gcj02
-from geo.errors import InputError
 from layers.project import Project
 
 WEB_MERCATOR = "EPSG:3857"
@@ -54,29 +54,17 @@ def ensure_default_project() -> Project:
     dest = default_project_dir()
     if (dest / "manifest.json").is_file():
         return Project.open(dest)
-    try:
-        from layers.default import build_default
-    except ImportError:
-        msg = (
-            "the embedded default project (layers.default) is not available in this "
-            "installation; pass a project folder: `xysiting serve DIR`"
-        )
-        raise InputError(msg) from None
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with open(dest.parent / ".default.lock", "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if not (dest / "manifest.json").is_file():
-                import shutil
+    from layers.default import build_default  # on use: the builders are only needed once
 
-                work = dest.parent / f".building.{os.getpid()}"
-                if work.exists():
-                    shutil.rmtree(work)
-                build_default(work / dest.name)  # the project is named after its folder
-                os.replace(work / dest.name, dest)
-                shutil.rmtree(work, ignore_errors=True)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(dest.parent / ".default.lock"):
+        if not (dest / "manifest.json").is_file():
+            work = dest.parent / f".building.{os.getpid()}"
+            if work.exists():
+                shutil.rmtree(work)
+            build_default(work / dest.name)  # the project is named after its folder
+            os.replace(work / dest.name, dest)
+            shutil.rmtree(work, ignore_errors=True)
     return Project.open(dest)
 
 
