@@ -12,7 +12,6 @@ that it lines up with the tiles; the cache key carries that choice.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import shutil
 import sqlite3
@@ -21,6 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import panel as pn
 import shapely
 from filelock import FileLock
 
@@ -211,7 +211,7 @@ def paths_data(geoms, attrs: pd.DataFrame | None = None) -> list[dict]:
 
 
 # -- cached layer loading ------------------------------------------------------------------
-@functools.lru_cache(maxsize=64)
+@pn.cache(max_items=64)
 def _read_layer(version: tuple, kind: str) -> gpd.GeoDataFrame | pd.DataFrame | None:
     project = Project(version[0])
     if not project.has(kind):
@@ -226,7 +226,7 @@ def read_layer(project: Project, kind: str):
     return _read_layer(project_version(project), kind)
 
 
-@functools.lru_cache(maxsize=64)
+@pn.cache(max_items=64)
 def _mercator_layer(version: tuple, kind: str, gcj02: bool) -> gpd.GeoDataFrame | None:
     frame = _read_layer(version, kind)
     if frame is None:
@@ -244,7 +244,7 @@ def mercator_layer(project: Project, kind: str, *, gcj02: bool = False):
     return _mercator_layer(project_version(project), kind, bool(gcj02))
 
 
-@functools.lru_cache(maxsize=8)
+@pn.cache(max_items=8)
 def _rooftop_points(version: tuple) -> pd.DataFrame | None:
     frame = _read_layer(version, "rooftops")
     if frame is None:

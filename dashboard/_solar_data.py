@@ -8,10 +8,9 @@ order without re-sorting a million rows.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
+import panel as pn
 
 from dashboard import _data
 from layers.project import Project
@@ -47,7 +46,7 @@ def compute_results(project: Project) -> pd.DataFrame:
     return stored.read("rooftops", columns=["id", *dict.fromkeys(RESULT_COLUMNS.values())])
 
 
-@functools.lru_cache(maxsize=8)
+@pn.cache(max_items=8)
 def _rooftop_table(version: tuple, with_pv: bool) -> pd.DataFrame | None:
     project = Project(version[0])
     base = _data.rooftop_points(project)
@@ -89,7 +88,7 @@ def rooftop_table(project: Project, *, with_pv: bool) -> pd.DataFrame | None:
     return _rooftop_table(_data.project_version(project), bool(with_pv))
 
 
-@functools.lru_cache(maxsize=8)
+@pn.cache(max_items=8)
 def _mercator_xy(version: tuple, with_pv: bool, gcj02: bool) -> tuple[np.ndarray, np.ndarray]:
     table = _rooftop_table(version, with_pv)
     return _data.points_to_mercator(table["lon"].to_numpy(), table["lat"].to_numpy(), gcj02=gcj02)

@@ -655,7 +655,7 @@ def _merged_lines(geoms) -> dict | None:
     return {"x": xs, "y": ys}
 
 
-@functools.lru_cache(maxsize=8)
+@pn.cache(max_items=8)
 def _wind_image_cached(version: tuple, gcj02: bool):
     import rasterio
     from rasterio.warp import Resampling, calculate_default_transform, reproject

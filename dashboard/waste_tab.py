@@ -11,7 +11,6 @@ appear as their own layer.
 
 from __future__ import annotations
 
-import functools
 import threading
 from concurrent.futures import Future
 
@@ -34,7 +33,7 @@ def _request(waste_kind: str, k: int) -> tuple[str, dict]:
     return "site", {"waste_kind": waste_kind, "k": int(k)}
 
 
-@functools.lru_cache(maxsize=16)
+@pn.cache(max_items=16)
 def _loaded(folder: str, analysis: str, key: str):
     """(routing, siting or None) read from a stored result; shared read-only by sessions."""
     from siting import results

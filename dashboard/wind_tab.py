@@ -9,7 +9,6 @@ polygons (layer "usable wind sites").
 
 from __future__ import annotations
 
-import functools
 import html
 import io
 import tempfile
@@ -70,7 +69,7 @@ def _tx(key: str, lang: str, **fields) -> str:
     return text.format(**fields) if fields else text
 
 
-@functools.lru_cache(maxsize=16)
+@pn.cache(max_items=16)
 def _loaded(folder: str, key: str):
     """The wind result read from the store; shared read-only by sessions."""
     from siting import results

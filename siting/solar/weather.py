@@ -44,6 +44,7 @@ import pandas as pd
 import pvlib
 
 from geo.atomic import atomic_write_text
+from geo.cache import memoize
 from geo.errors import InputError, describe_rows
 from siting.solar import _synth
 
@@ -117,7 +118,7 @@ class Weather:
         }
 
 
-@functools.lru_cache(maxsize=1)
+@memoize(1)
 def default_weather() -> Weather:
     """The built-in Xiangyang weather year (synthetic, from CDSRD 57278 climatology; cached).
 
