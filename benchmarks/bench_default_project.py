@@ -31,7 +31,7 @@ def main() -> int:
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="bench-default-") as tmp:
             start = time.perf_counter()
-            project = build_default(Path(tmp) / "xiangyang", progress=False)
+            project = build_default(Path(tmp) / "xiangyang")
             times.append(time.perf_counter() - start)
             summary = project.summary()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -69,7 +69,7 @@ def _build(folder: Path) -> str:
     except ImportError:
         build_default = None
     if build_default is not None:
-        build_default(folder, progress=False)
+        build_default(folder)
         return "embedded default project"
     from siting.wind._synthetic import synthetic_wind_project
 

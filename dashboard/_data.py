@@ -15,6 +15,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -46,10 +47,11 @@ def default_project_dir() -> Path:
     return cache_home() / "default"
 
 
-def ensure_default_project() -> Project:
+def ensure_default_project(*, progress: Callable[[str], None] | None = None) -> Project:
     """Open the embedded default project, building it first if it is not there yet.
 
-    The build runs under a file lock so two servers started at once build it only once.
+    The build runs under a file lock so two servers started at once build it only once;
+    ``progress`` is passed to :func:`layers.default.build_default`.
     """
     dest = default_project_dir()
     if (dest / "manifest.json").is_file():
@@ -62,23 +64,25 @@ def ensure_default_project() -> Project:
             work = dest.parent / f".building.{os.getpid()}"
             if work.exists():
                 shutil.rmtree(work)
-            build_default(work / dest.name)  # the project is named after its folder
+            build_default(work / dest.name, progress=progress)  # the project is named after its folder
             os.replace(work / dest.name, dest)
             shutil.rmtree(work, ignore_errors=True)
     return Project.open(dest)
 
 
-def open_project(path: str | os.PathLike | None) -> Project:
-    """The project at ``path``, or the embedded default when ``path`` is None."""
+def open_project(path: str | os.PathLike | None, *, progress: Callable[[str], None] | None = None) -> Project:
+    """The project at ``path``, or the embedded default when ``path`` is None.
+
+    ``progress`` reports the stages of building the default project, if that is needed.
+    """
     if path is None or str(path) == "":
-        return ensure_default_project()
+        return ensure_default_project(progress=progress)
     return Project.open(path)
 
 
 # Tables whose changes never affect a cached layer: progress records are appended while
 # the server runs (dashboard/progress_tab.py) and must not invalidate rooftop-PV/routing.
 _VOLATILE_TABLES = ("progress_records", "progress_audit")
-_contents_by_stat: dict[tuple, tuple] = {}  # (path, inode, size, mtime_ns) -> contents key
 
 
 def _gpkg_contents_key(gpkg: Path) -> tuple:
@@ -94,25 +98,23 @@ def _gpkg_contents_key(gpkg: Path) -> tuple:
         st = gpkg.stat()
     except FileNotFoundError:
         return ()
-    stat_key = (str(gpkg), st.st_ino, st.st_size, st.st_mtime_ns)
-    cached = _contents_by_stat.get(stat_key)
-    if cached is not None:
-        return cached
     try:
-        with contextlib.closing(sqlite3.connect(f"{gpkg.as_uri()}?mode=ro", uri=True, timeout=10)) as con:
-            rows = con.execute(
-                "SELECT table_name, last_change FROM gpkg_contents WHERE table_name NOT IN (?, ?) ORDER BY table_name",
-                _VOLATILE_TABLES,
-            ).fetchall()
+        return _gpkg_contents(str(gpkg), st.st_ino, st.st_size, st.st_mtime_ns)
     except sqlite3.Error:
         # unreadable right now (locked mid-write, or not a GeoPackage): key on the file
-        # itself, which at worst recomputes the caches once
+        # itself, which at worst recomputes the caches once (errors are not cached)
         return (("<stat>", st.st_ino, st.st_size, st.st_mtime_ns),)
-    key = tuple(rows)
-    if len(_contents_by_stat) > 64:
-        _contents_by_stat.clear()
-    _contents_by_stat[stat_key] = key
-    return key
+
+
+@pn.cache(max_items=64)
+def _gpkg_contents(gpkg: str, inode: int, size: int, mtime_ns: int) -> tuple:
+    """The ``gpkg_contents`` rows of :func:`_gpkg_contents_key`, for one state of the file."""
+    with contextlib.closing(sqlite3.connect(f"{Path(gpkg).as_uri()}?mode=ro", uri=True, timeout=10)) as con:
+        rows = con.execute(
+            "SELECT table_name, last_change FROM gpkg_contents WHERE table_name NOT IN (?, ?) ORDER BY table_name",
+            _VOLATILE_TABLES,
+        ).fetchall()
+    return tuple(rows)
 
 
 def project_version(project: Project) -> tuple:

@@ -239,6 +239,17 @@ def _expect_rejected(project, args, capsys, *needles):
     return err
 
 
+def test_import_reports_its_stages_to_a_callback(project, tmp_path):
+    from layers.importer import IMPORT_STAGES, import_layer
+
+    path = tmp_path / "fac.gpkg"
+    _facilities_frame(2).to_file(path)
+    stages = []
+    result = import_layer(project, "facilities", path, progress=stages.append)
+    assert result.count == 2
+    assert tuple(stages) == IMPORT_STAGES
+
+
 def test_missing_crs(project, tmp_path, capsys):
     path = tmp_path / "no_crs.csv"
     pd.DataFrame(

@@ -5,14 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from layers.default import build_default
+from layers.default import BUILD_STAGES, build_default
 from layers.schema import FACILITY_KINDS
 from siting.waste import load_network, route_waste, site_new_facilities
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    return build_default(tmp_path_factory.mktemp("waste_default") / "xiangyang", progress=False, rooftop_scale=0.05)
+    stages = []
+    built = build_default(
+        tmp_path_factory.mktemp("waste_default") / "xiangyang", rooftop_scale=0.05, progress=stages.append
+    )
+    assert tuple(stages) == BUILD_STAGES  # the build reports every stage, in order, to its callback
+    return built
 
 
 @pytest.mark.parametrize("kind", ["phosphogypsum", "construction"])

@@ -27,18 +27,20 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-
-from tqdm.auto import tqdm
 
 from geo.errors import InputError
 from layers.project import MANIFEST_NAME, Project
 from layers.schema import empty_table
 
-_STEPS = ("counties", "parks", "waste", "rooftops", "roads", "exclusions", "bases", "write", "wind")
+#: The stages :func:`build_default` reports to its ``progress`` callback, in order.
+BUILD_STAGES = ("counties", "parks", "waste", "rooftops", "roads", "exclusions", "bases", "write", "wind")
 
 
-def build_default(path: str | os.PathLike, *, progress: bool = True, rooftop_scale: float = 1.0) -> Project:
+def build_default(
+    path: str | os.PathLike, *, progress: Callable[[str], None] | None = None, rooftop_scale: float = 1.0
+) -> Project:
     """Build the embedded Xiangyang default project in the new or empty folder ``path``.
 
     The project is built in a hidden staging folder beside ``path`` and renamed onto it
@@ -48,8 +50,8 @@ def build_default(path: str | os.PathLike, *, progress: bool = True, rooftop_sca
     ----------
     path : path-like
         Folder for the project; must not exist yet or be an empty folder.
-    progress : bool
-        Show a tqdm progress bar over the build steps.
+    progress : callable, optional
+        Called with the name of each build stage as it starts (:data:`BUILD_STAGES`).
     rooftop_scale : float
         Multiplies the occupancy of the synthetic building lattice and the number of
         villages (1.0: about 60,000 rooftops); smaller values give smaller projects.
@@ -79,8 +81,7 @@ def build_default(path: str | os.PathLike, *, progress: bool = True, rooftop_sca
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
     try:
         project = Project.create(staging / "project", name=path.name)
-        with tqdm(total=len(_STEPS), desc="default project", unit="step", disable=not progress) as bar:
-            _build_into(project, bar, rooftop_scale=float(rooftop_scale))
+        _build_into(project, progress or (lambda stage: None), rooftop_scale=float(rooftop_scale))
         if path.exists():
             path.rmdir()  # empty (checked above); a rename cannot replace it portably
         os.replace(staging / "project", path)
@@ -89,8 +90,8 @@ def build_default(path: str | os.PathLike, *, progress: bool = True, rooftop_sca
     return Project.open(path)
 
 
-def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
-    """Build every layer and write it into ``project``, advancing ``bar`` per step."""
+def _build_into(project: Project, step: Callable[[str], None], *, rooftop_scale: float) -> None:
+    """Build every layer and write it into ``project``, calling ``step`` as each stage starts."""
     import shapely
 
     from geo.crs import XIANGYANG_UTM
@@ -109,24 +110,18 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     from layers.default._waste import build_facilities_utm, build_sources_utm
     from layers.default._wind import HEIGHT_M, write_wind_tif
 
-    def step(name: str) -> None:
-        bar.set_postfix_str(name)
-
     step("counties")
     counties = build_counties()
     counties_utm = counties.to_crs(XIANGYANG_UTM)
     city_utm = shapely.union_all(counties_utm.geometry.values)
     water = water_areas_utm(counties_utm)
-    bar.update()
 
     step("parks")
     parks_utm = build_parks_utm(water_utm=water)
-    bar.update()
 
     step("waste")
     facilities_utm = build_facilities_utm()
     sources_utm = build_sources_utm(water_utm=water, counties_utm=counties_utm)
-    bar.update()
 
     step("rooftops")
     villages = village_centres(counties_utm, scale=rooftop_scale)
@@ -137,7 +132,6 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     # villages near the city border may spill over it: keep buildings inside the city
     rooftops_utm = rooftops_utm[rooftops_utm["county"].notna()].reset_index(drop=True)
     rooftops_utm["id"] = [f"roof-{i + 1}" for i in range(len(rooftops_utm))]
-    bar.update()
 
     step("roads")
     roads_utm = build_roads_utm(
@@ -148,15 +142,12 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
         villages=villages,
         water_utm=water,
     )
-    bar.update()
 
     step("exclusions")
     exclusions_utm = build_exclusions_utm(roads_utm, counties_utm)
-    bar.update()
 
     step("bases")
     bases_utm = build_bases_utm()
-    bar.update()
 
     step("write")
     project.write_many(
@@ -172,14 +163,12 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
             "progress_records": empty_table("progress_records"),  # records are entered by people
         }
     )
-    bar.update()
 
     step("wind")
     with tempfile.TemporaryDirectory(prefix="xy-wind-") as tmp:
         tif = Path(tmp) / "wind_resource.tif"
         write_wind_tif(tif, counties_utm.geometry.values, river_lines_utm(counties_utm)[3])
         project.write_raster("wind_resource", tif, height_m=HEIGHT_M, units="m/s", source="synthetic")
-    bar.update()
     project.log("build_default", rooftops=len(rooftops_utm), roads=len(roads_utm), rooftop_scale=rooftop_scale)
 
 
