@@ -34,9 +34,10 @@ import shapely
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
-from geo._noding import first_tag, node_lines, parse_maxspeed_kmh, parse_oneway
+from geo._noding import node_lines
 from geo.crs import WGS84, metric_crs, require_crs
 from geo.errors import InputError
+from geo.osm_tags import first_tag, parse_maxspeed_kmh, parse_oneway
 
 #: Assumed loaded heavy-truck cruising speeds by OSM road class, km/h.  Assumptions, below the
 #: legal caps (China's Road Traffic Safety Law implementing regulations, art. 78, allow trucks

@@ -8,16 +8,19 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pyogrio
 import pyproj
 import pytest
 import rasterio
+import shapely
 from rasterio.transform import from_origin
 from shapely.geometry import LineString, Point, Polygon
 
 from dashboard.cli import main
+from geo.costs import cost_matrix
 from geo.crs import XIANGYANG_UTM, gcj02_to_wgs84, wgs84_to_gcj02
 from layers import Project
 
@@ -160,6 +163,56 @@ def test_osm_pbf_imports_as_rooftops_and_roads(tmp_path, capsys):
         assert road_layer["highway"].notna().all()
     code, _, err = _cli(["import", proj_dir, pbf, "--layer", "facilities"], capsys)
     assert code == 2 and "rooftops" in err
+
+
+_ONEWAY_NODES = {1: (112.140, 32.030), 2: (112.150, 32.030), 3: (112.150, 32.040), 4: (112.140, 32.040)}
+
+
+def _write_oneway_extract(path: Path) -> None:
+    """Way 10 is drawn 1→2 but tagged oneway=-1 (traffic 2→1, 30 mph); way 11 goes 2→3→4→1 both ways."""
+    osmium = pytest.importorskip("osmium")
+    from osmium.osm.mutable import Node, Way
+
+    meta = {"version": 1, "timestamp": "2024-01-01T00:00:00Z", "changeset": 1, "uid": 1}
+    with osmium.SimpleWriter(str(path)) as writer:
+        for node_id, lon_lat in _ONEWAY_NODES.items():
+            writer.add_node(Node(id=node_id, location=lon_lat, **meta))
+        writer.add_way(
+            Way(id=10, nodes=[1, 2], tags={"highway": "primary", "oneway": "-1", "maxspeed": "30 mph"}, **meta)
+        )
+        writer.add_way(Way(id=11, nodes=[2, 3, 4, 1], tags={"highway": "residential", "maxspeed": "40"}, **meta))
+
+
+@pytest.mark.parametrize("suffix", [".osm.pbf", ".osm"])
+def test_oneway_minus_one_roads_run_the_way_traffic_does(project, tmp_path, capsys, suffix):
+    from geo.network import RoadNetwork
+
+    path = tmp_path / f"oneway{suffix}"
+    _write_oneway_extract(path)
+    assert _cli(["import", project.path, path, "--layer", "roads"], capsys)[0] == 0
+    roads = project.read("roads")
+    way10 = roads[roads["id"].str.startswith("osm-10")]
+    assert len(way10) == 1 and bool(way10["oneway"].iloc[0])
+    coords = shapely.get_coordinates(way10.geometry.iloc[0])
+    np.testing.assert_allclose(coords[0], _ONEWAY_NODES[2])  # drawn the way traffic runs: 2 → 1
+    np.testing.assert_allclose(coords[-1], _ONEWAY_NODES[1])
+    assert way10["maxspeed_kmh"].iloc[0] == pytest.approx(30 * 1.609344)  # mph converted
+    assert set(roads.loc[~roads.index.isin(way10.index), "maxspeed_kmh"]) == {40.0}
+
+    # reference: networkx on the ways as tagged, the oneway=-1 way reversed (2→1 only)
+    to_utm = pyproj.Transformer.from_crs(4326, XIANGYANG_UTM, always_xy=True)
+    xy = {n: np.array(to_utm.transform(*lon_lat)) for n, lon_lat in _ONEWAY_NODES.items()}
+    graph = nx.DiGraph()
+    for u, v in [(2, 1), (2, 3), (3, 2), (3, 4), (4, 3), (4, 1), (1, 4)]:
+        graph.add_edge(u, v, length=float(np.linalg.norm(xy[u] - xy[v])))
+    network = RoadNetwork.from_lines(roads)
+    node_of = {n: int(np.argmin(np.linalg.norm(network.node_xy - p, axis=1))) for n, p in xy.items()}
+    matrix = cost_matrix(network, [node_of[1], node_of[2]], [node_of[1], node_of[2]])
+    for i, a in enumerate((1, 2)):
+        for j, b in enumerate((1, 2)):
+            expected = nx.shortest_path_length(graph, a, b, weight="length")
+            assert matrix.length_m[i, j] == pytest.approx(expected, rel=1e-6)
+    assert matrix.length_m[0, 1] > 2.5 * matrix.length_m[1, 0]  # 1→2 goes round the block
 
 
 # -- round trips and exports ---------------------------------------------------------------
