@@ -313,15 +313,26 @@ def test_missing_crs(project, tmp_path, capsys):
     assert code == 0 and len(Project.open(project.path).read("facilities")) == 1
 
 
-def test_cgcs2000_and_projected_input_are_converted(project, tmp_path, capsys):
+def test_projected_input_is_converted(project, tmp_path, capsys):
     path = tmp_path / "utm.gpkg"
     _facilities_frame(2).to_crs(XIANGYANG_UTM).to_file(path)
     assert _cli(["import", project.path, path, "--layer", "facilities"], capsys)[0] == 0
     back = project.read("facilities")
     assert back.crs.to_epsg() == 4326 and abs(back.geometry.x.iloc[0] - XY[0]) < 1e-7
-    path = tmp_path / "cgcs.geojson"
-    _facilities_frame(2).set_crs(4490, allow_override=True).to_file(path)
-    assert _cli(["import", project.path, tmp_path / "utm.gpkg", "--layer", "facilities"], capsys)[0] == 0
+
+
+def test_cgcs2000_geopackage_imports_to_wgs84_within_a_metre(project, tmp_path, capsys):
+    path = tmp_path / "cgcs2000.gpkg"
+    original = _facilities_frame(3)
+    original.set_crs(4490, allow_override=True).to_file(path)  # the same numbers, as CGCS2000 lon/lat
+    assert pyogrio.read_info(path)["crs"] == "EPSG:4490"
+    code, out, _ = _cli(["import", project.path, path, "--layer", "facilities"], capsys)
+    assert code == 0 and "EPSG:4490" in out  # the conversion is reported
+    back = project.read("facilities").set_index("id").loc[original["id"]]
+    assert back.crs.to_epsg() == 4326
+    geod = pyproj.Geod(ellps="WGS84")
+    _, _, dist_m = geod.inv(original.geometry.x, original.geometry.y, back.geometry.x, back.geometry.y)
+    assert np.all(np.abs(dist_m) < 1.0)  # FACTS.md: CGCS2000 lies within about 1 m of WGS84 here
 
 
 def test_wrong_geometry_type(project, tmp_path, capsys):
