@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from _waste_synthetic import facilities, grid_roads, points, sources
 
 from geo.errors import InputError
 from siting.waste import FacilityLocation, route_waste, site_new_facilities
 from siting.waste._lp import solve_transport
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _waste_synthetic import facilities, grid_roads, points, sources
 
 ROADS = grid_roads(6, 1000.0)
 
