@@ -179,7 +179,7 @@ def points_to_mercator(lon, lat, *, gcj02: bool = False) -> tuple[np.ndarray, np
 
 
 # -- geometry → HoloViews path data ---------------------------------------------------------
-def paths_data(geoms, attrs: pd.DataFrame | None = None) -> list[dict]:
+def paths_data(geoms, *, attrs: pd.DataFrame | None = None) -> list[dict]:
     """One dict per feature with ``x``/``y`` arrays (NaN between parts) plus attributes.
 
     Polygons contribute their exterior rings, lines their coordinates; this is the form

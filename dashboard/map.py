@@ -244,7 +244,7 @@ class SharedMap:
                     "adcode": counties["adcode"].astype(str) if "adcode" in counties else "",
                 }
             )
-            self._data["counties"] = _data.paths_data(counties.geometry.values, attrs)
+            self._data["counties"] = _data.paths_data(counties.geometry.values, attrs=attrs)
             self._county_bounds = {
                 str(code): _data.bounds_mercator([geom])
                 for code, geom in zip(attrs["adcode"], counties.geometry.values, strict=True)
@@ -255,7 +255,7 @@ class SharedMap:
         parks = _data.mercator_layer(project, "industrial_parks", gcj02=gcj)
         if parks is not None:
             self._data["parks"] = _data.paths_data(
-                parks.geometry.values, pd.DataFrame({"name": parks["name"].astype(str)})
+                parks.geometry.values, attrs=pd.DataFrame({"name": parks["name"].astype(str)})
             )
         excl = _data.mercator_layer(project, "exclusions", gcj02=gcj)
         if excl is not None:

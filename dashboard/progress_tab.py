@@ -575,7 +575,7 @@ class ProgressTab(param.Parameterized):
         """
         return self._finish(*self._write_record(self.current_user(), target_id, date, value, unit, note))
 
-    def import_bytes(self, data: bytes, filename: str = "upload.csv") -> bool:
+    def import_bytes(self, data: bytes, *, filename: str = "upload.csv") -> bool:
         """Import an uploaded CSV as the signed-in user; True if it was saved."""
         return self._finish(*self._write_import(self.current_user(), data, filename))
 

@@ -267,7 +267,7 @@ class WasteTab:
                     "facility_name": flows["facility_name"].astype(str).to_numpy(),
                 }
             )
-            self.map.set_layer("flows", _data.paths_data(geoms, attrs))
+            self.map.set_layer("flows", _data.paths_data(geoms, attrs=attrs))
         if self.siting is None or not len(self.siting.chosen):
             self.map.set_layer("new_facilities", None)
         else:

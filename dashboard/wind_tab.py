@@ -282,7 +282,7 @@ class WindTab:
             + " · "
             + sites.get("county_name", pd.Series("", index=sites.index)).astype(str)
         )
-        self.map.set_layer("wind_sites", _data.paths_data(geoms, pd.DataFrame({"name": names.to_numpy()})))
+        self.map.set_layer("wind_sites", _data.paths_data(geoms, attrs=pd.DataFrame({"name": names.to_numpy()})))
 
     def _show_potentials(self) -> None:
         """The four potentials side by side, the usable share and what they mean."""

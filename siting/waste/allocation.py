@@ -220,7 +220,7 @@ def route_waste(
     WasteRouting
     """
     kind = check_waste_kind(waste_kind)
-    check_rates(cny_per_tkm, co2_kg_per_tkm, objective)
+    check_rates(cny_per_tkm, co2_kg_per_tkm=co2_kg_per_tkm, objective=objective)
     layers = load_layers(project_or_layers, network=network, osm_path=osm_path, speeds_kmh=speeds_kmh)
     facilities = with_extra_facilities(layers.facilities, extra_facilities)
     return route_layers(
@@ -239,7 +239,7 @@ def route_waste(
     )
 
 
-def check_rates(cny_per_tkm: float, co2_kg_per_tkm: float, objective: str) -> None:
+def check_rates(cny_per_tkm: float, *, co2_kg_per_tkm: float, objective: str) -> None:
     """InputError unless the rates are finite and non-negative and ``objective`` is known."""
     for name, value in (("cny_per_tkm", cny_per_tkm), ("co2_kg_per_tkm", co2_kg_per_tkm)):
         if not np.isfinite(value) or value < 0:

@@ -320,7 +320,7 @@ def site_new_facilities(
     Other parameters as :func:`siting.waste.route_waste`.
     """
     kind = check_waste_kind(waste_kind)
-    check_rates(cny_per_tkm, co2_kg_per_tkm, objective)
+    check_rates(cny_per_tkm, co2_kg_per_tkm=co2_kg_per_tkm, objective=objective)
     layers = load_layers(
         project_or_layers, network=network, osm_path=osm_path, speeds_kmh=speeds_kmh, need_parks=candidates is None
     )
