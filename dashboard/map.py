@@ -12,6 +12,9 @@ the browser only as data (Bokeh tooltips render ``@field`` as text) or through
 ``html.escape``.
 
 One :class:`SharedMap` is built per browser session (see :func:`dashboard.app.create_app`).
+
+Why one module over 500 lines: :class:`SharedMap` holds every layer's pipe, toggle and
+redraw, and the layers share one figure's state (zoom, basemap, GCJ-02 shift).
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ the role is looked up in the users file on the server.  Only editors
 see the form — but hiding it is a convenience: every write goes through
 :func:`siting.progress.store.add_records`, which checks the role again and refuses
 (``NotAuthorisedError``) anyone else, whatever the browser sends.
+
+Why one module over 500 lines: it is one Panel component; the cards, timelines, map,
+tables and form share the tab's parameters and refresh together.
 """
 
 from __future__ import annotations

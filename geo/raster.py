@@ -22,6 +22,9 @@ distance or area is ever taken in degrees.
   to the grid's resolution instead, and :func:`copy_raster` copies block by block.
 
 This module never imports ``layers`` or ``siting``.
+
+Why one module over 500 lines: :class:`RasterGrid` and the operations on it are one
+toolbox used together; splitting it would scatter the grid's helpers across files.
 """
 
 from __future__ import annotations

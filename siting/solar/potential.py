@@ -23,6 +23,9 @@ Method, per rooftop (all vectorised; pvlib runs once per orientation class):
    exported share × export tariff) − kWp × 1000 × O&M ¥/W/yr; simple payback = capex / value.
 7. **Rank** within the county among suitable rooftops by ``rank_by`` (1 = best; ties share
    the best rank).
+
+Why one module over 500 lines: the seven steps above are one vectorised pipeline over
+one frame; the pvlib chain and the shading model already live in ``_yield`` and ``_shading``.
 """
 
 from __future__ import annotations
