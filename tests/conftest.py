@@ -159,3 +159,17 @@ def browser():
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         yield chromium
         chromium.close()
+
+
+def submit_progress_form(page, *, target_label: str | None = None, **fields: str) -> None:
+    """Fill the progress tab's record form in ``page`` and press submit.
+
+    ``target_label`` picks the target by its English label; ``fields`` fill the inputs named
+    ``date``, ``value``, ``unit`` or ``note`` (each confirmed with Enter).
+    """
+    if target_label is not None:
+        page.locator(".xy-progress-target select").select_option(label=target_label)
+    for name, text in fields.items():
+        page.locator(f".xy-progress-{name} input").fill(text)
+        page.locator(f".xy-progress-{name} input").press("Enter")
+    page.locator(".xy-progress-submit button").click()
