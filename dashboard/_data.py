@@ -47,7 +47,7 @@ def default_project_dir() -> Path:
     return cache_home() / "default"
 
 
-def ensure_default_project(*, progress: Callable[[str], None] | None = None) -> Project:
+def ensure_default_project(*, progress: Callable[[float, str], None] | None = None) -> Project:
     """Open the embedded default project, building it first if it is not there yet.
 
     The build runs under a file lock so two servers started at once build it only once;
@@ -70,7 +70,7 @@ def ensure_default_project(*, progress: Callable[[str], None] | None = None) -> 
     return Project.open(dest)
 
 
-def open_project(path: str | os.PathLike | None, *, progress: Callable[[str], None] | None = None) -> Project:
+def open_project(path: str | os.PathLike | None, *, progress: Callable[[float, str], None] | None = None) -> Project:
     """The project at ``path``, or the embedded default when ``path`` is None.
 
     ``progress`` reports the stages of building the default project, if that is needed.

@@ -130,7 +130,7 @@ def import_layer(
     assign_counties: bool = True,
     rename: dict[str, str] | None = None,
     allow_outside: bool = False,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> ImportResult:
     """Import ``path`` as layer ``kind`` into ``project``, replacing that layer.
 
@@ -163,9 +163,14 @@ def import_layer(
         without it that is an InputError naming the likely cause (wrong CRS, swapped axes,
         wrong file).
     progress : callable, optional
-        Called with the name of each stage as it starts (:data:`IMPORT_STAGES`).
+        ``progress(fraction, message)``: called as each stage of :data:`IMPORT_STAGES` starts
+        (fraction done 0 to 1) and with ``(1.0, "stored")`` at the end.
     """
-    step = progress or (lambda stage: None)
+
+    def step(stage: str) -> None:
+        if progress is not None:
+            progress(IMPORT_STAGES.index(stage) / len(IMPORT_STAGES), stage)
+
     schema = get_schema(kind)
     path = Path(path)
     if kind in APPEND_ONLY_KINDS:
@@ -208,6 +213,8 @@ def import_layer(
         frame = assign_county(frame, project.read("counties", columns=["adcode"]))
     step("storing")
     project.write(kind, frame)
+    if progress is not None:
+        progress(1.0, "stored")
     project.log("import", kind=kind, file=str(path), count=len(frame), repairs=report.messages())
     return ImportResult(kind=kind, path=str(path), count=len(frame), messages=report.messages(), report=report)
 

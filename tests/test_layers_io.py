@@ -297,10 +297,14 @@ def test_import_reports_its_stages_to_a_callback(project, tmp_path):
 
     path = tmp_path / "fac.gpkg"
     _facilities_frame(2).to_file(path)
-    stages = []
-    result = import_layer(project, "facilities", path, progress=stages.append)
+    calls = []
+    result = import_layer(
+        project, "facilities", path, progress=lambda fraction, message: calls.append((fraction, message))
+    )
     assert result.count == 2
-    assert tuple(stages) == IMPORT_STAGES
+    fractions, messages = zip(*calls, strict=True)
+    assert messages == (*IMPORT_STAGES, "stored")
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == tuple(sorted(set(fractions)))
 
 
 def test_missing_crs(project, tmp_path, capsys):

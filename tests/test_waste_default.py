@@ -12,11 +12,15 @@ from siting.waste import load_network, route_waste, site_new_facilities
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    stages = []
+    calls = []
     built = build_default(
-        tmp_path_factory.mktemp("waste_default") / "xiangyang", rooftop_scale=0.05, progress=stages.append
+        tmp_path_factory.mktemp("waste_default") / "xiangyang",
+        rooftop_scale=0.05,
+        progress=lambda fraction, message: calls.append((fraction, message)),
     )
-    assert tuple(stages) == BUILD_STAGES  # the build reports every stage, in order, to its callback
+    fractions, messages = zip(*calls, strict=True)  # every stage, in order, then the end
+    assert messages == (*BUILD_STAGES, "built") and fractions == tuple(sorted(fractions))
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
     return built
 
 

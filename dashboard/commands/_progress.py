@@ -1,7 +1,8 @@
 """The command line's progress bars: a tqdm bar driven by a library function's callback.
 
-Library functions (``layers``, ``siting``) take ``progress: Callable[[str], None] | None`` and
-call it with the name of each stage as it starts; only the command line draws bars.
+Library functions (``layers``, ``siting``) take ``progress(fraction, message)`` — the share
+done (0 to 1) and what is happening — as an optional callback; only the command line draws
+bars.
 """
 
 from __future__ import annotations
@@ -14,20 +15,12 @@ from tqdm import tqdm
 
 
 @contextlib.contextmanager
-def progress_bar(desc: str, total: int, *, enabled: bool = True) -> Iterator[Callable[[str], None]]:
-    """A bar of ``total`` stages on stderr; yields the callback to pass as ``progress=``.
+def progress_bar(desc: str, *, enabled: bool = True, leave: bool = False) -> Iterator[Callable[[float, str], None]]:
+    """A percentage bar on stderr; yields the ``progress(fraction, message)`` callback to pass on."""
+    with tqdm(total=100, desc=desc, unit="%", leave=leave, disable=not enabled, file=sys.stderr) as bar:
 
-    Each call of the callback completes the stage before it and shows the new stage's name;
-    leaving the block completes the last one.
-    """
-    with tqdm(total=total, desc=desc, unit="step", leave=False, disable=not enabled, file=sys.stderr) as bar:
-        started = []
+        def progress(fraction: float, message: str) -> None:
+            bar.n = round(100 * min(max(float(fraction), 0.0), 1.0))
+            bar.set_postfix_str(message)  # refreshes the bar
 
-        def callback(stage: str) -> None:
-            if started:
-                bar.update()
-            started.append(stage)
-            bar.set_postfix_str(stage)
-
-        yield callback
-        bar.update(max(bar.total - bar.n, 0))
+        yield progress

@@ -76,10 +76,10 @@ def run(args: argparse.Namespace) -> int:
     """Import the file and print what was stored and repaired."""
     from dashboard.commands._progress import progress_bar
     from layers import Project
-    from layers.importer import IMPORT_STAGES, import_layer
+    from layers.importer import import_layer
 
     project = Project.open(args.dir)
-    with progress_bar(f"import {args.layer}", len(IMPORT_STAGES)) as progress:
+    with progress_bar(f"import {args.layer}") as progress:
         result = import_layer(
             project,
             args.layer,

@@ -28,10 +28,10 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the default project in ``args.dir``."""
     from dashboard.commands._progress import progress_bar
-    from layers.default import BUILD_STAGES, build_default
+    from layers.default import build_default
 
     start = time.perf_counter()
-    with progress_bar("default project", len(BUILD_STAGES), enabled=not args.quiet) as progress:
+    with progress_bar("default project", enabled=not args.quiet) as progress:
         project = build_default(args.dir, progress=progress)
     print(project.summary().to_string(index=False))
     print(f"built {project.path} in {time.perf_counter() - start:.1f} s")

@@ -135,10 +135,10 @@ def _print_links(project) -> None:
     from dashboard.commands._progress import progress_bar
     from siting.progress.links import phosphogypsum_routing_link, rooftop_pv_by_county
 
-    with progress_bar("analyses", 2) as step:
-        step("rooftop PV")
+    with progress_bar("analyses") as progress:
+        progress(0.0, "rooftop PV")
         pv = rooftop_pv_by_county(project)
-        step("phosphogypsum routing")
+        progress(0.5, "phosphogypsum routing")
         pg = phosphogypsum_routing_link(project)
     if pv.available:
         print(pv.frame.to_string(index=False, na_rep="—", float_format=lambda v: f"{v:,.0f}"))

@@ -81,7 +81,6 @@ def _handler(args: argparse.Namespace) -> int:
     from dashboard import tiles
     from dashboard._data import open_project
     from dashboard.commands._progress import progress_bar
-    from layers.default import BUILD_STAGES
 
     if args.tiles:
         tiles.parse_custom(args.tiles)  # validates; raises InputError on a bad URL
@@ -91,7 +90,7 @@ def _handler(args: argparse.Namespace) -> int:
 
         msg = f"--port {args.port} is not a valid port; use 0-65535"
         raise InputError(msg)
-    with progress_bar("default project", len(BUILD_STAGES), enabled=not args.project) as progress:
+    with progress_bar("default project", enabled=not args.project) as progress:
         project = open_project(args.project, progress=progress)  # builds the default first if needed
     users_path = _users_path(project.path, args.users, no_guests=args.no_guests)
     from dashboard.auth import serve_kwargs, session_user

@@ -39,7 +39,7 @@ BUILD_STAGES = ("counties", "parks", "waste", "rooftops", "roads", "exclusions",
 
 
 def build_default(
-    path: str | os.PathLike, *, progress: Callable[[str], None] | None = None, rooftop_scale: float = 1.0
+    path: str | os.PathLike, *, progress: Callable[[float, str], None] | None = None, rooftop_scale: float = 1.0
 ) -> Project:
     """Build the embedded Xiangyang default project in the new or empty folder ``path``.
 
@@ -51,7 +51,8 @@ def build_default(
     path : path-like
         Folder for the project; must not exist yet or be an empty folder.
     progress : callable, optional
-        Called with the name of each build stage as it starts (:data:`BUILD_STAGES`).
+        ``progress(fraction, message)``: called as each stage of :data:`BUILD_STAGES` starts
+        (fraction done 0 to 1) and with ``(1.0, "built")`` at the end.
     rooftop_scale : float
         Multiplies the occupancy of the synthetic building lattice and the number of
         villages (1.0: about 60,000 rooftops); smaller values give smaller projects.
@@ -81,10 +82,17 @@ def build_default(
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
     try:
         project = Project.create(staging / "project", name=path.name)
-        _build_into(project, progress or (lambda stage: None), rooftop_scale=float(rooftop_scale))
+
+        def step(stage: str) -> None:
+            if progress is not None:
+                progress(BUILD_STAGES.index(stage) / len(BUILD_STAGES), stage)
+
+        _build_into(project, step, rooftop_scale=float(rooftop_scale))
         if path.exists():
             path.rmdir()  # empty (checked above); a rename cannot replace it portably
         os.replace(staging / "project", path)
+        if progress is not None:
+            progress(1.0, "built")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Project.open(path)
