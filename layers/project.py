@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import json
 import os
 import shutil
@@ -38,6 +37,7 @@ import pyogrio
 from filelock import FileLock
 
 from geo.atomic import atomic_path, atomic_write_text, remove_stale_temp_files
+from geo.cache import memoize
 from geo.crs import WGS84, require_crs
 from geo.errors import InputError
 from layers.fingerprint import file_fingerprint, frame_fingerprint
@@ -382,7 +382,7 @@ def _read_fingerprints(gpkg: Path) -> dict[str, str]:
             return {}
 
 
-@functools.lru_cache(maxsize=32)
+@memoize(32)
 def _raster_fingerprint(path: str, size: int, mtime_ns: int) -> str:
     return file_fingerprint(path)
 
