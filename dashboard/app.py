@@ -183,18 +183,17 @@ class DashboardApp:
     def _progress_context(self) -> dict:
         """This session's results the progress tab can reuse (None where unavailable)."""
         out = {"solar_result": None, "waste_flows": None}
-        solar = self.tabs_components.get("solar")
-        frame = getattr(solar, "table_frame", None)
-        if frame is not None and getattr(solar, "has_pv", False):
+        solar = self.tabs_components["solar"]
+        frame = solar.table_frame
+        if frame is not None and solar.has_pv:
             result = pd.DataFrame(frame.drop(columns=["x", "y"], errors="ignore"))
             for col in ("county", "park_id", "use_class"):
                 result[col] = result[col].astype(str)
             if "suitable" in result:
                 result = result[result["suitable"]]
             out["solar_result"] = result
-        waste = self.tabs_components.get("waste")
-        routing = getattr(waste, "routing", None)
-        if routing is not None and getattr(routing, "waste_kind", "") == "phosphogypsum":
+        routing = self.tabs_components["waste"].routing
+        if routing is not None and routing.waste_kind == "phosphogypsum":
             out["waste_flows"] = pd.DataFrame(routing.flows.drop(columns="geometry", errors="ignore"))
         return out
 
