@@ -173,3 +173,26 @@ def submit_progress_form(page, *, target_label: str | None = None, **fields: str
         page.locator(f".xy-progress-{name} input").fill(text)
         page.locator(f".xy-progress-{name} input").press("Enter")
     page.locator(".xy-progress-submit button").click()
+
+
+#: The record the browser tests add through the progress form, and how it is stored.
+BROWSER_RECORD = {
+    "target_label": "Phosphogypsum comprehensive utilisation rate [%]",
+    "date": "2025-06-30",
+    "value": "52.5",
+}
+
+
+def assert_browser_record_stored(project, *, author: str, note: str) -> None:
+    """The project holds exactly the one :data:`BROWSER_RECORD`, by ``author`` with ``note``."""
+    from siting.progress import read_records
+
+    records = read_records(project)
+    assert len(records) == 1
+    row = records.iloc[0]
+    assert (row["target_id"], row["value"], row["author"], row["note"]) == (
+        "ind-phosphogypsum-utilisation",
+        52.5,
+        author,
+        note,
+    )
