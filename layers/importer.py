@@ -378,8 +378,3 @@ def _check_raster_region(path: Path, raster_crs, bounds, messages: list[str], *,
             f"{path}: the raster's centre ({centre[0][0]:.2f}, {centre[1][0]:.2f}) lies "
             f"outside the Xiangyang region; check it covers the project"
         )
-
-
-def layers_table(project: Project) -> pd.DataFrame:
-    """The summary table printed by ``xysiting layers``."""
-    return project.summary()
