@@ -196,3 +196,12 @@ def assert_browser_record_stored(project, *, author: str, note: str) -> None:
         author,
         note,
     )
+
+
+def sign_in(page, base: str, user: str, password: str, *, next_path: str = "/", ready: str = ".xy-map canvas") -> None:
+    """Sign ``user`` in through ``BASE/login`` in ``page`` and wait for ``ready`` on the next page."""
+    page.goto(f"{base}/login?next={next_path}")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector(ready)

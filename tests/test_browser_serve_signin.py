@@ -23,6 +23,7 @@ from conftest import (
     require_chromium,
     running_server,
     server_env,
+    sign_in,
     submit_progress_form,
 )
 from test_browser_dashboard import Page
@@ -83,11 +84,7 @@ def test_editor_signs_in_and_adds_a_record(served, browser):
     try:
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{base}/login?next=/")
-        page.fill("input[name=username]", EDITOR)
-        page.fill("input[name=password]", EDITOR_PW)
-        page.click("button[type=submit]")
-        page.wait_for_selector(".xy-map canvas")
+        sign_in(page, base, EDITOR, EDITOR_PW)
         _open_progress(page)
         page.wait_for_selector(".xy-progress-submit")
         submit_progress_form(page, **BROWSER_RECORD, note="serve-signin")
@@ -126,11 +123,7 @@ def test_sign_out_voids_the_cookie_for_everyone(served, browser):
     try:
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{base}/login?next=/")
-        page.fill("input[name=username]", EDITOR)
-        page.fill("input[name=password]", EDITOR_PW)
-        page.click("button[type=submit]")
-        page.wait_for_selector(".xy-map canvas")
+        sign_in(page, base, EDITOR, EDITOR_PW)
         stolen = [c for c in context.cookies() if c["name"] == COOKIE_NAME]
         assert stolen and stolen[0]["httpOnly"]
         page.goto(f"{base}/logout")

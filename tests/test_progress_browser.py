@@ -14,6 +14,7 @@ from conftest import (
     require_chromium,
     running_server,
     server_env,
+    sign_in,
     submit_progress_form,
 )
 
@@ -49,14 +50,6 @@ def _new_page(browser):
     return page
 
 
-def _login(page, base: str, user: str, password: str, next_path: str = "/") -> None:
-    page.goto(f"{base}/login?next={next_path}")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector(".xy-progress-cards")
-
-
 def test_editor_adds_a_record_and_viewer_is_refused(served, browser):
     project, base = served
     pages = []  # every page's context is closed at the end (the browser is the session's)
@@ -75,7 +68,7 @@ def test_editor_adds_a_record_and_viewer_is_refused(served, browser):
 
         # an editor signs in and adds a record through the form
         editor = _page(browser)
-        _login(editor, base, EDITOR, EDITOR_PW)
+        sign_in(editor, base, EDITOR, EDITOR_PW, ready=".xy-progress-cards")
         editor.wait_for_selector(".xy-progress-submit")
         submit_progress_form(editor, **BROWSER_RECORD, note="browser")
         editor.wait_for_selector(".xy-progress-message:has-text('Saved')")
@@ -84,7 +77,7 @@ def test_editor_adds_a_record_and_viewer_is_refused(served, browser):
         # a viewer signs in: no form; with the form forced on, the server refuses
         before = state(project)
         viewer = _page(browser)
-        _login(viewer, base, VIEWER, VIEWER_PW)
+        sign_in(viewer, base, VIEWER, VIEWER_PW, ready=".xy-progress-cards")
         assert viewer.locator(".xy-progress-submit").count() == 0
         viewer.goto(base + "/forced")
         viewer.wait_for_selector(".xy-progress-submit")
