@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import fcntl
 import html
 import io
 import os
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
+from filelock import FileLock, Timeout
 
 from dashboard._widgets import TextAlert
 from dashboard.auth import session_user
@@ -688,13 +688,11 @@ def project_lock_busy(project: Project) -> bool:
     lock = Path(project.path) / ".lock"
     if not lock.exists():
         return False
-    with open(lock, "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
+    try:
+        with FileLock(lock, blocking=False):
+            return False
+    except Timeout:
+        return True
 
 
 def _dashboard_solar(project: Project) -> tuple[pd.DataFrame | None, str]:
