@@ -7,7 +7,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 
 import geopandas as gpd
 import numpy as np
@@ -43,15 +42,19 @@ def synthetic_footprints(n: int, *, seed: int = 0, centre=(112.14, 32.03)) -> gp
     )
 
 
-def run_child(code: str, *args: str) -> dict:
-    """Run ``code`` in a fresh Python; it must print one JSON line. Adds peak RSS (MiB)."""
-    wrapper = (
-        code + "\nimport resource, json, sys\n"
-        "print(json.dumps({**RESULT, 'peak_rss_mib': "
-        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
-    )
-    out = subprocess.run([sys.executable, "-c", wrapper, *args], check=True, capture_output=True, text=True)
+def run_child(module: str, *args: str) -> dict:
+    """Run ``python -m MODULE --child ARGS`` in a fresh Python and return its JSON result line.
+
+    The module's ``--child`` branch does the timed work and ends with :func:`print_result`.
+    """
+    out = subprocess.run([sys.executable, "-m", module, "--child", *args], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def print_result(result: dict) -> None:
+    """Print a child's result as one JSON line, with its peak resident memory (MiB) added."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({**result, "peak_rss_mib": peak}))
 
 
 def summarise(name: str, runs: list[dict]) -> None:
@@ -64,4 +67,4 @@ def summarise(name: str, runs: list[dict]) -> None:
     )
 
 
-__all__ = ["resource", "run_child", "summarise", "synthetic_footprints", "time"]
+__all__ = ["print_result", "run_child", "summarise", "synthetic_footprints"]

@@ -14,66 +14,33 @@
 Prints medians, the server's peak RSS, and writes screenshots to ``--shots`` (default a
 temp folder; nothing is written into the repository)::
 
-    python benchmarks/bench_dashboard.py [--runs 5] [--n 1000000] [--skip-million]
+    python -m benchmarks.bench_dashboard [--runs 5] [--n 1000000] [--skip-million]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
-
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.conftest import CHROMIUM, LAUNCH_ARGS, free_port, running_server, server_env
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(project: str | None, home: Path, log: Path) -> tuple[subprocess.Popen, str, float]:
-    """Start ``xysiting serve``; return the process, its URL and seconds until it answered."""
-    port = _free_port()
-    args = [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port)]
-    if project:
-        args.insert(4, project)
-    env = {**os.environ, "XYSITING_HOME": str(home)}
-    start = time.perf_counter()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+@contextlib.contextmanager
+def serving(project: str | None, home: Path, log: Path):
+    """``xysiting serve`` (the tests' :func:`tests.conftest.running_server`); yields
+    (process, URL, seconds until it answered)."""
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=60) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    return proc, url, time.perf_counter() - start
+    args = ([project] if project else []) + ["--port", str(port)]
+    start = time.perf_counter()
+    with running_server(args, env=server_env(home, drop=()), log=log, ready_url=url, timeout_s=1800) as proc:
+        yield proc, url, time.perf_counter() - start
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -82,15 +49,6 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def cold_loads(browser, url: str, runs: int, shots: Path) -> tuple[list[float], list[float]]:
@@ -172,13 +130,10 @@ def main() -> int:
         print(f"built the default project in {time.perf_counter() - t:.1f} s (not timed below)")
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        proc, url, ready_s = start_server(None, home, tmp / "serve_default.log")
-        try:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        with serving(None, home, tmp / "serve_default.log") as (proc, url, ready_s):
             first, full = cold_loads(browser, url, args.runs, shots)
             rss = peak_rss_mib(proc.pid)
-        finally:
-            stop(proc)
         print(f"default project: server start (imports + cache warm-up) {ready_s:.1f} s")
         print(
             f"cold load to first drawn map: median {statistics.median(first):.2f} s "
@@ -188,17 +143,14 @@ def main() -> int:
         print(f"server peak RSS {rss:.0f} MiB")
 
         if not args.skip_million:
-            from _dashboard_project import build_project
+            from tests._dashboard_project import build_project
 
             t = time.perf_counter()
             build_project(tmp / "million", n_rooftops=args.n)
             print(f"built a {args.n:,}-rooftop project in {time.perf_counter() - t:.1f} s")
-            proc, url, ready_s = start_server(str(tmp / "million"), home, tmp / "serve_million.log")
-            try:
+            with serving(str(tmp / "million"), home, tmp / "serve_million.log") as (proc, url, ready_s):
                 times = filter_changes(browser, url, args.runs, shots)
                 rss = peak_rss_mib(proc.pid)
-            finally:
-                stop(proc)
             print(
                 f"{args.n:,} rooftops: server start {ready_s:.1f} s; filter change → updated "
                 f"table and map: median {statistics.median(times):.2f} s "

@@ -1,6 +1,6 @@
 """Benchmark: build the embedded Xiangyang default project (goal: under 60 s on 2 cores).
 
-Run ``python benchmarks/bench_default_project.py [--repeat N]``.  Each run builds into a
+Run ``python -m benchmarks.bench_default_project [--repeat N]``.  Each run builds into a
 fresh temporary folder (deleted afterwards; nothing is written into the repository) and the
 script prints the median wall time, the peak resident memory (``resource.getrusage``) and
 the layer counts of the last build.
@@ -11,12 +11,9 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> int:
@@ -31,7 +28,7 @@ def main() -> int:
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="bench-default-") as tmp:
             start = time.perf_counter()
-            project = build_default(Path(tmp) / "xiangyang", progress=False)
+            project = build_default(Path(tmp) / "xiangyang")
             times.append(time.perf_counter() - start)
             summary = project.summary()
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

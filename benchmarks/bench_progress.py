@@ -1,6 +1,6 @@
 """Benchmark the progress store: single appends, a 1,000-row CSV import, status of 20,000 records.
 
-Run ``python benchmarks/bench_progress.py``.  Works in a temporary folder (nothing is written
+Run ``python -m benchmarks.bench_progress``.  Works in a temporary folder (nothing is written
 into the repo); prints the median wall time of each step and the peak memory.
 """
 

@@ -9,7 +9,7 @@ allocation LP solve time (500,000 flow variables: network simplex with a dual ce
 with ``--highs`` also the HiGHS path and the relative difference of the two optima) and peak
 memory.  Writes nothing.
 
-Run:  /work/venv/bin/python benchmarks/bench_routing.py [--side 230] [--repeat 3] [--highs]
+Run:  python -m benchmarks.bench_routing [--side 230] [--repeat 3] [--highs]
 """
 
 from __future__ import annotations
@@ -19,14 +19,11 @@ import resource
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geo.costs import cost_matrix, point_cost_matrix
 from geo.network import RoadNetwork

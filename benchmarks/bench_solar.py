@@ -2,9 +2,9 @@
 
 Run::
 
-    python benchmarks/bench_solar.py                 # 1,000,000 rooftops, 3 repeats, 1,000-loop
-    python benchmarks/bench_solar.py --n 20000 --repeats 1 --loop-n 50   # quick
-    python benchmarks/bench_solar.py --engine dask --n 200000
+    python -m benchmarks.bench_solar                 # 1,000,000 rooftops, 3 repeats, 1,000-loop
+    python -m benchmarks.bench_solar --n 20000 --repeats 1 --loop-n 50   # quick
+    python -m benchmarks.bench_solar --engine dask --n 200000
 
 Each repeat runs in a fresh Python process (cold pvlib class cache, clean peak memory):
 read GeoParquet → :func:`siting.solar.rooftop_potential` (per-class pvlib, neighbour shading,
@@ -33,8 +33,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def synth_rooftops(n: int, *, seed: int = 7):
@@ -202,7 +200,16 @@ def main() -> None:
         for i in range(args.repeats):
             out = Path(tmp) / f"shortlist{i}.csv"
             proc = subprocess.run(
-                [sys.executable, __file__, "--engine", args.engine, "--child", str(path), str(out)],
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.bench_solar",
+                    "--engine",
+                    args.engine,
+                    "--child",
+                    str(path),
+                    str(out),
+                ],
                 capture_output=True,
                 text=True,
                 check=False,

@@ -2,8 +2,7 @@
 
 Target (issue 5): median wall time ≤ 30 s on the 2-core reference machine.  The project is
 the embedded default (``layers.default.build_default``: real county outlines, synthetic
-100 m wind raster in EPSG:32649, exclusions, 58k synthetic rooftops, 11k roads); when that
-is unavailable, a synthetic 141 × 141 km project (``siting.wind._synthetic``).
+100 m wind raster in EPSG:32649, exclusions, 58k synthetic rooftops, 11k roads).
 
 Two rule sets are timed, each run in a fresh process (cold caches):
 
@@ -19,78 +18,82 @@ Each child also times a second, warm call with a changed minimum wind speed (cac
 reprojection and buffers).  Prints median wall time and peak RSS; writes only to a
 temporary folder.
 
-    python benchmarks/bench_wind.py [--runs 3] [--rules five,all]
+    python -m benchmarks.bench_wind [--runs 3] [--rules five,all]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import run_child, summarise
+from benchmarks._common import print_result, run_child, summarise
 
-CHILD = """
-import sys, time
-from siting.wind import WindAssumptions, wind_sites, default_exclusions, VectorExclusion
-from layers.project import Project
-project = Project.open(sys.argv[1])
-rules = None
-if sys.argv[2] == "five":
-    rules = default_exclusions(project, WindAssumptions(include_rooftops=False, include_roads=False))
-start = time.perf_counter()
-result = wind_sites(project, hub_height_m=120.0, exclusions=rules)
-seconds = time.perf_counter() - start
-start = time.perf_counter()
-if rules is not None:
-    from siting.wind import MinWindSpeed
-    rules2 = [MinWindSpeed(5.3) if isinstance(r, MinWindSpeed) else r for r in rules]
-    again = wind_sites(project, hub_height_m=120.0, exclusions=rules2)
-else:
-    again = wind_sites(project, hub_height_m=120.0, min_speed_m_s=5.3)
-warm = time.perf_counter() - start
-vector_layers = sum(isinstance(r, VectorExclusion) for r in
-                    (rules if rules is not None else default_exclusions(project)))
-t = result.totals
-RESULT = {"seconds": seconds, "warm_seconds": warm, "cells": result.grid.width * result.grid.height,
-          "region_km2": t["region_km2"], "usable_km2": t["usable_km2"], "sites": t["sites"],
-          "capacity_mw": t["capacity_mw"], "vector_layers": vector_layers,
-          "potentials": result.potentials, "curve_rows": len(result.supply_curve),
-          "steps": {k: round(v, 2) for k, v in result.timings_s.items()}}
-"""
+
+def child(project_dir: str, rules_name: str) -> None:
+    """The timed run, in a fresh process: a cold and a warm :func:`siting.wind.wind_sites`."""
+    from layers.project import Project
+    from siting.wind import MinWindSpeed, VectorExclusion, WindAssumptions, default_exclusions, wind_sites
+
+    project = Project.open(project_dir)
+    rules = None
+    if rules_name == "five":
+        rules = default_exclusions(project, WindAssumptions(include_rooftops=False, include_roads=False))
+    start = time.perf_counter()
+    result = wind_sites(project, hub_height_m=120.0, exclusions=rules)
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    if rules is not None:
+        rules2 = [MinWindSpeed(5.3) if isinstance(r, MinWindSpeed) else r for r in rules]
+        wind_sites(project, hub_height_m=120.0, exclusions=rules2)
+    else:
+        wind_sites(project, hub_height_m=120.0, min_speed_m_s=5.3)
+    warm = time.perf_counter() - start
+    vector_layers = sum(
+        isinstance(r, VectorExclusion) for r in (rules if rules is not None else default_exclusions(project))
+    )
+    t = result.totals
+    print_result(
+        {
+            "seconds": seconds,
+            "warm_seconds": warm,
+            "cells": result.grid.width * result.grid.height,
+            "region_km2": t["region_km2"],
+            "usable_km2": t["usable_km2"],
+            "sites": t["sites"],
+            "capacity_mw": t["capacity_mw"],
+            "vector_layers": vector_layers,
+            "potentials": result.potentials,
+            "curve_rows": len(result.supply_curve),
+            "steps": {k: round(v, 2) for k, v in result.timings_s.items()},
+        }
+    )
 
 
 def _build(folder: Path) -> str:
-    try:
-        from layers.default import build_default
-    except ImportError:
-        build_default = None
-    if build_default is not None:
-        build_default(folder, progress=False)
-        return "embedded default project"
-    from siting.wind._synthetic import synthetic_wind_project
+    from layers.default import build_default
 
-    synthetic_wind_project(
-        folder, size_km=141.0, settlements=3000, buildings=50_000, water=200, protected=30, airports=2, roads=2000
-    )
-    return "synthetic 141 × 141 km project"
+    build_default(folder)
+    return "embedded default project"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="timed runs per rule set")
     parser.add_argument("--rules", default="five,all", help="rule sets to time: five, all")
+    parser.add_argument("--child", nargs=2, metavar=("PROJECT", "RULES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-wind-") as tmp:
         folder = Path(tmp) / "project"
         start = time.perf_counter()
         what = _build(folder)
         print(f"built {what} in {time.perf_counter() - start:.1f} s")
         for rules in args.rules.split(","):
-            runs = [run_child(CHILD, str(folder), rules) for _ in range(args.runs)]
+            runs = [run_child("benchmarks.bench_wind", str(folder), rules) for _ in range(args.runs)]
             first = runs[0]
             print(
                 f"[{rules}] grid {first['cells']:,} cells, region {first['region_km2']:,.0f} km², "

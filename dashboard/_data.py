@@ -12,19 +12,20 @@ that it lines up with the tiles; the cache key carries that choice.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import functools
 import os
+import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import panel as pn
 import shapely
+from filelock import FileLock
 
 from geo.crs import geometries_wgs84_to_gcj02, wgs84_to_gcj02
-from geo.errors import InputError
 from layers.project import Project
 
 WEB_MERCATOR = "EPSG:3857"
@@ -46,51 +47,42 @@ def default_project_dir() -> Path:
     return cache_home() / "default"
 
 
-def ensure_default_project() -> Project:
+def ensure_default_project(*, progress: Callable[[float, str], None] | None = None) -> Project:
     """Open the embedded default project, building it first if it is not there yet.
 
-    The build runs under a file lock so two servers started at once build it only once.
+    The build runs under a file lock so two servers started at once build it only once;
+    ``progress`` is passed to :func:`layers.default.build_default`.
     """
     dest = default_project_dir()
     if (dest / "manifest.json").is_file():
         return Project.open(dest)
-    try:
-        from layers.default import build_default
-    except ImportError:
-        msg = (
-            "the embedded default project (layers.default) is not available in this "
-            "installation; pass a project folder: `xysiting serve DIR`"
-        )
-        raise InputError(msg) from None
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with open(dest.parent / ".default.lock", "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if not (dest / "manifest.json").is_file():
-                import shutil
+    from layers.default import build_default  # on use: the builders are only needed once
 
-                work = dest.parent / f".building.{os.getpid()}"
-                if work.exists():
-                    shutil.rmtree(work)
-                build_default(work / dest.name)  # the project is named after its folder
-                os.replace(work / dest.name, dest)
-                shutil.rmtree(work, ignore_errors=True)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(dest.parent / ".default.lock"):
+        if not (dest / "manifest.json").is_file():
+            work = dest.parent / f".building.{os.getpid()}"
+            if work.exists():
+                shutil.rmtree(work)
+            build_default(work / dest.name, progress=progress)  # the project is named after its folder
+            os.replace(work / dest.name, dest)
+            shutil.rmtree(work, ignore_errors=True)
     return Project.open(dest)
 
 
-def open_project(path: str | os.PathLike | None) -> Project:
-    """The project at ``path``, or the embedded default when ``path`` is None."""
+def open_project(path: str | os.PathLike | None, *, progress: Callable[[float, str], None] | None = None) -> Project:
+    """The project at ``path``, or the embedded default when ``path`` is None.
+
+    ``progress`` reports the stages of building the default project, if that is needed.
+    """
     if path is None or str(path) == "":
-        return ensure_default_project()
+        return ensure_default_project(progress=progress)
     return Project.open(path)
 
 
 # Tables whose changes never affect a cached layer: progress records are appended while
 # the server runs (dashboard/progress_tab.py) and must not invalidate rooftop-PV/routing.
 _VOLATILE_TABLES = ("progress_records", "progress_audit")
-_contents_by_stat: dict[tuple, tuple] = {}  # (path, inode, size, mtime_ns) -> contents key
 
 
 def _gpkg_contents_key(gpkg: Path) -> tuple:
@@ -106,25 +98,23 @@ def _gpkg_contents_key(gpkg: Path) -> tuple:
         st = gpkg.stat()
     except FileNotFoundError:
         return ()
-    stat_key = (str(gpkg), st.st_ino, st.st_size, st.st_mtime_ns)
-    cached = _contents_by_stat.get(stat_key)
-    if cached is not None:
-        return cached
     try:
-        with contextlib.closing(sqlite3.connect(f"{gpkg.as_uri()}?mode=ro", uri=True, timeout=10)) as con:
-            rows = con.execute(
-                "SELECT table_name, last_change FROM gpkg_contents WHERE table_name NOT IN (?, ?) ORDER BY table_name",
-                _VOLATILE_TABLES,
-            ).fetchall()
+        return _gpkg_contents(str(gpkg), st.st_ino, st.st_size, st.st_mtime_ns)
     except sqlite3.Error:
         # unreadable right now (locked mid-write, or not a GeoPackage): key on the file
-        # itself, which at worst recomputes the caches once
+        # itself, which at worst recomputes the caches once (errors are not cached)
         return (("<stat>", st.st_ino, st.st_size, st.st_mtime_ns),)
-    key = tuple(rows)
-    if len(_contents_by_stat) > 64:
-        _contents_by_stat.clear()
-    _contents_by_stat[stat_key] = key
-    return key
+
+
+@pn.cache(max_items=64)
+def _gpkg_contents(gpkg: str, inode: int, size: int, mtime_ns: int) -> tuple:
+    """The ``gpkg_contents`` rows of :func:`_gpkg_contents_key`, for one state of the file."""
+    with contextlib.closing(sqlite3.connect(f"{Path(gpkg).as_uri()}?mode=ro", uri=True, timeout=10)) as con:
+        rows = con.execute(
+            "SELECT table_name, last_change FROM gpkg_contents WHERE table_name NOT IN (?, ?) ORDER BY table_name",
+            _VOLATILE_TABLES,
+        ).fetchall()
+    return tuple(rows)
 
 
 def project_version(project: Project) -> tuple:
@@ -189,7 +179,7 @@ def points_to_mercator(lon, lat, *, gcj02: bool = False) -> tuple[np.ndarray, np
 
 
 # -- geometry → HoloViews path data ---------------------------------------------------------
-def paths_data(geoms, attrs: pd.DataFrame | None = None) -> list[dict]:
+def paths_data(geoms, *, attrs: pd.DataFrame | None = None) -> list[dict]:
     """One dict per feature with ``x``/``y`` arrays (NaN between parts) plus attributes.
 
     Polygons contribute their exterior rings, lines their coordinates; this is the form
@@ -223,7 +213,7 @@ def paths_data(geoms, attrs: pd.DataFrame | None = None) -> list[dict]:
 
 
 # -- cached layer loading ------------------------------------------------------------------
-@functools.lru_cache(maxsize=64)
+@pn.cache(max_items=64)
 def _read_layer(version: tuple, kind: str) -> gpd.GeoDataFrame | pd.DataFrame | None:
     project = Project(version[0])
     if not project.has(kind):
@@ -238,7 +228,7 @@ def read_layer(project: Project, kind: str):
     return _read_layer(project_version(project), kind)
 
 
-@functools.lru_cache(maxsize=64)
+@pn.cache(max_items=64)
 def _mercator_layer(version: tuple, kind: str, gcj02: bool) -> gpd.GeoDataFrame | None:
     frame = _read_layer(version, kind)
     if frame is None:
@@ -256,7 +246,7 @@ def mercator_layer(project: Project, kind: str, *, gcj02: bool = False):
     return _mercator_layer(project_version(project), kind, bool(gcj02))
 
 
-@functools.lru_cache(maxsize=8)
+@pn.cache(max_items=8)
 def _rooftop_points(version: tuple) -> pd.DataFrame | None:
     frame = _read_layer(version, "rooftops")
     if frame is None:

@@ -8,11 +8,9 @@ order without re-sorting a million rows.
 
 from __future__ import annotations
 
-import functools
-import importlib
-
 import numpy as np
 import pandas as pd
+import panel as pn
 
 from dashboard import _data
 from layers.project import Project
@@ -35,16 +33,7 @@ _FLOAT = ("usable_m2", "kwp", "kwh_per_year", "kwh_per_kwp", "tco2_per_year", "p
 CATEGORICAL = ("county", "park_id", "use_class")
 
 
-def solar_module():
-    """``siting.solar`` if it offers rooftop results yet, else None."""
-    try:
-        module = importlib.import_module("siting.solar")
-    except ImportError:
-        return None
-    return module if hasattr(module, "rooftop_potential") else None
-
-
-def compute_results(project: Project, module=None) -> pd.DataFrame:
+def compute_results(project: Project) -> pd.DataFrame:
     """The project's stored rooftop-PV result (:func:`siting.results.solar`), the shown columns.
 
     Read from ``DIR/results`` when current (``xysiting run`` or an earlier server stored
@@ -60,7 +49,7 @@ def compute_results(project: Project, module=None) -> pd.DataFrame:
     return frame
 
 
-@functools.lru_cache(maxsize=8)
+@pn.cache(max_items=8)
 def _rooftop_table(version: tuple, with_pv: bool) -> pd.DataFrame | None:
     project = Project(version[0])
     base = _data.rooftop_points(project)
@@ -69,8 +58,7 @@ def _rooftop_table(version: tuple, with_pv: bool) -> pd.DataFrame | None:
     table = base.copy()
     meta: dict = {}
     if with_pv:
-        module = solar_module()
-        computed = compute_results(project, module)
+        computed = compute_results(project)
         meta = dict(computed.attrs.get("solar", {}))
         results = pd.DataFrame(computed)
         if "id" in results.columns:
@@ -107,7 +95,7 @@ def rooftop_table(project: Project, *, with_pv: bool) -> pd.DataFrame | None:
     return _rooftop_table(_data.project_version(project), bool(with_pv))
 
 
-@functools.lru_cache(maxsize=8)
+@pn.cache(max_items=8)
 def _mercator_xy(version: tuple, with_pv: bool, gcj02: bool) -> tuple[np.ndarray, np.ndarray]:
     table = _rooftop_table(version, with_pv)
     return _data.points_to_mercator(table["lon"].to_numpy(), table["lat"].to_numpy(), gcj02=gcj02)
@@ -118,7 +106,7 @@ def mercator_xy(project: Project, *, with_pv: bool, gcj02: bool):
     return _mercator_xy(_data.project_version(project), bool(with_pv), bool(gcj02))
 
 
-@functools.lru_cache(maxsize=4)
+@pn.cache(max_items=4)
 def _suitable_results(version: tuple) -> pd.DataFrame | None:
     table = _rooftop_table(version, True)
     if table is None:

@@ -28,6 +28,10 @@ from dashboard._data import open_project
 from dashboard._widgets import TextAlert
 from dashboard.i18n import DEFAULT_LANGUAGE, t
 from dashboard.map import SharedMap
+from dashboard.progress_tab import ProgressTab
+from dashboard.solar_tab import SolarTab
+from dashboard.waste_tab import WasteTab
+from dashboard.wind_tab import WindTab
 from layers.project import Project
 
 _CSS = """
@@ -69,60 +73,29 @@ def _ensure_extensions() -> None:
     _ready = True
 
 
-class NoticeTab:
-    """A tab whose module has not landed yet: says so, in the current language."""
-
-    def __init__(self, module_msg: str, *, lang: str = DEFAULT_LANGUAGE):
-        self.module_msg = module_msg
-        self.pane = pn.pane.Alert("", alert_type="info", css_classes=["xy-not-available"])
-        self.set_language(lang)
-
-    def load(self) -> None:
-        """Nothing to compute."""
-
-    def set_language(self, lang: str) -> None:
-        """Relabel the notice."""
-        self.pane.object = t("not_available", lang, what=t(self.module_msg, lang))
-
-    def panel(self):
-        """The tab's layout."""
-        return self.pane
-
-
 def _make_tab(name: str, project: Project, shared_map: SharedMap, lang: str, context=None, account=None):
-    """The component for tab ``name``, or a :class:`NoticeTab` when its module is missing."""
+    """The component for tab ``name``."""
     if name == "solar":
-        from dashboard.solar_tab import SolarTab
-
         return SolarTab(project, shared_map, lang=lang)
     if name == "waste":
-        from dashboard import waste_tab
-
-        if waste_tab.available():
-            return waste_tab.WasteTab(project, shared_map, lang=lang)
-        return NoticeTab("mod_waste", lang=lang)
+        return WasteTab(project, shared_map, lang=lang)
     if name == "wind":
-        from dashboard import wind_tab
-
-        if wind_tab.available():
-            return wind_tab.WindTab(project, shared_map, lang=lang)
-        return NoticeTab("mod_wind", lang=lang)
+        return WindTab(project, shared_map, lang=lang)
     if name == "progress":
-        return _progress_tab(project, lang, context or dict, account or {})
+        return _MountedProgress(project, lang=lang, context=context or dict, account=account or {})
     msg = f"unknown tab {name!r}"
     raise ValueError(msg)
 
 
 class _MountedProgress:
-    """Mounts the teammate's progress component (dashboard/progress_tab.py).
+    """Mounts the progress component (:class:`dashboard.progress_tab.ProgressTab`).
 
     The component is built in :meth:`load`, after the other tabs have their results, so it
     gets this session's rooftop-PV table and phosphogypsum flows instead of recomputing
     them; until then (and if it fails) the tab shows a notice.
     """
 
-    def __init__(self, factory, project: Project, *, lang: str, context, account: dict):
-        self.factory = factory
+    def __init__(self, project: Project, *, lang: str, context, account: dict):
         self.project = project
         self.lang = lang
         self.context = context
@@ -142,13 +115,9 @@ class _MountedProgress:
         try:
             kwargs = {key: value for key, value in self.context().items() if value is not None}
             kwargs.update(self.account)  # the form is shown to editors only
-            try:
-                self.component = self.factory(self.project, lang=self.lang, **kwargs)
-            except TypeError:
-                self.component = self.factory(self.project, lang=self.lang)
-            view = getattr(self.component, "panel", None)
-            self.holder[:] = [view() if callable(view) else self.component]
-        except Exception as exc:  # the teammate's tab failing must not take the app down
+            self.component = ProgressTab(self.project, lang=self.lang, **kwargs)
+            self.holder[:] = [self.component.panel()]
+        except Exception as exc:  # a failing tab must not take the app down
             self.holder[:] = [TextAlert(t("error", self.lang, message=str(exc)), alert_type="danger")]
         finally:
             self.holder.loading = False
@@ -156,24 +125,12 @@ class _MountedProgress:
     def set_language(self, lang: str) -> None:
         """Pass the language on to the component."""
         self.lang = lang
-        setter = getattr(self.component, "set_language", None)
-        if callable(setter):
-            setter(lang)
+        if self.component is not None:
+            self.component.set_language(lang)
 
     def panel(self):
         """The holder of the component's layout."""
         return self.holder
-
-
-def _progress_tab(project: Project, lang: str, context, account: dict):
-    try:
-        from dashboard import progress_tab
-    except ImportError:
-        return NoticeTab("mod_progress", lang=lang)
-    factory = getattr(progress_tab, "create_progress_tab", None) or getattr(progress_tab, "ProgressTab", None)
-    if factory is None:
-        return NoticeTab("mod_progress", lang=lang)
-    return _MountedProgress(factory, project, lang=lang, context=context, account=account)
 
 
 TAB_ORDER = (("solar", "tab_solar"), ("waste", "tab_waste"), ("wind", "tab_wind"), ("progress", "tab_progress"))
@@ -265,13 +222,12 @@ class DashboardApp:
     def _progress_context(self) -> dict:
         """This session's results the progress tab can reuse (None where unavailable)."""
         out = {"solar_result": None, "waste_flows": None}
-        solar = self.tabs_components.get("solar")
-        if getattr(solar, "table_frame", None) is not None and getattr(solar, "has_pv", False):
+        solar = self.tabs_components["solar"]
+        if solar.table_frame is not None and solar.has_pv:
             # one shared, read-only frame per project version (not a copy per session)
             out["solar_result"] = _solar_data.suitable_results(self.project)
-        waste = self.tabs_components.get("waste")
-        routing = getattr(waste, "routing", None)
-        if routing is not None and getattr(routing, "waste_kind", "") == "phosphogypsum":
+        routing = self.tabs_components["waste"].routing
+        if routing is not None and routing.waste_kind == "phosphogypsum":
             out["waste_flows"] = pd.DataFrame(routing.flows.drop(columns="geometry", errors="ignore"))
         return out
 
@@ -425,12 +381,11 @@ def warm(project_dir: str | os.PathLike | None = None) -> Project:
     store_missing_results(project)
     for kind in ("counties", "industrial_parks", "exclusions", "roads", "waste_sources", "facilities", "bases"):
         _data.mercator_layer(project, kind, gcj02=False)
-    map_module._wind_image(project, gcj02=False)
+    map_module.wind_image(project, gcj02=False)
     if project.has("rooftops"):
-        with_pv = _solar_data.solar_module() is not None
         try:
-            _solar_data.rooftop_table(project, with_pv=with_pv)
-            _solar_data.mercator_xy(project, with_pv=with_pv, gcj02=False)
+            _solar_data.rooftop_table(project, with_pv=True)
+            _solar_data.mercator_xy(project, with_pv=True, gcj02=False)
         except Exception as exc:  # the session shows the error in the tab
             print(f"xysiting: warning: rooftop PV results failed: {exc}", file=sys.stderr)
     # render one throwaway app: imports the plotting code and compiles datashader's kernels

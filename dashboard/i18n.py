@@ -18,10 +18,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "language": ("语言", "Language"),
     "project": ("项目", "Project"),
     "loading": ("正在计算…", "Computing…"),
-    "not_available": (
-        "{what}模块尚未就绪：该页将在模块完成后显示结果。",
-        "The {what} module is not available yet: this tab will show results once it lands.",
-    ),
     "layer_missing": ("本项目没有“{layer}”图层。", "This project has no “{layer}” layer."),
     "error": ("出错：{message}", "Error: {message}"),
     # map
@@ -51,10 +47,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tab_waste": ("固废", "Waste"),
     "tab_wind": ("风电", "Wind"),
     "tab_progress": ("规划进展", "Progress"),
-    "mod_solar": ("屋顶光伏", "rooftop PV"),
-    "mod_waste": ("固废调运", "waste routing"),
-    "mod_wind": ("风电选址", "wind siting"),
-    "mod_progress": ("规划进展", "progress"),
     # solar
     "county": ("县区", "County"),
     "park": ("园区", "Park"),
@@ -76,10 +68,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "download_geojson": ("下载 GeoJSON", "Download GeoJSON"),
     "shortlist": ("候选清单", "shortlist"),
     "rows": ("{n} 行", "{n} rows"),
-    "pv_pending": (
-        "光伏模块尚未就绪：仅显示屋顶图层，无发电量。",
-        "PV module not available yet: rooftops only, no yield.",
-    ),
     # columns
     "col_id": ("编号", "ID"),
     "col_name": ("名称", "Name"),

@@ -12,6 +12,9 @@ the browser only as data (Bokeh tooltips render ``@field`` as text) or through
 ``html.escape``.
 
 One :class:`SharedMap` is built per browser session (see :func:`dashboard.app.create_app`).
+
+Why one module over 500 lines: :class:`SharedMap` holds every layer's pipe, toggle and
+redraw, and the layers share one figure's state (zoom, basemap, GCJ-02 shift).
 """
 
 from __future__ import annotations
@@ -245,7 +248,7 @@ class SharedMap:
                     "adcode": counties["adcode"].astype(str) if "adcode" in counties else "",
                 }
             )
-            self._data["counties"] = _data.paths_data(counties.geometry.values, attrs)
+            self._data["counties"] = _data.paths_data(counties.geometry.values, attrs=attrs)
             self._county_bounds = {
                 str(code): _data.bounds_mercator([geom])
                 for code, geom in zip(attrs["adcode"], counties.geometry.values, strict=True)
@@ -256,7 +259,7 @@ class SharedMap:
         parks = _data.mercator_layer(project, "industrial_parks", gcj02=gcj)
         if parks is not None:
             self._data["parks"] = _data.paths_data(
-                parks.geometry.values, pd.DataFrame({"name": parks["name"].astype(str)})
+                parks.geometry.values, attrs=pd.DataFrame({"name": parks["name"].astype(str)})
             )
         excl = _data.mercator_layer(project, "exclusions", gcj02=gcj)
         if excl is not None:
@@ -277,7 +280,7 @@ class SharedMap:
             for col in cols:
                 frame[col] = layer[col].to_numpy() if col in layer else ""
             self._data[key] = frame
-        self._data["wind"] = _wind_image(project, gcj02=gcj)
+        self._data["wind"] = wind_image(project, gcj02=gcj)
         if self._bounds is None:
             rooftops = _data.rooftop_points(project)
             if rooftops is not None and len(rooftops):
@@ -689,7 +692,7 @@ def _merged_lines(geoms) -> dict | None:
     return {"x": xs, "y": ys}
 
 
-@functools.lru_cache(maxsize=8)
+@pn.cache(max_items=8)
 def _wind_image_cached(version: tuple, gcj02: bool):
     import rasterio
     from rasterio.warp import Resampling, calculate_default_transform, reproject
@@ -726,5 +729,6 @@ def _wind_image_cached(version: tuple, gcj02: bool):
     return out, (left, bottom, right, top)
 
 
-def _wind_image(project: Project, *, gcj02: bool):
+def wind_image(project: Project, *, gcj02: bool):
+    """The wind-resource raster in Web Mercator for the map; cached per project version."""
     return _wind_image_cached(_data.project_version(project), bool(gcj02))

@@ -7,13 +7,15 @@ the role is looked up in the users file on the server.  Only editors
 see the form — but hiding it is a convenience: every write goes through
 :func:`siting.progress.store.add_records`, which checks the role again and refuses
 (``NotAuthorisedError``) anyone else, whatever the browser sends.
+
+Why one module over 500 lines: it is one Panel component; the cards, timelines, map,
+tables and form share the tab's parameters and refresh together.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import fcntl
 import html
 import io
 import os
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
+from filelock import FileLock, Timeout
 
 from dashboard._widgets import TextAlert
 from dashboard.auth import session_user
@@ -578,7 +581,7 @@ class ProgressTab(param.Parameterized):
         """
         return self._finish(*self._write_record(self.current_user(), target_id, date, value, unit, note))
 
-    def import_bytes(self, data: bytes, filename: str = "upload.csv") -> bool:
+    def import_bytes(self, data: bytes, *, filename: str = "upload.csv") -> bool:
         """Import an uploaded CSV as the signed-in user; True if it was saved."""
         return self._finish(*self._write_import(self.current_user(), data, filename))
 
@@ -688,13 +691,11 @@ def project_lock_busy(project: Project) -> bool:
     lock = Path(project.path) / ".lock"
     if not lock.exists():
         return False
-    with open(lock, "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
+    try:
+        with FileLock(lock, blocking=False):
+            return False
+    except Timeout:
+        return True
 
 
 def _dashboard_solar(project: Project) -> tuple[pd.DataFrame | None, str]:
@@ -702,8 +703,6 @@ def _dashboard_solar(project: Project) -> tuple[pd.DataFrame | None, str]:
     try:
         from dashboard import _solar_data
 
-        if _solar_data.solar_module() is None:
-            return None, "siting.solar (rooftop_potential) is not available"
         if not project.has("rooftops"):
             return None, "the project has no rooftops layer"
         return _solar_data.rooftop_table(project, with_pv=True), ""
@@ -716,8 +715,6 @@ def _dashboard_waste_flows(project: Project) -> tuple[pd.DataFrame | None, str]:
     try:
         from dashboard import waste_tab
 
-        if not waste_tab.available():
-            return None, "siting.waste (route_waste) is not available"
         if not project.has("waste_sources") or not project.has("roads"):
             return None, "the project needs waste_sources, facilities and roads layers"
         got = waste_tab.run_waste(project, waste_kind="phosphogypsum", k=0)
@@ -727,8 +724,3 @@ def _dashboard_waste_flows(project: Project) -> tuple[pd.DataFrame | None, str]:
         return pd.DataFrame(routing.flows.drop(columns="geometry", errors="ignore")), ""
     except Exception as exc:  # an analysis failure must not take the tab down
         return None, f"phosphogypsum routing failed: {exc}"
-
-
-def create_progress_tab(project: Project, *, lang: str = "zh", **kwargs) -> ProgressTab:
-    """Factory used by the dashboard (same arguments as :class:`ProgressTab`)."""
-    return ProgressTab(project, lang=lang, **kwargs)

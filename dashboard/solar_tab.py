@@ -88,7 +88,7 @@ class SolarTab:
         self.table_frame: pd.DataFrame | None = None  # the cached, read-only full table
         self.filtered: pd.DataFrame | None = None
         self._positions = np.array([], dtype="int64")
-        self.has_pv = _solar_data.solar_module() is not None
+        self.has_pv = True  # False once the PV analysis has failed (rooftops are still shown)
         self.has_rooftops = project.has("rooftops")
 
         self.county = pn.widgets.Select(
@@ -125,9 +125,8 @@ class SolarTab:
             css_classes=["xy-solar-suitable"],
             disabled=not self.has_pv,
         )
-        self.notice = TextAlert(  # may show an error quoting user input
-            t("pv_pending", lang), alert_type="warning", visible=not self.has_pv and self.has_rooftops
-        )
+        self.notice = TextAlert("", alert_type="danger", visible=False)  # the PV analysis' error (may quote input)
+        self._pv_error = ""
         self.missing = pn.pane.Alert(
             t("layer_missing", lang, layer=t("layer_rooftops", lang)), alert_type="info", visible=not self.has_rooftops
         )
@@ -207,8 +206,8 @@ class SolarTab:
             try:
                 self.table_frame = _solar_data.rooftop_table(self.project, with_pv=self.has_pv)
             except Exception as exc:  # a failing analysis must not take the app down
-                self.notice.object = t("error", self.lang, message=str(exc))
-                self.notice.alert_type = "danger"
+                self._pv_error = str(exc)
+                self.notice.object = t("error", self.lang, message=self._pv_error)
                 self.notice.visible = True
                 self.has_pv = False
                 self.histogram.visible = False
@@ -487,7 +486,7 @@ class SolarTab:
         self.use_class.value = value
         for fmt, button in self.downloads.items():
             button.label = t(f"download_{fmt}", lang)
-        self.notice.object = t("pv_pending", lang)
+        self.notice.object = t("error", lang, message=self._pv_error)
         self.missing.object = t("layer_missing", lang, layer=t("layer_rooftops", lang))
         if self.table_frame is not None:
             county, park = self.county.value, self.park.value

@@ -11,8 +11,6 @@ appear as their own layer.
 
 from __future__ import annotations
 
-import functools
-import importlib
 import threading
 from concurrent.futures import Future
 
@@ -29,22 +27,13 @@ from layers.project import Project
 from layers.schema import WASTE_KINDS
 
 
-def available() -> bool:
-    """True when ``siting.waste`` offers routing results."""
-    try:
-        module = importlib.import_module("siting.waste")
-    except ImportError:
-        return False
-    return hasattr(module, "route_waste") and hasattr(module, "site_new_facilities")
-
-
 def _request(waste_kind: str, k: int) -> tuple[str, dict]:
     if k <= 0:
         return "waste", {"waste_kind": waste_kind}
     return "site", {"waste_kind": waste_kind, "k": int(k)}
 
 
-@functools.lru_cache(maxsize=16)
+@pn.cache(max_items=16)
 def _loaded(folder: str, analysis: str, key: str):
     """(routing, siting or None) read from a stored result; shared read-only by sessions."""
     from siting import results
@@ -281,7 +270,7 @@ class WasteTab:
                     "facility_name": flows["facility_name"].astype(str).to_numpy(),
                 }
             )
-            self.map.set_layer("flows", _data.paths_data(geoms, attrs))
+            self.map.set_layer("flows", _data.paths_data(geoms, attrs=attrs))
         if self.siting is None or not len(self.siting.chosen):
             self.map.set_layer("new_facilities", None)
         else:

@@ -9,9 +9,7 @@ polygons (layer "usable wind sites").
 
 from __future__ import annotations
 
-import functools
 import html
-import importlib
 import io
 import tempfile
 import threading
@@ -71,16 +69,7 @@ def _tx(key: str, lang: str, **fields) -> str:
     return text.format(**fields) if fields else text
 
 
-def available() -> bool:
-    """True when ``siting.wind`` offers usable sites."""
-    try:
-        module = importlib.import_module("siting.wind")
-    except ImportError:
-        return False
-    return hasattr(module, "wind_sites") and hasattr(module, "turbine_table")
-
-
-@functools.lru_cache(maxsize=16)
+@pn.cache(max_items=16)
 def _loaded(folder: str, key: str):
     """The wind result read from the store; shared read-only by sessions."""
     from siting import results
@@ -293,7 +282,7 @@ class WindTab:
             + " · "
             + sites.get("county_name", pd.Series("", index=sites.index)).astype(str)
         )
-        self.map.set_layer("wind_sites", _data.paths_data(geoms, pd.DataFrame({"name": names.to_numpy()})))
+        self.map.set_layer("wind_sites", _data.paths_data(geoms, attrs=pd.DataFrame({"name": names.to_numpy()})))
 
     def _show_potentials(self) -> None:
         """The four potentials side by side, the usable share and what they mean."""

@@ -23,8 +23,6 @@ from scipy.sparse.csgraph import dijkstra
 from geo.errors import InputError
 from geo.network import RoadNetwork
 
-_NO_PRED = -9999  # scipy's marker for "no predecessor"
-
 
 @dataclass(eq=False)
 class CostMatrix:

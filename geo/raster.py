@@ -22,6 +22,9 @@ distance or area is ever taken in degrees.
   to the grid's resolution instead, and :func:`copy_raster` copies block by block.
 
 This module never imports ``layers`` or ``siting``.
+
+Why one module over 500 lines: :class:`RasterGrid` and the operations on it are one
+toolbox used together; splitting it would scatter the grid's helpers across files.
 """
 
 from __future__ import annotations
@@ -153,15 +156,6 @@ def _require_metric(crs) -> None:
     if not (parsed.is_projected and parsed.axis_info[0].unit_name in ("metre", "meter")):
         msg = f"analysis grids must use a projected CRS in metres, not {parsed.to_string()}"
         raise InputError(msg)
-
-
-def to_grid_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries, grid: RasterGrid, *, what: str = "layer") -> gpd.GeoSeries:
-    """Geometries of ``frame`` reprojected into the grid CRS (InputError without a CRS)."""
-    geoms = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
-    if geoms.crs is None:
-        msg = f"{what} has no CRS; set one (e.g. EPSG:4326) before using it"
-        raise InputError(msg)
-    return geoms.to_crs(grid.crs)
 
 
 def read_raster_info(path: str | os.PathLike) -> dict:

@@ -1,8 +1,9 @@
 """OpenStreetMap extracts → rooftops (buildings) and roads (highways).
 
 ``.osm.pbf`` is read with pyrosm, ``.osm`` XML with osmnx.  Tags are mapped onto the
-schema: building tags to use classes, ``height``/``building:levels`` to ``height_m``,
-``maxspeed`` to ``maxspeed_kmh``.
+schema: building tags to use classes, ``height``/``building:levels`` to ``height_m``;
+road tags go through :mod:`geo.osm_tags` (``maxspeed`` to ``maxspeed_kmh``, mph converted;
+``oneway=-1`` ways are stored reversed, so every one-way line runs the way traffic does).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.crs import WGS84
 from geo.errors import InputError
+from geo.osm_tags import first_tag, parse_maxspeed_kmh, parse_oneway
 
 #: OSM ``building=*`` values → use classes of layers.schema.USE_CLASSES.
 BUILDING_USE_CLASS = {
@@ -57,23 +60,6 @@ BUILDING_USE_CLASS = {
     "barn": "rural_home",
 }
 _METRES_PER_LEVEL = 3.0
-ROAD_HIGHWAYS = (
-    "motorway",
-    "trunk",
-    "primary",
-    "secondary",
-    "tertiary",
-    "unclassified",
-    "residential",
-    "service",
-    "motorway_link",
-    "trunk_link",
-    "primary_link",
-    "secondary_link",
-    "tertiary_link",
-    "living_street",
-    "road",
-)
 
 
 def _is_pbf(path: Path) -> bool:
@@ -175,20 +161,24 @@ def read_osm_roads(path: str | Path) -> gpd.GeoDataFrame:
     if raw is None or len(raw) == 0:
         msg = f"{path}: the OSM extract holds no drivable roads (ways tagged highway=*)"
         raise InputError(msg)
-    highway = raw["highway"].astype(str).str.strip("[]'\" ").str.split("'").str[0]
-    maxspeed = _parse_number(raw["maxspeed"]) if "maxspeed" in raw else np.nan
-    oneway = raw["oneway"].astype(str).str.lower().isin(["yes", "true", "1", "-1"]) if "oneway" in raw else False
+    n = len(raw)
+    highway = first_tag(raw["highway"]).astype(str)
+    maxspeed = parse_maxspeed_kmh(raw["maxspeed"]) if "maxspeed" in raw else np.full(n, np.nan)
+    oneway, reverse = parse_oneway(raw["oneway"]) if "oneway" in raw else (np.zeros(n, bool), np.zeros(n, bool))
+    # oneway=-1: traffic runs against the drawn direction; store the line the way it is driven
+    geometry = raw.geometry.to_numpy()
+    geometry = np.where(reverse, shapely.reverse(geometry), geometry)
     names = raw["name"].astype(object) if "name" in raw else None
     out = gpd.GeoDataFrame(
         {
             "id": ("osm-" + raw["id"].astype(str)).to_numpy(),
             "name": names.to_numpy() if names is not None else None,
             "highway": highway.to_numpy(),
-            "maxspeed_kmh": np.asarray(maxspeed, dtype="float64") if np.ndim(maxspeed) else np.nan,
-            "oneway": np.asarray(oneway, dtype=bool) if np.ndim(oneway) else False,
+            "maxspeed_kmh": maxspeed,
+            "oneway": oneway,
             "source": "osm",
         },
-        geometry=raw.geometry.to_numpy(),
+        geometry=geometry,
         crs=raw.crs or WGS84,
     )
     out = out[out.geometry.geom_type.isin(["LineString", "MultiLineString"])]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from layers.readers import RASTER_SUFFIXES, read_raster_summary, read_vector
 from layers.schema import REGION_BOUNDS, get_schema
 from layers.validate import ValidationReport, region_mask, validate
 
+#: The stages :func:`import_layer` reports to its ``progress`` callback, in order.
+IMPORT_STAGES = ("reading and validating", "assigning counties", "storing")
 #: Plausible wind-resource raster in m/s: no negative speed, a mean speed of at most 15 m/s
 #: (long-term means over land stay below ~12 m/s even on ridges; 15 km/h is 4.2 m/s, so a
 #: km/h raster of Xiangyang's 4–7 m/s winds has a mean of 14–25) and no cell above 40 m/s.
@@ -150,7 +153,7 @@ def import_layer(
     assign_counties: bool = True,
     rename: dict[str, str] | None = None,
     allow_outside: bool = False,
-    progress: bool = False,
+    progress: Callable[[float, str], None] | None = None,
     preset: str | None = None,
 ) -> ImportResult:
     """Import ``path`` as layer ``kind`` into ``project``, replacing that layer.
@@ -183,14 +186,18 @@ def import_layer(
         Import a file whose every feature (every cell, for a raster) lies outside the region;
         without it that is an InputError naming the likely cause (wrong CRS, swapped axes,
         wrong file).
-    progress : bool
-        Show a progress bar of the stages (read, validate, store) on stderr.
+    progress : callable, optional
+        ``progress(fraction, message)``: called as each stage of :data:`IMPORT_STAGES` starts
+        (fraction done 0 to 1) and with ``(1.0, "stored")`` at the end.
     preset : {"gem", "gppd", "osm-power"}, optional
         Layout of a power-plant or grid file as published (:mod:`layers._power`); detected
         from the columns when omitted.  Features outside the project's counties plus
         :data:`layers.schema.REGION_MARGIN_M` are dropped and counted for these layers.
     """
-    from tqdm import tqdm
+
+    def step(stage: str) -> None:
+        if progress is not None:
+            progress(IMPORT_STAGES.index(stage) / len(IMPORT_STAGES), stage)
 
     schema = get_schema(kind)
     path = Path(path)
@@ -210,36 +217,34 @@ def import_layer(
     if path.suffix.lower() in RASTER_SUFFIXES:
         msg = f"{path}: a raster cannot be imported as the vector layer {kind!r}"
         raise InputError(msg)
-    with tqdm(total=3, desc=f"import {kind}", unit="step", disable=not progress, leave=False) as bar:
-        bar.set_postfix_str("reading and validating")
-        frame, report = read_layer(
-            path,
-            kind,
-            crs=crs,
-            from_gcj02=from_gcj02,
-            from_bd09=from_bd09,
-            source_layer=source_layer,
-            encoding=encoding,
-            rename=rename,
-            allow_outside=allow_outside,
-            preset=preset,
-            counties=_counties_for_clip(project, kind),
-        )
-        bar.update()
-        if (
-            assign_counties
-            and "county" in schema.columns
-            and isinstance(frame, gpd.GeoDataFrame)
-            and frame["county"].isna().any()
-            and project.has("counties")
-            and kind != "counties"
-        ):
-            bar.set_postfix_str("assigning counties")
-            frame = _fill_counties(frame, project.read("counties", columns=["adcode"]))
-        bar.update()
-        bar.set_postfix_str("storing")
-        project.write(kind, frame)
-        bar.update()
+    step("reading and validating")
+    frame, report = read_layer(
+        path,
+        kind,
+        crs=crs,
+        from_gcj02=from_gcj02,
+        from_bd09=from_bd09,
+        source_layer=source_layer,
+        encoding=encoding,
+        rename=rename,
+        allow_outside=allow_outside,
+        preset=preset,
+        counties=_counties_for_clip(project, kind),
+    )
+    step("assigning counties")
+    if (
+        assign_counties
+        and "county" in schema.columns
+        and isinstance(frame, gpd.GeoDataFrame)
+        and frame["county"].isna().any()
+        and project.has("counties")
+        and kind != "counties"
+    ):
+        frame = _fill_counties(frame, project.read("counties", columns=["adcode"]))
+    step("storing")
+    project.write(kind, frame)
+    if progress is not None:
+        progress(1.0, "stored")
     project.log("import", kind=kind, file=str(path), count=len(frame), repairs=report.messages())
     return ImportResult(kind=kind, path=str(path), count=len(frame), messages=report.messages(), report=report)
 
@@ -436,8 +441,3 @@ def _check_raster_region(path: Path, raster_crs, bounds, messages: list[str], *,
             f"{path}: the raster's centre ({centre[0][0]:.2f}, {centre[1][0]:.2f}) lies "
             f"outside the Xiangyang region; check it covers the project"
         )
-
-
-def layers_table(project: Project) -> pd.DataFrame:
-    """The summary table printed by ``xysiting layers``."""
-    return project.summary()

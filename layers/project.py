@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
-import functools
 import json
 import os
 import shutil
@@ -36,8 +34,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+from filelock import FileLock
 
 from geo.atomic import atomic_path, atomic_write_text, remove_stale_temp_files
+from geo.cache import memoize
 from geo.crs import WGS84, require_crs
 from geo.errors import InputError
 from layers.fingerprint import file_fingerprint, frame_fingerprint
@@ -132,20 +132,17 @@ class Project:
             finally:
                 local.depth -= 1
             return
-        # flock locks belong to the open file description: every thread and process opens
-        # its own, so they exclude each other; the depth counter is per thread.
-        lock_file = open(self.path / ".lock", "a+b")
-        try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            acquired = time.time()
-            local.depth = 1
-            _recover_hot_journal(self.gpkg_path)
-            self._remove_stale_temp_files(older_than=acquired)
-            yield
-        finally:
-            local.depth = 0
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
-            lock_file.close()
+        # a fresh FileLock per outermost acquisition: every thread and process holds its own
+        # lock on the file, so they exclude each other; the depth counter is per thread.
+        with FileLock(self.path / ".lock"):
+            try:
+                acquired = time.time()
+                local.depth = 1
+                _recover_hot_journal(self.gpkg_path)
+                self._remove_stale_temp_files(older_than=acquired)
+                yield
+            finally:
+                local.depth = 0
 
     def _remove_stale_temp_files(self, *, older_than: float) -> list[Path]:
         """Remove temporary files left by writers killed mid-write (call with the lock held).
@@ -385,7 +382,7 @@ def _read_fingerprints(gpkg: Path) -> dict[str, str]:
             return {}
 
 
-@functools.lru_cache(maxsize=32)
+@memoize(32)
 def _raster_fingerprint(path: str, size: int, mtime_ns: int) -> str:
     return file_fingerprint(path)
 

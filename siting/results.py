@@ -25,7 +25,6 @@ draws bars.
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -33,6 +32,7 @@ from dataclasses import asdict, dataclass
 import geopandas as gpd
 import pandas as pd
 
+from geo.cache import memoize
 from geo.errors import InputError
 from layers.fingerprint import file_fingerprint, frame_fingerprint, value_fingerprint
 from layers.project import Project
@@ -73,7 +73,7 @@ def weather_fingerprint(weather) -> str:
     return value_fingerprint([frame_fingerprint(weather.data.reset_index()), site])
 
 
-@functools.cache
+@memoize(1)
 def _default_weather_fingerprint() -> str:
     from siting.solar import default_weather
 

@@ -1,8 +1,20 @@
-"""Shared fixtures: the real data in ../shared/data when present, small projects."""
+"""Shared fixtures: the real data in ../shared/data when present, small projects, and the
+browser-test helpers (a server started and stopped around a test module, one Chromium).
+
+Test modules import the plain helpers with ``from conftest import running_server, free_port``
+(pytest has already imported this file as ``conftest``); the fixtures need no import.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +56,152 @@ def _users_env_stays_in_its_test(monkeypatch):
     """
     monkeypatch.setenv("XYSITING_USERS", "")
     monkeypatch.delenv("XYSITING_USERS")
+
+
+# -- browser tests: one server starter, one Chromium --------------------------------------------
+#: Debian's Chromium, driven by Playwright (``apt-get install chromium``).
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: How a server is started by :func:`running_server` unless told otherwise.
+DASHBOARD_SERVE = ("-m", "dashboard.cli", "serve")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(home: Path, *, drop: tuple[str, ...] = ("XYSITING_TILES",)) -> dict:
+    """The environment for a test server: its own ``XYSITING_HOME``, unbuffered, ``drop`` unset."""
+    env = {**os.environ, "XYSITING_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    for var in drop:
+        env.pop(var, None)
+    return env
+
+
+@contextlib.contextmanager
+def running_server(
+    serve_args: list[str],
+    *,
+    env: dict,
+    log: Path,
+    ready_url: str,
+    timeout_s: float,
+    command: tuple[str, ...] = DASHBOARD_SERVE,
+) -> Iterator[subprocess.Popen]:
+    """Run ``python COMMAND ARGS`` (``xysiting serve`` by default) until ``ready_url`` answers 200.
+
+    Yields the process; stops it on leaving.  Fails the test, with the server's log, when the
+    server exits or does not answer within ``timeout_s``.
+    """
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, *command, *serve_args], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(ready_url, timeout=30) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not answer within {timeout_s:g} s:\n{log.read_text()}")
+            time.sleep(0.5)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def require_chromium() -> None:
+    """Skip (outside CI) or fail (under ``CI``) when Chromium or Playwright is missing."""
+    missing = None
+    if not CHROMIUM.exists():
+        missing = f"Debian chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "playwright is not installed (pip install playwright)"
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs the browser tests: {missing}")
+        pytest.skip(missing, allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium through Playwright, one per test session."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def submit_progress_form(page, *, target_label: str | None = None, **fields: str) -> None:
+    """Fill the progress tab's record form in ``page`` and press submit.
+
+    ``target_label`` picks the target by its English label; ``fields`` fill the inputs named
+    ``date``, ``value``, ``unit`` or ``note`` (each confirmed with Enter).
+    """
+    if target_label is not None:
+        page.locator(".xy-progress-target select").select_option(label=target_label)
+    for name, text in fields.items():
+        page.locator(f".xy-progress-{name} input").fill(text)
+        page.locator(f".xy-progress-{name} input").press("Enter")
+    page.locator(".xy-progress-submit button").click()
+
+
+#: The record the browser tests add through the progress form, and how it is stored.
+BROWSER_RECORD = {
+    "target_label": "Phosphogypsum comprehensive utilisation rate [%]",
+    "date": "2025-06-30",
+    "value": "52.5",
+}
+
+
+def assert_browser_record_stored(project, *, author: str, note: str) -> None:
+    """The project holds exactly the one :data:`BROWSER_RECORD`, by ``author`` with ``note``."""
+    from siting.progress import read_records
+
+    records = read_records(project)
+    assert len(records) == 1
+    row = records.iloc[0]
+    assert (row["target_id"], row["value"], row["author"], row["note"]) == (
+        "ind-phosphogypsum-utilisation",
+        52.5,
+        author,
+        note,
+    )
+
+
+def sign_in(page, base: str, user: str, password: str, *, next_path: str = "/", ready: str = ".xy-map canvas") -> None:
+    """Sign ``user`` in through ``BASE/login`` in ``page`` and wait for ``ready`` on the next page."""
+    page.goto(f"{base}/login?next={next_path}")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector(ready)

@@ -7,51 +7,22 @@ Under ``CI=true`` these tests never skip: a missing Chromium is a failure.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dashboard_project import XSS_NAME, build_project
+from conftest import CHROMIUM, LAUNCH_ARGS, free_port, require_chromium, running_server, server_env
 
 pytestmark = pytest.mark.browser
+require_chromium()  # skips the module outside CI when Chromium is missing
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-REPO = Path(__file__).resolve().parents[1]
-
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip(
-        "Debian chromium is not installed (apt-get install chromium); never skipped under CI", allow_module_level=True
-    )
-
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_free_port = free_port  # the name other browser test modules import from here
+__all__ = ["CHROMIUM", "LAUNCH_ARGS", "Page", "_free_port", "running_server"]
 
 
 @pytest.fixture(scope="module")
@@ -63,56 +34,12 @@ def project_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(project_dir, tmp_path_factory):
-    port = _free_port()
-    env = {**os.environ, "XYSITING_HOME": str(tmp_path_factory.mktemp("home")), "PYTHONUNBUFFERED": "1"}
-    env.pop("XYSITING_TILES", None)
+    port = free_port()
+    env = server_env(tmp_path_factory.mktemp("home"))
     log = tmp_path_factory.mktemp("log") / "serve.log"
     url = f"http://127.0.0.1:{port}/"
     with running_server([str(project_dir), "--port", str(port)], env=env, log=log, ready_url=url, timeout_s=240):
         yield url
-
-
-@contextlib.contextmanager
-def running_server(serve_args: list[str], *, env: dict, log: Path, ready_url: str, timeout_s: float):
-    """Run ``python -m dashboard.cli serve ARGS`` until ``ready_url`` answers 200; stop it after."""
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.cli", "serve", *serve_args],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + timeout_s
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(ready_url, timeout=30) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not answer within {timeout_s:g} s:\n{log.read_text()}")
-            time.sleep(0.5)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 class Page:

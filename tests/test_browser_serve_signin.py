@@ -10,18 +10,23 @@ tests/test_browser_dashboard.py.
 
 from __future__ import annotations
 
-import os
-import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dashboard_project import build_project
 from _progress_helpers import EDITOR, EDITOR_PW
-from test_browser_dashboard import CHROMIUM, LAUNCH_ARGS, Page, _free_port, running_server
+from conftest import (
+    BROWSER_RECORD,
+    assert_browser_record_stored,
+    free_port,
+    require_chromium,
+    running_server,
+    server_env,
+    sign_in,
+    submit_progress_form,
+)
+from test_browser_dashboard import Page
 from test_serve_security import _login, _page_token, _ws_open
 
 from dashboard.auth import COOKIE_NAME
@@ -29,9 +34,7 @@ from layers.project import Project
 from siting.progress import UserStore, read_records
 
 pytestmark = pytest.mark.browser
-
-
-from playwright.sync_api import sync_playwright  # noqa: E402
+require_chromium()  # skips the module outside CI when Chromium is missing
 
 TIMEOUT_MS = 60_000
 
@@ -44,10 +47,8 @@ def served(tmp_path_factory):
     build_project(project_dir, n_rooftops=40)
     users = root / "team-users.json"  # outside DIR: only found through --users
     UserStore(users).set_user(EDITOR, EDITOR_PW, "editor")
-    port = _free_port()
-    env = {**os.environ, "XYSITING_HOME": str(root / "home"), "PYTHONUNBUFFERED": "1"}
-    for var in ("XYSITING_TILES", "XYSITING_USERS", "XYSITING_COOKIE_SECRET"):
-        env.pop(var, None)
+    port = free_port()
+    env = server_env(root / "home", drop=("XYSITING_TILES", "XYSITING_USERS", "XYSITING_COOKIE_SECRET"))
     log = root / "serve.log"
     base = f"http://127.0.0.1:{port}"
     with running_server(
@@ -58,14 +59,6 @@ def served(tmp_path_factory):
         timeout_s=90,
     ):
         yield project_dir, base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 def _open_progress(page) -> None:
@@ -91,32 +84,14 @@ def test_editor_signs_in_and_adds_a_record(served, browser):
     try:
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{base}/login?next=/")
-        page.fill("input[name=username]", EDITOR)
-        page.fill("input[name=password]", EDITOR_PW)
-        page.click("button[type=submit]")
-        page.wait_for_selector(".xy-map canvas")
+        sign_in(page, base, EDITOR, EDITOR_PW)
         _open_progress(page)
         page.wait_for_selector(".xy-progress-submit")
-        page.locator(".xy-progress-target select").select_option(
-            label="Phosphogypsum comprehensive utilisation rate [%]"
-        )
-        for cls, value in (("date", "2025-06-30"), ("value", "52.5"), ("note", "serve-signin")):
-            page.locator(f".xy-progress-{cls} input").fill(value)
-            page.locator(f".xy-progress-{cls} input").press("Enter")
-        page.locator(".xy-progress-submit button").click()
+        submit_progress_form(page, **BROWSER_RECORD, note="serve-signin")
         page.wait_for_selector(".xy-progress-message:has-text('Saved')")
     finally:
         context.close()
-    records = read_records(Project.open(project_dir))
-    assert len(records) == 1
-    row = records.iloc[0]
-    assert (row["target_id"], row["value"], row["author"], row["note"]) == (
-        "ind-phosphogypsum-utilisation",
-        52.5,
-        EDITOR,
-        "serve-signin",
-    )
+    assert_browser_record_stored(Project.open(project_dir), author=EDITOR, note="serve-signin")
 
 
 def test_login_page_is_in_the_project_style_and_language_without_broken_images(served, browser):
@@ -148,11 +123,7 @@ def test_sign_out_voids_the_cookie_for_everyone(served, browser):
     try:
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{base}/login?next=/")
-        page.fill("input[name=username]", EDITOR)
-        page.fill("input[name=password]", EDITOR_PW)
-        page.click("button[type=submit]")
-        page.wait_for_selector(".xy-map canvas")
+        sign_in(page, base, EDITOR, EDITOR_PW)
         stolen = [c for c in context.cookies() if c["name"] == COOKIE_NAME]
         assert stolen and stolen[0]["httpOnly"]
         page.goto(f"{base}/logout")
@@ -190,10 +161,8 @@ def served_without_users(tmp_path_factory):
     root = tmp_path_factory.mktemp("nosignin")
     project_dir = root / "project"
     build_project(project_dir, n_rooftops=40)
-    port = _free_port()
-    env = {**os.environ, "XYSITING_HOME": str(root / "home"), "PYTHONUNBUFFERED": "1"}
-    for var in ("XYSITING_TILES", "XYSITING_COOKIE_SECRET"):
-        env.pop(var, None)
+    port = free_port()
+    env = server_env(root / "home", drop=("XYSITING_TILES", "XYSITING_COOKIE_SECRET"))
     base = f"http://127.0.0.1:{port}"
     with running_server(
         [str(project_dir), "--port", str(port)], env=env, log=root / "serve.log", ready_url=base + "/", timeout_s=240

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,6 +13,7 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
+from _waste_synthetic import facilities, grid_roads, points, sources
 from rasterio.transform import from_origin
 
 from dashboard.cli import main
@@ -22,9 +22,6 @@ from geo.errors import InputError
 from layers import Project, conform
 from siting.solar import rooftop_potential
 from siting.waste import route_waste, site_new_facilities
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _waste_synthetic import facilities, grid_roads, points, sources
 
 ROADS = grid_roads(4, 1000.0)
 

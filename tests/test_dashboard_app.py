@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dashboard_project import build_project
 
 from dashboard.i18n import LANGUAGES, MESSAGES, t

@@ -7,15 +7,10 @@ layer or a raster must invalidate them.  Synthetic project from tests/_progress_
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import rasterio
-from rasterio.transform import from_origin
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _progress_helpers import EDITOR, make_project, synthetic_bases
+from rasterio.transform import from_origin
 
 from dashboard import _data
 from siting.progress import add_records

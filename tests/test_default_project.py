@@ -325,7 +325,7 @@ def test_refuses_a_folder_that_is_not_empty(tmp_path):
 
     (tmp_path / "notes.txt").write_text("keep me", encoding="utf-8")
     with pytest.raises(InputError, match="not an empty folder"):
-        build_default(tmp_path, progress=False)
+        build_default(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
@@ -333,7 +333,7 @@ def test_refuses_an_existing_project(project):
     from geo.errors import InputError
 
     with pytest.raises(InputError, match="already holds a project"):
-        build_default(project.path, progress=False)
+        build_default(project.path)
 
 
 @pytest.mark.parametrize("scale", [0, -1, 2.0, "big"])
@@ -341,7 +341,7 @@ def test_rejects_a_bad_rooftop_scale(tmp_path, scale):
     from geo.errors import InputError
 
     with pytest.raises(InputError, match="rooftop_scale"):
-        build_default(tmp_path / "p", progress=False, rooftop_scale=scale)
+        build_default(tmp_path / "p", rooftop_scale=scale)
     assert not (tmp_path / "p").exists()
 
 

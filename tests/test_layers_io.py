@@ -8,15 +8,19 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import pytest
 import rasterio
+import shapely
 from rasterio.transform import from_origin
 from shapely.geometry import LineString, Point, Polygon
 
 from dashboard.cli import main
+from geo.costs import cost_matrix
 from geo.crs import XIANGYANG_UTM, gcj02_to_wgs84, wgs84_to_gcj02
 from layers import Project
 
@@ -74,7 +78,7 @@ def test_gcj02_round_trip_and_offset():
     lon, lat = np.array([112.1441, 111.2622]), np.array([32.0424, 31.8735])
     glon, glat = wgs84_to_gcj02(lon, lat)
     # GCJ-02 sits a few hundred metres off WGS84 in Hubei (FACTS.md)
-    offset_m = np.hypot((glon - lon) * 94_000, (glat - lat) * 111_000)
+    offset_m = pyproj.Geod(ellps="WGS84").inv(lon, lat, glon, glat)[2]
     assert np.all((offset_m > 100) & (offset_m < 1000))
     back_lon, back_lat = gcj02_to_wgs84(glon, glat)
     assert np.allclose(back_lon, lon, atol=1e-8) and np.allclose(back_lat, lat, atol=1e-8)
@@ -161,6 +165,56 @@ def test_osm_pbf_imports_as_rooftops_and_roads(tmp_path, capsys):
     assert code == 2 and "rooftops" in err
 
 
+_ONEWAY_NODES = {1: (112.140, 32.030), 2: (112.150, 32.030), 3: (112.150, 32.040), 4: (112.140, 32.040)}
+
+
+def _write_oneway_extract(path: Path) -> None:
+    """Way 10 is drawn 1→2 but tagged oneway=-1 (traffic 2→1, 30 mph); way 11 goes 2→3→4→1 both ways."""
+    osmium = pytest.importorskip("osmium")
+    from osmium.osm.mutable import Node, Way
+
+    meta = {"version": 1, "timestamp": "2024-01-01T00:00:00Z", "changeset": 1, "uid": 1}
+    with osmium.SimpleWriter(str(path)) as writer:
+        for node_id, lon_lat in _ONEWAY_NODES.items():
+            writer.add_node(Node(id=node_id, location=lon_lat, **meta))
+        writer.add_way(
+            Way(id=10, nodes=[1, 2], tags={"highway": "primary", "oneway": "-1", "maxspeed": "30 mph"}, **meta)
+        )
+        writer.add_way(Way(id=11, nodes=[2, 3, 4, 1], tags={"highway": "residential", "maxspeed": "40"}, **meta))
+
+
+@pytest.mark.parametrize("suffix", [".osm.pbf", ".osm"])
+def test_oneway_minus_one_roads_run_the_way_traffic_does(project, tmp_path, capsys, suffix):
+    from geo.network import RoadNetwork
+
+    path = tmp_path / f"oneway{suffix}"
+    _write_oneway_extract(path)
+    assert _cli(["import", project.path, path, "--layer", "roads"], capsys)[0] == 0
+    roads = project.read("roads")
+    way10 = roads[roads["id"].str.startswith("osm-10")]
+    assert len(way10) == 1 and bool(way10["oneway"].iloc[0])
+    coords = shapely.get_coordinates(way10.geometry.iloc[0])
+    np.testing.assert_allclose(coords[0], _ONEWAY_NODES[2])  # drawn the way traffic runs: 2 → 1
+    np.testing.assert_allclose(coords[-1], _ONEWAY_NODES[1])
+    assert way10["maxspeed_kmh"].iloc[0] == pytest.approx(30 * 1.609344)  # mph converted
+    assert set(roads.loc[~roads.index.isin(way10.index), "maxspeed_kmh"]) == {40.0}
+
+    # reference: networkx on the ways as tagged, the oneway=-1 way reversed (2→1 only)
+    to_utm = pyproj.Transformer.from_crs(4326, XIANGYANG_UTM, always_xy=True)
+    xy = {n: np.array(to_utm.transform(*lon_lat)) for n, lon_lat in _ONEWAY_NODES.items()}
+    graph = nx.DiGraph()
+    for u, v in [(2, 1), (2, 3), (3, 2), (3, 4), (4, 3), (4, 1), (1, 4)]:
+        graph.add_edge(u, v, length=float(np.linalg.norm(xy[u] - xy[v])))
+    network = RoadNetwork.from_lines(roads)
+    node_of = {n: int(np.argmin(np.linalg.norm(network.node_xy - p, axis=1))) for n, p in xy.items()}
+    matrix = cost_matrix(network, [node_of[1], node_of[2]], [node_of[1], node_of[2]])
+    for i, a in enumerate((1, 2)):
+        for j, b in enumerate((1, 2)):
+            expected = nx.shortest_path_length(graph, a, b, weight="length")
+            assert matrix.length_m[i, j] == pytest.approx(expected, rel=1e-6)
+    assert matrix.length_m[0, 1] > 2.5 * matrix.length_m[1, 0]  # 1→2 goes round the block
+
+
 # -- round trips and exports ---------------------------------------------------------------
 
 
@@ -238,6 +292,21 @@ def _expect_rejected(project, args, capsys, *needles):
     return err
 
 
+def test_import_reports_its_stages_to_a_callback(project, tmp_path):
+    from layers.importer import IMPORT_STAGES, import_layer
+
+    path = tmp_path / "fac.gpkg"
+    _facilities_frame(2).to_file(path)
+    calls = []
+    result = import_layer(
+        project, "facilities", path, progress=lambda fraction, message: calls.append((fraction, message))
+    )
+    assert result.count == 2
+    fractions, messages = zip(*calls, strict=True)
+    assert messages == (*IMPORT_STAGES, "stored")
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == tuple(sorted(set(fractions)))
+
+
 def test_missing_crs(project, tmp_path, capsys):
     path = tmp_path / "no_crs.csv"
     pd.DataFrame(
@@ -248,15 +317,26 @@ def test_missing_crs(project, tmp_path, capsys):
     assert code == 0 and len(Project.open(project.path).read("facilities")) == 1
 
 
-def test_cgcs2000_and_projected_input_are_converted(project, tmp_path, capsys):
+def test_projected_input_is_converted(project, tmp_path, capsys):
     path = tmp_path / "utm.gpkg"
     _facilities_frame(2).to_crs(XIANGYANG_UTM).to_file(path)
     assert _cli(["import", project.path, path, "--layer", "facilities"], capsys)[0] == 0
     back = project.read("facilities")
     assert back.crs.to_epsg() == 4326 and abs(back.geometry.x.iloc[0] - XY[0]) < 1e-7
-    path = tmp_path / "cgcs.geojson"
-    _facilities_frame(2).set_crs(4490, allow_override=True).to_file(path)
-    assert _cli(["import", project.path, tmp_path / "utm.gpkg", "--layer", "facilities"], capsys)[0] == 0
+
+
+def test_cgcs2000_geopackage_imports_to_wgs84_within_a_metre(project, tmp_path, capsys):
+    path = tmp_path / "cgcs2000.gpkg"
+    original = _facilities_frame(3)
+    original.set_crs(4490, allow_override=True).to_file(path)  # the same numbers, as CGCS2000 lon/lat
+    assert pyogrio.read_info(path)["crs"] == "EPSG:4490"
+    code, out, _ = _cli(["import", project.path, path, "--layer", "facilities"], capsys)
+    assert code == 0 and "EPSG:4490" in out  # the conversion is reported
+    back = project.read("facilities").set_index("id").loc[original["id"]]
+    assert back.crs.to_epsg() == 4326
+    geod = pyproj.Geod(ellps="WGS84")
+    _, _, dist_m = geod.inv(original.geometry.x, original.geometry.y, back.geometry.x, back.geometry.y)
+    assert np.all(np.abs(dist_m) < 1.0)  # FACTS.md: CGCS2000 lies within about 1 m of WGS84 here
 
 
 def test_wrong_geometry_type(project, tmp_path, capsys):

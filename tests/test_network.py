@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import sys
-from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -12,15 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _waste_synthetic import grid_roads, points
 
 from geo.costs import cost_matrix
 from geo.crs import WGS84, XIANGYANG_UTM
 from geo.errors import InputError
 from geo.network import DEFAULT_TRUCK_SPEEDS_KMH, RoadNetwork
 from geo.snap import snap_points
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _waste_synthetic import grid_roads, points
 
 
 def test_lines_are_noded_at_shared_interior_vertices():

@@ -93,7 +93,8 @@ def test_editor_imports_a_csv_from_the_form(project):
     tab = ProgressTab(project, lang="en", user=EDITOR)
     _render(tab)
     ok = tab.import_bytes(
-        "target_id,date,value,note\nind-waste-sorting-rural,2025-03-31,47,年报\n".encode("utf-8-sig"), "rural.csv"
+        "target_id,date,value,note\nind-waste-sorting-rural,2025-03-31,47,年报\n".encode("utf-8-sig"),
+        filename="rural.csv",
     )
     assert ok and "Imported 1" in tab.message.object
     assert read_records(project).iloc[-1]["target_id"] == "ind-waste-sorting-rural"

@@ -18,23 +18,18 @@ import concurrent.futures
 import http.client
 import http.cookies
 import json
-import os
 import re
 import statistics
-import sys
 import time
 import urllib.parse
-from pathlib import Path
 
 import pytest
+from _dashboard_project import build_project
 from bokeh.util.token import get_session_id, get_token_payload
+from conftest import free_port, running_server, server_env
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.web import create_signed_value, decode_signed_value
 from tornado.websocket import websocket_connect
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _dashboard_project import build_project
-from test_browser_dashboard import _free_port, running_server
 
 from dashboard.auth import COOKIE_NAME, derive_key
 from siting.progress import UserStore
@@ -54,10 +49,8 @@ def served(tmp_path_factory):
     users = UserStore(project_dir / "users.json")
     users.set_user(EDITOR, EDITOR_PW, "editor")
     users.set_user(TARGET, TARGET_PW, "viewer")
-    port = _free_port()
-    env = {**os.environ, "XYSITING_HOME": str(root / "home"), "PYTHONUNBUFFERED": "1"}
-    env["XYSITING_COOKIE_SECRET"] = SECRET
-    env.pop("XYSITING_TILES", None)
+    port = free_port()
+    env = {**server_env(root / "home"), "XYSITING_COOKIE_SECRET": SECRET}
     with running_server(
         [str(project_dir), "--port", str(port), "--no-guests"],
         env=env,

@@ -13,7 +13,7 @@ from siting.solar._yield import MOUNT_FLAT, MOUNT_PITCHED, modelchain_kwh
 def default_result(tmp_path_factory):
     from layers.default import build_default
 
-    project = build_default(tmp_path_factory.mktemp("solar") / "default", progress=False, rooftop_scale=0.12)
+    project = build_default(tmp_path_factory.mktemp("solar") / "default", rooftop_scale=0.12)
     rooftops = project.read("rooftops")
     return rooftops, rooftop_potential(rooftops, default_weather())
 

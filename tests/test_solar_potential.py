@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import pytest
 import shapely
 
@@ -350,8 +352,18 @@ def test_far_weather_is_reported():
     from siting.solar import read_weather
 
     tmy3 = Path(pvlib.__file__).parent / "data" / "723170TYA.CSV"  # Greensboro, NC
-    res = rooftop_potential(_town(3), read_weather(tmy3), shading=False)
-    assert "km from the rooftops" in res.attrs["solar"]["rooftop_repairs"]
+    town, weather = _town(3), read_weather(tmy3)
+    res = rooftop_potential(town, weather, shading=False)
+    note = res.attrs["solar"]["rooftop_repairs"]
+    assert "km from the rooftops" in note
+    # the distance is the geodesic one on the WGS84 ellipsoid, from the bounding-box centre
+    minx, miny, maxx, maxy = town.to_crs(4326).total_bounds
+    geodesic_km = (
+        pyproj.Geod(ellps="WGS84").inv((minx + maxx) / 2, (miny + maxy) / 2, weather.longitude, weather.latitude)[2]
+        / 1000
+    )
+    reported_km = float(re.search(r"is ([0-9,]+) km from the rooftops", note).group(1).replace(",", ""))
+    assert reported_km == pytest.approx(geodesic_km, abs=0.5)
 
 
 def test_cli_dask_engine_on_geoparquet_with_a_cluster(tmp_path):

@@ -93,6 +93,13 @@ def test_csv_reader_computes_dni_and_reports(tmp_path):
     assert any("station location" in r for r in w.repairs)
     assert abs(w.annual_ghi_kwh_m2 - default_weather().annual_ghi_kwh_m2) < 1.0
     assert w.data["dni"].max() > 500
+    # the closure GHI = DHI + DNI cos(zenith) holds wherever the sun is well above the horizon
+    solpos = pvlib.solarposition.get_solarposition(w.data.index, w.latitude, w.longitude, altitude=w.altitude)
+    high = solpos["zenith"].to_numpy() < 80
+    cosz = np.cos(np.radians(solpos["zenith"].to_numpy()))
+    closure = w.data["dhi"].to_numpy() + w.data["dni"].to_numpy() * cosz
+    np.testing.assert_allclose(closure[high], w.data["ghi"].to_numpy()[high], atol=0.5)
+    assert (w.data["dni"] >= 0).all() and (w.data["dni"].to_numpy()[solpos["zenith"].to_numpy() >= 88] == 0).all()
 
 
 def test_short_gaps_are_filled_and_reported(tmp_path):

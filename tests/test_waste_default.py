@@ -5,14 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from layers.default import build_default
+from layers.default import BUILD_STAGES, build_default
 from layers.schema import FACILITY_KINDS
 from siting.waste import load_network, route_waste, site_new_facilities
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    return build_default(tmp_path_factory.mktemp("waste_default") / "xiangyang", progress=False, rooftop_scale=0.05)
+    calls = []
+    built = build_default(
+        tmp_path_factory.mktemp("waste_default") / "xiangyang",
+        rooftop_scale=0.05,
+        progress=lambda fraction, message: calls.append((fraction, message)),
+    )
+    fractions, messages = zip(*calls, strict=True)  # every stage, in order, then the end
+    assert messages == (*BUILD_STAGES, "built") and fractions == tuple(sorted(fractions))
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    return built
 
 
 @pytest.mark.parametrize("kind", ["phosphogypsum", "construction"])

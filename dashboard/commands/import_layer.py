@@ -80,26 +80,28 @@ def parse_renames(pairs: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     """Import the file and print what was stored and repaired."""
+    from dashboard.commands._progress import progress_bar
     from layers import Project
     from layers.importer import import_layer
 
     project = Project.open(args.dir)
-    result = import_layer(
-        project,
-        args.layer,
-        args.file,
-        crs=args.crs,
-        from_gcj02=args.from_gcj02,
-        from_bd09=args.from_bd09,
-        source_layer=args.source_layer,
-        encoding=args.encoding,
-        height_m=args.height_m,
-        rename=parse_renames(args.rename),
-        allow_outside=args.allow_outside,
-        unit=args.unit,
-        progress=True,
-        preset=args.preset,
-    )
+    with progress_bar(f"import {args.layer}") as progress:
+        result = import_layer(
+            project,
+            args.layer,
+            args.file,
+            crs=args.crs,
+            from_gcj02=args.from_gcj02,
+            from_bd09=args.from_bd09,
+            source_layer=args.source_layer,
+            encoding=args.encoding,
+            height_m=args.height_m,
+            rename=parse_renames(args.rename),
+            allow_outside=args.allow_outside,
+            unit=args.unit,
+            progress=progress,
+            preset=args.preset,
+        )
     print(f"imported {result.count} features from {result.path} as {result.kind}")
     for line in result.messages:
         print(f"  note: {line}")

@@ -27,10 +27,12 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the default project in ``args.dir``."""
+    from dashboard.commands._progress import progress_bar
     from layers.default import build_default
 
     start = time.perf_counter()
-    project = build_default(args.dir, progress=not args.quiet)
+    with progress_bar("default project", enabled=not args.quiet) as progress:
+        project = build_default(args.dir, progress=progress)
     print(project.summary().to_string(index=False))
     print(f"built {project.path} in {time.perf_counter() - start:.1f} s")
     if not args.no_run:

@@ -168,15 +168,14 @@ def _print_installed(project) -> None:
 
 def _print_links(project) -> None:
     """Rooftop PV per county and the phosphogypsum routing beside their targets."""
-    from tqdm import tqdm
-
+    from dashboard.commands._progress import progress_bar
     from siting.progress.links import phosphogypsum_routing_link, rooftop_pv_by_county
 
-    with tqdm(total=2, desc="analyses", unit="step", file=sys.stderr) as bar:
+    with progress_bar("analyses") as progress:
+        progress(0.0, "rooftop PV")
         pv = rooftop_pv_by_county(project)
-        bar.update()
+        progress(0.5, "phosphogypsum routing")
         pg = phosphogypsum_routing_link(project)
-        bar.update()
     if pv.available:
         print(pv.frame.to_string(index=False, na_rep="—", float_format=lambda v: f"{v:,.0f}"))
     else:

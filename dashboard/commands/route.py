@@ -32,16 +32,10 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the routing (or read it from the project's stored results) and print its summary."""
-    from tqdm import tqdm
-
+    from dashboard.commands._progress import progress_bar
     from siting import results
 
-    with tqdm(total=100, desc="route", unit="%", leave=False) as bar:
-
-        def progress(fraction: float, message: str) -> None:
-            bar.n = round(100 * fraction)
-            bar.set_postfix_str(message)
-
+    with progress_bar("route") as progress:
         outcome = results.waste(
             args.project,
             waste_kind=args.waste,

@@ -62,6 +62,7 @@ def run_planned(project_dir, planned, *, jobs: int = 1, quiet: bool = False) -> 
     """Run ``planned`` (from :func:`siting.results.planned_runs`); label → (Outcome, seconds)."""
     from tqdm import tqdm
 
+    from dashboard.commands._progress import progress_bar
     from siting import results
 
     labels = [results.describe(a, o) for a, o in planned]
@@ -69,12 +70,7 @@ def run_planned(project_dir, planned, *, jobs: int = 1, quiet: bool = False) -> 
     out = {}
     if jobs == 1:
         for (analysis, options), label in zip(planned, labels, strict=True):
-            with tqdm(total=100, desc=label.ljust(width), unit="%", disable=quiet, leave=True) as bar:
-
-                def progress(fraction: float, message: str, bar=bar) -> None:
-                    bar.n = round(100 * fraction)
-                    bar.set_postfix_str(message)
-
+            with progress_bar(label.ljust(width), enabled=not quiet, leave=True) as progress:
                 start = time.perf_counter()
                 outcome = results.run_one(project_dir, analysis, options, progress=progress)
                 out[label] = (outcome, time.perf_counter() - start)

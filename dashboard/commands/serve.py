@@ -80,6 +80,7 @@ def register(subparsers) -> None:
 def _handler(args: argparse.Namespace) -> int:
     from dashboard import tiles
     from dashboard._data import open_project
+    from dashboard.commands._progress import progress_bar
 
     if args.tiles:
         tiles.parse_custom(args.tiles)  # validates; raises InputError on a bad URL
@@ -89,7 +90,8 @@ def _handler(args: argparse.Namespace) -> int:
 
         msg = f"--port {args.port} is not a valid port; use 0-65535"
         raise InputError(msg)
-    project = open_project(args.project)  # builds the default first if needed
+    with progress_bar("default project", enabled=not args.project) as progress:
+        project = open_project(args.project, progress=progress)  # builds the default first if needed
     users_path = _users_path(project.path, args.users, no_guests=args.no_guests)
     from dashboard.auth import serve_kwargs, session_user
 

@@ -74,18 +74,12 @@ def _read_candidates(path: str):
 
 def run(args: argparse.Namespace) -> int:
     """Run the siting (or read it from the project's stored results) and print the summary."""
-    from tqdm import tqdm
-
+    from dashboard.commands._progress import progress_bar
     from layers.export import export_frame
     from siting import results
 
     candidates = _read_candidates(args.candidates) if args.candidates else None
-    with tqdm(total=100, desc="site", unit="%", leave=False) as bar:
-
-        def progress(fraction: float, message: str) -> None:
-            bar.n = round(100 * fraction)
-            bar.set_postfix_str(message)
-
+    with progress_bar("site") as progress:
         outcome = results.site(
             args.project,
             waste_kind=args.waste,

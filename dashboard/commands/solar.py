@@ -111,8 +111,8 @@ def _is_parquet(path: Path) -> bool:
 def run(args: argparse.Namespace) -> int:
     """Run ``xysiting solar``."""
     import geopandas as gpd
-    from tqdm import tqdm
 
+    from dashboard.commands._progress import progress_bar
     from siting.solar import (
         PVAssumptions,
         county_rollup,
@@ -142,40 +142,41 @@ def run(args: argparse.Namespace) -> int:
         "top": args.top,
         "include_unsuitable": args.include_unsuitable,
     }
-    with tqdm(total=4, desc="solar", unit="step") as bar:
-        bar.set_postfix_str("weather")
+    with progress_bar("solar", leave=True) as progress:
+        progress(0.0, "weather")
         weather = _read_weather(args)
-        bar.update()
         if args.engine == "dask":
-            bar.set_postfix_str("rooftops (dask)")
+            progress(0.1, "rooftops (dask)")
             best, rollup, meta, totals, curve = _run_dask(args, src, weather, a, filters)
-            bar.update(2)
         else:
-            bar.set_postfix_str("rooftops")
+            progress(0.1, "rooftops")
             if _is_parquet(src):
                 try:
                     rooftops = gpd.read_parquet(src)
                 except Exception as exc:
                     msg = f"{src}: cannot read GeoParquet rooftops ({type(exc).__name__}: {exc})"
                     raise InputError(msg) from None
-                bar.update()
-                bar.set_postfix_str(f"pvlib + shading, {len(rooftops):,} rooftops")
+                progress(0.2, f"pvlib + shading, {len(rooftops):,} rooftops")
                 result = rooftop_potential(rooftops, weather, assumptions=a, shading=not args.no_shading)
                 meta = result.attrs["solar"]
             else:
                 from siting import results
 
-                bar.set_postfix_str("rooftops (stored result or pvlib + shading)")
-                outcome = results.solar(src, weather=weather, assumptions=a, shading=not args.no_shading)
+                outcome = results.solar(
+                    src,
+                    weather=weather,
+                    assumptions=a,
+                    shading=not args.no_shading,
+                    progress=lambda fraction, message: progress(0.1 + 0.75 * fraction, message),
+                )
                 result = outcome.stored.read("rooftops")
                 meta = outcome.stored.extra["metadata"]
-                bar.update()
+            progress(0.85, "shortlist")
             best = shortlist(result, **filters)
             rollup = county_rollup(result, by_use_class=args.rollup_by_use_class)
             totals = _totals(result)
             curve = supply_curve(result, benchmark_cny_per_kwh=a.benchmark_cny_per_kwh)
-            bar.update()
-        bar.set_postfix_str("write")
+        progress(0.9, "write")
         written = [export_shortlist(best, args.out, fmt=args.format, assumptions=meta)]
         summary = supply_summary(curve)
         if args.rollup:
@@ -187,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
 
             sheet = {**meta, **{f"supply_{k}": v for k, v in summary.items()}}
             written.append(export_frame(curve, args.supply_curve, layer="supply_curve", assumptions=sheet))
-        bar.update()
+        progress(1.0, "written")
     print(
         f"{totals['rooftops']:,} rooftops, {totals['suitable']:,} suitable: "
         f"{totals['mwp']:,.1f} MWp, {totals['gwh']:,.1f} GWh/yr, "

@@ -17,9 +17,9 @@ roads                     synthetic, noded and connected network (:mod:`._roads`
 wind_resource             synthetic 100 m mean wind speed raster (:mod:`._wind`)
 exclusions                synthetic rivers, protected areas, settlements, major roads; real
                           airports (runways) and railway stations from OSM (:mod:`._real`)
-bases                     the plan's renewable and recycling bases (:mod:`._bases`)
 power_plants              real: GEM wind phases and coal units, GPPD plants (:mod:`._real`)
 grid                      real: OpenStreetMap substations with voltage (:mod:`._real`)
+bases                     the plan's renewable and recycling bases (:mod:`._bases`)
 ========================  ===================================================================
 
 Every random draw uses a fixed seed, so two builds give identical layers.
@@ -30,18 +30,20 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-
-from tqdm.auto import tqdm
 
 from geo.errors import InputError
 from layers.project import MANIFEST_NAME, Project
 from layers.schema import empty_table
 
-_STEPS = ("counties", "power", "parks", "waste", "rooftops", "roads", "exclusions", "bases", "write", "wind")
+#: The stages :func:`build_default` reports to its ``progress`` callback, in order.
+BUILD_STAGES = ("counties", "power", "parks", "waste", "rooftops", "roads", "exclusions", "bases", "write", "wind")
 
 
-def build_default(path: str | os.PathLike, *, progress: bool = True, rooftop_scale: float = 1.0) -> Project:
+def build_default(
+    path: str | os.PathLike, *, progress: Callable[[float, str], None] | None = None, rooftop_scale: float = 1.0
+) -> Project:
     """Build the embedded Xiangyang default project in the new or empty folder ``path``.
 
     The project is built in a hidden staging folder beside ``path`` and renamed onto it
@@ -51,8 +53,9 @@ def build_default(path: str | os.PathLike, *, progress: bool = True, rooftop_sca
     ----------
     path : path-like
         Folder for the project; must not exist yet or be an empty folder.
-    progress : bool
-        Show a tqdm progress bar over the build steps.
+    progress : callable, optional
+        ``progress(fraction, message)``: called as each stage of :data:`BUILD_STAGES` starts
+        (fraction done 0 to 1) and with ``(1.0, "built")`` at the end.
     rooftop_scale : float
         Multiplies the occupancy of the synthetic building lattice and the number of
         villages (1.0: about 60,000 rooftops); smaller values give smaller projects.
@@ -82,18 +85,24 @@ def build_default(path: str | os.PathLike, *, progress: bool = True, rooftop_sca
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
     try:
         project = Project.create(staging / "project", name=path.name)
-        with tqdm(total=len(_STEPS), desc="default project", unit="step", disable=not progress) as bar:
-            _build_into(project, bar, rooftop_scale=float(rooftop_scale))
+
+        def step(stage: str) -> None:
+            if progress is not None:
+                progress(BUILD_STAGES.index(stage) / len(BUILD_STAGES), stage)
+
+        _build_into(project, step, rooftop_scale=float(rooftop_scale))
         if path.exists():
             path.rmdir()  # empty (checked above); a rename cannot replace it portably
         os.replace(staging / "project", path)
+        if progress is not None:
+            progress(1.0, "built")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Project.open(path)
 
 
-def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
-    """Build every layer and write it into ``project``, advancing ``bar`` per step."""
+def _build_into(project: Project, step: Callable[[str], None], *, rooftop_scale: float) -> None:
+    """Build every layer and write it into ``project``, calling ``step`` as each stage starts."""
     import pandas as pd
     import shapely
 
@@ -114,30 +123,23 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     from layers.default._waste import build_facilities_utm, build_sources_utm
     from layers.default._wind import HEIGHT_M, write_wind_tif
 
-    def step(name: str) -> None:
-        bar.set_postfix_str(name)
-
     step("counties")
     counties = build_counties()
     counties_utm = counties.to_crs(XIANGYANG_UTM)
     city_utm = shapely.union_all(counties_utm.geometry.values)
     water = water_areas_utm(counties_utm)
-    bar.update()
 
     step("power")
     region = region_wgs84(counties)
     power_plants = build_power_plants(counties, region)
     grid = build_grid(counties, region)
-    bar.update()
 
     step("parks")
     parks_utm = build_parks_utm(water_utm=water)
-    bar.update()
 
     step("waste")
     facilities_utm = build_facilities_utm()
     sources_utm = build_sources_utm(water_utm=water, counties_utm=counties_utm)
-    bar.update()
 
     step("rooftops")
     villages = village_centres(counties_utm, scale=rooftop_scale)
@@ -148,7 +150,6 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
     # villages near the city border may spill over it: keep buildings inside the city
     rooftops_utm = rooftops_utm[rooftops_utm["county"].notna()].reset_index(drop=True)
     rooftops_utm["id"] = [f"roof-{i + 1}" for i in range(len(rooftops_utm))]
-    bar.update()
 
     step("roads")
     roads_utm = build_roads_utm(
@@ -159,17 +160,14 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
         villages=villages,
         water_utm=water,
     )
-    bar.update()
 
     step("exclusions")
     exclusions_utm = pd.concat(
         [build_exclusions_utm(roads_utm, counties_utm), build_osm_exclusions_utm(counties, region)], ignore_index=True
     )
-    bar.update()
 
     step("bases")
     bases_utm = build_bases_utm()
-    bar.update()
 
     step("write")
     project.write_many(
@@ -187,14 +185,12 @@ def _build_into(project: Project, bar, *, rooftop_scale: float) -> None:
             "progress_records": empty_table("progress_records"),  # records are entered by people
         }
     )
-    bar.update()
 
     step("wind")
     with tempfile.TemporaryDirectory(prefix="xy-wind-") as tmp:
         tif = Path(tmp) / "wind_resource.tif"
         write_wind_tif(tif, counties_utm.geometry.values, river_lines_utm(counties_utm)[3])
         project.write_raster("wind_resource", tif, height_m=HEIGHT_M, units="m/s", source="synthetic")
-    bar.update()
     project.log("build_default", rooftops=len(rooftops_utm), roads=len(roads_utm), rooftop_scale=rooftop_scale)
 
 

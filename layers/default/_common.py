@@ -21,12 +21,6 @@ def gcj_to_utm(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
     return np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
 
 
-def wgs_to_utm(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
-    """WGS84 lon/lat (degrees) -> UTM 49N x/y (metres)."""
-    x, y = _TO_UTM.transform(np.asarray(lon, "float64"), np.asarray(lat, "float64"))
-    return np.asarray(x), np.asarray(y)
-
-
 def utm_frame(data: dict, geometry: ArrayLike) -> gpd.GeoDataFrame:
     """A GeoDataFrame in EPSG:32649 (metres) from columns and UTM geometries."""
     return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=XIANGYANG_UTM)

@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from layers.default._common import gcj_to_utm, rotated_rectangles, to_wgs84, utm_frame
+from layers.default._common import gcj_to_utm, rotated_rectangles, utm_frame
 from layers.default._places import PARKS
 
 
@@ -41,8 +41,3 @@ def build_parks_utm(*, water_utm=None) -> gpd.GeoDataFrame:
         },
         geoms,
     )
-
-
-def build_parks(parks_utm: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The parks layer in EPSG:4326."""
-    return to_wgs84(parks_utm)

@@ -8,6 +8,9 @@ Where the plan (``/work/shared/seed``) names a place, ``plan_ref`` gives its sec
 
 Capacities marked ``"synthetic"`` are invented for a plausible default; they are not data.
 Real figures (FACTS.md "Waste") are used where FACTS gives them and cited in the rows' notes.
+
+Why one module over 500 lines: it is data, not logic — tables of named places with their
+sources, kept in one file so every figure's source is found in one place.
 """
 
 from __future__ import annotations

@@ -8,14 +8,13 @@
   plan's 65 % utilisation target for 2025 (plan 三(四)14).
 
 Both take an already computed analysis result (the dashboard passes what its other tabs
-computed) or compute it when the analysis module is available.  When it is not, they
-return a :class:`Link` with ``available=False`` and a message saying why — never numbers
-made up in its place.
+computed) or compute it.  When the project lacks a layer the analysis needs, they return a
+:class:`Link` with ``available=False`` and a message saying why — never numbers made up in
+its place.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -54,16 +53,11 @@ def _pilot_counties(bases: pd.DataFrame | None) -> set[str]:
 
 def _try_solar(project):
     """Rooftop results from :func:`siting.solar.rooftop_potential`, or (None, reason)."""
-    try:
-        solar = importlib.import_module("siting.solar")
-    except ImportError as exc:
-        return None, f"siting.solar cannot be imported ({exc})"
-    func = getattr(solar, "rooftop_potential", None)
-    if not callable(func):
-        return None, "siting.solar has no rooftop_potential function yet"
+    from siting.solar import rooftop_potential  # on use: keeps `import siting.progress` light
+
     if not project.has("rooftops"):
         return None, ("the project has no rooftops layer; import one with `xysiting import DIR --layer rooftops FILE`")
-    return func(project.read("rooftops")), ""
+    return rooftop_potential(project.read("rooftops")), ""
 
 
 def rooftop_pv_by_county(
@@ -136,16 +130,11 @@ def rooftop_pv_by_county(
 
 def _try_waste(project):
     """Phosphogypsum flows from :func:`siting.waste.route_waste`, or (None, reason)."""
-    try:
-        waste = importlib.import_module("siting.waste")
-    except ImportError as exc:
-        return None, f"siting.waste cannot be imported ({exc})"
-    func = getattr(waste, "route_waste", None)
-    if not callable(func):
-        return None, "siting.waste has no route_waste function yet"
+    from siting.waste import route_waste  # on use: keeps `import siting.progress` light
+
     if not project.has("roads") or not project.has("facilities"):
         return None, "the project needs roads and facilities layers for routing"
-    return func(project, waste_kind="phosphogypsum", geometries=False).flows, ""
+    return route_waste(project, waste_kind="phosphogypsum", geometries=False).flows, ""
 
 
 def phosphogypsum_routing_link(project, *, flows: pd.DataFrame | None = None) -> Link:

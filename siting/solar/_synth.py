@@ -18,7 +18,8 @@ Method (deterministic, seed 57278):
 3. Diffuse: hourly Erbs decomposition (:func:`pvlib.irradiance.erbs`) gives a shape (overcast
    days mostly diffuse, clear days mostly beam); each month's DHI is rescaled to the CDSRD
    monthly mean daily DHI (diffuse fraction honoured), capped at GHI.  DNI closes the
-   balance: ``dni = (ghi - dhi) / cos(zenith)``.
+   balance ``dni = (ghi - dhi) / cos(zenith)`` through :func:`pvlib.irradiance.dni`
+   (zero with the sun within 2° of the horizon, capped near it by the clear-sky DNI).
 4. Air temperature: a cosine annual cycle through the January and July normals, a daily
    cycle of ±4 °C (minimum near 06:00, maximum near 15:00) scaled by the day's clearness,
    and day-to-day AR(1) noise with 2 °C standard deviation.  Wind speed: a constant
@@ -61,7 +62,8 @@ def synth_weather_frame() -> pd.DataFrame:
         STATION_57278["latitude"], STATION_57278["longitude"], tz=TZ, altitude=STATION_57278["altitude"]
     )
     solpos = loc.get_solarposition(times)
-    cs = loc.get_clearsky(times, model="ineichen", solar_position=solpos)["ghi"].to_numpy()
+    clear = loc.get_clearsky(times, model="ineichen", solar_position=solpos)
+    cs = clear["ghi"].to_numpy()
     month = times.month.to_numpy() - 1
     doy = times.day_of_year.to_numpy() - 1
     days_in_month = np.bincount(month, minlength=12) / 24.0
@@ -95,9 +97,10 @@ def synth_weather_frame() -> pd.DataFrame:
     for _ in range(8):
         got = np.bincount(month, weights=dhi, minlength=12) / 1000.0 / days_in_month
         dhi = np.minimum(dhi * (DHI_KWH_M2_DAY / got)[month], ghi)
-    cosz = np.cos(np.radians(zenith))
-    dni = np.where(zenith < 87.0, (ghi - dhi) / np.maximum(cosz, 0.05), 0.0)
-    dni = np.clip(dni, 0.0, None)
+    dni = pvlib.irradiance.dni(
+        pd.Series(ghi, index=times), pd.Series(dhi, index=times), solpos["zenith"], dni_clear=clear["dni"]
+    )
+    dni = dni.fillna(0.0).to_numpy()  # NaN: negative closure, or the sun at the horizon
 
     # air temperature
     day_of_year = np.arange(n_days)

@@ -21,7 +21,6 @@ beam from the hours with the sun in *s* below *e*, plus an isotropic share
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +28,7 @@ import pandas as pd
 import pvlib
 import scipy.sparse
 
+from geo.cache import memoize
 from siting.solar.assumptions import PVAssumptions
 from siting.solar.weather import Weather
 
@@ -85,20 +85,15 @@ class _Sun:
     years: float
 
 
-_SUN_CACHE: dict[str, _Sun] = {}
-
-
+@memoize(8, key=lambda weather: weather.key)
 def sun_for(weather: Weather) -> _Sun:
     """Solar position, airmass and extraterrestrial DNI for the weather (cached by content)."""
-    cached = _SUN_CACHE.get(weather.key)
-    if cached is not None:
-        return cached
     data = weather.data
     loc = location_for(weather)
     solpos = loc.get_solarposition(data.index, temperature=data["temp_air"])
     airmass = loc.get_airmass(solar_position=solpos, model="kastenyoung1989")
     dni_extra = pvlib.irradiance.get_extra_radiation(data.index)
-    sun = _Sun(
+    return _Sun(
         data.index,
         solpos["apparent_zenith"].to_numpy(),
         solpos["azimuth"].to_numpy(),
@@ -113,10 +108,6 @@ def sun_for(weather: Weather) -> _Sun:
         data.index.month.to_numpy() - 1,
         weather.years,
     )
-    if len(_SUN_CACHE) > 8:
-        _SUN_CACHE.clear()
-    _SUN_CACHE[weather.key] = sun
-    return sun
 
 
 def location_for(weather: Weather) -> pvlib.location.Location:
@@ -163,8 +154,9 @@ def class_table(keys: np.ndarray, weather: Weather, assumptions: PVAssumptions, 
     )
 
 
-@functools.lru_cache(maxsize=4)
+@memoize(4)
 def _table_cache(cache_key: tuple) -> dict:
+    """The (growing) table of computed classes for one weather and assumption set."""
     return {}
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 
 from geo.errors import InputError
 from siting.solar import _yield
@@ -167,8 +168,9 @@ def _with_halo(ddf, weather, a: PVAssumptions, table, monthly: bool, meta):
     bounds = ddf.map_partitions(_bounds_part, meta=bounds_meta).compute().to_numpy()
     # degrees covering shading_max_distance_m at the highest latitude present (conservative)
     lat = np.nanmax(np.abs(bounds[:, [1, 3]])) if np.isfinite(bounds).any() else 0.0
-    pad_lat = a.shading_max_distance_m / 110_574.0
-    pad_lon = a.shading_max_distance_m / (111_320.0 * max(np.cos(np.radians(min(lat, 89.0))), 0.01))
+    geod = pyproj.Geod(ellps="WGS84")
+    pad_lat = geod.fwd(0.0, 0.0, 0.0, a.shading_max_distance_m)[1]  # north from the equator: most degrees
+    pad_lon = geod.fwd(0.0, min(float(lat), 89.0), 90.0, a.shading_max_distance_m)[0]  # east at that latitude
     parts = ddf.to_delayed()
     tasks = []
     for i, part in enumerate(parts):  # one task per partition (not per rooftop)

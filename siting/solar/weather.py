@@ -28,6 +28,9 @@ the horizon) and reported; longer gaps, irradiance in kWh/m² (maximum GHI below
 irradiance is centred more than an hour from solar noon (wrong time zone) raise
 :class:`geo.errors.InputError`.  Small negative irradiance (> -20 W/m²) is set to 0 and DHI
 above GHI is capped, both reported.
+
+Why one module over 500 lines: the EPW, TMY3 and CSV readers end in the one
+:func:`validate_weather` pass, kept beside them so every source is checked the same way.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ import pandas as pd
 import pvlib
 
 from geo.atomic import atomic_write_text
+from geo.cache import memoize
 from geo.errors import InputError, describe_rows
 from siting.solar import _synth
 
@@ -117,7 +121,7 @@ class Weather:
         }
 
 
-@functools.lru_cache(maxsize=1)
+@memoize(1)
 def default_weather() -> Weather:
     """The built-in Xiangyang weather year (synthetic, from CDSRD 57278 climatology; cached).
 
@@ -363,7 +367,8 @@ def validate_weather(
     max_gap_hours : int
         Longest run of missing hours filled by interpolation.
     compute_dni : bool
-        Compute DNI from GHI and DHI (when the source has none).
+        Compute DNI from GHI and DHI (when the source has none) with
+        :func:`pvlib.irradiance.dni`, capped near the horizon by the Ineichen clear-sky DNI.
     tz_tolerance_h : float
         Largest accepted offset, hours, between the irradiance-weighted mean time of day and
         solar noon before the time zone is called wrong.
@@ -468,11 +473,10 @@ def validate_weather(
         data["dhi"] = np.minimum(data["dhi"], data["ghi"])
         repairs.append(f"dhi above ghi in {int(dhi_over.sum())} hours: capped at ghi")
     if compute_dni:
-        zen = solpos["zenith"].to_numpy()
-        cosz = np.cos(np.radians(zen))
-        data["dni"] = np.where(
-            zen < 87.0, np.clip((data["ghi"] - data["dhi"]) / np.maximum(cosz, 0.05), 0.0, 1400.0), 0.0
-        )
+        site = pvlib.location.Location(weather.latitude, weather.longitude, altitude=weather.altitude)
+        clear = site.get_clearsky(data.index, model="ineichen", solar_position=solpos)
+        dni = pvlib.irradiance.dni(data["ghi"], data["dhi"], solpos["zenith"], dni_clear=clear["dni"])
+        data["dni"] = dni.fillna(0.0)  # NaN: negative closure, or the sun at the horizon
         repairs.append("dni computed from ghi and dhi")
 
     # time zone: the irradiance-weighted hour angle must sit near solar noon

@@ -3,8 +3,9 @@
 Public API
 ----------
 route_waste(project_or_layers, *, waste_kind, ...) -> WasteRouting
-    Least-cost allocation of one waste kind to accepting facilities (HiGHS LP), with
-    ``.flows`` (route geometries), ``.unmet``, ``.facility_use``, ``.totals``.
+    Least-cost allocation of one waste kind to accepting facilities (a transportation LP
+    solved by POT's network simplex and certified by a dual bound; HiGHS is the fallback),
+    with ``.flows`` (route geometries), ``.unmet``, ``.facility_use``, ``.totals``.
 site_new_facilities(project_or_layers, *, waste_kind, k=2, ...) -> SitingResult
     Capacitated facility location (HiGHS MIP) among candidates; ``.before``, ``.after``,
     ``.chosen``, ``.candidates``, ``.gain``.

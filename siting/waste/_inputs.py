@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import os
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.costs import CostMatrix, PointCostMatrix, cost_matrix, point_cost_matrix
+from geo.cache import file_key, memoize
+from geo.costs import PointCostMatrix, point_cost_matrix
 from geo.errors import InputError, describe_rows
 from geo.network import RoadNetwork
 from layers.conform import conform
@@ -153,14 +151,9 @@ def accepts_mask(facilities: pd.DataFrame, waste_kind: str) -> np.ndarray:
     return facilities["accepts"].str.split(",").map(lambda ts: waste_kind in ts).to_numpy(bool)
 
 
-# -- caches ------------------------------------------------------------------------------
+# -- caches (geo.cache.memoize) ---------------------------------------------------------------
 def _speeds_key(speeds_kmh: dict[str, float] | None) -> tuple | None:
     return None if speeds_kmh is None else tuple(sorted(speeds_kmh.items()))
-
-
-def _file_key(path: Path) -> tuple[str, int, int]:
-    stat = path.stat()
-    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 def cached_project_network(project: Project, *, speeds_kmh=None) -> RoadNetwork:
@@ -171,10 +164,10 @@ def cached_project_network(project: Project, *, speeds_kmh=None) -> RoadNetwork:
             f"`xysiting import {project.path} --layer roads FILE` or pass an OSM file"
         )
         raise InputError(msg)
-    return _project_network(_file_key(project.gpkg_path), _speeds_key(speeds_kmh))
+    return _project_network(file_key(project.gpkg_path), _speeds_key(speeds_kmh))
 
 
-@functools.lru_cache(maxsize=4)
+@memoize(4)
 def _project_network(key: tuple[str, int, int], speeds: tuple | None) -> RoadNetwork:
     project = Project.open(Path(key[0]).parent)
     roads = project.read("roads")
@@ -189,59 +182,30 @@ def cached_osm_network(path: str | os.PathLike, *, speeds_kmh=None) -> RoadNetwo
     if not path.exists():
         msg = f"OSM file {path} does not exist"
         raise InputError(msg)
-    return _osm_network(_file_key(path), _speeds_key(speeds_kmh))
+    return _osm_network(file_key(path), _speeds_key(speeds_kmh))
 
 
-@functools.lru_cache(maxsize=4)
+@memoize(4)
 def _osm_network(key: tuple[str, int, int], speeds: tuple | None) -> RoadNetwork:
     return RoadNetwork.from_osm(key[0], speeds_kmh=None if speeds is None else dict(speeds))
 
 
-_COST_CACHE: OrderedDict = OrderedDict()
-_COST_CACHE_SIZE = 8
-_COST_LOCK = threading.Lock()  # the dashboard may run allocations from several threads
+def _snapped_key(frame: pd.DataFrame) -> bytes:
+    return b"|".join(
+        np.ascontiguousarray(frame[c].to_numpy(dtype=dtype)).tobytes()
+        for c, dtype in (("node", "int64"), ("edge", "int64"), ("along", "float64"))
+    )
 
 
-def cached_cost_matrix(
-    network: RoadNetwork, origins: np.ndarray, destinations: np.ndarray, *, weight: str = "length"
-) -> CostMatrix:
-    """:func:`geo.costs.cost_matrix`, remembered for the last few (network, nodes) asked."""
-    origins = np.asarray(origins, dtype="int64")
-    destinations = np.asarray(destinations, dtype="int64")
-    key = (id(network), origins.tobytes(), destinations.tobytes(), weight)
-    with _COST_LOCK:
-        hit = _COST_CACHE.get(key)
-        if hit is not None and hit.network is network:
-            _COST_CACHE.move_to_end(key)
-            return hit
-    result = cost_matrix(network, origins, destinations, weight=weight)
-    with _COST_LOCK:
-        _COST_CACHE[key] = result
-        while len(_COST_CACHE) > _COST_CACHE_SIZE:
-            _COST_CACHE.popitem(last=False)
-    return result
+def _point_cost_key(network, origins, destinations, *, weight="length") -> tuple:
+    # the network itself (hashed by identity) is part of the key, so a cached matrix is never
+    # served for another network that happens to reuse a freed object's id
+    return (network, _snapped_key(origins), _snapped_key(destinations), weight)
 
 
+@memoize(8, key=_point_cost_key)
 def cached_point_cost_matrix(
     network: RoadNetwork, origins: pd.DataFrame, destinations: pd.DataFrame, *, weight: str = "length"
 ) -> PointCostMatrix:
     """:func:`geo.costs.point_cost_matrix`, remembered for the last few snapped point sets."""
-
-    def key_of(frame: pd.DataFrame) -> bytes:
-        return b"|".join(
-            np.ascontiguousarray(frame[c].to_numpy(dtype=dtype)).tobytes()
-            for c, dtype in (("node", "int64"), ("edge", "int64"), ("along", "float64"))
-        )
-
-    key = ("points", id(network), key_of(origins), key_of(destinations), weight)
-    with _COST_LOCK:
-        hit = _COST_CACHE.get(key)
-        if hit is not None and hit._nodes.network is network:
-            _COST_CACHE.move_to_end(key)
-            return hit
-    result = point_cost_matrix(network, origins, destinations, weight=weight)
-    with _COST_LOCK:
-        _COST_CACHE[key] = result
-        while len(_COST_CACHE) > _COST_CACHE_SIZE:
-            _COST_CACHE.popitem(last=False)
-    return result
+    return point_cost_matrix(network, origins, destinations, weight=weight)

@@ -458,7 +458,7 @@ def solve_location(
     )
 
 
-def check_k(k: int, n_candidates: int, what: str = "candidate sites") -> int:
+def check_k(k: int, n_candidates: int, *, what: str = "candidate sites") -> int:
     """Raise InputError unless 1 <= k <= n_candidates."""
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         msg = f"k (the number of new facilities) must be a whole number >= 1, got {k!r}"

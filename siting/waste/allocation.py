@@ -12,6 +12,9 @@ certified optimal by a dual bound, with HiGHS as fallback; ``siting.waste._lp``)
 that cannot be served (capacity short, off the network, no accepting facility reachable) keeps
 its tonnage as *unmet* with the reason: nothing is dropped, and for every source
 ``delivered + unmet = supply``.
+
+Why one module over 500 lines: the result class :class:`WasteRouting` (flows, unmet,
+facility use, exports) lives beside the preparation and assembly steps that fill it.
 """
 
 from __future__ import annotations
@@ -274,10 +277,10 @@ def route_waste(
     WasteRouting
     """
     kind = check_waste_kind(waste_kind)
-    _check_rates(cny_per_tkm, co2_kg_per_tkm, objective)
+    check_rates(cny_per_tkm, co2_kg_per_tkm=co2_kg_per_tkm, objective=objective)
     layers = load_layers(project_or_layers, network=network, osm_path=osm_path, speeds_kmh=speeds_kmh)
-    facilities = _with_extra(layers.facilities, extra_facilities)
-    return _route(
+    facilities = with_extra_facilities(layers.facilities, extra_facilities)
+    return route_layers(
         layers,
         facilities,
         kind,
@@ -293,7 +296,8 @@ def route_waste(
     )
 
 
-def _check_rates(cny_per_tkm: float, co2_kg_per_tkm: float, objective: str) -> None:
+def check_rates(cny_per_tkm: float, *, co2_kg_per_tkm: float, objective: str) -> None:
+    """InputError unless the rates are finite and non-negative and ``objective`` is known."""
     for name, value in (("cny_per_tkm", cny_per_tkm), ("co2_kg_per_tkm", co2_kg_per_tkm)):
         if not np.isfinite(value) or value < 0:
             msg = f"{name} must be a non-negative number, got {value!r}"
@@ -303,7 +307,8 @@ def _check_rates(cny_per_tkm: float, co2_kg_per_tkm: float, objective: str) -> N
         raise InputError(msg)
 
 
-def _with_extra(facilities: gpd.GeoDataFrame, extra: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+def with_extra_facilities(facilities: gpd.GeoDataFrame, extra: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """``facilities`` followed by ``extra`` ones (ids that clash get a ``new_`` prefix)."""
     if extra is None or len(extra) == 0:
         return facilities
     from siting.waste._inputs import _check_facilities
@@ -315,7 +320,7 @@ def _with_extra(facilities: gpd.GeoDataFrame, extra: gpd.GeoDataFrame | None) ->
 
 
 @dataclass
-class _Prepared:
+class Prepared:
     """Sources and facilities of one waste kind, snapped, with the cost per tonne matrix."""
 
     sources: gpd.GeoDataFrame
@@ -341,7 +346,7 @@ def prepare(
     max_snap_m: float,
     route_weight: str,
     snap_method: str = "edge",
-) -> _Prepared:
+) -> Prepared:
     """Select, snap and cost the sources and facilities of ``kind`` (shared with siting)."""
     network = layers.network
     sources = layers.sources[layers.sources["waste_kind"] == kind].reset_index(drop=True)
@@ -367,12 +372,12 @@ def prepare(
         time_h[np.ix_(si, fi)] = matrix.time_s / 3600.0
     access_km = (src_snap["snap_m"].to_numpy()[:, None] + fac_snap["snap_m"].to_numpy()[None, :]) / 1000.0
     km = network_km + access_km
-    return _Prepared(
+    return Prepared(
         sources, facilities, src_snap, fac_snap, usable_src, usable_fac, role, matrix, km, network_km, access_km, time_h
     )
 
 
-def _route(
+def route_layers(
     layers: Layers,
     facilities: gpd.GeoDataFrame,
     kind: str,
@@ -387,6 +392,7 @@ def _route(
     geometries: bool,
     snap_method: str = "edge",
 ) -> WasteRouting:
+    """Route ``kind`` from ``layers``' sources to ``facilities`` (checked inputs; shared with siting)."""
     prep = prepare(
         layers,
         facilities,
@@ -426,7 +432,7 @@ def _route(
 
 def assemble(
     layers: Layers,
-    prep: _Prepared,
+    prep: Prepared,
     kind: str,
     flow: np.ndarray,
     unmet: np.ndarray,
@@ -578,7 +584,7 @@ def assemble(
     )
 
 
-def _unmet_reasons(prep: _Prepared, unmet: np.ndarray, *, max_snap_m: float, kind: str) -> np.ndarray:
+def _unmet_reasons(prep: Prepared, unmet: np.ndarray, *, max_snap_m: float, kind: str) -> np.ndarray:
     reasons = np.full(len(unmet), "", dtype=object)
     has_unmet = unmet > 0
     any_route = (
@@ -599,7 +605,7 @@ def _unmet_reasons(prep: _Prepared, unmet: np.ndarray, *, max_snap_m: float, kin
     return reasons
 
 
-def _flow_geometries(prep: _Prepared, s_idx: np.ndarray, f_idx: np.ndarray) -> np.ndarray:
+def _flow_geometries(prep: Prepared, s_idx: np.ndarray, f_idx: np.ndarray) -> np.ndarray:
     """Route LineStrings: source point → road route → facility point (WGS84)."""
     si = np.flatnonzero(prep.usable_src)
     fi = np.flatnonzero(prep.usable_fac)

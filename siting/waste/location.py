@@ -35,10 +35,10 @@ from siting.waste.allocation import (
     DEFAULT_CO2_KG_PER_TKM,
     DEFAULT_STATUSES,
     WasteRouting,
-    _check_rates,
-    _route,
-    _with_extra,
+    check_rates,
     prepare,
+    route_layers,
+    with_extra_facilities,
 )
 
 #: Default capacity of a new site, t/yr.  Assumption: the size of the 襄阳市政新材料
@@ -320,7 +320,7 @@ def site_new_facilities(
     Other parameters as :func:`siting.waste.route_waste`.
     """
     kind = check_waste_kind(waste_kind)
-    _check_rates(cny_per_tkm, co2_kg_per_tkm, objective)
+    check_rates(cny_per_tkm, co2_kg_per_tkm=co2_kg_per_tkm, objective=objective)
     layers = load_layers(
         project_or_layers, network=network, osm_path=osm_path, speeds_kmh=speeds_kmh, need_parks=candidates is None
     )
@@ -329,7 +329,7 @@ def site_new_facilities(
         cands, kind, capacity_t_per_year, fixed_cost_cny_per_year, gate_fee_cny_per_t, layers.facilities
     )
     check_k(k, len(cands))
-    combined = _with_extra(layers.facilities, cands.drop(columns="fixed_cost_cny_per_year"))
+    combined = with_extra_facilities(layers.facilities, cands.drop(columns="fixed_cost_cny_per_year"))
     n_exist = len(layers.facilities)
     is_cand = np.r_[np.zeros(n_exist, bool), np.ones(len(cands), bool)]
     statuses_all = (*statuses, NEW_SITE_STATUS)
@@ -351,7 +351,7 @@ def site_new_facilities(
     cost[~prep.usable_src, :] = np.inf
     pen = default_penalty(cost) if unmet_penalty_cny_per_t is None else unmet_penalty_cny_per_t
     # before and after share one unmet penalty, so their objectives compare
-    before = _route(
+    before = route_layers(
         layers,
         layers.facilities,
         kind,
@@ -384,9 +384,9 @@ def site_new_facilities(
     ).solve(time_limit_s=time_limit_s)
     chosen_pos = np.flatnonzero(usable_cand)[model.selected]
     chosen = cands.iloc[chosen_pos].drop(columns="fixed_cost_cny_per_year").reset_index(drop=True)
-    after = _route(
+    after = route_layers(
         layers,
-        _with_extra(layers.facilities, chosen),
+        with_extra_facilities(layers.facilities, chosen),
         kind,
         statuses=statuses_all,
         cny_per_tkm=cny_per_tkm,
@@ -399,7 +399,7 @@ def site_new_facilities(
         snap_method=snap_method,
     )
     used_by_id = after.facility_use.set_index("facility_id")["used_t_per_year"]
-    new_ids = _with_extra(layers.facilities, chosen)["id"].to_numpy()[n_exist:]
+    new_ids = with_extra_facilities(layers.facilities, chosen)["id"].to_numpy()[n_exist:]
     chosen = chosen.assign(id=new_ids, used_t_per_year=used_by_id.reindex(new_ids).to_numpy())
     cand_table = cands.assign(
         id=combined["id"].to_numpy()[n_exist:],
