@@ -15,7 +15,7 @@ On a synthetic project with ``--n`` rooftops (default 1,000,000; tests/_dashboar
 
 Uses Playwright with Debian's ``/usr/bin/chromium``; prints medians and the machine's load::
 
-    python benchmarks/bench_serve.py [--n 1000000] [--runs 5]
+    python -m benchmarks.bench_serve [--n 1000000] [--runs 5]
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_dashboard import CHROMIUM, LAUNCH_ARGS, _rows, peak_rss_mib, start_server, stop
+from benchmarks.bench_dashboard import _rows, peak_rss_mib, serving
+from tests.conftest import CHROMIUM, LAUNCH_ARGS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -91,11 +92,10 @@ def main() -> int:
     args = p.parse_args()
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(REPO / "tests"))
     tmp = Path(tempfile.mkdtemp(prefix="bench_serve_"))
     project = Path(args.project) if args.project else tmp / "project"
     if not args.project:
-        from _dashboard_project import build_project
+        from tests._dashboard_project import build_project
 
         t = time.perf_counter()
         build_project(project, n_rooftops=args.n)
@@ -110,8 +110,7 @@ def main() -> int:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        proc, url, ready_s = start_server(str(project), tmp / "home", tmp / "serve.log")
-        try:
+        with serving(str(project), tmp / "home", tmp / "serve.log") as (proc, url, ready_s):
             rss_ready = rss_mib(proc.pid)
             print(f"server answered its first page {ready_s:.1f} s after process start; RSS {rss_ready:.0f} MiB")
             maps = []
@@ -135,8 +134,6 @@ def main() -> int:
             context_a.close()
             context_b.close()
             print(f"server peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
-        finally:
-            stop(proc)
     print(f"machine load (1, 5, 15 min): {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     return 0
 

@@ -13,7 +13,7 @@ Prints RSS per round, the ratio last/first round (target ≤ 1.2), the median pa
 time with ``--sessions`` concurrent sessions per round and overall, and the machine's load
 (the reference machine has 2 cores shared with other work)::
 
-    python benchmarks/bench_sessions.py [--rounds 5] [--sessions 20] [--settle 90]
+    python -m benchmarks.bench_sessions [--rounds 5] [--sessions 20] [--settle 90]
 """
 
 from __future__ import annotations
@@ -27,11 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from bench_dashboard import CHROMIUM, LAUNCH_ARGS, start_server, stop  # noqa: E402
+from benchmarks.bench_dashboard import serving
+from tests.conftest import CHROMIUM, LAUNCH_ARGS
 
 
 def rss_mib(pid: int) -> float:
@@ -137,13 +134,10 @@ def main() -> int:
         print(f"built the default project in {time.perf_counter() - t:.1f} s (not timed below)")
 
     log = tmp / "serve.log"
-    proc, url, ready_s = start_server(None, home, log)
-    try:
+    with serving(None, home, log) as (proc, url, ready_s):
         base = settle(proc.pid, min_s=5, max_s=60)
         print(f"server started in {ready_s:.1f} s; RSS {base:.0f} MiB before any session; {load_text()}", flush=True)
         rss_rounds, ready_rounds = asyncio.run(run(args, url, proc.pid))
-    finally:
-        stop(proc)
     everything = [v for r in ready_rounds for v in r]
     ratio = rss_rounds[-1] / rss_rounds[0]
     print(f"server RSS per round (MiB): {', '.join(f'{v:.0f}' for v in rss_rounds)} (before any session {base:.0f})")
