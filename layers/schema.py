@@ -301,10 +301,18 @@ SCHEMAS: dict[str, LayerSchema] = {
             "name": Column("str", True, "plant, phase or unit name (local script first where the source has it)"),
             "name_en": Column("str", False, "English name"),
             "technology": Column("str", True, "generation technology", choices=PLANT_TECHNOLOGIES),
-            "capacity_mw": Column("float", True, "nameplate capacity, MW", minimum=0.0),
+            "capacity_mw": Column(
+                "float",
+                True,
+                "nameplate capacity, MW (at most 25,000: above the largest plant, 三峡 22,500 MW)",
+                minimum=0.0,
+                maximum=25_000.0,
+            ),
             "status": Column("str", True, "project status (GEM vocabulary)", choices=PLANT_STATUSES),
             "status_source": Column("str", False, "status as the source states it (e.g. GEM's cancelled, mothballed)"),
-            "start_year": Column("int", False, "year of commissioning or expected commissioning"),
+            "start_year": Column(
+                "int", False, "year of commissioning or expected commissioning (1880–2100)", minimum=1880, maximum=2100
+            ),
             "county": Column("str", False, "adcode of the county"),
             "location_accuracy": Column(
                 "str", False, "exact, approximate or placeholder (not the site)", choices=LOCATION_ACCURACIES
@@ -322,7 +330,13 @@ SCHEMAS: dict[str, LayerSchema] = {
         (*_POINT, *_POLY, *_LINE),
         {
             **_COMMON,
-            "voltage_kv": Column("float", False, "highest voltage, kV (empty when not tagged)", minimum=0.0),
+            "voltage_kv": Column(
+                "float",
+                False,
+                "highest voltage, kV (empty when not tagged; at most 1,200: China's UHV is 1,100 kV)",
+                minimum=0.0,
+                maximum=1_200.0,
+            ),
             "grid_kind": Column("str", True, "substation or line", choices=GRID_KINDS),
             "source_id": Column("str", False, "id in the source (OSM id)"),
             "source_version": Column("str", False, "release of the source, e.g. OSM 2025-02"),
