@@ -37,70 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def synth_rooftops(n: int, *, seed: int = 7):
-    """N synthetic rooftops (GeoDataFrame, EPSG:4326) over Xiangyang's nine counties."""
-    import geopandas as gpd
-    import pandas as pd
-    import shapely
-
-    from layers.schema import COUNTIES
-
-    rng = np.random.default_rng(seed)
-    n_towns = max(1, n // 4000)
-    town_x = rng.uniform(560_000, 720_000, n_towns)
-    town_y = rng.uniform(3_480_000, 3_600_000, n_towns)
-    town = rng.integers(0, n_towns, n)
-    # position in a jittered lattice around the town centre
-    k = np.arange(n)
-    order = np.argsort(town, kind="stable")
-    rank_in_town = np.empty(n, dtype=np.int64)
-    counts = np.bincount(town, minlength=n_towns)
-    starts = np.cumsum(counts) - counts
-    rank_in_town[order] = k - np.repeat(starts, counts)
-    side = np.ceil(np.sqrt(counts.max())).astype(int)
-    spacing = rng.uniform(25.0, 45.0, n_towns)[town]
-    gx = (rank_in_town % side - side / 2) * spacing + rng.normal(0, 3, n)
-    gy = (rank_in_town // side - side / 2) * spacing + rng.normal(0, 3, n)
-    cx, cy = town_x[town] + gx, town_y[town] + gy
-    classes = np.array(["government", "public", "industrial", "commercial", "residential", "rural_home"])
-    cls = rng.choice(6, n, p=[0.02, 0.05, 0.08, 0.10, 0.35, 0.40])
-    w = np.select([cls == 2, cls == 5], [rng.uniform(30, 120, n), rng.uniform(8, 14, n)], rng.uniform(12, 40, n))
-    d = np.select([cls == 2, cls == 5], [rng.uniform(20, 80, n), rng.uniform(8, 14, n)], rng.uniform(10, 20, n))
-    w, d = np.minimum(w, spacing - 4), np.minimum(d, spacing - 4)
-    height = np.select(
-        [cls == 4, cls == 5, cls == 2],
-        [
-            rng.choice([9, 18, 33, 54, 80], n, p=[0.3, 0.3, 0.25, 0.1, 0.05]),
-            rng.uniform(3.5, 9, n),
-            rng.uniform(6, 15, n),
-        ],
-        rng.uniform(8, 30, n),
-    )
-    pitched = rng.uniform(size=n) < np.where(cls == 5, 0.7, 0.15)
-    tilt = np.where(pitched, rng.integers(15, 36, n).astype(float), 0.0)
-    azimuth = np.where(pitched, np.round(rng.normal(180, 25, n)) % 360, 180.0)
-    geoms = shapely.box(cx - w / 2, cy - d / 2, cx + w / 2, cy + d / 2)
-    adcodes = np.array(list(COUNTIES))
-    county = adcodes[
-        np.clip(((cx - 560_000) / 160_000 * 3).astype(int), 0, 2) * 3
-        + np.clip(((cy - 3_480_000) / 120_000 * 3).astype(int), 0, 2)
-    ]
-    frame = gpd.GeoDataFrame(
-        {
-            "id": pd.array(np.char.add("b", k.astype(str)), dtype="string").astype(object),
-            "county": county,
-            "park_id": np.where(cls == 2, "park-bench", None),
-            "use_class": classes[cls],
-            "height_m": np.round(height, 1),
-            "roof_type": np.where(pitched, "pitched", "flat"),
-            "roof_tilt_deg": tilt,
-            "roof_azimuth_deg": azimuth,
-            "source": "synthetic",
-        },
-        geometry=geoms,
-        crs="EPSG:32649",
-    )
-    return frame.to_crs("EPSG:4326")
+from siting.solar.synthetic import synthetic_rooftops as synth_rooftops  # noqa: E402
 
 
 def child(parquet: str, out: str, engine: str) -> None:
