@@ -37,7 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-from siting.solar.synthetic import synthetic_rooftops as synth_rooftops  # noqa: E402
+from siting.solar.synthetic import synthetic_rooftops as synth_rooftops
 
 
 def child(parquet: str, out: str, engine: str) -> None:

@@ -16,10 +16,11 @@ the shaded/unshaded output, Gagnon et al. 2016, FACTS.md):
 
 Pairs come from fixed-radius joins of :class:`scipy.spatial.cKDTree` s of the centroids
 (``sparse_distance_matrix``, faster than a shapely ``STRtree`` ``dwithin`` query for points
-here): possible obstructors are grouped by reach — the farthest a building ``j`` can still
-rise above ``min_elevation_deg`` over the lowest roof, ``(h_j - h_min) /
-tan(min_elevation_deg) + r_j``, capped at ``max_distance_m`` — and each group is joined with
-every centroid at its group's radius, then pairs beyond the building's own reach dropped.
+here): possible obstructors are sorted by reach — the farthest centroid distance at which a
+building ``j`` can still rise above ``min_elevation_deg`` over the lowest roof, ``(h_j -
+h_min) / tan(min_elevation_deg) + r_short_j``, capped at ``max_distance_m`` — and cut into
+batches; each batch is joined with every centroid at its largest reach, then pairs beyond
+the building's own reach dropped (they could not pass the elevation test).
 The per-(rooftop, sector) maximum is a ``numpy.maximum.at`` over the pair list.  The loss
 itself comes from the per-class shading tables of :mod:`siting.solar._yield`.
 
@@ -46,7 +47,7 @@ def horizon_profile(
     sectors: int = 16,
     min_elevation_deg: float = 10.0,
     max_distance_m: float = 300.0,
-    chunk: int = 50_000,
+    chunk: int = 8_192,
     threads: int = 1,
 ) -> np.ndarray:
     """Horizon elevation (degrees) per rooftop and azimuth sector.
@@ -64,7 +65,7 @@ def horizon_profile(
     min_elevation_deg, max_distance_m : float
         Obstructions lower or farther are ignored.
     chunk : int
-        Obstructors queried per batch (bounds memory).
+        Obstructors queried per batch (bounds memory; batches of similar reach).
     threads : int
         Threads sharing the batches, each with its own horizon array merged by maximum.  On
         the shared 2-core test machine 2 threads were no faster than 1 (the KD-tree join holds
@@ -83,21 +84,22 @@ def horizon_profile(
     r = np.asarray(half_long_m, dtype=float)
     r_short = np.asarray(half_short_m, dtype=float)
     tan_min = np.tan(np.radians(max(min_elevation_deg, 0.1)))
-    reach = np.minimum((h - h.min()) / tan_min + r, max_distance_m)
+    # farthest centroid distance at which j can still rise min_elevation_deg above the lowest
+    # roof: (h_j - h_min) / tan + r_short_j (its near wall); pairs beyond fail that test anyway
+    reach = np.minimum((h - h.min()) / tan_min + r_short, max_distance_m)
     obstructors = np.flatnonzero(h > h.min())
     if len(obstructors) == 0:
         return horizon.reshape(n, sectors)
     xy = np.column_stack([x, y])
     tree_all = cKDTree(xy)
     width = 360.0 / sectors
-    # obstructors grouped by reach so each group is one fixed-radius KD-tree join
-    edges = np.array([0.0, 15.0, 22.0, 32.0, 45.0, 65.0, 95.0, 140.0, 200.0, max(max_distance_m, 200.0) + 1e-6])
-    group = np.searchsorted(edges, reach[obstructors], side="left")
-    tasks = []
-    for g in np.unique(group):  # at most nine reach groups
-        members = obstructors[group == g]
-        radius = float(min(edges[g], reach[members].max()))
-        tasks += [(radius, members[start : start + chunk]) for start in range(0, len(members), chunk)]
+    # obstructors sorted by reach and cut into batches: each batch is one fixed-radius KD-tree
+    # join at its largest reach, so few pairs beyond a building's own reach are generated
+    obstructors = obstructors[np.argsort(reach[obstructors], kind="stable")]
+    tasks = [
+        (float(reach[members[-1]]), members)
+        for members in (obstructors[start : start + chunk] for start in range(0, len(obstructors), chunk))
+    ]
 
     def work(share: list, hz: np.ndarray) -> None:
         for radius, js in share:  # batches of buildings, each vectorised

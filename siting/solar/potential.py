@@ -557,21 +557,23 @@ def shortlist(
         msg = "min_kwp and min_kwh_per_kwp must be ≥ 0"
         raise InputError(msg)
     mask &= (result["kwp"] >= min_kwp).to_numpy() & (result["kwh_per_kwp"] >= min_kwh_per_kwp).to_numpy()
-    out = result[mask]
+    if top is not None and int(top) < 1:
+        msg = f"top must be ≥ 1, got {top}"
+        raise InputError(msg)
+    # order positions on arrays, then copy only the rows kept (not the whole frame twice)
+    rows = np.flatnonzero(mask)
     ascending = rank_by == "payback_years"
+    values = result[rank_by].to_numpy(dtype=float, na_value=np.nan)[rows]
     order = np.lexsort(
         (
-            out[rank_by].fillna(np.inf if ascending else -np.inf).to_numpy() * (1 if ascending else -1),
-            ~out["suitable"].to_numpy(dtype=bool),
+            np.where(np.isnan(values), np.inf if ascending else -np.inf, values) * (1 if ascending else -1),
+            ~result["suitable"].to_numpy(dtype=bool)[rows],
         )
     )
-    out = out.iloc[order]
+    rows = rows[order]
     if top is not None:
-        if int(top) < 1:
-            msg = f"top must be ≥ 1, got {top}"
-            raise InputError(msg)
-        out = out.head(int(top))
-    out = out.copy()
+        rows = rows[: int(top)]
+    out = result.iloc[rows].copy()
     out.attrs = dict(result.attrs)
     return out
 

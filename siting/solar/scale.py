@@ -108,10 +108,10 @@ def spatially_compact(
 
     As :meth:`dask_geopandas.GeoDataFrame.spatial_shuffle`: one bounds pass (skipped when
     ``total_bounds`` is given, e.g. from the layer's metadata), Hilbert distances per
-    partition, one shuffle (``set_index``); the shuffled frame is written to ``folder`` (partitioned GeoParquet) and opened again,
-    so the later passes (orientation classes, partition bounds, yields) read compact parts
-    from disk instead of shuffling again.  Neighbouring partitions then overlap only along
-    their edges, which keeps the shading halo small.
+    partition, one shuffle (``set_index``); the shuffled frame is written to ``folder``
+    (partitioned GeoParquet) and opened again, so the later passes (orientation classes,
+    partition bounds, yields) read compact parts from disk instead of shuffling again.
+    Neighbouring partitions then overlap only along their edges: the shading halo is small.
     """
     npartitions = npartitions or ddf.npartitions
     if total_bounds is None:
