@@ -103,3 +103,24 @@ def test_compiled_horizon_scan_equals_all_pairs_by_numpy():
     assert keep.sum() > 500 and (want > 0).any(axis=1).sum() > 100  # many rooftops are shaded
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(got, _shading.horizon_profile(x, y, h, long_, short, threads=2, chunk=50))
+
+
+def test_cli_run_with_the_dask_engine(tmp_path, capsys):
+    from dashboard.cli import main
+
+    project = Project.create(tmp_path / "small", name="cli-dask")
+    project.write("rooftops", synthetic_rooftops(3_000, seed=2))
+    assert main(["run", str(project.path), "--only", "solar", "--engine", "dask", "--partitions", "3", "--quiet"]) == 0
+    assert "computed solar" in capsys.readouterr().out
+    stored = results.lookup(project, "solar", {})
+    assert stored is not None and stored.extra["engine"] == "dask"
+    assert len(list((stored.path / "rooftops").glob("*.parquet"))) == 3
+    assert not list(stored.path.parent.glob(".tmp-*")), "staging folders are removed"
+    # the same key as the pandas engine: a pandas run now reuses it
+    assert main(["run", str(project.path), "--only", "solar", "--quiet"]) == 0
+    assert "reused 1" in capsys.readouterr().out
+    # option errors are clear (exit status 2), before anything runs
+    assert main(["run", str(project.path), "--only", "solar", "--workers", "2"]) == 2
+    assert "--engine dask" in capsys.readouterr().err
+    bad = ["run", str(project.path), "--engine", "dask", "--workers", "2", "--scheduler", "tcp://x:1"]
+    assert main(bad) == 2
