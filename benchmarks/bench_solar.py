@@ -89,6 +89,8 @@ def child(parquet: str, out: str, engine: str, workers: int, memory: str) -> Non
             peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
             extra["worker_peak_mb"] = sorted(peaks.values())
             extra["workers_restarted"] = sorted(client.run(os.getpid).values()) != pids_before
+            cpu = client.run(lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2]))
+            extra["worker_cpu_s"] = float(sum(cpu.values()))
             client.close()
             cluster.close()
     else:
@@ -219,7 +221,8 @@ def main() -> None:
                 print(
                     f"  {runs[-1]['partitions']} partitions; worker peak RSS "
                     f"{', '.join(f'{m:,.0f} MB' for m in runs[-1]['worker_peak_mb'])} "
-                    f"(limit {args.memory_per_worker} each); workers restarted: {runs[-1]['workers_restarted']}"
+                    f"(limit {args.memory_per_worker} each); workers restarted: {runs[-1]['workers_restarted']}; "
+                    f"worker CPU {runs[-1]['worker_cpu_s']:.1f} s"
                 )
         wall = statistics.median(r["wall_s"] for r in runs)
         peak = max(r["peak_mb"] for r in runs)
