@@ -190,6 +190,7 @@ def rooftop_potential(
         sf = shading_factors(frame, metric, nearest, table, a, neighbours=neighbours)
     else:
         sf = np.ones(n)
+    del metric, geoms  # the projected footprints are not needed past here (memory peak)
     kwh_per_kwp = yield_unshaded * sf
     kwh = kwp * kwh_per_kwp
 
