@@ -190,6 +190,8 @@ class Project:
         columns: list[str] | None = None,
         bbox: tuple[float, float, float, float] | None = None,
         where: str | None = None,
+        skip_features: int = 0,
+        max_features: int | None = None,
     ) -> gpd.GeoDataFrame | pd.DataFrame:
         """Read a vector layer (GeoDataFrame, EPSG:4326) or table (DataFrame).
 
@@ -203,6 +205,9 @@ class Project:
             (minx, miny, maxx, maxy) in WGS84 degrees.
         where : str, optional
             An SQL WHERE clause, e.g. ``"county = '420602'"``.
+        skip_features, max_features : int, optional
+            Read only the rows ``skip_features`` to ``skip_features + max_features`` (in
+            stored order; partition-wise readers such as :mod:`siting.solar.scale`).
         """
         schema = get_schema(kind)
         if schema.raster:
@@ -222,6 +227,8 @@ class Project:
             where=where,
             read_geometry=not schema.is_table,
             use_arrow=True,
+            skip_features=skip_features,
+            max_features=max_features,
         )
         if "fid" in frame.columns and "fid" not in schema.columns:
             frame = frame.drop(columns="fid")

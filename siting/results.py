@@ -197,7 +197,15 @@ def solar_params(*, weather=None, assumptions=None, shading: bool = True) -> dic
 
 
 def solar(
-    project, *, weather=None, assumptions=None, shading: bool = True, progress: Progress | None = None
+    project,
+    *,
+    weather=None,
+    assumptions=None,
+    shading: bool = True,
+    engine: str = "pandas",
+    client=None,
+    partitions: int | None = None,
+    progress: Progress | None = None,
 ) -> Outcome:
     """Rooftop PV of every rooftop (:func:`siting.solar.rooftop_potential`), stored.
 
@@ -208,6 +216,15 @@ def solar(
         Default: the embedded Xiangyang weather year.
     assumptions : siting.solar.PVAssumptions, optional
     shading : bool
+    engine : {"pandas", "dask"}
+        ``"pandas"``: one frame in this process.  ``"dask"``: partition-wise on
+        dask-geopandas (:mod:`siting.solar.scale`), written as a partitioned GeoParquet
+        result.  Both give the same rows, so the engine is not part of the result key.
+    client : distributed.Client, optional
+        With ``engine="dask"``: run on this cluster (its workers must see the project
+        folder); default the local threaded scheduler.
+    partitions : int, optional
+        With ``engine="dask"``: partitions (default one per 250,000 rooftops).
     progress : callable, optional
         ``progress(fraction, message)``.
     """
@@ -220,6 +237,14 @@ def solar(
     if hit is not None:
         _report(progress, 1.0, "reused")
         return Outcome(hit, True)
+    if engine not in ("pandas", "dask"):
+        msg = f"unknown engine {engine!r}; choose pandas or dask"
+        raise InputError(msg)
+    label = "solar" if assumptions is None and shading else "solar (custom assumptions)"
+    if engine == "dask":
+        stored = _solar_dask(project, req, weather, assumptions, shading, client, partitions, label, progress)
+        _report(progress, 1.0, "computed")
+        return Outcome(stored, False)
     _report(progress, 0.05, "reading rooftops")
     rooftops = project.read("rooftops")
     _report(progress, 0.2, f"pvlib + shading, {len(rooftops):,} rooftops")
@@ -227,7 +252,6 @@ def solar(
     _report(progress, 0.85, "storing")
     meta = dict(result.attrs.get("solar", {}))
     result.attrs = {}
-    label = "solar" if assumptions is None and shading else "solar (custom assumptions)"
     stored = store.put(
         "solar",
         key,
@@ -238,6 +262,49 @@ def solar(
     )
     _report(progress, 1.0, "computed")
     return Outcome(stored, False)
+
+
+def _solar_dask(project, req, weather, assumptions, shading, client, partitions, label, progress) -> StoredResult:
+    """The dask engine of :func:`solar`: read, compact, compute and store partition-wise.
+
+    Intermediate GeoParquet (the Hilbert-sorted rooftops, the unranked result) is staged in
+    a ``.tmp-PID-*`` folder of the results store, removed afterwards (or, after a crash, by
+    the next write).
+    """
+    import os
+    import shutil
+    import uuid
+
+    import dask
+
+    from siting.solar import PVAssumptions, default_weather, scale
+
+    a = assumptions or PVAssumptions()
+    weather = weather or default_weather()
+    folder = project.results.root / "solar"
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = folder / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}-staging"
+    with dask.config.set({"dataframe.shuffle.method": "tasks" if client is None else "p2p"}):
+        try:
+            _report(progress, 0.05, "reading rooftops partition-wise")
+            ddf = scale.read_project_rooftops(project, npartitions=partitions)
+            _report(progress, 0.1, f"sorting {ddf.npartitions} partitions along a Hilbert curve")
+            ddf = scale.spatially_compact(ddf, staging / "rooftops", npartitions=ddf.npartitions)
+            _report(progress, 0.3, f"pvlib + shading, {ddf.npartitions} partitions")
+            result = scale.potential_dask(
+                ddf, weather, assumptions=a, shading=shading, stage=staging / "unranked", persist=False, client=client
+            )
+            _report(progress, 0.8, "ranking and storing")
+            return project.results.put(
+                "solar",
+                req.key,
+                frames={"rooftops": result},
+                params=req.params,
+                inputs=req.inputs,
+                extra={"metadata": scale.metadata(weather, a), "label": label, "engine": "dask"},
+            )
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 # -- wind -------------------------------------------------------------------------------------------

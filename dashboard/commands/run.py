@@ -1,18 +1,28 @@
-"""``xysiting run DIR [--only solar,waste,site] [--jobs N]``: keep the stored results current.
+"""``xysiting run DIR [--only solar,waste,site] [--jobs N] [--engine dask ...]``: keep the stored results current.
 
 Computes every analysis result that is missing or stale (:mod:`siting.results`), with a
 progress bar per analysis, and reports what it reused.  ``--jobs N`` runs up to N analyses
 at once in separate processes (each computation is single-threaded numpy/pandas work, so
 processes, not threads, use more cores).
+
+``--engine dask`` runs rooftop PV partition-wise on dask-geopandas
+(:mod:`siting.solar.scale`): on an existing dask.distributed cluster (``--scheduler
+tcp://HOST:PORT``; its workers must see the project folder), on a local cluster of
+``--workers N`` processes, or else on local threads.  The result is stored under the same
+key as the pandas engine's, as partitioned GeoParquet.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from geo.errors import InputError
+
+#: Options of a solar run that choose how it runs, not which result (not in its label).
+_ENGINE_OPTIONS = ("engine", "client", "partitions")
 
 
 def register(subparsers) -> None:
@@ -33,6 +43,38 @@ def register(subparsers) -> None:
     )
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="analyses run at once (processes; default 1)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--engine",
+        choices=("pandas", "dask"),
+        default="pandas",
+        help="rooftop PV engine: pandas (one process) or dask (partition-wise; same result)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --engine dask: a running dask.distributed scheduler, e.g. tcp://10.0.0.5:8786",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --engine dask: a local cluster of N worker processes",
+    )
+    p.add_argument(
+        "--memory-per-worker",
+        default="auto",
+        metavar="SIZE",
+        help="with --workers: memory limit per local worker, e.g. 3GB (default: machine memory / N)",
+    )
+    p.add_argument(
+        "--partitions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --engine dask: rooftop partitions (default one per 250,000 rooftops)",
+    )
     p.set_defaults(func=run)
 
 
@@ -44,11 +86,23 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         msg = f"--jobs must be at least 1, got {args.jobs}"
         raise InputError(msg)
+    _check_engine_args(args)
     planned = results.planned_runs(args.dir, only=only)
     if not planned:
         print(f"{args.dir}: nothing to run (no rooftops, waste or road layers)")
         return 0
-    outcomes = run_planned(args.dir, planned, jobs=args.jobs, quiet=args.quiet)
+    outcomes = {}
+    if args.engine == "dask" and any(analysis == "solar" for analysis, _ in planned):
+        with dask_client(args) as client:
+            solar = [
+                (a, {**o, "engine": "dask", "client": client, "partitions": args.partitions})
+                for a, o in planned
+                if a == "solar"
+            ]
+            outcomes.update(run_planned(args.dir, solar, jobs=1, quiet=args.quiet))
+        planned = [(a, o) for a, o in planned if a != "solar"]
+    if planned:
+        outcomes.update(run_planned(args.dir, planned, jobs=args.jobs, quiet=args.quiet))
     reused = [label for label, (o, _) in outcomes.items() if o.reused]
     computed = {label: s for label, (o, s) in outcomes.items() if not o.reused}
     for label, seconds in computed.items():
@@ -58,6 +112,52 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_engine_args(args: argparse.Namespace) -> None:
+    if args.engine != "dask" and (args.scheduler or args.workers or args.partitions):
+        msg = "--scheduler, --workers and --partitions need --engine dask"
+        raise InputError(msg)
+    if args.scheduler and args.workers:
+        msg = "give either --scheduler (an existing cluster) or --workers (a local one), not both"
+        raise InputError(msg)
+    for name in ("workers", "partitions"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            msg = f"--{name} must be at least 1, got {value}"
+            raise InputError(msg)
+
+
+@contextlib.contextmanager
+def dask_client(args: argparse.Namespace):
+    """A dask.distributed client for ``--scheduler`` or ``--workers`` (None: local threads)."""
+    if not (args.scheduler or args.workers):
+        yield None
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        msg = "--scheduler and --workers need the 'distributed' package (pip install 'xysiting[dask]')"
+        raise InputError(msg) from None
+    if args.scheduler:
+        try:
+            client = Client(args.scheduler, timeout="20s")
+        except OSError as exc:
+            msg = f"--scheduler {args.scheduler}: cannot connect ({exc}); check the address and that the scheduler runs"
+            raise InputError(msg) from None
+        with client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            memory_limit=args.memory_per_worker,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
 def run_planned(project_dir, planned, *, jobs: int = 1, quiet: bool = False) -> dict:
     """Run ``planned`` (from :func:`siting.results.planned_runs`); label → (Outcome, seconds)."""
     from tqdm import tqdm
@@ -65,7 +165,7 @@ def run_planned(project_dir, planned, *, jobs: int = 1, quiet: bool = False) -> 
     from dashboard.commands._progress import progress_bar
     from siting import results
 
-    labels = [results.describe(a, o) for a, o in planned]
+    labels = [results.describe(a, {k: v for k, v in o.items() if k not in _ENGINE_OPTIONS}) for a, o in planned]
     width = max(len(label) for label in labels)
     out = {}
     if jobs == 1:

@@ -14,14 +14,13 @@ the shaded/unshaded output, Gagnon et al. 2016, FACTS.md):
   overlapping that sector.  Obstructions lower than ``min_elevation_deg`` are ignored, and so
   neighbours farther than ``max_distance_m``.
 
-Pairs come from fixed-radius joins of :class:`scipy.spatial.cKDTree` s of the centroids
-(``sparse_distance_matrix``, faster than a shapely ``STRtree`` ``dwithin`` query for points
-here): possible obstructors are grouped by reach — the farthest a building ``j`` can still
-rise above ``min_elevation_deg`` over the lowest roof, ``(h_j - h_min) /
-tan(min_elevation_deg) + r_j``, capped at ``max_distance_m`` — and each group is joined with
-every centroid at its group's radius, then pairs beyond the building's own reach dropped.
-The per-(rooftop, sector) maximum is a ``numpy.maximum.at`` over the pair list.  The loss
-itself comes from the per-class shading tables of :mod:`siting.solar._yield`.
+Pairs are found and folded in one compiled pass (:func:`numba.njit`, no pair list in memory):
+the centroids are sorted into square grid cells; each possible obstructor ``j`` (taller than
+the lowest roof) scans the cells within its reach — the farthest centroid distance at which
+it can still rise above ``min_elevation_deg`` over the lowest roof, ``(h_j - h_min) /
+tan(min_elevation_deg) + r_short_j``, capped at ``max_distance_m`` — and tests every roof
+there.  The per-(rooftop, sector) maximum is kept in place.  The loss itself comes from the
+per-class shading tables of :mod:`siting.solar._yield`.
 
 Limits: roofs are points at their centroid (a large roof partly shaded counts as wholly at
 its centre); trees, terrain and roof furniture are ignored; a pitched roof's own ridge is
@@ -32,8 +31,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
-from scipy.spatial import cKDTree
+
+#: Grid cell side for the neighbour scan, m (a building scans about (2·reach / CELL_M + 1)² cells).
+CELL_M = 50.0
 
 
 def horizon_profile(
@@ -46,7 +48,7 @@ def horizon_profile(
     sectors: int = 16,
     min_elevation_deg: float = 10.0,
     max_distance_m: float = 300.0,
-    chunk: int = 50_000,
+    chunk: int = 65_536,
     threads: int = 1,
 ) -> np.ndarray:
     """Horizon elevation (degrees) per rooftop and azimuth sector.
@@ -64,11 +66,10 @@ def horizon_profile(
     min_elevation_deg, max_distance_m : float
         Obstructions lower or farther are ignored.
     chunk : int
-        Obstructors queried per batch (bounds memory).
+        Obstructors per compiled call (threads share the batches).
     threads : int
-        Threads sharing the batches, each with its own horizon array merged by maximum.  On
-        the shared 2-core test machine 2 threads were no faster than 1 (the KD-tree join holds
-        the GIL for much of its work), hence the default 1.
+        Threads sharing the batches (the compiled scan releases the GIL), each with its own
+        horizon array merged by maximum.  Default 1: partition-wise runs use processes.
 
     Returns
     -------
@@ -79,33 +80,37 @@ def horizon_profile(
     horizon = np.zeros(n * sectors, dtype=np.float32)
     if n < 2:
         return horizon.reshape(n, sectors)
-    h = np.asarray(height_m, dtype=float)
-    r = np.asarray(half_long_m, dtype=float)
-    r_short = np.asarray(half_short_m, dtype=float)
+    x = np.ascontiguousarray(x, dtype=float)
+    y = np.ascontiguousarray(y, dtype=float)
+    h = np.ascontiguousarray(height_m, dtype=float)
+    r = np.ascontiguousarray(half_long_m, dtype=float)
+    r_short = np.ascontiguousarray(half_short_m, dtype=float)
     tan_min = np.tan(np.radians(max(min_elevation_deg, 0.1)))
-    reach = np.minimum((h - h.min()) / tan_min + r, max_distance_m)
+    # farthest centroid distance at which j can still rise min_elevation_deg above the lowest
+    # roof: (h_j - h_min) / tan + r_short_j (its near wall); pairs beyond fail that test anyway
+    reach = np.minimum((h - h.min()) / tan_min + r_short, max_distance_m)
     obstructors = np.flatnonzero(h > h.min())
     if len(obstructors) == 0:
         return horizon.reshape(n, sectors)
-    xy = np.column_stack([x, y])
-    tree_all = cKDTree(xy)
-    width = 360.0 / sectors
-    # obstructors grouped by reach so each group is one fixed-radius KD-tree join
-    edges = np.array([0.0, 15.0, 22.0, 32.0, 45.0, 65.0, 95.0, 140.0, 200.0, max(max_distance_m, 200.0) + 1e-6])
-    group = np.searchsorted(edges, reach[obstructors], side="left")
-    tasks = []
-    for g in np.unique(group):  # at most nine reach groups
-        members = obstructors[group == g]
-        radius = float(min(edges[g], reach[members].max()))
-        tasks += [(radius, members[start : start + chunk]) for start in range(0, len(members), chunk)]
+    # centroids sorted by grid cell (row-major key): each cell row is one contiguous run
+    x0, y0 = float(x.min()), float(y.min())
+    nx = int((x.max() - x0) // CELL_M) + 1
+    ny = int((y.max() - y0) // CELL_M) + 1
+    keys = np.floor((y - y0) / CELL_M).astype(np.int64) * nx + np.floor((x - x0) / CELL_M).astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    # everything in cell order: the scans read contiguous memory; the horizon is put back last
+    xs, ys, hs = x[order], y[order], h[order]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    js_sorted = np.sort(rank[obstructors])
+    tasks = [js_sorted[start : start + chunk] for start in range(0, len(js_sorted), chunk)]
+    tan_keep = float(np.tan(np.radians(min_elevation_deg)))
+    rs, rss, reach_s = r[order], r_short[order], reach[order]
 
     def work(share: list, hz: np.ndarray) -> None:
-        for radius, js in share:  # batches of buildings, each vectorised
-            pairs = cKDTree(xy[js]).sparse_distance_matrix(tree_all, radius, output_type="ndarray")
-            j = js[pairs["i"]]
-            i = pairs["j"].astype(np.int64)
-            near = pairs["v"] <= reach[j]
-            _accumulate(hz, i[near], j[near], x, y, h, r, r_short, sectors, width, min_elevation_deg)
+        for js in share:  # batches of buildings, each one compiled call (releases the GIL)
+            _fold(js, xs, ys, hs, rs, rss, reach_s, sorted_keys, x0, y0, CELL_M, nx, ny, sectors, tan_keep, hz)
 
     # optional threads: each folds its share of batches into its own horizon array
     n_threads = max(1, min(threads, len(tasks)))
@@ -117,43 +122,55 @@ def horizon_profile(
             list(pool.map(work, [tasks[k::n_threads] for k in range(n_threads)], arrays))
         for extra in arrays[1:]:
             np.maximum(horizon, extra, out=horizon)
-    return horizon.reshape(n, sectors)
+    out = np.empty((n, sectors), dtype=np.float32)
+    out[order] = horizon.reshape(n, sectors)
+    return out
 
 
-def _accumulate(
-    horizon: np.ndarray,
-    i: np.ndarray,
-    j: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    h: np.ndarray,
-    r: np.ndarray,
-    r_short: np.ndarray,
-    sectors: int,
-    width: float,
-    min_elevation_deg: float,
-) -> None:
-    """Fold obstruction pairs (rooftop i, obstructor j) into the flat horizon array."""
-    dh = h[j] - h[i]
-    keep = dh > 0
-    i, j, dh = i[keep], j[keep], dh[keep]
-    dx, dy = x[j] - x[i], y[j] - y[i]
-    dc = np.hypot(dx, dy)
-    dist = np.maximum(dc - r_short[j], 1.0)
-    keep = dh >= np.tan(np.radians(min_elevation_deg)) * dist  # elevation ≥ the minimum
-    i, j, dx, dy, dc = i[keep], j[keep], dx[keep], dy[keep], dc[keep]
-    if len(i) == 0:
-        return
-    elev = np.degrees(np.arctan(dh[keep] / dist[keep]))
-    bearing = np.degrees(np.arctan2(dx, dy)) % 360.0
-    half = np.degrees(np.arctan(r[j] / np.maximum(dc, 1.0)))
-    k0 = np.floor((bearing - half) / width).astype(np.int64)
-    k1 = np.floor((bearing + half) / width).astype(np.int64)
-    count = np.minimum(k1 - k0 + 1, sectors)
-    rep = np.repeat(np.arange(len(i)), count)
-    offset = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
-    sector = (k0[rep] + offset) % sectors
-    np.maximum.at(horizon, i[rep] * sectors + sector, elev[rep].astype(np.float32))
+@numba.njit(cache=True, nogil=True)
+def _fold(js, x, y, h, r, r_short, reach, sorted_keys, x0, y0, cell, nx, ny, sectors, tan_keep, horizon):
+    """Fold every (rooftop i, obstructor j in ``js``) pair within j's reach into ``horizon``.
+
+    Every array is in grid-cell order (``sorted_keys``); ``js`` are positions in that order.
+
+    Per pair, as the numpy formulation: ``dh = h_j - h_i > 0``; ``dist = max(d - r_short_j,
+    1)``; kept if ``dh ≥ tan(min elevation) · dist``; elevation ``atan(dh / dist)``;
+    bearing ``atan2(dx, dy)``; half-width ``atan(r_long_j / max(d, 1))``; every sector the
+    arc touches takes the maximum elevation (float32).
+    """
+    width = 360.0 / sectors
+    for jj in range(len(js)):
+        j = js[jj]
+        reach_j = reach[j]
+        cx0 = max(int(np.floor((x[j] - reach_j - x0) / cell)), 0)
+        cx1 = min(int(np.floor((x[j] + reach_j - x0) / cell)), nx - 1)
+        cy0 = max(int(np.floor((y[j] - reach_j - y0) / cell)), 0)
+        cy1 = min(int(np.floor((y[j] + reach_j - y0) / cell)), ny - 1)
+        for cy in range(cy0, cy1 + 1):
+            lo = np.searchsorted(sorted_keys, cy * nx + cx0, side="left")
+            hi = np.searchsorted(sorted_keys, cy * nx + cx1, side="right")
+            for i in range(lo, hi):
+                dh = h[j] - h[i]
+                if dh <= 0:
+                    continue
+                dx = x[j] - x[i]
+                dy = y[j] - y[i]
+                dc = np.hypot(dx, dy)
+                if dc > reach_j:
+                    continue
+                dist = max(dc - r_short[j], 1.0)
+                if not dh >= tan_keep * dist:
+                    continue
+                elev = np.float32(np.degrees(np.arctan(dh / dist)))
+                bearing = np.degrees(np.arctan2(dx, dy)) % 360.0
+                half = np.degrees(np.arctan(r[j] / max(dc, 1.0)))
+                k0 = int(np.floor((bearing - half) / width))
+                k1 = int(np.floor((bearing + half) / width))
+                count = min(k1 - k0 + 1, sectors)
+                for off in range(count):
+                    idx = i * sectors + (k0 + off) % sectors
+                    if elev > horizon[idx]:
+                        horizon[idx] = elev
 
 
 def shading_factor(horizon_deg: np.ndarray, class_index: np.ndarray, shade_table: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ one frame; the pvlib chain and the shading model already live in ``_yield`` and 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 import geopandas as gpd
@@ -170,7 +171,7 @@ def rooftop_potential(
 
     # orientation classes → pvlib once per class
     codes, weights = _class_corners(pitched, tilt, main_az, second, a)
-    uniq_codes, inverse = np.unique(codes.ravel(), return_inverse=True)
+    inverse, uniq_codes = pd.factorize(codes.ravel())  # hashing, not sorting, 4n codes
     inverse = inverse.reshape(codes.shape)
     uniq = _decode(uniq_codes)
     if not n:
@@ -194,6 +195,7 @@ def rooftop_potential(
         sf = shading_factors(frame, metric, nearest, table, a, neighbours=neighbours)
     else:
         sf = np.ones(n)
+    del metric, geoms  # the projected footprints are not needed past here (memory peak)
     kwh_per_kwp = yield_unshaded * sf
     kwh = kwp * kwh_per_kwp
 
@@ -218,13 +220,12 @@ def rooftop_potential(
     out["exclusion_reason"] = reasons
     _add_money_and_co2(out, kwp, kwh, a)
     if monthly and n:
-        monthly_kwh_per_kwp = np.zeros((n, 12))
-        for k in range(codes.shape[1]):  # four interpolation corners
-            monthly_kwh_per_kwp += weights[:, k : k + 1] * table.monthly_kwh_per_kwp[inverse[:, k]]
-        month_frac = monthly_kwh_per_kwp / np.maximum(yield_unshaded[:, None], 1e-9)
-        monthly_kwh = kwh[:, None] * month_frac
-        for m, col in enumerate(MONTH_COLUMNS):
-            out[col] = np.round(monthly_kwh[:, m], 1)
+        denominator = np.maximum(yield_unshaded, 1e-9)
+        for m, col in enumerate(MONTH_COLUMNS):  # one month at a time: n-long temporaries only
+            month_kwh_per_kwp = np.zeros(n)
+            for k in range(codes.shape[1]):  # four interpolation corners
+                month_kwh_per_kwp += weights[:, k] * table.monthly_kwh_per_kwp[inverse[:, k], m]
+            out[col] = np.round(kwh * (month_kwh_per_kwp / denominator), 1)
     elif monthly:
         for col in MONTH_COLUMNS:
             out[col] = np.zeros(0)
@@ -408,6 +409,7 @@ def shading_factors(
         sectors=a.shading_sectors,
         min_elevation_deg=a.shading_min_elevation_deg,
         max_distance_m=a.shading_max_distance_m,
+        threads=min(2, len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1,
     )[:n]
     return _shading.shading_factor(horizon, class_index, table.shade_table)
 
@@ -425,10 +427,24 @@ def rank_within_county(result: pd.DataFrame, *, rank_by: str = "kwh_per_year") -
     best rank (``method="min"``).
     """
     ascending = rank_by == "payback_years"
-    values = result[rank_by].where(result["suitable"])
-    county = result["county"].fillna("") if "county" in result else pd.Series("", index=result.index)
-    ranks = values.groupby(county.to_numpy()).rank(method="min", ascending=ascending)
-    return ranks.round().astype("Int64")
+    n = len(result)
+    values = result[rank_by].to_numpy(dtype=float, na_value=np.nan)
+    county = result["county"].fillna("").to_numpy() if "county" in result else np.zeros(n, dtype=np.int64)
+    group, _ = pd.factorize(county)
+    rows = np.flatnonzero(result["suitable"].to_numpy(dtype=bool) & ~np.isnan(values))
+    key = values[rows] if ascending else -values[rows]
+    order = np.lexsort((key, group[rows]))  # by county, then best first
+    g, k = group[rows][order], key[order]
+    position = np.arange(len(order))
+    new_group = np.r_[True, g[1:] != g[:-1]] if len(order) else np.zeros(0, dtype=bool)
+    new_value = new_group | (np.r_[True, k[1:] != k[:-1]] if len(order) else new_group)
+    first_of_group = np.maximum.accumulate(np.where(new_group, position, 0))
+    first_of_value = np.maximum.accumulate(np.where(new_value, position, 0))  # ties: the best rank
+    ranks = np.zeros(n, dtype=np.int64)
+    ranks[rows[order]] = first_of_value - first_of_group + 1
+    out = pd.Series(pd.array(ranks, dtype="Int64"), index=result.index)
+    out[ranks == 0] = pd.NA
+    return out
 
 
 # -- input checks -----------------------------------------------------------------------------
@@ -560,21 +576,23 @@ def shortlist(
         msg = "min_kwp and min_kwh_per_kwp must be ≥ 0"
         raise InputError(msg)
     mask &= (result["kwp"] >= min_kwp).to_numpy() & (result["kwh_per_kwp"] >= min_kwh_per_kwp).to_numpy()
-    out = result[mask]
+    if top is not None and int(top) < 1:
+        msg = f"top must be ≥ 1, got {top}"
+        raise InputError(msg)
+    # order positions on arrays, then copy only the rows kept (not the whole frame twice)
+    rows = np.flatnonzero(mask)
     ascending = rank_by == "payback_years"
+    values = result[rank_by].to_numpy(dtype=float, na_value=np.nan)[rows]
     order = np.lexsort(
         (
-            out[rank_by].fillna(np.inf if ascending else -np.inf).to_numpy() * (1 if ascending else -1),
-            ~out["suitable"].to_numpy(dtype=bool),
+            np.where(np.isnan(values), np.inf if ascending else -np.inf, values) * (1 if ascending else -1),
+            ~result["suitable"].to_numpy(dtype=bool)[rows],
         )
     )
-    out = out.iloc[order]
+    rows = rows[order]
     if top is not None:
-        if int(top) < 1:
-            msg = f"top must be ≥ 1, got {top}"
-            raise InputError(msg)
-        out = out.head(int(top))
-    out = out.copy()
+        rows = rows[: int(top)]
+    out = result.iloc[rows].copy()
     out.attrs = dict(result.attrs)
     return out
 

@@ -66,6 +66,69 @@ def read_rooftops(path: str | os.PathLike, *, npartitions: int | None = None):
     return ddf
 
 
+#: Rooftops per partition when none is given (a partition's shading pairs stay < ~1 GB).
+ROOFTOPS_PER_PARTITION = 250_000
+
+
+def read_project_rooftops(project, *, npartitions: int | None = None):
+    """The project's ``rooftops`` layer as dask-geopandas, read partition-wise from its GeoPackage.
+
+    Each partition reads one range of rows (``npartitions`` ranges; default one per
+    :data:`ROOFTOPS_PER_PARTITION` rooftops), so no process holds the whole layer.  The ranges
+    follow the stored order, which need not be spatial: pass the frame to
+    :func:`spatially_compact` before shading.  Workers must see the project folder.
+    """
+    import dask
+    import dask.dataframe as dd
+    import dask_geopandas  # noqa: F401  (registers the GeoDataFrame collection)
+    import pyogrio
+
+    n = int(pyogrio.read_info(project.gpkg_path, layer="rooftops")["features"])
+    if npartitions is None:
+        npartitions = -(-n // ROOFTOPS_PER_PARTITION)
+    if npartitions < 1:
+        msg = f"partitions must be at least 1, got {npartitions}"
+        raise InputError(msg)
+    npartitions = max(1, min(int(npartitions), n))
+    size = -(-n // npartitions) if n else 1
+    meta = project.read("rooftops", max_features=1).iloc[:0]
+    parts = [dask.delayed(_read_rows)(str(project.path), start, size) for start in range(0, max(n, 1), size)]
+    return dd.from_delayed(parts, meta=meta, verify_meta=False)
+
+
+def _read_rows(project_dir: str, start: int, count: int) -> gpd.GeoDataFrame:
+    from layers.project import Project
+
+    return Project.open(project_dir).read("rooftops", skip_features=start, max_features=count)
+
+
+def spatially_compact(
+    ddf, folder: str | os.PathLike, *, npartitions: int | None = None, total_bounds: tuple | None = None
+):
+    """Rooftops sorted along a Hilbert curve into compact partitions, staged as GeoParquet.
+
+    As :meth:`dask_geopandas.GeoDataFrame.spatial_shuffle`: one bounds pass (skipped when
+    ``total_bounds`` is given, e.g. from the layer's metadata), Hilbert distances per
+    partition, one shuffle (``set_index``); the shuffled frame is written to ``folder``
+    (partitioned GeoParquet) and opened again, so the later passes (orientation classes,
+    partition bounds, yields) read compact parts from disk instead of shuffling again.
+    Neighbouring partitions then overlap only along their edges: the shading halo is small.
+    """
+    npartitions = npartitions or ddf.npartitions
+    if total_bounds is None:
+        bounds_meta = pd.DataFrame({c: pd.Series(dtype=float) for c in ("minx", "miny", "maxx", "maxy")})
+        b = ddf.map_partitions(_bounds_part, meta=bounds_meta).compute().to_numpy()
+        total_bounds = (np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3]))
+    key = ddf.map_partitions(_hilbert_part, tuple(float(v) for v in total_bounds), meta=("hilbert", "int64"))
+    shuffled = ddf.assign(_hilbert=key).set_index("_hilbert", npartitions=npartitions, sort=True)
+    shuffled.to_parquet(str(folder), write_index=False)
+    return read_rooftops(folder)
+
+
+def _hilbert_part(part: gpd.GeoDataFrame, total_bounds: tuple) -> pd.Series:
+    return part.geometry.hilbert_distance(total_bounds=total_bounds, level=16).astype("int64")
+
+
 def from_frame(rooftops: gpd.GeoDataFrame, *, npartitions: int = 4):
     """A dask-geopandas frame of an in-memory rooftops layer (tests, small runs)."""
     import dask_geopandas
@@ -92,7 +155,16 @@ def _potential_part(
 ) -> gpd.GeoDataFrame:
     out = rooftop_potential(part, weather, assumptions=a, shading=shading, monthly=monthly, rank=False, classes=table)
     out.attrs = {}
-    return out
+    return _plain_strings(out)
+
+
+def _plain_strings(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Text columns as the pandas engine has them (dask reads Parquet text as NA-valued strings)."""
+    for col in frame.columns:
+        dtype = frame[col].dtype
+        if isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA:
+            frame[col] = frame[col].astype(pd.StringDtype(storage=dtype.storage, na_value=np.nan))
+    return frame
 
 
 def potential_dask(
@@ -104,6 +176,8 @@ def potential_dask(
     monthly: bool = True,
     halo: bool = True,
     persist: bool = True,
+    stage: str | os.PathLike | None = None,
+    table: _yield.ClassTable | None = None,
     client=None,
 ):
     """:func:`siting.solar.rooftop_potential` on every partition of a dask-geopandas frame.
@@ -124,7 +198,14 @@ def potential_dask(
         partition edges; costs a bounds pass and extra reads).
     persist : bool
         Persist the unranked result before the rank pass (memory: the whole result, spread
-        over the cluster's workers); without it the yields are computed twice.
+        over the cluster's workers); without it (and without ``stage``) the yields are
+        computed twice.
+    stage : path, optional
+        Instead of persisting, write the unranked result to this folder (partitioned
+        GeoParquet, visible to every worker) and rank from it: memory stays per partition,
+        which is how a province runs on workers of a few GB.
+    table : ClassTable, optional
+        The class table if already computed (:func:`class_table_for`).
     client : distributed.Client, optional
         When given, the class table and weather are scattered to the workers once.
 
@@ -136,7 +217,7 @@ def potential_dask(
     """
     a = assumptions or PVAssumptions()
     weather = weather or default_weather()
-    table = class_table_for(ddf, weather, a)
+    table = table if table is not None else class_table_for(ddf, weather, a)
     head = ddf._meta if hasattr(ddf, "_meta") else ddf.head(0)
     meta = _potential_part(head.iloc[:0], weather, a, table, shading, monthly)
     if client is not None:
@@ -147,7 +228,13 @@ def potential_dask(
         result = _with_halo(ddf, weather_arg, a, table_arg, monthly, meta)
     else:
         result = ddf.map_partitions(_potential_part, weather_arg, a, table_arg, shading, monthly, meta=meta)
-    if persist:
+    if stage is not None:
+        import dask_geopandas
+
+        # computed once, partition by partition, to disk; the rank pass reads it back
+        result.to_parquet(str(stage), write_index=False)
+        result = dask_geopandas.read_parquet(str(stage))
+    elif persist:
         # the rank pass reads the result once more: keep it (in the cluster's memory) rather
         # than computing yields and shading twice
         result = result.persist(**({} if client is not None else {"scheduler": "threads"}))
@@ -203,7 +290,7 @@ def _potential_halo_part(
         part, weather, assumptions=a, shading=True, monthly=monthly, rank=False, classes=table, neighbours=halo
     )
     out.attrs = {}
-    return out
+    return _plain_strings(out)
 
 
 def rank_dask(result, *, rank_by: str = "kwh_per_year"):
@@ -231,7 +318,7 @@ def _rank_part(part: pd.DataFrame, sorted_by_county: dict, rank_by: str, ascendi
         rank[sel] = np.searchsorted(sorted_by_county[c], v[sel], side="left") + 1
     part["county_rank"] = pd.array(np.where(rank > 0, rank, 0), dtype="Int64")
     part.loc[rank <= 0, "county_rank"] = pd.NA
-    return part
+    return _plain_strings(part)
 
 
 def shortlist_dask(result, **filters) -> gpd.GeoDataFrame:
@@ -283,7 +370,7 @@ def metadata(weather: Weather | None, assumptions: PVAssumptions | None) -> dict
     """The assumptions dict for a partition-wise run (as ``result.attrs["solar"]``)."""
     meta = solar_metadata(assumptions or PVAssumptions(), weather or default_weather(), [])
     meta["rooftop_repairs"] = "not collected in partition-wise runs"
-    meta["engine"] = "dask-geopandas, partition-wise (shading within partitions)"
+    meta["engine"] = "dask-geopandas, partition-wise (neighbour shading across partition edges by a halo)"
     return meta
 
 
@@ -294,7 +381,9 @@ __all__ = [
     "metadata",
     "potential_dask",
     "rank_dask",
+    "read_project_rooftops",
     "read_rooftops",
     "rollup_dask",
     "shortlist_dask",
+    "spatially_compact",
 ]
