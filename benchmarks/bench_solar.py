@@ -45,7 +45,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 from siting.solar.synthetic import synthetic_rooftops as synth_rooftops
 
 
