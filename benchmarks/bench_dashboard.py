@@ -83,6 +83,13 @@ def filter_changes(browser, url: str, runs: int, shots: Path) -> list[float]:
     page.goto(url)
     page.wait_for_selector(".xy-row-count", timeout=600_000)
     page.wait_for_timeout(2000)
+    times = time_county_filter(page, runs, shot=shots / "million_filtered.png")
+    context.close()
+    return times
+
+
+def time_county_filter(page, runs: int, *, shot: Path | None = None, settle_ms: int = 1500) -> list[float]:
+    """Switch the PV county filter ``runs`` times on ``page``; seconds until each new row count is drawn."""
     select = page.locator(".xy-solar-county select")
     options = [o for o in select.locator("option").all_inner_texts() if o]
     times = []
@@ -95,10 +102,9 @@ def filter_changes(browser, url: str, runs: int, shots: Path) -> list[float]:
             page.wait_for_timeout(10)
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
         times.append(time.perf_counter() - start)
-        page.wait_for_timeout(1500)  # let the browser settle before the next change
-        if i == 0:
-            page.screenshot(path=str(shots / "million_filtered.png"), full_page=False)
-    context.close()
+        page.wait_for_timeout(settle_ms)  # let the browser settle before the next change
+        if i == 0 and shot is not None:
+            page.screenshot(path=str(shot), full_page=False)
     return times
 
 

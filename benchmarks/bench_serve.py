@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_dashboard import _rows, peak_rss_mib, serving
+from benchmarks.bench_dashboard import peak_rss_mib, serving, time_county_filter
 from tests.conftest import CHROMIUM, LAUNCH_ARGS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,20 +57,7 @@ def first_map(browser, url: str) -> tuple[float, object, object]:
 def filter_times(page, runs: int) -> list[float]:
     """Switch the county filter ``runs`` times; seconds until each new row count shows."""
     page.wait_for_selector(".xy-row-count", timeout=300_000)
-    select = page.locator(".xy-solar-county select")
-    options = [o for o in select.locator("option").all_inner_texts() if o]
-    times = []
-    for i in range(runs):
-        label = options[1 + i % (len(options) - 1)] if i % 2 == 0 else options[0]
-        old = _rows(page)
-        start = time.perf_counter()
-        select.select_option(label=label)
-        while _rows(page) == old:
-            page.wait_for_timeout(10)
-        page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
-        times.append(time.perf_counter() - start)
-        page.wait_for_timeout(500)
-    return times
+    return time_county_filter(page, runs, settle_ms=500)
 
 
 def start_what_if(page) -> None:

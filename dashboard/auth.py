@@ -35,6 +35,9 @@ Serve with::
     from dashboard.auth import serve_kwargs, session_user
     kwargs = serve_kwargs(project_dir, users_path=project_dir / "users.json")
     pn.serve({"/": lambda: make_app(user=session_user())}, port=5006, **kwargs)
+
+Why one module over 500 lines: the secret, the sign-in table, the rate limiter, the auth
+provider and its handlers form one security boundary that must be read and reviewed together.
 """
 
 from __future__ import annotations

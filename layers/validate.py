@@ -15,6 +15,10 @@
 
 Problems the user must fix raise :class:`geo.errors.InputError`; repairs are reported in
 the returned :class:`ValidationReport`, never silent.
+
+Why one module over 500 lines: every check of every layer kind (geometry, CRS, columns,
+ranges, region) is here so that import and the analyses (:mod:`layers.conform`) share one
+implementation.
 """
 
 from __future__ import annotations

@@ -21,6 +21,9 @@ layers read decide whether a stored one is still *current*.
 
 Progress is reported through a ``progress(fraction, message)`` callback; only the CLI
 draws bars.
+
+Why one module over 500 lines: keys, storing and loading of the four analyses must stay in
+step (the same parameters give the same key everywhere), so they live together.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ only it excludes and the area it removes in order.  Rules:
 Default setbacks (:data:`siting.wind.assumptions.DEFAULT_BUFFERS_M`, sources there) are
 planning assumptions, not regulation: change them per project.  A feature's own
 ``buffer_m`` (exclusions schema) wins when larger.
+
+Why one module over 500 lines: one class per exclusion rule (the GLAES pattern) and the
+stack that composes them; splitting the rules apart would scatter their shared rasterising.
 """
 
 from __future__ import annotations

@@ -2,6 +2,11 @@
 
 :func:`wind_sites` is the public entry point used by the dashboard and ``xysiting wind``;
 every assumption it uses is a field of :class:`siting.wind.assumptions.WindAssumptions`.
+
+Why one module over 500 lines: the steps of one run (region, resource, exclusion stack, site
+cutting, energy, grid connection, supply curve) share the run's grid and arrays, and the
+result class with its exports belongs beside the function that fills it; the separable
+pieces already live in their own modules (exclusions, energy, grid, plants, supply_curve).
 """
 
 from __future__ import annotations
