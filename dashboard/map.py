@@ -801,12 +801,11 @@ class SharedMap:
     def _scale_bar(self, fig):
         """A metric scale bar.
 
-        Web Mercator stretches distances by 1 / cos(latitude): the bar reads the map's x range
-        in a unit worth cos(latitude) metres, taken at the centre of the project (about 0.85
-        at Xiangyang's 32° N), so its label is in true metres on the ground.
+        Web Mercator stretches distances by 1 / cos(latitude): the bar measures a copy of the
+        map's x range scaled by cos(latitude) at the centre of the project (about 0.85 at
+        Xiangyang's 32° N), kept in step in the browser, so its label is in true metres.
         """
-        from bokeh.models import ScaleBar
-        from bokeh.models.annotations.dimensional import CustomDimensional
+        from bokeh.models import CustomJS, Range1d, ScaleBar
 
         if self._bounds is not None:
             xmin, ymin, xmax, ymax = self._bounds
@@ -814,20 +813,26 @@ class SharedMap:
         else:
             lat = 32.0
         scale = float(np.cos(np.radians(float(np.asarray(lat).ravel()[0]))))
-        dimensional = CustomDimensional(
-            basis={"merc": (scale, "m", "metre"), "m": (1.0, "m", "metre"), "km": (1000.0, "km", "kilometre")},
-            ticks=[1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500],
+        x = fig.x_range
+        start = (x.start if x.start is not None else 0.0) * scale
+        end = (x.end if x.end is not None else 1.0) * scale
+        ground = Range1d(start=start, end=end, tags=[scale])
+        follow = CustomJS(
+            args={"src": x, "dst": ground, "k": scale},
+            code="dst.setv({start: src.start * k, end: src.end * k});",
         )
+        x.js_on_change("start", follow)
+        x.js_on_change("end", follow)
         return ScaleBar(
             name="xy-scale-bar",
-            range=fig.x_range,
-            unit="merc",
-            dimensional=dimensional,
+            range=ground,
+            unit="m",
             location="bottom_left",
             orientation="horizontal",
             bar_length=0.2,
             label_text_font_size="12px",
             background_fill_alpha=0.8,
+            css_classes=["xy-scale-bar"],
         )
 
     def _sync_tiles(self) -> None:
