@@ -657,12 +657,13 @@ class SharedMap:
         frame = data if data is not None else _points_frame(None, ("value", "id", "name", "county"))
         lang = self.lang
         counties = frame["county"].astype(str) if "county" in frame else pd.Series("", index=frame.index)
-        frame = frame.assign(county_name=[county_label(c, lang) if c else "" for c in counties])
+        # "place", not "county_name": HoloViews would read "@county_name" as "@county" + "_name"
+        frame = frame.assign(place=[county_label(c, lang) if c else "" for c in counties])
         style = STYLES["rooftops"]
         return hv.Points(
             frame,
             kdims=["x", "y"],
-            vdims=[_dim("value", self._value_label, lang), "id", "name", "county", "county_name"],
+            vdims=[_dim("value", self._value_label, lang), "id", "name", "county", "place"],
         ).opts(
             color="value",
             cmap=_YIELD_CMAP,
@@ -674,7 +675,7 @@ class SharedMap:
             tools=["hover", "tap"],
             hover_tooltips=[
                 (t("col_name", lang), "@name"),
-                (t("col_county", lang), "@county_name"),
+                (t("col_county", lang), "@place"),
                 (t(self._value_label, lang), "@value{0,0}"),
             ],
         )
