@@ -490,6 +490,7 @@ class SharedMap:
                     colorbar=False,
                     clim=self._clim("rooftops"),
                     tools=["hover"],
+                    hover_tooltips=[(t(self._value_label, self.lang), "@image{0,0}")],
                     alpha=0.9,
                     clipping_colors={"NaN": (0, 0, 0, 0)},
                 )
@@ -793,9 +794,13 @@ class SharedMap:
         self._sync_tiles()
         from bokeh.models import HoverTool
 
+        finite = _finite_filter()
         for tool in fig.tools:
             if isinstance(tool, HoverTool):
                 tool.limit = 1  # one feature per tooltip, not every rooftop under the cursor
+                if any("@image" in str(value) for _label, value in tool.tooltips or []):
+                    # no tooltip over empty raster cells (NaN), e.g. the empty raster under vector rooftops
+                    tool.filters = {"image": finite}
         if not any(getattr(item, "name", None) == "xy-scale-bar" for item in fig.center):
             fig.add_layout(self._scale_bar(fig))
 
@@ -1012,6 +1017,12 @@ class _WeakHook:
         method = self._method()
         if method is not None:
             method(plot, element)
+
+
+def _finite_filter():
+    from bokeh.models import CustomJS
+
+    return CustomJS(code="return Number.isFinite(cb_data.value)")
 
 
 def _county_name(adcode: str, name: str, lang: str) -> str:
