@@ -177,7 +177,9 @@ class SharedMap:
             inline=False,
             css_classes=["xy-layer-toggles"],
         )
-        self.fit_colours = pn.widgets.Checkbox(name=t("fit_colours", lang), value=False, css_classes=["xy-fit-colours"])
+        self.fit_colours = pn.widgets.Checkbox(
+            label=t("fit_colours", lang), value=False, css_classes=["xy-fit-colours"]
+        )
         self.legend = pn.pane.HTML("", width=210, css_classes=["xy-legend"], stylesheets=[_LEGEND_CSS])
         self.basemap = pn.widgets.Select(
             label=t("basemap", lang),
@@ -317,7 +319,7 @@ class SharedMap:
         self.county.value = value
         self.county.label = t("zoom_county", lang)
         self.details.object = self._details_html(getattr(self, "_details_record", None))
-        self.fit_colours.name = t("fit_colours", lang)
+        self.fit_colours.label = t("fit_colours", lang)
         self.rebuild()
         self._refresh_legend()
 
