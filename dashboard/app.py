@@ -26,7 +26,7 @@ import panel as pn
 from dashboard import _solar_data
 from dashboard._data import open_project
 from dashboard._widgets import TextAlert
-from dashboard.i18n import DEFAULT_LANGUAGE, t
+from dashboard.i18n import DEFAULT_LANGUAGE, HTML_LANG, t
 from dashboard.map import SharedMap
 from dashboard.progress_tab import ProgressTab
 from dashboard.solar_tab import SolarTab
@@ -169,12 +169,19 @@ class DashboardApp:
                 sizing_mode="stretch_width",
                 styles={"background": "#0b4f6c", "color": "white", "border-radius": "4px"},
             ),
-            pn.Row(self.map.controls(), self.map.pane, sizing_mode="stretch_width", height=560),
+            pn.Row(self.map.controls(), self.map.pane, self.map.legend, sizing_mode="stretch_width", height=560),
             self.tabs,
             sizing_mode="stretch_width",
             css_classes=["xy-app"],
         )
         self.language.param.watch(self._on_language, "value")
+        # <html lang> and the browser title follow the language in the browser at once
+        self.language.jscallback(
+            value=f"const lang = ['zh', 'en'][source.active];"
+            f"document.documentElement.lang = {{zh: '{HTML_LANG['zh']}', en: '{HTML_LANG['en']}'}}[lang];"
+            f"document.title = {{zh: {t('app_title', 'zh')!r}, en: {t('app_title', 'en')!r}}}[lang];"
+        )
+        self.map.enter_tab(TAB_ORDER[self.tabs.active][0])
         self.destroyed = False
         _LIVE_APPS.add(self)
 
@@ -209,15 +216,20 @@ class DashboardApp:
         )
 
     def _on_tab(self, event) -> None:
-        """Opening a tab switches its result layers on."""
+        """Opening a tab switches its layers on; those the left tab switched on go off again."""
         name = TAB_ORDER[event.new][0] if 0 <= event.new < len(TAB_ORDER) else ""
-        layers = {
-            "solar": ("rooftops",),
-            "waste": ("flows", "waste_sources", "facilities", "new_facilities"),
-            "wind": ("wind_sites",),
-        }.get(name, ())
-        if layers:
-            self.map.show_layers(*layers)
+        self.map.enter_tab(name)
+
+    def set_document_language(self, doc=None) -> None:
+        """Set the page's ``<html lang>`` and title to the current language (on load)."""
+        doc = doc or pn.state.curdoc
+        if doc is None:
+            return
+        doc.title = t("app_title", self.lang)
+        from bokeh.models import CustomJS
+
+        code = f"document.documentElement.lang = {HTML_LANG[self.lang]!r}; document.title = {doc.title!r};"
+        doc.js_on_event("document_ready", CustomJS(code=code))
 
     def _progress_context(self) -> dict:
         """This session's results the progress tab can reuse (None where unavailable)."""
@@ -267,6 +279,9 @@ class DashboardApp:
             for component in self.tabs_components.values():
                 component.set_language(lang)
             self._retitle_tabs()
+        doc = pn.state.curdoc
+        if doc is not None:
+            doc.title = t("app_title", lang)
 
     def _make_tabs(self, active: int = 0) -> pn.Tabs:
         tabs = pn.Tabs(
@@ -328,6 +343,7 @@ def create_app(
     app = DashboardApp(project, lang=lang, basemap=basemap, account=account)
     doc = pn.state.curdoc
     if doc is not None and doc.session_context is not None:
+        app.set_document_language(doc)
         pn.state.onload(lambda: app.load_stepwise(doc))
         # free the session's state as soon as Bokeh discards the session (see
         # `xysiting serve`: closed sessions are discarded after a few seconds)

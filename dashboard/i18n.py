@@ -10,6 +10,9 @@ from __future__ import annotations
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 
+#: ``<html lang>`` of each UI language.
+HTML_LANG: dict[str, str] = {"zh": "zh-CN", "en": "en"}
+
 #: message id → (Chinese, English)
 MESSAGES: dict[str, tuple[str, str]] = {
     # shell
@@ -40,6 +43,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "layer_facilities": ("处理设施", "Facilities"),
     "layer_flows": ("固废流向", "Waste flows"),
     "layer_bases": ("基地与项目", "Bases and projects"),
+    "layer_grid": ("变电站", "Substations"),
+    "layer_power_plants": ("电厂", "Power plants"),
+    "layer_airports": ("机场", "Airports"),
+    "layer_railway_stations": ("火车站", "Railway stations"),
+    "layer_county_labels": ("县区名称", "County names"),
+    "legend": ("图例", "Legend"),
+    "fit_colours": ("色带按数据范围拉伸", "Fit colours to the data"),
+    "colorbar_lcoe": ("度电成本 元/kWh", "LCOE CNY/kWh"),
+    "col_voltage": ("电压", "Voltage"),
+    "col_technology": ("类型", "Technology"),
+    "tech_coal": ("燃煤", "Coal"),
+    "tech_gas": ("燃气", "Gas"),
+    "tech_hydro": ("水电", "Hydro"),
+    "tech_solar": ("光伏", "Solar"),
+    "tech_wind": ("风电", "Wind"),
+    "tech_biomass": ("生物质", "Biomass"),
+    "tech_waste": ("垃圾发电", "Waste-to-energy"),
     "colorbar_yield": ("年等效利用小时 kWh/kWp", "Specific yield kWh/kWp"),
     "colorbar_wind": ("风速 m/s", "Wind speed m/s"),
     # tabs
@@ -154,6 +174,6 @@ def county_label(adcode: str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def option_label(prefix: str, value: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Label of a coded value (``prefix`` "uc" for use classes, "wk" for waste kinds)."""
+    """Label of a coded value (``prefix`` "uc" use classes, "wk" waste kinds, "tech" technologies)."""
     key = f"{prefix}_{value}"
     return t(key, lang) if key in MESSAGES else str(value)

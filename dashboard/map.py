@@ -34,7 +34,7 @@ import shapely
 from holoviews.operation.datashader import rasterize
 
 from dashboard import _data
-from dashboard.i18n import county_label, t
+from dashboard.i18n import county_label, option_label, t
 from dashboard.tiles import TileProvider, providers
 from layers.project import Project
 
@@ -51,15 +51,92 @@ LAYERS: dict[str, str] = {
     "wind_sites": "layer_wind_sites",
     "rooftops": "layer_rooftops",
     "flows": "layer_flows",
+    "grid": "layer_grid",
+    "power_plants": "layer_power_plants",
+    "airports": "layer_airports",
+    "railway_stations": "layer_railway_stations",
     "waste_sources": "layer_waste_sources",
     "facilities": "layer_facilities",
     "new_facilities": "new_facilities",
     "bases": "layer_bases",
+    "county_labels": "layer_county_labels",
 }
 #: Visible at start; wind sites (large areas) come on when the wind tab is opened.
-DEFAULT_VISIBLE = ("counties", "parks", "rooftops", "flows", "waste_sources", "facilities", "new_facilities", "bases")
+DEFAULT_VISIBLE = (
+    "counties",
+    "parks",
+    "rooftops",
+    "flows",
+    "grid",
+    "power_plants",
+    "airports",
+    "railway_stations",
+    "waste_sources",
+    "facilities",
+    "new_facilities",
+    "bases",
+    "county_labels",
+)
+#: Layers read from the project once (offered only when the project has them); the others
+#: are results the tabs fill in.
+STATIC_LAYERS = frozenset(
+    {"wind", "counties", "exclusions", "roads", "parks", "grid", "power_plants", "airports", "railway_stations"}
+    | {"waste_sources", "facilities", "bases", "county_labels"}
+)
+#: The layers each tab needs; opening the tab switches them on, leaving it restores the rest.
+TAB_LAYERS: dict[str, tuple[str, ...]] = {
+    "solar": ("rooftops",),
+    "waste": ("flows", "waste_sources", "facilities", "new_facilities"),
+    "wind": ("wind", "wind_sites"),
+}
 
 _YIELD_CMAP = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#fee090", "#fdae61", "#f46d43", "#d73027"]
+_WIND_CMAP = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]
+_LCOE_CMAP = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"]  # cheap green → dear red
+
+#: Fixed colour ranges, so that colours mean the same in every view and session (the
+#: "fit colours to data" switch replaces them by the drawn data's min–max).  Chosen from the
+#: default project: rooftop specific yield spans 659–1087 kWh/kWp with the bulk at
+#: 1040–1090; the wind resource raster spans 3.5–7.5 m/s at hub height; onshore wind LCOE
+#: in Hubei lies around 0.25–0.45 CNY/kWh (0.2–0.6 leaves room either side).
+COLOUR_RANGES: dict[str, tuple[float, float]] = {
+    "colorbar_yield": (900.0, 1150.0),  # kWh/kWp
+    "col_area_m2": (0.0, 5000.0),  # m²
+    "colorbar_wind": (3.5, 7.5),  # m/s
+    "colorbar_lcoe": (0.2, 0.6),  # CNY/kWh
+}
+
+#: One style per layer, used both by the glyphs and by the legend (so they always match).
+#: kind: "fill" (polygon), "line", "marker" (bokeh marker name), "raster", "text".
+STYLES: dict[str, dict] = {
+    "wind": {"kind": "raster", "cmap": _WIND_CMAP},
+    "counties": {"kind": "fill", "color": "#333333", "line": "#333333", "alpha": 0.03},
+    "exclusions": {"kind": "line", "color": "#888888", "width": 1.0},
+    "roads": {"kind": "line", "color": "#b0a080", "width": 0.8},
+    "parks": {"kind": "fill", "color": "#e08214", "line": "#e08214", "alpha": 0.25},
+    "wind_sites": {"kind": "fill", "color": "#1a9850", "line": "#1a9850", "alpha": 0.4},
+    "rooftops": {"kind": "marker", "marker": "circle", "color": "#fdae61", "line": "#222222", "size": 7},
+    "flows": {"kind": "line", "color": "#6a3d9a", "width": 4.0},
+    "grid": {"kind": "marker", "marker": "square", "color": "#9e9ac8", "line": "#54278f", "size": 7},
+    "power_plants": {"kind": "marker", "marker": "hex", "color": "#bdbdbd", "line": "#525252", "size": 9},
+    "airports": {"kind": "marker", "marker": "plus", "color": "#636363", "line": "#636363", "size": 12},
+    "railway_stations": {"kind": "marker", "marker": "square_x", "color": "#ffffff", "line": "#636363", "size": 9},
+    "waste_sources": {"kind": "marker", "marker": "circle", "color": "#8c510a", "line": "#ffffff", "size": 11},
+    "facilities": {"kind": "marker", "marker": "triangle", "color": "#c51b7d", "line": "#ffffff", "size": 13},
+    "new_facilities": {"kind": "marker", "marker": "star", "color": "#ffd700", "line": "#7a5c00", "size": 18},
+    "bases": {"kind": "marker", "marker": "diamond", "color": "#01665e", "line": "#ffffff", "size": 15},
+    "county_labels": {"kind": "text", "color": "#222222"},
+}
+#: Power-plant colours by technology (quiet, grey-ish); unknown technologies are grey.
+PLANT_COLOURS: dict[str, str] = {
+    "coal": "#737373",
+    "gas": "#969696",
+    "hydro": "#6baed6",
+    "solar": "#fdd49e",
+    "wind": "#a1d99b",
+    "biomass": "#bcbddc",
+    "waste": "#d9d9d9",
+}
 
 
 def _dim(name: str, msg_id: str, lang: str) -> hv.Dimension:
@@ -89,6 +166,8 @@ class SharedMap:
         self._tap_listeners: list[Callable[[float, float], None]] = []
         self._gcj02_listeners: list[Callable[[], None]] = []
         self._value_label = "colorbar_yield"
+        self._active_tab: str | None = None
+        self._tab_added: set[str] = set()  # layers the open tab switched on (restored when left)
         self.pipes = {key: hv.streams.Pipe(data=None) for key in LAYERS}
         self.pipes["rooftops_vector"] = hv.streams.Pipe(data=None)
         self.pipes["selected"] = hv.streams.Pipe(data=None)
@@ -96,11 +175,15 @@ class SharedMap:
 
         self.toggles = pn.widgets.CheckBoxGroup(
             label=t("layers", lang),
-            options=self._toggle_options(),
-            value=[k for k in DEFAULT_VISIBLE],
+            options={},
+            value=[],
             inline=False,
             css_classes=["xy-layer-toggles"],
         )
+        self.fit_colours = pn.widgets.Checkbox(
+            label=t("fit_colours", lang), value=False, css_classes=["xy-fit-colours"]
+        )
+        self.legend = pn.pane.HTML("", width=210, css_classes=["xy-legend"], stylesheets=[_LEGEND_CSS])
         self.basemap = pn.widgets.Select(
             label=t("basemap", lang),
             css_classes=["xy-basemap"],
@@ -110,18 +193,27 @@ class SharedMap:
         self.county = pn.widgets.Select(
             label=t("zoom_county", lang), options=self._county_options(), css_classes=["xy-zoom-county"]
         )
-        self.details = pn.pane.HTML(self._details_html(None), sizing_mode="stretch_width", css_classes=["xy-details"])
+        self.details = pn.pane.HTML(
+            self._details_html(None),
+            sizing_mode="stretch_width",
+            css_classes=["xy-details"],
+            stylesheets=[_DETAILS_CSS],
+        )
         self._layers_title = pn.pane.HTML(f"<b>{html.escape(t('layers', lang))}</b>")
 
         self._load_static_layers()
         self.county.options = self._county_options()  # the counties are known now
+        self.toggles.options = self._toggle_options()  # so are the project's layers
+        self.toggles.value = [k for k in DEFAULT_VISIBLE if self._available(k)]
         self.tap = hv.streams.SingleTap(x=None, y=None)
         self.tap.add_subscriber(self._on_tap)
         self.pane = pn.pane.HoloViews(
             self._overlay(), sizing_mode="stretch_both", linked_axes=False, min_height=520, css_classes=["xy-map"]
         )
         self.toggles.param.watch(self._on_toggles, "value")
+        self.fit_colours.param.watch(lambda _event: self.rebuild(), "value")
         self.basemap.param.watch(self._on_basemap, "value")
+        self._refresh_legend()
         self.county.param.watch(self._on_county, "value")
 
     # -- public API used by the tabs ----------------------------------------------------------
@@ -135,6 +227,7 @@ class SharedMap:
         """Set the data of result layer ``key`` (see the builders) and redraw it if visible."""
         self._data[key] = data
         self._push(key)
+        self._refresh_legend()
 
     def set_rooftops(
         self, frame: pd.DataFrame | None, *, value: str = "kwh_per_kwp", label_id: str = "colorbar_yield"
@@ -153,6 +246,7 @@ class SharedMap:
                 [c for c in ("x", "y", "value", "id", "name", "county") if c in frame.columns or c == "value"]
             ]
         self._push("rooftops")
+        self._refresh_legend()
 
     def select(self, frame: pd.DataFrame | None) -> None:
         """Highlight selected features (a frame with x, y, id, name)."""
@@ -160,9 +254,25 @@ class SharedMap:
 
     def show_layers(self, *keys: str) -> None:
         """Switch layers ``keys`` on (e.g. when a tab whose results they are is opened)."""
-        missing = [k for k in keys if k not in self.toggles.value]
+        missing = [k for k in keys if k not in self.toggles.value and k in self.toggles.options.values()]
         if missing:
             self.toggles.value = [*self.toggles.value, *missing]
+
+    def enter_tab(self, name: str) -> None:
+        """Tab ``name`` was opened: switch on the layers it needs (:data:`TAB_LAYERS`).
+
+        The layers the previously open tab switched on are switched off again, so every
+        other layer is as the user left it; its colour bars follow the open tab.
+        """
+        current = [k for k in self.toggles.value if k not in self._tab_added]
+        needed = [k for k in TAB_LAYERS.get(name, ()) if k in self.toggles.options.values()]
+        self._tab_added = {k for k in needed if k not in current}
+        self._active_tab = name
+        value = [k for k in LAYERS if k in current or k in self._tab_added]
+        if value != list(self.toggles.value):
+            self.toggles.value = value  # _on_toggles refreshes the legend
+        else:
+            self._refresh_legend()
 
     def on_tap(self, callback: Callable[[float, float], None]) -> None:
         """Call ``callback(x, y)`` (Web Mercator) when the user clicks the map."""
@@ -212,7 +322,9 @@ class SharedMap:
         self.county.value = value
         self.county.label = t("zoom_county", lang)
         self.details.object = self._details_html(getattr(self, "_details_record", None))
+        self.fit_colours.label = t("fit_colours", lang)
         self.rebuild()
+        self._refresh_legend()
 
     def rebuild(self) -> None:
         """Redraw the whole map (new labels, tooltips) keeping the current view."""
@@ -230,6 +342,7 @@ class SharedMap:
             self.county,
             self._layers_title,
             self.toggles,
+            self.fit_colours,
             self.details,
             width=240,
             css_classes=["xy-map-controls"],
@@ -254,8 +367,14 @@ class SharedMap:
                 for code, geom in zip(attrs["adcode"], counties.geometry.values, strict=True)
             }
             self._bounds = _data.bounds_mercator(counties.geometry.values)
+            # the counties layer has no seats: each name sits on the county's representative point
+            pts = shapely.point_on_surface(counties.geometry.values)
+            self._data["county_labels"] = pd.DataFrame(
+                {"x": shapely.get_x(pts), "y": shapely.get_y(pts), "adcode": attrs["adcode"], "name": attrs["name"]}
+            )
         else:
             self._county_bounds = {}
+            self._data["county_labels"] = None
         parks = _data.mercator_layer(project, "industrial_parks", gcj02=gcj)
         if parks is not None:
             self._data["parks"] = _data.paths_data(
@@ -264,6 +383,17 @@ class SharedMap:
         excl = _data.mercator_layer(project, "exclusions", gcj02=gcj)
         if excl is not None:
             self._data["exclusions"] = _merged_lines(excl.geometry.values)
+            kinds = excl["exclusion_kind"].astype(str) if "exclusion_kind" in excl else pd.Series("", index=excl.index)
+            for key, kind in (("airports", "airport"), ("railway_stations", "railway_station")):
+                self._data[key] = (
+                    _point_table(excl[(kinds == kind).to_numpy()], ("name",)) if kind in set(kinds) else None
+                )
+        for key, cols in (
+            ("grid", ("name", "voltage_kv", "grid_kind")),
+            ("power_plants", ("name", "technology", "capacity_mw", "status")),
+        ):
+            layer = _data.mercator_layer(project, key, gcj02=gcj) if project.has(key) else None
+            self._data[key] = _point_table(layer, cols) if layer is not None and len(layer) else None
         roads = _data.mercator_layer(project, "roads", gcj02=gcj)
         if roads is not None:
             self._data["roads"] = _merged_lines(roads.geometry.values)
@@ -275,11 +405,7 @@ class SharedMap:
             layer = _data.mercator_layer(project, kind, gcj02=gcj)
             if layer is None:
                 continue
-            pts = shapely.point_on_surface(layer.geometry.values)
-            frame = pd.DataFrame({"x": shapely.get_x(pts), "y": shapely.get_y(pts)})
-            for col in cols:
-                frame[col] = layer[col].to_numpy() if col in layer else ""
-            self._data[key] = frame
+            self._data[key] = _point_table(layer, cols)
         self._data["wind"] = wind_image(project, gcj02=gcj)
         if self._bounds is None:
             rooftops = _data.rooftop_points(project)
@@ -340,13 +466,18 @@ class SharedMap:
         lang_fn = functools.partial
         builders = {
             "wind": self._el_wind,
-            "counties": lang_fn(self._el_polys, "counties", "#333333", 0.03),
-            "exclusions": lang_fn(self._el_lines, "#888888", 1.0),
-            "roads": lang_fn(self._el_lines, "#b0a080", 0.8),
-            "parks": lang_fn(self._el_polys, "parks", "#e08214", 0.25),
-            "wind_sites": lang_fn(self._el_polys, "wind_sites", "#1a9850", 0.4),
+            "counties": lang_fn(self._el_polys, "counties"),
+            "exclusions": lang_fn(self._el_lines, "exclusions"),
+            "roads": lang_fn(self._el_lines, "roads"),
+            "parks": lang_fn(self._el_polys, "parks"),
+            "wind_sites": self._el_wind_sites,
             "rooftops": self._el_rooftops_points,
             "flows": self._el_flows,
+            "grid": self._el_grid,
+            "power_plants": self._el_power_plants,
+            "airports": lang_fn(self._el_context_points, "airports"),
+            "railway_stations": lang_fn(self._el_context_points, "railway_stations"),
+            "county_labels": self._el_county_labels,
             "waste_sources": self._el_waste_sources,
             "facilities": self._el_facilities,
             "new_facilities": self._el_new_facilities,
@@ -358,14 +489,15 @@ class SharedMap:
             if key == "rooftops":
                 # coarse raster: each rooftop shows as a 3×3-pixel dot (cheaper
                 # than datashader's spread, whose numba kernels take long to compile)
+                # no Bokeh colour bar: the legend draws one while rooftops are shown on the PV tab
                 raster = rasterize(dmap, aggregator=ds.mean("value"), dynamic=True, pixel_ratio=0.3).opts(
                     cmap=_YIELD_CMAP,
-                    colorbar=True,
+                    colorbar=False,
+                    clim=self._clim("rooftops"),
                     tools=["hover"],
+                    hover_tooltips=[(t(self._value_label, self.lang), "@image{0,0}")],
                     alpha=0.9,
-                    clabel=t(self._value_label, self.lang),
                     clipping_colors={"NaN": (0, 0, 0, 0)},
-                    colorbar_position="right",
                 )
                 layers.append(raster)
                 layers.append(hv.DynamicMap(self._el_rooftops_vector, streams=[self.pipes["rooftops_vector"]]))
@@ -405,20 +537,44 @@ class SharedMap:
         return overlay.opts(**opts)
 
     # element builders: each returns the same element type, empty when data is None
-    def _el_polys(self, key, color, alpha, data=None):
+    def _el_polys(self, key, data=None):
         data = data or []
+        style = STYLES[key]
+        if key == "counties":  # county names in the UI language, not the stored Chinese ones
+            data = [{**d, "name": _county_name(d.get("adcode", ""), d["name"], self.lang)} for d in data]
         return hv.Polygons(data, vdims=[_dim("name", "col_name", self.lang)]).opts(
-            fill_color=color,
-            fill_alpha=alpha,
-            line_color=color if key != "counties" else "#333",
+            fill_color=style["color"],
+            fill_alpha=style["alpha"],
+            line_color=style["line"],
             line_width=1.2,
             tools=["hover"],
             hover_tooltips=[(t("col_name", self.lang), "@name")],
         )
 
-    def _el_lines(self, color, width, data=None):
+    def _el_wind_sites(self, data=None):
+        """Usable wind sites, coloured by LCOE when the wind tab gives it (``lcoe`` CNY/kWh)."""
+        data = data or []
+        lang = self.lang
+        style = STYLES["wind_sites"]
+        has_lcoe = bool(data) and all("lcoe" in d for d in data)
+        vdims = [_dim("name", "col_name", lang), *([_dim("lcoe", "colorbar_lcoe", lang)] if has_lcoe else [])]
+        tips = [(t("col_name", lang), "@name")]
+        opts = {"fill_color": style["color"]}
+        if has_lcoe:
+            tips.append((t("colorbar_lcoe", lang), "@lcoe{0.000}"))
+            opts = {"color": "lcoe", "cmap": _LCOE_CMAP, "clim": self._clim("wind_sites"), "colorbar": False}
+        return hv.Polygons(data, vdims=vdims).opts(
+            fill_alpha=0.55 if has_lcoe else style["alpha"],
+            line_color=style["line"],
+            line_width=1.2,
+            tools=["hover"],
+            hover_tooltips=tips,
+            **opts,
+        )
+
+    def _el_lines(self, key, data=None):
         data = data if data is not None else {"x": np.array([]), "y": np.array([])}
-        return hv.Path([data]).opts(color=color, line_width=width)
+        return hv.Path([data]).opts(color=STYLES[key]["color"], line_width=STYLES[key]["width"])
 
     def _el_wind(self, data=None):
         vdim = _dim("wind_speed", "colorbar_wind", self.lang)
@@ -426,12 +582,73 @@ class SharedMap:
             return hv.Image(np.zeros((2, 2)), bounds=(0, 0, 1, 1), vdims=[vdim]).opts(alpha=0.0, colorbar=False)
         arr, bounds = data
         return hv.Image(arr, bounds=bounds, vdims=[vdim]).opts(
-            cmap="Blues",
-            alpha=0.55,
-            colorbar=True,
-            colorbar_position="left",
+            cmap=_WIND_CMAP,
+            clim=self._clim("wind"),
+            alpha=0.6,
+            colorbar=False,  # drawn by the legend while the wind tab is open
             clipping_colors={"NaN": (0, 0, 0, 0)},
             tools=["hover"],
+            hover_tooltips=[(t("colorbar_wind", self.lang), "@image{0.0}")],
+        )
+
+    def _el_county_labels(self, data=None):
+        frame = data if data is not None else pd.DataFrame({"x": [], "y": [], "adcode": [], "name": []})
+        text = [_county_name(c, n, self.lang) for c, n in zip(frame["adcode"], frame["name"], strict=True)]
+        return hv.Labels(frame.assign(text=text)[["x", "y", "text"]], kdims=["x", "y"], vdims=["text"]).opts(
+            text_color=STYLES["county_labels"]["color"],
+            text_font_size="12pt",
+            text_font_style="bold",
+            text_alpha=0.85,
+        )
+
+    def _el_grid(self, data=None):
+        cols = ("name", "voltage_kv", "grid_kind")
+        frame = _points_frame(data, cols)
+        style = STYLES["grid"]
+        lang = self.lang
+        return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
+            marker=style["marker"],
+            size=style["size"],
+            color=style["color"],
+            line_color=style["line"],
+            tools=["hover"],
+            hover_tooltips=[(t("col_name", lang), "@name"), (t("col_voltage", lang), "@voltage_kv{0} kV")],
+        )
+
+    def _el_power_plants(self, data=None):
+        cols = ("name", "technology", "capacity_mw", "status")
+        frame = _points_frame(data, cols)
+        lang = self.lang
+        style = STYLES["power_plants"]
+        tech = frame["technology"].astype(str)
+        frame = frame.assign(
+            colour=tech.map(PLANT_COLOURS).fillna(style["color"]).to_numpy(),
+            tech_label=[option_label("tech", v, lang) for v in tech],
+        )
+        return hv.Points(frame, kdims=["x", "y"], vdims=[*cols, "colour", "tech_label"]).opts(
+            marker=style["marker"],
+            size=style["size"],
+            color="colour",
+            line_color=style["line"],
+            tools=["hover"],
+            hover_tooltips=[
+                (t("col_name", lang), "@name"),
+                (t("col_technology", lang), "@tech_label"),
+                (t("col_mw", lang), "@capacity_mw{0,0}"),
+            ],
+        )
+
+    def _el_context_points(self, key, data=None):
+        frame = _points_frame(data, ("name",))
+        style = STYLES[key]
+        return hv.Points(frame, kdims=["x", "y"], vdims=["name"]).opts(
+            marker=style["marker"],
+            size=style["size"],
+            color=style["color"],
+            line_color=style["line"],
+            line_width=1.5,
+            tools=["hover"],
+            hover_tooltips=[(t(LAYERS[key], self.lang), "@name")],
         )
 
     def _el_rooftops_points(self, data=None):
@@ -445,20 +662,27 @@ class SharedMap:
     def _el_rooftops_vector(self, data=None):
         frame = data if data is not None else _points_frame(None, ("value", "id", "name", "county"))
         lang = self.lang
+        counties = frame["county"].astype(str) if "county" in frame else pd.Series("", index=frame.index)
+        # "place", not "county_name": HoloViews would read "@county_name" as "@county" + "_name"
+        frame = frame.assign(place=[county_label(c, lang) if c else "" for c in counties])
+        style = STYLES["rooftops"]
         return hv.Points(
-            frame, kdims=["x", "y"], vdims=[_dim("value", self._value_label, lang), "id", "name", "county"]
+            frame,
+            kdims=["x", "y"],
+            vdims=[_dim("value", self._value_label, lang), "id", "name", "county", "place"],
         ).opts(
             color="value",
             cmap=_YIELD_CMAP,
-            size=7,
-            line_color="#222",
+            clim=self._clim("rooftops"),
+            size=style["size"],
+            line_color=style["line"],
             line_width=0.3,
             colorbar=False,
             tools=["hover", "tap"],
             hover_tooltips=[
-                (t("col_id", lang), "@id"),
                 (t("col_name", lang), "@name"),
-                (t(self._value_label, lang), "@value{0,0.0}"),
+                (t("col_county", lang), "@place"),
+                (t(self._value_label, lang), "@value{0,0}"),
             ],
         )
 
@@ -477,7 +701,7 @@ class SharedMap:
         # a dim transform on an empty Path fails in HoloViews: constant width when empty
         width = hv.dim("t_per_year") / max(top, 1e-9) * 10 + 1.5 if data else 1.0
         return hv.Path(data, vdims=vdims).opts(
-            color="#6a3d9a",
+            color=STYLES["flows"]["color"],
             alpha=0.75,
             line_width=width,
             tools=["hover"],
@@ -507,16 +731,19 @@ class SharedMap:
         lang = self.lang
         sizes = np.sqrt(frame["supply_t_per_year"].astype(float).clip(lower=0).to_numpy())
         top = sizes.max() if len(sizes) else 1.0
-        frame = frame.assign(size=6 + 14 * sizes / max(top, 1e-9))
-        return hv.Points(frame, kdims=["x", "y"], vdims=[*cols, "size"]).opts(
+        frame = frame.assign(
+            size=6 + 14 * sizes / max(top, 1e-9),
+            kind_label=[option_label("wk", v, lang) for v in frame["waste_kind"].astype(str)],
+        )
+        return hv.Points(frame, kdims=["x", "y"], vdims=[*cols, "size", "kind_label"]).opts(
             color="waste_kind",
-            cmap={"phosphogypsum": "#8c510a", "construction": "#7570b3"},
+            cmap=WASTE_COLOURS,
             size="size",
-            line_color="white",
+            line_color=STYLES["waste_sources"]["line"],
             tools=["hover"],
             hover_tooltips=[
                 (t("col_name", lang), "@name"),
-                (t("col_waste_kind", lang), "@waste_kind"),
+                (t("col_waste_kind", lang), "@kind_label"),
                 (t("col_t_per_year", lang), "@supply_t_per_year{0,0}"),
             ],
         )
@@ -544,7 +771,7 @@ class SharedMap:
             color="#01665e",
             line_color="white",
             tools=["hover"],
-            hover_tooltips=[(t("col_name", lang), "@name"), ("", "@base_kind")],
+            hover_tooltips=[(t("col_name", lang), "@name")],
         )
 
     def destroy(self) -> None:
@@ -570,6 +797,54 @@ class SharedMap:
         fig = plot.state
         self._figure = fig
         self._sync_tiles()
+        from bokeh.models import HoverTool
+
+        finite = _finite_filter()
+        for tool in fig.tools:
+            if isinstance(tool, HoverTool):
+                tool.limit = 1  # one feature per tooltip, not every rooftop under the cursor
+                if any("@image" in str(value) for _label, value in tool.tooltips or []):
+                    # no tooltip over empty raster cells (NaN), e.g. the empty raster under vector rooftops
+                    tool.filters = {"image": finite}
+        if not any(getattr(item, "name", None) == "xy-scale-bar" for item in fig.center):
+            fig.add_layout(self._scale_bar(fig))
+
+    def _scale_bar(self, fig):
+        """A metric scale bar.
+
+        Web Mercator stretches distances by 1 / cos(latitude): the bar measures a copy of the
+        map's x range scaled by cos(latitude) at the centre of the project (about 0.85 at
+        Xiangyang's 32° N), kept in step in the browser, so its label is in true metres.
+        """
+        from bokeh.models import CustomJS, Range1d, ScaleBar
+
+        if self._bounds is not None:
+            xmin, ymin, xmax, ymax = self._bounds
+            _lon, lat = _data.mercator_to_lonlat((xmin + xmax) / 2, (ymin + ymax) / 2)
+        else:
+            lat = 32.0
+        scale = float(np.cos(np.radians(float(np.asarray(lat).ravel()[0]))))
+        x = fig.x_range
+        start = (x.start if x.start is not None else 0.0) * scale
+        end = (x.end if x.end is not None else 1.0) * scale
+        ground = Range1d(start=start, end=end, tags=[scale])
+        follow = CustomJS(
+            args={"src": x, "dst": ground, "k": scale},
+            code="dst.setv({start: src.start * k, end: src.end * k});",
+        )
+        x.js_on_change("start", follow)
+        x.js_on_change("end", follow)
+        return ScaleBar(
+            name="xy-scale-bar",
+            range=ground,
+            unit="m",
+            location="bottom_left",
+            orientation="horizontal",
+            bar_length=0.2,
+            label_text_font_size="12px",
+            background_fill_alpha=0.8,
+            css_classes=["xy-scale-bar"],
+        )
 
     def _sync_tiles(self) -> None:
         fig = self._figure
@@ -595,6 +870,7 @@ class SharedMap:
         changed = set(event.new) ^ set(event.old or [])
         for key in changed:
             self._push(key)
+        self._refresh_legend()
 
     def _on_basemap(self, event) -> None:
         old = self._providers.get(event.old or "")
@@ -619,7 +895,89 @@ class SharedMap:
 
     # -- labels -------------------------------------------------------------------------------
     def _toggle_options(self) -> dict[str, str]:
-        return {t(msg, self.lang): key for key, msg in LAYERS.items()}
+        return {t(msg, self.lang): key for key, msg in LAYERS.items() if self._available(key)}
+
+    def _available(self, key: str) -> bool:
+        """Result layers are always offered; project layers only when the project has them."""
+        if key not in STATIC_LAYERS:
+            return True
+        return not _is_empty(self._data.get(key))
+
+    def _clim(self, key: str) -> tuple[float, float]:
+        """Colour range of layer ``key``: fixed (:data:`COLOUR_RANGES`) or fitted to its data."""
+        label = {"rooftops": self._value_label, "wind": "colorbar_wind", "wind_sites": "colorbar_lcoe"}[key]
+        fixed = COLOUR_RANGES.get(label, (np.nan, np.nan))
+        if not self.fit_colours.value:
+            return fixed
+        data = self._data.get(key)
+        if key == "rooftops":
+            values = None if data is None else np.asarray(data["value"], dtype=float)
+        elif key == "wind":
+            values = None if data is None else data[0]
+        else:
+            values = np.array([d["lcoe"] for d in data or [] if "lcoe" in d], dtype=float)
+        if values is None or not np.isfinite(values).any():
+            return fixed
+        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+        return (lo, hi) if hi > lo else fixed
+
+    def legend_entries(self) -> list[str]:
+        """Keys of the layers the legend lists: every visible layer that has something to draw."""
+        return [k for k in LAYERS if k in self.toggles.value and not _is_empty(self._data.get(k))]
+
+    def colour_bars(self) -> list[str]:
+        """Keys of the layers whose colour bar is shown: visible, colour-mapped, their tab open."""
+        tab_of = {"rooftops": "solar", "wind": "wind", "wind_sites": "wind"}
+        out = []
+        for key in self.legend_entries():
+            if key not in tab_of or tab_of[key] != self._active_tab:
+                continue
+            if key == "wind_sites" and not any("lcoe" in d for d in self._data.get(key) or []):
+                continue
+            out.append(key)
+        return out
+
+    def _refresh_legend(self) -> None:
+        lang = self.lang
+        rows = []
+        for key in reversed(self.legend_entries()):  # top layer first, as drawn
+            style = STYLES[key]
+            if key == "power_plants":
+                techs = sorted(set(self._data[key]["technology"].astype(str)))
+                sub = [
+                    (option_label("tech", v, lang), {**style, "color": PLANT_COLOURS.get(v, style["color"])})
+                    for v in techs
+                ]
+            elif key == "waste_sources":
+                kinds = sorted(set(self._data[key]["waste_kind"].astype(str)))
+                sub = [
+                    (option_label("wk", v, lang), {**style, "color": WASTE_COLOURS.get(v, style["color"])})
+                    for v in kinds
+                ]
+            else:
+                sub = []
+            label = html.escape(t(LAYERS[key], lang))
+            rows.append(
+                f"<div class='xy-legend-item' data-layer='{key}'>{_symbol_svg(style)}<span>{label}</span></div>"
+            )
+            rows.extend(
+                f"<div class='xy-legend-sub' data-layer='{key}'>{_symbol_svg(st)}<span>{html.escape(name)}</span></div>"
+                for name, st in sub
+            )
+        bars = []
+        for key in self.colour_bars():
+            label = {"rooftops": self._value_label, "wind": "colorbar_wind", "wind_sites": "colorbar_lcoe"}[key]
+            cmap = {"rooftops": _YIELD_CMAP, "wind": _WIND_CMAP, "wind_sites": _LCOE_CMAP}[key]
+            lo, hi = self._clim(key)
+            digits = 2 if hi - lo < 10 else 0
+            bars.append(
+                f"<div class='xy-colorbar' data-layer='{key}'><div class='xy-colorbar-title'>"
+                f"{html.escape(t(label, lang))}</div>"
+                f"<div class='xy-colorbar-ramp' style='background:linear-gradient(to right,{','.join(cmap)})'></div>"
+                f"<div class='xy-colorbar-ticks'><span>{lo:,.{digits}f}</span><span>{hi:,.{digits}f}</span></div></div>"
+            )
+        title = html.escape(t("legend", lang))
+        self.legend.object = f"<div class='xy-legend-box'><b>{title}</b>{''.join(rows)}{''.join(bars)}</div>"
 
     def _basemap_options(self) -> dict[str, str]:
         names = {
@@ -664,6 +1022,103 @@ class _WeakHook:
         method = self._method()
         if method is not None:
             method(plot, element)
+
+
+def _finite_filter():
+    from bokeh.models import CustomJS
+
+    return CustomJS(code="return Number.isFinite(cb_data.value)")
+
+
+def _county_name(adcode: str, name: str, lang: str) -> str:
+    """A county's name in ``lang`` (:data:`layers.schema.COUNTIES`), else its stored name."""
+    from layers.schema import COUNTIES
+
+    return county_label(adcode, lang) if str(adcode) in COUNTIES else str(name)
+
+
+def _is_empty(data) -> bool:
+    if data is None:
+        return True
+    if isinstance(data, tuple):  # (image, bounds)
+        return False
+    return hasattr(data, "__len__") and len(data) == 0
+
+
+#: SVG shapes of Bokeh's markers (in a 16×16 box) for the legend.
+_MARKER_SVG = {
+    "circle": "<circle cx='8' cy='8' r='5'/>",
+    "square": "<rect x='3' y='3' width='10' height='10'/>",
+    "triangle": "<polygon points='8,2 14,13 2,13'/>",
+    "diamond": "<polygon points='8,1 14,8 8,15 2,8'/>",
+    "hex": "<polygon points='4,2 12,2 15,8 12,14 4,14 1,8'/>",
+    "star": "<polygon points='8,1 10,6 15,6 11,9.5 12.5,15 8,11.5 3.5,15 5,9.5 1,6 6,6'/>",
+    "plus": "<path d='M8 2V14M2 8H14' stroke-width='3'/>",
+    "square_x": "<rect x='3' y='3' width='10' height='10'/><path d='M3 3L13 13M13 3L3 13'/>",
+}
+
+
+def _symbol_svg(style: dict) -> str:
+    """The legend symbol of a layer style: the same colour, marker or line as on the map."""
+    kind = style["kind"]
+    if kind == "fill":
+        body = (
+            f"<rect x='1' y='3' width='14' height='10' fill='{style['color']}' "
+            f"fill-opacity='{max(style['alpha'], 0.15)}' stroke='{style['line']}' stroke-width='1.5'/>"
+        )
+    elif kind == "line":
+        body = f"<path d='M1 8H15' stroke='{style['color']}' stroke-width='{max(style['width'], 1.5)}'/>"
+    elif kind == "raster":
+        stops = "".join(
+            f"<stop offset='{i / (len(style['cmap']) - 1):.2f}' stop-color='{c}'/>" for i, c in enumerate(style["cmap"])
+        )
+        body = (
+            f"<defs><linearGradient id='g'>{stops}</linearGradient></defs>"
+            "<rect x='1' y='3' width='14' height='10' fill='url(#g)'/>"
+        )
+    elif kind == "text":
+        body = f"<text x='1' y='13' font-size='12' font-weight='bold' fill='{style['color']}'>A</text>"
+    else:
+        body = (
+            f"<g fill='{style['color']}' stroke='{style['line']}' stroke-width='1'>"
+            f"{_MARKER_SVG.get(style['marker'], _MARKER_SVG['circle'])}</g>"
+        )
+    return f"<svg class='xy-legend-symbol' width='18' height='16' viewBox='0 0 16 16'>{body}</svg>"
+
+
+_LEGEND_CSS = """
+.xy-legend-box { font-size: 12px; line-height: 1.35; max-height: 540px; overflow-y: auto; }
+.xy-legend-item, .xy-legend-sub { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.xy-legend-sub { margin-left: 14px; font-size: 11px; }
+.xy-legend-symbol { flex: none; }
+.xy-colorbar { margin-top: 8px; }
+.xy-colorbar-title { font-weight: 600; }
+.xy-colorbar-ramp { height: 10px; border: 1px solid #999; }
+.xy-colorbar-ticks { display: flex; justify-content: space-between; }
+"""
+
+#: The details box wraps long values and scrolls instead of running out of its panel.
+_DETAILS_CSS = """
+.xy-details-box { max-width: 100%; max-height: 220px; overflow: auto; overflow-wrap: anywhere; font-size: 12px; }
+.xy-details-box table { table-layout: fixed; width: 100%; }
+.xy-details-box th { width: 40%; vertical-align: top; }
+"""
+
+#: Waste-source colours by waste kind.
+WASTE_COLOURS: dict[str, str] = {"phosphogypsum": "#8c510a", "construction": "#7570b3"}
+
+
+def _point_table(layer, cols) -> pd.DataFrame:
+    """x, y (a point on each feature's surface) and attribute columns ``cols`` of ``layer``."""
+    pts = shapely.point_on_surface(layer.geometry.values)
+    frame = pd.DataFrame({"x": shapely.get_x(pts), "y": shapely.get_y(pts)})
+    for col in cols:
+        if col not in layer:
+            frame[col] = ""
+        else:
+            values = layer[col]
+            frame[col] = (values.fillna("") if values.dtype == object else values).to_numpy()
+    return frame
 
 
 def _points_frame(frame: pd.DataFrame | None, cols) -> pd.DataFrame:

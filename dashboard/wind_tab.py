@@ -282,7 +282,10 @@ class WindTab:
             + " · "
             + sites.get("county_name", pd.Series("", index=sites.index)).astype(str)
         )
-        self.map.set_layer("wind_sites", _data.paths_data(geoms, attrs=pd.DataFrame({"name": names.to_numpy()})))
+        attrs = pd.DataFrame({"name": names.to_numpy()})
+        if "lcoe_cny_per_kwh" in sites:  # the map colours sites by LCOE (fixed range, see dashboard.map)
+            attrs["lcoe"] = sites["lcoe_cny_per_kwh"].astype(float).to_numpy()
+        self.map.set_layer("wind_sites", _data.paths_data(geoms, attrs=attrs))
 
     def _show_potentials(self) -> None:
         """The four potentials side by side, the usable share and what they mean."""
