@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import holoviews as hv
 import pandas as pd
 import pytest
@@ -41,7 +43,10 @@ def test_editor_sees_the_form_and_adds_a_record(project):
     tab.form_date.value = "2025-06-30"
     tab.form_value.value = 52.5
     tab.form_note.value = "表单"
-    tab.form_submit.clicks += 1  # the button's server-side click handler
+    tab.form_submit.clicks += 1  # the button's server-side click handler (the save runs off the event loop)
+    deadline = time.monotonic() + 120
+    while "Saved" not in tab.message.object and time.monotonic() < deadline:
+        time.sleep(0.1)
     records = read_records(project)
     row = records.iloc[-1]
     assert (row["target_id"], row["value"], row["author"], row["note"]) == (

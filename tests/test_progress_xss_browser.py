@@ -80,16 +80,6 @@ def served(tmp_path):
             proc.wait(timeout=20)
 
 
-@pytest.fixture
-def browser():
-    with playwright.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 class Page:
     """A page that records every dialog (an executed ``alert(1)`` opens one)."""
 

@@ -13,7 +13,7 @@ from siting.waste import route_waste, utilisation_split
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    return build_default(tmp_path_factory.mktemp("pg_split") / "xiangyang", progress=False, rooftop_scale=0.05)
+    return build_default(tmp_path_factory.mktemp("pg_split") / "xiangyang", rooftop_scale=0.05)
 
 
 def test_split_separates_utilisation_from_storage_yards():
