@@ -149,9 +149,14 @@ def require_chromium() -> None:
         pytest.skip(missing, allow_module_level=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium through Playwright, one per test session."""
+    """Headless Chromium through Playwright, one per test module.
+
+    Not per session: Playwright's sync API keeps an asyncio loop registered on the main
+    thread while it runs, and Panel then schedules the async handlers of later, non-browser
+    tests on that loop, where they never run.
+    """
     require_chromium()
     from playwright.sync_api import sync_playwright
 
