@@ -189,6 +189,24 @@ def lookup(project, analysis: str, options: Mapping) -> StoredResult | None:
     return project.results.get(analysis, request(project, analysis, options).key)
 
 
+def _reused(project: Project, req: Request, progress: Progress | None) -> Outcome | None:
+    """The stored result of ``req`` as a reused :class:`Outcome`, or None when it must be computed."""
+    hit = project.results.get(req.analysis, req.key)
+    if hit is None:
+        return None
+    _report(progress, 1.0, "reused")
+    return Outcome(hit, True)
+
+
+def _stored(project: Project, req: Request, frames: Mapping, extra: Mapping, progress: Progress | None) -> Outcome:
+    """Store a computed result of ``req`` and return it as a computed :class:`Outcome`."""
+    stored = project.results.put(
+        req.analysis, req.key, frames=frames, params=req.params, inputs=req.inputs, extra=extra
+    )
+    _report(progress, 1.0, "computed")
+    return Outcome(stored, False)
+
+
 # -- solar ----------------------------------------------------------------------------------
 def solar_params(*, weather=None, assumptions=None, shading: bool = True) -> dict:
     """Parameters of a rooftop-PV run; the weather enters by its content fingerprint."""
@@ -235,11 +253,9 @@ def solar(
 
     project = _open(project)
     req = request(project, "solar", {"weather": weather, "assumptions": assumptions, "shading": shading})
-    key, params, inputs, store = req.key, req.params, req.inputs, project.results
-    hit = store.get("solar", key)
-    if hit is not None:
-        _report(progress, 1.0, "reused")
-        return Outcome(hit, True)
+    reused = _reused(project, req, progress)
+    if reused is not None:
+        return reused
     if engine not in ("pandas", "dask"):
         msg = f"unknown engine {engine!r}; choose pandas or dask"
         raise InputError(msg)
@@ -255,16 +271,7 @@ def solar(
     _report(progress, 0.85, "storing")
     meta = dict(result.attrs.get("solar", {}))
     result.attrs = {}
-    stored = store.put(
-        "solar",
-        key,
-        frames={"rooftops": result},
-        params=params,
-        inputs=inputs,
-        extra={"metadata": meta, "label": label},
-    )
-    _report(progress, 1.0, "computed")
-    return Outcome(stored, False)
+    return _stored(project, req, {"rooftops": result}, {"metadata": meta, "label": label}, progress)
 
 
 def _solar_dask(project, req, weather, assumptions, shading, client, partitions, label, progress) -> StoredResult:
@@ -331,11 +338,9 @@ def wind(project, *, progress: Progress | None = None, assumptions=None, **chang
     project = _open(project)
     options = {"assumptions": assumptions, **changes}
     req = request(project, "wind", options)
-    store = project.results
-    hit = store.get("wind", req.key)
-    if hit is not None:
-        _report(progress, 1.0, "reused")
-        return Outcome(hit, True)
+    reused = _reused(project, req, progress)
+    if reused is not None:
+        return reused
     _report(progress, 0.05, "exclusions, resource, sites")
     result = wind_sites(project, assumptions, **changes)
     _report(progress, 0.9, "storing")
@@ -352,9 +357,7 @@ def wind(project, *, progress: Progress | None = None, assumptions=None, **chang
         "notes": list(result.notes),
         "label": describe("wind", {k: v for k, v in changes.items() if not isinstance(v, dict)}),
     }
-    stored = store.put("wind", req.key, frames=frames, params=req.params, inputs=req.inputs, extra=extra)
-    _report(progress, 1.0, "computed")
-    return Outcome(stored, False)
+    return _stored(project, req, frames, extra, progress)
 
 
 def load_wind(stored: StoredResult):
@@ -418,18 +421,14 @@ def waste(project, *, waste_kind: str, progress: Progress | None = None, **optio
     project = _open(project)
     options = {**options, "waste_kind": waste_kind}
     req = request(project, "waste", options)
-    key, params, inputs, store = req.key, req.params, req.inputs, project.results
-    hit = store.get("waste", key)
-    if hit is not None:
-        _report(progress, 1.0, "reused")
-        return Outcome(hit, True)
+    reused = _reused(project, req, progress)
+    if reused is not None:
+        return reused
     _report(progress, 0.1, f"routing {waste_kind}")
     routing = route_waste(project, **options)
     _report(progress, 0.9, "storing")
-    extra = {**_routing_extra(routing), "label": _label("waste", params, route_waste)}
-    stored = store.put("waste", key, frames=_routing_frames(routing), params=params, inputs=inputs, extra=extra)
-    _report(progress, 1.0, "computed")
-    return Outcome(stored, False)
+    extra = {**_routing_extra(routing), "label": _label("waste", req.params, route_waste)}
+    return _stored(project, req, _routing_frames(routing), extra, progress)
 
 
 def site(project, *, waste_kind: str, k: int, progress: Progress | None = None, **options) -> Outcome:
@@ -439,11 +438,9 @@ def site(project, *, waste_kind: str, k: int, progress: Progress | None = None, 
     project = _open(project)
     options = {**options, "waste_kind": waste_kind, "k": int(k)}
     req = request(project, "site", options)
-    key, params, inputs, store = req.key, req.params, req.inputs, project.results
-    hit = store.get("site", key)
-    if hit is not None:
-        _report(progress, 1.0, "reused")
-        return Outcome(hit, True)
+    reused = _reused(project, req, progress)
+    if reused is not None:
+        return reused
     _report(progress, 0.1, f"siting {k} new {waste_kind} facilities")
     result = site_new_facilities(project, **options)
     _report(progress, 0.9, "storing")
@@ -459,11 +456,9 @@ def site(project, *, waste_kind: str, k: int, progress: Progress | None = None, 
         "gain": result.gain,
         "k": result.k,
         "waste_kind": result.waste_kind,
-        "label": _label("site", params, site_new_facilities),
+        "label": _label("site", req.params, site_new_facilities),
     }
-    stored = store.put("site", key, frames=frames, params=params, inputs=inputs, extra=extra)
-    _report(progress, 1.0, "computed")
-    return Outcome(stored, False)
+    return _stored(project, req, frames, extra, progress)
 
 
 def _routing_frames(routing, *, prefix: str = "") -> dict[str, gpd.GeoDataFrame]:
