@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -210,3 +211,66 @@ def sign_in(page, base: str, user: str, password: str, *, next_path: str = "/", 
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_selector(ready)
+
+
+# -- one language at a time (issue 13, item 4) ----------------------------------------------------
+#: Visible text of the page, shadow roots included (Panel renders every component in one):
+#: text nodes whose element is rendered, the chosen option of each <select>, and the
+#: placeholder/value of text inputs.  Canvas text (Bokeh axes) is not DOM text.
+VISIBLE_TEXT_JS = """
+() => {
+  const out = [];
+  const seen = (el) => el && el.checkVisibility && el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
+  const walk = (root) => {
+    for (const node of root.childNodes) {
+      if (node.nodeType === Node.TEXT_NODE) {
+        const text = node.textContent.trim();
+        const parent = node.parentElement;
+        if (text && parent && !['SCRIPT', 'STYLE', 'OPTION'].includes(parent.tagName) && seen(parent)) out.push(text);
+      } else if (node.nodeType === Node.ELEMENT_NODE) {
+        if (node.tagName === 'SELECT' && seen(node) && node.selectedIndex >= 0) {
+          out.push(node.options[node.selectedIndex].text);
+        }
+        if (node.tagName === 'INPUT' && seen(node) && ['text', 'search', ''].includes(node.type)) {
+          if (node.placeholder) out.push(node.placeholder);
+        }
+        if (node.shadowRoot) walk(node.shadowRoot);
+        walk(node);
+      }
+    }
+  };
+  walk(document);
+  return out;
+}
+"""
+
+#: A machine identifier: lower-case words joined by underscores (``facility_kind``, ``cost_cny``).
+SNAKE_CASE = re.compile(r"(?<![\w.])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w.])")
+#: Chinese characters (CJK unified ideographs and the CJK punctuation block).
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def visible_texts(page) -> list[str]:
+    """The texts a user sees on ``page`` right now (see :data:`VISIBLE_TEXT_JS`)."""
+    return page.evaluate(VISIBLE_TEXT_JS)
+
+
+def language_violations(texts: list[str], lang: str, *, proper_names: tuple[str, ...] = ()) -> list[str]:
+    """Texts that break "one language at a time" in ``lang``.
+
+    In Chinese mode a text may not hold a snake_case identifier; in English mode it may not
+    hold Chinese characters once ``proper_names`` (names with no English form, e.g. a
+    project's own name) are taken out.  Returns the offending texts (empty when clean).
+    """
+    bad = []
+    for text in texts:
+        if lang == "zh":
+            if SNAKE_CASE.search(text):
+                bad.append(text)
+        else:
+            rest = text
+            for name in proper_names:
+                rest = rest.replace(name, "")
+            if CJK.search(rest):
+                bad.append(text)
+    return bad
