@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import statistics
 import sys
@@ -64,7 +65,13 @@ def settle(pid: int, *, min_s: float, max_s: float, tol_mib: float = 8.0) -> flo
 
 
 async def one_session(browser, url: str, timeout_ms: float) -> float:
-    """Open the dashboard in a fresh context, wait for the drawn map, close; seconds to ready."""
+    """Open the dashboard in a fresh context, wait for the drawn map, close; seconds to ready.
+
+    A page that never draws its map within ``timeout_ms`` counts as failed (NaN), and the
+    round goes on: the benchmark reports how many failed instead of stopping.
+    """
+    from playwright.async_api import Error as PlaywrightError
+
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = await context.new_page()
@@ -73,6 +80,9 @@ async def one_session(browser, url: str, timeout_ms: float) -> float:
         await page.wait_for_selector(".xy-map canvas", state="visible", timeout=timeout_ms)
         await page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
         return time.perf_counter() - start
+    except PlaywrightError as exc:
+        print(f"  a session failed: {str(exc).splitlines()[0]}", flush=True)
+        return float("nan")
     finally:
         await context.close()
 
@@ -96,9 +106,11 @@ async def run(args, url: str, pid: int) -> tuple[list[float], list[list[float]]]
                 wall = time.perf_counter() - t0
                 rss = await asyncio.to_thread(settle, pid, min_s=args.settle, max_s=args.settle + 120)
                 rss_rounds.append(rss)
+                failed = sum(math.isnan(v) for v in ready)
+                ready = [v for v in ready if not math.isnan(v)] or [float("nan")]
                 ready_rounds.append(ready)
                 print(
-                    f"round {i + 1}: {args.sessions} sessions in {wall:.1f} s, page-ready median "
+                    f"round {i + 1}: {args.sessions} sessions in {wall:.1f} s ({failed} failed), page-ready median "
                     f"{statistics.median(ready):.1f} s (min {min(ready):.1f}, max {max(ready):.1f}); "
                     f"server RSS {opened:.0f} MiB at close, {rss:.0f} MiB settled; {load_text()}",
                     flush=True,
