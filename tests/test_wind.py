@@ -330,12 +330,12 @@ def test_county_restriction_limits_the_region(field_project):
 
 
 def test_repeat_runs_reuse_cached_masks(field_project):
-    from siting.wind import _cache
+    from siting.wind.exclusions import _project_vector_inclusion
 
     first = wind_sites(field_project, hub_height_m=120.0)
-    hits = _cache.MASKS.hits
+    hits = _project_vector_inclusion.cache_info().hits
     second = wind_sites(field_project, hub_height_m=120.0, min_speed_m_s=5.8)
-    assert _cache.MASKS.hits > hits
+    assert _project_vector_inclusion.cache_info().hits > hits
     assert second.totals["usable_km2"] <= first.totals["usable_km2"]
 
 

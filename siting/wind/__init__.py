@@ -15,7 +15,6 @@ Public API (used by the dashboard and ``xysiting wind``)::
 Every assumption (with units and sources) is a field of :class:`WindAssumptions`.
 """
 
-from siting.wind._cache import clear_cache
 from siting.wind.assumptions import (
     DEFAULT_BUFFERS_M,
     DEFAULT_CONNECTION_CLASSES,
@@ -54,7 +53,7 @@ from siting.wind.resource import (
     shear_exponent,
     shear_to_height,
 )
-from siting.wind.sites import RANK_COLUMNS, WindSitesResult, wind_sites
+from siting.wind.sites import RANK_COLUMNS, WindSitesResult, clear_cache, wind_sites
 from siting.wind.supply_curve import lcoe_cny_per_kwh, supply_curve
 from siting.wind.turbines import (
     DEFAULT_TURBINE,

@@ -14,13 +14,13 @@ interpolated bilinearly, cached per turbine; the error is below 0.05 % (tested).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from geo.cache import memoize
 from geo.errors import InputError
 from siting.wind.turbines import Turbine
 
@@ -103,17 +103,13 @@ def mean_power_kw_exact(turbine: Turbine, mean_speed_m_s: NDArray, k: NDArray) -
     return out
 
 
-@functools.lru_cache(maxsize=16)
-def _table(turbine_key: tuple, k_values: tuple[float, ...]) -> tuple[NDArray, NDArray, NDArray]:
-    turbine = _TURBINES_BY_KEY[turbine_key]
+@memoize(16, key=lambda turbine, k_values: (turbine.cache_key, k_values))
+def _table(turbine: Turbine, k_values: tuple[float, ...]) -> tuple[NDArray, NDArray, NDArray]:
     speeds = np.arange(0.0, _TABLE_SPEED_MAX + _TABLE_SPEED_STEP / 2, _TABLE_SPEED_STEP)
     ks = np.asarray(k_values, dtype="float64")
     vv, kk = np.meshgrid(speeds, ks, indexing="ij")
     values = mean_power_kw_exact(turbine, vv.ravel(), kk.ravel()).reshape(vv.shape)
     return speeds, ks, values
-
-
-_TURBINES_BY_KEY: dict[tuple, Turbine] = {}
 
 
 def mean_power_kw(
@@ -142,16 +138,15 @@ def mean_power_kw(
     kk = np.asarray(k, dtype="float64")
     if vbar.size <= 2000:
         return mean_power_kw_exact(turbine, vbar, kk)
-    _TURBINES_BY_KEY[turbine.cache_key] = turbine
     out = np.full(vbar.shape, np.nan)
     finite = np.isfinite(vbar) & np.isfinite(np.broadcast_to(kk, vbar.shape))
     vq = np.clip(vbar[finite], 0.0, _TABLE_SPEED_MAX)
     if kk.ndim == 0:
-        speeds, _, values = _table(turbine.cache_key, (float(kk),))
+        speeds, _, values = _table(turbine, (float(kk),))
         out[finite] = np.interp(vq, speeds, values[:, 0])
         return out
     kq = np.clip(np.broadcast_to(kk, vbar.shape)[finite], _TABLE_K[0], _TABLE_K[-1])
-    speeds, ks, values = _table(turbine.cache_key, tuple(_TABLE_K))
+    speeds, ks, values = _table(turbine, tuple(_TABLE_K))
     fi = vq / _TABLE_SPEED_STEP
     i0 = np.minimum(fi.astype("int64"), speeds.size - 2)
     ti = fi - i0

@@ -38,6 +38,8 @@ import pandas as pd
 import pyogrio
 from numpy.typing import NDArray
 
+from geo.cache import file_key, memoize
+from geo.crs import require_crs
 from geo.errors import InputError
 from geo.raster import (
     RasterGrid,
@@ -48,8 +50,9 @@ from geo.raster import (
     reproject_to_grid,
     slope_degrees,
 )
-from siting.wind import _cache
 from siting.wind.assumptions import WindAssumptions
+
+_RASTER_CRS_FIX = "assign one, e.g. gdal_edit.py -a_srs EPSG:4326 FILE"
 
 _REASONS = {
     "settlement": "noise and shadow flicker near settlements",
@@ -307,9 +310,7 @@ def _vector_frame(rule: VectorExclusion, project) -> gpd.GeoDataFrame:
         if not isinstance(frame, gpd.GeoDataFrame):
             msg = f"exclusion layer {rule.name!r}: frame must be a GeoDataFrame"
             raise InputError(msg)
-        if frame.crs is None:
-            msg = f"exclusion layer {rule.name!r} has no CRS; set it (e.g. EPSG:4326)"
-            raise InputError(msg)
+        require_crs(frame, what=f"exclusion layer {rule.name!r}", fix="set one (e.g. EPSG:4326)")
         return frame
     if project is None:
         msg = f"exclusion layer {rule.name!r} reads project layer {rule.layer!r} but no project was given"
@@ -327,25 +328,36 @@ def _vector_frame(rule: VectorExclusion, project) -> gpd.GeoDataFrame:
 def vector_inclusion(rule: VectorExclusion, grid: RasterGrid, *, project=None, method: str = "auto") -> NDArray:
     """Boolean inclusion of a vector rule on ``grid``: False within ``buffer_m`` of a feature.
 
-    Cached per project file, rule and grid; the returned array is read-only.
+    A rule on a project layer is cached (:func:`geo.cache.memoize`) per project file, rule and
+    grid, and the returned array is then read-only.
     """
-    key = None
     if rule.frame is None and project is not None and project.gpkg_path.exists():
-        key = (
-            "vector-inclusion",
-            _cache.file_key(project.gpkg_path),
-            rule.layer,
-            rule.where,
-            rule.buffer_m,
-            rule.use_feature_buffer,
-            grid.key,
-            method,
-        )
-        hit = _cache.MASKS.get(key)
-        if hit is not None:
-            return hit
+        return _project_vector_inclusion(project, rule, grid, method)
+    return _vector_inclusion(rule, grid, project, method)
+
+
+def _vector_mask_key(project, rule: VectorExclusion, grid: RasterGrid, method: str) -> tuple:
+    # The rule's name and reason do not change the mask: two rules on one layer share it.
+    return (
+        file_key(project.gpkg_path),
+        rule.layer,
+        rule.where,
+        rule.buffer_m,
+        rule.use_feature_buffer,
+        grid.key,
+        method,
+    )
+
+
+@memoize(32, key=_vector_mask_key)  # a city grid at 100 m: 3.5 MB per boolean mask
+def _project_vector_inclusion(project, rule: VectorExclusion, grid: RasterGrid, method: str) -> NDArray:
+    mask = _vector_inclusion(rule, grid, project, method)
+    mask.setflags(write=False)
+    return mask
+
+
+def _vector_inclusion(rule: VectorExclusion, grid: RasterGrid, project, method: str) -> NDArray:
     frame = _vector_frame(rule, project)
-    geoms = frame.geometry
     buffers = np.full(len(frame), float(rule.buffer_m))
     if rule.use_feature_buffer and "buffer_m" in frame.columns:
         own = pd.to_numeric(frame["buffer_m"], errors="coerce").fillna(0.0).to_numpy()
@@ -358,23 +370,21 @@ def vector_inclusion(rule: VectorExclusion, grid: RasterGrid, *, project=None, m
         buffers = np.maximum(buffers, own)
     if method == "auto":
         method = "edt" if len(frame) > 20000 and buffers.min() >= 2 * grid.resolution_m else "vector"
-    mask = ~rasterize_mask(geoms, grid, buffer_m=buffers, method=method)
-    if key is not None:
-        mask.setflags(write=False)
-        _cache.MASKS.put(key, mask)
-    return mask
+    return ~rasterize_mask(frame.geometry, grid, buffer_m=buffers, method=method)
 
 
 def raster_inclusion(rule: RasterExclusion, grid: RasterGrid) -> NDArray:
-    """Inclusion (0–1, float32) of a reV-style raster rule on ``grid``."""
-    info = read_raster_info(rule.path)
-    if info["crs"] is None:
-        msg = f"exclusion raster {Path(rule.path).name} ({rule.name!r}) has no CRS; assign one"
-        raise InputError(msg)
-    key = ("raster", _cache.file_key(rule.path), rule, grid.key)
-    hit = _cache.MASKS.get(key)
-    if hit is not None:
-        return hit
+    """Inclusion (0–1, float32) of a reV-style raster rule on ``grid`` (cached, read-only)."""
+    require_crs(
+        read_raster_info(rule.path)["crs"],
+        what=f"exclusion raster {Path(rule.path).name} ({rule.name!r})",
+        fix=_RASTER_CRS_FIX,
+    )
+    return _raster_inclusion(rule, grid)
+
+
+@memoize(8, key=lambda rule, grid: (file_key(rule.path), rule, grid.key))  # 14 MB per city grid
+def _raster_inclusion(rule: RasterExclusion, grid: RasterGrid) -> NDArray:
     values = reproject_to_grid(rule.path, grid, resampling=rule.resampling)
     inc = np.ones(grid.shape, dtype="float32")
     nodata = ~np.isfinite(values)
@@ -406,33 +416,35 @@ def raster_inclusion(rule: RasterExclusion, grid: RasterGrid) -> NDArray:
     if rule.exclude_nodata:
         inc[nodata] = 0.0
     inc.setflags(write=False)
-    _cache.MASKS.put(key, inc)
     return inc
 
 
 def slope_inclusion(rule: SlopeExclusion, grid: RasterGrid) -> NDArray:
     """Boolean inclusion: False where the DEM slope exceeds the limit (cached, read-only)."""
-    info = read_raster_info(rule.dem_path)
-    if info["crs"] is None:
-        msg = f"DEM {Path(rule.dem_path).name} has no CRS; assign one (e.g. EPSG:4326)"
-        raise InputError(msg)
-    key = ("slope-inclusion", _cache.file_key(rule.dem_path), rule.max_slope_deg, grid.key)
-    hit = _cache.MASKS.get(key)
-    if hit is not None:
-        return hit
-    dem = reproject_to_grid(rule.dem_path, grid, resampling="bilinear")
+    require_crs(read_raster_info(rule.dem_path)["crs"], what=f"DEM {Path(rule.dem_path).name}", fix=_RASTER_CRS_FIX)
+    return _slope_inclusion(rule.dem_path, rule.max_slope_deg, grid)
+
+
+@memoize(8, key=lambda dem_path, max_slope_deg, grid: (file_key(dem_path), max_slope_deg, grid.key))
+def _slope_inclusion(dem_path, max_slope_deg: float, grid: RasterGrid) -> NDArray:
+    dem = reproject_to_grid(dem_path, grid, resampling="bilinear")
     finite = dem[np.isfinite(dem)]
     if finite.size and (finite.min() < -500 or finite.max() > 9000):
         msg = (
-            f"DEM {Path(rule.dem_path).name} holds elevations {finite.min():g}–{finite.max():g}; "
+            f"DEM {Path(dem_path).name} holds elevations {finite.min():g}–{finite.max():g}; "
             f"expected metres above sea level"
         )
         raise InputError(msg)
     with np.errstate(invalid="ignore"):
-        mask = ~(slope_degrees(dem, grid) > rule.max_slope_deg)
+        mask = ~(slope_degrees(dem, grid) > max_slope_deg)
     mask.setflags(write=False)
-    _cache.MASKS.put(key, mask)
     return mask
+
+
+def clear_mask_cache() -> None:
+    """Forget every cached exclusion mask (vector, raster and slope rules)."""
+    for cached in (_project_vector_inclusion, _raster_inclusion, _slope_inclusion):
+        cached.cache_clear()
 
 
 def speed_inclusion(rule: MinWindSpeed, speed_m_s: NDArray) -> NDArray:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import XIANGYANG_UTM
+from geo.crs import XIANGYANG_UTM, require_crs
 from geo.errors import InputError
 from siting.wind.assumptions import WindAssumptions
 
@@ -36,9 +36,10 @@ def substations(grid: gpd.GeoDataFrame, *, min_kv: float) -> gpd.GeoDataFrame:
     Rows whose ``grid_kind`` is not ``substation`` (lines) and rows without a voltage are
     left out.  Raises InputError when a required column is missing.
     """
-    if not isinstance(grid, gpd.GeoDataFrame) or grid.crs is None:
-        msg = "grid layer must be a GeoDataFrame with a CRS (EPSG:4326 at rest)"
+    if not isinstance(grid, gpd.GeoDataFrame):
+        msg = "grid layer must be a GeoDataFrame"
         raise InputError(msg)
+    require_crs(grid, what="grid layer", fix="set one (EPSG:4326 at rest)")
     if "voltage_kv" not in grid.columns:
         msg = "grid layer has no 'voltage_kv' column; re-import it (`xysiting import DIR --layer grid FILE`)"
         raise InputError(msg)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import XIANGYANG_UTM
+from geo.crs import XIANGYANG_UTM, require_crs
 from geo.errors import InputError
 from siting.wind.assumptions import WindAssumptions
 
@@ -29,9 +29,10 @@ FARM_COLUMNS = ("wind_farm_status", "wind_farm_names", "wind_farm_mw")
 
 def wind_plants(power_plants: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The wind rows of a ``power_plants`` layer, checked (InputError naming a missing column)."""
-    if not isinstance(power_plants, gpd.GeoDataFrame) or power_plants.crs is None:
-        msg = "power_plants layer must be a GeoDataFrame with a CRS (EPSG:4326 at rest)"
+    if not isinstance(power_plants, gpd.GeoDataFrame):
+        msg = "power_plants layer must be a GeoDataFrame"
         raise InputError(msg)
+    require_crs(power_plants, what="power_plants layer", fix="set one (EPSG:4326 at rest)")
     missing = [c for c in ("technology", "capacity_mw", "status") if c not in power_plants.columns]
     if missing:
         msg = (
