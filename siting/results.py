@@ -342,7 +342,8 @@ def wind(project, *, progress: Progress | None = None, assumptions=None, **chang
     if reused is not None:
         return reused
     _report(progress, 0.05, "exclusions, resource, sites")
-    result = wind_sites(project, assumptions, **changes)
+    step = None if progress is None else lambda fraction, message: progress(0.05 + 0.85 * fraction, message)
+    result = wind_sites(project, assumptions, progress=step, **changes)
     _report(progress, 0.9, "storing")
     frames = {
         "sites": result.sites,

@@ -362,6 +362,26 @@ def test_cli_route_and_site(tmp_path, capsys):
     assert "roads" in capsys.readouterr().err
 
 
+def test_route_and_site_read_their_shared_options_the_same_way(capsys):
+    from dashboard.cli import build_parser, main
+    from dashboard.commands._waste_args import waste_options
+    from geo.network import DEFAULT_TRUCK_SPEEDS_KMH
+
+    shared = ["--waste", "construction", "--speed", "trunk=55", "--statuses", "operating,planned"]
+    shared += ["--objective", "tkm", "--cny-per-tkm", "0.9", "--max-snap", "300", "--snap", "node"]
+    parser = build_parser()
+    route = waste_options(parser.parse_args(["route", "DIR", *shared, "--out", "f.csv"]))
+    site = waste_options(parser.parse_args(["site", "DIR", *shared, "-k", "1", "--out", "c.csv"]))
+    assert route == site
+    assert route["speeds_kmh"] == {**DEFAULT_TRUCK_SPEEDS_KMH, "trunk": 55.0}
+    assert route["statuses"] == ("operating", "planned")
+    assert (route["waste_kind"], route["objective"], route["snap_method"]) == ("construction", "tkm", "node")
+    assert (route["cny_per_tkm"], route["max_snap_m"], route["osm_path"]) == (0.9, 300.0, None)
+    # a malformed NAME=NUMBER option is a user error naming the option, before any work
+    assert main(["route", "no-such-dir", "--waste", "construction", "--speed", "trunk", "--out", "f.csv"]) == 2
+    assert "--speed 'trunk': write CLASS=KMH" in capsys.readouterr().err
+
+
 def test_no_sources_of_the_kind_no_facilities_and_missing_locations_are_reported():
     src = sources([(0, 0), (100, 100)], [100, 50], kind="construction")
     fac = facilities([(0, 1000)], [50])

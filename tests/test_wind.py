@@ -324,8 +324,18 @@ def test_stricter_rules_never_add_land(field_project):
 
 def test_county_restriction_limits_the_region(field_project):
     full = wind_sites(field_project, hub_height_m=120.0)
-    part = wind_sites(field_project, hub_height_m=120.0, counties=["420607", "420683"])
+    seen = []
+    part = wind_sites(
+        field_project,
+        hub_height_m=120.0,
+        counties=["420607", "420683"],
+        progress=lambda fraction, message: seen.append((fraction, message)),
+    )
     assert part.totals["region_km2"] < full.totals["region_km2"]
+    # progress is reported as (share done, step) for the CLI's bar: rising from 0 to 1
+    fractions = [f for f, _ in seen]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
+    assert "exclusions" in {m for _, m in seen}
     assert set(part.sites["county"]) <= {"420607", "420683"}
 
 
@@ -389,6 +399,9 @@ def test_cli_bad_input_exits_2(field_project, tmp_path, capsys):
     assert "30–250 m" in capsys.readouterr().err
     code = main(["wind", str(field_project.path), "--turbine", "nope", "--out", str(tmp_path / "x.csv")])
     assert code == 2
+    code = main(["wind", str(field_project.path), "--buffer", "settlement", "--out", str(tmp_path / "x.csv")])
+    assert code == 2
+    assert "--buffer 'settlement': write KIND=METRES" in capsys.readouterr().err
 
 
 def test_large_areas_split_into_sites_no_larger_than_the_limit(field_project):

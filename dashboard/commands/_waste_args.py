@@ -1,14 +1,20 @@
-"""Shared options of ``xysiting route`` and ``xysiting site``."""
+"""The options of ``xysiting route`` and ``xysiting site``, declared and read in one place.
+
+:func:`add_waste_options` declares what both commands take (waste kind, road network, rates,
+snapping, statuses); :func:`waste_options` turns the parsed options into the keyword
+arguments that :func:`siting.results.waste` and :func:`siting.results.site` share.
+"""
 
 from __future__ import annotations
 
 import argparse
 
+from dashboard.commands._args import parse_key_values
 from geo.errors import InputError
 
 
-def add_common(p: argparse.ArgumentParser) -> None:
-    """Options for the network, rates and outputs shared by route and site."""
+def add_waste_options(p: argparse.ArgumentParser) -> None:
+    """Options for the waste kind, network, rates and snapping shared by route and site."""
     from geo.snap import DEFAULT_MAX_SNAP_M
     from layers.schema import WASTE_KINDS
     from siting.waste import DEFAULT_CNY_PER_TKM, DEFAULT_CO2_KG_PER_TKM, DEFAULT_STATUSES
@@ -58,24 +64,34 @@ def add_common(p: argparse.ArgumentParser) -> None:
     )
 
 
-def speeds(items: list[str]) -> dict[str, float] | None:
+def waste_options(args: argparse.Namespace) -> dict:
+    """Keyword arguments of :func:`siting.results.waste` / :func:`~siting.results.site` from the options."""
+    return {
+        "waste_kind": args.waste,
+        "osm_path": args.osm,
+        "speeds_kmh": _speeds(args.speed),
+        "statuses": _statuses(args.statuses),
+        "cny_per_tkm": args.cny_per_tkm,
+        "co2_kg_per_tkm": args.co2_kg_per_tkm,
+        "objective": args.objective,
+        "max_snap_m": args.max_snap,
+        "snap_method": args.snap,
+    }
+
+
+def _speeds(items: list[str]) -> dict[str, float] | None:
     """Parse ``--speed CLASS=KMH`` items over the default truck speeds."""
     if not items:
         return None
     from geo.network import DEFAULT_TRUCK_SPEEDS_KMH
 
-    out = dict(DEFAULT_TRUCK_SPEEDS_KMH)
-    for item in items:
-        name, _, value = item.partition("=")
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            msg = f"--speed {item!r}: write CLASS=KMH, e.g. --speed trunk=55"
-            raise InputError(msg) from None
-    return out
+    return {
+        **DEFAULT_TRUCK_SPEEDS_KMH,
+        **parse_key_values(items, option="--speed", form="CLASS=KMH", example="trunk=55"),
+    }
 
 
-def statuses(text: str) -> tuple[str, ...]:
+def _statuses(text: str) -> tuple[str, ...]:
     """Parse ``--statuses``."""
     from layers.schema import FACILITY_STATUSES
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dashboard.commands._args import add_out
 from layers.export import EXPORT_FORMATS
 from layers.schema import LAYER_KINDS
 
@@ -22,7 +23,7 @@ def register(subparsers) -> None:
         "--layer", required=True, choices=LAYER_KINDS, metavar="KIND", help=f"layer kind: {', '.join(LAYER_KINDS)}"
     )
     p.add_argument("--format", choices=EXPORT_FORMATS, help="default: from the suffix of --out")
-    p.add_argument("--out", required=True, metavar="FILE", help="file to write")
+    add_out(p, what="file to write")
     p.set_defaults(func=run)
 
 

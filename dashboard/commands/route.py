@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from dashboard.commands._waste_args import add_common, speeds, statuses
+from dashboard.commands._args import add_out
+from dashboard.commands._waste_args import add_waste_options, waste_options
 
 
 def register(subparsers) -> None:
@@ -19,10 +20,8 @@ def register(subparsers) -> None:
         "source, never dropped.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    add_common(p)
-    p.add_argument(
-        "--out", required=True, metavar="FILE", help="flows file: .gpkg, .geojson, .csv, .xlsx or .zip (shapefile)"
-    )
+    add_waste_options(p)
+    add_out(p, what="flows file: .gpkg, .geojson, .csv, .xlsx or .zip (shapefile)")
     p.add_argument("--unmet-out", default=None, metavar="FILE", help="also write per-source supply/unmet")
     p.add_argument(
         "--facilities-out", default=None, metavar="FILE", help="also write per-facility use and spare capacity"
@@ -36,19 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from siting import results
 
     with progress_bar("route") as progress:
-        outcome = results.waste(
-            args.project,
-            waste_kind=args.waste,
-            osm_path=args.osm,
-            speeds_kmh=speeds(args.speed),
-            statuses=statuses(args.statuses),
-            cny_per_tkm=args.cny_per_tkm,
-            co2_kg_per_tkm=args.co2_kg_per_tkm,
-            objective=args.objective,
-            max_snap_m=args.max_snap,
-            snap_method=args.snap,
-            progress=progress,
-        )
+        outcome = results.waste(args.project, **waste_options(args), progress=progress)
     result = results.load_routing(outcome.stored)
     print(result.network_report)
     print(result.summary())

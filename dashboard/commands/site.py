@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from dashboard.commands._waste_args import add_common, speeds, statuses
+from dashboard.commands._args import add_out
+from dashboard.commands._waste_args import add_waste_options, waste_options
 from geo.crs import require_crs
 from geo.errors import InputError
 
@@ -23,11 +24,9 @@ def register(subparsers) -> None:
         "'selected' column.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    add_common(p)
+    add_waste_options(p)
     p.add_argument("-k", type=int, default=2, help="number of new facilities")
-    p.add_argument(
-        "--out", required=True, metavar="FILE", help="candidates file: .gpkg, .geojson, .csv, .xlsx or .zip (shapefile)"
-    )
+    add_out(p, what="candidates file: .gpkg, .geojson, .csv, .xlsx or .zip (shapefile)")
     p.add_argument(
         "--candidates",
         default=None,
@@ -82,20 +81,12 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar("site") as progress:
         outcome = results.site(
             args.project,
-            waste_kind=args.waste,
             k=args.k,
             candidates=candidates,
             capacity_t_per_year=args.capacity,
             fixed_cost_cny_per_year=args.fixed_cost,
             gate_fee_cny_per_t=args.gate_fee,
-            osm_path=args.osm,
-            speeds_kmh=speeds(args.speed),
-            statuses=statuses(args.statuses),
-            cny_per_tkm=args.cny_per_tkm,
-            co2_kg_per_tkm=args.co2_kg_per_tkm,
-            objective=args.objective,
-            max_snap_m=args.max_snap,
-            snap_method=args.snap,
+            **waste_options(args),
             progress=progress,
         )
     result = results.load_siting(outcome.stored)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dashboard.commands._args import add_out
 from geo.errors import InputError
 
 
@@ -21,11 +22,8 @@ def register(subparsers) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("project", metavar="DIR", help="project folder, or a GeoParquet file/folder of rooftops")
-    p.add_argument(
-        "--out",
-        required=True,
-        metavar="FILE",
-        help="shortlist file: .csv (UTF-8 BOM), .xlsx (+ assumptions sheet), .gpkg, .geojson or .zip (shapefile)",
+    add_out(
+        p, what="shortlist file: .csv (UTF-8 BOM), .xlsx (+ assumptions sheet), .gpkg, .geojson or .zip (shapefile)"
     )
     p.add_argument("--format", default=None, help="export format when the suffix does not say")
     p.add_argument("--weather", default=None, metavar="FILE", help="EPW, TMY3 or CSV weather file")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dashboard.commands._args import add_out, parse_key_values
 from geo.errors import InputError
 
 
@@ -28,14 +29,12 @@ def register(subparsers) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("project", metavar="DIR", help="project folder")
-    p.add_argument(
-        "--out",
-        required=False,
-        metavar="FILE",
-        help="sites by LCOE: .xlsx (workbook with supply curve, potentials, exclusions and assumptions "
+    add_out(
+        p,
+        what="sites by LCOE: .xlsx (workbook with supply curve, potentials, exclusions and assumptions "
         "sheets), .gpkg, .geojson, .csv or .zip (shapefile)",
+        required=False,
     )
-    p.add_argument("--hub-height", type=float, default=d.hub_height_m, metavar="M", help="hub height, m (30–250)")
     p.add_argument("--turbine", default=d.turbine_name, metavar="CLASS", help="turbine class (see --list-turbines)")
     p.add_argument("--list-turbines", action="store_true", help="print the turbine classes and exit")
     p.add_argument(
@@ -44,16 +43,8 @@ def register(subparsers) -> None:
         metavar="ADCODES",
         help="comma-separated adcodes to restrict to, e.g. 420607,420683,420684",
     )
-    p.add_argument(
-        "--min-speed",
-        type=float,
-        default=d.min_speed_m_s,
-        metavar="M_S",
-        help="minimum hub-height mean wind speed, m/s",
-    )
-    p.add_argument(
-        "--min-area", type=float, default=d.min_area_km2, metavar="KM2", help="minimum contiguous usable area, km²"
-    )
+    for flag, name, kind, metavar, text in _FIELD_OPTIONS:
+        p.add_argument(flag, dest=name, type=kind, default=getattr(d, name), metavar=metavar, help=text)
     p.add_argument(
         "--buffer",
         action="append",
@@ -62,13 +53,9 @@ def register(subparsers) -> None:
         help="setback per exclusion kind, e.g. --buffer settlement=800 --buffer road=250 "
         f"(defaults: {', '.join(f'{k}={v:g}' for k, v in d.buffers_m.items())})",
     )
-    p.add_argument("--dem", default=None, metavar="TIF", help="DEM GeoTIFF (m) for the slope exclusion")
-    p.add_argument("--max-slope", type=float, default=d.max_slope_deg, metavar="DEG", help="maximum slope, degrees")
-    p.add_argument("--alpha", type=float, default=round(d.shear_alpha, 4), help="power-law shear exponent")
     p.add_argument(
         "--weibull-k", default=str(d.weibull_k), metavar="K|TIF", help="Weibull shape: a number or a GeoTIFF of k"
     )
-    p.add_argument("--resolution", type=float, default=d.resolution_m, metavar="M", help="grid cell size, m")
     p.add_argument(
         "--capacity-density",
         "--power-density",
@@ -81,57 +68,15 @@ def register(subparsers) -> None:
     p.add_argument(
         "--layout", action="store_true", help="lay turbines out on a lattice (--spacing) instead of a capacity density"
     )
-    p.add_argument("--capex", type=float, default=d.capex_cny_per_kw, metavar="CNY_KW", help="installed cost, CNY/kW")
-    p.add_argument(
-        "--opex", type=float, default=d.opex_cny_per_kw_year, metavar="CNY_KW_YR", help="fixed O&M, CNY/kW/yr"
-    )
-    p.add_argument("--wacc", type=float, default=d.wacc, metavar="FRACTION", help="real WACC, e.g. 0.05")
-    p.add_argument("--lifetime", type=int, default=d.lifetime_years, metavar="YEARS", help="economic life, years")
-    p.add_argument(
-        "--benchmark",
-        type=float,
-        default=d.benchmark_cny_per_kwh,
-        metavar="CNY_KWH",
-        help="tariff to compare LCOE with (Hubei coal benchmark)",
-    )
-    p.add_argument(
-        "--near-grid-km",
-        type=float,
-        default=d.near_grid_km,
-        metavar="KM",
-        help="'near grid': within this distance of a substation of at least 110 kV",
-    )
     p.add_argument(
         "--spacing",
         default="{:g}x{:g}".format(*d.spacing_rotor_diameters),
         metavar="ALONGxACROSS",
         help="layout spacing in rotor diameters, along x across the wind",
     )
-    p.add_argument(
-        "--wind-direction",
-        type=float,
-        default=0.0,
-        metavar="DEG",
-        help="prevailing wind direction, degrees from north (orients the layout)",
-    )
     p.add_argument("--wake-loss", type=float, default=d.losses.wake, help="wake loss fraction")
     p.add_argument("--availability-loss", type=float, default=d.losses.availability, help="availability loss fraction")
     p.add_argument("--electrical-loss", type=float, default=d.losses.electrical, help="electrical loss fraction")
-    p.add_argument(
-        "--max-site-km2",
-        type=float,
-        default=d.max_site_km2,
-        metavar="KM2",
-        help="cut contiguous areas larger than this into several sites (supply-curve points)",
-    )
-    p.add_argument(
-        "--air-density",
-        type=float,
-        default=None,
-        metavar="KG_M3",
-        help="site air density for the power curve (default: standard 1.225)",
-    )
-    p.add_argument("--rank-by", default=d.rank_by, help="column to rank sites by (LCOE ascending: the supply curve)")
     p.add_argument(
         "--exclusions-out", default=None, metavar="FILE", help="also write the exclusion table (.csv or .xlsx)"
     )
@@ -147,6 +92,53 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+#: Options that each set one field of WindAssumptions (default: the field's):
+#: flag, field, type, metavar, help.
+_FIELD_OPTIONS = (
+    ("--hub-height", "hub_height_m", float, "M", "hub height, m (30–250)"),
+    ("--min-speed", "min_speed_m_s", float, "M_S", "minimum hub-height mean wind speed, m/s"),
+    ("--min-area", "min_area_km2", float, "KM2", "minimum contiguous usable area, km²"),
+    ("--dem", "dem_path", str, "TIF", "DEM GeoTIFF (m) for the slope exclusion"),
+    ("--max-slope", "max_slope_deg", float, "DEG", "maximum slope, degrees"),
+    ("--alpha", "shear_alpha", float, "ALPHA", "power-law shear exponent (1/7: open flat terrain)"),
+    ("--resolution", "resolution_m", float, "M", "grid cell size, m"),
+    ("--capex", "capex_cny_per_kw", float, "CNY_KW", "installed cost, CNY/kW"),
+    ("--opex", "opex_cny_per_kw_year", float, "CNY_KW_YR", "fixed O&M, CNY/kW/yr"),
+    ("--wacc", "wacc", float, "FRACTION", "real WACC, e.g. 0.05"),
+    ("--lifetime", "lifetime_years", int, "YEARS", "economic life, years"),
+    ("--benchmark", "benchmark_cny_per_kwh", float, "CNY_KWH", "tariff to compare LCOE with (Hubei coal benchmark)"),
+    (
+        "--near-grid-km",
+        "near_grid_km",
+        float,
+        "KM",
+        "'near grid': within this distance of a substation of at least 110 kV",
+    ),
+    (
+        "--wind-direction",
+        "wind_direction_deg",
+        float,
+        "DEG",
+        "prevailing wind direction, degrees from north (orients the layout)",
+    ),
+    (
+        "--max-site-km2",
+        "max_site_km2",
+        float,
+        "KM2",
+        "cut contiguous areas larger than this into several sites (supply-curve points)",
+    ),
+    (
+        "--air-density",
+        "air_density_kg_m3",
+        float,
+        "KG_M3",
+        "site air density for the power curve (None: standard air, 1.225)",
+    ),
+    ("--rank-by", "rank_by", str, "COLUMN", "column to rank sites by (LCOE ascending: the supply curve)"),
+)
+
+
 def _parse_spacing(text: str) -> tuple[float, float]:
     try:
         along, across = (float(v) for v in text.lower().replace("×", "x").split("x"))
@@ -154,18 +146,6 @@ def _parse_spacing(text: str) -> tuple[float, float]:
         msg = f"--spacing {text!r}: write ALONGxACROSS in rotor diameters, e.g. 7x4"
         raise InputError(msg) from None
     return along, across
-
-
-def _parse_buffers(items: list[str]) -> dict[str, float]:
-    out = {}
-    for item in items:
-        kind, _, value = item.partition("=")
-        try:
-            out[kind.strip()] = float(value)
-        except ValueError:
-            msg = f"--buffer {item!r}: write KIND=METRES, e.g. settlement=800"
-            raise InputError(msg) from None
-    return out
 
 
 def _weibull(text: str):
@@ -184,29 +164,13 @@ def assumptions_from_args(args):
     from siting.wind import Losses, WindAssumptions
 
     return WindAssumptions(
-        hub_height_m=args.hub_height,
+        **{name: getattr(args, name) for _, name, *_ in _FIELD_OPTIONS},
         turbine=args.turbine,
-        min_speed_m_s=args.min_speed,
-        min_area_km2=args.min_area,
-        buffers_m=_parse_buffers(args.buffer),
-        dem_path=args.dem,
-        max_slope_deg=args.max_slope,
-        shear_alpha=args.alpha,
+        buffers_m=parse_key_values(args.buffer, option="--buffer", form="KIND=METRES", example="settlement=800"),
         weibull_k=_weibull(args.weibull_k),
-        resolution_m=args.resolution,
         capacity_density_mw_per_km2=None if args.layout else args.capacity_density,
         spacing_rotor_diameters=_parse_spacing(args.spacing),
-        wind_direction_deg=args.wind_direction,
         losses=Losses(wake=args.wake_loss, availability=args.availability_loss, electrical=args.electrical_loss),
-        air_density_kg_m3=args.air_density,
-        rank_by=args.rank_by,
-        max_site_km2=args.max_site_km2,
-        capex_cny_per_kw=args.capex,
-        opex_cny_per_kw_year=args.opex,
-        wacc=args.wacc,
-        lifetime_years=args.lifetime,
-        benchmark_cny_per_kwh=args.benchmark,
-        near_grid_km=args.near_grid_km,
     )
 
 
@@ -254,8 +218,7 @@ def potentials_lines(result) -> list[str]:
 
 def run(args) -> int:
     """Run the wind analysis, print the potentials and write the requested files."""
-    from tqdm import tqdm
-
+    from dashboard.commands._progress import progress_bar
     from layers.export import export_frame, format_from_path
     from siting.wind import turbine_table, wind_sites
 
@@ -267,14 +230,7 @@ def run(args) -> int:
         raise InputError(msg)
     fmt = format_from_path(args.out)
     assumptions = assumptions_from_args(args)
-    steps = ["region", "resource", "exclusions", "energy", "sites", "grid", "done"]
-    with tqdm(total=len(steps) - 1, desc="wind", unit="step") as bar:
-
-        def progress(label: str) -> None:
-            bar.set_postfix_str(label)
-            if label != "region":
-                bar.update(1)
-
+    with progress_bar("wind") as progress:
         if args.counties or args.availability_out:
             # a county subset or the per-cell raster: a run of its own, not kept in the store
             result = wind_sites(
@@ -286,10 +242,8 @@ def run(args) -> int:
         else:
             from siting import results
 
-            outcome = results.wind(args.project, assumptions=assumptions)
+            outcome = results.wind(args.project, assumptions=assumptions, progress=progress)
             result = results.load_wind(outcome.stored)
-            bar.update(len(steps) - 1 - bar.n)
-            bar.set_postfix_str("stored result reused" if outcome.reused else "computed and stored")
     carried = {**result.assumptions, **{f"potential_{k}": v for k, v in result.potentials.items()}}
     if fmt == "xlsx":
         written = [result.to_excel(args.out)]
