@@ -47,6 +47,17 @@ def default_project_dir(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture
+def fresh_wind_cache():
+    """Wind's remembered resource grids and exclusion masks forgotten before and after a test
+    (wind test modules use it with ``pytestmark = pytest.mark.usefixtures("fresh_wind_cache")``)."""
+    from siting.wind import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()
+
+
 @pytest.fixture(autouse=True)
 def _users_env_stays_in_its_test(monkeypatch):
     """``serve_auth_kwargs`` exports ``$XYSITING_USERS`` for the server's write path; undo it after

@@ -17,11 +17,11 @@ from scipy import integrate, special
 
 from dashboard.cli import main
 from geo.errors import InputError
+from geo.raster import RasterGrid, write_geotiff
 from siting.wind import (
     Losses,
     Turbine,
     check_resource,
-    clear_cache,
     get_turbine,
     mean_power_kw,
     mean_power_kw_exact,
@@ -30,6 +30,8 @@ from siting.wind import (
     wind_sites,
 )
 from siting.wind._synthetic import synthetic_wind_project
+
+pytestmark = pytest.mark.usefixtures("fresh_wind_cache")
 
 
 def weibull_integral_kw(turbine: Turbine, mean_speed: float, k: float) -> float:
@@ -44,29 +46,10 @@ def weibull_integral_kw(turbine: Turbine, mean_speed: float, k: float) -> float:
     return sum(integrate.quad(integrand, a, b, limit=200)[0] for a, b in itertools.pairwise(edges))
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    clear_cache()
-    yield
-    clear_cache()
-
-
 def _write_tif(path, data, *, crs="EPSG:32649", transform=None, nodata=None):
     transform = transform or Affine(100.0, 0, 600_000.0, 0, -100.0, 3_550_000.0)
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=data.shape[1],
-        height=data.shape[0],
-        count=1,
-        dtype="float32",
-        crs=crs,
-        transform=transform,
-        nodata=nodata,
-    ) as ds:
-        ds.write(data.astype("float32"), 1)
-    return path
+    grid = RasterGrid(str(crs), transform, data.shape[1], data.shape[0])
+    return write_geotiff(path, data.astype("float32"), grid, nodata=nodata)
 
 
 # -- energy ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import shapely
 from affine import Affine
 
 from geo.errors import InputError
-from geo.raster import RasterGrid, rasterize_mask
+from geo.raster import RasterGrid, rasterize_mask, write_geotiff
 from layers.project import Project
 from siting.wind import (
     MinContiguousArea,
@@ -18,7 +18,6 @@ from siting.wind import (
     RasterExclusion,
     SlopeExclusion,
     VectorExclusion,
-    clear_cache,
     wind_sites,
 )
 from siting.wind._synthetic import centre_utm, synthetic_wind_project, write_wind_raster
@@ -26,11 +25,7 @@ from siting.wind._synthetic import centre_utm, synthetic_wind_project, write_win
 UTM = "EPSG:32649"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    clear_cache()
-    yield
-    clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_wind_cache")
 
 
 def _grid(size_km=20.0, res=100.0) -> RasterGrid:
@@ -169,23 +164,6 @@ def test_single_layer_area_in_table_matches_its_mask(tmp_path):
     assert row["share_of_region_pct"] == pytest.approx(100 * row["excluded_km2"] / result.totals["region_km2"])
 
 
-def _write(path, data, crs, transform, nodata=None):
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=data.shape[1],
-        height=data.shape[0],
-        count=1,
-        dtype=str(data.dtype),
-        crs=crs,
-        transform=transform,
-        nodata=nodata,
-    ) as ds:
-        ds.write(data, 1)
-    return path
-
-
 def _wind_only_project(tmp_path, size_km=12.0) -> Project:
     project = Project.create(tmp_path / "p")
     tif = write_wind_raster(tmp_path / "w.tif", size_km=size_km, constant_m_s=6.5, margin_km=0)
@@ -209,7 +187,7 @@ def test_rev_style_raster_exclusion_with_weights(tmp_path):
     width, height = 300, 300
     tr = Affine((lon1 - lon0) / width, 0, lon0, 0, -(lat1 - lat0) / height, lat1)
     cover = np.repeat(np.array([1, 2, 3], dtype="uint8"), 100)[None, :].repeat(height, axis=0)
-    path = _write(tmp_path / "cover.tif", cover, "EPSG:4326", tr)
+    path = write_geotiff(tmp_path / "cover.tif", cover, RasterGrid("EPSG:4326", tr, width, height))
     rule = RasterExclusion(
         "land_cover", path, exclude_values=[2], include_weights={1: 0.5}, reason="urban excluded, forest half usable"
     )
@@ -229,7 +207,7 @@ def test_slope_from_dem(tmp_path):
     grid = _grid(size_km=14, res=50)
     xs, ys = grid.cell_centres()
     plane = np.tan(np.radians(20.0)) * (xs[None, :] - xs[0]) + 0.0 * ys[:, None] + 100.0
-    dem = _write(tmp_path / "dem.tif", plane.astype("float32"), UTM, grid.transform)
+    dem = write_geotiff(tmp_path / "dem.tif", plane.astype("float32"), grid)
     steep = wind_sites(project, hub_height_m=100.0, exclusions=[SlopeExclusion(dem, max_slope_deg=15)])
     gentle = wind_sites(project, hub_height_m=100.0, exclusions=[SlopeExclusion(dem, max_slope_deg=25)])
     assert steep.totals["usable_km2"] == 0.0

@@ -21,7 +21,6 @@ from siting.wind import (
     MinWindSpeed,
     VectorExclusion,
     WindAssumptions,
-    clear_cache,
     farm_overlap,
     grid_connection,
     lcoe_cny_per_kwh,
@@ -33,11 +32,7 @@ from siting.wind._synthetic import centre_utm, synthetic_wind_project
 UTM = "EPSG:32649"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    clear_cache()
-    yield
-    clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_wind_cache")
 
 
 @pytest.fixture(scope="module")

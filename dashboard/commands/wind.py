@@ -107,34 +107,10 @@ _FIELD_OPTIONS = (
     ("--wacc", "wacc", float, "FRACTION", "real WACC, e.g. 0.05"),
     ("--lifetime", "lifetime_years", int, "YEARS", "economic life, years"),
     ("--benchmark", "benchmark_cny_per_kwh", float, "CNY_KWH", "tariff to compare LCOE with (Hubei coal benchmark)"),
-    (
-        "--near-grid-km",
-        "near_grid_km",
-        float,
-        "KM",
-        "'near grid': within this distance of a substation of at least 110 kV",
-    ),
-    (
-        "--wind-direction",
-        "wind_direction_deg",
-        float,
-        "DEG",
-        "prevailing wind direction, degrees from north (orients the layout)",
-    ),
-    (
-        "--max-site-km2",
-        "max_site_km2",
-        float,
-        "KM2",
-        "cut contiguous areas larger than this into several sites (supply-curve points)",
-    ),
-    (
-        "--air-density",
-        "air_density_kg_m3",
-        float,
-        "KG_M3",
-        "site air density for the power curve (None: standard air, 1.225)",
-    ),
+    ("--near-grid-km", "near_grid_km", float, "KM", "'near grid': within this distance of a ≥ 110 kV substation"),
+    ("--wind-direction", "wind_direction_deg", float, "DEG", "prevailing wind, ° from north (orients the layout)"),
+    ("--max-site-km2", "max_site_km2", float, "KM2", "cut larger contiguous areas into sites (supply-curve points)"),
+    ("--air-density", "air_density_kg_m3", float, "KG_M3", "air density for the power curve (None: standard 1.225)"),
     ("--rank-by", "rank_by", str, "COLUMN", "column to rank sites by (LCOE ascending: the supply curve)"),
 )
 
