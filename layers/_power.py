@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputError, describe_rows
+from layers.readers import read_csv_text
 from layers.schema import COUNTIES, PLANT_STATUSES
 
 PRESETS = ("gem", "gppd", "osm-power")
@@ -152,20 +153,7 @@ def read_table(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
         table = pd.read_excel(book, sheet_name=sheet, dtype=object)
         table.attrs["sheet"] = sheet
         return table
-    encodings = (encoding,) if encoding else ("utf-8-sig", "gb18030")
-    for enc in encodings:
-        try:
-            return pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
-        except UnicodeDecodeError:
-            continue
-        except pd.errors.EmptyDataError:
-            msg = f"{path}: the CSV file has no header and no rows"
-            raise InputError(msg) from None
-        except Exception as exc:
-            msg = f"{path}: cannot be read as CSV ({_short(exc)})"
-            raise InputError(msg) from None
-    msg = f"{path}: the CSV is neither UTF-8 nor GB18030; pass --encoding"
-    raise InputError(msg)
+    return read_csv_text(path, encoding=encoding)
 
 
 def _short(exc: Exception) -> str:

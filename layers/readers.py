@@ -174,13 +174,16 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
         raise InputError(msg) from None
 
 
-def _read_csv(path: Path, *, encoding: str | None) -> gpd.GeoDataFrame:
+def read_csv_text(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
+    """A CSV file as text columns (empty cells NaN), in ``encoding`` or else UTF-8, then GB18030.
+
+    Raises :class:`~geo.errors.InputError` naming the file when it is empty, malformed or in
+    neither encoding.
+    """
     encodings = (encoding,) if encoding else ("utf-8-sig", "gb18030")
-    table = None
     for enc in encodings:
         try:
-            table = pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
-            break
+            return pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
         except UnicodeDecodeError:
             continue
         except pd.errors.EmptyDataError:
@@ -189,9 +192,12 @@ def _read_csv(path: Path, *, encoding: str | None) -> gpd.GeoDataFrame:
         except Exception as exc:
             msg = f"{path}: cannot be read as CSV ({_short(exc)})"
             raise InputError(msg) from None
-    if table is None:
-        msg = f"{path}: the CSV is neither UTF-8 nor GB18030; pass --encoding"
-        raise InputError(msg)
+    msg = f"{path}: the CSV is neither UTF-8 nor GB18030; pass --encoding"
+    raise InputError(msg)
+
+
+def _read_csv(path: Path, *, encoding: str | None) -> gpd.GeoDataFrame:
+    table = read_csv_text(path, encoding=encoding)
     lower = {c.strip().lower(): c for c in table.columns}
     lon_col = next((lower[n] for n in _LON_NAMES if n in lower), None)
     lat_col = next((lower[n] for n in _LAT_NAMES if n in lower), None)
