@@ -20,7 +20,7 @@ import shapely
 from geo.crs import require_crs
 from geo.errors import InputError, describe_rows
 from layers.schema import INPUT_SCHEMAS, SCHEMAS, LayerSchema
-from layers.validate import ValidationReport, _ensure_ids, check_columns, check_geometry_types
+from layers.validate import ValidationReport, check_columns, check_geometry_types, ensure_ids
 
 __all__ = ["conform", "input_schema", "require_crs"]
 
@@ -114,7 +114,7 @@ def conform(
         out = frame.copy()
     out.columns = [str(c).strip() for c in out.columns]
     if not schema.is_table:
-        out = _check_geometries(_ensure_ids(out, kind), schema, context, allow_empty_geometry)
+        out = _check_geometries(ensure_ids(out, kind), schema, context, allow_empty_geometry)
     out = check_columns(out, schema, context, report, default_source)
     return out, report.notes
 

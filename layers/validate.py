@@ -161,7 +161,7 @@ def validate(
     if not isinstance(out, gpd.GeoDataFrame) or out.geometry.name not in out.columns:
         msg = f"{source_name}: no geometry; layer {kind!r} needs {'/'.join(schema.geometry)} features"
         raise InputError(msg)
-    out = _ensure_ids(out, kind)
+    out = ensure_ids(out, kind)
     out = _drop_empty(out, source_name, report)
     _check_finite_coordinates(out, source_name)
     out = _set_crs(out, source_name, crs)
@@ -178,7 +178,9 @@ def validate(
     return out, report
 
 
-def _ensure_ids(frame, kind: str):
+def ensure_ids(frame, kind: str):
+    """Give every feature of ``frame`` an ``id`` (in place): counties their adcode, others
+    ``KIND-N`` by row where the id is missing; ids become text."""
     if kind == "counties" and "adcode" in frame.columns and ("id" not in frame.columns or frame["id"].isna().all()):
         frame["id"] = frame["adcode"].astype(str)
     if "id" not in frame.columns or frame["id"].isna().all():
@@ -462,7 +464,7 @@ def check_columns(frame, schema: LayerSchema, source_name: str, report: Validati
         )
         raise InputError(msg)
     if "id" not in frame.columns:
-        frame = _ensure_ids(frame, schema.kind)
+        frame = ensure_ids(frame, schema.kind)
     label = frame["id"].astype(str) if "id" in frame.columns else pd.Series(frame.index, index=frame.index)
     for name, col in schema.columns.items():
         noted = col.default is not None and name not in ("id", "name", "source")
