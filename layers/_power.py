@@ -453,20 +453,12 @@ def osm_power(frame: gpd.GeoDataFrame, *, kind: str, path: Path) -> tuple[gpd.Ge
                 f"({', '.join(f'power={k} ×{n}' for k, n in counts.items())}); plants import as --layer power_plants"
             )
         volt_col = _col(frame, "voltage")
-        out = gpd.GeoDataFrame(
-            {
-                "id": ("osm-" + ids).where(ids.notna(), None),
-                "name": _text(frame[name_col]) if name_col else None,
-                "grid_kind": kinds,
-                "voltage_kv": _osm_voltage_kv(frame[volt_col]) if volt_col else np.nan,
-                "source_id": ids,
-                "source_version": version,
-                "source": "osm",
-            },
-            geometry=frame.geometry,
-            crs=frame.crs,
-        )
-        return out.loc[keep].reset_index(drop=True), notes
+        columns = {
+            "name": _text(frame[name_col]) if name_col else None,
+            "grid_kind": kinds,
+            "voltage_kv": _osm_voltage_kv(frame[volt_col]) if volt_col else np.nan,
+        }
+        return _osm_layer(frame, columns, ids=ids, version=version, keep=keep), notes
     # power_plants
     plants = power.isin(["plant", "generator"])
     tech_col = _col(frame, "plant:source", "generator:source", "plant_source", "source")
@@ -484,18 +476,26 @@ def osm_power(frame: gpd.GeoDataFrame, *, kind: str, path: Path) -> tuple[gpd.Ge
     keep = plants & ~no_capacity
     name = _text(frame[name_col]) if name_col else pd.Series(None, index=frame.index, dtype=object)
     technology = tech.map(OSM_SOURCE).fillna("other")
+    columns = {
+        "name": name.where(name.notna(), "OSM " + technology + " plant"),
+        "name_en": _text(frame[name_en_col]) if name_en_col else None,
+        "technology": technology,
+        "capacity_mw": mw,
+        "status": "operating",
+        "status_source": "mapped in OpenStreetMap",
+        "start_year": pd.NA,
+        "county": None,
+        "location_accuracy": "exact",
+    }
+    return _osm_layer(frame, columns, ids=ids, version=version, keep=keep), notes
+
+
+def _osm_layer(frame: gpd.GeoDataFrame, columns: dict, *, ids: pd.Series, version, keep: pd.Series) -> gpd.GeoDataFrame:
+    """The kept OSM features with ``columns`` between their ``osm-`` id and their provenance."""
     out = gpd.GeoDataFrame(
         {
             "id": ("osm-" + ids).where(ids.notna(), None),
-            "name": name.where(name.notna(), "OSM " + technology + " plant"),
-            "name_en": _text(frame[name_en_col]) if name_en_col else None,
-            "technology": technology,
-            "capacity_mw": mw,
-            "status": "operating",
-            "status_source": "mapped in OpenStreetMap",
-            "start_year": pd.NA,
-            "county": None,
-            "location_accuracy": "exact",
+            **columns,
             "source_id": ids,
             "source_version": version,
             "source": "osm",
@@ -503,7 +503,7 @@ def osm_power(frame: gpd.GeoDataFrame, *, kind: str, path: Path) -> tuple[gpd.Ge
         geometry=frame.geometry,
         crs=frame.crs,
     )
-    return out.loc[keep].reset_index(drop=True), notes
+    return out.loc[keep].reset_index(drop=True)
 
 
 def read_power(

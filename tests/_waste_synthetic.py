@@ -6,6 +6,7 @@ Every frame follows layers/schema.py and carries ``source="synthetic"``.
 from __future__ import annotations
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import shapely
 
@@ -81,3 +82,21 @@ def facilities(xy_m, capacity, kind="phosphogypsum_plant", gate_fee=0.0, status=
         geometry=points(xy_m).to_numpy(),
         crs=WGS84,
     )
+
+
+def networkx_transport_cost(cost, supply, capacity, penalty) -> float:
+    """Least cost of the capacitated transport problem by networkx min-cost flow (integer data
+    only): each source ships to facilities (``inf`` cost: no link) or to "unmet" at ``penalty``."""
+    n_s, n_f = cost.shape
+    g = nx.DiGraph()
+    for s in range(n_s):
+        g.add_node(("s", s), demand=-int(supply[s]))
+        g.add_edge(("s", s), "unmet", weight=int(penalty))
+        for f in range(n_f):
+            if np.isfinite(cost[s, f]):
+                g.add_edge(("s", s), ("f", f), weight=int(cost[s, f]))
+    for f in range(n_f):
+        g.add_edge(("f", f), "end", capacity=int(capacity[f]), weight=0)
+    g.add_edge("unmet", "end", weight=0)
+    g.add_node("end", demand=int(supply.sum()))
+    return float(nx.min_cost_flow_cost(g))

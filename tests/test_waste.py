@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from _waste_synthetic import facilities, grid_roads, points, sources
+from _waste_synthetic import facilities, grid_roads, networkx_transport_cost, points, sources
 
 from geo.errors import InputError
 from siting.waste import FacilityLocation, route_waste, site_new_facilities
@@ -79,20 +78,7 @@ def test_lp_equals_networkx_min_cost_flow():
     capacity = rng.integers(20, 80, n_f).astype(float)
     penalty = 1000.0
     sol = solve_transport(cost, supply, capacity, penalty=penalty)
-    g = nx.DiGraph()
-    for s in range(n_s):
-        g.add_node(("s", s), demand=-int(supply[s]))
-        g.add_edge(("s", s), "unmet", weight=int(penalty))
-        for f in range(n_f):
-            if np.isfinite(cost[s, f]):
-                g.add_edge(("s", s), ("f", f), weight=int(cost[s, f]))
-    for f in range(n_f):
-        g.add_edge(("f", f), "sink", capacity=int(capacity[f]), weight=0)
-    g.add_node("sink", demand=0)
-    g.add_edge("unmet", "end", weight=0)
-    g.add_edge("sink", "end", weight=0)
-    g.add_node("end", demand=int(supply.sum()))
-    assert sol.objective == pytest.approx(nx.min_cost_flow_cost(g), rel=1e-9)
+    assert sol.objective == pytest.approx(networkx_transport_cost(cost, supply, capacity, penalty), rel=1e-9)
     assert np.all(sol.flow.sum(axis=0) <= capacity + 1e-6)
     np.testing.assert_allclose(sol.flow.sum(axis=1) + sol.unmet, supply)
 

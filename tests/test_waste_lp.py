@@ -8,10 +8,10 @@ random instances (short capacity, unreachable pairs, sources and facilities cut 
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _waste_synthetic import networkx_transport_cost
 from scipy.optimize import linprog
 
 from siting.waste._lp import default_penalty, solve_transport
@@ -38,23 +38,6 @@ def _highs_whole(cost, supply, capacity, penalty):
     res = linprog(c, A_ub=a_ub, b_ub=capacity, A_eq=a_eq, b_eq=supply, bounds=(0, None), method="highs-ds")
     assert res.status == 0, res.message
     return float(res.fun)
-
-
-def _networkx_cost(cost, supply, capacity, penalty):
-    """Least cost by networkx min-cost flow (integer data only)."""
-    n_s, n_f = cost.shape
-    g = nx.DiGraph()
-    for s in range(n_s):
-        g.add_node(("s", s), demand=-int(supply[s]))
-        g.add_edge(("s", s), "unmet", weight=int(penalty))
-        for f in range(n_f):
-            if np.isfinite(cost[s, f]):
-                g.add_edge(("s", s), ("f", f), weight=int(cost[s, f]))
-    for f in range(n_f):
-        g.add_edge(("f", f), "end", capacity=int(capacity[f]), weight=0)
-    g.add_edge("unmet", "end", weight=0)
-    g.add_node("end", demand=int(supply.sum()))
-    return float(nx.min_cost_flow_cost(g))
 
 
 def _assert_feasible(sol, cost, supply, capacity, penalty):
@@ -114,7 +97,7 @@ def test_unreachable_pairs_equal_networkx(seed):
     _assert_feasible(sol, cost, supply, capacity, pen)
     assert sol.unmet[3] == supply[3]
     assert sol.flow[:, 4].sum() == 0
-    assert sol.objective == pytest.approx(_networkx_cost(cost, supply, capacity, pen), rel=1e-9)
+    assert sol.objective == pytest.approx(networkx_transport_cost(cost, supply, capacity, pen), rel=1e-9)
     assert sol.objective == pytest.approx(_highs_whole(cost, supply, capacity, pen), rel=1e-9)
 
 

@@ -350,21 +350,18 @@ def site_new_facilities(
     cost[:, ~prep.usable_fac] = np.inf
     cost[~prep.usable_src, :] = np.inf
     pen = default_penalty(cost) if unmet_penalty_cny_per_t is None else unmet_penalty_cny_per_t
-    # before and after share one unmet penalty, so their objectives compare
-    before = route_layers(
-        layers,
-        layers.facilities,
-        kind,
-        statuses=statuses,
-        cny_per_tkm=cny_per_tkm,
-        co2_kg_per_tkm=co2_kg_per_tkm,
-        objective=objective,
-        penalty=pen,
-        max_snap_m=max_snap_m,
-        route_weight="length",
-        geometries=geometries,
-        snap_method=snap_method,
-    )
+    # before and after share one unmet penalty (and every other option), so their objectives compare
+    shared = {
+        "cny_per_tkm": cny_per_tkm,
+        "co2_kg_per_tkm": co2_kg_per_tkm,
+        "objective": objective,
+        "penalty": pen,
+        "max_snap_m": max_snap_m,
+        "route_weight": "length",
+        "geometries": geometries,
+        "snap_method": snap_method,
+    }
+    before = route_layers(layers, layers.facilities, kind, statuses=statuses, **shared)
     keep = prep.usable_fac  # drop unusable columns from the MIP
     cand_cols = is_cand & keep
     ex_cols = ~is_cand & keep
@@ -384,22 +381,10 @@ def site_new_facilities(
     ).solve(time_limit_s=time_limit_s)
     chosen_pos = np.flatnonzero(usable_cand)[model.selected]
     chosen = cands.iloc[chosen_pos].drop(columns="fixed_cost_cny_per_year").reset_index(drop=True)
-    after = route_layers(
-        layers,
-        with_extra_facilities(layers.facilities, chosen),
-        kind,
-        statuses=statuses_all,
-        cny_per_tkm=cny_per_tkm,
-        co2_kg_per_tkm=co2_kg_per_tkm,
-        objective=objective,
-        penalty=pen,
-        max_snap_m=max_snap_m,
-        route_weight="length",
-        geometries=geometries,
-        snap_method=snap_method,
-    )
+    with_new = with_extra_facilities(layers.facilities, chosen)
+    after = route_layers(layers, with_new, kind, statuses=statuses_all, **shared)
     used_by_id = after.facility_use.set_index("facility_id")["used_t_per_year"]
-    new_ids = with_extra_facilities(layers.facilities, chosen)["id"].to_numpy()[n_exist:]
+    new_ids = with_new["id"].to_numpy()[n_exist:]
     chosen = chosen.assign(id=new_ids, used_t_per_year=used_by_id.reindex(new_ids).to_numpy())
     cand_table = cands.assign(
         id=combined["id"].to_numpy()[n_exist:],
