@@ -81,8 +81,8 @@ def load_layers(
             else:
                 network = cached_project_network(project, speeds_kmh=speeds_kmh)
     return Layers(
-        sources=_check_sources(sources, context="waste_sources" if origin == "layers" else origin),
-        facilities=_check_facilities(facilities, context="facilities" if origin == "layers" else origin),
+        sources=check_sources(sources, context="waste_sources" if origin == "layers" else origin),
+        facilities=check_facilities(facilities, context="facilities" if origin == "layers" else origin),
         network=network,
         industrial_parks=parks,
         origin=origin,
@@ -97,7 +97,7 @@ def _require(layers: dict, kind: str, origin: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def _check_sources(sources: gpd.GeoDataFrame, *, context: str = "waste_sources") -> gpd.GeoDataFrame:
+def check_sources(sources: gpd.GeoDataFrame, *, context: str = "waste_sources") -> gpd.GeoDataFrame:
     """Waste sources checked by :func:`layers.conform` (features without a location are kept:
     routing reports them as unmet)."""
     out, _ = conform(sources, "waste_sources", context=context, allow_empty_geometry=True)
@@ -106,7 +106,7 @@ def _check_sources(sources: gpd.GeoDataFrame, *, context: str = "waste_sources")
     return out
 
 
-def _check_facilities(facilities: gpd.GeoDataFrame, *, context: str = "facilities") -> gpd.GeoDataFrame:
+def check_facilities(facilities: gpd.GeoDataFrame, *, context: str = "facilities") -> gpd.GeoDataFrame:
     """Facilities checked by :func:`layers.conform`, with the waste kinds each accepts.
 
     Besides the schema's statuses, :data:`NEW_SITE_STATUS` marks the sites a siting run adds.

@@ -311,12 +311,12 @@ def with_extra_facilities(facilities: gpd.GeoDataFrame, extra: gpd.GeoDataFrame 
     """``facilities`` followed by ``extra`` ones (ids that clash get a ``new_`` prefix)."""
     if extra is None or len(extra) == 0:
         return facilities
-    from siting.waste._inputs import _check_facilities
+    from siting.waste._inputs import check_facilities
 
-    extra = _check_facilities(extra.to_crs(facilities.crs))
+    extra = check_facilities(extra.to_crs(facilities.crs))
     clash = extra["id"].isin(facilities["id"])
     extra.loc[clash, "id"] = "new_" + extra.loc[clash, "id"]
-    return _check_facilities(pd.concat([facilities, extra], ignore_index=True))
+    return check_facilities(pd.concat([facilities, extra], ignore_index=True))
 
 
 @dataclass

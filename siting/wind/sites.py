@@ -285,7 +285,7 @@ def _layout_points(
     return x, y
 
 
-#: Share of a run done when each step starts (for ``progress``; measured on the city grid).
+#: Share of a run done when each step starts (for ``progress``; rough shares of a city-grid run).
 _STEP_SHARES = {
     "region": 0.0,
     "resource": 0.1,
