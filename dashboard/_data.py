@@ -246,11 +246,23 @@ def mercator_layer(project: Project, kind: str, *, gcj02: bool = False):
     return _mercator_layer(project_version(project), kind, bool(gcj02))
 
 
-@pn.cache(max_items=8)
+_POINT_COLUMNS = ("id", "name", "county", "park_id", "use_class", "area_m2", "lon", "lat")
+
+
+@pn.cache(max_items=2)
 def _rooftop_points(version: tuple) -> pd.DataFrame | None:
-    frame = _read_layer(version, "rooftops")
-    if frame is None:
+    from dashboard import _solar_data  # same package; _solar_data builds on this module
+
+    stored = _solar_data._stored_table(version)
+    if stored is not None:  # the stored rooftop-PV result carries the rooftops: no GeoPackage read
+        return stored[list(_POINT_COLUMNS)]  # copy-on-write: shares the one table's columns
+    project = Project(version[0])
+    if not project.has("rooftops"):
         return None
+    import pyogrio
+
+    fields = set(pyogrio.read_info(project.gpkg_path, layer="rooftops")["fields"])
+    frame = project.read("rooftops", columns=[c for c in _POINT_COLUMNS[:5] if c in fields])
     geoms = frame.geometry.values
     centroids = shapely.centroid(geoms)
     lon, lat = shapely.get_x(centroids), shapely.get_y(centroids)
@@ -258,10 +270,10 @@ def _rooftop_points(version: tuple) -> pd.DataFrame | None:
     table = pd.DataFrame(
         {
             "id": frame["id"].astype(str).to_numpy(),
-            "name": frame["name"].fillna("").astype(str).to_numpy() if "name" in frame else "",
-            "county": frame["county"].fillna("").astype(str).to_numpy() if "county" in frame else "",
-            "park_id": frame["park_id"].fillna("").astype(str).to_numpy() if "park_id" in frame else "",
-            "use_class": frame["use_class"].fillna("").astype(str).to_numpy() if "use_class" in frame else "",
+            **{
+                col: frame[col].fillna("").astype(str).to_numpy() if col in frame else ""
+                for col in ("name", "county", "park_id", "use_class")
+            },
             "area_m2": metric.area.to_numpy(),
             "lon": lon,
             "lat": lat,
@@ -271,7 +283,12 @@ def _rooftop_points(version: tuple) -> pd.DataFrame | None:
 
 
 def rooftop_points(project: Project) -> pd.DataFrame | None:
-    """Rooftops as one row each: id, name, county, park_id, use_class, area_m2, lon, lat."""
+    """Rooftops as one row each: id, name, county, park_id, use_class, area_m2, lon, lat.
+
+    Cached, read-only.  When the project's rooftop-PV result is stored (``xysiting run``),
+    these are columns of that result's shared dashboard table (rows by generation, area
+    the stored footprint); otherwise read from the rooftops layer (rows in layer order).
+    """
     return _rooftop_points(project_version(project))
 
 

@@ -29,10 +29,15 @@ class ResultJobs:
     ----------
     max_workers : int
         Worker processes (default 1: what-ifs queue rather than compete for two cores).
+    niceness : int
+        Added to the workers' scheduling niceness (default 10, see ``os.nice``): a what-if
+        yields the CPU to the server process, so other sessions' filters stay quick while
+        it runs; it still gets every cycle the server does not use.
     """
 
-    def __init__(self, *, max_workers: int = 1):
+    def __init__(self, *, max_workers: int = 1, niceness: int = 10):
         self.max_workers = max_workers
+        self.niceness = niceness
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._running: dict[tuple[str, str, str], Future] = {}
@@ -72,12 +77,23 @@ class ResultJobs:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn, not fork: the server process runs threads (Tornado, Bokeh) that fork would copy mid-state
-            self._pool = ProcessPoolExecutor(self.max_workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self.max_workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
+                initargs=(self.niceness,),
+            )
         return self._pool
 
     def _forget(self, job: tuple[str, str, str], _future: Future) -> None:
         with self._lock:
             self._running.pop(job, None)
+
+
+def _lower_priority(niceness: int) -> None:
+    """Worker initializer: lower this process's CPU priority by ``niceness`` (POSIX only)."""
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
 
 
 def _compute(project_dir: str, analysis: str, options: dict) -> results.Outcome:

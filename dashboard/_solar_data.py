@@ -1,16 +1,29 @@
-"""Rooftop-PV data for the dashboard: the rooftop table joined with ``siting.solar`` results.
+"""Rooftop-PV data for the dashboard: one compact, read-only rooftop table per project version.
 
-The join is computed once per project version (cached, read-only, shared by sessions);
-filtering happens per session in :mod:`dashboard.solar_tab`.  The frame is sorted by
+The server only *reads* the stored rooftop-PV result (:func:`siting.results.solar`, a
+GeoParquet file or partitioned dataset under ``DIR/results/solar``; ``xysiting run`` or
+:func:`dashboard.app.store_missing_results` stores it before serving).  Only the columns the
+map and the table show are read, in compact dtypes (categories for the repeated texts,
+float32 for per-rooftop figures that are only shown, float64 for the ones that are summed);
+the geometry is read in batches and reduced to centroid lon/lat, so no million polygons are
+ever held.  The frame is cached once per project version and shared by every session (never
+modify it); filtering happens per session in :mod:`dashboard.solar_tab`.  It is sorted by
 yearly generation (largest first) so that every filtered subset is already in shortlist
 order without re-sorting a million rows.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import panel as pn
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import shapely
 
 from dashboard import _data
 from layers.project import Project
@@ -29,8 +42,26 @@ RESULT_COLUMNS: dict[str, str] = {
     "exclusion_reason": "exclusion_reason",
     "county_rank": "county_rank",
 }
+#: Rooftop attributes kept beside the results (the result stores them with the rooftop).
+ROOFTOP_COLUMNS = ("id", "name", "county", "park_id", "use_class")
 _FLOAT = ("usable_m2", "kwp", "kwh_per_year", "kwh_per_kwp", "tco2_per_year", "payback_years", "lcoe_cny_per_kwh")
+#: Figures that are summed over up to millions of rows (totals): kept in float64.
+_SUMMED = ("kwp", "kwh_per_year", "tco2_per_year", "area_m2")
 CATEGORICAL = ("county", "park_id", "use_class")
+#: Rooftops per batch when reducing the stored polygons to centroids (bounds the memory).
+_GEOMETRY_BATCH = 131_072
+
+
+# -- the stored result ------------------------------------------------------------------------
+def stored_result(project: Project):
+    """The current stored rooftop-PV result (:class:`layers.results.StoredResult`), or None.
+
+    Only looks: nothing is computed (default weather and assumptions, as ``xysiting run``
+    stores them).
+    """
+    from siting import results
+
+    return results.lookup(project, "solar", {})
 
 
 def compute_results(project: Project) -> pd.DataFrame:
@@ -39,7 +70,8 @@ def compute_results(project: Project) -> pd.DataFrame:
     Read from ``DIR/results`` when current (``xysiting run`` or an earlier server stored
     it); computed once and stored otherwise, with the defaults: the embedded Xiangyang
     weather (``default_weather()``, CDSRD station climatology, FACTS.md "Solar resource")
-    and ``PVAssumptions()``.
+    and ``PVAssumptions()``.  The server itself never calls this on a request: it stores
+    missing results before serving (:func:`dashboard.app.store_missing_results`).
     """
     from siting import results
 
@@ -49,53 +81,162 @@ def compute_results(project: Project) -> pd.DataFrame:
     return frame
 
 
-@pn.cache(max_items=8)
+def _dataset(stored) -> tuple[ds.Dataset, str | None]:
+    """The ``rooftops`` frame of ``stored`` as a pyarrow dataset (file or partitioned), and its
+    primary geometry column."""
+    from layers.results import _frame_path
+
+    path = Path(_frame_path(stored.path, "rooftops"))
+    dataset = ds.dataset(path, format="parquet")
+    geo = (dataset.schema.metadata or {}).get(b"geo")
+    return dataset, (json.loads(geo).get("primary_column", "geometry") if geo else None)
+
+
+def _is_wgs84(dataset: ds.Dataset, geometry: str) -> bool:
+    """Whether the GeoParquet geometry is in lon/lat (no ``crs`` means OGC:CRS84)."""
+    meta = json.loads(dataset.schema.metadata[b"geo"])
+    crs = meta.get("columns", {}).get(geometry, {}).get("crs")
+    if crs is None:
+        return True
+    import pyproj
+
+    return pyproj.CRS.from_user_input(crs).equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True)
+
+
+def _centroids(dataset: ds.Dataset, geometry: str) -> tuple[np.ndarray, np.ndarray]:
+    """Centroid lon/lat (float64) of every stored geometry, decoded a batch at a time."""
+    n = dataset.count_rows()
+    lon = np.empty(n, dtype="float64")
+    lat = np.empty(n, dtype="float64")
+    wgs84 = _is_wgs84(dataset, geometry)
+    start = 0
+    for batch in dataset.to_batches(columns=[geometry], batch_size=_GEOMETRY_BATCH):
+        geoms = shapely.from_wkb(batch.column(0).to_numpy(zero_copy_only=False))
+        if not wgs84:
+            import geopandas as gpd
+
+            crs = json.loads(dataset.schema.metadata[b"geo"])["columns"][geometry]["crs"]
+            geoms = gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:4326").to_numpy()
+        centroids = shapely.centroid(geoms)
+        stop = start + len(geoms)
+        lon[start:stop] = shapely.get_x(centroids)
+        lat[start:stop] = shapely.get_y(centroids)
+        start = stop
+    return lon, lat
+
+
+def _compact(table: pa.Table, lon: np.ndarray, lat: np.ndarray, order: np.ndarray) -> pd.DataFrame:
+    """The dashboard's rooftop frame from the stored columns, rows in ``order``."""
+    table = table.take(pa.array(order))
+    out = {"rank": np.arange(1, len(order) + 1, dtype="int32")}
+    for col in ROOFTOP_COLUMNS:
+        if col not in table.column_names:
+            values = pd.Series([""] * len(order), dtype="category" if col in CATEGORICAL else "str")
+            out[col] = values
+            continue
+        column = pc.fill_null(table[col].cast(pa.string()), "")
+        if col in CATEGORICAL:
+            out[col] = column.dictionary_encode().to_pandas()  # categorical, few distinct values
+        else:
+            out[col] = column.to_pandas()  # pandas' arrow-backed str: no Python object per row
+    out["area_m2"] = table["footprint_m2"].to_numpy(zero_copy_only=False).astype("float64")
+    for name, column in RESULT_COLUMNS.items():
+        if column not in table.column_names:
+            continue
+        values = table[column]
+        if name in _FLOAT or name == "county_rank":
+            dtype = "float64" if name in _SUMMED else "float32"
+            out[name] = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+        elif name == "suitable":
+            out[name] = pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(bool)
+        else:  # exclusion_reason: a handful of reasons
+            out[name] = pc.fill_null(values.cast(pa.string()), "").dictionary_encode().to_pandas()
+    out["lon"] = lon[order]
+    out["lat"] = lat[order]
+    frame = pd.DataFrame(out, copy=False)
+    for col in (*CATEGORICAL, "exclusion_reason"):
+        if col in frame:  # categories in sorted order (the filter menus list them), as before
+            cat = frame[col].astype("category").cat
+            frame[col] = cat.reorder_categories(sorted(cat.categories))
+    return frame
+
+
+def read_stored_table(stored) -> pd.DataFrame:
+    """The dashboard's rooftop frame read from a stored rooftop-PV result, sorted by generation.
+
+    Columns: ``rank``, the :data:`ROOFTOP_COLUMNS`, ``area_m2`` (the result's footprint),
+    the shown :data:`RESULT_COLUMNS`, ``lon``/``lat`` (WGS84 centroid); ``attrs["solar"]``
+    holds the stored PV assumptions and weather for exports.
+    """
+    dataset, geometry = _dataset(stored)
+    names = set(dataset.schema.names)
+    wanted = [c for c in (*ROOFTOP_COLUMNS, "footprint_m2", *dict.fromkeys(RESULT_COLUMNS.values())) if c in names]
+    missing = [c for c in ("id", "footprint_m2", "kwh_per_year") if c not in names]
+    if missing or geometry is None:
+        from geo.errors import InputError
+
+        what = ", ".join(missing) if missing else "geometry"
+        msg = (
+            f"stored rooftop-PV result {stored.path} has no {what}; recompute it with "
+            f"`xysiting run {Path(stored.path).parents[2]} --only solar`"
+        )
+        raise InputError(msg)
+    table = dataset.to_table(columns=wanted)
+    lon, lat = _centroids(dataset, geometry)
+    kwh = pc.cast(table["kwh_per_year"], pa.float64()).to_numpy(zero_copy_only=False)
+    order = np.argsort(-np.nan_to_num(kwh, nan=-np.inf), kind="stable")
+    frame = _compact(table, lon, lat, order)
+    frame.attrs["solar"] = dict(stored.extra.get("metadata", {}))  # the PV assumptions, weather and repairs
+    return frame
+
+
+# -- the shared frames -----------------------------------------------------------------------
+@pn.cache(max_items=2)
+def _stored_table(version: tuple) -> pd.DataFrame | None:
+    stored = stored_result(Project(version[0]))
+    return None if stored is None else read_stored_table(stored)
+
+
+def stored_table(project: Project) -> pd.DataFrame | None:
+    """:func:`read_stored_table` of the current stored result (cached, read-only), or None."""
+    return _stored_table(_data.project_version(project))
+
+
+@pn.cache(max_items=2)
 def _rooftop_table(version: tuple, with_pv: bool) -> pd.DataFrame | None:
     project = Project(version[0])
+    if with_pv:
+        table = _stored_table(version)
+        if table is None:  # not stored (outside the server): compute and store it once
+            compute_results(project)
+            _stored_table.clear()
+            _data._rooftop_points.clear()
+            table = _stored_table(version)
+        return table
     base = _data.rooftop_points(project)
     if base is None:
         return None
-    table = base.copy()
-    meta: dict = {}
-    if with_pv:
-        computed = compute_results(project)
-        meta = dict(computed.attrs.get("solar", {}))
-        results = pd.DataFrame(computed)
-        if "id" in results.columns:
-            results = results.set_index("id")
-        elif results.index.name != "id":
-            results.index = table["id"].to_numpy()[: len(results)]
-        results.index = results.index.astype(str)
-        for name, column in RESULT_COLUMNS.items():
-            values = results[column].reindex(table["id"])
-            if name in _FLOAT:
-                table[name] = values.to_numpy(dtype="float64", na_value=np.nan)
-            elif name == "suitable":
-                table[name] = values.fillna(False).to_numpy(dtype=bool)
-            elif name == "county_rank":
-                table[name] = values.to_numpy(dtype="float64", na_value=np.nan)
-            else:
-                table[name] = values.fillna("").astype(str).to_numpy()
-        order = np.argsort(
-            -np.nan_to_num(table.get("kwh_per_year", table["area_m2"]).to_numpy(dtype="float64"), nan=-np.inf),
-            kind="stable",
-        )
-    else:
-        order = np.argsort(-table["area_m2"].to_numpy(), kind="stable")
-    table = table.iloc[order].reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    order = np.argsort(-base["area_m2"].to_numpy(), kind="stable")
+    table = base.iloc[order].reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1, dtype="int32"))
     for col in CATEGORICAL:
         table[col] = table[col].astype("category")
-    table.attrs["solar"] = meta  # the PV assumptions, weather and repairs, for exports
+    table.attrs["solar"] = {}
     return table
 
 
 def rooftop_table(project: Project, *, with_pv: bool) -> pd.DataFrame | None:
-    """Rooftops with PV results (when ``with_pv``), sorted by generation; cached, read-only."""
+    """Rooftops with PV results (when ``with_pv``), sorted by generation; cached, read-only.
+
+    With ``with_pv`` this is :func:`stored_table` (the one shared frame); outside a server
+    a missing result is computed and stored first.  Without, rooftops sorted by area.
+    """
+    if with_pv and not project.has("rooftops"):
+        return None
     return _rooftop_table(_data.project_version(project), bool(with_pv))
 
 
-@pn.cache(max_items=8)
+@pn.cache(max_items=4)
 def _mercator_xy(version: tuple, with_pv: bool, gcj02: bool) -> tuple[np.ndarray, np.ndarray]:
     table = _rooftop_table(version, with_pv)
     return _data.points_to_mercator(table["lon"].to_numpy(), table["lat"].to_numpy(), gcj02=gcj02)
@@ -106,22 +247,25 @@ def mercator_xy(project: Project, *, with_pv: bool, gcj02: bool):
     return _mercator_xy(_data.project_version(project), bool(with_pv), bool(gcj02))
 
 
-@pn.cache(max_items=4)
+#: The columns :func:`suitable_results` keeps (what the progress tab's county roll-up reads).
+SUITABLE_COLUMNS = ("id", "county", "kwp", "kwh_per_year", "suitable")
+
+
+@pn.cache(max_items=2)
 def _suitable_results(version: tuple) -> pd.DataFrame | None:
     table = _rooftop_table(version, True)
     if table is None:
         return None
-    result = pd.DataFrame(table.drop(columns=["x", "y"], errors="ignore"))
-    for col in CATEGORICAL:
-        result[col] = result[col].astype(str)
+    cols = [c for c in SUITABLE_COLUMNS if c in table.columns]
+    result = table[cols]  # copy-on-write: shares the table's columns
     if "suitable" in result:
-        result = result[result["suitable"]]
+        result = result[result["suitable"].to_numpy()]
     return result
 
 
 def suitable_results(project: Project) -> pd.DataFrame | None:
-    """The suitable rooftops with PV results, categorical columns as text (for the progress tab).
+    """The suitable rooftops' id, county (categorical), kWp and kWh/yr (for the progress tab).
 
-    One frame per project version, shared by every session: cached, read-only.
+    One small frame per project version, shared by every session: cached, read-only.
     """
     return _suitable_results(_data.project_version(project))
