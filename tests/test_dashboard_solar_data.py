@@ -56,7 +56,7 @@ def test_the_table_is_compact(project):
     from dashboard import _solar_data
 
     table = _solar_data.rooftop_table(project, with_pv=True)
-    assert not any(dtype.kind == "O" for dtype in table.dtypes)  # no Python object per row
+    assert not any(dtype is np.dtype(object) for dtype in table.dtypes)  # no Python object per row
     for col in ("county", "park_id", "use_class", "exclusion_reason"):
         assert isinstance(table[col].dtype, pd.CategoricalDtype), col
         cats = list(table[col].cat.categories)
