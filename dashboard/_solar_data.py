@@ -111,18 +111,107 @@ def _centroids(dataset: ds.Dataset, geometry: str) -> tuple[np.ndarray, np.ndarr
     wgs84 = _is_wgs84(dataset, geometry)
     start = 0
     for batch in dataset.to_batches(columns=[geometry], batch_size=_GEOMETRY_BATCH):
-        geoms = shapely.from_wkb(batch.column(0).to_numpy(zero_copy_only=False))
-        if not wgs84:
-            import geopandas as gpd
-
-            crs = json.loads(dataset.schema.metadata[b"geo"])["columns"][geometry]["crs"]
-            geoms = gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:4326").to_numpy()
-        centroids = shapely.centroid(geoms)
-        stop = start + len(geoms)
-        lon[start:stop] = shapely.get_x(centroids)
-        lat[start:stop] = shapely.get_y(centroids)
+        column = batch.column(0)
+        stop = start + len(column)
+        if not wgs84 or not (pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type)):
+            x, y = _centroids_shapely(column, dataset, geometry, wgs84=wgs84)
+        else:
+            x, y, done = wkb_polygon_centroids(column)
+            rest = np.flatnonzero(~done)
+            if rest.size:  # multipolygons, holes, big-endian, degenerate rings: GEOS
+                x[rest], y[rest] = _centroids_shapely(column.take(pa.array(rest)), dataset, geometry, wgs84=True)
+        lon[start:stop] = x
+        lat[start:stop] = y
         start = stop
     return lon, lat
+
+
+def _centroids_shapely(column: pa.Array, dataset: ds.Dataset, geometry: str, *, wgs84: bool):
+    """Centroid lon/lat of WKB (or GeoArrow) geometries with shapely/GEOS."""
+    if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+        geoms = shapely.from_wkb(column.to_numpy(zero_copy_only=False))
+    else:
+        import geopandas as gpd
+
+        geoms = gpd.GeoSeries.from_arrow(column).to_numpy()
+    if not wgs84:
+        import geopandas as gpd
+
+        crs = json.loads(dataset.schema.metadata[b"geo"])["columns"][geometry]["crs"]
+        geoms = gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:4326").to_numpy()
+    centroids = shapely.centroid(geoms)
+    return shapely.get_x(centroids), shapely.get_y(centroids)
+
+
+def _u32(data: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Little-endian uint32 at byte positions ``pos`` of ``data`` (unaligned)."""
+    out = data[pos].astype(np.uint32)
+    for i in (1, 2, 3):
+        out |= data[pos + i].astype(np.uint32) << np.uint32(8 * i)
+    return out
+
+
+def wkb_polygon_centroids(wkb: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area centroids of WKB polygons with one ring, decoded with numpy (no GEOS objects).
+
+    Rooftops are almost all simple polygons; for those the centroid is computed straight
+    from the WKB bytes with the shoelace formula (relative to each ring's first vertex, as
+    GEOS does, so small roofs far from the origin keep their precision).
+
+    Parameters
+    ----------
+    wkb : pyarrow.BinaryArray or LargeBinaryArray
+        ISO/OGC WKB geometries.
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        Centroid coordinates (NaN where not computed).
+    done : numpy.ndarray of bool
+        Rows computed here; the others (nulls, multipolygons, holes, Z/M, big-endian,
+        zero-area or unclosed rings) are left for GEOS.
+    """
+    n = len(wkb)
+    x_out = np.full(n, np.nan)
+    y_out = np.full(n, np.nan)
+    done = np.zeros(n, dtype=bool)
+    buffer = wkb.buffers()[2]
+    if n == 0 or buffer is None:
+        return x_out, y_out, done
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    offset_type = np.int64 if pa.types.is_large_binary(wkb.type) else np.int32
+    offsets = np.frombuffer(wkb.buffers()[1], dtype=offset_type)[wkb.offset : wkb.offset + n + 1].astype(np.int64)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    valid = wkb.is_valid().to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(valid & (lengths >= 13 + 16 * 4))
+    s = starts[rows]
+    npts = _u32(data, s + 9).astype(np.int64)
+    simple = (data[s] == 1) & (_u32(data, s + 1) == 3) & (_u32(data, s + 5) == 1)
+    simple &= lengths[rows] == 13 + 16 * npts
+    rows, s, npts = rows[simple], s[simple], npts[simple]
+    first_coord = s + 13  # byte position of each ring's first x
+    for m in np.unique(npts):
+        for r in range(8):  # float64 views at each byte alignment: gather whole doubles
+            sel = np.flatnonzero((npts == m) & (first_coord % 8 == r))
+            if not sel.size:
+                continue
+            view = np.frombuffer(buffer, dtype=np.float64, offset=r, count=(len(data) - r) // 8)
+            coords = view[((first_coord[sel] - r) // 8)[:, None] + np.arange(2 * m)]
+            x0, y0 = coords[:, :1], coords[:, 1:2]
+            x, y = coords[:, 0::2] - x0, coords[:, 1::2] - y0
+            cross = x[:, :-1] * y[:, 1:] - x[:, 1:] * y[:, :-1]
+            area2 = cross.sum(axis=1)
+            cx = ((x[:, :-1] + x[:, 1:]) * cross).sum(axis=1)
+            cy = ((y[:, :-1] + y[:, 1:]) * cross).sum(axis=1)
+            closed = (x[:, -1] == 0) & (y[:, -1] == 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cx = cx / (3.0 * area2) + x0[:, 0]
+                cy = cy / (3.0 * area2) + y0[:, 0]
+            ok = closed & (area2 != 0) & np.isfinite(cx) & np.isfinite(cy)
+            target = rows[sel[ok]]
+            x_out[target], y_out[target] = cx[ok], cy[ok]
+            done[target] = True
+    return x_out, y_out, done
 
 
 def _compact(table: pa.Table, lon: np.ndarray, lat: np.ndarray, order: np.ndarray) -> pd.DataFrame:

@@ -106,3 +106,33 @@ def test_what_if_workers_run_at_lower_priority():
     finally:
         jobs.shutdown()
     assert worker >= min(os.nice(0) + 5, 19)
+
+
+def test_wkb_centroids_equal_geos_and_leave_the_rest_to_it():
+    import pyarrow as pa
+
+    from dashboard._solar_data import wkb_polygon_centroids
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    cx, cy = 112 + rng.random(n) * 0.3, 31.9 + rng.random(n) * 0.2
+    w = rng.random(n) * 1e-4 + 1e-6  # roofs of 0.1 m to 10 m: precision far from the origin
+    geoms = shapely.box(cx - w, cy - w / 2, cx + w, cy + 2 * w)
+    geoms[1] = shapely.Polygon([(112, 32), (112.001, 32.0002), (112.0013, 32.001), (112.0002, 32.0011)])
+    geoms[2] = shapely.MultiPolygon([shapely.box(112, 32, 112.001, 32.001), shapely.box(112.002, 32, 112.003, 32.001)])
+    geoms[3] = shapely.box(112, 32, 112.01, 32.01).difference(shapely.box(112.001, 32.001, 112.002, 32.002))
+    geoms[4] = shapely.Point(112, 32)
+    geoms[5] = shapely.force_3d(shapely.box(112, 32, 112.001, 32.001))
+    wkb = list(shapely.to_wkb(geoms))
+    wkb[6] = None
+    wkb[7] = shapely.to_wkb(geoms[7], byte_order=0)  # big-endian
+    expected = shapely.centroid(shapely.from_wkb(np.array(wkb, dtype=object)))
+    ex, ey = shapely.get_x(expected), shapely.get_y(expected)
+    for arr in (pa.array(wkb, type=pa.binary()), pa.array(wkb, type=pa.large_binary())):
+        for start, stop in ((0, n), (5, 1500)):  # whole, and a slice (offset into the buffers)
+            x, y, done = wkb_polygon_centroids(arr.slice(start, stop - start))
+            rest = {int(i) + start for i in np.flatnonzero(~done)}
+            assert rest == {2, 3, 4, 5, 6, 7} & set(range(start, stop))
+            np.testing.assert_allclose(x[done], ex[start:stop][done], rtol=0, atol=1e-12)
+            np.testing.assert_allclose(y[done], ey[start:stop][done], rtol=0, atol=1e-12)
+            assert np.isnan(x[~done]).all()

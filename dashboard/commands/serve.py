@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+import threading
 from pathlib import Path
 
 
@@ -103,10 +105,15 @@ def _handler(args: argparse.Namespace) -> int:
         lang=args.lang,
     )
     print(f"xysiting: preparing {project.path} ...", flush=True)
+    # read the stored rooftop table (Parquet + numpy, mostly without the GIL) while this
+    # thread imports the plotting stack; warm() waits for it
+    prefetch = threading.Thread(target=_prefetch, args=(project.path,), name="xysiting-prefetch", daemon=True)
+    prefetch.start()
     import panel as pn
 
     from dashboard.app import create_app, warm
 
+    prefetch.join()
     warm(project.path)
     print(f"xysiting: serving {project.path} on http://{args.address}:{args.port}/", flush=True)
     if users_path is not None:
@@ -150,6 +157,19 @@ def _handler(args: argparse.Namespace) -> int:
         **security,
     )
     return 0
+
+
+def _prefetch(project_dir: Path) -> None:
+    """Fill the shared rooftop-table cache from the stored rooftop-PV result, if stored."""
+    try:
+        from dashboard import _solar_data
+        from layers.project import Project
+
+        project = Project.open(project_dir)
+        if project.has("rooftops") and _solar_data.stored_result(project) is not None:
+            _solar_data.stored_table(project)  # not stored yet: warm() stores it first
+    except Exception as exc:  # warm() reads (or reports) it again
+        print(f"xysiting: warning: reading the stored rooftop-PV result failed: {exc}", file=sys.stderr, flush=True)
 
 
 def _users_path(project_dir: Path, users: str | None, *, no_guests: bool) -> Path | None:
