@@ -43,12 +43,24 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far: on a machine shared with other
+    work this is closer to what an idle machine's wall time would be than the wall time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    """The machine's 1-minute load average, printed beside every figure."""
+    return f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
 def first_map(browser, url: str) -> tuple[float, object, object]:
     """Open the page in a new context; seconds to the drawn map, the context and page."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     start = time.perf_counter()
-    page.goto(url, wait_until="commit")
+    page.goto(url, wait_until="commit", timeout=600_000)  # a loaded machine: measure, do not fail
     page.wait_for_selector(".xy-map canvas", state="visible", timeout=300_000)
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
     return time.perf_counter() - start, context, page
@@ -98,17 +110,26 @@ def main() -> int:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         with serving(str(project), tmp / "home", tmp / "serve.log") as (proc, url, ready_s):
-            rss_ready = rss_mib(proc.pid)
-            print(f"server answered its first page {ready_s:.1f} s after process start; RSS {rss_ready:.0f} MiB")
+            rss_ready, cpu_ready = rss_mib(proc.pid), cpu_s(proc.pid)
+            print(
+                f"server answered its first page {ready_s:.1f} s after process start (target ≤ 15 s), "
+                f"having used {cpu_ready:.1f} CPU s; RSS {rss_ready:.0f} MiB (≤ 2500); {load()}"
+            )
             maps = []
             for _ in range(3):
                 seconds, context, _page = first_map(browser, url)
                 maps.append(seconds)
                 context.close()
-            print(f"first drawn map after the page request: median {statistics.median(maps):.2f} s ({maps})")
+            print(
+                f"first drawn map after the page request: median {statistics.median(maps):.2f} s (target ≤ 3 s; "
+                f"{', '.join(f'{m:.1f}' for m in maps)}); {load()}"
+            )
             seconds, context_a, page_a = first_map(browser, url)
             idle = filter_times(page_a, args.runs)
-            print(f"filter change, idle server: median {statistics.median(idle):.2f} s")
+            print(
+                f"filter change, idle server: median {statistics.median(idle):.2f} s (target ≤ 0.5 s; "
+                f"{', '.join(f'{v:.2f}' for v in idle)}); {load()}"
+            )
             _s, context_b, page_b = first_map(browser, url)
             page_b.wait_for_selector(".xy-row-count", timeout=300_000)
             start_what_if(page_b)
@@ -116,11 +137,12 @@ def main() -> int:
             ratio = statistics.median(busy) / statistics.median(idle)
             print(
                 f"filter change while another session computes construction k=3: median "
-                f"{statistics.median(busy):.2f} s ({ratio:.2f}× idle; target ≤ 1.5×)"
+                f"{statistics.median(busy):.2f} s ({ratio:.2f}× idle; target ≤ 1.5×; "
+                f"{', '.join(f'{v:.2f}' for v in busy)}); {load()}"
             )
             context_a.close()
             context_b.close()
-            print(f"server peak RSS {peak_rss_mib(proc.pid):.0f} MiB")
+            print(f"server peak RSS {peak_rss_mib(proc.pid):.0f} MiB, {cpu_s(proc.pid):.1f} CPU s in all; {load()}")
     print(f"machine load (1, 5, 15 min): {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     return 0
 
