@@ -115,9 +115,11 @@ def deliver(
     """Show a result now if it is stored, else when its computation ends — never blocking.
 
     ``fetch()`` returns a result or a :class:`~concurrent.futures.Future` (see
-    :meth:`ResultJobs.get`).  ``apply(result, error)`` runs on the session's event loop (via
-    ``add_next_tick_callback``; directly outside a server) unless ``wanted()`` has become
-    false because the user asked for something else meanwhile.
+    :meth:`ResultJobs.get`); after a computation it is called again in a helper thread, so
+    reading the stored result does not hold up the event loop.  ``apply(result, error)``
+    runs on the session's event loop (via ``add_next_tick_callback``; directly outside a
+    server) unless ``wanted()`` has become false because the user asked for something else
+    meanwhile.
     """
     try:
         got = fetch()
@@ -129,20 +131,29 @@ def deliver(
         return
     doc = pn.state.curdoc
 
-    def finished(future: Future) -> None:
-        def on_loop() -> None:
-            if not wanted():
-                return
-            try:
-                future.result()
-            except Exception as exc:
-                apply(None, exc)
-                return
-            deliver(fetch, apply, wanted=wanted)  # stored now: read and show it
+    def on_loop(result: object, error: Exception | None) -> None:
+        if not wanted():
+            return
+        if error is None and isinstance(result, Future):  # stored and superseded meanwhile: ask again
+            deliver(fetch, apply, wanted=wanted)
+            return
+        apply(result, error)
 
+    def read_stored(future: Future) -> None:
+        # the computation ended: read the stored result here, off the event loop (it is
+        # cached for every session), then show it on the session's loop
+        try:
+            future.result()
+            result, error = fetch(), None
+        except Exception as exc:
+            result, error = None, exc
         if doc is not None and doc.session_context is not None:
-            doc.add_next_tick_callback(on_loop)
+            doc.add_next_tick_callback(functools.partial(on_loop, result, error))
         else:
-            on_loop()
+            on_loop(result, error)
+
+    def finished(future: Future) -> None:
+        # not in the pool's own thread: it must stay free to hand back other results
+        threading.Thread(target=read_stored, args=(future,), name="xysiting-deliver", daemon=True).start()
 
     got.add_done_callback(finished)

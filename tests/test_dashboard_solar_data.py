@@ -136,3 +136,38 @@ def test_wkb_centroids_equal_geos_and_leave_the_rest_to_it():
             np.testing.assert_allclose(x[done], ex[start:stop][done], rtol=0, atol=1e-12)
             np.testing.assert_allclose(y[done], ey[start:stop][done], rtol=0, atol=1e-12)
             assert np.isnan(x[~done]).all()
+
+
+def test_a_finished_what_if_is_read_off_the_calling_thread():
+    import threading
+    from concurrent.futures import Future
+
+    from dashboard._jobs import deliver
+
+    job = Future()
+    fetched_in, applied = [], threading.Event()
+    got = []
+
+    def fetch():
+        fetched_in.append(threading.current_thread())
+        return job if not job.done() else {"stored": True}
+
+    def apply(result, error):
+        got.append((result, error))
+        applied.set()
+
+    deliver(fetch, apply, wanted=lambda: True)
+    assert got == [] and fetched_in == [threading.main_thread()]  # not stored: nothing shown yet
+    job.set_result("computed")
+    assert applied.wait(30)
+    assert got == [({"stored": True}, None)]
+    assert fetched_in[-1] is not threading.main_thread()  # the stored result was read in a helper thread
+
+    failed, errors = Future(), []
+    deliver(lambda: failed, lambda r, e: errors.append(e), wanted=lambda: True)
+    failed.set_exception(ValueError("no route"))
+    for _ in range(300):
+        if errors:
+            break
+        threading.Event().wait(0.1)
+    assert len(errors) == 1 and isinstance(errors[0], ValueError)
