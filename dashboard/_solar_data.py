@@ -148,7 +148,10 @@ class FilterColumns:
     numbers: dict[str, np.ndarray]  #: float64 columns: area_m2 and, with PV, kwp, kwh_per_year, ...
     suitable: np.ndarray | None  #: bool, None without PV results
     rows: dict[tuple[int, bool], np.ndarray]  #: (county code or -1 for all, suitable only) → row index
-    ids: pd.Index  #: rooftop id of each row (for looking a selected rooftop up)
+    ids: np.ndarray  #: rooftop id of each row (str)
+    names: np.ndarray  #: rooftop name of each row (str, "" when missing)
+    id_index: pd.Index  #: ``ids`` as an index, for looking a selected rooftop up
+    city_kwp: dict[bool, float]  #: kWp of all rooftops (suitable only: True) of the table, for shares
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -164,7 +167,9 @@ def _filter_columns(version: tuple, with_pv: bool) -> FilterColumns | None:
         return None
     codes = {col: table[col].cat.codes.to_numpy() for col in CATEGORICAL}
     numbers = {
-        col: _read_only(table[col].to_numpy(dtype="float64")) for col in ("area_m2", *_FLOAT) if col in table.columns
+        col: _read_only(table[col].to_numpy(dtype="float64"))
+        for col in ("rank", "area_m2", "county_rank", *_FLOAT)
+        if col in table.columns
     }
     suitable = _read_only(table["suitable"].to_numpy(dtype=bool)) if "suitable" in table.columns else None
     county = codes["county"]
@@ -179,6 +184,9 @@ def _filter_columns(version: tuple, with_pv: bool) -> FilterColumns | None:
     everything = np.arange(len(table), dtype=dtype)
     rows[(-1, False)] = _read_only(everything)
     rows[(-1, True)] = _read_only(np.flatnonzero(suitable).astype(dtype) if suitable is not None else everything)
+    ids = _read_only(table["id"].astype(str).to_numpy(dtype=object))
+    id_index = pd.Index(ids, name="id")
+    id_index.get_indexer(ids[:1])  # build the hash table once, here, not in a session's first click
     return FilterColumns(
         counties=tuple(str(c) for c in table["county"].cat.categories),
         parks=tuple(str(c) for c in table["park_id"].cat.categories),
@@ -189,7 +197,13 @@ def _filter_columns(version: tuple, with_pv: bool) -> FilterColumns | None:
         numbers=numbers,
         suitable=suitable,
         rows=rows,
-        ids=pd.Index(table["id"].astype(str).to_numpy(), name="id"),
+        ids=ids,
+        names=_read_only(table["name"].fillna("").astype(str).to_numpy(dtype=object)),
+        id_index=id_index,
+        city_kwp={
+            flag: float(np.nansum(numbers["kwp"][rows[(-1, flag)]])) if "kwp" in numbers else float("nan")
+            for flag in (False, True)
+        },
     )
 
 
