@@ -163,7 +163,7 @@ def totals(cols: _solar_data.FilterColumns, rows: np.ndarray, *, suitable_only: 
         if column in cols.numbers:
             out[column] = float(np.nansum(cols.numbers[column][rows]))
     if "kwp" in cols.numbers:
-        city = float(np.nansum(cols.numbers["kwp"][cols.rows[(-1, suitable_only and cols.suitable is not None)]]))
+        city = cols.city_kwp[bool(suitable_only) and cols.suitable is not None]
         out["share_of_city"] = out["kwp"] / city if city > 0 else float("nan")
     return out
 
@@ -223,6 +223,8 @@ class SolarTab(pn.viewable.Viewer):
         self._page_rows = np.zeros(0, dtype=np.int64)
         self._pending = False  # a filter change waits for the next event-loop turn
         self._rendering = False  # the table is being filled (its selection events are ours)
+        self._park_label_cache: dict[str, str] = {}
+        self._park_label_lang = ""
         self.has_pv = True  # False once the PV analysis has failed (rooftops are still shown)
         self.has_rooftops = project.has("rooftops")
         self._pv_error = ""
@@ -257,6 +259,14 @@ class SolarTab(pn.viewable.Viewer):
             sortable=False,
             sizing_mode="stretch_width",
             height=420,
+            formatters={
+                c: {"type": "plaintext"}  # text is escaped
+                if kind == "text"
+                else NumberFormatter(
+                    format=_NUMBER_FORMAT[kind], nan_format=_NO_VALUE, null_format=_NO_VALUE, text_align="right"
+                )
+                for c, (_msg, kind) in _SHOWN.items()
+            },
             css_classes=["xy-solar-table"],
             stylesheets=[_STALE_CSS],
             header_filters=False,
@@ -469,10 +479,11 @@ class SolarTab(pn.viewable.Viewer):
         value = "kwh_per_kwp" if self.has_pv and "kwh_per_kwp" in self._cols.numbers else "area_m2"
         frame = pd.DataFrame({"x": x[rows], "y": y[rows], "value": self._cols.numbers[value][rows]})
         if len(rows) <= VECTOR_LIMIT:  # drawn as points with hover: carry the labels
-            part = self.table_frame.iloc[rows]
-            frame["id"] = part["id"].to_numpy()
-            frame["name"] = part["name"].to_numpy()
-            frame["county"] = part["county"].astype(str).to_numpy()
+            cols = self._cols
+            frame["id"] = cols.ids[rows]
+            frame["name"] = cols.names[rows]
+            codes = cols.county_code[rows]
+            frame["county"] = np.asarray((*cols.counties, ""), dtype=object)[codes]  # code -1 → ""
         self.map.set_rooftops(
             frame, value="value", label_id="colorbar_yield" if value == "kwh_per_kwp" else "col_area_m2"
         )
@@ -534,25 +545,15 @@ class SolarTab(pn.viewable.Viewer):
             return
         start = (self.page - 1) * PAGE_SIZE
         self._page_rows = self.result.rows[start : start + PAGE_SIZE]
-        frame = self._display(self.table_frame.iloc[self._page_rows])
-        lang = self.lang
+        frame = self._display(self._page_rows)
         self._rendering = True
         try:
-            self._render_table(frame, start, lang)
+            self._render_table(frame, start)
         finally:
             self._rendering = False
 
-    def _render_table(self, frame: pd.DataFrame, start: int, lang: str) -> None:
+    def _render_table(self, frame: pd.DataFrame, start: int) -> None:
         with pn.io.hold():
-            self.table.titles = {c: t(_SHOWN[c][0], lang) for c in frame.columns}
-            self.table.formatters = {
-                c: {"type": "plaintext"}
-                if _SHOWN[c][1] == "text"
-                else NumberFormatter(
-                    format=_NUMBER_FORMAT[_SHOWN[c][1]], nan_format=_NO_VALUE, null_format=_NO_VALUE, text_align="right"
-                )
-                for c in frame.columns
-            }
             self.table.value = frame
             position = self._selected_position()
             on_page = position - start if 0 <= position - start < len(self._page_rows) else -1
@@ -560,28 +561,42 @@ class SolarTab(pn.viewable.Viewer):
             self.prev_button.disabled = self.page <= 1
             self.next_button.disabled = self.page >= self._pages()
 
-    def _display(self, part: pd.DataFrame) -> pd.DataFrame:
-        """The shown columns of ``part`` (a page): codes as labels, kWh as MWh, inf as missing."""
-        lang = self.lang
-        parks = self._park_names()
-        out = pd.DataFrame(index=part.index)
+    def _display(self, rows: np.ndarray) -> pd.DataFrame:
+        """The shown columns of table ``rows`` (a page), from the compact columns: codes as
+        labels in the UI language, kWh as MWh, infinities (never pays back) as missing."""
+        cols, lang = self._cols, self.lang
+        parks = self._park_labels
+
+        def labels(codes, names, label):
+            return [label(names[c]) if c >= 0 and names[c] else "" for c in codes[rows]]
+
+        out: dict[str, object] = {}
         for col in _SHOWN:
-            if col == "mwh_per_year":
-                if "kwh_per_year" in part:
-                    out[col] = part["kwh_per_year"].to_numpy(dtype="float64") / 1e3
+            if col == "id":
+                out[col] = cols.ids[rows]
+            elif col == "name":
+                out[col] = cols.names[rows]
             elif col == "county":
-                out[col] = [county_label(c, lang) if c else "" for c in part["county"].astype(str)]
+                out[col] = labels(cols.county_code, cols.counties, lambda c: county_label(c, lang))
             elif col == "park_id":
-                out[col] = [parks.get(c, c) if c else "" for c in part["park_id"].astype(str)]
+                out[col] = labels(cols.park_code, cols.parks, lambda p: parks.get(p, p))
             elif col == "use_class":
-                out[col] = [option_label("uc", c, lang) if c else "" for c in part["use_class"].astype(str)]
-            elif col in ("id", "name"):
-                out[col] = part[col].fillna("").astype(str).to_numpy()
-            elif col in part:
-                out[col] = part[col].to_numpy(dtype="float64")
-        numeric = [c for c in out.columns if _SHOWN[c][1] != "text"]
-        out[numeric] = out[numeric].replace([np.inf, -np.inf], np.nan)
-        return out.reset_index(drop=True)
+                out[col] = labels(cols.use_code, cols.uses, lambda u: option_label("uc", u, lang))
+            else:
+                source = "kwh_per_year" if col == "mwh_per_year" else col
+                if source in cols.numbers:
+                    values = cols.numbers[source][rows]
+                    values = np.where(np.isfinite(values), values, np.nan)
+                    out[col] = values / 1e3 if col == "mwh_per_year" else values
+        return pd.DataFrame(out)
+
+    @property
+    def _park_labels(self) -> dict[str, str]:
+        """Park id → name in the UI language (read once per language)."""
+        if self._park_label_lang != self.lang:
+            self._park_label_cache = self._park_names()
+            self._park_label_lang = self.lang
+        return self._park_label_cache
 
     def _park_names(self) -> dict[str, str]:
         """Park id → name in the UI language (the Chinese name where there is no English one)."""
@@ -639,8 +654,9 @@ class SolarTab(pn.viewable.Viewer):
             self.use_select.options = {any_: "", **{option_label("uc", u, lang): u for u in USE_CLASSES}}
             counties, parks = ((), ()) if self._cols is None else (self._cols.counties, self._cols.parks)
             self.county_select.options = {any_: "", **{county_label(c, lang): c for c in counties if c}}
-            names = self._park_names()
+            names = self._park_labels
             self.park_select.options = {any_: "", **{names.get(p, p): p for p in parks if p}}
+            self.table.titles = {c: t(msg, lang) for c, (msg, _kind) in _SHOWN.items()}
             for fmt, button in self.downloads.items():
                 button.label = t(f"download_{fmt}", lang)
             self.notice.object = t("error", lang, message=self._pv_error)
@@ -659,7 +675,7 @@ class SolarTab(pn.viewable.Viewer):
         """Position of the selected rooftop in the filtered rows, or -1."""
         if not self.selected or self._cols is None or self.result is None:
             return -1
-        row = self._cols.ids.get_indexer([self.selected])[0]
+        row = self._cols.id_index.get_indexer([self.selected])[0]
         rows = self.result.rows
         i = int(np.searchsorted(rows, row))
         return i if row >= 0 and i < len(rows) and rows[i] == row else -1
@@ -669,7 +685,7 @@ class SolarTab(pn.viewable.Viewer):
             return
         picked = [i for i in event.new if 0 <= i < len(self._page_rows)]
         if picked:
-            self.selected = str(self.table_frame["id"].iat[int(self._page_rows[picked[0]])])
+            self.selected = str(self._cols.ids[int(self._page_rows[picked[0]])])
             return
         position = self._selected_position()
         if position >= 0 and position // PAGE_SIZE + 1 == self.page:
@@ -680,7 +696,7 @@ class SolarTab(pn.viewable.Viewer):
         """Highlight the selected rooftop on the map, show its details and turn the table to it."""
         if self._cols is None:
             return
-        row = self._cols.ids.get_indexer([self.selected])[0] if self.selected else -1
+        row = self._cols.id_index.get_indexer([self.selected])[0] if self.selected else -1
         if row < 0:
             self.map.select(None)
             self.map.show_details(None)
@@ -692,11 +708,9 @@ class SolarTab(pn.viewable.Viewer):
                     self._rendering = False
             return
         x, y = _solar_data.mercator_xy(self.project, with_pv=self.has_pv, gcj02=self.map.gcj02)
-        record = self.table_frame.iloc[row]
-        self.map.select(
-            pd.DataFrame({"x": [x[row]], "y": [y[row]], "id": [str(record["id"])], "name": [str(record["name"])]})
-        )
-        self.map.show_details(self._record(record))
+        cols = self._cols
+        self.map.select(pd.DataFrame({"x": [x[row]], "y": [y[row]], "id": [cols.ids[row]], "name": [cols.names[row]]}))
+        self.map.show_details(self._record(row))
         position = self._selected_position()
         if position >= 0:
             page = position // PAGE_SIZE + 1
@@ -705,19 +719,19 @@ class SolarTab(pn.viewable.Viewer):
             elif self.table.selection != [position % PAGE_SIZE]:
                 self.table.selection = [position % PAGE_SIZE]
 
-    def _record(self, row: pd.Series) -> dict:
-        """The details of one rooftop, labelled and formatted in the UI language."""
+    def _record(self, row: int) -> dict:
+        """The details of rooftop ``row`` (position in the table), labelled and formatted in the UI language."""
         lang = self.lang
-        shown = self._display(row.to_frame().T).iloc[0]
+        shown = self._display(np.array([row])).iloc[0]
         out = {}
         for col, (msg, kind) in _SHOWN.items():
             if col in shown.index:
                 out[t(msg, lang)] = shown[col] if kind == "text" else _number(shown[col], kind)
-        if self.has_pv and "suitable" in row.index:
-            reason = str(row.get("exclusion_reason", "") or "")
+        if self.has_pv and self._cols.suitable is not None:
+            reason = str(self.table_frame["exclusion_reason"].iat[row] or "")
             out[t("pv_suitable", lang)] = (
                 t("pv_yes", lang)
-                if bool(row["suitable"])
+                if bool(self._cols.suitable[row])
                 else t(_REASON_IDS[reason], lang)
                 if reason in _REASON_IDS
                 else t("pv_no", lang)
@@ -735,7 +749,7 @@ class SolarTab(pn.viewable.Viewer):
         span = (fig.x_range.end - fig.x_range.start) if fig is not None and fig.x_range.end is not None else 5000.0
         if d2[i] > (0.02 * span) ** 2:  # nothing within ~2 % of the view width
             return
-        self.selected = str(self.table_frame["id"].iat[int(rows[i])])
+        self.selected = str(self._cols.ids[int(rows[i])])
 
     # -- downloads ------------------------------------------------------------------------------
     def _shortlist_name(self) -> str:

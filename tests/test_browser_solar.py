@@ -87,8 +87,12 @@ def test_pv_tab_shows_one_language_at_a_time(page, project_dir):
     texts = _tab_texts(page)
     assert "装机 kWp" in texts and "年发电量 MWh/年" in texts, texts
     assert language_violations(texts, "zh") == []
-    details = page.locator(".xy-details").first.evaluate("e => (e.shadowRoot || e).textContent")
-    assert "装机 kWp" in details and not re.search(r"\b[a-z]+_[a-z_]+\b", details)
+
+    def details() -> list[str]:
+        return page.locator(".xy-details").first.evaluate(TAB_TEXT_JS)
+
+    _wait(lambda: "装机 kWp" in details(), timeout_s=30, what="the details of the selected rooftop")
+    assert language_violations(details(), "zh") == []
 
     page.locator(".xy-language button", has_text="English").click()
     _wait(lambda: "Capacity kWp" in _tab_texts(page), what="English headers")

@@ -164,7 +164,7 @@ def test_numbers_are_formatted_by_kind(tab):
     tab.county = "420602"
     share = re.findall(r"xy-total-value[^>]*>([^<]+)<", tab._totals_html())[-1]
     assert re.fullmatch(r"\d{1,2}\.\d%", share)
-    details = tab._record(tab.table_frame.iloc[0])
+    details = tab._record(0)
     assert re.fullmatch(r"\d{1,3}(,\d{3})*", details["屋顶面积 m²"])
 
 
