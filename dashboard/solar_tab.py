@@ -105,7 +105,16 @@ _REASON_IDS = {
     "shaded": "pv_reason_shaded",
 }
 
-_STALE_CSS = ":host(.xy-stale) { opacity: 0.45; filter: grayscale(1); transition: opacity 0.1s; }"
+#: How stale figures look until replaced (inline, so that marking them changes content, not
+#: layout: a css_classes or loading change on a pane makes Bokeh lay out the whole page
+#: again, map included, which took 10–18 s per filter change on a loaded 2-core machine).
+_STALE_STYLE = "opacity:0.45;filter:grayscale(1)"
+_SPINNER = (
+    "<span style='display:inline-block;width:10px;height:10px;border:2px solid #9ab;"
+    "border-top-color:#0b4f6c;border-radius:50%;animation:xy-spin 0.8s linear infinite'></span>"
+    "<style>@keyframes xy-spin{to{transform:rotate(360deg)}}</style>"
+)
+_STALE_COLOUR = "#c8c8c8"
 
 
 class Selection(NamedTuple):
@@ -201,6 +210,8 @@ class SolarTab(pn.viewable.Viewer):
     selected = param.String(default="", doc="id of the selected rooftop; '' for none")
     page = param.Integer(default=1, bounds=(1, None), doc="page of the table (PAGE_SIZE rows)")
     result = param.ClassSelector(class_=Selection, default=None, precedence=-1, doc="rows passing the filters")
+    waiting = param.Boolean(default=False, precedence=-1, doc="a filter change is being computed (count, totals stale)")
+    hist_stale = param.Boolean(default=False, precedence=-1, doc="the histogram shows rows of an earlier filter")
 
     #: parameter → URL query key (synced by the app shell).
     url_params: ClassVar[dict[str, str]] = {
@@ -246,10 +257,8 @@ class SolarTab(pn.viewable.Viewer):
         )
         self.notice = TextAlert("", alert_type="danger", visible=False)  # the PV analysis' error (may quote input)
         self.missing = pn.pane.Alert("", alert_type="info", visible=not self.has_rooftops)
-        self.count = pn.pane.HTML(self._count_html, css_classes=["xy-solar-count"], stylesheets=[_STALE_CSS])
-        self.totals = pn.pane.HTML(
-            self._totals_html, css_classes=["xy-solar-totals"], sizing_mode="stretch_width", stylesheets=[_STALE_CSS]
-        )
+        self.count = pn.pane.HTML(self._count_html, css_classes=["xy-solar-count"])
+        self.totals = pn.pane.HTML(self._totals_html, css_classes=["xy-solar-totals"], sizing_mode="stretch_width")
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(),
             pagination=None,  # the table holds one page; the pager below turns pages on the server
@@ -268,7 +277,6 @@ class SolarTab(pn.viewable.Viewer):
                 for c, (_msg, kind) in _SHOWN.items()
             },
             css_classes=["xy-solar-table"],
-            stylesheets=[_STALE_CSS],
             header_filters=False,
         )
         self.prev_button = pn.widgets.Button(label="‹", width=40, css_classes=["xy-solar-prev"])
@@ -284,7 +292,6 @@ class SolarTab(pn.viewable.Viewer):
             linked_axes=False,
             sizing_mode="stretch_width",
             css_classes=["xy-solar-hist"],
-            stylesheets=[_STALE_CSS],
             visible=self.has_pv,
         )
         self.downloads = {
@@ -345,7 +352,7 @@ class SolarTab(pn.viewable.Viewer):
         """Compute (or fetch from the shared cache) the rooftop table and draw everything; may be slow."""
         if not self.has_rooftops:
             return
-        self._set_loading(True)
+        self.layout.loading = True
         try:
             try:
                 self.table_frame = _solar_data.rooftop_table(self.project, with_pv=self.has_pv)
@@ -372,7 +379,7 @@ class SolarTab(pn.viewable.Viewer):
             self._apply_slow()
             self._on_selected()
         finally:
-            self._set_loading(False)
+            self.layout.loading = False
 
     @property
     def filtered(self) -> pd.DataFrame | None:
@@ -409,10 +416,11 @@ class SolarTab(pn.viewable.Viewer):
         code = self._cols.counties.index(self.county) if self.county in self._cols.counties else -1
         many = len(self._cols.rows[(code, False)]) >= LOADING_ROWS
         if many and _in_session():
-            # show the wait first: the loading state reaches the browser before the work starts
+            # show the wait first: count and totals greyed with a spinner, the histogram greyed,
+            # in the browser before the work starts (the work runs on the next event-loop turn)
             self._pending = True
-            self._set_loading(True)
-            self._mark_stale(True)
+            self.waiting = True
+            self._mark_histogram(stale=True)
             pn.state.execute(self._apply_pending, schedule=True)
         else:
             self._apply_fast()
@@ -420,10 +428,7 @@ class SolarTab(pn.viewable.Viewer):
 
     def _apply_pending(self) -> None:
         self._pending = False
-        try:
-            self._apply_fast()
-        finally:
-            self._set_loading(False, histogram=False)
+        self._apply_fast()
         pn.state.execute(self._apply_slow, schedule=True)
 
     def _apply_fast(self) -> None:
@@ -434,9 +439,11 @@ class SolarTab(pn.viewable.Viewer):
         rows = select_rows(cols, **self._filters())
         self._filtered = None
         with pn.io.hold():
-            self._mark_stale(True, table=False)  # histogram and map follow in _apply_slow
-            self.histogram.loading = len(rows) >= LOADING_ROWS and _in_session()
-            self.result = Selection(rows, totals(cols, rows, suitable_only=self.suitable_only))
+            if len(rows) >= LOADING_ROWS and _in_session():
+                self._mark_histogram(stale=True)  # replaced in _apply_slow, one turn later
+            self.param.update(
+                result=Selection(rows, totals(cols, rows, suitable_only=self.suitable_only)), waiting=False
+            )
             if self.selected and self._selected_position() < 0:
                 self.selected = ""  # the selected rooftop no longer passes the filters
             if self.page != 1:
@@ -455,21 +462,15 @@ class SolarTab(pn.viewable.Viewer):
         rows = self.result.rows
         with pn.io.hold():
             values = self._cols.numbers.get("kwh_per_kwp") if self.has_pv else None
+            self.hist_stale = False
             self.hist_pipe.send(values[rows] if values is not None else np.zeros(0))
             self._refresh_map()
-            self._mark_stale(False)
-            self.histogram.loading = False
 
-    def _set_loading(self, on: bool, *, histogram: bool = True) -> None:
-        for pane in (self.count, self.totals, self.table, *([self.histogram] if histogram else [])):
-            pane.loading = on
-
-    def _mark_stale(self, on: bool, *, table: bool = True) -> None:
-        """Grey out (``xy-stale``) the figures that no longer match the filters, or clear it."""
-        panes = [self.histogram, *([self.count, self.totals, self.table] if table else [])]
-        for pane in panes:
-            classes = [c for c in pane.css_classes if c != "xy-stale"]
-            pane.css_classes = [*classes, "xy-stale"] if on else classes
+    def _mark_histogram(self, *, stale: bool) -> None:
+        """Redraw the histogram greyed (stale) or in colour, with the data it has."""
+        if self.hist_stale != stale:
+            self.hist_stale = stale
+            self.hist_pipe.send(self.hist_pipe.data)
 
     def _refresh_map(self) -> None:
         if self._cols is None or self.result is None:
@@ -489,12 +490,20 @@ class SolarTab(pn.viewable.Viewer):
         )
 
     # -- views ----------------------------------------------------------------------------------
-    @param.depends("lang", "result")
+    @param.depends("lang", "result", "waiting")
     def _count_html(self) -> str:
-        n = 0 if self.result is None else len(self.result.rows)
-        return f"<span class='xy-row-count' data-rows='{n}'>{html.escape(t('rows', self.lang, n=f'{n:,}'))}</span>"
+        if self.result is None:
+            return ""  # nothing before load(): tests and benchmarks wait for .xy-row-count
+        n = len(self.result.rows)
+        text = html.escape(t("rows", self.lang, n=f"{n:,}"))
+        if not self.waiting:
+            return f"<span class='xy-row-count' data-rows='{n}'>{text}</span>"
+        return (  # the old count, greyed, until the new one replaces it
+            f"<span class='xy-row-count xy-stale' data-rows='{n}' style='{_STALE_STYLE}'>{text}</span> "
+            f"<span class='xy-solar-wait' role='status'>{_SPINNER} {html.escape(t('loading', self.lang))}</span>"
+        )
 
-    @param.depends("lang", "result")
+    @param.depends("lang", "result", "waiting")
     def _totals_html(self) -> str:
         lang = self.lang
         if self.result is None:
@@ -516,8 +525,9 @@ class SolarTab(pn.viewable.Viewer):
             f"{html.escape(v)}</div></div>"
             for k, v in items
         )
+        stale = f" xy-stale' style='{_STALE_STYLE}" if self.waiting else ""
         return (
-            f"<div class='xy-totals'><b>{html.escape(t('totals', lang))}</b>"
+            f"<div class='xy-totals{stale}'><b>{html.escape(t('totals', lang))}</b>"
             f"<div style='display:flex;gap:14px;flex-wrap:wrap'>{cells}</div></div>"
         )
 
@@ -625,7 +635,7 @@ class SolarTab(pn.viewable.Viewer):
             title=t("histogram", lang),
             responsive=True,
             height=210,
-            color="#f46d43",
+            color=_STALE_COLOUR if self.hist_stale else "#f46d43",
             line_color="white",
             framewise=True,
             toolbar=None,

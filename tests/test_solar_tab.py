@@ -187,26 +187,30 @@ def test_selected_rooftop_turns_the_table_to_its_page_and_shows_details(tab):
     assert tab.page == 2 and tab.table.value["rank"].iloc[0] == tab.table_frame["rank"].iat[int(tab.result.rows[12])]
 
 
-def test_a_slow_filter_change_shows_loading_and_stale_marks_first(tab, monkeypatch):
-    """Over LOADING_ROWS rows the panes go into their loading state and the figures are
-    greyed before the work runs (in a served session it runs one event-loop turn later);
-    afterwards both are cleared."""
+def test_a_slow_filter_change_shows_the_wait_and_stale_marks_first(tab, monkeypatch):
+    """Over LOADING_ROWS rows, count and totals are greyed with a spinner and the histogram
+    is redrawn grey before the work runs (in a served session it runs one event-loop turn
+    later); afterwards the marks are gone and the new figures shown."""
     monkeypatch.setattr(solar_module, "LOADING_ROWS", 1)
     monkeypatch.setattr(solar_module, "_in_session", lambda: True)
     seen = []
 
     def work(original=tab._apply_fast):
-        seen.append(
-            (tab.table.loading, tab.totals.loading, tab.histogram.loading, "xy-stale" in tab.histogram.css_classes)
-        )
+        seen.append((tab.waiting, tab.hist_stale, tab._count_html(), tab._totals_html()))
         original()
 
     monkeypatch.setattr(tab, "_apply_fast", work)
+    old_n = len(tab.result.rows)
     tab.use_class = "industrial"
-    assert seen == [(True, True, True, True)]
-    assert not tab.table.loading and not tab.totals.loading and not tab.histogram.loading
-    assert "xy-stale" not in tab.histogram.css_classes and "xy-stale" not in tab.table.css_classes
+    [(waiting, hist_stale, count, totals_html)] = seen
+    assert waiting and hist_stale
+    assert f"data-rows='{old_n}'" in count and "xy-stale" in count and "正在计算" in count
+    assert "xy-stale" in totals_html
+    hist = tab.histogram.object[()]
+    assert not tab.waiting and not tab.hist_stale and hist.opts.get().kwargs["color"] != solar_module._STALE_COLOUR
+    assert "xy-stale" not in tab._count_html() + tab._totals_html()
     assert set(tab.table.value["use_class"]) == {"工业厂房"}
+    assert len(tab.result.rows) < old_n
 
 
 def test_sessions_share_the_filter_columns(project):
