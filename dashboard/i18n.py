@@ -110,6 +110,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pv_total_tco2": ("年减排 tCO₂/年", "Avoided tCO₂/yr"),
     "pv_share_of_city": ("占全市装机", "Share of the city's kWp"),
     "pv_hist_rooftops": ("屋顶数", "Rooftops"),
+    "pv_hist_stale": ("分布图更新中…", "Updating the distribution…"),
     "pv_page": ("页码", "Page"),
     "pv_page_of": ("共 {pages} 页", "of {pages} pages"),
     "pv_prev_page": ("上一页", "Previous page"),

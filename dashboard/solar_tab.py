@@ -294,6 +294,9 @@ class SolarTab(pn.viewable.Viewer):
             css_classes=["xy-solar-hist"],
             visible=self.has_pv,
         )
+        self.hist_note = pn.pane.HTML(
+            self._hist_note_html, height=22, sizing_mode="stretch_width", css_classes=["xy-solar-hist-note"], margin=0
+        )
         self.downloads = {
             fmt: pn.widgets.FileDownload(
                 callback=self._download_callback(fmt),
@@ -325,6 +328,7 @@ class SolarTab(pn.viewable.Viewer):
                 self.totals,
                 self.table,
                 pn.Row(self.prev_button, self.page_input, self.pager_text, self.next_button),
+                self.hist_note,
                 self.histogram,
                 sizing_mode="stretch_width",
             ),
@@ -467,10 +471,22 @@ class SolarTab(pn.viewable.Viewer):
             self._refresh_map()
 
     def _mark_histogram(self, *, stale: bool) -> None:
-        """Redraw the histogram greyed (stale) or in colour, with the data it has."""
-        if self.hist_stale != stale:
-            self.hist_stale = stale
-            self.hist_pipe.send(self.hist_pipe.data)
+        """Mark the histogram stale (a note above it) until :meth:`_apply_slow` replaces it.
+
+        Not by redrawing it grey: a second plot render per change delayed the new count in
+        the browser by seconds on a million rooftops.  A redraw while stale (language
+        switch) draws it grey.
+        """
+        self.hist_stale = stale
+
+    @param.depends("lang", "hist_stale")
+    def _hist_note_html(self) -> str:
+        if not self.hist_stale:
+            return ""
+        return (
+            f"<span class='xy-stale xy-hist-stale' role='status' style='color:#789'>{_SPINNER} "
+            f"{html.escape(t('pv_hist_stale', self.lang))}</span>"
+        )
 
     def _refresh_map(self) -> None:
         if self._cols is None or self.result is None:

@@ -196,18 +196,19 @@ def test_a_slow_filter_change_shows_the_wait_and_stale_marks_first(tab, monkeypa
     seen = []
 
     def work(original=tab._apply_fast):
-        seen.append((tab.waiting, tab.hist_stale, tab._count_html(), tab._totals_html()))
+        seen.append((tab.waiting, tab.hist_stale, tab._count_html(), tab._totals_html(), tab._hist_note_html()))
         original()
 
     monkeypatch.setattr(tab, "_apply_fast", work)
     old_n = len(tab.result.rows)
     tab.use_class = "industrial"
-    [(waiting, hist_stale, count, totals_html)] = seen
+    [(waiting, hist_stale, count, totals_html, note)] = seen
     assert waiting and hist_stale
     assert f"data-rows='{old_n}'" in count and "xy-stale" in count and "正在计算" in count
-    assert "xy-stale" in totals_html
+    assert "xy-stale" in totals_html and "xy-stale" in note and "分布图更新中" in note
     hist = tab.histogram.object[()]
     assert not tab.waiting and not tab.hist_stale and hist.opts.get().kwargs["color"] != solar_module._STALE_COLOUR
+    assert tab._hist_note_html() == ""
     assert "xy-stale" not in tab._count_html() + tab._totals_html()
     assert set(tab.table.value["use_class"]) == {"工业厂房"}
     assert len(tab.result.rows) < old_n
