@@ -268,14 +268,7 @@ class SolarTab(pn.viewable.Viewer):
             sortable=False,
             sizing_mode="stretch_width",
             height=420,
-            formatters={
-                c: {"type": "plaintext"}  # text is escaped
-                if kind == "text"
-                else NumberFormatter(
-                    format=_NUMBER_FORMAT[kind], nan_format=_NO_VALUE, null_format=_NO_VALUE, text_align="right"
-                )
-                for c, (_msg, kind) in _SHOWN.items()
-            },
+            formatters=_formatters(),
             css_classes=["xy-solar-table"],
             header_filters=False,
         )
@@ -438,7 +431,7 @@ class SolarTab(pn.viewable.Viewer):
     def _apply_fast(self) -> None:
         """Rows, count, totals and the table's first page (what must follow a filter at once)."""
         cols = self._cols
-        if cols is None:
+        if cols is None or self.table_frame is None:  # not loaded, or the session was destroyed
             return
         rows = select_rows(cols, **self._filters())
         self._filtered = None
@@ -461,7 +454,7 @@ class SolarTab(pn.viewable.Viewer):
 
     def _apply_slow(self) -> None:
         """Histogram and map of the current rows (may take a while on a million rooftops)."""
-        if self.result is None:
+        if self.result is None or self.table_frame is None:  # not loaded, or the session was destroyed
             return
         rows = self.result.rows
         with pn.io.hold():
@@ -682,7 +675,11 @@ class SolarTab(pn.viewable.Viewer):
             self.county_select.options = {any_: "", **{county_label(c, lang): c for c in counties if c}}
             names = self._park_labels
             self.park_select.options = {any_: "", **{names.get(p, p): p for p in parks if p}}
-            self.table.titles = {c: t(msg, lang) for c, (msg, _kind) in _SHOWN.items()}
+            # new formatter objects with the titles: a change of titles alone left the
+            # browser's Tabulator headers in the old language
+            self.table.param.update(
+                titles={c: t(msg, lang) for c, (msg, _kind) in _SHOWN.items()}, formatters=_formatters()
+            )
             for fmt, button in self.downloads.items():
                 button.label = t(f"download_{fmt}", lang)
             self.notice.object = t("error", lang, message=self._pv_error)
@@ -829,6 +826,19 @@ class SolarTab(pn.viewable.Viewer):
                 return io.BytesIO(path.read_bytes())
 
         return callback
+
+
+def _formatters() -> dict:
+    """Tabulator formatters of the shown columns: text escaped, numbers by kind (no decimals
+    for integers), a dash for a missing number."""
+    return {
+        c: {"type": "plaintext"}
+        if kind == "text"
+        else NumberFormatter(
+            format=_NUMBER_FORMAT[kind], nan_format=_NO_VALUE, null_format=_NO_VALUE, text_align="right"
+        )
+        for c, (_msg, kind) in _SHOWN.items()
+    }
 
 
 def _in_session() -> bool:
