@@ -15,6 +15,7 @@ order without re-sorting a million rows.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -358,3 +359,86 @@ def suitable_results(project: Project) -> pd.DataFrame | None:
     One small frame per project version, shared by every session: cached, read-only.
     """
     return _suitable_results(_data.project_version(project))
+
+
+@dataclass(frozen=True)
+class FilterColumns:
+    """Compact, read-only columns of :func:`rooftop_table` for filtering a session's view.
+
+    Categorical filters are small integer codes (``-1`` for none), thresholds are the
+    table's own float64 columns (no copy), and the rows of each county (all and suitable
+    only) are precomputed ascending index arrays, so a filter touches only the rows of the
+    chosen county.  Rows keep the table's order (largest generation first).
+    """
+
+    counties: tuple[str, ...]  #: county adcodes, by code
+    parks: tuple[str, ...]  #: park ids, by code
+    uses: tuple[str, ...]  #: use classes, by code
+    county_code: np.ndarray
+    park_code: np.ndarray
+    use_code: np.ndarray
+    numbers: dict[str, np.ndarray]  #: float64 columns: area_m2 and, with PV, kwp, kwh_per_year, ...
+    suitable: np.ndarray | None  #: bool, None without PV results
+    rows: dict[tuple[int, bool], np.ndarray]  #: (county code or -1 for all, suitable only) → row index
+    ids: np.ndarray  #: rooftop id of each row (str)
+    names: np.ndarray  #: rooftop name of each row (str, "" when missing)
+    id_index: pd.Index  #: ``ids`` as an index, for looking a selected rooftop up
+    city_kwp: dict[bool, float]  #: kWp of all rooftops (suitable only: True) of the table, for shares
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a)
+    a.flags.writeable = False
+    return a
+
+
+@pn.cache(max_items=8)
+def _filter_columns(version: tuple, with_pv: bool) -> FilterColumns | None:
+    table = _rooftop_table(version, with_pv)
+    if table is None:
+        return None
+    codes = {col: table[col].cat.codes.to_numpy() for col in CATEGORICAL}
+    numbers = {
+        col: _read_only(table[col].to_numpy(dtype="float64"))
+        for col in ("rank", "area_m2", "county_rank", *_FLOAT)
+        if col in table.columns
+    }
+    suitable = _read_only(table["suitable"].to_numpy(dtype=bool)) if "suitable" in table.columns else None
+    county = codes["county"]
+    rows: dict[tuple[int, bool], np.ndarray] = {}
+    dtype = np.int32 if len(table) < 2**31 else np.int64
+    order = np.argsort(county, kind="stable").astype(dtype)  # rows grouped by county, in table order
+    bounds = np.searchsorted(county[order], np.arange(-1, len(table["county"].cat.categories) + 1))
+    for code in range(-1, len(table["county"].cat.categories)):
+        idx = order[bounds[code + 1] : bounds[code + 2]]
+        rows[(code, False)] = _read_only(idx)
+        rows[(code, True)] = _read_only(idx[suitable[idx]] if suitable is not None else idx)
+    everything = np.arange(len(table), dtype=dtype)
+    rows[(-1, False)] = _read_only(everything)
+    rows[(-1, True)] = _read_only(np.flatnonzero(suitable).astype(dtype) if suitable is not None else everything)
+    ids = _read_only(table["id"].astype(str).to_numpy(dtype=object))
+    id_index = pd.Index(ids, name="id")
+    id_index.get_indexer(ids[:1])  # build the hash table once, here, not in a session's first click
+    return FilterColumns(
+        counties=tuple(str(c) for c in table["county"].cat.categories),
+        parks=tuple(str(c) for c in table["park_id"].cat.categories),
+        uses=tuple(str(c) for c in table["use_class"].cat.categories),
+        county_code=_read_only(county),
+        park_code=_read_only(codes["park_id"]),
+        use_code=_read_only(codes["use_class"]),
+        numbers=numbers,
+        suitable=suitable,
+        rows=rows,
+        ids=ids,
+        names=_read_only(table["name"].fillna("").astype(str).to_numpy(dtype=object)),
+        id_index=id_index,
+        city_kwp={
+            flag: float(np.nansum(numbers["kwp"][rows[(-1, flag)]])) if "kwp" in numbers else float("nan")
+            for flag in (False, True)
+        },
+    )
+
+
+def filter_columns(project: Project, *, with_pv: bool) -> FilterColumns | None:
+    """:class:`FilterColumns` of :func:`rooftop_table` (cached per project version, shared)."""
+    return _filter_columns(_data.project_version(project), bool(with_pv))

@@ -65,10 +65,10 @@ def test_sessions_do_not_share_filters(project):
     second = create_app(project.path).app
     solar1, solar2 = first.tabs_components["solar"], second.tabs_components["solar"]
     n_all = len(solar2.filtered)
-    solar1.county.value = "420602"
+    solar1.county = "420602"
     assert len(solar1.filtered) < n_all
     assert len(solar2.filtered) == n_all
-    assert solar2.county.value == ""
+    assert solar2.county == ""
     assert solar1.map is not solar2.map
     assert solar1.table is not solar2.table
 
@@ -77,8 +77,8 @@ def test_shortlist_name_is_sanitised_and_rows_match(project, tmp_path):
     from dashboard.app import create_app
 
     solar = create_app(project.path).app.tabs_components["solar"]
-    solar.county.value = "420607"
-    solar.min_kwp.value = 20.0
+    solar.county = "420607"
+    solar.min_kwp = 20.0
     names = {button.filename for button in solar.downloads.values()}
     assert all("/" not in n and "\\" not in n and " " not in n for n in names)
     assert any(n.endswith(".xlsx") and "襄州区" in n for n in names)

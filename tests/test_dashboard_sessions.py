@@ -90,7 +90,7 @@ def test_read_only_frames_are_shared_between_sessions(project):
     assert first.map._data["wind"] is second.map._data["wind"]
     # a filter in one session changes neither the shared frame nor the other session
     snapshot = s2.table_frame.copy()
-    s1.county.value = "420602"
+    s1.county = "420602"
     assert len(s1.filtered) < len(s2.filtered)
     assert s2.table_frame.equals(snapshot)
     _close_session(doc1, ctx1)
