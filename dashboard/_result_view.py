@@ -1,0 +1,256 @@
+"""What the waste and wind tabs share: ask for a stored result (or a what-if), wait for it off
+the event loop while the affected panes show a loading state and stale figures are greyed,
+then show totals and tables with headers, vocabularies and numbers in the UI language.
+
+:class:`ResultView` is the base :class:`panel.viewable.Viewer` of those tabs.  A subclass says
+what it asks for (:meth:`ResultView._asked`, from its declared parameters), how to get it
+(:meth:`ResultView._fetch`: the stored result, or a :class:`concurrent.futures.Future` while
+:mod:`dashboard._jobs` computes it in the server's worker process) and which panes show it
+(:attr:`ResultView.result_panes`).  The waiting happens in a short-lived thread, so neither this
+session's event loop nor any other session's is held; the result is handed back to the
+session's event loop with ``add_next_tick_callback``.
+
+Tables are described by :class:`Col` rows (column, header message id, number kind, vocabulary)
+and turned into a displayed frame, header titles and Tabulator formatters by
+:func:`table_view`: integers without decimals, shares as %, units in the headers, coded values
+(facility kinds, statuses, roles) through :func:`dashboard.i18n.option_label`, counties by
+their name in the UI language.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import panel as pn
+import param
+
+from dashboard._widgets import TextAlert
+from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, county_label, option_label, t
+
+#: CSS class of figures that are being replaced; greyed by :data:`STALE_CSS` until they are.
+STALE_CLASS = "xy-stale"
+STALE_CSS = f":host(.{STALE_CLASS}) {{ opacity: 0.45; filter: grayscale(1); transition: opacity 0.1s; }}"
+
+
+# -- numbers and tables in the UI language -----------------------------------------------------
+def fmt_int(value) -> str:
+    """``150000.0`` → ``"150,000"`` (a dash when missing)."""
+    return "–" if value is None or not np.isfinite(value) else f"{value:,.0f}"
+
+
+def fmt_dec(value, digits: int = 1) -> str:
+    """A number with ``digits`` decimals and thousands separators (a dash when missing)."""
+    return "–" if value is None or not np.isfinite(value) else f"{value:,.{digits}f}"
+
+
+def fmt_share(share) -> str:
+    """A share given as a fraction (0.583) as a percentage (``"58.3 %"``; a dash when missing)."""
+    return "–" if share is None or not np.isfinite(share) else f"{100.0 * share:.1f} %"
+
+
+@dataclass(frozen=True)
+class Col:
+    """One table column: ``name`` in the result frame, header ``title`` (message id) and ``kind``.
+
+    ``kind`` is "int" (no decimals), "dec1"/"dec2"/"dec3" (that many decimals), "share" (a
+    fraction shown as %; put the % in the header), "text" (shown as is: names, ids), "county"
+    (an adcode shown as the county's name) or "vocab" (a coded value translated with
+    :func:`dashboard.i18n.option_label` and ``vocab`` as prefix).
+    """
+
+    name: str
+    title: str
+    kind: str = "int"
+    vocab: str = ""
+
+
+_DECIMALS = {"int": 0, "dec1": 1, "dec2": 2, "dec3": 3, "share": 1}
+
+
+def table_view(frame: pd.DataFrame, cols: Sequence[Col], lang: str) -> tuple[pd.DataFrame, dict, dict]:
+    """(displayed frame, Tabulator titles, Tabulator formatters) of ``frame`` in ``lang``.
+
+    Only the ``cols`` present in ``frame`` are kept, in that order.  Coded values and counties
+    are translated per distinct value (not per row); numbers keep their dtype and get a
+    formatter with the kind's decimals and thousands separators.
+    """
+    present = [c for c in cols if c.name in frame.columns]
+    out = pd.DataFrame(index=frame.index)
+    titles, formatters = {}, {}
+    for col in present:
+        values = frame[col.name]
+        if col.kind in ("vocab", "county"):
+            codes = values.fillna("").astype(str)
+            labels = {
+                code: (
+                    ""
+                    if code == ""
+                    else county_label(code, lang)
+                    if col.kind == "county"
+                    else option_label(col.vocab, code, lang)
+                )
+                for code in codes.unique()
+            }
+            out[col.name] = codes.map(labels)
+            formatters[col.name] = {"type": "plaintext"}
+        elif col.kind == "text":
+            out[col.name] = values.fillna("").astype(str)
+            formatters[col.name] = {"type": "plaintext"}
+        else:
+            numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+            out[col.name] = numbers * 100.0 if col.kind == "share" else numbers
+            formatters[col.name] = {"type": "money", "precision": _DECIMALS[col.kind], "thousand": ","}
+        titles[col.name] = t(col.title, lang)
+    return out, titles, formatters
+
+
+def result_table(css_class: str, *, page_size: int = 8) -> pn.widgets.Tabulator:
+    """An empty read-only, paginated table that can be greyed as stale."""
+    return pn.widgets.Tabulator(
+        pd.DataFrame(),
+        disabled=True,
+        show_index=False,
+        pagination="remote",
+        page_size=page_size,
+        selectable=1,
+        sizing_mode="stretch_width",
+        css_classes=[css_class],
+        stylesheets=[STALE_CSS],
+    )
+
+
+def result_html(css_class: str = "", **params) -> pn.pane.HTML:
+    """An HTML pane for figures, greyed while stale."""
+    return pn.pane.HTML(
+        "", sizing_mode="stretch_width", css_classes=[css_class] if css_class else [], stylesheets=[STALE_CSS], **params
+    )
+
+
+def show_table(table: pn.widgets.Tabulator, frame: pd.DataFrame | None, cols: Sequence[Col], lang: str) -> None:
+    """Put ``frame`` into ``table`` through :func:`table_view` (empty when ``frame`` is None)."""
+    if frame is None:
+        table.value = pd.DataFrame()
+        return
+    shown, titles, formatters = table_view(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")), cols, lang)
+    table.param.update(formatters=formatters, titles=titles, value=shown.reset_index(drop=True))
+
+
+# -- the flow: ask, wait off the loop, show ----------------------------------------------------
+class ResultView(pn.viewable.Viewer):
+    """Base of a tab that shows one analysis result chosen by its parameters (module docstring).
+
+    Subclasses declare their parameters, set :attr:`result_panes` and :attr:`message` in their
+    constructor before calling :meth:`_start`, and implement :meth:`_asked` and :meth:`_fetch`.
+    """
+
+    lang = param.Selector(default=DEFAULT_LANGUAGE, objects=list(LANGUAGES), allow_refs=True, doc="UI language")
+    result = param.Parameter(default=None, doc="The result shown (None before the first one or after an error)")
+    busy = param.Boolean(default=False, doc="A result has been asked for and is not shown yet")
+    error = param.String(default="", doc="Why the result asked for last could not be had")
+
+    #: Declared parameter → URL query key (synced by the app shell, never by the tab).
+    url_params: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, project, shared_map, **params):
+        self.project = project
+        self.map = shared_map
+        self.result_panes: list = []
+        self.message = TextAlert("", alert_type="info", visible=False)  # may quote user input
+        self._asked_last = None
+        self._settled = threading.Event()  # set once the result asked for last is shown
+        super().__init__(**params)
+
+    # -- what subclasses provide
+    def _asked(self) -> tuple:
+        """What the current parameters ask for (compared to drop results asked for earlier)."""
+        raise NotImplementedError
+
+    def _fetch(self, asked: tuple):
+        """The result for ``asked``, or a Future while it is computed (blocking is allowed)."""
+        raise NotImplementedError
+
+    # -- the flow
+    def _start(self) -> None:
+        """Ask for the result of the current parameters; show it when it is there."""
+        asked = self._asked()
+        if asked == self._asked_last and (self.busy or self.result is not None):
+            return
+        self._asked_last = asked
+        self._settled.clear()
+        self.busy = True  # at once, before any waiting: panes loading, figures stale
+        doc = pn.state.curdoc
+        on_server = doc is not None and doc.session_context is not None
+
+        def hand_back(result, error) -> None:
+            if on_server:
+                doc.add_next_tick_callback(lambda: self._arrive(asked, result, error))
+            else:
+                self._arrive(asked, result, error)
+
+        threading.Thread(target=self._resolve, args=(asked, hand_back), daemon=True, name="xy-result").start()
+
+    def _resolve(self, asked: tuple, hand_back) -> None:
+        """In a thread: the stored result, waiting for its computation first if need be."""
+        try:
+            got = self._fetch(asked)
+            while isinstance(got, Future):
+                got.result()  # raises the computation's error; the worker stored the result
+                got = self._fetch(asked)
+        except Exception as exc:  # InputError from the analysis: the tab says why
+            hand_back(None, exc)
+            return
+        hand_back(got, None)
+
+    def _arrive(self, asked: tuple, result, error: Exception | None) -> None:
+        if asked != self._asked_last:
+            return  # the user asked for something else meanwhile
+        with pn.io.hold():
+            self.error = "" if error is None else str(error)
+            self.result = None if error is not None else result
+            self.busy = False
+        self._settled.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the result asked for last is shown (tests and scripts); False on timeout."""
+        return self._settled.wait(timeout)
+
+    @param.depends("busy", watch=True)
+    def _mark_busy(self) -> None:
+        with pn.io.hold():
+            for pane in self.result_panes:
+                pane.loading = self.busy
+                classes = [c for c in pane.css_classes if c != STALE_CLASS]
+                pane.css_classes = [*classes, STALE_CLASS] if self.busy else classes
+
+    @param.depends("error", "lang", watch=True)
+    def _show_error(self) -> None:
+        if self.error:
+            self.message.param.update(
+                object=t("error", self.lang, message=self.error), alert_type="danger", visible=True
+            )
+        else:
+            self._show_notes()
+
+    def _show_notes(self) -> None:
+        """Warnings of the result shown (none by default)."""
+        self.message.visible = False
+
+    def _missing(self, layer_msg: str) -> None:
+        self.message.param.update(
+            object=t("layer_missing", self.lang, layer=t(layer_msg, self.lang)), alert_type="info", visible=True
+        )
+
+    # -- the app shell's interface until it binds ``lang`` itself
+    def set_language(self, lang: str) -> None:
+        """Show everything in ``lang``."""
+        self.lang = lang
+
+    def panel(self):
+        """The tab's layout."""
+        return self.__panel__()
