@@ -20,7 +20,7 @@ their name in the UI language.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import ClassVar
@@ -142,11 +142,37 @@ def show_table(table: pn.widgets.Tabulator, frame: pd.DataFrame | None, cols: Se
 
 
 # -- the flow: ask, wait off the loop, show ----------------------------------------------------
+def stored_or_future(project, analysis: str, options: dict, read: Callable[[str, str, str], object]):
+    """``read(folder, analysis, key)`` of the stored result, or a Future while it is computed.
+
+    A result that is not stored yet is computed once in the server's worker process
+    (:func:`dashboard._jobs.shared_jobs`); call again when the Future is done.
+    """
+    from dashboard._jobs import shared_jobs
+
+    got = shared_jobs().get(project.path, analysis, options)
+    if isinstance(got, Future):
+        return got
+    return read(str(project.path), analysis, got.key)
+
+
+# -- the flow ----------------------------------------------------
 class ResultView(pn.viewable.Viewer):
     """Base of a tab that shows one analysis result chosen by its parameters (module docstring).
 
-    Subclasses declare their parameters, set :attr:`result_panes` and :attr:`message` in their
-    constructor before calling :meth:`_start`, and implement :meth:`_asked` and :meth:`_fetch`.
+    Subclasses declare their parameters, name those that choose the result in :attr:`inputs`,
+    set :attr:`run`, build :attr:`layout` and :attr:`result_panes` in their constructor, and show
+    :attr:`result` in watchers of ``result`` and ``lang``.
+
+    Parameters
+    ----------
+    project : Project
+    shared_map : SharedMap
+        The session's map, which the tab draws its result on.
+    lang : {"zh", "en"}
+        UI language (a value or a reference such as ``app.param.lang``).
+    **params
+        Initial values of the declared parameters (e.g. restored from the URL).
     """
 
     lang = param.Selector(default=DEFAULT_LANGUAGE, objects=list(LANGUAGES), allow_refs=True, doc="UI language")
@@ -156,29 +182,87 @@ class ResultView(pn.viewable.Viewer):
 
     #: Declared parameter → URL query key (synced by the app shell, never by the tab).
     url_params: ClassVar[dict[str, str]] = {}
+    #: The declared parameters that choose the result (a change asks for another one).
+    inputs: ClassVar[tuple[str, ...]] = ()
+    #: Layers the analysis needs, and the message id naming the first one when any is missing.
+    needs_layers: ClassVar[tuple[str, ...]] = ()
+    missing_layer_msg: ClassVar[str] = ""
 
     def __init__(self, project, shared_map, **params):
         self.project = project
         self.map = shared_map
         self.result_panes: list = []
         self.message = TextAlert("", alert_type="info", visible=False)  # may quote user input
+        self.layout = pn.Column()
         self._asked_last = None
         self._settled = threading.Event()  # set once the result asked for last is shown
         super().__init__(**params)
+        self.ready = all(project.has(kind) for kind in self.needs_layers)
+        self.param.watch(self._on_inputs, list(self.inputs))
 
-    # -- what subclasses provide
-    def _asked(self) -> tuple:
-        """What the current parameters ask for (compared to drop results asked for earlier)."""
-        raise NotImplementedError
+    def __panel__(self):
+        return self.layout
+
+    # -- selection: a declared parameter holding the selected row's id, both ways with a table
+    #: (declared parameter holding the selected feature's id, that id's column in :meth:`_selectable`)
+    selection: ClassVar[tuple[str, str]] = ("", "")
+
+    def _selectable(self) -> pd.DataFrame | None:
+        """The frame whose rows the selection table shows, in order (None without a result)."""
+        return None
+
+    def _link_selection(self, table: pn.widgets.Tabulator) -> None:
+        """Keep ``table``'s selected row and :attr:`selection` in step (called once)."""
+        self._selection_table = table
+        table.param.watch(self._on_row, "selection")
+        self.param.watch(lambda _event: self._select_row(), [self.selection[0]])
+
+    def _on_row(self, event) -> None:
+        frame = self._selectable()
+        name, id_col = self.selection
+        setattr(self, name, "" if frame is None or not event.new else str(frame[id_col].iloc[event.new[0]]))
+
+    def _select_row(self) -> None:
+        """Select the row of the chosen id in the table and show it on the map (:meth:`_focus`)."""
+        frame = self._selectable()
+        if frame is None:
+            return
+        name, id_col = self.selection
+        chosen = getattr(self, name)
+        rows = np.flatnonzero(frame[id_col].astype(str).to_numpy() == chosen).tolist() if chosen else []
+        if self._selection_table.selection != rows:
+            self._selection_table.selection = rows
+        self._focus(frame, rows[0] if rows else None)
+
+    def _focus(self, frame: pd.DataFrame, row: int | None) -> None:
+        """Show row ``row`` of ``frame`` (None: no row) on the map."""
+
+    #: ``run(project, **inputs)``: the result for the values of :attr:`inputs`, or a Future while
+    #: it is computed (e.g. :func:`dashboard.waste_tab.run_waste`); a staticmethod.
+    run: ClassVar[Callable]
 
     def _fetch(self, asked: tuple):
-        """The result for ``asked``, or a Future while it is computed (blocking is allowed)."""
-        raise NotImplementedError
+        return self.run(self.project, **dict(zip(self.inputs, asked, strict=True)))
+
+    def load(self) -> None:
+        """Show the result of the current parameters (the slow part, run after the page shows)."""
+        if not self.ready:
+            self.message.param.update(
+                object=t("layer_missing", self.lang, layer=t(self.missing_layer_msg, self.lang)),
+                alert_type="info",
+                visible=True,
+            )
+            return
+        self._start()
+
+    def _on_inputs(self, *_events) -> None:
+        if self.ready:
+            self._start()
 
     # -- the flow
     def _start(self) -> None:
         """Ask for the result of the current parameters; show it when it is there."""
-        asked = self._asked()
+        asked = tuple(getattr(self, name) for name in self.inputs)
         if asked == self._asked_last and (self.busy or self.result is not None):
             return
         self._asked_last = asked
@@ -240,11 +324,6 @@ class ResultView(pn.viewable.Viewer):
     def _show_notes(self) -> None:
         """Warnings of the result shown (none by default)."""
         self.message.visible = False
-
-    def _missing(self, layer_msg: str) -> None:
-        self.message.param.update(
-            object=t("layer_missing", self.lang, layer=t(layer_msg, self.lang)), alert_type="info", visible=True
-        )
 
     # -- the app shell's interface until it binds ``lang`` itself
     def set_language(self, lang: str) -> None:

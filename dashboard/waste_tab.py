@@ -31,6 +31,7 @@ from dashboard._result_view import (
     result_html,
     result_table,
     show_table,
+    stored_or_future,
 )
 from dashboard._widgets import frame_download, totals_html
 from dashboard.i18n import option_label, t
@@ -93,15 +94,8 @@ def run_waste(project: Project, *, waste_kind: str, k: int):
     server's worker process (:mod:`dashboard._jobs`) and a :class:`concurrent.futures.Future`
     is returned: call again when it is done.
     """
-    from concurrent.futures import Future
-
-    from dashboard._jobs import shared_jobs
-
     analysis, options = _request(waste_kind, int(k))
-    got = shared_jobs().get(project.path, analysis, options)
-    if isinstance(got, Future):
-        return got
-    return _loaded(str(project.path), analysis, got.key)
+    return stored_or_future(project, analysis, options, _loaded)
 
 
 def warning_text(warning: str, lang: str) -> str:
@@ -117,26 +111,21 @@ def warning_text(warning: str, lang: str) -> str:
 
 
 class WasteTab(ResultView):
-    """The waste tab of one session (see module docstring).
-
-    Parameters
-    ----------
-    project : Project
-    shared_map : SharedMap
-        The session's map; the tab draws flows and new facilities on it.
-    lang : {"zh", "en"}
-        UI language (a value or a reference such as ``app.param.lang``).
-    """
+    """The waste tab of one session (module docstring); it draws flows and new facilities on the shared map."""
 
     waste_kind = param.Selector(default=WASTE_KINDS[0], objects=list(WASTE_KINDS), doc="Waste kind routed")
     k = param.Integer(default=0, bounds=(0, 10), doc="New facilities to open (what-if; 0: routing only)")
     facility = param.String(default="", doc="Selected facility id ('' for none)")
 
     url_params: ClassVar[dict[str, str]] = {"waste_kind": "waste", "k": "k", "facility": "facility"}
+    inputs: ClassVar[tuple[str, ...]] = ("waste_kind", "k")
+    run = staticmethod(run_waste)
+    selection: ClassVar[tuple[str, str]] = ("facility", "facility_id")
+    needs_layers: ClassVar[tuple[str, ...]] = ("waste_sources", "facilities")
+    missing_layer_msg: ClassVar[str] = "layer_waste_sources"
 
     def __init__(self, project: Project, shared_map: SharedMap, **params):
         super().__init__(project, shared_map, **params)
-        self.ready = project.has("waste_sources") and project.has("facilities")
         self.kind_input = pn.widgets.Select.from_param(self.param.waste_kind, width=240, css_classes=["xy-waste-kind"])
         self.k_input = pn.widgets.IntInput.from_param(self.param.k, width=240, css_classes=["xy-waste-k"])
         self.totals = result_html("xy-waste-totals-pane")
@@ -180,12 +169,9 @@ class WasteTab(ResultView):
             sizing_mode="stretch_width",
             css_classes=["xy-waste-tab"],
         )
-        self.facility_table.param.watch(self._on_row, "selection")
+        self._link_selection(self.facility_table)
         shared_map.on_gcj02_change(self._draw)
         self._relabel()
-
-    def __panel__(self):
-        return self.layout
 
     # -- the result shown
     @property
@@ -207,24 +193,6 @@ class WasteTab(ResultView):
     def siting(self, value) -> None:
         if value is None and self.result is not None:
             self.result = (self.result[0], None)
-
-    def load(self) -> None:
-        """Show the routing of the chosen waste kind (computed off the event loop if not stored)."""
-        if not self.ready:
-            self._missing("layer_waste_sources")
-            return
-        self._start()
-
-    @param.depends("waste_kind", "k", watch=True)
-    def _on_change(self) -> None:
-        if self.ready:
-            self._start()
-
-    def _asked(self) -> tuple:
-        return (self.waste_kind, int(self.k or 0))
-
-    def _fetch(self, asked: tuple):
-        return run_waste(self.project, waste_kind=asked[0], k=asked[1])
 
     # -- views
     @param.depends("lang", watch=True)
@@ -298,29 +266,17 @@ class WasteTab(ResultView):
         self.message.param.update(object="\n".join(warnings), alert_type="warning", visible=bool(warnings))
 
     # -- selection
-    def _on_row(self, event) -> None:
-        frame = None if self.routing is None else self.routing.facility_use
-        if frame is None or not event.new:
-            self.facility = ""
-            return
-        self.facility = str(frame["facility_id"].iloc[event.new[0]])
+    def _selectable(self):
+        return None if self.routing is None else self.routing.facility_use
 
-    @param.depends("facility", watch=True)
-    def _select_row(self) -> None:
-        """Select the chosen facility's row, highlight it on the map and zoom there."""
-        r = self.routing
-        if r is None:
-            return
-        ids = r.facility_use["facility_id"].astype(str).to_numpy()
-        rows = np.flatnonzero(ids == self.facility).tolist() if self.facility else []
-        if self.facility_table.selection != rows:
-            self.facility_table.selection = rows
-        if not rows:
+    def _focus(self, frame, row) -> None:
+        """Highlight the facility on the map and zoom to 2 km around it."""
+        if row is None:
             self.map.select(None)
             return
-        point = r.facility_use.geometry.iloc[rows[0]]
+        point = frame.geometry.iloc[row]
         x, y = _data.points_to_mercator([point.x], [point.y], gcj02=self.map.gcj02)
-        name = str(self._named(r.facility_use)["facility_name"].iloc[rows[0]])
+        name = str(self._named(frame)["facility_name"].iloc[row])
         self.map.select(pd.DataFrame({"x": x, "y": y, "id": [self.facility], "name": [name]}))
         self.map.zoom_to((x[0] - 2000.0, y[0] - 2000.0, x[0] + 2000.0, y[0] + 2000.0))
 

@@ -18,23 +18,13 @@ import tempfile
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
 import pandas as pd
 import panel as pn
 import param
 import shapely
 
 from dashboard import _data
-from dashboard._result_view import (
-    Col,
-    ResultView,
-    fmt_dec,
-    fmt_int,
-    fmt_share,
-    result_html,
-    result_table,
-    show_table,
-)
+from dashboard import _result_view as view
 from dashboard._widgets import frame_download, totals_html
 from dashboard.i18n import MESSAGES, county_label, t
 from dashboard.map import SharedMap
@@ -45,20 +35,20 @@ HUB_HEIGHTS_M = (80, 100, 120, 140, 160)
 
 #: The site table (the supply curve, cheapest first): column, header, kind of number or vocabulary.
 SITE_COLS = (
-    Col("rank", "col_rank"),
-    Col("site_id", "col_site_id", "text"),
-    Col("county", "col_county", "county"),
-    Col("usable_area_km2", "col_area_km2", "dec2"),
-    Col("mean_speed_m_s", "col_wind_speed", "dec2"),
-    Col("turbines", "col_turbines"),
-    Col("capacity_mw", "col_mw", "dec1"),
-    Col("energy_mwh_per_year", "col_mwh"),
-    Col("capacity_factor", "col_cf_pct", "share"),
-    Col("lcoe_cny_per_kwh", "wind_col_lcoe", "dec3"),
-    Col("substation_name", "wind_col_substation", "text"),
-    Col("substation_distance_km", "wind_col_sub_km", "dec1"),
-    Col("wind_farm_status", "wind_col_farm", "vocab", "ps"),
-    Col("road_distance_m", "col_road_m"),
+    view.Col("rank", "col_rank"),
+    view.Col("site_id", "col_site_id", "text"),
+    view.Col("county", "col_county", "county"),
+    view.Col("usable_area_km2", "col_area_km2", "dec2"),
+    view.Col("mean_speed_m_s", "col_wind_speed", "dec2"),
+    view.Col("turbines", "col_turbines"),
+    view.Col("capacity_mw", "col_mw", "dec1"),
+    view.Col("energy_mwh_per_year", "col_mwh"),
+    view.Col("capacity_factor", "col_cf_pct", "share"),
+    view.Col("lcoe_cny_per_kwh", "wind_col_lcoe", "dec3"),
+    view.Col("substation_name", "wind_col_substation", "text"),
+    view.Col("substation_distance_km", "wind_col_sub_km", "dec1"),
+    view.Col("wind_farm_status", "wind_col_farm", "vocab", "ps"),
+    view.Col("road_distance_m", "col_road_m"),
 )
 
 
@@ -71,27 +61,17 @@ def turbine_label(name: str, lang: str) -> str:
 
 
 @pn.cache(max_items=16)
-def _loaded(folder: str, key: str):
+def _loaded(folder: str, analysis: str, key: str):
     """The wind result read from the store; shared read-only by sessions."""
     from siting import results
 
-    return results.load_wind(Project(folder).results.get("wind", key))
+    return results.load_wind(Project(folder).results.get(analysis, key))
 
 
 def run_wind(project: Project, *, turbine: str, hub_height_m: float):
-    """:func:`siting.wind.wind_sites` for the project from the store, or a Future while computed.
-
-    A result not stored yet is computed once in the server's worker process
-    (:mod:`dashboard._jobs`); call again when the Future is done.
-    """
-    from concurrent.futures import Future
-
-    from dashboard._jobs import shared_jobs
-
-    got = shared_jobs().get(project.path, "wind", {"turbine": str(turbine), "hub_height_m": float(hub_height_m)})
-    if isinstance(got, Future):
-        return got
-    return _loaded(str(project.path), got.key)
+    """:func:`siting.wind.wind_sites` for the project from the store, or a Future while computed."""
+    options = {"turbine": str(turbine), "hub_height_m": float(hub_height_m)}
+    return view.stored_or_future(project, "wind", options, _loaded)
 
 
 def wind_notes(result, lang: str) -> list[str]:
@@ -107,37 +87,32 @@ def wind_notes(result, lang: str) -> list[str]:
     return notes
 
 
-class WindTab(ResultView):
-    """The wind tab of one session (see module docstring).
+class WindTab(view.ResultView):
+    """The wind tab of one session (module docstring); it draws the usable sites on the shared map."""
 
-    Parameters
-    ----------
-    project : Project
-    shared_map : SharedMap
-        The session's map; the tab draws the usable sites on it.
-    lang : {"zh", "en"}
-        UI language (a value or a reference such as ``app.param.lang``).
-    """
+    needs_layers: ClassVar[tuple[str, ...]] = ("wind_resource",)
+    missing_layer_msg: ClassVar[str] = "layer_wind"
+    run = staticmethod(run_wind)
+    inputs: ClassVar[tuple[str, ...]] = ("turbine", "hub_height_m")
 
     turbine = param.Selector(
         default=DEFAULT_TURBINE, objects=turbine_table()["turbine"].tolist(), doc="Turbine class (siting.wind)"
     )
     hub_height_m = param.Selector(default=120, objects=list(HUB_HEIGHTS_M), doc="Hub height, m")
     site = param.String(default="", doc="Selected site id ('' for none)")
-
+    selection: ClassVar[tuple[str, str]] = ("site", "site_id")
     url_params: ClassVar[dict[str, str]] = {"turbine": "turbine", "hub_height_m": "hub", "site": "site"}
 
     def __init__(self, project: Project, shared_map: SharedMap, **params):
         super().__init__(project, shared_map, **params)
-        self.ready = project.has("wind_resource")
         self.turbine_input = pn.widgets.Select.from_param(
             self.param.turbine, width=240, css_classes=["xy-wind-turbine"]
         )
         self.hub_input = pn.widgets.Select.from_param(self.param.hub_height_m, width=240, css_classes=["xy-wind-hub"])
-        self.totals = result_html()
-        self.potentials = result_html("xy-wind-potentials")
-        self.meaning = result_html("xy-wind-meaning")
-        self.table = result_table("xy-wind-table", page_size=10)
+        self.totals = view.result_html()
+        self.potentials = view.result_html("xy-wind-potentials")
+        self.meaning = view.result_html("xy-wind-meaning")
+        self.table = view.result_table("xy-wind-table", page_size=10)
         self.result_panes = [self.potentials, self.totals, self.table]
         self.downloads = {
             fmt: frame_download(
@@ -169,30 +144,9 @@ class WindTab(ResultView):
             sizing_mode="stretch_width",
             css_classes=["xy-wind-tab"],
         )
-        self.table.param.watch(self._on_row, "selection")
+        self._link_selection(self.table)
         shared_map.on_gcj02_change(self._draw)
         self._relabel()
-
-    def __panel__(self):
-        return self.layout
-
-    def load(self) -> None:
-        """Show the sites of the chosen turbine and hub height (computed off the event loop if not stored)."""
-        if not self.ready:
-            self._missing("layer_wind")
-            return
-        self._start()
-
-    @param.depends("turbine", "hub_height_m", watch=True)
-    def _on_change(self) -> None:
-        if self.ready:
-            self._start()
-
-    def _asked(self) -> tuple:
-        return (self.turbine, float(self.hub_height_m))
-
-    def _fetch(self, asked: tuple):
-        return run_wind(self.project, turbine=asked[0], hub_height_m=asked[1])
 
     # -- views
     @param.depends("lang", watch=True)
@@ -217,15 +171,15 @@ class WindTab(ResultView):
             else:
                 tot = r.totals
                 items = [
-                    (t("n_sites", lang), fmt_int(tot["sites"])),
-                    (t("col_area_km2", lang), fmt_dec(tot["usable_km2"])),
-                    (t("total_mw", lang), fmt_int(tot["capacity_mw"])),
-                    (t("total_gwh_wind", lang), fmt_dec(tot["energy_mwh_per_year"] / 1e3)),
-                    (t("col_cf", lang), fmt_share(tot.get("capacity_factor", float("nan")))),
+                    (t("n_sites", lang), view.fmt_int(tot["sites"])),
+                    (t("col_area_km2", lang), view.fmt_dec(tot["usable_km2"])),
+                    (t("total_mw", lang), view.fmt_int(tot["capacity_mw"])),
+                    (t("total_gwh_wind", lang), view.fmt_dec(tot["energy_mwh_per_year"] / 1e3)),
+                    (t("col_cf", lang), view.fmt_share(tot.get("capacity_factor", float("nan")))),
                 ]
                 self.totals.object = totals_html(t("totals", lang), items, css_class="xy-wind-totals")
                 self._show_potentials(r, lang)
-            show_table(self.table, None if r is None else r.sites, SITE_COLS, lang)
+            view.show_table(self.table, None if r is None else r.sites, SITE_COLS, lang)
             self._select_row()
         self._draw()
 
@@ -235,7 +189,7 @@ class WindTab(ResultView):
         a = r.settings
 
         def mw(value):
-            return t("wind_na", lang) if value is None else fmt_int(value)
+            return t("wind_na", lang) if value is None else view.fmt_int(value)
 
         items = [
             (t("wind_technical", lang), mw(p["technical_mw"])),
@@ -243,7 +197,7 @@ class WindTab(ResultView):
             (t("wind_near", lang, km=a.near_grid_km), mw(p["near_grid_mw"])),
             (t("wind_existing", lang), mw(p["existing_operating_mw"])),
             (t("wind_usable", lang), f"{p['usable_share_pct']:.1f} %"),
-            (t("wind_gwh", lang), fmt_int(p["technical_gwh_per_year"])),
+            (t("wind_gwh", lang), view.fmt_int(p["technical_gwh_per_year"])),
         ]
         self.potentials.object = totals_html(t("totals", lang), items, css_class="xy-wind-potential-values")
         meaning = t(
@@ -260,28 +214,14 @@ class WindTab(ResultView):
         self.meaning.object = "".join(parts)
 
     # -- selection
-    def _on_row(self, event) -> None:
-        r = self.result
-        if r is None or not event.new:
-            self.site = ""
-            return
-        self.site = str(r.sites["site_id"].iloc[event.new[0]])
+    def _selectable(self):
+        return None if self.result is None else self.result.sites
 
-    @param.depends("site", watch=True)
-    def _select_row(self) -> None:
-        """Select the chosen site's row and zoom the map to it."""
-        r = self.result
-        if r is None:
-            return
-        ids = r.sites["site_id"].astype(str).to_numpy()
-        rows = np.flatnonzero(ids == self.site).tolist() if self.site else []
-        if self.table.selection != rows:
-            self.table.selection = rows
-        if rows:
-            geom = _data.geometries_to_mercator(
-                [r.sites.to_crs("EPSG:4326").geometry.iloc[rows[0]]], gcj02=self.map.gcj02
-            )
-            self.map.zoom_to(tuple(shapely.total_bounds(geom)), pad=0.5)
+    def _focus(self, frame, row) -> None:
+        if row is not None:
+            geom = frame.to_crs("EPSG:4326").geometry.iloc[row]
+            merc = _data.geometries_to_mercator([geom], gcj02=self.map.gcj02)
+            self.map.zoom_to(tuple(shapely.total_bounds(merc)), pad=0.5)
 
     # -- the shared map
     def _draw(self) -> None:
