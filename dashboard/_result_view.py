@@ -100,7 +100,7 @@ def table_view(frame: pd.DataFrame, cols: Sequence[Col], lang: str) -> tuple[pd.
             out[col.name] = codes.map(labels)
             formatters[col.name] = {"type": "plaintext"}
         elif col.kind == "text":
-            out[col.name] = values.fillna("").astype(str)
+            out[col.name] = values.astype(object).where(values.notna(), "").astype(str)
             formatters[col.name] = {"type": "plaintext"}
         else:
             numbers = pd.to_numeric(values, errors="coerce").astype("float64")
