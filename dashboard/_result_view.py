@@ -125,6 +125,11 @@ def result_table(css_class: str, *, page_size: int = 8) -> pn.widgets.Tabulator:
     )
 
 
+def param_widget(parameter: param.Parameter, widget: type = pn.widgets.Select, *, css_class: str) -> pn.widgets.Widget:
+    """A widget built from a declared parameter; its label and options are set per language by the tab."""
+    return widget.from_param(parameter, description=None, width=240, css_classes=[css_class])
+
+
 def result_html(css_class: str = "", **params) -> pn.pane.HTML:
     """An HTML pane for figures, greyed while stale."""
     return pn.pane.HTML(
@@ -316,10 +321,16 @@ class ResultView(pn.viewable.Viewer):
     def _show_error(self) -> None:
         if self.error:
             self.message.param.update(
-                object=t("error", self.lang, message=self.error), alert_type="danger", visible=True
+                object=t("error", self.lang, message=self._say(self.error, self.lang)),
+                alert_type="danger",
+                visible=True,
             )
         else:
             self._show_notes()
+
+    def _say(self, text: str, lang: str) -> str:
+        """An analysis's message (English) in ``lang`` where the tab knows it; else as it is."""
+        return text
 
     def _show_notes(self) -> None:
         """Warnings of the result shown (none by default)."""

@@ -13,6 +13,9 @@ DEFAULT_LANGUAGE = "zh"
 #: ``<html lang>`` of each UI language.
 HTML_LANG: dict[str, str] = {"zh": "zh-CN", "en": "en"}
 
+#: How names are joined in a list, per UI language.
+LIST_SEPARATOR: dict[str, str] = {"zh": "、", "en": ", "}
+
 #: message id → (Chinese, English)
 MESSAGES: dict[str, tuple[str, str]] = {
     # shell
@@ -143,6 +146,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "download_flows": ("下载流向 CSV", "Download flows CSV"),
     "download_facilities": ("下载设施 XLSX", "Download facilities XLSX"),
     "transport_tco2": ("运输排放 tCO₂/年", "Transport tCO₂/yr"),
+    "waste_too_few_candidates": (
+        "无法在 {n} 个可用候选场址中选出 {k} 个新设施：请减小新建设施数，或提供更多候选场址（产业园区或候选文件）。",
+        "Cannot choose {k} new facilities among {n} usable candidate sites: lower k or give more candidates "
+        "(industrial parks or a candidates file).",
+    ),
     "col_facility_kind": ("设施类型", "Facility kind"),
     "col_status": ("状态", "Status"),
     "col_role": ("本次使用情况", "Role in this routing"),
@@ -202,6 +210,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_site_id": ("场址编号", "Site"),
     "col_turbines": ("风机台数", "Turbines"),
     "col_road_m": ("距道路 m", "To road m"),
+    "wind_potentials": ("开发潜力", "Potentials"),
     "wind_technical": ("技术可开发量 MW", "Technical potential MW"),
     "wind_below": ("低于燃煤基准价 MW", "Below coal benchmark MW"),
     "wind_near": ("距110kV及以上变电站{km:g}km内 MW", "Within {km:g} km of ≥110 kV MW"),

@@ -28,13 +28,14 @@ from dashboard._result_view import (
     fmt_dec,
     fmt_int,
     fmt_share,
+    param_widget,
     result_html,
     result_table,
     show_table,
     stored_or_future,
 )
 from dashboard._widgets import frame_download, totals_html
-from dashboard.i18n import option_label, t
+from dashboard.i18n import LIST_SEPARATOR, option_label, t
 from dashboard.map import SharedMap
 from layers.project import Project
 from layers.schema import WASTE_KINDS
@@ -59,13 +60,14 @@ FLOW_COLS = (
     Col("cost_cny", "col_cost_cny"),
     Col("tco2", "col_tco2", "dec1"),
 )
-#: The routing's warnings (siting/waste/allocation.py, English) → message id and fields.
+#: The routing's warnings and the what-if's refusal (siting/waste, English) → message id and fields.
 _WARNINGS = (
     (re.compile(r"has no (?P<kind>\w+) sources: nothing to route"), "waste_no_sources"),
     (re.compile(r"^(?P<n>\d+) source\(s\) without a location"), "waste_no_location"),
     (re.compile(r"^(?P<n>\d+) source\(s\) farther than (?P<m>[\d,]+) m"), "waste_sources_off_network"),
     (re.compile(r"^no source lies near the road network"), "waste_no_source_near_network"),
     (re.compile(r"^(?P<n>\d+) facility\(ies\) farther than (?P<m>[\d,]+) m"), "waste_facilities_off_network"),
+    (re.compile(r"^cannot choose k=(?P<k>\d+) new facilities among (?P<n>\d+) usable"), "waste_too_few_candidates"),
 )
 
 
@@ -99,7 +101,7 @@ def run_waste(project: Project, *, waste_kind: str, k: int):
 
 
 def warning_text(warning: str, lang: str) -> str:
-    """A routing warning in ``lang`` (the English original when it is not a known one)."""
+    """A routing warning or what-if error in ``lang`` (the English original when it is not a known one)."""
     for pattern, msg_id in _WARNINGS:
         match = pattern.search(warning)
         if match:
@@ -126,8 +128,8 @@ class WasteTab(ResultView):
 
     def __init__(self, project: Project, shared_map: SharedMap, **params):
         super().__init__(project, shared_map, **params)
-        self.kind_input = pn.widgets.Select.from_param(self.param.waste_kind, width=240, css_classes=["xy-waste-kind"])
-        self.k_input = pn.widgets.IntInput.from_param(self.param.k, width=240, css_classes=["xy-waste-k"])
+        self.kind_input = param_widget(self.param.waste_kind, css_class="xy-waste-kind")
+        self.k_input = param_widget(self.param.k, pn.widgets.IntInput, css_class="xy-waste-k")
         self.totals = result_html("xy-waste-totals-pane")
         self.facility_title = pn.pane.HTML("")
         self.facility_table = result_table("xy-waste-facilities")
@@ -238,7 +240,7 @@ class WasteTab(ResultView):
         ]
         if self.siting is not None:
             names = self._named(self.siting.chosen.rename(columns={"id": "facility_id", "name": "facility_name"}))
-            items.append((t("new_facilities", lang), "、".join(names["facility_name"].astype(str))))
+            items.append((t("new_facilities", lang), LIST_SEPARATOR[lang].join(names["facility_name"].astype(str))))
         return totals_html(t("totals", lang), items, css_class="xy-waste-totals")
 
     def _named(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -262,8 +264,11 @@ class WasteTab(ResultView):
         if self.error:
             return  # the error stays (ResultView._show_error)
         r = self.routing
-        warnings = [] if r is None else [warning_text(w, self.lang) for w in r.warnings]
+        warnings = [] if r is None else [self._say(w, self.lang) for w in r.warnings]
         self.message.param.update(object="\n".join(warnings), alert_type="warning", visible=bool(warnings))
+
+    def _say(self, text: str, lang: str) -> str:
+        return warning_text(text, lang)
 
     # -- selection
     def _selectable(self):

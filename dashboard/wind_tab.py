@@ -105,10 +105,8 @@ class WindTab(view.ResultView):
 
     def __init__(self, project: Project, shared_map: SharedMap, **params):
         super().__init__(project, shared_map, **params)
-        self.turbine_input = pn.widgets.Select.from_param(
-            self.param.turbine, width=240, css_classes=["xy-wind-turbine"]
-        )
-        self.hub_input = pn.widgets.Select.from_param(self.param.hub_height_m, width=240, css_classes=["xy-wind-hub"])
+        self.turbine_input = view.param_widget(self.param.turbine, css_class="xy-wind-turbine")
+        self.hub_input = view.param_widget(self.param.hub_height_m, css_class="xy-wind-hub")
         self.totals = view.result_html()
         self.potentials = view.result_html("xy-wind-potentials")
         self.meaning = view.result_html("xy-wind-meaning")
@@ -179,7 +177,10 @@ class WindTab(view.ResultView):
                 ]
                 self.totals.object = totals_html(t("totals", lang), items, css_class="xy-wind-totals")
                 self._show_potentials(r, lang)
-            view.show_table(self.table, None if r is None else r.sites, SITE_COLS, lang)
+            cols = SITE_COLS
+            if r is not None and r.assumptions.get("capacity_method") == "capacity_density":
+                cols = tuple(c for c in SITE_COLS if c.name != "turbines")  # no layout: no turbine count
+            view.show_table(self.table, None if r is None else r.sites, cols, lang)
             self._select_row()
         self._draw()
 
@@ -199,7 +200,7 @@ class WindTab(view.ResultView):
             (t("wind_usable", lang), f"{p['usable_share_pct']:.1f} %"),
             (t("wind_gwh", lang), view.fmt_int(p["technical_gwh_per_year"])),
         ]
-        self.potentials.object = totals_html(t("totals", lang), items, css_class="xy-wind-potential-values")
+        self.potentials.object = totals_html(t("wind_potentials", lang), items, css_class="xy-wind-potential-values")
         meaning = t(
             "wind_meaning",
             lang,

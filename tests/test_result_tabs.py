@@ -189,6 +189,9 @@ def test_an_impossible_what_if_says_why_and_keeps_going(project, shared_map):
     tab.k = 10  # more than the project's candidate sites
     assert tab.wait(WAIT_S)
     assert tab.error and tab.message.visible and tab.message.alert_type == "danger"
+    assert "Cannot choose 10 new facilities" in tab.message.object
+    tab.lang = "zh"
+    assert "无法在" in tab.message.object and not re.search("[a-z]{4}", tab.message.object)
     assert not any(pane.loading for pane in tab.result_panes)
     tab.k = 0
     assert tab.wait(WAIT_S)
