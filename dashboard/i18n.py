@@ -13,6 +13,9 @@ DEFAULT_LANGUAGE = "zh"
 #: ``<html lang>`` of each UI language.
 HTML_LANG: dict[str, str] = {"zh": "zh-CN", "en": "en"}
 
+#: How names are joined in a list, per UI language.
+LIST_SEPARATOR: dict[str, str] = {"zh": "、", "en": ", "}
+
 #: message id → (Chinese, English)
 MESSAGES: dict[str, tuple[str, str]] = {
     # shell
@@ -150,6 +153,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_mw": ("装机 MW", "MW"),
     "col_mwh": ("年发电量 MWh", "MWh/yr"),
     "col_cf": ("容量系数", "Capacity factor"),
+    "col_cf_pct": ("容量系数 %", "Capacity factor %"),
     "col_area_km2": ("面积 km²", "Area km²"),
     "col_wind_speed": ("风速 m/s", "Wind m/s"),
     # use classes
@@ -176,6 +180,57 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "new_facilities": ("新建设施", "New facilities"),
     "download_flows": ("下载流向 CSV", "Download flows CSV"),
     "download_facilities": ("下载设施 XLSX", "Download facilities XLSX"),
+    "transport_tco2": ("运输排放 tCO₂/年", "Transport tCO₂/yr"),
+    "waste_too_few_candidates": (
+        "无法在 {n} 个可用候选场址中选出 {k} 个新设施：请减小新建设施数，或提供更多候选场址（产业园区或候选文件）。",
+        "Cannot choose {k} new facilities among {n} usable candidate sites: lower k or give more candidates "
+        "(industrial parks or a candidates file).",
+    ),
+    "col_facility_kind": ("设施类型", "Facility kind"),
+    "col_status": ("状态", "Status"),
+    "col_role": ("本次使用情况", "Role in this routing"),
+    "col_utilisation_pct": ("利用率 %", "Utilisation %"),
+    "col_tkm": ("周转量 t·km/年", "t·km/yr"),
+    "col_cost_cny": ("费用 元/年", "Cost CNY/yr"),
+    "col_tco2": ("排放 tCO₂/年", "tCO₂/yr"),
+    "waste_no_sources": ("本项目没有{kind}产生源，无可调运。", "The project has no {kind} sources: nothing to route."),
+    "waste_no_location": (
+        "{n} 个产生源没有位置（几何为空），未调运，计入未消纳量。",
+        "{n} source(s) without a location (empty geometry): not routed, counted as unmet.",
+    ),
+    "waste_sources_off_network": (
+        "{n} 个产生源距路网超过 {m} m，未调运，计入未消纳量。",
+        "{n} source(s) farther than {m} m from the road network: not routed, counted as unmet.",
+    ),
+    "waste_no_source_near_network": (
+        "没有产生源靠近路网：路网（道路图层或 OSM 文件）是否覆盖项目范围？",
+        "No source lies near the road network: does the network (roads layer or OSM file) cover the project area?",
+    ),
+    "waste_facilities_off_network": (
+        "{n} 个设施距路网超过 {m} m，未使用。",
+        "{n} facility(ies) farther than {m} m from the road network: not used.",
+    ),
+    # facility kinds (layers.schema.FACILITY_KINDS)
+    "fk_phosphogypsum_plant": ("磷石膏综合利用厂", "Phosphogypsum processing plant"),
+    "fk_cement_kiln": ("水泥窑", "Cement kiln"),
+    "fk_building_material_plant": ("建材厂", "Building-material plant"),
+    "fk_storage_yard": ("堆场", "Storage yard"),
+    "fk_construction_recycling_plant": ("建筑垃圾资源化厂", "Construction-waste recycling plant"),
+    "fk_landfill": ("填埋场", "Landfill"),
+    "fk_urban_mining_base": ("城市矿产基地", "Urban-mining base"),
+    "fk_waste_to_energy": ("垃圾焚烧发电厂", "Waste-to-energy plant"),
+    # facility statuses (layers.schema.FACILITY_STATUSES)
+    "fs_operating": ("运行", "Operating"),
+    "fs_planned": ("规划", "Planned"),
+    "fs_candidate": ("候选", "Candidate"),
+    "fs_under_construction": ("在建", "Under construction"),
+    # facility roles in a routing (siting.waste.WasteRouting.facility_use)
+    "role_used": ("已使用", "Used"),
+    "role_unused": ("未使用", "Unused"),
+    "role_off_network": ("远离路网", "Off the road network"),
+    "role_not_accepting": ("不接收该类固废", "Does not accept this waste"),
+    "role_zero_capacity": ("能力为零", "No capacity"),
+    "role_status_excluded": ("状态未计入", "Status not counted"),
     # wind
     "turbine_class": ("风机等级", "Turbine class"),
     "hub_height": ("轮毂高度 m", "Hub height m"),
@@ -183,6 +238,66 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "total_mw": ("装机 MW", "Capacity MW"),
     "total_gwh_wind": ("年发电量 GWh", "Generation GWh/yr"),
     "n_sites": ("场址数", "Sites"),
+    "turbine_option": ("{kind} {mw:g} MW · 叶轮直径 {rotor:g} m", "{kind} {mw:g} MW · rotor {rotor:g} m"),
+    "turbine_low_wind": ("低风速机型", "Low-wind"),
+    "turbine_medium_wind": ("中风速机型", "Medium-wind"),
+    "turbine_high_wind": ("高风速机型", "High-wind"),
+    "col_site_id": ("场址编号", "Site"),
+    "col_turbines": ("风机台数", "Turbines"),
+    "col_road_m": ("距道路 m", "To road m"),
+    "wind_potentials": ("开发潜力", "Potentials"),
+    "wind_technical": ("技术可开发量 MW", "Technical potential MW"),
+    "wind_below": ("低于燃煤基准价 MW", "Below coal benchmark MW"),
+    "wind_near": ("距110kV及以上变电站{km:g}km内 MW", "Within {km:g} km of ≥110 kV MW"),
+    "wind_existing": ("已运行风电 MW", "Operating wind MW"),
+    "wind_usable": ("可用土地占比", "Usable land share"),
+    "wind_gwh": ("技术年发电量 GWh", "Technical generation GWh/yr"),
+    "wind_na": ("无数据", "n/a"),
+    "wind_col_lcoe": ("度电成本 元/kWh", "LCOE CNY/kWh"),
+    "wind_col_substation": ("最近变电站", "Nearest substation"),
+    "wind_col_sub_km": ("距变电站 km", "To substation km"),
+    "wind_col_farm": ("已有/规划风电场", "Existing/planned farm"),
+    "wind_meaning": (
+        "技术可开发量是排除居民点、道路、水体、保护区、机场等及风速不足土地后，按每平方公里{density:g} MW"
+        "估算的上限，尚未扣除永久基本农田、林地和生态红线（项目中无此类图层），实际可开发规模远小于此。"
+        "“低于基准价”指度电成本（含接网）不高于湖北燃煤基准价{bench:g}元/kWh的场址容量；"
+        "“近电网”指距110 kV及以上变电站{km:g} km以内的容量；已运行风电来自电厂图层。",
+        "Technical potential is an upper bound: land left after settlements, roads, water, protected areas, "
+        "airports and too little wind, at {density:g} MW per km²; it does not yet remove permanent basic farmland, "
+        "forest or the ecological red line (no such layers in the project), so what can be built is far smaller. "
+        "'Below benchmark' is the capacity of sites whose LCOE (with grid connection) is at most the Hubei coal "
+        "benchmark of {bench:g} CNY/kWh; 'near grid' is within {km:g} km of a substation of 110 kV or more; "
+        "operating wind comes from the power plants layer.",
+    ),
+    "wind_synthetic": (
+        "注意：风资源栅格为合成数据，数字仅演示方法；请导入真实的全球风能图谱（GWA）栅格。",
+        "Note: the wind raster is synthetic: the figures illustrate the method only; "
+        "import a real Global Wind Atlas raster.",
+    ),
+    "wind_no_grid": (
+        "项目中没有变电站图层：接网成本和“近电网”容量未计入。导入：xysiting import 项目目录 --layer grid 文件",
+        "The project has no substation layer: grid-connection costs and 'near grid' capacity are left out. "
+        "Import one with: xysiting import DIR --layer grid FILE",
+    ),
+    "wind_no_plants": (
+        "项目中没有电厂图层（全球能源监测 GEM、全球电厂数据库 GPPD）：已运行风电容量和已有风电场未计入。"
+        "请用 xysiting import 命令导入电厂图层。",
+        "The project has no power plants layer (GEM, GPPD): operating wind capacity and existing farms are left "
+        "out. Import one with: xysiting import DIR --layer power_plants FILE",
+    ),
+    "wind_no_substation_kv": (
+        "变电站图层中没有 {kv:g} kV 及以上的变电站：度电成本未含接网成本。",
+        "The grid layer has no substation of at least {kv:g} kV: grid-connection costs are left out of the LCOE.",
+    ),
+    "wind_workbook": ("下载工作簿（供给曲线与假设）", "Download workbook (supply curve, assumptions)"),
+    # statuses of existing power plants (layers.schema.PLANT_STATUSES; GEM vocabulary)
+    "ps_operating": ("运行", "Operating"),
+    "ps_construction": ("在建", "Under construction"),
+    "ps_pre-construction": ("前期", "Pre-construction"),
+    "ps_announced": ("已公布", "Announced"),
+    "ps_shelved": ("搁置", "Shelved"),
+    "ps_retired": ("退役", "Retired"),
+    "ps_other": ("其他", "Other"),
 }
 
 
@@ -209,6 +324,10 @@ def county_label(adcode: str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def option_label(prefix: str, value: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Label of a coded value (``prefix`` "uc" use classes, "wk" waste kinds, "tech" technologies)."""
+    """Label of a coded value in ``lang``; the value itself when the table has no label for it.
+
+    Prefixes: "uc" use classes, "wk" waste kinds, "tech" technologies, "fk" facility kinds,
+    "fs" facility statuses, "role" facility roles in a routing, "ps" power-plant statuses.
+    """
     key = f"{prefix}_{value}"
     return t(key, lang) if key in MESSAGES else str(value)

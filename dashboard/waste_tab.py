@@ -4,27 +4,71 @@ the what-if "open k new facilities".
 Reads the stored results of :func:`siting.waste.route_waste` (k = 0) and
 :func:`siting.waste.site_new_facilities` (k ≥ 1) with their defaults (``xysiting run``); one
 that is not stored yet is computed once in the server's worker process (:mod:`dashboard._jobs`)
-while the tab shows a loading state and every other session keeps working.
+while the affected panes show a loading state and their old figures are greyed as stale;
+every other session keeps working (:class:`dashboard._result_view.ResultView`).
 Flows are drawn on the shared map along their road routes, line width by t/yr; new sites
-appear as their own layer.
+appear as their own layer.  Selecting a facility in the table zooms the map to it.
 """
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future
+import re
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import panel as pn
+import param
 import shapely
 
 from dashboard import _data
-from dashboard._widgets import TextAlert, frame_download, plain_formatters, totals_html
-from dashboard.i18n import option_label, t
+from dashboard._result_view import (
+    Col,
+    ResultView,
+    fmt_dec,
+    fmt_int,
+    fmt_share,
+    param_widget,
+    result_html,
+    result_table,
+    show_table,
+    stored_or_future,
+)
+from dashboard._widgets import frame_download, totals_html
+from dashboard.i18n import LIST_SEPARATOR, option_label, t
 from dashboard.map import SharedMap
 from layers.project import Project
 from layers.schema import WASTE_KINDS
+
+#: The facility table: column, header, kind of number or vocabulary.
+FACILITY_COLS = (
+    Col("facility_name", "col_facility", "text"),
+    Col("facility_kind", "col_facility_kind", "vocab", "fk"),
+    Col("status", "col_status", "vocab", "fs"),
+    Col("capacity_t_per_year", "col_capacity"),
+    Col("used_t_per_year", "col_used"),
+    Col("utilisation", "col_utilisation_pct", "share"),
+    Col("role", "col_role", "vocab", "role"),
+)
+#: The flow table, largest flow first.
+FLOW_COLS = (
+    Col("source_name", "col_source", "text"),
+    Col("facility_name", "col_facility", "text"),
+    Col("t_per_year", "col_t_per_year"),
+    Col("km", "col_km", "dec1"),
+    Col("tkm", "col_tkm"),
+    Col("cost_cny", "col_cost_cny"),
+    Col("tco2", "col_tco2", "dec1"),
+)
+#: The routing's warnings and the what-if's refusal (siting/waste, English) → message id and fields.
+_WARNINGS = (
+    (re.compile(r"has no (?P<kind>\w+) sources: nothing to route"), "waste_no_sources"),
+    (re.compile(r"^(?P<n>\d+) source\(s\) without a location"), "waste_no_location"),
+    (re.compile(r"^(?P<n>\d+) source\(s\) farther than (?P<m>[\d,]+) m"), "waste_sources_off_network"),
+    (re.compile(r"^no source lies near the road network"), "waste_no_source_near_network"),
+    (re.compile(r"^(?P<n>\d+) facility\(ies\) farther than (?P<m>[\d,]+) m"), "waste_facilities_off_network"),
+    (re.compile(r"^cannot choose k=(?P<k>\d+) new facilities among (?P<n>\d+) usable"), "waste_too_few_candidates"),
+)
 
 
 def _request(waste_kind: str, k: int) -> tuple[str, dict]:
@@ -52,59 +96,46 @@ def run_waste(project: Project, *, waste_kind: str, k: int):
     server's worker process (:mod:`dashboard._jobs`) and a :class:`concurrent.futures.Future`
     is returned: call again when it is done.
     """
-    from dashboard._jobs import shared_jobs
-
     analysis, options = _request(waste_kind, int(k))
-    got = shared_jobs().get(project.path, analysis, options)
-    if isinstance(got, Future):
-        return got
-    return _loaded(str(project.path), analysis, got.key)
+    return stored_or_future(project, analysis, options, _loaded)
 
 
-class WasteTab:
-    """The waste tab of one session (see module docstring)."""
+def warning_text(warning: str, lang: str) -> str:
+    """A routing warning or what-if error in ``lang`` (the English original when it is not a known one)."""
+    for pattern, msg_id in _WARNINGS:
+        match = pattern.search(warning)
+        if match:
+            fields = match.groupdict()
+            if "kind" in fields:
+                fields["kind"] = option_label("wk", fields["kind"], lang)
+            return t(msg_id, lang, **fields)
+    return warning
 
-    def __init__(self, project: Project, shared_map: SharedMap, *, lang: str = "zh"):
-        self.project = project
-        self.map = shared_map
-        self.lang = lang
-        self.routing = None
-        self.siting = None
-        self._asked = None
-        self._settled = threading.Event()  # set once the result asked for last is shown
-        self.ready = project.has("waste_sources") and project.has("facilities")
-        self.kind = pn.widgets.Select(
-            label=t("waste_kind", lang),
-            options=self._kind_options(),
-            value=WASTE_KINDS[0],
-            width=240,
-            css_classes=["xy-waste-kind"],
-        )
-        self.k = pn.widgets.IntInput(
-            label=t("open_new", lang), value=0, start=0, end=10, width=240, css_classes=["xy-waste-k"]
-        )
-        self.message = TextAlert("", alert_type="info", visible=False)  # warnings quote layer names
-        self.totals = pn.pane.HTML("", sizing_mode="stretch_width")
+
+class WasteTab(ResultView):
+    """The waste tab of one session (module docstring); it draws flows and new facilities on the shared map."""
+
+    waste_kind = param.Selector(default=WASTE_KINDS[0], objects=list(WASTE_KINDS), doc="Waste kind routed")
+    k = param.Integer(default=0, bounds=(0, 10), doc="New facilities to open (what-if; 0: routing only)")
+    facility = param.String(default="", doc="Selected facility id ('' for none)")
+
+    url_params: ClassVar[dict[str, str]] = {"waste_kind": "waste", "k": "k", "facility": "facility"}
+    inputs: ClassVar[tuple[str, ...]] = ("waste_kind", "k")
+    run = staticmethod(run_waste)
+    selection: ClassVar[tuple[str, str]] = ("facility", "facility_id")
+    needs_layers: ClassVar[tuple[str, ...]] = ("waste_sources", "facilities")
+    missing_layer_msg: ClassVar[str] = "layer_waste_sources"
+
+    def __init__(self, project: Project, shared_map: SharedMap, **params):
+        super().__init__(project, shared_map, **params)
+        self.kind_input = param_widget(self.param.waste_kind, css_class="xy-waste-kind")
+        self.k_input = param_widget(self.param.k, pn.widgets.IntInput, css_class="xy-waste-k")
+        self.totals = result_html("xy-waste-totals-pane")
         self.facility_title = pn.pane.HTML("")
-        self.facility_table = pn.widgets.Tabulator(
-            pd.DataFrame(),
-            disabled=True,
-            show_index=False,
-            pagination="remote",
-            page_size=8,
-            sizing_mode="stretch_width",
-            css_classes=["xy-waste-facilities"],
-        )
+        self.facility_table = result_table("xy-waste-facilities")
         self.flow_title = pn.pane.HTML("")
-        self.flow_table = pn.widgets.Tabulator(
-            pd.DataFrame(),
-            disabled=True,
-            show_index=False,
-            pagination="remote",
-            page_size=8,
-            sizing_mode="stretch_width",
-            css_classes=["xy-waste-flows"],
-        )
+        self.flow_table = result_table("xy-waste-flows")
+        self.result_panes = [self.totals, self.facility_table, self.flow_table]
         self.downloads = [
             frame_download(
                 lambda: self._frame("flows"),
@@ -127,7 +158,7 @@ class WasteTab:
             ),
         ]
         self.layout = pn.Row(
-            pn.Column(self.kind, self.k, *self.downloads, width=260),
+            pn.Column(self.kind_input, self.k_input, *self.downloads, width=260),
             pn.Column(
                 self.message,
                 self.totals,
@@ -140,118 +171,121 @@ class WasteTab:
             sizing_mode="stretch_width",
             css_classes=["xy-waste-tab"],
         )
-        self._label()
-        self.kind.param.watch(self._on_change, "value")
-        self.k.param.watch(self._on_change, "value")
+        self._link_selection(self.facility_table)
         shared_map.on_gcj02_change(self._draw)
+        self._relabel()
 
-    def load(self) -> None:
-        """Route the default waste kind (slow on big networks: under a spinner)."""
-        if not self.ready:
-            self.message.object = t("layer_missing", self.lang, layer=t("layer_waste_sources", self.lang))
-            self.message.visible = True
-            return
-        self._compute()
+    # -- the result shown
+    @property
+    def routing(self):
+        """The :class:`siting.waste.WasteRouting` shown (None before one arrives)."""
+        return None if self.result is None else self.result[0]
 
-    def _on_change(self, *_events) -> None:
-        if self.ready:
-            self._compute()
+    @routing.setter
+    def routing(self, value) -> None:  # the app clears it when its session ends
+        if value is None:
+            self.result = None
 
-    def _compute(self) -> None:
-        """Show the stored result, or start its computation off the event loop and wait for it."""
-        from dashboard._jobs import deliver
+    @property
+    def siting(self):
+        """The :class:`siting.waste.SitingResult` shown when k ≥ 1, else None."""
+        return None if self.result is None else self.result[1]
 
-        self._asked = asked = (self.kind.value, self.k.value or 0)
-        self._settled.clear()
-        self.layout.loading = True
-        deliver(
-            lambda: run_waste(self.project, waste_kind=asked[0], k=asked[1]),
-            self._apply,
-            wanted=lambda: self._asked == asked,
-        )
+    @siting.setter
+    def siting(self, value) -> None:
+        if value is None and self.result is not None:
+            self.result = (self.result[0], None)
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the result asked for last is shown (tests and scripts); False on timeout."""
-        return self._settled.wait(timeout)
+    # -- views
+    @param.depends("lang", watch=True)
+    def _relabel(self) -> None:
+        lang = self.lang
+        with pn.io.hold():
+            self.kind_input.param.update(
+                name=t("waste_kind", lang), options={option_label("wk", k, lang): k for k in WASTE_KINDS}
+            )
+            self.k_input.name = t("open_new", lang)
+            self.facility_title.object = f"<b>{t('utilisation', lang)}</b>"
+            self.flow_title.object = f"<b>{t('flows', lang)}</b>"
+            for button, msg in zip(
+                self.downloads, ("download_flows", "download_geojson", "download_facilities"), strict=True
+            ):
+                button.label = t(msg, lang)
 
-    def _apply(self, got, error: Exception | None) -> None:
-        self.layout.loading = False
-        if error is not None:
-            self.routing, self.siting = None, None
-            self.message.object = t("error", self.lang, message=str(error))
-            self.message.alert_type = "danger"
-            self.message.visible = True
-        else:
-            self.routing, self.siting = got
-            self.message.visible = bool(self.routing.warnings)
-            self.message.alert_type = "warning"
-            self.message.object = "\n".join(self.routing.warnings)
-        self._show()
-        self._settled.set()
-
+    @param.depends("result", "lang", watch=True)
     def _show(self) -> None:
         lang = self.lang
         r = self.routing
         with pn.io.hold():
-            if r is None:
-                self.totals.object = ""
-                self.facility_table.value = pd.DataFrame()
-                self.flow_table.value = pd.DataFrame()
-                self._draw()
-                return
-            tot = r.totals
-            items = [
-                (t("total_flow", lang), f"{tot['delivered_t_per_year']:,.0f}"),
-                (t("utilised_flow", lang), f"{tot['utilised_t_per_year']:,.0f}"),
-                (t("stored_flow", lang), f"{tot['stored_t_per_year']:,.0f}"),
-                (t("utilisation_rate", lang), f"{100.0 * tot['utilisation_share']:.1f} %"),
-                (t("unmet", lang), f"{tot['unmet_t_per_year']:,.0f}"),
-                (t("total_tkm", lang), f"{tot['tkm_per_year']:,.0f}"),
-                ("tCO₂/yr", f"{tot['tco2_per_year']:,.1f}"),
-            ]
-            if self.siting is not None:
-                items.append((t("new_facilities", lang), str(self.siting.gain.get("chosen", ""))))
-            self.totals.object = totals_html(t("totals", lang), items, css_class="xy-waste-totals")
-            use = pd.DataFrame(r.facility_use.drop(columns="geometry", errors="ignore"))
-            cols = [
-                c
-                for c in (
-                    "facility_name",
-                    "facility_kind",
-                    "status",
-                    "capacity_t_per_year",
-                    "used_t_per_year",
-                    "utilisation",
-                    "role",
-                )
-                if c in use
-            ]
-            use = use[cols].copy()
-            if "utilisation" in use:
-                use["utilisation"] = (use["utilisation"] * 100).round(1)
-            self.facility_table.formatters = plain_formatters(use)
-            self.facility_table.titles = {
-                "facility_name": t("col_facility", lang),
-                "capacity_t_per_year": t("col_capacity", lang),
-                "used_t_per_year": t("col_used", lang),
-                "utilisation": t("col_utilisation", lang) + " %",
-            }
-            self.facility_table.value = use
-            flows = pd.DataFrame(r.flows.drop(columns="geometry", errors="ignore"))
-            cols = [
-                c for c in ("source_name", "facility_name", "t_per_year", "km", "tkm", "cost_cny", "tco2") if c in flows
-            ]
-            flows = flows[cols].sort_values("t_per_year", ascending=False) if len(flows) else flows[cols]
-            self.flow_table.formatters = plain_formatters(flows)
-            self.flow_table.titles = {
-                "source_name": t("col_source", lang),
-                "facility_name": t("col_facility", lang),
-                "t_per_year": t("col_t_per_year", lang),
-                "km": t("col_km", lang),
-            }
-            self.flow_table.value = flows
-            self._draw()
+            self.totals.object = "" if r is None else self._totals_html(r, lang)
+            show_table(self.facility_table, None if r is None else self._named(r.facility_use), FACILITY_COLS, lang)
+            flows = None
+            if r is not None:
+                flows = self._named(r.flows).sort_values("t_per_year", ascending=False, kind="mergesort")
+            show_table(self.flow_table, flows, FLOW_COLS, lang)
+            self._show_notes()
+            self._select_row()
+        self._draw()
 
+    def _totals_html(self, r, lang: str) -> str:
+        tot = r.totals
+        items = [
+            (t("total_flow", lang), fmt_int(tot["delivered_t_per_year"])),
+            (t("utilised_flow", lang), fmt_int(tot["utilised_t_per_year"])),
+            (t("stored_flow", lang), fmt_int(tot["stored_t_per_year"])),
+            (t("utilisation_rate", lang), fmt_share(tot["utilisation_share"])),
+            (t("unmet", lang), fmt_int(tot["unmet_t_per_year"])),
+            (t("total_tkm", lang), fmt_int(tot["tkm_per_year"])),
+            (t("transport_tco2", lang), fmt_dec(tot["tco2_per_year"])),
+        ]
+        if self.siting is not None:
+            names = self._named(self.siting.chosen.rename(columns={"id": "facility_id", "name": "facility_name"}))
+            items.append((t("new_facilities", lang), LIST_SEPARATOR[lang].join(names["facility_name"].astype(str))))
+        return totals_html(t("totals", lang), items, css_class="xy-waste-totals")
+
+    def _named(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with facility and source names in the UI language (English where the layer has one)."""
+        frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        if self.lang == "zh":
+            return frame
+        for id_col, name_col, kind in (
+            ("facility_id", "facility_name", "facilities"),
+            ("source_id", "source_name", "waste_sources"),
+        ):
+            layer = _data.read_layer(self.project, kind)
+            if id_col in frame and name_col in frame and layer is not None and "name_en" in layer:
+                english = layer.set_index(layer["id"].astype(str))["name_en"]
+                english = english[english.notna() & (english.astype(str).str.strip() != "")].astype(str)
+                found = frame[id_col].astype(str).map(english)
+                frame[name_col] = found.where(found.notna(), frame[name_col])
+        return frame
+
+    def _show_notes(self) -> None:
+        if self.error:
+            return  # the error stays (ResultView._show_error)
+        r = self.routing
+        warnings = [] if r is None else [self._say(w, self.lang) for w in r.warnings]
+        self.message.param.update(object="\n".join(warnings), alert_type="warning", visible=bool(warnings))
+
+    def _say(self, text: str, lang: str) -> str:
+        return warning_text(text, lang)
+
+    # -- selection
+    def _selectable(self):
+        return None if self.routing is None else self.routing.facility_use
+
+    def _focus(self, frame, row) -> None:
+        """Highlight the facility on the map and zoom to 2 km around it."""
+        if row is None:
+            self.map.select(None)
+            return
+        point = frame.geometry.iloc[row]
+        x, y = _data.points_to_mercator([point.x], [point.y], gcj02=self.map.gcj02)
+        name = str(self._named(frame)["facility_name"].iloc[row])
+        self.map.select(pd.DataFrame({"x": x, "y": y, "id": [self.facility], "name": [name]}))
+        self.map.zoom_to((x[0] - 2000.0, y[0] - 2000.0, x[0] + 2000.0, y[0] + 2000.0))
+
+    # -- the shared map
     def _draw(self) -> None:
         r = self.routing
         if r is None or not len(r.flows):
@@ -263,11 +297,12 @@ class WasteTab:
             merged = shapely.line_merge(np.asarray(flows.geometry.values, dtype=object))
             geoms = _data.geometries_to_mercator(merged, gcj02=self.map.gcj02)
             geoms = shapely.simplify(geoms, 20.0)  # 20 m in Web Mercator: invisible at city scale
+            named = self._named(flows)
             attrs = pd.DataFrame(
                 {
                     "t_per_year": flows["t_per_year"].to_numpy(dtype=float),
-                    "source_name": flows["source_name"].astype(str).to_numpy(),
-                    "facility_name": flows["facility_name"].astype(str).to_numpy(),
+                    "source_name": named["source_name"].astype(str).to_numpy(),
+                    "facility_name": named["facility_name"].astype(str).to_numpy(),
                 }
             )
             self.map.set_layer("flows", _data.paths_data(geoms, attrs=attrs))
@@ -291,6 +326,7 @@ class WasteTab:
                 ),
             )
 
+    # -- downloads (dashboard/_downloads.py takes these over)
     def _frame(self, what: str):
         r = self.routing
         if r is None:
@@ -299,35 +335,8 @@ class WasteTab:
 
     def _assumptions(self) -> dict:
         r = self.routing
-        out = {"waste_kind": self.kind.value, "new_facilities_k": self.k.value}
+        out = {"waste_kind": self.waste_kind, "new_facilities_k": self.k}
         if r is not None:
             out.update(r.assumptions)
             out.update(r.totals)
         return out
-
-    def _kind_options(self) -> dict[str, str]:
-        return {option_label("wk", k, self.lang): k for k in WASTE_KINDS}
-
-    def _label(self) -> None:
-        lang = self.lang
-        self.facility_title.object = f"<b>{t('utilisation', lang)}</b>"
-        self.flow_title.object = f"<b>{t('flows', lang)}</b>"
-        for button, msg in zip(
-            self.downloads, ("download_flows", "download_geojson", "download_facilities"), strict=True
-        ):
-            button.label = t(msg, lang)
-
-    def set_language(self, lang: str) -> None:
-        """Relabel every widget and table in ``lang``."""
-        self.lang = lang
-        self.kind.label = t("waste_kind", lang)
-        value = self.kind.value
-        self.kind.options = self._kind_options()
-        self.kind.value = value
-        self.k.label = t("open_new", lang)
-        self._label()
-        self._show()
-
-    def panel(self):
-        """The tab's layout."""
-        return self.layout

@@ -1,10 +1,13 @@
 """Wind tab: the potentials side by side, and sites ranked by LCOE (the supply curve).
 
-Calls :func:`siting.wind.wind_sites` (the default :class:`siting.wind.WindAssumptions`) with
-the chosen turbine class and hub height; results are cached per project version and those
-two parameters.  Shows technical, below-benchmark, near-grid and existing operating MW with
-the usable land share and a sentence of what they mean; sites are drawn on the shared map as
-polygons (layer "usable wind sites").
+Reads the stored result of :func:`siting.wind.wind_sites` (the default
+:class:`siting.wind.WindAssumptions`) for the chosen turbine class and hub height; one that
+is not stored yet is computed once in the server's worker process (:mod:`dashboard._jobs`)
+while the affected panes show a loading state and their old figures are greyed as stale
+(:class:`dashboard._result_view.ResultView`).  Shows technical, below-benchmark, near-grid and
+existing operating MW with the usable land share and a sentence of what they mean; sites are
+drawn on the shared map as polygons (layer "usable wind sites"); selecting a site in the table
+zooms the map to it.
 """
 
 from __future__ import annotations
@@ -12,125 +15,103 @@ from __future__ import annotations
 import html
 import io
 import tempfile
-import threading
-from concurrent.futures import Future
 from pathlib import Path
+from typing import ClassVar
 
-import numpy as np
 import pandas as pd
 import panel as pn
+import param
 import shapely
 
 from dashboard import _data
-from dashboard._widgets import TextAlert, frame_download, plain_formatters, totals_html
-from dashboard.i18n import t
+from dashboard import _result_view as view
+from dashboard._widgets import frame_download, totals_html
+from dashboard.i18n import MESSAGES, county_label, t
 from dashboard.map import SharedMap
 from layers.project import Project
+from siting.wind import DEFAULT_TURBINE, turbine_table
 
 HUB_HEIGHTS_M = (80, 100, 120, 140, 160)
 
-#: Texts of this tab (zh, en); kept here so the tab's wording lives with the tab.
-_TEXT = {
-    "technical": ("技术可开发量 MW", "Technical potential MW"),
-    "below": ("低于燃煤基准价 MW", "Below coal benchmark MW"),
-    "near": ("距110kV及以上变电站{km:g}km内 MW", "Within {km:g} km of ≥110 kV MW"),
-    "existing": ("已运行风电 MW", "Operating wind MW"),
-    "usable": ("可用土地占比", "Usable land share"),
-    "gwh": ("技术年发电量 GWh", "Technical generation GWh/yr"),
-    "na": ("无数据", "n/a"),
-    "col_lcoe": ("度电成本 元/kWh", "LCOE CNY/kWh"),
-    "col_cum_mw": ("累计 MW", "Cumulative MW"),
-    "col_substation": ("最近变电站", "Nearest substation"),
-    "col_sub_km": ("距变电站 km", "To substation km"),
-    "col_farm": ("已有/规划风电场", "Existing/planned farm"),
-    "meaning": (
-        "技术可开发量是排除居民点、道路、水体、保护区、机场等及风速不足土地后，按每平方公里{density:g} MW"
-        "估算的上限，尚未扣除永久基本农田、林地和生态红线（项目中无此类图层），实际可开发规模远小于此。"
-        "“低于基准价”指度电成本（含接网）不高于湖北燃煤基准价{bench:g}元/kWh的场址容量；"
-        "“近电网”指距110 kV及以上变电站{km:g} km以内的容量；已运行风电来自power_plants图层。",
-        "Technical potential is an upper bound: land left after settlements, roads, water, protected areas, "
-        "airports and too little wind, at {density:g} MW per km²; it does not yet remove permanent basic farmland, "
-        "forest or the ecological red line (no such layers in the project), so what can be built is far smaller. "
-        "'Below benchmark' is the capacity of sites whose LCOE (with grid connection) is at most the Hubei coal "
-        "benchmark of {bench:g} CNY/kWh; 'near grid' is within {km:g} km of a substation of 110 kV or more; "
-        "operating wind comes from the power_plants layer.",
-    ),
-    "synthetic": (
-        "注意：风资源栅格为合成数据（source = synthetic），数字仅演示方法；请导入真实的全球风能图谱（GWA）栅格。",
-        "Note: the wind raster is synthetic (source = synthetic): the figures illustrate the method only; "
-        "import a real Global Wind Atlas raster.",
-    ),
-    "workbook": ("下载工作簿（供给曲线与假设）", "Download workbook (supply curve, assumptions)"),
-}
+#: The site table (the supply curve, cheapest first): column, header, kind of number or vocabulary.
+SITE_COLS = (
+    view.Col("rank", "col_rank"),
+    view.Col("site_id", "col_site_id", "text"),
+    view.Col("county", "col_county", "county"),
+    view.Col("usable_area_km2", "col_area_km2", "dec2"),
+    view.Col("mean_speed_m_s", "col_wind_speed", "dec2"),
+    view.Col("turbines", "col_turbines"),
+    view.Col("capacity_mw", "col_mw", "dec1"),
+    view.Col("energy_mwh_per_year", "col_mwh"),
+    view.Col("capacity_factor", "col_cf_pct", "share"),
+    view.Col("lcoe_cny_per_kwh", "wind_col_lcoe", "dec3"),
+    view.Col("substation_name", "wind_col_substation", "text"),
+    view.Col("substation_distance_km", "wind_col_sub_km", "dec1"),
+    view.Col("wind_farm_status", "wind_col_farm", "vocab", "ps"),
+    view.Col("road_distance_m", "col_road_m"),
+)
 
 
-def _tx(key: str, lang: str, **fields) -> str:
-    text = _TEXT[key][0 if lang == "zh" else 1]
-    return text.format(**fields) if fields else text
+def turbine_label(name: str, lang: str) -> str:
+    """``low_wind_5mw_d171`` → "低风速机型 5 MW · 叶轮直径 171 m" / "Low-wind 5 MW · rotor 171 m"."""
+    row = turbine_table().set_index("turbine").loc[name]
+    family = name.rsplit("_", 2)[0]
+    kind = t(f"turbine_{family}", lang) if f"turbine_{family}" in MESSAGES else str(row["iec_class"])
+    return t("turbine_option", lang, kind=kind, mw=float(row["rated_mw"]), rotor=float(row["rotor_diameter_m"]))
 
 
 @pn.cache(max_items=16)
-def _loaded(folder: str, key: str):
+def _loaded(folder: str, analysis: str, key: str):
     """The wind result read from the store; shared read-only by sessions."""
     from siting import results
 
-    return results.load_wind(Project(folder).results.get("wind", key))
+    return results.load_wind(Project(folder).results.get(analysis, key))
 
 
 def run_wind(project: Project, *, turbine: str, hub_height_m: float):
-    """:func:`siting.wind.wind_sites` for the project from the store, or a Future while computed.
-
-    A result not stored yet is computed once in the server's worker process
-    (:mod:`dashboard._jobs`); call again when the Future is done.
-    """
-    from dashboard._jobs import shared_jobs
-
-    got = shared_jobs().get(project.path, "wind", {"turbine": str(turbine), "hub_height_m": float(hub_height_m)})
-    if isinstance(got, Future):
-        return got
-    return _loaded(str(project.path), got.key)
+    """:func:`siting.wind.wind_sites` for the project from the store, or a Future while computed."""
+    options = {"turbine": str(turbine), "hub_height_m": float(hub_height_m)}
+    return view.stored_or_future(project, "wind", options, _loaded)
 
 
-class WindTab:
-    """The wind tab of one session (see module docstring)."""
+def wind_notes(result, lang: str) -> list[str]:
+    """What the result leaves out for want of a layer, in ``lang`` (from its assumptions)."""
+    a = result.assumptions
+    notes = []
+    if a.get("grid_layer") == "missing":
+        notes.append(t("wind_no_grid", lang))
+    elif len(result.sites) and "substation_kv" in result.sites and result.sites["substation_kv"].isna().all():
+        notes.append(t("wind_no_substation_kv", lang, kv=float(result.settings.min_substation_kv)))
+    if a.get("power_plants_layer") == "missing":
+        notes.append(t("wind_no_plants", lang))
+    return notes
 
-    def __init__(self, project: Project, shared_map: SharedMap, *, lang: str = "zh"):
-        from siting.wind import DEFAULT_TURBINE, turbine_table
 
-        self.project = project
-        self.map = shared_map
-        self.lang = lang
-        self.result = None
-        self._asked = None
-        self._settled = threading.Event()  # set once the result asked for last is shown
-        self.ready = project.has("wind_resource")
-        table = turbine_table()
-        self.turbine = pn.widgets.Select(
-            label=t("turbine_class", lang),
-            options={
-                f"{row.turbine} ({row.rated_mw:g} MW, {row.rotor_diameter_m:g} m)": row.turbine
-                for row in table.itertuples()
-            },
-            value=DEFAULT_TURBINE,
-            width=240,
-            css_classes=["xy-wind-turbine"],
-        )
-        self.hub = pn.widgets.Select(
-            label=t("hub_height", lang), options=list(HUB_HEIGHTS_M), value=120, width=240, css_classes=["xy-wind-hub"]
-        )
-        self.message = TextAlert("", alert_type="info", visible=False)  # errors may quote user input
-        self.totals = pn.pane.HTML("", sizing_mode="stretch_width")
-        self.potentials = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["xy-wind-potentials"])
-        self.meaning = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["xy-wind-meaning"])
-        self.table = pn.widgets.Tabulator(
-            pd.DataFrame(),
-            disabled=True,
-            show_index=False,
-            pagination="remote",
-            page_size=10,
-            sizing_mode="stretch_width",
-            css_classes=["xy-wind-table"],
-        )
+class WindTab(view.ResultView):
+    """The wind tab of one session (module docstring); it draws the usable sites on the shared map."""
+
+    needs_layers: ClassVar[tuple[str, ...]] = ("wind_resource",)
+    missing_layer_msg: ClassVar[str] = "layer_wind"
+    run = staticmethod(run_wind)
+    inputs: ClassVar[tuple[str, ...]] = ("turbine", "hub_height_m")
+
+    turbine = param.Selector(
+        default=DEFAULT_TURBINE, objects=turbine_table()["turbine"].tolist(), doc="Turbine class (siting.wind)"
+    )
+    hub_height_m = param.Selector(default=120, objects=list(HUB_HEIGHTS_M), doc="Hub height, m")
+    site = param.String(default="", doc="Selected site id ('' for none)")
+    selection: ClassVar[tuple[str, str]] = ("site", "site_id")
+    url_params: ClassVar[dict[str, str]] = {"turbine": "turbine", "hub_height_m": "hub", "site": "site"}
+
+    def __init__(self, project: Project, shared_map: SharedMap, **params):
+        super().__init__(project, shared_map, **params)
+        self.turbine_input = view.param_widget(self.param.turbine, css_class="xy-wind-turbine")
+        self.hub_input = view.param_widget(self.param.hub_height_m, css_class="xy-wind-hub")
+        self.totals = view.result_html()
+        self.potentials = view.result_html("xy-wind-potentials")
+        self.meaning = view.result_html("xy-wind-meaning")
+        self.table = view.result_table("xy-wind-table", page_size=10)
+        self.result_panes = [self.potentials, self.totals, self.table]
         self.downloads = {
             fmt: frame_download(
                 self._sites,
@@ -154,120 +135,96 @@ class WindTab:
             css_classes=["xy-wind-download-xlsx"],
         )
         self.layout = pn.Row(
-            pn.Column(self.turbine, self.hub, self.workbook, *self.downloads.values(), width=260),
+            pn.Column(self.turbine_input, self.hub_input, self.workbook, *self.downloads.values(), width=260),
             pn.Column(
                 self.message, self.potentials, self.meaning, self.totals, self.table, sizing_mode="stretch_width"
             ),
             sizing_mode="stretch_width",
             css_classes=["xy-wind-tab"],
         )
-        self._label()
-        self.turbine.param.watch(self._on_change, "value")
-        self.hub.param.watch(self._on_change, "value")
+        self._link_selection(self.table)
         shared_map.on_gcj02_change(self._draw)
+        self._relabel()
 
-    def load(self) -> None:
-        """Compute the default sites (slow on a large region: under a spinner)."""
-        if not self.ready:
-            self.message.object = t("layer_missing", self.lang, layer=t("layer_wind", self.lang))
-            self.message.visible = True
-            return
-        self._compute()
+    # -- views
+    @param.depends("lang", watch=True)
+    def _relabel(self) -> None:
+        lang = self.lang
+        with pn.io.hold():
+            self.turbine_input.param.update(
+                name=t("turbine_class", lang), options={turbine_label(n, lang): n for n in self.param.turbine.objects}
+            )
+            self.hub_input.param.update(name=t("hub_height", lang), options={f"{h} m": h for h in HUB_HEIGHTS_M})
+            for fmt, button in self.downloads.items():
+                button.label = t(f"download_{fmt}", lang)
+            self.workbook.label = t("wind_workbook", lang)
 
-    def _on_change(self, *_events) -> None:
-        if self.ready:
-            self._compute()
-
-    def _compute(self) -> None:
-        """Show the stored result, or start its computation off the event loop and wait for it."""
-        from dashboard._jobs import deliver
-
-        self._asked = asked = (self.turbine.value, self.hub.value)
-        self._settled.clear()
-        self.layout.loading = True
-        deliver(
-            lambda: run_wind(self.project, turbine=asked[0], hub_height_m=asked[1]),
-            self._apply,
-            wanted=lambda: self._asked == asked,
-        )
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the result asked for last is shown (tests and scripts); False on timeout."""
-        return self._settled.wait(timeout)
-
-    def _apply(self, result, error: Exception | None) -> None:
-        self.layout.loading = False
-        self.result = result
-        if error is not None:
-            self.message.object = t("error", self.lang, message=str(error))
-            self.message.alert_type = "danger"
-            self.message.visible = True
-        else:
-            self.message.visible = False
-        self._show()
-        self._settled.set()
-
+    @param.depends("result", "lang", watch=True)
     def _show(self) -> None:
         lang = self.lang
         r = self.result
         with pn.io.hold():
             if r is None:
-                self.totals.object = ""
-                self.potentials.object = ""
-                self.meaning.object = ""
-                self.table.value = pd.DataFrame()
-                self._draw()
-                return
-            tot = r.totals
-            cf = tot.get("capacity_factor", float("nan"))
-            items = [
-                (t("n_sites", lang), f"{tot['sites']:,}"),
-                (t("col_area_km2", lang), f"{tot['usable_km2']:,.1f}"),
-                (t("total_mw", lang), f"{tot['capacity_mw']:,.0f}"),
-                (t("total_gwh_wind", lang), f"{tot['energy_mwh_per_year'] / 1e3:,.1f}"),
-                (t("col_cf", lang), "–" if not np.isfinite(cf) else f"{cf:.1%}"),
-            ]
-            self.totals.object = totals_html(t("totals", lang), items, css_class="xy-wind-totals")
-            self._show_potentials()
-            sites = pd.DataFrame(r.sites.drop(columns="geometry", errors="ignore"))
-            cols = [
-                c
-                for c in (
-                    "rank",
-                    "site_id",
-                    "county_name",
-                    "usable_area_km2",
-                    "mean_speed_m_s",
-                    "turbines",
-                    "capacity_mw",
-                    "energy_mwh_per_year",
-                    "capacity_factor",
-                    "lcoe_cny_per_kwh",
-                    "substation_name",
-                    "substation_distance_km",
-                    "wind_farm_status",
-                    "road_distance_m",
-                )
-                if c in sites
-            ]
-            sites = sites[cols]
-            self.table.formatters = plain_formatters(sites)
-            self.table.titles = {
-                "rank": t("col_rank", lang),
-                "county_name": t("col_county", lang),
-                "usable_area_km2": t("col_area_km2", lang),
-                "mean_speed_m_s": t("col_wind_speed", lang),
-                "capacity_mw": t("col_mw", lang),
-                "energy_mwh_per_year": t("col_mwh", lang),
-                "capacity_factor": t("col_cf", lang),
-                "lcoe_cny_per_kwh": _tx("col_lcoe", lang),
-                "substation_name": _tx("col_substation", lang),
-                "substation_distance_km": _tx("col_sub_km", lang),
-                "wind_farm_status": _tx("col_farm", lang),
-            }
-            self.table.value = sites
-            self._draw()
+                self.totals.object = self.potentials.object = self.meaning.object = ""
+            else:
+                tot = r.totals
+                items = [
+                    (t("n_sites", lang), view.fmt_int(tot["sites"])),
+                    (t("col_area_km2", lang), view.fmt_dec(tot["usable_km2"])),
+                    (t("total_mw", lang), view.fmt_int(tot["capacity_mw"])),
+                    (t("total_gwh_wind", lang), view.fmt_dec(tot["energy_mwh_per_year"] / 1e3)),
+                    (t("col_cf", lang), view.fmt_share(tot.get("capacity_factor", float("nan")))),
+                ]
+                self.totals.object = totals_html(t("totals", lang), items, css_class="xy-wind-totals")
+                self._show_potentials(r, lang)
+            cols = SITE_COLS
+            if r is not None and r.assumptions.get("capacity_method") == "capacity_density":
+                cols = tuple(c for c in SITE_COLS if c.name != "turbines")  # no layout: no turbine count
+            view.show_table(self.table, None if r is None else r.sites, cols, lang)
+            self._select_row()
+        self._draw()
 
+    def _show_potentials(self, r, lang: str) -> None:
+        """The four potentials side by side, the usable share and what they mean."""
+        p = r.potentials
+        a = r.settings
+
+        def mw(value):
+            return t("wind_na", lang) if value is None else view.fmt_int(value)
+
+        items = [
+            (t("wind_technical", lang), mw(p["technical_mw"])),
+            (t("wind_below", lang), mw(p["below_benchmark_mw"])),
+            (t("wind_near", lang, km=a.near_grid_km), mw(p["near_grid_mw"])),
+            (t("wind_existing", lang), mw(p["existing_operating_mw"])),
+            (t("wind_usable", lang), f"{p['usable_share_pct']:.1f} %"),
+            (t("wind_gwh", lang), view.fmt_int(p["technical_gwh_per_year"])),
+        ]
+        self.potentials.object = totals_html(t("wind_potentials", lang), items, css_class="xy-wind-potential-values")
+        meaning = t(
+            "wind_meaning",
+            lang,
+            density=a.capacity_density_mw_per_km2 or 0.0,
+            bench=a.benchmark_cny_per_kwh,
+            km=a.near_grid_km,
+        )
+        parts = [f"<p>{html.escape(meaning)}</p>"]
+        if r.assumptions.get("resource_source") == "synthetic":
+            parts.append(f"<p><b>{html.escape(t('wind_synthetic', lang))}</b></p>")
+        parts += [f"<p style='color:#8a5a00'>{html.escape(note)}</p>" for note in wind_notes(r, lang)]
+        self.meaning.object = "".join(parts)
+
+    # -- selection
+    def _selectable(self):
+        return None if self.result is None else self.result.sites
+
+    def _focus(self, frame, row) -> None:
+        if row is not None:
+            geom = frame.to_crs("EPSG:4326").geometry.iloc[row]
+            merc = _data.geometries_to_mercator([geom], gcj02=self.map.gcj02)
+            self.map.zoom_to(tuple(shapely.total_bounds(merc)), pad=0.5)
+
+    # -- the shared map
     def _draw(self) -> None:
         r = self.result
         if r is None or not len(r.sites):
@@ -277,48 +234,15 @@ class WindTab:
         geoms = _data.geometries_to_mercator(sites.to_crs("EPSG:4326").geometry.values, gcj02=self.map.gcj02)
         # raster-derived outlines are staircases of 100 m cells: simplify for drawing only
         geoms = shapely.simplify(geoms, 50.0, preserve_topology=True)
-        names = (
-            sites["site_id"].astype(str)
-            + " · "
-            + sites.get("county_name", pd.Series("", index=sites.index)).astype(str)
-        )
+        counties = sites.get("county", pd.Series("", index=sites.index)).fillna("").astype(str)
+        labels = {code: county_label(code, self.lang) if code else "" for code in counties.unique()}
+        names = sites["site_id"].astype(str) + " · " + counties.map(labels)
         attrs = pd.DataFrame({"name": names.to_numpy()})
         if "lcoe_cny_per_kwh" in sites:  # the map colours sites by LCOE (fixed range, see dashboard.map)
             attrs["lcoe"] = sites["lcoe_cny_per_kwh"].astype(float).to_numpy()
         self.map.set_layer("wind_sites", _data.paths_data(geoms, attrs=attrs))
 
-    def _show_potentials(self) -> None:
-        """The four potentials side by side, the usable share and what they mean."""
-        lang = self.lang
-        r = self.result
-        p = r.potentials
-        a = r.settings
-
-        def mw(value):
-            return _tx("na", lang) if value is None else f"{value:,.0f}"
-
-        items = [
-            (_tx("technical", lang), mw(p["technical_mw"])),
-            (_tx("below", lang), mw(p["below_benchmark_mw"])),
-            (_tx("near", lang, km=a.near_grid_km), mw(p["near_grid_mw"])),
-            (_tx("existing", lang), mw(p["existing_operating_mw"])),
-            (_tx("usable", lang), f"{p['usable_share_pct']:.1f} %"),
-            (_tx("gwh", lang), f"{p['technical_gwh_per_year']:,.0f}"),
-        ]
-        self.potentials.object = totals_html(t("totals", lang), items, css_class="xy-wind-potential-values")
-        meaning = _tx(
-            "meaning",
-            lang,
-            density=a.capacity_density_mw_per_km2 or 0.0,
-            bench=a.benchmark_cny_per_kwh,
-            km=a.near_grid_km,
-        )
-        parts = [f"<p>{html.escape(meaning)}</p>"]
-        if r.assumptions.get("resource_source") == "synthetic":
-            parts.append(f"<p><b>{html.escape(_tx('synthetic', lang))}</b></p>")
-        parts += [f"<p style='color:#8a5a00'>{html.escape(note)}</p>" for note in r.notes]
-        self.meaning.object = "".join(parts)
-
+    # -- downloads (dashboard/_downloads.py takes these over)
     def _workbook(self):
         if self.result is None:
             return io.BytesIO(b"")
@@ -330,26 +254,9 @@ class WindTab:
         return None if self.result is None else self.result.sites
 
     def _assumptions(self) -> dict:
-        out = {"turbine": self.turbine.value, "hub_height_m": self.hub.value}
+        out = {"turbine": self.turbine, "hub_height_m": self.hub_height_m}
         if self.result is not None:
             out.update({k: v for k, v in self.result.assumptions.items() if isinstance(v, (str, int, float, bool))})
             out.update(self.result.totals)
             out.update({f"potential_{k}": v for k, v in self.result.potentials.items()})
         return out
-
-    def _label(self) -> None:
-        for fmt, button in self.downloads.items():
-            button.label = t(f"download_{fmt}", self.lang)
-        self.workbook.label = _tx("workbook", self.lang)
-
-    def set_language(self, lang: str) -> None:
-        """Relabel every widget and table in ``lang``."""
-        self.lang = lang
-        self.turbine.label = t("turbine_class", lang)
-        self.hub.label = t("hub_height", lang)
-        self._label()
-        self._show()
-
-    def panel(self):
-        """The tab's layout."""
-        return self.layout

@@ -122,7 +122,7 @@ def test_waste_tab_what_if_opens_new_facilities(project):
     flows = app.map._data["flows"]
     assert flows and all(np.isfinite(d["x"]).any() for d in flows)
     tkm_before = waste.routing.totals["tkm_per_year"]
-    waste.k.value = 1
+    waste.k = 1
     assert waste.wait(600)
     assert waste.siting is not None and len(waste.siting.chosen) == 1
     assert len(app.map._data["new_facilities"]) == 1
@@ -138,7 +138,7 @@ def test_wind_tab_follows_hub_height(project):
     assert wind.wait(600)
     assert wind.result is not None and len(wind.table.value) == len(wind.result.sites)
     energy_120 = wind.result.totals["energy_mwh_per_year"]
-    wind.hub.value = 160
+    wind.hub_height_m = 160
     assert wind.wait(600)
     assert wind.result.assumptions.get("hub_height_m", 160) == 160
     assert wind.result.totals["energy_mwh_per_year"] != energy_120

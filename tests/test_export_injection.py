@@ -234,7 +234,7 @@ def test_every_dashboard_download(project, tmp_path):
     app = create_app(project.path).app
     waste = app.tabs_components["waste"]
     assert waste.wait(600)  # computed in the worker process
-    waste.k.value = 1  # the what-if adds a chosen site: its candidates table is downloadable too
+    waste.k = 1  # the what-if adds a chosen site: its candidates table is downloadable too
     assert waste.wait(600)
     assert app.tabs_components["wind"].wait(600)  # the wind result is computed in the worker process too
     checked = 0
