@@ -25,7 +25,7 @@ import panel as pn
 
 from dashboard import _solar_data
 from dashboard._data import open_project
-from dashboard._style import NARROW_CSS
+from dashboard._style import A11Y_JS
 from dashboard._style import PAGE_CSS as _CSS
 from dashboard._widgets import TextAlert
 from dashboard.i18n import DEFAULT_LANGUAGE, HTML_LANG, t
@@ -165,8 +165,7 @@ class DashboardApp:
                 self.map.legend,
                 sizing_mode="stretch_width",
                 height=560,
-                css_classes=["xy-map-row"],
-                stylesheets=[NARROW_CSS],  # stacked at 400 px (dashboard/_style.py)
+                css_classes=["xy-map-row"],  # stacked on narrow screens (dashboard/_style.py)
             ),
             self.tabs,
             sizing_mode="stretch_width",
@@ -227,7 +226,7 @@ class DashboardApp:
         from bokeh.models import CustomJS
 
         code = f"document.documentElement.lang = {HTML_LANG[self.lang]!r}; document.title = {doc.title!r};"
-        doc.js_on_event("document_ready", CustomJS(code=code))
+        doc.js_on_event("document_ready", CustomJS(code=code + A11Y_JS))  # A11Y_JS: dashboard/_style.py
 
     def _progress_context(self) -> dict:
         """This session's results the progress tab can reuse (None where unavailable)."""

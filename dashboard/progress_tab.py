@@ -320,7 +320,14 @@ class ProgressTab(pn.viewable.Viewer):
             formatters=self._formatters("bases"),
             css_classes=["xy-progress-bases"],
         )
-        self.map_pane = pn.pane.HoloViews(self._status_map_view, height=380, width=520)
+        self.map_pane = pn.pane.HoloViews(
+            self._status_map_view,
+            height=380,
+            sizing_mode="stretch_width",
+            min_width=280,
+            max_width=520,
+            css_classes=["xy-progress-status-map"],
+        )
         self.county_table = pn.widgets.Tabulator(
             self._county_frame(),
             disabled=True,
@@ -579,7 +586,7 @@ class ProgressTab(pn.viewable.Viewer):
             )
         )
         return hv.Overlay(layers).opts(
-            data_aspect=1, width=500, height=370, xlabel=tr("lon", lang), ylabel=tr("lat", lang)
+            data_aspect=1, responsive=True, height=370, xlabel=tr("lon", lang), ylabel=tr("lat", lang)
         )
 
     def _formatters(self, table: str) -> dict:
