@@ -215,7 +215,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bs_under_construction": ("在建", "Under construction"),
     "bs_operating": ("运行", "Operating"),
     "bs_delayed": ("延期", "Delayed"),
-    "unit_count": ("个", ""),
+    "unit_count": ("个", "count"),  # a count shows bare in English: "15", not "15 count"
     "unit_t/yr": ("吨/年", "t/yr"),
     "unit_t": ("吨", "t"),
     "unit_kt": ("千吨", "kt"),

@@ -106,7 +106,7 @@ def format_number(value: float) -> str:
 def format_quantity(value: float, unit: str | None, lang: str) -> str:
     """``value`` with its unit in ``lang``: ``52.5 %``, ``15 个`` / ``15``, ``1,200 吨/年``."""
     text = format_number(value)
-    label = vocab_label("unit", unit, lang)
+    label = "" if unit == "count" and lang == "en" else vocab_label("unit", unit, lang)
     return f"{text} {label}".strip() if text else ""
 
 
