@@ -108,10 +108,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "prog_invalid": (
         "输入有误，“{target}”未写入：{message}",
-        "Invalid input, nothing written for “{target}”: {message}",
+        "Invalid input, nothing was written for “{target}”: {message}",
     ),
-    "prog_invalid_import": ("文件 {file} 有误，未写入：{message}", "Invalid file {file}, nothing written: {message}"),
-    "prog_error": ("保存失败，未写入：{message}", "Saving failed, nothing written: {message}"),
+    "prog_invalid_import": (
+        "文件 {file} 有误，未写入：{message}",
+        "Invalid file {file}, nothing was written: {message}",
+    ),
+    "prog_error": ("保存失败，未写入：{message}", "Saving failed, nothing was written: {message}"),
     "prog_rows": ("第 {rows} 行", "{rows}"),
     "prog_field_target_id": ("指标或基地", "Indicator or base"),
     "prog_field_date": ("日期", "Date"),
