@@ -25,6 +25,8 @@ import panel as pn
 
 from dashboard import _solar_data
 from dashboard._data import open_project
+from dashboard._style import A11Y_JS
+from dashboard._style import PAGE_CSS as _CSS
 from dashboard._widgets import TextAlert
 from dashboard.i18n import DEFAULT_LANGUAGE, HTML_LANG, t
 from dashboard.map import SharedMap
@@ -33,18 +35,6 @@ from dashboard.solar_tab import SolarTab
 from dashboard.waste_tab import WasteTab
 from dashboard.wind_tab import WindTab
 from layers.project import Project
-
-_CSS = """
-body, .bk-root, :host { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
-  "Microsoft YaHei", "PingFang SC", sans-serif; }
-.xy-title { font-size: 20px; font-weight: 700; color: white; padding: 4px 10px 0 10px; }
-.xy-subtitle { font-size: 13px; opacity: .85; color: white; padding: 0 10px 4px 10px; }
-.xy-total-row { display: flex; gap: 18px; flex-wrap: wrap; }
-.xy-total { background: #f2f6f8; border-radius: 4px; padding: 4px 10px; }
-.xy-total-label { font-size: 12px; color: #456; }
-.xy-total-value { font-size: 18px; font-weight: 700; color: #0b4f6c; }
-.xy-details-box table { font-size: 12px; }
-"""
 
 _ready = False
 
@@ -169,7 +159,14 @@ class DashboardApp:
                 sizing_mode="stretch_width",
                 styles={"background": "#0b4f6c", "color": "white", "border-radius": "4px"},
             ),
-            pn.Row(self.map.controls(), self.map.pane, self.map.legend, sizing_mode="stretch_width", height=560),
+            pn.Row(
+                self.map.controls(),
+                self.map.pane,
+                self.map.legend,
+                sizing_mode="stretch_width",
+                height=560,
+                css_classes=["xy-map-row"],  # stacked on narrow screens (dashboard/_style.py)
+            ),
             self.tabs,
             sizing_mode="stretch_width",
             css_classes=["xy-app"],
@@ -229,7 +226,7 @@ class DashboardApp:
         from bokeh.models import CustomJS
 
         code = f"document.documentElement.lang = {HTML_LANG[self.lang]!r}; document.title = {doc.title!r};"
-        doc.js_on_event("document_ready", CustomJS(code=code))
+        doc.js_on_event("document_ready", CustomJS(code=code + A11Y_JS))  # A11Y_JS: dashboard/_style.py
 
     def _progress_context(self) -> dict:
         """This session's results the progress tab can reuse (None where unavailable)."""

@@ -26,8 +26,8 @@ server safe to share on a network, with or without a users file:
 
 The secret comes from the caller (``$XYSITING_COOKIE_SECRET`` in the CLI) or is generated
 once and kept in ``DIR/.server_secret`` (mode 0600), so sign-ins survive restarts.  The
-login page (``dashboard/templates/login.html``) follows the UI language (``?lang=zh|en``,
-default the server's ``--lang``).  Without a users file there is no ``/login`` at all.
+login page (``dashboard/templates/login.html``) follows the UI language (``?lang=zh|en``, else
+the browser's ``Accept-Language``, else the server's ``--lang``).  Without a users file there is no ``/login`` at all.
 
 Serve with::
 
@@ -444,6 +444,27 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
+def accepted_language(header: str) -> str | None:
+    """The UI language (``zh`` or ``en``) a browser's ``Accept-Language`` header prefers, or None.
+
+    ``"zh-CN,zh;q=0.9,en;q=0.8"`` → ``"zh"``; ``"en-US,en;q=0.9"`` → ``"en"``; ``"fr"`` → None.
+    Entries are ranked by their ``q`` (1 when absent), ties in the order given.
+    """
+    ranked = []
+    for position, item in enumerate(header.split(",")):
+        tag, _, params = item.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in ("zh", "en") and q > 0:
+            ranked.append((-q, position, primary))
+    return min(ranked)[2] if ranked else None
+
+
 class _Page(RequestHandler):
     """Shared rendering of the login and logout pages."""
 
@@ -452,8 +473,15 @@ class _Page(RequestHandler):
         return self.application.auth_provider
 
     def _lang(self) -> str:
-        lang = self.get_argument("lang", self.provider.lang)
-        return lang if lang in ("zh", "en") else "zh"
+        """``?lang=zh|en``, else the browser's first choice of the two (``Accept-Language``),
+        else the server's ``--lang``."""
+        lang = self.get_argument("lang", None)
+        if lang in ("zh", "en"):
+            return lang
+        preferred = accepted_language(self.request.headers.get("Accept-Language", ""))
+        if preferred:
+            return preferred
+        return self.provider.lang if self.provider.lang in ("zh", "en") else "zh"
 
     def _render(self, template: str, *, status: int = 200, **fields) -> None:
         lang = self._lang()

@@ -20,11 +20,13 @@ from conftest import (
     BROWSER_RECORD,
     assert_browser_record_stored,
     free_port,
+    language_violations,
     require_chromium,
     running_server,
     server_env,
     sign_in,
     submit_progress_form,
+    visible_texts,
 )
 from test_browser_dashboard import Page
 from test_serve_security import _login, _page_token, _ws_open
@@ -56,7 +58,7 @@ def served(tmp_path_factory):
         env=env,
         log=log,
         ready_url=base + "/login",
-        timeout_s=90,
+        timeout_s=240,  # the first start computes the stored results; slow on a loaded machine
     ):
         yield project_dir, base
 
@@ -89,6 +91,17 @@ def test_editor_signs_in_and_adds_a_record(served, browser):
         page.wait_for_selector(".xy-progress-submit")
         submit_progress_form(page, **BROWSER_RECORD, note="serve-signin")
         page.wait_for_selector(".xy-progress-message:has-text('Saved')")
+        # issue 13, item 9: the feedback sits inside the form that caused it and names the
+        # indicator by its English label, not its id
+        message = page.locator(".xy-progress-form .xy-progress-message")
+        assert message.count() == 1
+        text = " ".join(page.locator(".xy-progress-form .xy-progress-message div").all_inner_texts())
+        assert "Phosphogypsum comprehensive utilisation rate" in text and "52.5 %" in text
+        assert "ind-phosphogypsum-utilisation" not in text
+        form_box = page.locator(".xy-progress-form").bounding_box()
+        box = message.bounding_box()
+        assert form_box["y"] <= box["y"] and box["y"] + box["height"] <= form_box["y"] + form_box["height"] + 1
+        assert box["y"] > page.locator(".xy-progress-submit").bounding_box()["y"]  # under the button
     finally:
         context.close()
     assert_browser_record_stored(Project.open(project_dir), author=EDITOR, note="serve-signin")
@@ -115,6 +128,46 @@ def test_login_page_is_in_the_project_style_and_language_without_broken_images(s
         assert page.locator("button[type=submit]").inner_text() == "Sign in"
     finally:
         context.close()
+
+
+def test_login_page_follows_accept_language_and_every_resource_loads(served, browser):
+    """Issue 13, item 7: a Chinese browser gets the Chinese page with no ``?lang`` (the server's
+    default here is English); the header has the dashboard's colours; every <img> and <link>
+    of the page loads; ``?lang=`` still wins over the header."""
+    _, base = served
+    for locale, query, want in (("zh-CN", "", "zh-CN"), ("en-US", "", "en"), ("zh-CN", "lang=en&", "en")):
+        context = browser.new_context(locale=locale)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            bad = []
+            page.on("requestfailed", lambda r, bad=bad: bad.append(r.url))
+            page.on("response", lambda r, bad=bad: bad.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            page.goto(f"{base}/login?{query}next=/")
+            assert page.evaluate("document.documentElement.lang") == want
+            texts = visible_texts(page)
+            # the switch names the other language in that language (中文 / English), marked with its lang
+            assert texts and language_violations(texts, want[:2], proper_names=("中文",)) == []
+            if want == "zh-CN":
+                assert page.locator("button[type=submit]").inner_text() == "登录"
+                assert page.locator("label[for=username]").inner_text() == "用户名"
+            else:
+                assert page.locator("button[type=submit]").inner_text() == "Sign in"
+            # the dashboard's header colour and font
+            header = page.evaluate("getComputedStyle(document.querySelector('.xy-header')).backgroundColor")
+            assert header == "rgb(11, 79, 108)"
+            assert "Noto Sans CJK SC" in page.evaluate("getComputedStyle(document.body).fontFamily")
+            # every image and stylesheet/icon link resolves (the page has no external resources)
+            sources = page.evaluate(
+                "[...document.images].map(i => i.src).concat("
+                "[...document.querySelectorAll('link[href]')].map(l => l.href))"
+            )
+            for url in sources:
+                assert page.request.get(url).ok, url
+            assert page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0).length") == 0
+            assert bad == []
+        finally:
+            context.close()
 
 
 def test_sign_out_voids_the_cookie_for_everyone(served, browser):

@@ -128,7 +128,7 @@ class Page:
         deadline = time.monotonic() + TIMEOUT_MS / 1000
         while time.monotonic() < deadline:
             text = self.message() if self.page.locator(".xy-progress-message").is_visible() else ""
-            if text and text != before and not re.search("Saving|Waiting", text):
+            if text and text != before and not re.search("Saving|Importing|Waiting", text):
                 return text
             self.page.wait_for_timeout(200)
         pytest.fail(f"the message box still shows {before!r}")
