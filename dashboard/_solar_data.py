@@ -77,7 +77,12 @@ def compute_results(project: Project) -> pd.DataFrame:
 
     stored = results.solar(project).stored
     frame = stored.read("rooftops", columns=["id", *dict.fromkeys(RESULT_COLUMNS.values())])
-    frame.attrs["solar"] = dict(stored.extra.get("metadata", {}))  # assumptions for exports
+    frame.attrs["solar"] = {  # assumptions for exports, with the stored result's method version and time
+        **stored.extra.get("metadata", {}),
+        "method_version": stored.params.get("method", ""),
+        "result_computed_utc": stored.meta.get("created", ""),
+        "result_key": stored.key[:12],
+    }
     return frame
 
 

@@ -3,8 +3,8 @@
 A county official picks a county (and optionally a park, a use class, a minimum kWp and a
 minimum specific yield); the map, the table (paginated on the server, never the full
 frame in the browser), the totals and the histogram follow; the shortlist downloads as
-CSV, XLSX or GeoJSON through :func:`layers.export.export_frame` with a file name passed
-through :func:`layers.export.safe_filename`.
+CSV (a zip with its assumptions), XLSX or GeoJSON in the UI language
+(:class:`dashboard._downloads.Downloads`).
 
 The PV numbers come from :func:`siting.solar.rooftop_potential` (see
 :mod:`dashboard._solar_data`); until that module is available the tab shows rooftops and
@@ -16,20 +16,17 @@ map selects its row (turning the table to its page).
 from __future__ import annotations
 
 import html
-import io
-import tempfile
-from pathlib import Path
 
 import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
 
-from dashboard import _data, _solar_data
+from dashboard import _data, _solar_data, export_labels
+from dashboard._downloads import Downloads
 from dashboard._widgets import TextAlert
 from dashboard.i18n import county_label, option_label, t
 from dashboard.map import VECTOR_LIMIT, SharedMap
-from layers.export import export_frame, safe_filename
 from layers.project import Project
 from layers.schema import USE_CLASSES
 
@@ -153,20 +150,15 @@ class SolarTab:
             css_classes=["xy-solar-hist"],
             visible=self.has_pv,
         )
-        self.downloads = {
-            fmt: pn.widgets.FileDownload(
-                callback=self._download_callback(fmt),
-                filename=f"shortlist.{fmt}",
-                label=t(f"download_{fmt}", lang),
-                color="primary",
-                variant="outline",
-                css_classes=[f"xy-download-{fmt}"],
-                embed=False,
-                width=240,
-                disabled=True,
-            )
-            for fmt in ("csv", "xlsx", "geojson")
-        }
+        self.downloads = Downloads(
+            self.shortlist,
+            kind="pv_shortlist",
+            lang=lang,
+            get_assumptions=self.assumptions,
+            get_qualifiers=self._shortlist_qualifiers,
+            park_names=self._park_names,
+            disabled=True,
+        )
         self.layout = pn.Row(
             pn.Column(
                 self.county,
@@ -175,7 +167,7 @@ class SolarTab:
                 self.min_kwp,
                 self.min_yield,
                 self.suitable_only,
-                *self.downloads.values(),
+                self.downloads,
                 width=260,
             ),
             pn.Column(
@@ -265,10 +257,8 @@ class SolarTab:
             self._update_totals(filtered)
             self.hist_pipe.send(filtered["kwh_per_kwp"].to_numpy() if "kwh_per_kwp" in filtered else np.zeros(0))
             self._refresh_map()
-            name = self._shortlist_name()
-            for fmt, button in self.downloads.items():
-                button.filename = safe_filename(f"{name}.{fmt}")
-                button.disabled = len(filtered) == 0
+            self.downloads.disabled = len(filtered) == 0
+            self.downloads.refresh()
             self.map.select(None)
 
     def _refresh_map(self) -> None:
@@ -411,18 +401,18 @@ class SolarTab:
         self.table.selection = [i]
 
     # -- downloads ------------------------------------------------------------------------------
-    def _shortlist_name(self) -> str:
-        lang = self.lang
-        parts = [t("shortlist", lang) if lang == "zh" else "rooftop_pv_shortlist"]
-        if lang == "zh":
-            parts[0] = "屋顶光伏候选清单"
+    def _shortlist_qualifiers(self, lang: str) -> list[str]:
+        """Words of the download's file name: the county, park, use class and minimum kWp chosen."""
+        parts = []
         if self.county.value:
             parts.append(county_label(self.county.value, lang))
+        if self.park.value:
+            parts.append(self._park_names().get(self.park.value, self.park.value))
         if self.use_class.value:
-            parts.append(self.use_class.value)
+            parts.append(option_label("uc", self.use_class.value, lang))
         if self.min_kwp.value:
-            parts.append(f"min{self.min_kwp.value:g}kWp")
-        return "_".join(parts)
+            parts.append(f"{'最小' if lang == 'zh' else 'min-'}{self.min_kwp.value:g}kWp")
+        return parts
 
     def shortlist(self):
         """The filtered rooftops with geometry (GeoDataFrame, EPSG:4326), in rank order."""
@@ -437,33 +427,22 @@ class SolarTab:
         geoms = layer.set_index(layer["id"].astype(str)).geometry
         return gpd.GeoDataFrame(table, geometry=geoms.reindex(table["id"]).to_numpy(), crs=layer.crs)
 
-    def assumptions(self) -> dict:
-        """Filters the shortlist was made with (written into the XLSX)."""
-        return {
-            "county": self.county.value or "all",
-            "park_id": self.park.value or "all",
-            "use_class": self.use_class.value or "all",
-            "min_kwp": self.min_kwp.value,
-            "min_kwh_per_kwp": self.min_yield.value,
-            "suitable_only": self.suitable_only.value,
-            "project": str(self.project.path),
-            "pv_results": "siting.solar.rooftop_potential" if self.has_pv else "none",
-            **(self.table_frame.attrs.get("solar", {}) if self.table_frame is not None else {}),
-        }
-
-    def _download_callback(self, fmt: str):
-        def callback():
-            if self.filtered is None:
-                return io.BytesIO(b"")
-            frame = self.shortlist()
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / f"shortlist.{fmt}"
-                export_frame(
-                    frame, path, fmt=fmt, layer="rooftop_pv", assumptions=self.assumptions() if fmt == "xlsx" else None
-                )
-                return io.BytesIO(path.read_bytes())
-
-        return callback
+    def assumptions(self, lang: str | None = None) -> dict:
+        """The filters the shortlist was made with and the PV result's assumptions (for exports)."""
+        meta = dict(self.table_frame.attrs.get("solar", {})) if self.table_frame is not None else {}
+        if not self.has_pv:
+            meta["pv_results"] = "none"
+        return export_labels.pv_assumptions(
+            meta,
+            lang or self.lang,
+            rows=0 if self.filtered is None else len(self.filtered),
+            county=self.county.value,
+            park=self._park_names().get(self.park.value, self.park.value) if self.park.value else "",
+            use_class=self.use_class.value,
+            min_kwp=self.min_kwp.value,
+            min_kwh_per_kwp=self.min_yield.value,
+            suitable_only=self.suitable_only.value,
+        )
 
     # -- language -------------------------------------------------------------------------------
     def _use_options(self) -> dict[str, str]:
@@ -484,8 +463,7 @@ class SolarTab:
         value = self.use_class.value
         self.use_class.options = self._use_options()
         self.use_class.value = value
-        for fmt, button in self.downloads.items():
-            button.label = t(f"download_{fmt}", lang)
+        self.downloads.lang = lang
         self.notice.object = t("error", lang, message=self._pv_error)
         self.missing.object = t("layer_missing", lang, layer=t("layer_rooftops", lang))
         if self.table_frame is not None:

@@ -19,8 +19,9 @@ import pandas as pd
 import panel as pn
 import shapely
 
-from dashboard import _data
-from dashboard._widgets import TextAlert, frame_download, plain_formatters, totals_html
+from dashboard import _data, export_labels
+from dashboard._downloads import Downloads
+from dashboard._widgets import TextAlert, plain_formatters, totals_html
 from dashboard.i18n import option_label, t
 from dashboard.map import SharedMap
 from layers.project import Project
@@ -106,24 +107,23 @@ class WasteTab:
             css_classes=["xy-waste-flows"],
         )
         self.downloads = [
-            frame_download(
+            Downloads(
                 lambda: self._frame("flows"),
-                fmt="csv",
-                label="",
-                filename="waste_flows.csv",
-                layer="flows",
-                css_class="xy-download-flows",
-            ),
-            frame_download(
-                lambda: self._frame("flows"), fmt="geojson", label="", filename="waste_flows.geojson", layer="flows"
-            ),
-            frame_download(
-                lambda: self._frame("facility_use"),
-                fmt="xlsx",
-                label="",
-                filename="waste_facilities.xlsx",
-                layer="facility_use",
+                kind="waste_flows",
+                lang=lang,
                 get_assumptions=self._assumptions,
+                get_qualifiers=self._qualifiers,
+                labels={"csv.zip": "download_flows"},
+                css_prefix="xy-download-flows",
+            ),
+            Downloads(
+                lambda: self._frame("facility_use"),
+                kind="waste_facilities",
+                lang=lang,
+                get_assumptions=self._assumptions,
+                get_qualifiers=self._qualifiers,
+                labels={"xlsx": "download_facilities"},
+                css_prefix="xy-download-facilities",
             ),
         ]
         self.layout = pn.Row(
@@ -297,13 +297,17 @@ class WasteTab:
             return None
         return getattr(r, what)
 
-    def _assumptions(self) -> dict:
-        r = self.routing
-        out = {"waste_kind": self.kind.value, "new_facilities_k": self.k.value}
-        if r is not None:
-            out.update(r.assumptions)
-            out.update(r.totals)
-        return out
+    def _assumptions(self, lang: str | None = None) -> dict:
+        """Rates, CO₂ factor, objective and totals behind the routing shown (for exports)."""
+        k = self.k.value or 0
+        return export_labels.waste_assumptions(
+            self.routing, waste_kind=self.kind.value, k=k, analysis="site" if k else "waste"
+        )
+
+    def _qualifiers(self, lang: str) -> list[str]:
+        """Words of the download's file names: the waste kind and the what-if's k."""
+        k = self.k.value or 0
+        return [option_label("wk", self.kind.value, lang), *([f"k{k}"] if k else [])]
 
     def _kind_options(self) -> dict[str, str]:
         return {option_label("wk", k, self.lang): k for k in WASTE_KINDS}
@@ -312,10 +316,8 @@ class WasteTab:
         lang = self.lang
         self.facility_title.object = f"<b>{t('utilisation', lang)}</b>"
         self.flow_title.object = f"<b>{t('flows', lang)}</b>"
-        for button, msg in zip(
-            self.downloads, ("download_flows", "download_geojson", "download_facilities"), strict=True
-        ):
-            button.label = t(msg, lang)
+        for downloads in self.downloads:
+            downloads.lang = lang
 
     def set_language(self, lang: str) -> None:
         """Relabel every widget and table in ``lang``."""

@@ -10,19 +10,17 @@ polygons (layer "usable wind sites").
 from __future__ import annotations
 
 import html
-import io
-import tempfile
 import threading
 from concurrent.futures import Future
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import panel as pn
 import shapely
 
-from dashboard import _data
-from dashboard._widgets import TextAlert, frame_download, plain_formatters, totals_html
+from dashboard import _data, export_labels
+from dashboard._downloads import Downloads
+from dashboard._widgets import TextAlert, plain_formatters, totals_html
 from dashboard.i18n import t
 from dashboard.map import SharedMap
 from layers.project import Project
@@ -60,7 +58,6 @@ _TEXT = {
         "Note: the wind raster is synthetic (source = synthetic): the figures illustrate the method only; "
         "import a real Global Wind Atlas raster.",
     ),
-    "workbook": ("下载工作簿（供给曲线与假设）", "Download workbook (supply curve, assumptions)"),
 }
 
 
@@ -131,30 +128,25 @@ class WindTab:
             sizing_mode="stretch_width",
             css_classes=["xy-wind-table"],
         )
-        self.downloads = {
-            fmt: frame_download(
-                self._sites,
-                fmt=fmt,
-                label="",
-                filename=f"wind_sites.{fmt}",
-                layer="wind_sites",
-                get_assumptions=self._assumptions,
-                css_class=f"xy-wind-download-{fmt}",
-            )
-            for fmt in ("csv", "geojson")
-        }
-        self.workbook = pn.widgets.FileDownload(
-            callback=self._workbook,
-            filename="wind_supply_curve.xlsx",
-            label="",
-            embed=False,
-            color="primary",
-            variant="outline",
-            width=240,
-            css_classes=["xy-wind-download-xlsx"],
+        self.workbook = Downloads(
+            lambda: self.result,
+            kind="wind_workbook",
+            lang=lang,
+            get_assumptions=self._assumptions,
+            get_qualifiers=self._qualifiers,
+            labels={"xlsx": "download_wind_workbook"},
+            css_prefix="xy-wind-download",
+        )
+        self.downloads = Downloads(
+            self._sites,
+            kind="wind_sites",
+            lang=lang,
+            get_assumptions=self._assumptions,
+            get_qualifiers=self._qualifiers,
+            css_prefix="xy-wind-download",
         )
         self.layout = pn.Row(
-            pn.Column(self.turbine, self.hub, self.workbook, *self.downloads.values(), width=260),
+            pn.Column(self.turbine, self.hub, self.workbook, self.downloads, width=260),
             pn.Column(
                 self.message, self.potentials, self.meaning, self.totals, self.table, sizing_mode="stretch_width"
             ),
@@ -319,28 +311,19 @@ class WindTab:
         parts += [f"<p style='color:#8a5a00'>{html.escape(note)}</p>" for note in r.notes]
         self.meaning.object = "".join(parts)
 
-    def _workbook(self):
-        if self.result is None:
-            return io.BytesIO(b"")
-        with tempfile.TemporaryDirectory() as tmp:
-            path = self.result.to_excel(Path(tmp) / "wind.xlsx")
-            return io.BytesIO(path.read_bytes())
-
     def _sites(self):
         return None if self.result is None else self.result.sites
 
-    def _assumptions(self) -> dict:
-        out = {"turbine": self.turbine.value, "hub_height_m": self.hub.value}
-        if self.result is not None:
-            out.update({k: v for k, v in self.result.assumptions.items() if isinstance(v, (str, int, float, bool))})
-            out.update(self.result.totals)
-            out.update({f"potential_{k}": v for k, v in self.result.potentials.items()})
-        return out
+    def _assumptions(self, lang: str | None = None) -> dict:
+        """The wind assumptions, totals and potentials behind the sites shown (for exports)."""
+        return export_labels.wind_assumptions(self.result, turbine=self.turbine.value, hub_height_m=self.hub.value)
+
+    def _qualifiers(self, lang: str) -> list[str]:
+        """Words of the download's file names: turbine class and hub height."""
+        return [str(self.turbine.value), f"{self.hub.value:g}m"]
 
     def _label(self) -> None:
-        for fmt, button in self.downloads.items():
-            button.label = t(f"download_{fmt}", self.lang)
-        self.workbook.label = _tx("workbook", self.lang)
+        self.downloads.lang = self.workbook.lang = self.lang
 
     def set_language(self, lang: str) -> None:
         """Relabel every widget and table in ``lang``."""
