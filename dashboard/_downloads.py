@@ -26,15 +26,7 @@ import param
 
 from dashboard import export_labels
 from dashboard.i18n import LANGUAGES, t
-from layers.export import (
-    Presentation,
-    assumptions_table,
-    export_frame,
-    present_table,
-    public_text,
-    table_for_export,
-    write_workbook,
-)
+from layers.export import export_frame
 
 #: Label of each format's button.
 _LABELS = {"csv.zip": "download_csv_zip", "xlsx": "download_xlsx", "geojson": "download_geojson"}
@@ -133,7 +125,7 @@ class Downloads(pn.viewable.Viewer):
         lang = self.lang
         assumptions = self._get_assumptions(lang) if self._get_assumptions else None
         if self.kind == "wind_workbook":
-            return wind_workbook(frame, path, lang=lang, assumptions=assumptions or {})
+            return export_labels.wind_workbook(frame, path, lang=lang, assumptions=assumptions or {})
         parks = self._park_names() if self._park_names else None
         presentation = export_labels.kind_presentation(self.kind, lang, park_names=parks)
         return export_frame(frame, path, fmt=fmt, assumptions=assumptions, presentation=presentation)
@@ -146,26 +138,3 @@ class Downloads(pn.viewable.Viewer):
                 return io.BytesIO(b"" if path is None else Path(path).read_bytes())
 
         return callback
-
-
-def wind_workbook(result, path: str | Path, *, lang: str, assumptions: dict) -> Path:
-    """The wind result's workbook in ``lang``: supply curve, sites, potentials, exclusions, notes,
-    assumptions (headers with units; the texts of potentials, exclusions and notes stay as the
-    analysis wrote them)."""
-
-    def sheet(kind: str, frame: pd.DataFrame) -> tuple[str, pd.DataFrame]:
-        p = export_labels.kind_presentation(kind, lang)
-        return p.sheet, present_table(table_for_export(frame), p)
-
-    sheets = dict(
-        [
-            sheet("wind_supply_curve", result.supply_curve),
-            sheet("wind_sites", result.sites.drop(columns=["label"], errors="ignore")),
-            sheet("wind_potentials", result.potentials_table()),
-            sheet("wind_exclusions", result.exclusion_table),
-        ]
-    )
-    sheets[t("sheet_notes", lang)] = pd.DataFrame({t("col_note", lang): [public_text(n) for n in result.notes]})
-    p: Presentation = export_labels.kind_presentation("wind_supply_curve", lang)
-    sheets[p.assumptions_sheet] = assumptions_table(assumptions, presentation=p)
-    return write_workbook(path, sheets)

@@ -8,8 +8,12 @@ panel import: the command line uses it too.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
 
 from dashboard.i18n import (
     ASSUMPTION_ORDER,
@@ -20,7 +24,15 @@ from dashboard.i18n import (
     t,
     vocabulary,
 )
-from layers.export import Presentation, safe_filename
+from layers.export import (
+    Presentation,
+    assumptions_table,
+    present_table,
+    public_text,
+    safe_filename,
+    table_for_export,
+    write_workbook,
+)
 from layers.schema import COUNTIES
 
 #: Columns whose values are true/false (written as yes/no in the language).
@@ -326,3 +338,41 @@ def waste_assumptions(routing, *, waste_kind: str, k: int, analysis: str = "wast
         out.update(routing.assumptions)
         out.update(routing.totals)
     return out
+
+
+def wind_workbook(result, path: str | Path, *, lang: str, assumptions: dict) -> Path:
+    """The wind result's workbook in ``lang``: supply curve, sites, potentials, exclusions, notes,
+    assumptions (headers with units; the texts of potentials, exclusions and notes stay as the
+    analysis wrote them)."""
+
+    def sheet(kind: str, frame: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+        p = kind_presentation(kind, lang)
+        return p.sheet, present_table(table_for_export(frame), p)
+
+    sheets = dict(
+        [
+            sheet("wind_supply_curve", result.supply_curve),
+            sheet("wind_sites", result.sites.drop(columns=["label"], errors="ignore")),
+            sheet("wind_potentials", result.potentials_table()),
+            sheet("wind_exclusions", result.exclusion_table),
+        ]
+    )
+    sheets[t("sheet_notes", lang)] = pd.DataFrame({t("col_note", lang): [public_text(n) for n in result.notes]})
+    p = kind_presentation("wind_supply_curve", lang)
+    sheets[p.assumptions_sheet] = assumptions_table(assumptions, presentation=p)
+    return write_workbook(path, sheets)
+
+
+def frame_presentation(
+    frame, lang: str, *, project=None, sheet: str = "export", sheet_id: str | None = None
+) -> Presentation:
+    """The presentation of a whole ``frame`` (the command line's ``--headers zh|en``).
+
+    Every column is kept, in the frame's order (plus ``lon``/``lat`` of a table export):
+    those in :data:`dashboard.i18n.COLUMNS` get their header with unit, labels and rounding;
+    the others keep their machine name and values, so nothing is dropped silently.
+    """
+    columns = [*map(str, frame.columns), "lon", "lat"]
+    parks = park_names(project) if project is not None else None
+    p = presentation(columns, lang, sheet_id=sheet_id, park_names=parks, keep_unknown=True)
+    return p if sheet_id else dataclasses.replace(p, sheet=sheet)

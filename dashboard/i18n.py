@@ -221,6 +221,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_share_of_region": ("占区域比例 (%)", "Share of region (%)"),
     "col_region_km2": ("区域面积 (km²)", "Region (km²)"),
     "col_note": ("说明", "Note"),
+    "col_height_m": ("建筑高度 (m)", "Building height (m)"),
+    "col_roof_tilt": ("屋顶倾角 (°)", "Roof tilt (°)"),
+    "col_roof_azimuth": ("屋顶方位角 (°)", "Roof azimuth (°)"),
+    "col_array_tilt": ("组件倾角 (°)", "Array tilt (°)"),
+    "col_array_azimuth": ("组件方位角 (°)", "Array azimuth (°)"),
+    "col_array_planes": ("安装面数", "Array planes"),
+    "col_shading_factor": ("无遮挡发电比例 (%)", "Unshaded output share (%)"),
     # values: yes/no, facility kinds, statuses, roles, plant statuses, data sources, roof types
     "yes": ("是", "Yes"),
     "no": ("否", "No"),
@@ -484,10 +491,21 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "share_of_region_pct": ("col_share_of_region", "percent"),
     "region_km2": ("col_region_km2", "km2"),
     "note": ("col_note", ""),
+    "height_m": ("col_height_m", "height"),
+    "roof_tilt_deg": ("col_roof_tilt", "deg"),
+    "roof_azimuth_deg": ("col_roof_azimuth", "deg"),
+    "array_tilt_deg": ("col_array_tilt", "deg"),
+    "array_azimuth_deg": ("col_array_azimuth", "deg"),
+    "array_planes": ("col_array_planes", "int"),
+    "shading_factor": ("col_shading_factor", "share"),
     # every table with a position
     "lon": ("col_lon", "coord"),
     "lat": ("col_lat", "coord"),
 }
+
+# monthly PV output columns kwh_m01 … kwh_m12
+MESSAGES.update({f"col_kwh_m{m:02d}": (f"{m}月发电量 (kWh)", f"Yield, month {m} (kWh)") for m in range(1, 13)})
+COLUMNS.update({f"kwh_m{m:02d}": (f"col_kwh_m{m:02d}", "kwh") for m in range(1, 13)})
 
 #: Machine column → prefix of its value labels (``option_label(prefix, value)``).
 COLUMN_VOCABULARY: dict[str, str] = {

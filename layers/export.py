@@ -271,6 +271,7 @@ ROUNDING: dict[str, int] = {
     "co2": 1,  # tCO2
     "km": 1,
     "m": 0,
+    "height": 1,  # building heights, m
     "m2": 1,
     "km2": 2,
     "years": 1,
