@@ -301,7 +301,7 @@ class Presentation:
         Column → {code: label}: adcodes → county names, park ids → park names, use classes,
         facility kinds, statuses, ``True``/``False`` → yes/no...  A text holding
         comma-separated codes (``"phosphogypsum,construction"``) gets each code labelled.
-        Codes without a label are kept.
+        Values without a label are kept as they are.
     kinds : Mapping[str, str]
         Column → a kind of :data:`ROUNDING`; numbers of other columns are left as they are.
     sheet, assumptions_sheet : str
@@ -341,7 +341,10 @@ def _labelled(series: pd.Series, mapping: Mapping) -> pd.Series:
 
     def label(value):
         if isinstance(value, str) and value not in mapping and "," in value:
-            return ", ".join(str(mapping.get(part.strip(), part.strip())) for part in value.split(","))
+            parts = [part.strip() for part in value.split(",")]
+            if all(part in mapping for part in parts):  # a list of codes; any other text is kept as it is
+                return ", ".join(str(mapping[part]) for part in parts)
+            return value
         try:
             return mapping.get(value, value)
         except TypeError:  # unhashable

@@ -36,7 +36,7 @@ def test_present_table_labels_rounds_and_drops_empty_columns():
     frame = pd.DataFrame(
         {
             "county": pd.Categorical(["420607", "420602", "999999"]),
-            "accepts": ["phosphogypsum,construction", "construction", None],
+            "accepts": ["phosphogypsum,construction", "construction", 'a,=HYPERLINK("x","y")'],
             "name": ["", None, ""],  # empty: dropped
             "kwp": [12.345, -3.26, np.nan],
             "kwh_per_year": [13456.6, 99.4, np.nan],
@@ -80,7 +80,7 @@ def test_present_table_labels_rounds_and_drops_empty_columns():
         "总费用 (元/年)",
     ]
     assert out["县区"].tolist() == ["襄州区", "襄城区", "999999"]  # an unknown code is kept, not lost
-    assert out["接收固废"].tolist() == ["磷石膏, 建筑垃圾", "建筑垃圾", None]
+    assert out["接收固废"].tolist() == ["磷石膏, 建筑垃圾", "建筑垃圾", 'a,=HYPERLINK("x","y")']  # text kept as is
     assert out["装机容量 (kWp)"].tolist()[:2] == [12.3, -3.3] and np.isnan(out["装机容量 (kWp)"].iloc[2])
     assert str(out["年发电量 (kWh/年)"].dtype) == "Int64" and out["年发电量 (kWh/年)"].tolist()[:2] == [13457, 99]
     assert out["利用率 (%)"].tolist() == [40.0, 100.0, 12.3]
