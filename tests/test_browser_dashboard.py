@@ -186,15 +186,16 @@ def test_filter_changes_rows_and_download_matches(dash, project_dir):
     download = info.value
     name = download.suggested_filename
     assert name.endswith(".xlsx") and "/" not in name and name.startswith("襄阳屋顶光伏候选_襄城区")
-    book = openpyxl.load_workbook(download.path())
+    data = Path(download.path()).read_bytes()  # Playwright keeps it under a name without suffix
+    book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["屋顶光伏候选", "假设"]
-    got = pd.read_excel(download.path(), sheet_name="屋顶光伏候选", engine="openpyxl", dtype={"编号": str})
+    got = pd.read_excel(io.BytesIO(data), sheet_name="屋顶光伏候选", engine="openpyxl", dtype={"编号": str})
     assert {"装机容量 (kWp)", "年发电量 (kWh/年)", "县区", "用途"} <= set(got.columns)
     assert len(got) == n_kwp
     assert set(got["县区"]) == {"襄城区"}
     assert (got["装机容量 (kWp)"] >= round(min_kwp, 1) - 0.05).all()
     assert set(got["编号"]) == set(want["id"].astype(str))
-    assumptions = pd.read_excel(download.path(), sheet_name="假设", engine="openpyxl")
+    assumptions = pd.read_excel(io.BytesIO(data), sheet_name="假设", engine="openpyxl")
     keys = set(assumptions["参数名"])
     assert {"capex_cny_per_w", "retail_tariff_cny_per_kwh", "export_tariff_cny_per_kwh"} <= keys
     assert {"self_consumption_share", "grid_factor_kg_per_kwh", "weather", "weather_source"} <= keys
