@@ -86,7 +86,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "download_csv": ("下载 CSV", "Download CSV"),
     "download_xlsx": ("下载 XLSX", "Download XLSX"),
     "download_geojson": ("下载 GeoJSON", "Download GeoJSON"),
-    "shortlist": ("候选清单", "shortlist"),
     "rows": ("{n} 行", "{n} rows"),
     # columns
     "col_id": ("编号", "ID"),

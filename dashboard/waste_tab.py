@@ -292,10 +292,14 @@ class WasteTab:
             )
 
     def _frame(self, what: str):
+        """The rows a download writes: those of the tab's table, in its order (flows by t/yr)."""
         r = self.routing
         if r is None:
             return None
-        return getattr(r, what)
+        frame = getattr(r, what)
+        if what == "flows" and len(frame):
+            frame = frame.sort_values("t_per_year", ascending=False)  # as the flows table
+        return frame
 
     def _assumptions(self, lang: str | None = None) -> dict:
         """Rates, CO₂ factor, objective and totals behind the routing shown (for exports)."""

@@ -246,6 +246,13 @@ def test_waste_and_wind_downloads_use_names_and_labels(app):
     assert len(use) == len(waste.routing.facility_use)
     values = _assumptions(sheets["假设"], "参数名", "取值")
     assert values["cny_per_tkm"] > 0 and values["co2_kg_per_tkm"] > 0 and values["waste_kind"] == "磷石膏"
+    with zipfile.ZipFile(io.BytesIO(flows.buttons["csv.zip"].callback().getvalue())) as zf:
+        assert flows.buttons["csv.zip"].filename == "襄阳固废调运流向_磷石膏.csv.zip"
+        table = pd.read_csv(io.BytesIO(zf.read(zf.namelist()[0])), encoding="utf-8-sig")
+    shown = waste.flow_table.value  # the tab's flows table, in its order
+    assert table["来源"].tolist() == shown["source_name"].tolist()
+    assert table["设施"].tolist() == shown["facility_name"].tolist()
+    assert table["调运量 (吨/年)"].tolist() == shown["t_per_year"].round().astype(int).tolist()
     geo = json.loads(flows.buttons["geojson"].callback().getvalue())
     assert geo["xysiting:assumptions"]["cny_per_tkm"] == values["cny_per_tkm"]
     assert len(geo["features"]) == len(waste.routing.flows)
