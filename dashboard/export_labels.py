@@ -198,8 +198,8 @@ def value_labels(columns: Iterable[str], lang: str, *, park_names: Mapping[str, 
     out: dict[str, dict] = {}
     yes_no = {True: t("yes", lang), False: t("no", lang)}
     for col in columns:
-        if col == "county":
-            out[col] = {code: county_label(code, lang) for code in COUNTIES}
+        if col == "county":  # adcodes, and the total row of a county roll-up
+            out[col] = {**{code: county_label(code, lang) for code in COUNTIES}, "total": t("totals", lang)}
         elif col == "county_name":
             out[col] = {zh: county_label(code, lang) for code, (zh, _en) in COUNTIES.items()}
         elif col == "park_id" and park_names:

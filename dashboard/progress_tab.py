@@ -31,6 +31,7 @@ from filelock import FileLock, Timeout
 
 from dashboard._widgets import TextAlert
 from dashboard.auth import session_user
+from dashboard.i18n import t
 from geo.errors import InputError
 from layers.export import safe_filename
 from layers.project import Project
@@ -282,8 +283,8 @@ class ProgressTab(param.Parameterized):
         )
         self.links = pn.pane.HTML(self._links_html(), sizing_mode="stretch_width", css_classes=["xy-progress-links"])
         self.export_button = pn.widgets.FileDownload(
-            callback=self._export_csv,
-            filename="progress_records.csv",
+            callback=self._export_csv,  # machine headers: the file is re-imported; its name follows the language
+            filename=safe_filename(t("file_progress_records", lang) + ".csv"),
             label=tr("export", lang),
             color="light",
             width=240,

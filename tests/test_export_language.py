@@ -286,6 +286,11 @@ def test_cli_keeps_machine_headers_unless_asked(project, tmp_path):
     assert {"装机容量 (kWp)", "年发电量 (kWh/年)", "县区"} <= set(table.columns)
     assert set(table["县区"]) == {"襄州区"} and len(table) == len(raw["rooftop_pv"])
     assert "capex_cny_per_w" in set(shown["假设"]["参数名"])
+    rollup = tmp_path / "rollup.csv"
+    assert main([*args, "--out", str(zh), "--headers", "zh", "--rollup", str(rollup)]) == 0
+    table = pd.read_csv(rollup, encoding="utf-8-sig")
+    assert list(table.columns)[:3] == ["县区", "屋顶数", "可用面积 (km²)"]  # one county column, in Chinese
+    assert table["县区"].tolist()[-1] == "合计" and "襄州区" in set(table["县区"])
 
 
 def test_cli_headers_en_for_route_and_csv_zip(project, tmp_path):
