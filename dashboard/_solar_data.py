@@ -78,8 +78,19 @@ def compute_results(project: Project) -> pd.DataFrame:
 
     stored = results.solar(project).stored
     frame = stored.read("rooftops", columns=["id", *dict.fromkeys(RESULT_COLUMNS.values())])
-    frame.attrs["solar"] = dict(stored.extra.get("metadata", {}))  # assumptions for exports
+    frame.attrs["solar"] = export_metadata(stored)
     return frame
+
+
+def export_metadata(stored) -> dict:
+    """The assumptions a stored PV result's exports carry: its metadata (PV assumptions,
+    weather, repairs), its method version, when it was computed and its key."""
+    return {
+        **stored.extra.get("metadata", {}),
+        "method_version": stored.params.get("method", ""),
+        "result_computed_utc": stored.meta.get("created", ""),
+        "result_key": stored.key[:12],
+    }
 
 
 def _dataset(stored) -> tuple[ds.Dataset, str | None]:
@@ -276,7 +287,7 @@ def read_stored_table(stored) -> pd.DataFrame:
     kwh = pc.cast(table["kwh_per_year"], pa.float64()).to_numpy(zero_copy_only=False)
     order = np.argsort(-np.nan_to_num(kwh, nan=-np.inf), kind="stable")
     frame = _compact(table, lon, lat, order)
-    frame.attrs["solar"] = dict(stored.extra.get("metadata", {}))  # the PV assumptions, weather and repairs
+    frame.attrs["solar"] = export_metadata(stored)  # the PV assumptions, weather, method version
     return frame
 
 

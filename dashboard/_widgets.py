@@ -1,57 +1,13 @@
-"""Small shared pieces of the tabs: download buttons, totals boxes, safe HTML."""
+"""Small shared pieces of the tabs: totals boxes, safe HTML (download buttons: :mod:`dashboard._downloads`)."""
 
 from __future__ import annotations
 
 import html
-import io
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
 import panel as pn
 import param
-
-from layers.export import export_frame, safe_filename
-
-
-def frame_download(
-    get_frame: Callable[[], pd.DataFrame | None],
-    *,
-    fmt: str,
-    label: str,
-    filename: str,
-    layer: str = "export",
-    get_assumptions: Callable[[], dict] | None = None,
-    css_class: str = "",
-) -> pn.widgets.FileDownload:
-    """A download button writing ``get_frame()`` in ``fmt`` through ``export_frame``.
-
-    The frame is produced only when the button is clicked; the file name is passed through
-    :func:`layers.export.safe_filename`.
-    """
-
-    def callback():
-        frame = get_frame()
-        if frame is None:
-            return io.BytesIO(b"")
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"export.{fmt}"
-            assumptions = get_assumptions() if get_assumptions and fmt == "xlsx" else None
-            export_frame(frame, path, fmt=fmt, layer=layer, assumptions=assumptions)
-            return io.BytesIO(path.read_bytes())
-
-    return pn.widgets.FileDownload(
-        callback=callback,
-        filename=safe_filename(filename),
-        label=label,
-        embed=False,
-        color="primary",
-        variant="outline",
-        width=240,
-        css_classes=[css_class] if css_class else [],
-    )
 
 
 def totals_html(title: str, items: list[tuple[str, str]], *, css_class: str = "xy-totals") -> str:

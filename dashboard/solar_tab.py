@@ -2,8 +2,8 @@
 
 A county official picks a county (and optionally a park, a use class, a minimum kWp and a
 minimum specific yield); the map, the table, the totals and the histogram follow; the
-shortlist downloads as CSV, XLSX or GeoJSON through :func:`layers.export.export_frame`
-with a file name passed through :func:`layers.export.safe_filename`.
+shortlist downloads as CSV (a zip with its assumptions), XLSX or GeoJSON in the UI
+language (:class:`dashboard._downloads.Downloads`).
 
 :class:`SolarTab` is a :class:`panel.viewable.Viewer`: the language, the filters, the
 selected rooftop and the table page are declared parameters (the app may pass
@@ -29,9 +29,6 @@ rooftop on the map and shows its details; clicking near a rooftop on the map sel
 from __future__ import annotations
 
 import html
-import io
-import tempfile
-from pathlib import Path
 from typing import ClassVar, NamedTuple
 
 import holoviews as hv
@@ -41,11 +38,11 @@ import panel as pn
 import param
 from bokeh.models.widgets.tables import NumberFormatter
 
-from dashboard import _data, _solar_data
+from dashboard import _data, _solar_data, export_labels
+from dashboard._downloads import Downloads
 from dashboard._widgets import TextAlert
 from dashboard.i18n import LANGUAGES, county_label, option_label, t
 from dashboard.map import VECTOR_LIMIT, SharedMap
-from layers.export import export_frame, safe_filename
 from layers.project import Project
 from layers.schema import USE_CLASSES
 
@@ -290,19 +287,15 @@ class SolarTab(pn.viewable.Viewer):
         self.hist_note = pn.pane.HTML(
             self._hist_note_html, height=22, sizing_mode="stretch_width", css_classes=["xy-solar-hist-note"], margin=0
         )
-        self.downloads = {
-            fmt: pn.widgets.FileDownload(
-                callback=self._download_callback(fmt),
-                filename=f"shortlist.{fmt}",
-                color="primary",
-                variant="outline",
-                css_classes=[f"xy-download-{fmt}"],
-                embed=False,
-                width=240,
-                disabled=True,
-            )
-            for fmt in ("csv", "xlsx", "geojson")
-        }
+        self.downloads = Downloads(
+            self.shortlist,
+            kind="pv_shortlist",
+            lang=self.param.lang,
+            get_assumptions=self.assumptions,
+            get_qualifiers=self._shortlist_qualifiers,
+            park_names=self._park_names,
+            disabled=True,
+        )
         self.layout = pn.Row(
             pn.Column(
                 self.county_select,
@@ -311,7 +304,7 @@ class SolarTab(pn.viewable.Viewer):
                 self.min_kwp_input,
                 self.min_yield_input,
                 self.suitable_check,
-                *self.downloads.values(),
+                self.downloads,
                 width=260,
             ),
             pn.Column(
@@ -447,10 +440,8 @@ class SolarTab(pn.viewable.Viewer):
                 self.page = 1  # renders the page (_on_page)
             else:
                 self._render_page()
-            name = self._shortlist_name()
-            for fmt, button in self.downloads.items():
-                button.filename = safe_filename(f"{name}.{fmt}")
-                button.disabled = len(rows) == 0
+            self.downloads.disabled = len(rows) == 0
+            self.downloads.refresh()
 
     def _apply_slow(self) -> None:
         """Histogram and map of the current rows (may take a while on a million rooftops)."""
@@ -680,8 +671,6 @@ class SolarTab(pn.viewable.Viewer):
             self.table.param.update(
                 titles={c: t(msg, lang) for c, (msg, _kind) in _SHOWN.items()}, formatters=_formatters()
             )
-            for fmt, button in self.downloads.items():
-                button.label = t(f"download_{fmt}", lang)
             self.notice.object = t("error", lang, message=self._pv_error)
             self.notice.visible = bool(self._pv_error)
             self.histogram.visible = self.has_pv
@@ -775,16 +764,18 @@ class SolarTab(pn.viewable.Viewer):
         self.selected = str(self._cols.ids[int(rows[i])])
 
     # -- downloads ------------------------------------------------------------------------------
-    def _shortlist_name(self) -> str:
-        lang = self.lang
-        parts = ["屋顶光伏候选清单" if lang == "zh" else "rooftop_pv_shortlist"]
+    def _shortlist_qualifiers(self, lang: str) -> list[str]:
+        """Words of the download's file name: the county, park, use class and minimum kWp chosen."""
+        parts = []
         if self.county:
             parts.append(county_label(self.county, lang))
+        if self.park:
+            parts.append(self._park_names().get(self.park, self.park))
         if self.use_class:
-            parts.append(self.use_class)
+            parts.append(option_label("uc", self.use_class, lang))
         if self.min_kwp:
-            parts.append(f"min{self.min_kwp:g}kWp")
-        return "_".join(parts)
+            parts.append(f"{'最小' if lang == 'zh' else 'min-'}{self.min_kwp:g}kWp")
+        return parts
 
     def shortlist(self):
         """The filtered rooftops with geometry (GeoDataFrame, EPSG:4326), in rank order."""
@@ -799,33 +790,22 @@ class SolarTab(pn.viewable.Viewer):
         geoms = layer.set_index(layer["id"].astype(str)).geometry
         return gpd.GeoDataFrame(table, geometry=geoms.reindex(table["id"]).to_numpy(), crs=layer.crs)
 
-    def assumptions(self) -> dict:
-        """Filters the shortlist was made with (written into the XLSX)."""
-        return {
-            "county": self.county or "all",
-            "park_id": self.park or "all",
-            "use_class": self.use_class or "all",
-            "min_kwp": self.min_kwp,
-            "min_kwh_per_kwp": self.min_yield,
-            "suitable_only": self.suitable_only,
-            "project": str(self.project.path),
-            "pv_results": "siting.solar.rooftop_potential" if self.has_pv else "none",
-            **(self.table_frame.attrs.get("solar", {}) if self.table_frame is not None else {}),
-        }
-
-    def _download_callback(self, fmt: str):
-        def callback():
-            if self.filtered is None:
-                return io.BytesIO(b"")
-            frame = self.shortlist()
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / f"shortlist.{fmt}"
-                export_frame(
-                    frame, path, fmt=fmt, layer="rooftop_pv", assumptions=self.assumptions() if fmt == "xlsx" else None
-                )
-                return io.BytesIO(path.read_bytes())
-
-        return callback
+    def assumptions(self, lang: str | None = None) -> dict:
+        """The filters the shortlist was made with and the PV result's assumptions (for exports)."""
+        meta = dict(self.table_frame.attrs.get("solar", {})) if self.table_frame is not None else {}
+        if not self.has_pv:
+            meta["pv_results"] = "none"
+        return export_labels.pv_assumptions(
+            meta,
+            lang or self.lang,
+            rows=0 if self.result is None else len(self.result.rows),
+            county=self.county,
+            park=self._park_names().get(self.park, self.park) if self.park else "",
+            use_class=self.use_class,
+            min_kwp=self.min_kwp,
+            min_kwh_per_kwp=self.min_yield,
+            suitable_only=self.suitable_only,
+        )
 
 
 def _formatters() -> dict:

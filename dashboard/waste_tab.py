@@ -21,7 +21,8 @@ import panel as pn
 import param
 import shapely
 
-from dashboard import _data
+from dashboard import _data, export_labels
+from dashboard._downloads import Downloads
 from dashboard._result_view import (
     Col,
     ResultView,
@@ -34,7 +35,7 @@ from dashboard._result_view import (
     show_table,
     stored_or_future,
 )
-from dashboard._widgets import frame_download, totals_html
+from dashboard._widgets import totals_html
 from dashboard.i18n import LIST_SEPARATOR, option_label, t
 from dashboard.map import SharedMap
 from layers.project import Project
@@ -137,24 +138,23 @@ class WasteTab(ResultView):
         self.flow_table = result_table("xy-waste-flows")
         self.result_panes = [self.totals, self.facility_table, self.flow_table]
         self.downloads = [
-            frame_download(
+            Downloads(
                 lambda: self._frame("flows"),
-                fmt="csv",
-                label="",
-                filename="waste_flows.csv",
-                layer="flows",
-                css_class="xy-download-flows",
-            ),
-            frame_download(
-                lambda: self._frame("flows"), fmt="geojson", label="", filename="waste_flows.geojson", layer="flows"
-            ),
-            frame_download(
-                lambda: self._frame("facility_use"),
-                fmt="xlsx",
-                label="",
-                filename="waste_facilities.xlsx",
-                layer="facility_use",
+                kind="waste_flows",
+                lang=self.param.lang,
                 get_assumptions=self._assumptions,
+                get_qualifiers=self._qualifiers,
+                labels={"csv.zip": "download_flows"},
+                css_prefix="xy-download-flows",
+            ),
+            Downloads(
+                lambda: self._frame("facility_use"),
+                kind="waste_facilities",
+                lang=self.param.lang,
+                get_assumptions=self._assumptions,
+                get_qualifiers=self._qualifiers,
+                labels={"xlsx": "download_facilities"},
+                css_prefix="xy-download-facilities",
             ),
         ]
         self.layout = pn.Row(
@@ -207,10 +207,6 @@ class WasteTab(ResultView):
             self.k_input.name = t("open_new", lang)
             self.facility_title.object = f"<b>{t('utilisation', lang)}</b>"
             self.flow_title.object = f"<b>{t('flows', lang)}</b>"
-            for button, msg in zip(
-                self.downloads, ("download_flows", "download_geojson", "download_facilities"), strict=True
-            ):
-                button.label = t(msg, lang)
 
     @param.depends("result", "lang", watch=True)
     def _show(self) -> None:
@@ -328,15 +324,23 @@ class WasteTab(ResultView):
 
     # -- downloads (dashboard/_downloads.py takes these over)
     def _frame(self, what: str):
+        """The rows a download writes: those of the tab's table, in its order (flows by t/yr)."""
         r = self.routing
         if r is None:
             return None
-        return getattr(r, what)
+        frame = getattr(r, what)
+        if what == "flows" and len(frame):
+            frame = frame.sort_values("t_per_year", ascending=False)  # as the flows table
+        return frame
 
-    def _assumptions(self) -> dict:
-        r = self.routing
-        out = {"waste_kind": self.waste_kind, "new_facilities_k": self.k}
-        if r is not None:
-            out.update(r.assumptions)
-            out.update(r.totals)
-        return out
+    def _assumptions(self, lang: str | None = None) -> dict:
+        """Rates, CO₂ factor, objective and totals behind the routing shown (for exports)."""
+        k = self.k or 0
+        return export_labels.waste_assumptions(
+            self.routing, waste_kind=self.waste_kind, k=k, analysis="site" if k else "waste"
+        )
+
+    def _qualifiers(self, lang: str) -> list[str]:
+        """Words of the download's file names: the waste kind and the what-if's k."""
+        k = self.k or 0
+        return [option_label("wk", self.waste_kind, lang), *([f"k{k}"] if k else [])]

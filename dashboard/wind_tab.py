@@ -13,9 +13,6 @@ zooms the map to it.
 from __future__ import annotations
 
 import html
-import io
-import tempfile
-from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
@@ -23,9 +20,10 @@ import panel as pn
 import param
 import shapely
 
-from dashboard import _data
+from dashboard import _data, export_labels
 from dashboard import _result_view as view
-from dashboard._widgets import frame_download, totals_html
+from dashboard._downloads import Downloads
+from dashboard._widgets import totals_html
 from dashboard.i18n import MESSAGES, county_label, t
 from dashboard.map import SharedMap
 from layers.project import Project
@@ -112,30 +110,25 @@ class WindTab(view.ResultView):
         self.meaning = view.result_html("xy-wind-meaning")
         self.table = view.result_table("xy-wind-table", page_size=10)
         self.result_panes = [self.potentials, self.totals, self.table]
-        self.downloads = {
-            fmt: frame_download(
-                self._sites,
-                fmt=fmt,
-                label="",
-                filename=f"wind_sites.{fmt}",
-                layer="wind_sites",
-                get_assumptions=self._assumptions,
-                css_class=f"xy-wind-download-{fmt}",
-            )
-            for fmt in ("csv", "geojson")
-        }
-        self.workbook = pn.widgets.FileDownload(
-            callback=self._workbook,
-            filename="wind_supply_curve.xlsx",
-            label="",
-            embed=False,
-            color="primary",
-            variant="outline",
-            width=240,
-            css_classes=["xy-wind-download-xlsx"],
+        self.workbook = Downloads(
+            lambda: self.result,
+            kind="wind_workbook",
+            lang=self.param.lang,
+            get_assumptions=self._assumptions,
+            get_qualifiers=self._qualifiers,
+            labels={"xlsx": "download_wind_workbook"},
+            css_prefix="xy-wind-download",
+        )
+        self.downloads = Downloads(
+            self._sites,
+            kind="wind_sites",
+            lang=self.param.lang,
+            get_assumptions=self._assumptions,
+            get_qualifiers=self._qualifiers,
+            css_prefix="xy-wind-download",
         )
         self.layout = pn.Row(
-            pn.Column(self.turbine_input, self.hub_input, self.workbook, *self.downloads.values(), width=260),
+            pn.Column(self.turbine_input, self.hub_input, self.workbook, self.downloads, width=260),
             pn.Column(
                 self.message, self.potentials, self.meaning, self.totals, self.table, sizing_mode="stretch_width"
             ),
@@ -155,9 +148,6 @@ class WindTab(view.ResultView):
                 name=t("turbine_class", lang), options={turbine_label(n, lang): n for n in self.param.turbine.objects}
             )
             self.hub_input.param.update(name=t("hub_height", lang), options={f"{h} m": h for h in HUB_HEIGHTS_M})
-            for fmt, button in self.downloads.items():
-                button.label = t(f"download_{fmt}", lang)
-            self.workbook.label = t("wind_workbook", lang)
 
     @param.depends("result", "lang", watch=True)
     def _show(self) -> None:
@@ -242,21 +232,13 @@ class WindTab(view.ResultView):
             attrs["lcoe"] = sites["lcoe_cny_per_kwh"].astype(float).to_numpy()
         self.map.set_layer("wind_sites", _data.paths_data(geoms, attrs=attrs))
 
-    # -- downloads (dashboard/_downloads.py takes these over)
-    def _workbook(self):
-        if self.result is None:
-            return io.BytesIO(b"")
-        with tempfile.TemporaryDirectory() as tmp:
-            path = self.result.to_excel(Path(tmp) / "wind.xlsx")
-            return io.BytesIO(path.read_bytes())
-
     def _sites(self):
         return None if self.result is None else self.result.sites
 
-    def _assumptions(self) -> dict:
-        out = {"turbine": self.turbine, "hub_height_m": self.hub_height_m}
-        if self.result is not None:
-            out.update({k: v for k, v in self.result.assumptions.items() if isinstance(v, (str, int, float, bool))})
-            out.update(self.result.totals)
-            out.update({f"potential_{k}": v for k, v in self.result.potentials.items()})
-        return out
+    def _assumptions(self, lang: str | None = None) -> dict:
+        """The wind assumptions, totals and potentials behind the sites shown (for exports)."""
+        return export_labels.wind_assumptions(self.result, turbine=self.turbine, hub_height_m=self.hub_height_m)
+
+    def _qualifiers(self, lang: str) -> list[str]:
+        """Words of the download's file names: turbine class and hub height."""
+        return [str(self.turbine), f"{self.hub_height_m:g}m"]

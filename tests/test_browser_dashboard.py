@@ -10,9 +10,11 @@ from __future__ import annotations
 import io
 import json
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from _dashboard_project import XSS_NAME, build_project
@@ -177,22 +179,43 @@ def test_filter_changes_rows_and_download_matches(dash, project_dir):
     want = in_county[in_county["kwp"] >= round(min_kwp, 3)]
     assert n_kwp == len(want)
 
+    # Chinese mode: the shortlist downloads with Chinese headers and units, county names, and
+    # exactly the filtered rows (issue 13 item 5); the CSV comes zipped with its assumptions
     with page.expect_download(timeout=60_000) as info:
-        page.locator(".xy-download-csv button").click()
+        page.locator(".xy-download-xlsx button").click()
     download = info.value
     name = download.suggested_filename
-    assert name.endswith(".csv") and "/" not in name and "襄城区" in name
-    got = pd.read_csv(download.path(), encoding="utf-8-sig", dtype={"county": str, "id": str})
+    assert name.endswith(".xlsx") and "/" not in name and name.startswith("襄阳屋顶光伏候选_襄城区")
+    data = Path(download.path()).read_bytes()  # Playwright keeps it under a name without suffix
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["屋顶光伏候选", "假设"]
+    got = pd.read_excel(io.BytesIO(data), sheet_name="屋顶光伏候选", engine="openpyxl", dtype={"编号": str})
+    assert {"装机容量 (kWp)", "年发电量 (kWh/年)", "县区", "用途"} <= set(got.columns)
     assert len(got) == n_kwp
-    assert set(got["county"]) == {"420602"}
-    assert (got["kwp"] >= round(min_kwp, 3) - 1e-6).all()
-    assert set(got["id"]) == set(want["id"].astype(str))
+    assert set(got["县区"]) == {"襄城区"}
+    assert (got["装机容量 (kWp)"] >= round(min_kwp, 1) - 0.05).all()
+    assert set(got["编号"]) == set(want["id"].astype(str))
+    assumptions = pd.read_excel(io.BytesIO(data), sheet_name="假设", engine="openpyxl")
+    keys = set(assumptions["参数名"])
+    assert {"capex_cny_per_w", "retail_tariff_cny_per_kwh", "export_tariff_cny_per_kwh"} <= keys
+    assert {"self_consumption_share", "grid_factor_kg_per_kwh", "weather", "weather_source"} <= keys
+
+    with page.expect_download(timeout=60_000) as info:
+        page.locator(".xy-download-csv button").click()
+    name = info.value.suggested_filename
+    assert name.endswith(".csv.zip") and "襄城区" in name
+    with zipfile.ZipFile(info.value.path()) as zf:
+        members = zf.namelist()
+        table = pd.read_csv(io.BytesIO(zf.read(members[0])), encoding="utf-8-sig", dtype={"编号": str})
+    assert len(members) == 2 and members[1].endswith("_假设.csv")
+    assert len(table) == n_kwp and set(table["县区"]) == {"襄城区"}
 
     with page.expect_download(timeout=60_000) as info:
         page.locator(".xy-download-geojson button").click()
     geo = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
     assert len(geo["features"]) == n_kwp
     assert {f["geometry"]["type"] for f in geo["features"]} <= {"Polygon", "MultiPolygon"}
+    assert "capex_cny_per_w" in geo["xysiting:assumptions"]
     assert dash.errors == []
 
 

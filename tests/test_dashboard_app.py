@@ -79,7 +79,7 @@ def test_shortlist_name_is_sanitised_and_rows_match(project, tmp_path):
     solar = create_app(project.path).app.tabs_components["solar"]
     solar.county = "420607"
     solar.min_kwp = 20.0
-    names = {button.filename for button in solar.downloads.values()}
+    names = {button.filename for button in solar.downloads.buttons.values()}
     assert all("/" not in n and "\\" not in n and " " not in n for n in names)
     assert any(n.endswith(".xlsx") and "襄州区" in n for n in names)
     frame = solar.shortlist()

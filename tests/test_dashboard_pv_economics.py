@@ -34,12 +34,12 @@ def test_solar_xlsx_download_carries_the_pv_assumptions_and_lcoe(app):
         assert params[name] == getattr(a, name)
     assert params["benchmark_cny_per_kwh"] == 0.4161 and "CRF" in params["lcoe_formula"]
     assert params["weather_source"] == "synthetic"
-    data = solar._download_callback("xlsx")()
+    data = solar.downloads.buttons["xlsx"].callback()  # Chinese mode: sheets and headers in Chinese
     sheets = pd.read_excel(io.BytesIO(data.getvalue()), sheet_name=None, engine="openpyxl")
-    values = dict(zip(sheets["assumptions"]["parameter"], sheets["assumptions"]["value"].astype(str), strict=True))
-    assert values["capex_cny_per_w"] == str(a.capex_cny_per_w) and values["lifetime_years"] == "25"
-    table = sheets["rooftop_pv"]
-    assert "lcoe_cny_per_kwh" in table.columns and (table["lcoe_cny_per_kwh"].dropna() > 0).all()
+    values = dict(zip(sheets["假设"]["参数名"], sheets["假设"]["取值"], strict=True))
+    assert values["capex_cny_per_w"] == a.capex_cny_per_w and values["lifetime_years"] == 25
+    table = sheets["屋顶光伏候选"]
+    assert "平准化度电成本 (元/kWh)" in table.columns and (table["平准化度电成本 (元/kWh)"].dropna() > 0).all()
 
 
 def test_waste_and_progress_tabs_show_the_same_phosphogypsum_utilisation(app):

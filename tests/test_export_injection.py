@@ -215,15 +215,29 @@ def test_cli_progress_export(project, tmp_path):
 
 # -- every download button of the dashboard -----------------------------------------------
 def _buttons(component) -> list:
-    """Every FileDownload a tab holds (attributes, and inside dicts and lists)."""
+    """Every FileDownload a tab holds (attributes, inside dicts and lists, and in its Downloads)."""
     import panel as pn
+
+    from dashboard._downloads import Downloads
 
     component = getattr(component, "component", None) or component  # the mounted progress tab
     found = []
     for value in vars(component).values():
         items = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else [value]
-        found += [item for item in items if isinstance(item, pn.widgets.FileDownload)]
+        for item in items:
+            found += list(item.buttons.values()) if isinstance(item, Downloads) else [item]
+    found = [item for item in found if isinstance(item, pn.widgets.FileDownload)]
     return list({id(b): b for b in found}.values())
+
+
+def assert_safe_csv_zip(data: bytes, **kw) -> None:
+    """A CSV download (a zip of the CSV and its assumptions CSV): both members are safe."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = zf.namelist()
+        assert len(names) == 2 and all(n.endswith(".csv") for n in names), names
+        data_csv, assumptions_csv = sorted(names, key=len)
+        assert_safe_csv(zf.read(data_csv), **kw)
+        assert_safe_csv(zf.read(assumptions_csv), **(kw | {"expect_payload": False}))
 
 
 def test_every_dashboard_download(project, tmp_path):
@@ -246,6 +260,8 @@ def test_every_dashboard_download(project, tmp_path):
             fmt = Path(button.filename).suffix
             if fmt == ".xlsx":
                 assert_safe_xlsx(data, server_dirs=_dirs(project, tmp_path))
+            elif button.filename.endswith(".csv.zip"):
+                assert_safe_csv_zip(data, server_dirs=_dirs(project, tmp_path))
             elif fmt == ".csv":
                 assert_safe_csv(data, server_dirs=_dirs(project, tmp_path))
             else:  # GeoJSON: data, not a spreadsheet; still no server folders

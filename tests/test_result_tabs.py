@@ -108,7 +108,7 @@ def test_table_view_formats_numbers_by_kind_and_translates_codes():
     assert shown["status"].tolist() == ["Operating", "Under construction"]
     assert shown["county"].tolist() == ["Xiangcheng", "Zaoyang"]  # county names have an English form
     zh, titles_zh, _ = table_view(frame, cols, "zh")
-    assert zh["status"].tolist() == ["运行", "在建"] and zh["county"].tolist() == ["襄城区", "枣阳市"]
+    assert zh["status"].tolist() == ["运行中", "在建"] and zh["county"].tolist() == ["襄城区", "枣阳市"]
     assert titles_zh["capacity_t_per_year"] == t("col_capacity", "zh")
 
 

@@ -125,7 +125,7 @@ def _texts(tab: SolarTab) -> list[str]:
     """Every text the tab shows outside the map: labels, options, headers, cells, totals, details."""
     tab.selected = str(tab.table.value["id"].iloc[0])
     out = [w.label for w in (tab.county_select, tab.park_select, tab.use_select, tab.min_kwp_input)]
-    out += [w.label for w in (tab.min_yield_input, tab.suitable_check, tab.page_input, *tab.downloads.values())]
+    out += [w.label for w in (tab.min_yield_input, tab.suitable_check, tab.page_input, *tab.downloads.buttons.values())]
     for select in (tab.county_select, tab.park_select, tab.use_select):
         out += list(select.options)
     out += list(tab.table.titles.values())

@@ -410,12 +410,12 @@ def test_wind_tab_shows_the_potentials_with_their_meaning_and_offers_the_workboo
         assert "合成" in zh
     wind.set_language("en")
     assert "upper bound" in wind.meaning.object
-    data = wind._workbook().getvalue()
+    data = wind.workbook.buttons["xlsx"].callback().getvalue()  # the workbook in the UI language
     assert data[:2] == b"PK"  # an xlsx (zip) file
     path = tmp_path / "wind.xlsx"
     path.write_bytes(data)
     sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
-    assert {"supply_curve", "assumptions", "potentials"} <= set(sheets)
+    assert {"Supply curve", "Assumptions", "Potentials"} <= set(sheets)
     assert len(wind.table.value) == len(wind.result.sites)
     assert "lcoe_cny_per_kwh" in wind.table.value.columns
 

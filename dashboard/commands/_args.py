@@ -15,8 +15,18 @@ from geo.errors import InputError
 
 
 def add_out(p: argparse.ArgumentParser, *, what: str, required: bool = True) -> None:
-    """Add ``--out FILE`` (the command's main output; ``what`` says which formats it takes)."""
+    """Add ``--out FILE`` (the command's main output; ``what`` says which formats it takes) and
+    ``--headers zh|en`` (the language of every written table's headers: :mod:`dashboard.commands._headers`)."""
+    from dashboard.commands._headers import HEADER_LANGUAGES
+
     p.add_argument("--out", required=required, metavar="FILE", help=what)
+    p.add_argument(
+        "--headers",
+        choices=HEADER_LANGUAGES,
+        default=None,
+        help="write headers in Chinese or English with units, county and park names instead of codes, "
+        "rounded values and labelled assumptions (default: machine column names, full precision)",
+    )
 
 
 def parse_key_values(items: list[str], *, option: str, form: str, example: str) -> dict[str, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dashboard.commands._args import add_out
+from dashboard.commands._headers import presentation
 from layers.export import EXPORT_FORMATS
 from layers.schema import LAYER_KINDS
 
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     project = Project.open(args.dir)
     frame = project.read(args.layer)
-    path = export_frame(frame, args.out, fmt=args.format, layer=args.layer)
+    shown = presentation(args, frame, project=project, sheet=args.layer)
+    path = export_frame(frame, args.out, fmt=args.format, layer=args.layer, presentation=shown)
     print(f"wrote {len(frame)} rows of {args.layer} to {path}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dashboard.commands._args import add_out
+from dashboard.commands._headers import open_project, presentation
 from dashboard.commands._waste_args import add_waste_options, waste_options
 
 
@@ -41,11 +42,16 @@ def run(args: argparse.Namespace) -> int:
     print(result.summary())
     if outcome.reused:
         print(f"(stored result {outcome.stored.key[:12]}, inputs unchanged since {outcome.stored.meta['created']})")
-    written = [result.export(args.out, what="flows")]
+    project = open_project(args.project) if args.headers else None
+
+    def shown(what: str):
+        return presentation(args, getattr(result, what), project=project, sheet=f"{args.waste}_{what}")
+
+    written = [result.export(args.out, what="flows", presentation=shown("flows"))]
     if args.unmet_out:
-        written.append(result.export(args.unmet_out, what="unmet"))
+        written.append(result.export(args.unmet_out, what="unmet", presentation=shown("unmet")))
     if args.facilities_out:
-        written.append(result.export(args.facilities_out, what="facility_use"))
+        written.append(result.export(args.facilities_out, what="facility_use", presentation=shown("facility_use")))
     for path in written:
         print(f"wrote {path}")
     return 0

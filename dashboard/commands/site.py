@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dashboard.commands._args import add_out
+from dashboard.commands._headers import open_project, presentation
 from dashboard.commands._waste_args import add_waste_options, waste_options
 from geo.crs import require_crs
 from geo.errors import InputError
@@ -100,8 +101,12 @@ def run(args: argparse.Namespace) -> int:
         "new_site_capacity_t_per_year": args.capacity,
         "new_site_fixed_cost_cny_per_year": args.fixed_cost,
     }
-    written = export_frame(result.candidates, args.out, layer=f"{args.waste}_candidates", assumptions=assumptions)
+    project = open_project(args.project) if args.headers else None
+    layer = f"{args.waste}_candidates"
+    shown = presentation(args, result.candidates, project=project, sheet=layer)
+    written = export_frame(result.candidates, args.out, layer=layer, assumptions=assumptions, presentation=shown)
     print(f"wrote {written}")
     if args.flows_out:
-        print(f"wrote {result.after.export(args.flows_out, what='flows')}")
+        shown = presentation(args, result.after.flows, project=project, sheet=f"{args.waste}_flows")
+        print(f"wrote {result.after.export(args.flows_out, what='flows', presentation=shown)}")
     return 0

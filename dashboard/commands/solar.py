@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from dashboard.commands._args import add_out
+from dashboard.commands._headers import open_project, presentation
 from geo.errors import InputError
 
 
@@ -175,17 +176,25 @@ def run(args: argparse.Namespace) -> int:
             totals = _totals(result)
             curve = supply_curve(result, benchmark_cny_per_kwh=a.benchmark_cny_per_kwh)
         progress(0.9, "write")
-        written = [export_shortlist(best, args.out, fmt=args.format, assumptions=meta)]
+        project = open_project(src) if args.headers else None
+        shown = presentation(args, best, project=project, sheet="rooftop_pv")
+        written = [export_shortlist(best, args.out, fmt=args.format, assumptions=meta, presentation=shown)]
         summary = supply_summary(curve)
         if args.rollup:
             from layers.export import export_frame
 
-            written.append(export_frame(rollup, args.rollup, layer="county_rollup", assumptions=meta))
+            shown = presentation(args, rollup, project=project, sheet="county_rollup")
+            written.append(
+                export_frame(rollup, args.rollup, layer="county_rollup", assumptions=meta, presentation=shown)
+            )
         if args.supply_curve:
             from layers.export import export_frame
 
             sheet = {**meta, **{f"supply_{k}": v for k, v in summary.items()}}
-            written.append(export_frame(curve, args.supply_curve, layer="supply_curve", assumptions=sheet))
+            shown = presentation(args, curve, project=project, sheet="supply_curve")
+            written.append(
+                export_frame(curve, args.supply_curve, layer="supply_curve", assumptions=sheet, presentation=shown)
+            )
         progress(1.0, "written")
     print(
         f"{totals['rooftops']:,} rooftops, {totals['suitable']:,} suitable: "

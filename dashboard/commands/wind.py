@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from dashboard.commands._args import add_out, parse_key_values
+from dashboard.commands._headers import presentation
 from geo.errors import InputError
 
 
@@ -221,19 +222,24 @@ def run(args) -> int:
             outcome = results.wind(args.project, assumptions=assumptions, progress=progress)
             result = results.load_wind(outcome.stored)
     carried = {**result.assumptions, **{f"potential_{k}": v for k, v in result.potentials.items()}}
-    if fmt == "xlsx":
+
+    def write(frame, path, layer):
+        shown = presentation(args, frame, sheet=layer)
+        return export_frame(frame, path, layer=layer, assumptions=carried, presentation=shown)
+
+    if fmt == "xlsx" and args.headers:
+        from dashboard.export_labels import wind_workbook
+
+        written = [wind_workbook(result, args.out, lang=args.headers, assumptions=carried)]
+    elif fmt == "xlsx":
         written = [result.to_excel(args.out)]
     else:
-        sites = result.sites.drop(columns=["label"])
-        written = [export_frame(sites, args.out, layer="wind_sites", assumptions=carried)]
-        curve_path = Path(args.out).with_suffix(".supply_curve.csv")
-        written.append(export_frame(result.supply_curve, curve_path, layer="supply_curve", assumptions=carried))
+        written = [write(result.sites.drop(columns=["label"]), args.out, "wind_sites")]
+        written.append(write(result.supply_curve, Path(args.out).with_suffix(".supply_curve.csv"), "supply_curve"))
     if args.exclusions_out:
-        written.append(
-            export_frame(result.exclusion_table, args.exclusions_out, layer="wind_exclusions", assumptions=carried)
-        )
+        written.append(write(result.exclusion_table, args.exclusions_out, "wind_exclusions"))
     if args.turbines_out:
-        written.append(export_frame(result.turbines, args.turbines_out, layer="wind_turbines", assumptions=carried))
+        written.append(write(result.turbines, args.turbines_out, "wind_turbines"))
     if args.availability_out:
         written.append(result.write_raster(args.availability_out, which="availability"))
     table = result.exclusion_table

@@ -640,13 +640,20 @@ def county_rollup(result: pd.DataFrame, *, by_use_class: bool = False) -> pd.Dat
 
 
 def export_shortlist(
-    frame: pd.DataFrame, path, *, fmt: str | None = None, assumptions: dict | None = None, layer: str = "rooftop_pv"
+    frame: pd.DataFrame,
+    path,
+    *,
+    fmt: str | None = None,
+    assumptions: dict | None = None,
+    layer: str = "rooftop_pv",
+    presentation=None,
 ):
     """Write a shortlist (CSV with BOM, XLSX with an assumptions sheet, GPKG, GeoJSON, SHP).
 
-    ``assumptions`` defaults to ``frame.attrs["solar"]``.  Returns the path written.
+    ``assumptions`` defaults to ``frame.attrs["solar"]``; ``presentation`` (a
+    :class:`layers.export.Presentation`) writes headers in a language.  Returns the path written.
     """
     from layers.export import export_frame
 
     meta = assumptions if assumptions is not None else frame.attrs.get("solar", {})
-    return export_frame(frame, path, fmt=fmt, layer=layer, assumptions=meta)
+    return export_frame(frame, path, fmt=fmt, layer=layer, assumptions=meta, presentation=presentation)

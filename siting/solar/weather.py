@@ -110,6 +110,15 @@ class Weather:
         h.update(repr((self.latitude, self.longitude, self.altitude)).encode())
         return h.hexdigest()[:16]
 
+    @property
+    def period(self) -> str:
+        """First and last day of the series (``"2019-01-01 – 2019-12-31"``); a typical or
+        synthetic year carries the year its time stamps were given."""
+        index = self.data.index
+        if not len(index):
+            return ""
+        return f"{index[0]:%Y-%m-%d} – {index[-1]:%Y-%m-%d}"
+
     def describe(self) -> dict:
         """A small dict for assumption sheets and reports."""
         return {
@@ -117,6 +126,7 @@ class Weather:
             "weather_source": self.source,
             "weather_site": f"{self.latitude:.3f} N, {self.longitude:.3f} E, {self.altitude:.0f} m",
             "weather_annual_ghi_kwh_m2": round(self.annual_ghi_kwh_m2, 1),
+            "weather_period": self.period,
             "weather_repairs": "; ".join(self.repairs) or "none",
         }
 

@@ -169,8 +169,11 @@ class WasteRouting:
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
-    def export(self, path: str | os.PathLike, *, what: str = "flows") -> os.PathLike:
-        """Write ``flows``, ``unmet`` or ``facility_use`` via :func:`layers.export.export_frame`."""
+    def export(self, path: str | os.PathLike, *, what: str = "flows", presentation=None) -> os.PathLike:
+        """Write ``flows``, ``unmet`` or ``facility_use`` via :func:`layers.export.export_frame`.
+
+        ``presentation`` (a :class:`layers.export.Presentation`) writes headers in a language.
+        """
         from layers.export import export_frame
 
         frames = {"flows": self.flows, "unmet": self.unmet, "facility_use": self.facility_use}
@@ -178,7 +181,11 @@ class WasteRouting:
             msg = f"what must be one of {', '.join(frames)}, got {what!r}"
             raise InputError(msg)
         return export_frame(
-            frames[what], path, layer=f"{self.waste_kind}_{what}", assumptions={**self.assumptions, **self.totals}
+            frames[what],
+            path,
+            layer=f"{self.waste_kind}_{what}",
+            assumptions={**self.assumptions, **self.totals},
+            presentation=presentation,
         )
 
 
