@@ -39,13 +39,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-import shapely
 
 from geo.crs import metric_crs
 from geo.errors import InputError, describe_rows
 from layers.conform import conform
 from layers.schema import COUNTIES
-from siting.solar import _shading, _yield, economics
+from siting.solar import _footprints, _shading, _yield, economics
 from siting.solar.assumptions import PVAssumptions
 from siting.solar.weather import Weather, default_weather
 
@@ -137,9 +136,9 @@ def rooftop_potential(
     weather = weather or default_weather()
     frame, repairs = prepare_rooftops(rooftops, assumptions=a)
     n = len(frame)
-    metric = frame.geometry.to_crs(metric_crs(frame)) if n else frame.geometry
-    geoms = np.asarray(metric.values, dtype=object)
-    area = shapely.area(geoms) if n else np.zeros(0)
+    metric = metric_crs(frame) if n else None
+    # area, centroid and bounding box in metres, from the vertices (no reprojected copies)
+    area, cx, cy, bounds = _footprints.metric_measures(frame.geometry.values, frame.crs, metric, threads=_threads())
     if "roof_area_m2" in frame.columns:
         given = frame["roof_area_m2"].to_numpy(dtype=float)
         area = np.where(np.isnan(given), area, given)
@@ -192,10 +191,10 @@ def rooftop_potential(
         nearest = np.zeros(0, dtype=np.int64)
 
     if shading and n > 1:
-        sf = shading_factors(frame, metric, nearest, table, a, neighbours=neighbours)
+        sf = shading_factors(frame, (cx, cy, bounds), metric, nearest, table, a, neighbours=neighbours)
     else:
         sf = np.ones(n)
-    del metric, geoms  # the projected footprints are not needed past here (memory peak)
+    del cx, cy, bounds
     kwh_per_kwp = yield_unshaded * sf
     kwh = kwp * kwh_per_kwp
 
@@ -251,7 +250,11 @@ def _distance_to_weather_km(frame: gpd.GeoDataFrame, weather: Weather) -> float:
     """Geodesic distance (WGS84 ellipsoid), km, from the rooftops' bounding-box centre to the weather site."""
     if not len(frame):
         return 0.0
-    minx, miny, maxx, maxy = frame.geometry.to_crs("EPSG:4326").total_bounds
+    minx, miny, maxx, maxy = frame.total_bounds
+    crs = pyproj.CRS.from_user_input(frame.crs)
+    if not crs.equals("EPSG:4326"):  # the bounding box, not every footprint, reprojected
+        transformer = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        minx, miny, maxx, maxy = transformer.transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
     lon, lat = (minx + maxx) / 2.0, (miny + maxy) / 2.0
     return float(_GEOD.inv(lon, lat, weather.longitude, weather.latitude)[2]) / 1000.0
 
@@ -376,27 +379,29 @@ def _add_money_and_co2(out: pd.DataFrame, kwp: np.ndarray, kwh: np.ndarray, a: P
 
 def shading_factors(
     frame: gpd.GeoDataFrame,
-    metric: gpd.GeoSeries,
+    measures: tuple[np.ndarray, np.ndarray, np.ndarray],
+    metric: pyproj.CRS,
     class_index: np.ndarray,
     table: _yield.ClassTable,
     a: PVAssumptions,
     *,
     neighbours: gpd.GeoDataFrame | None = None,
 ) -> np.ndarray:
-    """Shading factor (share of unshaded output kept) of each rooftop of ``frame``."""
-    geoms = np.asarray(metric.values, dtype=object)
-    cent = shapely.centroid(geoms)
-    x, y = shapely.get_x(cent), shapely.get_y(cent)
+    """Shading factor (share of unshaded output kept) of each rooftop of ``frame``.
+
+    ``measures``: centroid x, y (m) and bounds (m, shape (n, 4)) in CRS ``metric``
+    (:func:`siting.solar._footprints.metric_measures`).
+    """
+    x, y, bounds = measures
     h = frame["height_m"].to_numpy(dtype=float)
-    long_, short = _half_sides(geoms)
+    long_, short = _half_sides(bounds)
     n = len(frame)
     if neighbours is not None and len(neighbours):
         nb, _ = prepare_rooftops(neighbours, assumptions=a)
-        nb_geoms = np.asarray(nb.geometry.to_crs(metric.crs).values, dtype=object)
-        nb_cent = shapely.centroid(nb_geoms)
-        nb_long, nb_short = _half_sides(nb_geoms)
-        x = np.concatenate([x, shapely.get_x(nb_cent)])
-        y = np.concatenate([y, shapely.get_y(nb_cent)])
+        _, nb_x, nb_y, nb_bounds = _footprints.metric_measures(nb.geometry.values, nb.crs, metric, threads=_threads())
+        nb_long, nb_short = _half_sides(nb_bounds)
+        x = np.concatenate([x, nb_x])
+        y = np.concatenate([y, nb_y])
         h = np.concatenate([h, nb["height_m"].to_numpy(dtype=float)])
         long_ = np.concatenate([long_, nb_long])
         short = np.concatenate([short, nb_short])
@@ -409,13 +414,17 @@ def shading_factors(
         sectors=a.shading_sectors,
         min_elevation_deg=a.shading_min_elevation_deg,
         max_distance_m=a.shading_max_distance_m,
-        threads=min(2, len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1,
+        threads=_threads(),
     )[:n]
     return _shading.shading_factor(horizon, class_index, table.shade_table)
 
 
-def _half_sides(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    b = shapely.bounds(geoms)
+def _threads() -> int:
+    """Threads for the compiled and PROJ steps: the cores this process may use, at most 2."""
+    return min(2, len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1
+
+
+def _half_sides(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     w, d = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
     return np.fmax(w, d) / 2.0, np.fmin(w, d) / 2.0
 
