@@ -99,6 +99,7 @@ def horizon_profile(
     keys = np.floor((y - y0) / CELL_M).astype(np.int64) * nx + np.floor((x - x0) / CELL_M).astype(np.int64)
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
+    row_start = np.searchsorted(sorted_keys, np.arange(ny + 1, dtype=np.int64) * nx)  # first of each cell row
     # everything in cell order: the scans read contiguous memory; the horizon is put back last
     xs, ys, hs = x[order], y[order], h[order]
     rank = np.empty(n, dtype=np.int64)
@@ -110,7 +111,9 @@ def horizon_profile(
 
     def work(share: list, hz: np.ndarray) -> None:
         for js in share:  # batches of buildings, each one compiled call (releases the GIL)
-            _fold(js, xs, ys, hs, rs, rss, reach_s, sorted_keys, x0, y0, CELL_M, nx, ny, sectors, tan_keep, hz)
+            _fold(
+                js, xs, ys, hs, rs, rss, reach_s, sorted_keys, row_start, x0, y0, CELL_M, nx, ny, sectors, tan_keep, hz
+            )
 
     # optional threads: each folds its share of batches into its own horizon array
     n_threads = max(1, min(threads, len(tasks)))
@@ -128,49 +131,68 @@ def horizon_profile(
 
 
 @numba.njit(cache=True, nogil=True)
-def _fold(js, x, y, h, r, r_short, reach, sorted_keys, x0, y0, cell, nx, ny, sectors, tan_keep, horizon):
+def _fold(js, x, y, h, r, r_short, reach, sorted_keys, row_start, x0, y0, cell, nx, ny, sectors, tan_keep, horizon):
     """Fold every (rooftop i, obstructor j in ``js``) pair within j's reach into ``horizon``.
 
-    Every array is in grid-cell order (``sorted_keys``); ``js`` are positions in that order.
+    Every array is in grid-cell order (``sorted_keys``); ``js`` are positions in that order;
+    ``row_start[cy]`` is the first position in cell row ``cy`` (a row is searched alone).
 
     Per pair, as the numpy formulation: ``dh = h_j - h_i > 0``; ``dist = max(d - r_short_j,
     1)``; kept if ``dh ≥ tan(min elevation) · dist``; elevation ``atan(dh / dist)``;
     bearing ``atan2(dx, dy)``; half-width ``atan(r_long_j / max(d, 1))``; every sector the
-    arc touches takes the maximum elevation (float32).
+    arc touches takes the maximum elevation (float32).  Two cheap tests on squared
+    distances (with a margin of 1e-9 for rounding) skip pairs that cannot pass the exact
+    tests, which are then made as written above.
     """
     width = 360.0 / sectors
+    margin = 1.0 + 1e-9
     for jj in range(len(js)):
         j = js[jj]
-        reach_j = reach[j]
-        cx0 = max(int(np.floor((x[j] - reach_j - x0) / cell)), 0)
-        cx1 = min(int(np.floor((x[j] + reach_j - x0) / cell)), nx - 1)
-        cy0 = max(int(np.floor((y[j] - reach_j - y0) / cell)), 0)
-        cy1 = min(int(np.floor((y[j] + reach_j - y0) / cell)), ny - 1)
+        xj, yj, hj, rj, rsj, reach_j = x[j], y[j], h[j], r[j], r_short[j], reach[j]
+        cx0 = max(int(np.floor((xj - reach_j - x0) / cell)), 0)
+        cx1 = min(int(np.floor((xj + reach_j - x0) / cell)), nx - 1)
+        cy0 = max(int(np.floor((yj - reach_j - y0) / cell)), 0)
+        cy1 = min(int(np.floor((yj + reach_j - y0) / cell)), ny - 1)
+        reach2 = reach_j * reach_j * margin
         for cy in range(cy0, cy1 + 1):
-            lo = np.searchsorted(sorted_keys, cy * nx + cx0, side="left")
-            hi = np.searchsorted(sorted_keys, cy * nx + cx1, side="right")
+            a, b = row_start[cy], row_start[cy + 1]
+            if a == b:
+                continue
+            row = sorted_keys[a:b]
+            lo = a + np.searchsorted(row, cy * nx + cx0, side="left")
+            hi = a + np.searchsorted(row, cy * nx + cx1, side="right")
             for i in range(lo, hi):
-                dh = h[j] - h[i]
-                if dh <= 0:
+                dh = hj - h[i]
+                if dh < tan_keep:  # kept pairs have dh ≥ tan_keep · dist and dist ≥ 1
                     continue
-                dx = x[j] - x[i]
-                dy = y[j] - y[i]
+                dx = xj - x[i]
+                dy = yj - y[i]
+                d2 = dx * dx + dy * dy
+                if d2 > reach2:
+                    continue
+                lim = dh / tan_keep + rsj  # kept pairs have d - r_short_j ≤ dh / tan_keep
+                if d2 > lim * lim * margin:
+                    continue
                 dc = np.hypot(dx, dy)
                 if dc > reach_j:
                     continue
-                dist = max(dc - r_short[j], 1.0)
+                dist = max(dc - rsj, 1.0)
                 if not dh >= tan_keep * dist:
                     continue
                 elev = np.float32(np.degrees(np.arctan(dh / dist)))
                 bearing = np.degrees(np.arctan2(dx, dy)) % 360.0
-                half = np.degrees(np.arctan(r[j] / max(dc, 1.0)))
+                half = np.degrees(np.arctan(rj / max(dc, 1.0)))
                 k0 = int(np.floor((bearing - half) / width))
                 k1 = int(np.floor((bearing + half) / width))
                 count = min(k1 - k0 + 1, sectors)
-                for off in range(count):
-                    idx = i * sectors + (k0 + off) % sectors
-                    if elev > horizon[idx]:
-                        horizon[idx] = elev
+                base = i * sectors
+                k = k0 % sectors
+                for _ in range(count):
+                    if elev > horizon[base + k]:
+                        horizon[base + k] = elev
+                    k += 1
+                    if k == sectors:
+                        k = 0
 
 
 def shading_factor(horizon_deg: np.ndarray, class_index: np.ndarray, shade_table: np.ndarray) -> np.ndarray:
