@@ -39,6 +39,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from geo.crs import metric_crs
 from geo.errors import InputError, describe_rows
@@ -136,7 +137,9 @@ def rooftop_potential(
     weather = weather or default_weather()
     frame, repairs = prepare_rooftops(rooftops, assumptions=a)
     n = len(frame)
-    metric = metric_crs(frame) if n else None
+    total_bounds = frame.total_bounds  # once: the metric CRS and the weather distance use it
+    # the UTM zone of the rooftops' bounding box (metric_crs of the box = of the footprints)
+    metric = metric_crs(gpd.GeoSeries([shapely.box(*total_bounds)], crs=frame.crs)) if n else None
     # area, centroid and bounding box in metres, from the vertices (no reprojected copies)
     area, cx, cy, bounds = _footprints.metric_measures(frame.geometry.values, frame.crs, metric, threads=_threads())
     if "roof_area_m2" in frame.columns:
@@ -149,7 +152,7 @@ def rooftop_potential(
             f"unsuitable ({describe_rows(frame.index[zero_area])})"
         )
 
-    far_km = _distance_to_weather_km(frame, weather)
+    far_km = _distance_to_weather_km(total_bounds, frame.crs, weather)
     if far_km > 150.0:
         repairs.append(
             f"note: the weather site is {far_km:,.0f} km from the rooftops' centre; "
@@ -157,13 +160,14 @@ def rooftop_potential(
         )
 
     # orientation of the planes and their share of the footprint
-    pitched = frame["roof_type"].to_numpy() == "pitched"
+    pitched = _is_pitched(frame)
     roof_tilt = frame["roof_tilt_deg"].to_numpy(dtype=float)
     tilt = np.where(pitched, roof_tilt, a.flat_tilt_deg)
     main_az, second, all_north, n_used, n_planes = _planes(frame, pitched, tilt, a)
     cos_t = np.cos(np.radians(np.where(pitched, tilt, 0.0)))
     roof_m2 = np.where(zero_area, 0.0, area) * n_used / n_planes / np.maximum(cos_t, 1e-3)
-    share = frame["use_class"].map(a.use_shares).to_numpy(dtype=float)
+    use_code, use_names = pd.factorize(frame["use_class"])  # conform checked every class has a share
+    share = np.array([a.use_shares[c] for c in use_names], dtype=float)[use_code]
     usable = roof_m2 * share
     module_m2 = usable * np.where(pitched, 1.0, a.gcr)
     kwp = module_m2 * a.module_w_per_m2 / 1000.0
@@ -198,12 +202,12 @@ def rooftop_potential(
     kwh_per_kwp = yield_unshaded * sf
     kwh = kwp * kwh_per_kwp
 
-    reasons = np.select(
+    reason_code = np.select(
         [zero_area, pitched & (tilt > a.max_tilt_deg), all_north, usable < a.min_usable_m2, sf < a.min_shading_factor],
-        list(_REASONS),
-        "",
+        np.arange(1, len(_REASONS) + 1, dtype=np.int8),
+        np.int8(0),
     )
-    suitable = reasons == ""
+    suitable = reason_code == 0
 
     out = frame[[c for c in _KEEP if c in frame.columns] + [frame.geometry.name]].copy()
     out["footprint_m2"] = np.round(area, 2)
@@ -216,42 +220,70 @@ def rooftop_potential(
     out["kwh_per_kwp"] = np.round(kwh_per_kwp, 2)
     out["shading_factor"] = np.round(sf, 4)
     out["suitable"] = suitable
-    out["exclusion_reason"] = reasons
+    out["exclusion_reason"] = np.array(["", *_REASONS], dtype=object)[reason_code]
     _add_money_and_co2(out, kwp, kwh, a)
-    if monthly and n:
-        denominator = np.maximum(yield_unshaded, 1e-9)
-        for m, col in enumerate(MONTH_COLUMNS):  # one month at a time: n-long temporaries only
-            month_kwh_per_kwp = np.zeros(n)
-            for k in range(codes.shape[1]):  # four interpolation corners
-                month_kwh_per_kwp += weights[:, k] * table.monthly_kwh_per_kwp[inverse[:, k], m]
-            out[col] = np.round(kwh * (month_kwh_per_kwp / denominator), 1)
-    elif monthly:
-        for col in MONTH_COLUMNS:
-            out[col] = np.zeros(0)
-    out["county_rank"] = pd.array([pd.NA] * n, dtype="Int64")
+    if monthly:
+        month_kwh = _monthly_kwh(kwh, yield_unshaded, weights, inverse, table)
+        for m, col in enumerate(MONTH_COLUMNS):
+            out[col] = month_kwh[:, m]
+        del month_kwh
     if rank:
         out["county_rank"] = rank_within_county(out, rank_by=a.rank_by)
+    else:
+        out["county_rank"] = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
     out.attrs["solar"] = solar_metadata(a, weather, repairs)
     return out
+
+
+def _monthly_kwh(kwh, yield_unshaded, weights, inverse, table, *, rows: int = 131_072) -> np.ndarray:
+    """kWh per calendar month, shape (n, 12), rounded to 0.1: the year's kWh split as the
+    interpolated monthly yields of the rooftop's four corner classes split theirs.
+
+    Each corner's twelve monthly yields are gathered in one row (not month by month), in
+    blocks of ``rows`` rooftops; a corner of weight 0 adds exactly nothing and is skipped.
+    """
+    n = len(kwh)
+    out = np.empty((n, 12))
+    if not n:
+        return out
+    monthly = table.monthly_kwh_per_kwp
+    for lo in range(0, n, rows):  # blocks of rooftops: (rows, 12) temporaries only
+        hi = min(lo + rows, n)
+        acc = np.zeros((hi - lo, 12))
+        for k in range(weights.shape[1]):  # four interpolation corners, summed in order
+            w = weights[lo:hi, k]
+            sel = np.flatnonzero(w != 0.0)
+            if len(sel) == hi - lo:
+                acc += w[:, None] * monthly[inverse[lo:hi, k]]
+            elif len(sel):
+                acc[sel] += w[sel, None] * monthly[inverse[lo + sel, k]]
+        ratio = kwh[lo:hi, None] * (acc / np.maximum(yield_unshaded[lo:hi], 1e-9)[:, None])
+        out[lo:hi] = np.round(ratio, 1)
+    return out
+
+
+def _is_pitched(frame: pd.DataFrame) -> np.ndarray:
+    """``roof_type == "pitched"`` as a boolean array (compared in the column's own storage)."""
+    return frame["roof_type"].eq("pitched").to_numpy(dtype=bool, na_value=False)
 
 
 def orientation_classes(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions) -> np.ndarray:
     """Distinct orientation-class keys (mount, tilt, azimuth 1, azimuth 2) of a rooftops frame."""
     a = assumptions
     frame, _ = prepare_rooftops(rooftops, assumptions=a)
-    pitched = frame["roof_type"].to_numpy() == "pitched"
+    pitched = _is_pitched(frame)
     tilt = np.where(pitched, frame["roof_tilt_deg"].to_numpy(dtype=float), a.flat_tilt_deg)
     main_az, second = _planes(frame, pitched, tilt, a)[:2]
     codes, _ = _class_corners(pitched, tilt, main_az, second, a)
     return np.nan_to_num(_decode(np.unique(codes.ravel())), nan=-1.0)
 
 
-def _distance_to_weather_km(frame: gpd.GeoDataFrame, weather: Weather) -> float:
+def _distance_to_weather_km(total_bounds: np.ndarray, crs, weather: Weather) -> float:
     """Geodesic distance (WGS84 ellipsoid), km, from the rooftops' bounding-box centre to the weather site."""
-    if not len(frame):
+    if not np.isfinite(total_bounds).all():
         return 0.0
-    minx, miny, maxx, maxy = frame.total_bounds
-    crs = pyproj.CRS.from_user_input(frame.crs)
+    minx, miny, maxx, maxy = total_bounds
+    crs = pyproj.CRS.from_user_input(crs)
     if not crs.equals("EPSG:4326"):  # the bounding box, not every footprint, reprojected
         transformer = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
         minx, miny, maxx, maxy = transformer.transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
@@ -333,10 +365,19 @@ def _class_corners(pitched, tilt, az1, az2, a: PVAssumptions) -> tuple[np.ndarra
     """Four grid classes around each rooftop's orientation and their bilinear weights.
 
     Tilts are gridded every ``tilt_step_deg``, azimuths every ``azimuth_step_deg``; a gable's
-    second plane stays opposite the first.  Flat roofs are one exact class.
+    second plane stays opposite the first.  Flat roofs are one exact class (weights 1, 0, 0, 0).
     """
-    ts, azs = a.tilt_step_deg, a.azimuth_step_deg
     n = len(tilt)
+    codes = np.empty((n, 4), dtype=np.int64)
+    weights = np.zeros((n, 4))
+    flat = ~pitched
+    codes[flat] = _encode(0, a.flat_tilt_deg, a.flat_azimuth_deg % 360.0, np.nan)
+    weights[flat, 0] = 1.0
+    rows = np.flatnonzero(pitched)
+    if not len(rows):
+        return codes, weights
+    ts, azs = a.tilt_step_deg, a.azimuth_step_deg
+    tilt, az1, az2 = tilt[rows], az1[rows], az2[rows]
     t0 = np.minimum(np.floor(tilt / ts) * ts, 90.0)
     t1 = np.minimum(t0 + ts, 90.0)
     ft = np.where(t1 > t0, (tilt - t0) / np.maximum(t1 - t0, 1e-9), 0.0)
@@ -344,20 +385,14 @@ def _class_corners(pitched, tilt, az1, az2, a: PVAssumptions) -> tuple[np.ndarra
     fa = (az1 - m0) / azs
     m1 = m0 + azs
     pair = ~np.isnan(az2)
-    codes = np.empty((n, 4), dtype=np.int64)
-    weights = np.empty((n, 4))
     corners = ((t0, m0, (1 - ft) * (1 - fa)), (t1, m0, ft * (1 - fa)), (t0, m1, (1 - ft) * fa), (t1, m1, ft * fa))
     for k, (tc, mc, wk) in enumerate(corners):  # four corners, each vectorised
         mc = mc % 360.0
         opp = (mc + 180.0) % 360.0
         lo = np.where(pair, np.fmin(mc, opp), mc)
         hi = np.where(pair, np.fmax(mc, opp), np.nan)
-        codes[:, k] = _encode(pitched.astype(np.int64), tc, lo, hi)
-        weights[:, k] = wk
-    flat = ~pitched
-    if flat.any():
-        codes[flat] = _encode(0, a.flat_tilt_deg, a.flat_azimuth_deg % 360.0, np.nan)
-        weights[flat] = (1.0, 0.0, 0.0, 0.0)
+        codes[rows, k] = _encode(1, tc, lo, hi)
+        weights[rows, k] = wk
     return codes, weights
 
 
@@ -438,11 +473,16 @@ def rank_within_county(result: pd.DataFrame, *, rank_by: str = "kwh_per_year") -
     ascending = rank_by == "payback_years"
     n = len(result)
     values = result[rank_by].to_numpy(dtype=float, na_value=np.nan)
-    county = result["county"].fillna("").to_numpy() if "county" in result else np.zeros(n, dtype=np.int64)
-    group, _ = pd.factorize(county)
+    if "county" in result:
+        group, _ = pd.factorize(result["county"].fillna(""))  # NA ranks with "" as before
+    else:
+        group = np.zeros(n, dtype=np.int64)
     rows = np.flatnonzero(result["suitable"].to_numpy(dtype=bool) & ~np.isnan(values))
     key = values[rows] if ascending else -values[rows]
-    order = np.lexsort((key, group[rows]))  # by county, then best first
+    # by county, then best first: as np.lexsort((key, group)), two stable sorts (the second
+    # one a radix sort of small integers)
+    by_key = np.argsort(key, kind="stable")
+    order = by_key[np.argsort(group[rows][by_key], kind="stable")]
     g, k = group[rows][order], key[order]
     position = np.arange(len(order))
     new_group = np.r_[True, g[1:] != g[:-1]] if len(order) else np.zeros(0, dtype=bool)
@@ -451,9 +491,7 @@ def rank_within_county(result: pd.DataFrame, *, rank_by: str = "kwh_per_year") -
     first_of_value = np.maximum.accumulate(np.where(new_value, position, 0))  # ties: the best rank
     ranks = np.zeros(n, dtype=np.int64)
     ranks[rows[order]] = first_of_value - first_of_group + 1
-    out = pd.Series(pd.array(ranks, dtype="Int64"), index=result.index)
-    out[ranks == 0] = pd.NA
-    return out
+    return pd.Series(pd.arrays.IntegerArray(ranks, ranks == 0), index=result.index)
 
 
 # -- input checks -----------------------------------------------------------------------------
