@@ -142,6 +142,9 @@ def rooftop_potential(
     metric = metric_crs(gpd.GeoSeries([shapely.box(*total_bounds)], crs=frame.crs)) if n else None
     # area, centroid and bounding box in metres, from the vertices (no reprojected copies)
     area, cx, cy, bounds = _footprints.metric_measures(frame.geometry.values, frame.crs, metric, threads=_threads())
+    # the neighbour scan starts on a background thread; the yields are computed meanwhile
+    scan = _start_scan(frame, (cx, cy, bounds), metric, a, neighbours) if shading and n > 1 else None
+    del cx, cy, bounds
     if "roof_area_m2" in frame.columns:
         given = frame["roof_area_m2"].to_numpy(dtype=float)
         area = np.where(np.isnan(given), area, given)
@@ -194,11 +197,16 @@ def rooftop_potential(
         yield_unshaded = np.zeros(0)
         nearest = np.zeros(0, dtype=np.int64)
 
-    if shading and n > 1:
-        sf = shading_factors(frame, (cx, cy, bounds), metric, nearest, table, a, neighbours=neighbours)
-    else:
-        sf = np.ones(n)
-    del cx, cy, bounds
+    month_share = _month_shares(yield_unshaded, weights, inverse, table) if monthly else None
+    out = frame[[c for c in _KEEP if c in frame.columns] + [frame.geometry.name]].copy()
+    out["footprint_m2"] = np.round(area, 2)
+    out["usable_m2"] = np.round(usable, 2)
+    out["array_tilt_deg"] = np.round(tilt, 2)
+    out["array_azimuth_deg"] = np.round(main_az, 2)
+    out["array_planes"] = np.where(np.isnan(second), 1, 2).astype(np.int64)
+    out["kwp"] = np.round(kwp, 3)
+
+    sf = np.ones(n) if scan is None else _shading.shading_factor(scan.result()[:n], nearest, table.shade_table)
     kwh_per_kwp = yield_unshaded * sf
     kwh = kwp * kwh_per_kwp
 
@@ -209,13 +217,6 @@ def rooftop_potential(
     )
     suitable = reason_code == 0
 
-    out = frame[[c for c in _KEEP if c in frame.columns] + [frame.geometry.name]].copy()
-    out["footprint_m2"] = np.round(area, 2)
-    out["usable_m2"] = np.round(usable, 2)
-    out["array_tilt_deg"] = np.round(tilt, 2)
-    out["array_azimuth_deg"] = np.round(main_az, 2)
-    out["array_planes"] = np.where(np.isnan(second), 1, 2).astype(np.int64)
-    out["kwp"] = np.round(kwp, 3)
     out["kwh_per_year"] = np.round(kwh, 1)
     out["kwh_per_kwp"] = np.round(kwh_per_kwp, 2)
     out["shading_factor"] = np.round(sf, 4)
@@ -223,10 +224,9 @@ def rooftop_potential(
     out["exclusion_reason"] = np.array(["", *_REASONS], dtype=object)[reason_code]
     _add_money_and_co2(out, kwp, kwh, a)
     if monthly:
-        month_kwh = _monthly_kwh(kwh, yield_unshaded, weights, inverse, table)
         for m, col in enumerate(MONTH_COLUMNS):
-            out[col] = month_kwh[:, m]
-        del month_kwh
+            out[col] = np.round(kwh * month_share[:, m], 1)
+        del month_share
     if rank:
         out["county_rank"] = rank_within_county(out, rank_by=a.rank_by)
     else:
@@ -235,18 +235,16 @@ def rooftop_potential(
     return out
 
 
-def _monthly_kwh(kwh, yield_unshaded, weights, inverse, table, *, rows: int = 131_072) -> np.ndarray:
-    """kWh per calendar month, shape (n, 12), rounded to 0.1: the year's kWh split as the
-    interpolated monthly yields of the rooftop's four corner classes split theirs.
+def _month_shares(yield_unshaded, weights, inverse, table, *, rows: int = 131_072) -> np.ndarray:
+    """Share of the year's kWh falling in each calendar month, shape (n, 12): the interpolated
+    monthly yields of the rooftop's four corner classes over their interpolated annual yield.
 
     Each corner's twelve monthly yields are gathered in one row (not month by month), in
     blocks of ``rows`` rooftops; a corner of weight 0 adds exactly nothing and is skipped.
     """
-    n = len(kwh)
+    n = len(yield_unshaded)
     out = np.empty((n, 12))
-    if not n:
-        return out
-    monthly = table.monthly_kwh_per_kwp
+    monthly = table.monthly_kwh_per_kwp if n else None
     for lo in range(0, n, rows):  # blocks of rooftops: (rows, 12) temporaries only
         hi = min(lo + rows, n)
         acc = np.zeros((hi - lo, 12))
@@ -257,8 +255,7 @@ def _monthly_kwh(kwh, yield_unshaded, weights, inverse, table, *, rows: int = 13
                 acc += w[:, None] * monthly[inverse[lo:hi, k]]
             elif len(sel):
                 acc[sel] += w[sel, None] * monthly[inverse[lo + sel, k]]
-        ratio = kwh[lo:hi, None] * (acc / np.maximum(yield_unshaded[lo:hi], 1e-9)[:, None])
-        out[lo:hi] = np.round(ratio, 1)
+        out[lo:hi] = acc / np.maximum(yield_unshaded[lo:hi], 1e-9)[:, None]
     return out
 
 
@@ -427,10 +424,22 @@ def shading_factors(
     ``measures``: centroid x, y (m) and bounds (m, shape (n, 4)) in CRS ``metric``
     (:func:`siting.solar._footprints.metric_measures`).
     """
+    horizon = _start_scan(frame, measures, metric, a, neighbours).result()[: len(frame)]
+    return _shading.shading_factor(horizon, class_index, table.shade_table)
+
+
+def _start_scan(
+    frame: gpd.GeoDataFrame,
+    measures: tuple[np.ndarray, np.ndarray, np.ndarray],
+    metric: pyproj.CRS,
+    a: PVAssumptions,
+    neighbours: gpd.GeoDataFrame | None,
+) -> _shading.HorizonScan:
+    """The neighbour scan of ``frame``'s rooftops (and ``neighbours`` as shade casters only),
+    started on ``_threads() - 1`` background threads; its first ``len(frame)`` rows are theirs."""
     x, y, bounds = measures
     h = frame["height_m"].to_numpy(dtype=float)
     long_, short = _half_sides(bounds)
-    n = len(frame)
     if neighbours is not None and len(neighbours):
         nb, _ = prepare_rooftops(neighbours, assumptions=a)
         _, nb_x, nb_y, nb_bounds = _footprints.metric_measures(nb.geometry.values, nb.crs, metric, threads=_threads())
@@ -440,7 +449,7 @@ def shading_factors(
         h = np.concatenate([h, nb["height_m"].to_numpy(dtype=float)])
         long_ = np.concatenate([long_, nb_long])
         short = np.concatenate([short, nb_short])
-    horizon = _shading.horizon_profile(
+    return _shading.HorizonScan(
         x,
         y,
         h,
@@ -449,9 +458,8 @@ def shading_factors(
         sectors=a.shading_sectors,
         min_elevation_deg=a.shading_min_elevation_deg,
         max_distance_m=a.shading_max_distance_m,
-        threads=_threads(),
-    )[:n]
-    return _shading.shading_factor(horizon, class_index, table.shade_table)
+        background=_threads() - 1,
+    )
 
 
 def _threads() -> int:
