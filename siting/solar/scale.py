@@ -273,17 +273,25 @@ def _with_halo(ddf, weather, a: PVAssumptions, table, monthly: bool, meta):
             and bounds[j][1] <= box[3]
             and bounds[j][3] >= box[1]
         ]
-        tasks.append(dask.delayed(_potential_halo_part)(part, near, box, weather, a, table, monthly))
+        # each neighbour's strip within the padded box is cut in its own small task, so a
+        # partition is held in memory only until its strips are cut, not until every
+        # neighbour's yields are done
+        strips = [dask.delayed(_strip)(p, box) for p in near]
+        tasks.append(dask.delayed(_potential_halo_part)(part, strips, weather, a, table, monthly))
     return dd.from_delayed(tasks, meta=meta, verify_meta=False)
 
 
+def _strip(part: gpd.GeoDataFrame, box: np.ndarray) -> gpd.GeoDataFrame:
+    """The rows of ``part`` intersecting ``box`` (minx, miny, maxx, maxy)."""
+    return part.cx[box[0] : box[2], box[1] : box[3]] if len(part) else part
+
+
 def _potential_halo_part(
-    part: gpd.GeoDataFrame, near: list, box: np.ndarray, weather: Weather, a: PVAssumptions, table, monthly: bool
+    part: gpd.GeoDataFrame, strips: list, weather: Weather, a: PVAssumptions, table, monthly: bool
 ) -> gpd.GeoDataFrame:
     halo = None
-    if near and len(part):
-        pieces = [p.cx[box[0] : box[2], box[1] : box[3]] for p in near if len(p)]
-        pieces = [p for p in pieces if len(p)]
+    if strips and len(part):
+        pieces = [p for p in strips if len(p)]
         if pieces:
             halo = pd.concat(pieces)
     out = rooftop_potential(
