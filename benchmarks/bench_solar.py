@@ -109,6 +109,7 @@ def child(parquet: str, out: str, engine: str, workers: int, memory: str) -> Non
                 "rows": n,
                 "shortlist": len(best),
                 "orientations": classes,
+                "load_1min": os.getloadavg()[0],
                 **extra,
             }
         )
@@ -213,7 +214,8 @@ def main() -> None:
             print(
                 f"run {i + 1}: {runs[-1]['wall_s']:.1f} s wall, {runs[-1]['cpu_s']:.1f} s CPU, "
                 f"peak {runs[-1]['peak_mb']:,.0f} MB, "
-                f"{runs[-1]['rows']:,} rooftops, shortlist {runs[-1]['shortlist']} rows"
+                f"{runs[-1]['rows']:,} rooftops, shortlist {runs[-1]['shortlist']} rows; "
+                f"load average {runs[-1].get('load_1min', float('nan')):.1f} on {os.cpu_count()} cores"
             )
             if "worker_peak_mb" in runs[-1]:
                 print(

@@ -94,6 +94,24 @@ class StoredResult:
             return gpd.read_parquet(path, columns=columns)
         return pd.read_parquet(path, columns=columns)  # attributes only: no geometry asked for
 
+    def read_dask(self, name: str, *, columns: list[str] | None = None):
+        """Frame ``name`` as a lazy dask(-geo)pandas frame, one partition per stored part.
+
+        For results of the dask engine (a partitioned GeoParquet folder) nothing is read
+        until computed, partition by partition; a single-file frame is opened the same way.
+        """
+        import dask.dataframe as dd
+        import dask_geopandas
+
+        if name not in self.names():
+            msg = f"result {self.analysis}/{self.key[:12]} has no frame {name!r}; it has {', '.join(self.names())}"
+            raise InputError(msg)
+        path = _frame_path(self.path, name)
+        geometry = _geometry_column(path)
+        if geometry is not None and (columns is None or geometry in columns):
+            return dask_geopandas.read_parquet(str(path), columns=columns)
+        return dd.read_parquet(str(path), columns=columns)
+
 
 class ResultStore:
     """The results of one project (``DIR/results``); see the module docstring."""

@@ -124,3 +124,36 @@ def test_cli_run_with_the_dask_engine(tmp_path, capsys):
     assert "--engine dask" in capsys.readouterr().err
     bad = ["run", str(project.path), "--engine", "dask", "--workers", "2", "--scheduler", "tcp://x:1"]
     assert main(bad) == 2
+
+
+def test_cli_solar_dask_on_a_project_is_stored_partitioned_and_agrees_with_pandas(tmp_path, capsys):
+    """``xysiting solar DIR --engine dask``: the result goes into the store as partitioned
+    GeoParquet (no whole-frame gather), and shortlist, totals and supply-curve summary equal
+    the pandas engine's."""
+    from dashboard.cli import main
+
+    project = Project.create(tmp_path / "p", name="cli-solar-dask")
+    project.write("rooftops", synthetic_rooftops(4_000, seed=3))
+    dask_out, pandas_out = tmp_path / "dask.csv", tmp_path / "pandas.csv"
+    dask_curve, pandas_curve = tmp_path / "dask_curve.csv", tmp_path / "pandas_curve.csv"
+    args = ["--top", "25", "--min-kwp", "5"]
+    dask_cmd = ["solar", str(project.path), "--engine", "dask", "--partitions", "3", *args]
+    assert main([*dask_cmd, "--supply-curve", str(dask_curve), "--out", str(dask_out)]) == 0
+    dask_text = capsys.readouterr().out
+    stored = results.lookup(project, "solar", {})
+    assert stored is not None and stored.extra["engine"] == "dask"
+    assert len(list((stored.path / "rooftops").glob("*.parquet"))) == 3
+    assert not list(tmp_path.glob(".xysiting-solar-*")), "staging folders are removed"
+    project.results.delete("solar")
+    pandas_cmd = ["solar", str(project.path), *args, "--supply-curve", str(pandas_curve)]
+    assert main([*pandas_cmd, "--out", str(pandas_out)]) == 0
+    pandas_text = capsys.readouterr().out
+    got, want = pd.read_csv(dask_out), pd.read_csv(pandas_out)
+    assert len(want) == 25 and got["id"].tolist() == want["id"].tolist()
+    np.testing.assert_allclose(got["kwh_per_year"], want["kwh_per_year"], rtol=1e-6)
+    assert (got["county_rank"] == want["county_rank"]).all()
+    # the printed totals and the supply-curve summary (LCOE range, median, below benchmark)
+    for line in ("rooftops,", "supply curve:", "shortlist:"):
+        assert [x for x in dask_text.splitlines() if line in x] == [x for x in pandas_text.splitlines() if line in x]
+    curve_got, curve_want = pd.read_csv(dask_curve), pd.read_csv(pandas_curve)
+    assert curve_got["id"].tolist() == curve_want["id"].tolist()

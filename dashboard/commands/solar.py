@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
         weather = _read_weather(args)
         if args.engine == "dask":
             progress(0.1, "rooftops (dask)")
-            best, rollup, meta, totals, curve = _run_dask(args, src, weather, a, filters)
+            best, rollup, meta, totals, curve, summary = _run_dask(args, src, weather, a, filters)
         else:
             progress(0.1, "rooftops")
             if _is_parquet(src):
@@ -175,11 +175,11 @@ def run(args: argparse.Namespace) -> int:
             rollup = county_rollup(result, by_use_class=args.rollup_by_use_class)
             totals = _totals(result)
             curve = supply_curve(result, benchmark_cny_per_kwh=a.benchmark_cny_per_kwh)
+            summary = supply_summary(curve)
         progress(0.9, "write")
         project = open_project(src) if args.headers else None
         shown = presentation(args, best, project=project, sheet="rooftop_pv")
         written = [export_shortlist(best, args.out, fmt=args.format, assumptions=meta, presentation=shown)]
-        summary = supply_summary(curve)
         if args.rollup:
             from layers.export import export_frame
 
@@ -230,45 +230,62 @@ def _totals(result) -> dict:
 
 
 def _run_dask(args, src: Path, weather, a, filters):
-    import os
+    """The dask engine: computed and written partition by partition, never gathered whole.
 
+    A project goes through the results store (:func:`siting.results.solar`, a partitioned
+    GeoParquet result, reused while current); a GeoParquet input is staged partition-wise
+    in a temporary folder beside ``--out`` (a cluster's workers must see it).  The shortlist
+    takes each partition's best ``--top`` first, roll-ups and totals are sums per
+    partition, the supply-curve summary is summed per LCOE value.  Only ``--supply-curve``
+    (one row per suitable rooftop, in one file) collects its columns of the suitable rooftops.
+    """
+    import tempfile
+
+    import dask_geopandas
+
+    from siting import results
     from siting.solar import scale, supply_curve
 
-    client = None
-    if args.scheduler:
-        try:
-            from distributed import Client
-        except ImportError:
-            msg = "--scheduler needs the 'distributed' package (pip install distributed)"
-            raise InputError(msg) from None
-        try:
-            client = Client(args.scheduler, timeout="20s")
-        except OSError as exc:
-            msg = f"--scheduler {args.scheduler}: cannot connect ({exc})"
-            raise InputError(msg) from None
+    client = _connect(args.scheduler) if args.scheduler else None
     try:
-        if _is_parquet(src):
-            ddf = scale.read_rooftops(src, npartitions=args.partitions)
-        else:
-            from layers.project import Project
-
-            rooftops = Project.open(src).read("rooftops")
-            ddf = scale.from_frame(rooftops, npartitions=args.partitions or 2 * (os.cpu_count() or 1))
-        result = scale.potential_dask(ddf, weather, assumptions=a, shading=not args.no_shading, client=client)
-        if client is None:
-            result = result.persist(scheduler="threads")
-        else:
-            result = result.persist()
-        best = scale.shortlist_dask(result, **filters, rank_by=a.rank_by)
-        rollup = scale.rollup_dask(result, by_use_class=args.rollup_by_use_class)
-        total = scale.rollup_dask(result).iloc[-1]
-        n = int(result.map_partitions(len).compute().sum())
-        curve_cols = ["id", "name", "county", "use_class", "kwp", "kwh_per_year", "kwh_per_kwp", "lcoe_cny_per_kwh"]
-        suitable = result[result["suitable"]]
-        curve = supply_curve(
-            suitable[[c for c in curve_cols if c in result.columns] + ["suitable"]].compute(),
-            benchmark_cny_per_kwh=a.benchmark_cny_per_kwh,
-        )
+        with tempfile.TemporaryDirectory(prefix=".xysiting-solar-", dir=Path(args.out).resolve().parent) as tmp:
+            if _is_parquet(src):
+                ddf = scale.read_rooftops(src, npartitions=args.partitions)
+                ranked = scale.potential_dask(
+                    ddf,
+                    weather,
+                    assumptions=a,
+                    shading=not args.no_shading,
+                    stage=Path(tmp) / "unranked",
+                    persist=False,
+                    client=client,
+                )
+                ranked.to_parquet(str(Path(tmp) / "ranked"), write_index=False)  # partition by partition
+                result = dask_geopandas.read_parquet(str(Path(tmp) / "ranked"))
+            else:
+                outcome = results.solar(
+                    src,
+                    weather=weather,
+                    assumptions=a,
+                    shading=not args.no_shading,
+                    engine="dask",
+                    client=client,
+                    partitions=args.partitions,
+                )
+                result = outcome.stored.read_dask("rooftops")
+            best = scale.shortlist_dask(result, **filters, rank_by=a.rank_by)
+            rollup = scale.rollup_dask(result, by_use_class=args.rollup_by_use_class)
+            total = rollup.iloc[-1]
+            n = int(result.map_partitions(len).compute().sum())
+            summary = scale.supply_summary_dask(result, benchmark_cny_per_kwh=a.benchmark_cny_per_kwh)
+            curve = None
+            if args.supply_curve:
+                cols = ["id", "name", "county", "use_class", "kwp", "kwh_per_year", "kwh_per_kwp", "lcoe_cny_per_kwh"]
+                suitable = result[result["suitable"]]
+                curve = supply_curve(
+                    suitable[[c for c in cols if c in result.columns] + ["suitable"]].compute(),
+                    benchmark_cny_per_kwh=a.benchmark_cny_per_kwh,
+                )
         totals = {
             "rooftops": n,
             "suitable": int(total["rooftops"]),
@@ -276,7 +293,21 @@ def _run_dask(args, src: Path, weather, a, filters):
             "gwh": float(total["gwh_per_year"]),
             "tco2": float(total["tco2_per_year"]),
         }
-        return best, rollup, scale.metadata(weather, a), totals, curve
+        return best, rollup, scale.metadata(weather, a), totals, curve, summary
     finally:
         if client is not None:
             client.close()
+
+
+def _connect(address: str):
+    """A dask.distributed client of the scheduler at ``address`` (InputError if unreachable)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        msg = "--scheduler needs the 'distributed' package (pip install distributed)"
+        raise InputError(msg) from None
+    try:
+        return Client(address, timeout="20s")
+    except OSError as exc:
+        msg = f"--scheduler {address}: cannot connect ({exc})"
+        raise InputError(msg) from None

@@ -45,7 +45,7 @@ from geo.crs import metric_crs
 from geo.errors import InputError, describe_rows
 from layers.conform import conform
 from layers.schema import COUNTIES
-from siting.solar import _shading, _yield, economics
+from siting.solar import _footprints, _shading, _yield, economics
 from siting.solar.assumptions import PVAssumptions
 from siting.solar.weather import Weather, default_weather
 
@@ -137,9 +137,14 @@ def rooftop_potential(
     weather = weather or default_weather()
     frame, repairs = prepare_rooftops(rooftops, assumptions=a)
     n = len(frame)
-    metric = frame.geometry.to_crs(metric_crs(frame)) if n else frame.geometry
-    geoms = np.asarray(metric.values, dtype=object)
-    area = shapely.area(geoms) if n else np.zeros(0)
+    total_bounds = frame.total_bounds  # once: the metric CRS and the weather distance use it
+    # the UTM zone of the rooftops' bounding box (metric_crs of the box = of the footprints)
+    metric = metric_crs(gpd.GeoSeries([shapely.box(*total_bounds)], crs=frame.crs)) if n else None
+    # area, centroid and bounding box in metres, from the vertices (no reprojected copies)
+    area, cx, cy, bounds = _footprints.metric_measures(frame.geometry.values, frame.crs, metric, threads=_threads())
+    # the neighbour scan starts on a background thread; the yields are computed meanwhile
+    scan = _start_scan(frame, (cx, cy, bounds), metric, a, neighbours) if shading and n > 1 else None
+    del cx, cy, bounds
     if "roof_area_m2" in frame.columns:
         given = frame["roof_area_m2"].to_numpy(dtype=float)
         area = np.where(np.isnan(given), area, given)
@@ -150,7 +155,7 @@ def rooftop_potential(
             f"unsuitable ({describe_rows(frame.index[zero_area])})"
         )
 
-    far_km = _distance_to_weather_km(frame, weather)
+    far_km = _distance_to_weather_km(total_bounds, frame.crs, weather)
     if far_km > 150.0:
         repairs.append(
             f"note: the weather site is {far_km:,.0f} km from the rooftops' centre; "
@@ -158,13 +163,14 @@ def rooftop_potential(
         )
 
     # orientation of the planes and their share of the footprint
-    pitched = frame["roof_type"].to_numpy() == "pitched"
+    pitched = _is_pitched(frame)
     roof_tilt = frame["roof_tilt_deg"].to_numpy(dtype=float)
     tilt = np.where(pitched, roof_tilt, a.flat_tilt_deg)
     main_az, second, all_north, n_used, n_planes = _planes(frame, pitched, tilt, a)
     cos_t = np.cos(np.radians(np.where(pitched, tilt, 0.0)))
     roof_m2 = np.where(zero_area, 0.0, area) * n_used / n_planes / np.maximum(cos_t, 1e-3)
-    share = frame["use_class"].map(a.use_shares).to_numpy(dtype=float)
+    use_code, use_names = pd.factorize(frame["use_class"])  # conform checked every class has a share
+    share = np.array([a.use_shares[c] for c in use_names], dtype=float)[use_code]
     usable = roof_m2 * share
     module_m2 = usable * np.where(pitched, 1.0, a.gcr)
     kwp = module_m2 * a.module_w_per_m2 / 1000.0
@@ -191,21 +197,7 @@ def rooftop_potential(
         yield_unshaded = np.zeros(0)
         nearest = np.zeros(0, dtype=np.int64)
 
-    if shading and n > 1:
-        sf = shading_factors(frame, metric, nearest, table, a, neighbours=neighbours)
-    else:
-        sf = np.ones(n)
-    del metric, geoms  # the projected footprints are not needed past here (memory peak)
-    kwh_per_kwp = yield_unshaded * sf
-    kwh = kwp * kwh_per_kwp
-
-    reasons = np.select(
-        [zero_area, pitched & (tilt > a.max_tilt_deg), all_north, usable < a.min_usable_m2, sf < a.min_shading_factor],
-        list(_REASONS),
-        "",
-    )
-    suitable = reasons == ""
-
+    month_share = _month_shares(yield_unshaded, weights, inverse, table) if monthly else None
     out = frame[[c for c in _KEEP if c in frame.columns] + [frame.geometry.name]].copy()
     out["footprint_m2"] = np.round(area, 2)
     out["usable_m2"] = np.round(usable, 2)
@@ -213,45 +205,85 @@ def rooftop_potential(
     out["array_azimuth_deg"] = np.round(main_az, 2)
     out["array_planes"] = np.where(np.isnan(second), 1, 2).astype(np.int64)
     out["kwp"] = np.round(kwp, 3)
+
+    sf = np.ones(n) if scan is None else _shading.shading_factor(scan.result()[:n], nearest, table.shade_table)
+    kwh_per_kwp = yield_unshaded * sf
+    kwh = kwp * kwh_per_kwp
+
+    reason_code = np.select(
+        [zero_area, pitched & (tilt > a.max_tilt_deg), all_north, usable < a.min_usable_m2, sf < a.min_shading_factor],
+        np.arange(1, len(_REASONS) + 1, dtype=np.int8),
+        np.int8(0),
+    )
+    suitable = reason_code == 0
+
     out["kwh_per_year"] = np.round(kwh, 1)
     out["kwh_per_kwp"] = np.round(kwh_per_kwp, 2)
     out["shading_factor"] = np.round(sf, 4)
     out["suitable"] = suitable
-    out["exclusion_reason"] = reasons
+    out["exclusion_reason"] = np.array(["", *_REASONS], dtype=object)[reason_code]
     _add_money_and_co2(out, kwp, kwh, a)
-    if monthly and n:
-        denominator = np.maximum(yield_unshaded, 1e-9)
-        for m, col in enumerate(MONTH_COLUMNS):  # one month at a time: n-long temporaries only
-            month_kwh_per_kwp = np.zeros(n)
-            for k in range(codes.shape[1]):  # four interpolation corners
-                month_kwh_per_kwp += weights[:, k] * table.monthly_kwh_per_kwp[inverse[:, k], m]
-            out[col] = np.round(kwh * (month_kwh_per_kwp / denominator), 1)
-    elif monthly:
-        for col in MONTH_COLUMNS:
-            out[col] = np.zeros(0)
-    out["county_rank"] = pd.array([pd.NA] * n, dtype="Int64")
+    if monthly:
+        for m, col in enumerate(MONTH_COLUMNS):
+            out[col] = np.round(kwh * month_share[:, m], 1)
+        del month_share
     if rank:
         out["county_rank"] = rank_within_county(out, rank_by=a.rank_by)
+    else:
+        out["county_rank"] = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
     out.attrs["solar"] = solar_metadata(a, weather, repairs)
     return out
+
+
+def _month_shares(yield_unshaded, weights, inverse, table, *, rows: int = 131_072) -> np.ndarray:
+    """Share of the year's kWh falling in each calendar month, shape (n, 12): the interpolated
+    monthly yields of the rooftop's four corner classes over their interpolated annual yield.
+
+    Each corner's twelve monthly yields are gathered in one row (not month by month), in
+    blocks of ``rows`` rooftops; a corner of weight 0 adds exactly nothing and is skipped.
+    """
+    n = len(yield_unshaded)
+    out = np.empty((n, 12))
+    monthly = table.monthly_kwh_per_kwp if n else None
+    for lo in range(0, n, rows):  # blocks of rooftops: (rows, 12) temporaries only
+        hi = min(lo + rows, n)
+        acc = np.zeros((hi - lo, 12))
+        for k in range(weights.shape[1]):  # four interpolation corners, summed in order
+            w = weights[lo:hi, k]
+            sel = np.flatnonzero(w != 0.0)
+            if len(sel) == hi - lo:
+                acc += w[:, None] * monthly[inverse[lo:hi, k]]
+            elif len(sel):
+                acc[sel] += w[sel, None] * monthly[inverse[lo + sel, k]]
+        out[lo:hi] = acc / np.maximum(yield_unshaded[lo:hi], 1e-9)[:, None]
+    return out
+
+
+def _is_pitched(frame: pd.DataFrame) -> np.ndarray:
+    """``roof_type == "pitched"`` as a boolean array (compared in the column's own storage)."""
+    return frame["roof_type"].eq("pitched").to_numpy(dtype=bool, na_value=False)
 
 
 def orientation_classes(rooftops: gpd.GeoDataFrame, *, assumptions: PVAssumptions) -> np.ndarray:
     """Distinct orientation-class keys (mount, tilt, azimuth 1, azimuth 2) of a rooftops frame."""
     a = assumptions
     frame, _ = prepare_rooftops(rooftops, assumptions=a)
-    pitched = frame["roof_type"].to_numpy() == "pitched"
+    pitched = _is_pitched(frame)
     tilt = np.where(pitched, frame["roof_tilt_deg"].to_numpy(dtype=float), a.flat_tilt_deg)
     main_az, second = _planes(frame, pitched, tilt, a)[:2]
     codes, _ = _class_corners(pitched, tilt, main_az, second, a)
     return np.nan_to_num(_decode(np.unique(codes.ravel())), nan=-1.0)
 
 
-def _distance_to_weather_km(frame: gpd.GeoDataFrame, weather: Weather) -> float:
+def _distance_to_weather_km(total_bounds: np.ndarray, crs, weather: Weather) -> float:
     """Geodesic distance (WGS84 ellipsoid), km, from the rooftops' bounding-box centre to the weather site."""
-    if not len(frame):
+    if not np.isfinite(total_bounds).all():
         return 0.0
-    minx, miny, maxx, maxy = frame.geometry.to_crs("EPSG:4326").total_bounds
+    minx, miny, maxx, maxy = total_bounds
+    crs = pyproj.CRS.from_user_input(crs)
+    if not crs.equals("EPSG:4326"):  # the bounding box, not every footprint, reprojected
+        transformer = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        minx, miny, maxx, maxy = transformer.transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
     lon, lat = (minx + maxx) / 2.0, (miny + maxy) / 2.0
     return float(_GEOD.inv(lon, lat, weather.longitude, weather.latitude)[2]) / 1000.0
 
@@ -330,10 +362,19 @@ def _class_corners(pitched, tilt, az1, az2, a: PVAssumptions) -> tuple[np.ndarra
     """Four grid classes around each rooftop's orientation and their bilinear weights.
 
     Tilts are gridded every ``tilt_step_deg``, azimuths every ``azimuth_step_deg``; a gable's
-    second plane stays opposite the first.  Flat roofs are one exact class.
+    second plane stays opposite the first.  Flat roofs are one exact class (weights 1, 0, 0, 0).
     """
-    ts, azs = a.tilt_step_deg, a.azimuth_step_deg
     n = len(tilt)
+    codes = np.empty((n, 4), dtype=np.int64)
+    weights = np.zeros((n, 4))
+    flat = ~pitched
+    codes[flat] = _encode(0, a.flat_tilt_deg, a.flat_azimuth_deg % 360.0, np.nan)
+    weights[flat, 0] = 1.0
+    rows = np.flatnonzero(pitched)
+    if not len(rows):
+        return codes, weights
+    ts, azs = a.tilt_step_deg, a.azimuth_step_deg
+    tilt, az1, az2 = tilt[rows], az1[rows], az2[rows]
     t0 = np.minimum(np.floor(tilt / ts) * ts, 90.0)
     t1 = np.minimum(t0 + ts, 90.0)
     ft = np.where(t1 > t0, (tilt - t0) / np.maximum(t1 - t0, 1e-9), 0.0)
@@ -341,20 +382,14 @@ def _class_corners(pitched, tilt, az1, az2, a: PVAssumptions) -> tuple[np.ndarra
     fa = (az1 - m0) / azs
     m1 = m0 + azs
     pair = ~np.isnan(az2)
-    codes = np.empty((n, 4), dtype=np.int64)
-    weights = np.empty((n, 4))
     corners = ((t0, m0, (1 - ft) * (1 - fa)), (t1, m0, ft * (1 - fa)), (t0, m1, (1 - ft) * fa), (t1, m1, ft * fa))
     for k, (tc, mc, wk) in enumerate(corners):  # four corners, each vectorised
         mc = mc % 360.0
         opp = (mc + 180.0) % 360.0
         lo = np.where(pair, np.fmin(mc, opp), mc)
         hi = np.where(pair, np.fmax(mc, opp), np.nan)
-        codes[:, k] = _encode(pitched.astype(np.int64), tc, lo, hi)
-        weights[:, k] = wk
-    flat = ~pitched
-    if flat.any():
-        codes[flat] = _encode(0, a.flat_tilt_deg, a.flat_azimuth_deg % 360.0, np.nan)
-        weights[flat] = (1.0, 0.0, 0.0, 0.0)
+        codes[rows, k] = _encode(1, tc, lo, hi)
+        weights[rows, k] = wk
     return codes, weights
 
 
@@ -376,31 +411,45 @@ def _add_money_and_co2(out: pd.DataFrame, kwp: np.ndarray, kwh: np.ndarray, a: P
 
 def shading_factors(
     frame: gpd.GeoDataFrame,
-    metric: gpd.GeoSeries,
+    measures: tuple[np.ndarray, np.ndarray, np.ndarray],
+    metric: pyproj.CRS,
     class_index: np.ndarray,
     table: _yield.ClassTable,
     a: PVAssumptions,
     *,
     neighbours: gpd.GeoDataFrame | None = None,
 ) -> np.ndarray:
-    """Shading factor (share of unshaded output kept) of each rooftop of ``frame``."""
-    geoms = np.asarray(metric.values, dtype=object)
-    cent = shapely.centroid(geoms)
-    x, y = shapely.get_x(cent), shapely.get_y(cent)
+    """Shading factor (share of unshaded output kept) of each rooftop of ``frame``.
+
+    ``measures``: centroid x, y (m) and bounds (m, shape (n, 4)) in CRS ``metric``
+    (:func:`siting.solar._footprints.metric_measures`).
+    """
+    horizon = _start_scan(frame, measures, metric, a, neighbours).result()[: len(frame)]
+    return _shading.shading_factor(horizon, class_index, table.shade_table)
+
+
+def _start_scan(
+    frame: gpd.GeoDataFrame,
+    measures: tuple[np.ndarray, np.ndarray, np.ndarray],
+    metric: pyproj.CRS,
+    a: PVAssumptions,
+    neighbours: gpd.GeoDataFrame | None,
+) -> _shading.HorizonScan:
+    """The neighbour scan of ``frame``'s rooftops (and ``neighbours`` as shade casters only),
+    started on ``_threads() - 1`` background threads; its first ``len(frame)`` rows are theirs."""
+    x, y, bounds = measures
     h = frame["height_m"].to_numpy(dtype=float)
-    long_, short = _half_sides(geoms)
-    n = len(frame)
+    long_, short = _half_sides(bounds)
     if neighbours is not None and len(neighbours):
         nb, _ = prepare_rooftops(neighbours, assumptions=a)
-        nb_geoms = np.asarray(nb.geometry.to_crs(metric.crs).values, dtype=object)
-        nb_cent = shapely.centroid(nb_geoms)
-        nb_long, nb_short = _half_sides(nb_geoms)
-        x = np.concatenate([x, shapely.get_x(nb_cent)])
-        y = np.concatenate([y, shapely.get_y(nb_cent)])
+        _, nb_x, nb_y, nb_bounds = _footprints.metric_measures(nb.geometry.values, nb.crs, metric, threads=_threads())
+        nb_long, nb_short = _half_sides(nb_bounds)
+        x = np.concatenate([x, nb_x])
+        y = np.concatenate([y, nb_y])
         h = np.concatenate([h, nb["height_m"].to_numpy(dtype=float)])
         long_ = np.concatenate([long_, nb_long])
         short = np.concatenate([short, nb_short])
-    horizon = _shading.horizon_profile(
+    return _shading.HorizonScan(
         x,
         y,
         h,
@@ -409,13 +458,16 @@ def shading_factors(
         sectors=a.shading_sectors,
         min_elevation_deg=a.shading_min_elevation_deg,
         max_distance_m=a.shading_max_distance_m,
-        threads=min(2, len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1,
-    )[:n]
-    return _shading.shading_factor(horizon, class_index, table.shade_table)
+        background=_threads() - 1,
+    )
 
 
-def _half_sides(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    b = shapely.bounds(geoms)
+def _threads() -> int:
+    """Threads for the compiled and PROJ steps: the cores this process may use, at most 2."""
+    return min(2, len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1
+
+
+def _half_sides(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     w, d = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
     return np.fmax(w, d) / 2.0, np.fmin(w, d) / 2.0
 
@@ -429,11 +481,16 @@ def rank_within_county(result: pd.DataFrame, *, rank_by: str = "kwh_per_year") -
     ascending = rank_by == "payback_years"
     n = len(result)
     values = result[rank_by].to_numpy(dtype=float, na_value=np.nan)
-    county = result["county"].fillna("").to_numpy() if "county" in result else np.zeros(n, dtype=np.int64)
-    group, _ = pd.factorize(county)
+    if "county" in result:
+        group, _ = pd.factorize(result["county"].fillna(""))  # NA ranks with "" as before
+    else:
+        group = np.zeros(n, dtype=np.int64)
     rows = np.flatnonzero(result["suitable"].to_numpy(dtype=bool) & ~np.isnan(values))
     key = values[rows] if ascending else -values[rows]
-    order = np.lexsort((key, group[rows]))  # by county, then best first
+    # by county, then best first: as np.lexsort((key, group)), two stable sorts (the second
+    # one a radix sort of small integers)
+    by_key = np.argsort(key, kind="stable")
+    order = by_key[np.argsort(group[rows][by_key], kind="stable")]
     g, k = group[rows][order], key[order]
     position = np.arange(len(order))
     new_group = np.r_[True, g[1:] != g[:-1]] if len(order) else np.zeros(0, dtype=bool)
@@ -442,9 +499,7 @@ def rank_within_county(result: pd.DataFrame, *, rank_by: str = "kwh_per_year") -
     first_of_value = np.maximum.accumulate(np.where(new_value, position, 0))  # ties: the best rank
     ranks = np.zeros(n, dtype=np.int64)
     ranks[rows[order]] = first_of_value - first_of_group + 1
-    out = pd.Series(pd.array(ranks, dtype="Int64"), index=result.index)
-    out[ranks == 0] = pd.NA
-    return out
+    return pd.Series(pd.arrays.IntegerArray(ranks, ranks == 0), index=result.index)
 
 
 # -- input checks -----------------------------------------------------------------------------

@@ -273,17 +273,25 @@ def _with_halo(ddf, weather, a: PVAssumptions, table, monthly: bool, meta):
             and bounds[j][1] <= box[3]
             and bounds[j][3] >= box[1]
         ]
-        tasks.append(dask.delayed(_potential_halo_part)(part, near, box, weather, a, table, monthly))
+        # each neighbour's strip within the padded box is cut in its own small task, so a
+        # partition is held in memory only until its strips are cut, not until every
+        # neighbour's yields are done
+        strips = [dask.delayed(_strip)(p, box) for p in near]
+        tasks.append(dask.delayed(_potential_halo_part)(part, strips, weather, a, table, monthly))
     return dd.from_delayed(tasks, meta=meta, verify_meta=False)
 
 
+def _strip(part: gpd.GeoDataFrame, box: np.ndarray) -> gpd.GeoDataFrame:
+    """The rows of ``part`` intersecting ``box`` (minx, miny, maxx, maxy)."""
+    return part.cx[box[0] : box[2], box[1] : box[3]] if len(part) else part
+
+
 def _potential_halo_part(
-    part: gpd.GeoDataFrame, near: list, box: np.ndarray, weather: Weather, a: PVAssumptions, table, monthly: bool
+    part: gpd.GeoDataFrame, strips: list, weather: Weather, a: PVAssumptions, table, monthly: bool
 ) -> gpd.GeoDataFrame:
     halo = None
-    if near and len(part):
-        pieces = [p.cx[box[0] : box[2], box[1] : box[3]] for p in near if len(p)]
-        pieces = [p for p in pieces if len(p)]
+    if strips and len(part):
+        pieces = [p for p in strips if len(p)]
         if pieces:
             halo = pd.concat(pieces)
     out = rooftop_potential(
@@ -294,30 +302,47 @@ def _potential_halo_part(
 
 
 def rank_dask(result, *, rank_by: str = "kwh_per_year"):
-    """Fill ``county_rank`` (1 = best among suitable rooftops in the county) partition-wise."""
-    cols = result[["county", rank_by, "suitable"]]
-    values = cols[cols["suitable"]].compute()
+    """Fill ``county_rank`` (1 = best among suitable rooftops in the county) partition-wise.
+
+    Two passes, no gathered frame: (1) each partition returns, per county, the sorted ranking
+    values of its suitable rooftops (8 bytes a rooftop); they are merged per county on the
+    client; (2) the merged arrays go to the workers once (one graph key) and each partition
+    ranks its rows by binary search (``method="min"``, as the pandas engine).
+    """
+    import dask
+
     ascending = rank_by == "payback_years"
-    sorted_by_county: dict[str, np.ndarray] = {}
-    for county, group in values.groupby(values["county"].fillna("")):  # one per county
-        v = group[rank_by].to_numpy(dtype=float)
-        sorted_by_county[str(county)] = np.sort(v if ascending else -v)
+    pieces = dask.compute(*[dask.delayed(_sorted_values_part)(p, rank_by, ascending) for p in result.to_delayed()])
+    counties = sorted({c for piece in pieces for c in piece})
+    sorted_by_county = {c: np.sort(np.concatenate([p[c] for p in pieces if c in p])) for c in counties}
+    del pieces
     meta = result._meta
-    return result.map_partitions(_rank_part, sorted_by_county, rank_by, ascending, meta=meta)
+    return result.map_partitions(_rank_part, dask.delayed(sorted_by_county), rank_by, ascending, meta=meta)
+
+
+def _sorted_values_part(part: pd.DataFrame, rank_by: str, ascending: bool) -> dict[str, np.ndarray]:
+    """Per county, the sorted ranking values of the partition's suitable rooftops (negated
+    when larger is better)."""
+    v = part[rank_by].to_numpy(dtype=float, na_value=np.nan)
+    ok = part["suitable"].to_numpy(dtype=bool) & ~np.isnan(v)
+    group, names = pd.factorize(part["county"].fillna("").to_numpy(dtype=object)[ok])
+    v = v[ok] if ascending else -v[ok]
+    return {str(name): np.sort(v[group == k]) for k, name in enumerate(names)}
 
 
 def _rank_part(part: pd.DataFrame, sorted_by_county: dict, rank_by: str, ascending: bool) -> pd.DataFrame:
     part = part.copy()
-    rank = np.full(len(part), -1, dtype=np.int64)
-    county = part["county"].fillna("").astype(str).to_numpy()
-    ok = part["suitable"].to_numpy(dtype=bool)
-    v = part[rank_by].to_numpy(dtype=float)
+    rank = np.zeros(len(part), dtype=np.int64)
+    county = part["county"].fillna("").to_numpy(dtype=object)
+    v = part[rank_by].to_numpy(dtype=float, na_value=np.nan)
+    ok = part["suitable"].to_numpy(dtype=bool) & ~np.isnan(v)
     v = v if ascending else -v
-    for c in np.unique(county[ok]):  # one per county present in the partition
-        sel = ok & (county == c)
-        rank[sel] = np.searchsorted(sorted_by_county[c], v[sel], side="left") + 1
-    part["county_rank"] = pd.array(np.where(rank > 0, rank, 0), dtype="Int64")
-    part.loc[rank <= 0, "county_rank"] = pd.NA
+    group, names = pd.factorize(county[ok])
+    rows = np.flatnonzero(ok)
+    for k, c in enumerate(names):  # one per county present in the partition
+        sel = rows[group == k]
+        rank[sel] = np.searchsorted(sorted_by_county[str(c)], v[sel], side="left") + 1
+    part["county_rank"] = pd.arrays.IntegerArray(rank, rank == 0)
     return _plain_strings(part)
 
 
@@ -360,6 +385,54 @@ def rollup_dask(result, *, by_use_class: bool = False) -> pd.DataFrame:
     return table
 
 
+def supply_summary_dask(result, *, benchmark_cny_per_kwh: float | None = None) -> dict:
+    """:func:`siting.solar.supply_summary` of a dask result, from sums per LCOE value.
+
+    Each partition sums kWp, kWh/yr and rooftops of its suitable rooftops per LCOE value
+    (LCOE is stored to 4 decimals, so there are few values); the client adds them up and
+    finds the capacity-weighted median on the cumulative kWp, as the supply curve would.
+    """
+    import dask
+
+    bench = PVAssumptions().benchmark_cny_per_kwh if benchmark_cny_per_kwh is None else benchmark_cny_per_kwh
+    parts = dask.compute(*[dask.delayed(_lcoe_sums_part)(p) for p in result.to_delayed()])
+    table = pd.concat(parts).groupby(level=0).sum().sort_index()
+    lcoe = table.index.to_numpy(dtype=float)
+    kwp, kwh, count = (table[c].to_numpy() for c in ("kwp", "kwh", "rooftops"))
+    below = lcoe <= bench
+    total_kwp = float(kwp.sum())
+    median = float("nan")
+    if len(table):
+        median = float(lcoe[min(int(np.searchsorted(np.cumsum(kwp), total_kwp / 2.0)), len(lcoe) - 1)])
+    return {
+        "rooftops": int(count.sum()),
+        "mwp": total_kwp / 1000.0,
+        "gwh_per_year": float(kwh.sum() / 1e6),
+        "benchmark_cny_per_kwh": float(bench),
+        "rooftops_below_benchmark": int(count[below].sum()),
+        "mwp_below_benchmark": float(kwp[below].sum() / 1000.0),
+        "gwh_per_year_below_benchmark": float(kwh[below].sum() / 1e6),
+        "share_mwp_below_benchmark": float(kwp[below].sum() / total_kwp) if total_kwp > 0 else float("nan"),
+        "lcoe_min_cny_per_kwh": float(lcoe.min()) if len(lcoe) else float("nan"),
+        "lcoe_median_cny_per_kwh": median,
+        "lcoe_max_cny_per_kwh": float(lcoe.max()) if len(lcoe) else float("nan"),
+    }
+
+
+def _lcoe_sums_part(part: pd.DataFrame) -> pd.DataFrame:
+    lcoe = part["lcoe_cny_per_kwh"].to_numpy(dtype=float, na_value=np.nan)
+    ok = part["suitable"].fillna(False).to_numpy(dtype=bool) & np.isfinite(lcoe)
+    frame = pd.DataFrame(
+        {
+            "kwp": part["kwp"].to_numpy(dtype=float)[ok],
+            "kwh": part["kwh_per_year"].to_numpy(dtype=float)[ok],
+            "rooftops": np.ones(int(ok.sum()), dtype=np.int64),
+        },
+        index=pd.Index(lcoe[ok], name="lcoe"),
+    )
+    return frame.groupby(level=0).sum()
+
+
 def _weighted_rows(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["suitable"] = True
@@ -386,4 +459,5 @@ __all__ = [
     "rollup_dask",
     "shortlist_dask",
     "spatially_compact",
+    "supply_summary_dask",
 ]
