@@ -410,7 +410,7 @@ class DashboardApp(pn.viewable.Viewer):
     def load_stepwise(self, doc) -> None:
         """Load the tabs one per event-loop turn, so each tab's results reach the browser
         as soon as they are ready (the open tab first) instead of all at the end."""
-        self.live = True
+        self.live = self.map.live = True
         pending = self._load_order()
 
         def step() -> None:
@@ -466,8 +466,8 @@ def sync_url(app: DashboardApp, location=None) -> None:
     location = location or pn.state.location
     if location is None:
         return
-    location.sync(app, dict(app.url_params))
-    location.sync(app.map, dict(app.map.url_params))
+    for obj in (app, app.map):  # a value in the URL's form (county=420602 is read as a number) is retried as text
+        location.sync(obj, dict(obj.url_params), on_error=functools.partial(_apply_loosely, obj))
     app._pending_selection = app.map.selected
     for component in app.tabs_components.values():
         app.sync_component(component, location)

@@ -248,6 +248,8 @@ class SharedMap(pn.viewable.Viewer):
         self._active_tab: str | None = None
         self._tab_added: set[str] = set()  # layers the open tab switched on (restored when left)
         self._from_view = False  # True while the browser's pan/zoom writes x_range/y_range
+        # False until the page is shown: the plot reports placeholder ranges while it is built
+        self.live = False
         self._basemap_drawn = self.basemap  # the basemap the layers are shifted for
         self._drawn_layers: set[str] = set()  # the layers sent to the plot
         self.pipes = {key: hv.streams.Pipe(data=None) for key in LAYERS}
@@ -257,7 +259,8 @@ class SharedMap(pn.viewable.Viewer):
         # one hover tool per layer for the session, relabelled in place when the language changes
         from bokeh.models import HoverTool
 
-        self._hover = {key: HoverTool(tooltips=[]) for key in (*LAYERS, "rooftops_vector")}
+        # (HoloViews draws a copy of each, found again by its tag: see _apply_tooltips)
+        self._hover = {key: HoverTool(tooltips=[], tags=[f"xy-hover:{key}"]) for key in (*LAYERS, "rooftops_vector")}
 
         lang = self.lang
         self.toggles = pn.widgets.CheckBoxGroup(
@@ -296,6 +299,7 @@ class SharedMap(pn.viewable.Viewer):
         self.basemap_select.link(self, value="basemap", bidirectional=True)
         self.county_select.link(self, value="county", bidirectional=True)
         self.fit_colours.param.watch(lambda _event: self.rebuild(), "value")
+        self.param.watch(self._on_view_params, ["x_range", "y_range", "county"])  # with the events
         self._refresh_legend()
 
     def __panel__(self) -> pn.viewable.Viewable:
@@ -421,6 +425,7 @@ class SharedMap(pn.viewable.Viewer):
             self.fit_colours.label = t("fit_colours", lang)
             for key in self._hover:
                 self._set_tooltips(key)
+            self._apply_tooltips()
             if self._visible("county_labels"):
                 self._empty["county_labels"] = False
                 self.pipes["county_labels"].send(self._data.get("county_labels"))
@@ -668,6 +673,24 @@ class SharedMap(pn.viewable.Viewer):
         if self._hover[key].tooltips != tips:
             self._hover[key].tooltips = tips
 
+    def _apply_tooltips(self) -> None:
+        """Give the drawn hover tools (HoloViews' copies of :attr:`_hover`) the current tooltips.
+
+        Run after a relabel and after every redraw (plot hook): HoloViews resets a copied
+        tool's tooltips to those it was built with when its layer is drawn again.
+        """
+        fig = self._figure
+        if fig is None:
+            return
+        from bokeh.models import HoverTool
+
+        for tool in fig.tools:
+            if not isinstance(tool, HoverTool):
+                continue
+            key = next((tag[len("xy-hover:") :] for tag in tool.tags if str(tag).startswith("xy-hover:")), None)
+            if key in self._hover and tool.tooltips != self._hover[key].tooltips:
+                tool.tooltips = list(self._hover[key].tooltips)
+
     # element builders: each returns the same element type, empty when data is None
     def _el_polys(self, key, data=None):
         data = data or []
@@ -902,6 +925,7 @@ class SharedMap(pn.viewable.Viewer):
                     tool.filters = {"image": finite}
         if not any(getattr(item, "name", None) == "xy-scale-bar" for item in fig.center):
             fig.add_layout(self._scale_bar(fig))
+        self._apply_tooltips()
 
     def _scale_bar(self, fig):
         """A metric scale bar.
@@ -969,7 +993,6 @@ class SharedMap(pn.viewable.Viewer):
                 self._push(key)
             self._refresh_legend()
 
-    @param.depends("x_range", "y_range", "county", watch=True)
     def _on_view_params(self, *events) -> None:
         """The view was set from Python or the URL (not by panning): show it."""
         if self._from_view:
@@ -985,7 +1008,7 @@ class SharedMap(pn.viewable.Viewer):
 
     def _on_view(self, x_range=None, y_range=None) -> None:
         """The browser's pan or zoom: record the extent (rounded to metres) for the URL."""
-        if x_range is None or y_range is None or None in (*x_range, *y_range):
+        if not self.live or x_range is None or y_range is None or None in (*x_range, *y_range):
             return
         self._from_view = True
         try:
