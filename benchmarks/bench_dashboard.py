@@ -61,7 +61,7 @@ def cold_loads(browser, url: str, runs: int, shots: Path) -> tuple[list[float], 
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         start = time.perf_counter()
-        page.goto(url, wait_until="commit")
+        page.goto(url, wait_until="commit", timeout=300_000)
         page.wait_for_selector(".xy-map canvas", state="visible", timeout=120_000)
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
         first_map.append(time.perf_counter() - start)
@@ -102,7 +102,7 @@ def language_switches(browser, url: str, runs: int) -> list[float]:
     """Click the language button ``runs`` times (en, zh, en...); seconds until relabelled."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(url)
+    page.goto(url, timeout=300_000)
     page.wait_for_selector(".xy-solar-table .tabulator-row", timeout=300_000)
     page.wait_for_timeout(3000)  # the other tabs load after the PV table
     times = []
@@ -127,7 +127,7 @@ def _rows(page) -> int:
 def filter_changes(browser, url: str, runs: int, shots: Path) -> list[float]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(url)
+    page.goto(url, timeout=300_000)
     page.wait_for_selector(".xy-row-count", timeout=600_000)
     page.wait_for_timeout(2000)
     times = time_county_filter(page, runs, shot=shots / "million_filtered.png")
