@@ -337,10 +337,6 @@ class ResultView(pn.viewable.Viewer):
         self.message.visible = False
 
     # -- the app shell's interface until it binds ``lang`` itself
-    def set_language(self, lang: str) -> None:
-        """Show everything in ``lang``."""
-        self.lang = lang
-
     def panel(self):
         """The tab's layout."""
         return self.__panel__()

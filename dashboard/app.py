@@ -13,22 +13,27 @@ spinner.
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import sys
+import time
 import warnings
 import weakref
+from typing import ClassVar
 
 import holoviews as hv
+import numpy as np
 import pandas as pd
 import panel as pn
+import param
 
 from dashboard import _solar_data
 from dashboard._data import open_project
 from dashboard._style import A11Y_JS
 from dashboard._style import PAGE_CSS as _CSS
 from dashboard._widgets import TextAlert
-from dashboard.i18n import DEFAULT_LANGUAGE, HTML_LANG, t
+from dashboard.i18n import DEFAULT_LANGUAGE, HTML_LANG, LANGUAGES, t
 from dashboard.map import SharedMap
 from dashboard.progress_tab import ProgressTab
 from dashboard.solar_tab import SolarTab
@@ -36,45 +41,40 @@ from dashboard.waste_tab import WasteTab
 from dashboard.wind_tab import WindTab
 from layers.project import Project
 
-_ready = False
 
-#: Every dashboard app still alive in this process, weakly held: an app leaves it when it is
-#: garbage-collected, which after its session is destroyed must happen (see live_apps()).
-_LIVE_APPS: weakref.WeakSet = weakref.WeakSet()
-
-
-def live_apps() -> list:
-    """The :class:`DashboardApp` objects still alive in this process (debugging, tests).
-
-    Sessions that were closed and destroyed must not appear here after a garbage
-    collection; if they do, something process-wide still holds them.
-    """
-    return list(_LIVE_APPS)
-
-
+@functools.cache
 def _ensure_extensions() -> None:
-    global _ready  # one-time, process-wide initialisation of Panel/HoloViews (no user state)
-    if _ready:
-        return
+    """Initialise Panel and HoloViews once per process (configuration only, no user state)."""
     pn.extension("tabulator", raw_css=[_CSS], notifications=False, loading_indicator=True)
     # empty layers are drawn as all-NaN images; numpy's warning about them is noise
     warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
     hv.extension("bokeh", logo=False)
-    _ready = True
 
 
-def _make_tab(name: str, project: Project, shared_map: SharedMap, lang: str, context=None, account=None):
-    """The component for tab ``name``."""
-    if name == "solar":
-        return SolarTab(project, shared_map, lang=lang)
-    if name == "waste":
-        return WasteTab(project, shared_map, lang=lang)
-    if name == "wind":
-        return WindTab(project, shared_map, lang=lang)
+TAB_ORDER = (("solar", "tab_solar"), ("waste", "tab_waste"), ("wind", "tab_wind"), ("progress", "tab_progress"))
+_TAB_CLASSES = {"solar": SolarTab, "waste": WasteTab, "wind": WindTab, "progress": ProgressTab}
+
+
+class _Language(param.Parameterized):
+    """The language a part of the page shows.
+
+    The app's ``lang`` is what the user chose; each tab (and the header and map together)
+    follows its own ``_Language`` through a param reference, which the app moves to the
+    chosen language at once for what is visible and, for a hidden tab, when it is opened.
+    """
+
+    lang = param.Selector(default=DEFAULT_LANGUAGE, objects=list(LANGUAGES))
+
+
+def _make_tab(name: str, project: Project, shared_map: SharedMap, language: _Language, context=None, account=None):
+    """The component for tab ``name``, following ``language``."""
     if name == "progress":
-        return _MountedProgress(project, lang=lang, context=context or dict, account=account or {})
-    msg = f"unknown tab {name!r}"
-    raise ValueError(msg)
+        return _MountedProgress(project, language=language, context=context or dict, account=account or {})
+    cls = _TAB_CLASSES.get(name)
+    if cls is None:
+        msg = f"unknown tab {name!r}"
+        raise ValueError(msg)
+    return cls(project, shared_map, lang=language.param.lang)
 
 
 class _MountedProgress:
@@ -85,16 +85,16 @@ class _MountedProgress:
     them; until then (and if it fails) the tab shows a notice.
     """
 
-    def __init__(self, project: Project, *, lang: str, context, account: dict):
+    def __init__(self, project: Project, *, language: _Language, context, account: dict):
         self.project = project
-        self.lang = lang
+        self.language = language
         self.context = context
         # user (resolved by the server; None without sign-in, "guest" for an anonymous
         # reader), users_path and sign_in, passed to the component as given
         self.account = account
         self.component = None
         self.holder = pn.Column(
-            pn.pane.Alert(t("loading", lang), alert_type="light"),
+            pn.pane.Alert(t("loading", language.lang), alert_type="light"),
             sizing_mode="stretch_width",
             css_classes=["xy-progress-holder"],
         )
@@ -102,55 +102,106 @@ class _MountedProgress:
     def load(self) -> None:
         """Build the component with the other tabs' results."""
         self.holder.loading = True
+        language = self.language
         try:
             kwargs = {key: value for key, value in self.context().items() if value is not None}
             kwargs.update(self.account)  # the form is shown to editors only
-            self.component = ProgressTab(self.project, lang=self.lang, **kwargs)
+            self.component = ProgressTab(self.project, lang=language.param.lang, **kwargs)
             self.holder[:] = [self.component.panel()]
         except Exception as exc:  # a failing tab must not take the app down
-            self.holder[:] = [TextAlert(t("error", self.lang, message=str(exc)), alert_type="danger")]
+            self.holder[:] = [TextAlert(t("error", language.lang, message=str(exc)), alert_type="danger")]
         finally:
             self.holder.loading = False
-
-    def set_language(self, lang: str) -> None:
-        """Pass the language on to the component."""
-        self.lang = lang
-        if self.component is not None:
-            self.component.set_language(lang)
 
     def panel(self):
         """The holder of the component's layout."""
         return self.holder
 
 
-TAB_ORDER = (("solar", "tab_solar"), ("waste", "tab_waste"), ("wind", "tab_wind"), ("progress", "tab_progress"))
+def _retitle(tabs: pn.Tabs, titles: list[str]) -> None:
+    """Give the rendered ``tabs`` new ``titles`` in one patch, keeping every tab's content.
+
+    Panel reuses a tab's Bokeh ``TabPanel`` while its object is unchanged and BokehJS
+    redraws the tab headers only when the list of panels changes, so each retitled panel
+    is replaced by a new one around the same child (its view is kept); Panel's cache of
+    panels is updated with it.  Rebuilding the Tabs instead would re-render every tab.
+    """
+    from bokeh.models import TabPanel
+
+    tabs._names = list(titles)
+    for ref, (model, _parent) in list(tabs._models.items()):
+        cache = tabs._panels.get(ref, {})
+        panels = []
+        for title, panel in zip(titles, model.tabs, strict=False):
+            if panel.title != title:
+                new = TabPanel(title=title, name=title, child=panel.child, closable=panel.closable)
+                for key, cached in list(cache.items()):
+                    if cached is panel:
+                        cache[key] = new
+                panel = new
+            panels.append(panel)
+        if panels != list(model.tabs):
+            model.tabs = panels
 
 
-class DashboardApp:
-    """One session's dashboard: header, shared map, tabs (built fresh for every session)."""
+class DashboardApp(pn.viewable.Viewer):
+    """One session's dashboard: header, shared map, tabs (built fresh for every session).
+
+    ``lang`` and ``tab`` are declared parameters; with the map's view and each tab's
+    filters (their ``url_params``) they are kept in the page's URL by :func:`sync_url`.
+    """
+
+    lang = param.Selector(default=DEFAULT_LANGUAGE, objects=list(LANGUAGES), doc="UI language")
+    tab = param.Selector(default=TAB_ORDER[0][0], objects=[name for name, _ in TAB_ORDER], doc="The open tab")
+
+    #: parameter → URL query key (see :func:`sync_url`)
+    url_params: ClassVar[dict[str, str]] = {"tab": "tab", "lang": "lang"}
 
     def __init__(
-        self, project: Project, *, lang: str = DEFAULT_LANGUAGE, basemap: str | None = None, account: dict | None = None
+        self,
+        project: Project,
+        *,
+        lang: str = DEFAULT_LANGUAGE,
+        basemap: str | None = None,
+        account: dict | None = None,
+        **params,
     ):
+        super().__init__(lang=lang, **params)
         self.project = project
-        self.lang = lang
-        self.language = pn.widgets.RadioButtonGroup(
-            label=t("language", lang),
+        self.live = False  # True once the page is shown: a language switch then shows a spinner
+        self.destroyed = False
+        self._pending_selection = ""  # a feature id from the URL, selected once its tab has loaded
+        self._url_pending: dict[int, dict] = {}  # URL values a tab could not take before it loaded
+        # header and map follow _shown; each tab its own _Language (see _show_language)
+        self._shown = _Language(lang=self.lang)
+        self._tab_lang = {name: _Language(lang=self.lang) for name, _ in TAB_ORDER}
+        self.language = pn.widgets.RadioButtonGroup.from_param(
+            self.param.lang,
             options={"中文": "zh", "English": "en"},
-            value=lang,
+            name="",
             color="light",
             css_classes=["xy-language"],
             width=160,
         )
         self.header = pn.pane.HTML(
-            self._header_html(), sizing_mode="stretch_width", stylesheets=[_CSS], css_classes=["xy-header-text"]
+            param.bind(self._header_html, self._shown.param.lang),
+            sizing_mode="stretch_width",
+            stylesheets=[_CSS],
+            css_classes=["xy-header-text"],
         )
-        self.map = SharedMap(project, lang=lang, basemap=basemap)
+        self.map = SharedMap(project, lang=self._shown.param.lang, basemap=basemap)
         self.tabs_components = {
-            name: _make_tab(name, project, self.map, lang, context=self._progress_context, account=account)
+            name: _make_tab(name, project, self.map, self._tab_lang[name], self._progress_context, account)
             for name, _ in TAB_ORDER
         }
-        self.tabs = self._make_tabs()
+        self.tabs = pn.Tabs(
+            *[(t(msg, self.lang), self.tabs_components[name].panel()) for name, msg in TAB_ORDER],
+            sizing_mode="stretch_width",
+            css_classes=["xy-tabs"],
+            dynamic=True,
+            active=self._tab_index(),
+        )
+        self._map_view = self.map.__panel__()
         self.layout = pn.Column(
             pn.Row(
                 self.header,
@@ -159,28 +210,25 @@ class DashboardApp:
                 sizing_mode="stretch_width",
                 styles={"background": "#0b4f6c", "color": "white", "border-radius": "4px"},
             ),
-            pn.Row(
-                self.map.controls(),
-                self.map.pane,
-                self.map.legend,
-                sizing_mode="stretch_width",
-                height=560,
-                css_classes=["xy-map-row"],  # stacked on narrow screens (dashboard/_style.py)
-            ),
+            self._map_view,
             self.tabs,
             sizing_mode="stretch_width",
             css_classes=["xy-app"],
         )
-        self.language.param.watch(self._on_language, "value")
+        self.tabs.param.watch(self._on_active, "active")
         # <html lang> and the browser title follow the language in the browser at once
         self.language.jscallback(
             value=f"const lang = ['zh', 'en'][source.active];"
             f"document.documentElement.lang = {{zh: '{HTML_LANG['zh']}', en: '{HTML_LANG['en']}'}}[lang];"
             f"document.title = {{zh: {t('app_title', 'zh')!r}, en: {t('app_title', 'en')!r}}}[lang];"
         )
-        self.map.enter_tab(TAB_ORDER[self.tabs.active][0])
-        self.destroyed = False
-        _LIVE_APPS.add(self)
+        self.map.enter_tab(self.tab)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self.layout
+
+    def _tab_index(self) -> int:
+        return [name for name, _ in TAB_ORDER].index(self.tab)
 
     def destroy(self) -> None:
         """Free this session's state: called by Bokeh when the session is destroyed.
@@ -204,18 +252,68 @@ class DashboardApp:
         self.layout.clear()
         hv.Store._lookup_cache.pop("bokeh", None)
 
-    def _header_html(self) -> str:
+    def _header_html(self, lang: str) -> str:
         name = self.project.manifest.get("name", self.project.path.name)
         return (
-            f"<div class='xy-title'>{html.escape(t('app_title', self.lang))}</div>"
-            f"<div class='xy-subtitle'>{html.escape(t('app_subtitle', self.lang))} · "
-            f"{html.escape(t('project', self.lang))}: {html.escape(str(name))}</div>"
+            f"<div class='xy-title'>{html.escape(t('app_title', lang))}</div>"
+            f"<div class='xy-subtitle'>{html.escape(t('app_subtitle', lang))} · "
+            f"{html.escape(t('project', lang))}: {html.escape(str(name))}</div>"
         )
 
-    def _on_tab(self, event) -> None:
-        """Opening a tab switches its layers on; those the left tab switched on go off again."""
-        name = TAB_ORDER[event.new][0] if 0 <= event.new < len(TAB_ORDER) else ""
-        self.map.enter_tab(name)
+    # -- tab and language ---------------------------------------------------------------------
+    def _on_active(self, event) -> None:
+        if 0 <= event.new < len(TAB_ORDER):
+            self.tab = TAB_ORDER[event.new][0]
+
+    @param.depends("tab", watch=True)
+    def _on_tab(self) -> None:
+        """Opening a tab switches its layers on (those the left tab switched on go off again)
+        and brings the tab to the current language if it was hidden during a switch."""
+        with pn.io.hold():
+            if self.tabs.active != self._tab_index():
+                self.tabs.active = self._tab_index()
+            self.map.enter_tab(self.tab)
+            self._tab_lang[self.tab].lang = self._shown.lang
+
+    @param.depends("lang", watch=True)
+    def _on_lang(self) -> None:
+        """Show the new language: at once before the page is shown; afterwards with a loading
+        state on the page, set first and cleared in the same patch as the new labels."""
+        doc = pn.state.curdoc
+        if not self.live or doc is None or doc.session_context is None:
+            self._show_language()
+            return
+        busy = (self._map_view, self.tabs)
+        for pane in busy:
+            pane.loading = True
+
+        def show() -> None:
+            try:
+                self._show_language()
+            finally:
+                for pane in busy:
+                    pane.loading = False
+
+        doc.add_next_tick_callback(show)
+
+    def _show_language(self) -> None:
+        """Relabel what is visible in one held patch: header, map, tab titles, the open tab.
+
+        Hidden tabs follow when they are opened (:meth:`_on_tab`).
+        """
+        if self.destroyed:
+            return
+        lang = self.lang
+        start = time.perf_counter()
+        with pn.io.hold():
+            self._shown.lang = lang
+            self._tab_lang[self.tab].lang = lang
+            _retitle(self.tabs, [t(msg, lang) for _, msg in TAB_ORDER])
+            doc = pn.state.curdoc
+            if doc is not None:
+                doc.title = t("app_title", lang)
+        if os.environ.get("XYSITING_DEBUG"):
+            print(f"xysiting: language {lang} shown in {time.perf_counter() - start:.2f} s", file=sys.stderr)
 
     def set_document_language(self, doc=None) -> None:
         """Set the page's ``<html lang>`` and title to the current language (on load)."""
@@ -227,6 +325,27 @@ class DashboardApp:
 
         code = f"document.documentElement.lang = {HTML_LANG[self.lang]!r}; document.title = {doc.title!r};"
         doc.js_on_event("document_ready", CustomJS(code=code + A11Y_JS))  # A11Y_JS: dashboard/_style.py
+
+    # -- URL ----------------------------------------------------------------------------------
+    def sync_component(self, component, location) -> None:
+        """Keep ``component``'s ``url_params`` in the URL; values it cannot take yet (its
+        choices are filled by its load) are applied again after it has loaded."""
+        url_params = getattr(component, "url_params", None)
+        if not url_params or not isinstance(component, param.Parameterized):
+            return
+        location.sync(
+            component, dict(url_params), on_error=lambda values: self._url_pending.update({id(component): values})
+        )
+
+    def _after_load(self, component) -> None:
+        """A tab has loaded: apply the URL values it could not take before, then the URL's
+        selected feature if it is this tab's."""
+        pending = self._url_pending.pop(id(component), None)
+        if pending:
+            _apply_loosely(component, pending)
+        if self._pending_selection and component is self.tabs_components.get("solar"):
+            feature, self._pending_selection = self._pending_selection, ""
+            _select_rooftop(component, feature)
 
     def _progress_context(self) -> dict:
         """This session's results the progress tab can reuse (None where unavailable)."""
@@ -240,71 +359,93 @@ class DashboardApp:
             out["waste_flows"] = pd.DataFrame(routing.flows.drop(columns="geometry", errors="ignore"))
         return out
 
+    def _load_order(self) -> list:
+        """The components in loading order: the open tab first (progress, which reuses the
+        others' results, always last)."""
+        names = [name for name, _ in TAB_ORDER if name != "progress"]
+        names.sort(key=lambda name: name != self.tab)
+        return [(name, self.tabs_components[name]) for name in [*names, "progress"] if name in self.tabs_components]
+
+    def _load_one(self, name: str, component) -> None:
+        start = time.perf_counter()
+        component.load()
+        if name == "progress" and getattr(component, "component", None) is not None:
+            location = pn.state.location
+            if location is not None and self.live:
+                self.sync_component(component.component, location)
+        self._after_load(component)
+        if os.environ.get("XYSITING_DEBUG"):
+            print(f"xysiting: tab {name} loaded in {time.perf_counter() - start:.2f} s", file=sys.stderr, flush=True)
+
     def load(self) -> None:
         """Run each tab's slow work (called once the page is shown)."""
-        import time
-
-        for name, component in self.tabs_components.items():
-            start = time.perf_counter()
-            component.load()
-            if os.environ.get("XYSITING_DEBUG"):
-                print(
-                    f"xysiting: tab {name} loaded in {time.perf_counter() - start:.2f} s", file=sys.stderr, flush=True
-                )
+        for name, component in self._load_order():
+            self._load_one(name, component)
 
     def load_stepwise(self, doc) -> None:
         """Load the tabs one per event-loop turn, so each tab's results reach the browser
-        as soon as they are ready (the rooftop table first) instead of all at the end."""
-        pending = list(self.tabs_components.values())
+        as soon as they are ready (the open tab first) instead of all at the end."""
+        self.live = self.map.live = True
+        pending = self._load_order()
 
         def step() -> None:
             if not pending or self.destroyed:  # the browser left before loading finished
                 pending.clear()
                 return
-            pending.pop(0).load()
+            self._load_one(*pending.pop(0))
             if pending:
                 doc.add_next_tick_callback(step)
 
         step()
 
-    def _on_language(self, event) -> None:
-        lang = event.new
-        self.lang = lang
-        with pn.io.hold():
-            self.header.object = self._header_html()
-            self.map.set_language(lang)
-            for component in self.tabs_components.values():
-                component.set_language(lang)
-            self._retitle_tabs()
-        doc = pn.state.curdoc
-        if doc is not None:
-            doc.title = t("app_title", lang)
-
-    def _make_tabs(self, active: int = 0) -> pn.Tabs:
-        tabs = pn.Tabs(
-            *[(t(msg, self.lang), self.tabs_components[name].panel()) for name, msg in TAB_ORDER],
-            sizing_mode="stretch_width",
-            css_classes=["xy-tabs"],
-            dynamic=True,
-            active=active,
-        )
-        tabs.param.watch(self._on_tab, "active")
-        return tabs
-
-    def _retitle_tabs(self) -> None:
-        """Give the tabs titles in the current language.
-
-        Bokeh does not redraw tab headers when only a title changes, so the Tabs layout
-        is replaced by a new one holding the same components (their state is kept).
-        """
-        old = self.tabs
-        self.tabs = self._make_tabs(active=old.active)
-        self.layout[self.layout.objects.index(old)] = self.tabs
-        old.clear()
-
     def servable(self, title: str | None = None):
         """Mark the layout servable (for ``panel serve``) and return it."""
         return self.layout.servable(title=title or t("app_title", self.lang))
+
+
+def _apply_loosely(obj: param.Parameterized, values: dict) -> None:
+    """Set URL ``values`` on ``obj`` one by one, as given or as text (the URL parser turns
+    ``county=420602`` into a number); a value ``obj`` refuses is left out."""
+    for name, value in values.items():
+        candidates = [value, str(value)]
+        if isinstance(value, float) and value.is_integer():
+            candidates.append(str(int(value)))
+        for candidate in candidates:
+            try:
+                obj.param.update({name: candidate})
+                break
+            except Exception:  # try the next form (the URL may be stale or edited by hand)
+                continue
+
+
+def _select_rooftop(solar, feature: str) -> None:
+    """Select rooftop ``feature`` (an id) in the PV tab's table, turning to its page."""
+    frame = getattr(solar, "filtered", None)
+    table = getattr(solar, "table", None)
+    if frame is None or table is None or "id" not in frame:
+        return
+    hits = np.flatnonzero(frame["id"].astype(str).to_numpy() == feature)
+    if hits.size:
+        i = int(hits[0])
+        table.page = i // max(int(table.page_size or 1), 1) + 1
+        table.selection = [i]
+
+
+def sync_url(app: DashboardApp, location=None) -> None:
+    """Keep the session's shareable state in the page's URL query, both ways.
+
+    The app's tab and language, the map's view (extent, county zoom, basemap, selected
+    feature) and each tab's filters (its ``url_params``) are read from the URL the page was
+    opened with and written back as they change, so a copied URL opens the same view.
+    """
+    location = location or pn.state.location
+    if location is None:
+        return
+    for obj in (app, app.map):  # a value in the URL's form (county=420602 is read as a number) is retried as text
+        location.sync(obj, dict(obj.url_params), on_error=functools.partial(_apply_loosely, obj))
+    app._pending_selection = app.map.selected
+    for component in app.tabs_components.values():
+        app.sync_component(component, location)
 
 
 def create_app(
@@ -323,7 +464,7 @@ def create_app(
     project_dir : path-like, optional
         A project folder; the embedded default when omitted.
     lang : {"zh", "en"}
-        Initial language (Chinese by default).
+        Initial language (Chinese by default) unless the URL names one.
     basemap : str, optional
         Initial basemap key (:func:`dashboard.tiles.providers`); none (offline) by default.
     user : str, optional
@@ -340,6 +481,7 @@ def create_app(
     app = DashboardApp(project, lang=lang, basemap=basemap, account=account)
     doc = pn.state.curdoc
     if doc is not None and doc.session_context is not None:
+        sync_url(app)  # the URL's tab, language, view and filters, before anything is drawn
         app.set_document_language(doc)
         pn.state.onload(lambda: app.load_stepwise(doc))
         # free the session's state as soon as Bokeh discards the session (see

@@ -24,17 +24,19 @@ import html
 import operator
 import weakref
 from collections.abc import Callable
+from typing import ClassVar
 
 import datashader as ds
 import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
+import param
 import shapely
 from holoviews.operation.datashader import rasterize
 
 from dashboard import _data
-from dashboard.i18n import county_label, option_label, t
+from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, county_label, option_label, t
 from dashboard.tiles import TileProvider, providers
 from layers.project import Project
 
@@ -139,27 +141,104 @@ PLANT_COLOURS: dict[str, str] = {
 }
 
 
+#: Hover tooltip rows per layer: (message id of the label, Bokeh field).  ``<lang>`` in a
+#: field picks the column in the UI language (the data carry ``*_zh`` and ``*_en`` labels), so
+#: a language switch relabels the session's hover tools in place without sending data again.
+#: The rooftop rows (value label) and the wind-site LCOE row are added by
+#: :meth:`SharedMap._set_tooltips`.
+TOOLTIPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "wind": (("colorbar_wind", "@image{0.0}"),),
+    "counties": (("col_name", "@{label_<lang>}"),),
+    "parks": (("col_name", "@name"),),
+    "wind_sites": (("col_name", "@name"),),
+    "rooftops_vector": (("col_name", "@name"), ("col_county", "@{place_<lang>}")),
+    "flows": (
+        ("col_source", "@source_name"),
+        ("col_facility", "@facility_name"),
+        ("col_t_per_year", "@t_per_year{0,0}"),
+    ),
+    "grid": (("col_name", "@name"), ("col_voltage", "@voltage_kv{0} kV")),
+    "power_plants": (("col_name", "@name"), ("col_technology", "@{tech_<lang>}"), ("col_mw", "@capacity_mw{0,0}")),
+    "airports": (("layer_airports", "@name"),),
+    "railway_stations": (("layer_railway_stations", "@name"),),
+    "waste_sources": (
+        ("col_name", "@name"),
+        ("col_waste_kind", "@{kind_<lang>}"),
+        ("col_t_per_year", "@supply_t_per_year{0,0}"),
+    ),
+    "facilities": (("col_name", "@name"), ("col_capacity", "@capacity_t_per_year{0,0}")),
+    "new_facilities": (("col_name", "@name"), ("col_used", "@used_t_per_year{0,0}")),
+    "bases": (("col_name", "@name"),),
+}
+
+
+def _labels(codes: pd.Series, prefix: str, vocabulary: str | None) -> dict[str, np.ndarray]:
+    """``{prefix}_zh`` and ``{prefix}_en`` label columns of coded values (one lookup per distinct code).
+
+    ``vocabulary`` is an :func:`dashboard.i18n.option_label` prefix (``"tech"``, ``"wk"``), or
+    None for county adcodes.
+    """
+    out = {}
+    for lang in LANGUAGES:
+        if vocabulary is None:
+            names = {c: county_label(c, lang) if c else "" for c in codes.unique()}
+        else:
+            names = {c: option_label(vocabulary, c, lang) for c in codes.unique()}
+        out[f"{prefix}_{lang}"] = codes.map(names).to_numpy(dtype=object)
+    return out
+
+
+def _rounded(start: float, end: float) -> tuple[float, float]:
+    """A view extent rounded to whole metres (short URLs; a metre is far below a pixel here)."""
+    return (float(round(start)), float(round(end)))
+
+
 def _dim(name: str, msg_id: str, lang: str) -> hv.Dimension:
     return hv.Dimension(name, label=t(msg_id, lang))
 
 
-class SharedMap:
+class SharedMap(pn.viewable.Viewer):
     """The session's map: layers, toggles, basemap choice, county zoom and tap details.
+
+    Its state is declared as parameters (what the URL carries, see
+    :func:`dashboard.app.sync_url`): the language, the visible layers, the basemap, the
+    county zoomed to, the view extent and the selected feature.  The widgets in the sidebar
+    are linked to them both ways.
 
     Parameters
     ----------
     project : Project
         The project whose layers are drawn.
-    lang : {"zh", "en"}
-        Initial language.
+    lang : {"zh", "en"} or a param reference
+        Language (``lang=app.param.lang`` follows the app's).
     basemap : str, optional
         Key of the initial basemap (:func:`dashboard.tiles.providers`); none by default.
     """
 
-    def __init__(self, project: Project, *, lang: str = "zh", basemap: str | None = None):
-        self.project = project
-        self.lang = lang
+    lang = param.Selector(default=DEFAULT_LANGUAGE, objects=list(LANGUAGES), allow_refs=True, doc="UI language")
+    layers = param.ListSelector(default=[], objects=list(LAYERS), doc="Keys of the visible layers (:data:`LAYERS`)")
+    basemap = param.Selector(default="", objects=[""], doc="Basemap key; '' draws no tiles (offline)")
+    county = param.String(default="", doc="Adcode of the county zoomed to; '' for the whole city")
+    x_range = param.Range(default=None, doc="View extent east-west, Web Mercator (EPSG:3857) metres")
+    y_range = param.Range(default=None, doc="View extent south-north, Web Mercator (EPSG:3857) metres")
+    selected = param.String(default="", doc="Id of the selected feature ('' for none)")
+
+    #: parameter → URL query key (:func:`dashboard.app.sync_url`); the visible layers follow the tab
+    url_params: ClassVar[dict[str, str]] = {
+        "x_range": "x",
+        "y_range": "y",
+        "county": "zoom",
+        "basemap": "basemap",
+        "selected": "sel",
+    }
+
+    def __init__(self, project: Project, *, lang=DEFAULT_LANGUAGE, basemap: str | None = None, **params):
+        super().__init__(lang=lang, **params)
         self._providers: dict[str, TileProvider] = providers()
+        self.param.basemap.objects = ["", *self._providers]
+        with param.parameterized.discard_events(self):  # drawn below
+            self.basemap = basemap if basemap in self._providers else ""
+        self.project = project
         self._figure = None
         self._tile_renderer = None
         self._data: dict[str, object] = {}
@@ -168,29 +247,33 @@ class SharedMap:
         self._value_label = "colorbar_yield"
         self._active_tab: str | None = None
         self._tab_added: set[str] = set()  # layers the open tab switched on (restored when left)
+        self._from_view = False  # True while the browser's pan/zoom writes x_range/y_range
+        # False until the page is shown: the plot reports placeholder ranges while it is built
+        self.live = False
+        self._basemap_drawn = self.basemap  # the basemap the layers are shifted for
+        self._drawn_layers: set[str] = set()  # the layers sent to the plot
         self.pipes = {key: hv.streams.Pipe(data=None) for key in LAYERS}
         self.pipes["rooftops_vector"] = hv.streams.Pipe(data=None)
         self.pipes["selected"] = hv.streams.Pipe(data=None)
         self._empty: dict[str, bool] = dict.fromkeys(self.pipes, True)
+        # one hover tool per layer for the session, relabelled in place when the language changes
+        from bokeh.models import HoverTool
 
+        # (HoloViews draws a copy of each, found again by its tag: see _apply_tooltips)
+        self._hover = {key: HoverTool(tooltips=[], tags=[f"xy-hover:{key}"]) for key in (*LAYERS, "rooftops_vector")}
+
+        lang = self.lang
         self.toggles = pn.widgets.CheckBoxGroup(
-            label=t("layers", lang),
-            options={},
-            value=[],
-            inline=False,
-            css_classes=["xy-layer-toggles"],
+            label=t("layers", lang), options={}, value=[], inline=False, css_classes=["xy-layer-toggles"]
         )
         self.fit_colours = pn.widgets.Checkbox(
             label=t("fit_colours", lang), value=False, css_classes=["xy-fit-colours"]
         )
         self.legend = pn.pane.HTML("", width=210, css_classes=["xy-legend"], stylesheets=[_LEGEND_CSS])
-        self.basemap = pn.widgets.Select(
-            label=t("basemap", lang),
-            css_classes=["xy-basemap"],
-            options=self._basemap_options(),
-            value=basemap if basemap in self._providers else "",
+        self.basemap_select = pn.widgets.Select(
+            label=t("basemap", lang), css_classes=["xy-basemap"], options=self._basemap_options(), value=self.basemap
         )
-        self.county = pn.widgets.Select(
+        self.county_select = pn.widgets.Select(
             label=t("zoom_county", lang), options=self._county_options(), css_classes=["xy-zoom-county"]
         )
         self.details = pn.pane.HTML(
@@ -202,25 +285,39 @@ class SharedMap:
         self._layers_title = pn.pane.HTML(f"<b>{html.escape(t('layers', lang))}</b>")
 
         self._load_static_layers()
-        self.county.options = self._county_options()  # the counties are known now
+        self.county_select.options = self._county_options()  # the counties are known now
         self.toggles.options = self._toggle_options()  # so are the project's layers
-        self.toggles.value = [k for k in DEFAULT_VISIBLE if self._available(k)]
+        self.layers = [k for k in DEFAULT_VISIBLE if self._available(k)]  # _on_layers draws them
+        self.toggles.value = list(self.layers)
         self.tap = hv.streams.SingleTap(x=None, y=None)
         self.tap.add_subscriber(self._on_tap)
         self.pane = pn.pane.HoloViews(
             self._overlay(), sizing_mode="stretch_both", linked_axes=False, min_height=520, css_classes=["xy-map"]
         )
-        self.toggles.param.watch(self._on_toggles, "value")
+        # the widgets edit the parameters and show them (both ways)
+        self.toggles.link(self, value="layers", bidirectional=True)
+        self.basemap_select.link(self, value="basemap", bidirectional=True)
+        self.county_select.link(self, value="county", bidirectional=True)
         self.fit_colours.param.watch(lambda _event: self.rebuild(), "value")
-        self.basemap.param.watch(self._on_basemap, "value")
+        self.param.watch(self._on_view_params, ["x_range", "y_range", "county"])  # with the events
         self._refresh_legend()
-        self.county.param.watch(self._on_county, "value")
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        """Sidebar, map and legend side by side."""
+        return pn.Row(
+            self.controls(),
+            self.pane,
+            self.legend,
+            sizing_mode="stretch_width",
+            height=560,
+            css_classes=["xy-map-row"],  # stacked on narrow screens (dashboard/_style.py)
+        )
 
     # -- public API used by the tabs ----------------------------------------------------------
     @property
     def gcj02(self) -> bool:
         """True when the current basemap is in GCJ-02 and layers must be shifted."""
-        provider = self._providers.get(self.basemap.value or "")
+        provider = self._providers.get(self.basemap or "")
         return bool(provider and provider.gcj02)
 
     def set_layer(self, key: str, data) -> None:
@@ -249,14 +346,15 @@ class SharedMap:
         self._refresh_legend()
 
     def select(self, frame: pd.DataFrame | None) -> None:
-        """Highlight selected features (a frame with x, y, id, name)."""
+        """Highlight selected features (a frame with x, y, id, name); :attr:`selected` names the first."""
         self._send("selected", None if frame is None else _points_frame(frame, ("id", "name")))
+        self.selected = "" if frame is None or not len(frame) else str(frame["id"].iloc[0])
 
     def show_layers(self, *keys: str) -> None:
         """Switch layers ``keys`` on (e.g. when a tab whose results they are is opened)."""
-        missing = [k for k in keys if k not in self.toggles.value and k in self.toggles.options.values()]
+        missing = [k for k in keys if k not in self.layers and self._available(k)]
         if missing:
-            self.toggles.value = [*self.toggles.value, *missing]
+            self.layers = [*self.layers, *missing]
 
     def enter_tab(self, name: str) -> None:
         """Tab ``name`` was opened: switch on the layers it needs (:data:`TAB_LAYERS`).
@@ -264,13 +362,13 @@ class SharedMap:
         The layers the previously open tab switched on are switched off again, so every
         other layer is as the user left it; its colour bars follow the open tab.
         """
-        current = [k for k in self.toggles.value if k not in self._tab_added]
-        needed = [k for k in TAB_LAYERS.get(name, ()) if k in self.toggles.options.values()]
+        current = [k for k in self.layers if k not in self._tab_added]
+        needed = [k for k in TAB_LAYERS.get(name, ()) if self._available(k)]
         self._tab_added = {k for k in needed if k not in current}
         self._active_tab = name
         value = [k for k in LAYERS if k in current or k in self._tab_added]
-        if value != list(self.toggles.value):
-            self.toggles.value = value  # _on_toggles refreshes the legend
+        if value != list(self.layers):
+            self.layers = value  # _on_layers refreshes the legend
         else:
             self._refresh_legend()
 
@@ -304,27 +402,37 @@ class SharedMap:
         dx, dy = dx * (1 + pad), dy * (1 + pad)
         fig.x_range.update(start=cx - dx / 2, end=cx + dx / 2)
         fig.y_range.update(start=cy - dy / 2, end=cy + dy / 2)
+        self._from_view = True  # the figure is there already: only record the view
+        try:
+            self.param.update(x_range=_rounded(cx - dx / 2, cx + dx / 2), y_range=_rounded(cy - dy / 2, cy + dy / 2))
+        finally:
+            self._from_view = False
         self._sync_ranges()
         self._push("rooftops")  # re-aggregate at the new view
 
-    def set_language(self, lang: str) -> None:
-        """Relabel every widget and layer in ``lang``."""
-        self.lang = lang
-        self.toggles.options = self._toggle_options()
-        self.toggles.label = t("layers", lang)
-        self._layers_title.object = f"<b>{html.escape(t('layers', lang))}</b>"
-        value = self.basemap.value
-        self.basemap.options = self._basemap_options()
-        self.basemap.value = value
-        self.basemap.label = t("basemap", lang)
-        value = self.county.value
-        self.county.options = self._county_options()
-        self.county.value = value
-        self.county.label = t("zoom_county", lang)
-        self.details.object = self._details_html(getattr(self, "_details_record", None))
-        self.fit_colours.label = t("fit_colours", lang)
-        self.rebuild()
-        self._refresh_legend()
+    @param.depends("lang", watch=True)
+    def _relabel(self) -> None:
+        """Relabel widgets, legend, details and tooltips in place; no part of the plot is rebuilt.
+
+        Hover tools are this session's own objects, relabelled in place; the data carry their
+        labels in both languages (``label_zh``/``label_en``...), so only the county names,
+        drawn as text, are sent again.
+        """
+        lang = self.lang
+        with pn.io.hold():
+            self.toggles.param.update(options=self._toggle_options(), label=t("layers", lang))
+            self._layers_title.object = f"<b>{html.escape(t('layers', lang))}</b>"
+            self.basemap_select.param.update(options=self._basemap_options(), label=t("basemap", lang))
+            self.county_select.param.update(options=self._county_options(), label=t("zoom_county", lang))
+            self.details.object = self._details_html(getattr(self, "_details_record", None))
+            self.fit_colours.label = t("fit_colours", lang)
+            for key in self._hover:
+                self._set_tooltips(key)
+            self._apply_tooltips()
+            if self._visible("county_labels"):
+                self._empty["county_labels"] = False
+                self.pipes["county_labels"].send(self._data.get("county_labels"))
+            self._refresh_legend()
 
     def rebuild(self) -> None:
         """Redraw the whole map (new labels, tooltips) keeping the current view."""
@@ -338,8 +446,8 @@ class SharedMap:
     def controls(self) -> pn.Column:
         """The sidebar: basemap, county zoom, layer toggles, details."""
         return pn.Column(
-            self.basemap,
-            self.county,
+            self.basemap_select,
+            self.county_select,
             self._layers_title,
             self.toggles,
             self.fit_colours,
@@ -361,6 +469,11 @@ class SharedMap:
                     "adcode": counties["adcode"].astype(str) if "adcode" in counties else "",
                 }
             )
+            # county names in both UI languages, not only the stored Chinese ones
+            for lang in LANGUAGES:
+                attrs[f"label_{lang}"] = [
+                    _county_name(c, n, lang) for c, n in zip(attrs["adcode"], attrs["name"], strict=True)
+                ]
             self._data["counties"] = _data.paths_data(counties.geometry.values, attrs=attrs)
             self._county_bounds = {
                 str(code): _data.bounds_mercator([geom])
@@ -415,7 +528,7 @@ class SharedMap:
 
     def _visible(self, key: str) -> bool:
         base = "rooftops" if key == "rooftops_vector" else key
-        return base in self.toggles.value
+        return base in self.layers
 
     def _sync_ranges(self) -> None:
         """Tell datashader the current view.
@@ -494,8 +607,7 @@ class SharedMap:
                     cmap=_YIELD_CMAP,
                     colorbar=False,
                     clim=self._clim("rooftops"),
-                    tools=["hover"],
-                    hover_tooltips=[(t(self._value_label, self.lang), "@image{0,0}")],
+                    tools=[self._hover["rooftops"]],
                     alpha=0.9,
                     clipping_colors={"NaN": (0, 0, 0, 0)},
                 )
@@ -510,6 +622,9 @@ class SharedMap:
             for stream in dmap.streams
             if isinstance(stream, hv.streams.RangeXY)
         ]
+        # the browser's pan and zoom, recorded in x_range/y_range (and so in the URL)
+        self._view_stream = hv.streams.RangeXY(source=layers[0])
+        self._view_stream.add_subscriber(self._on_view)
         selected = hv.DynamicMap(self._el_selected, streams=[self.pipes["selected"]])
         layers.append(selected)
         self.tap.source = layers[1]
@@ -526,29 +641,71 @@ class SharedMap:
             "toolbar": "above",
             "show_legend": False,
         }
+        view = view or self._start_view()
         if view is not None:
             opts.update(xlim=(view[0], view[2]), ylim=(view[1], view[3]))
-        elif self._bounds is not None:
-            xmin, ymin, xmax, ymax = self._bounds
-            pad = 0.03 * max(xmax - xmin, ymax - ymin)
-            opts.update(xlim=(xmin - pad, xmax + pad), ylim=(ymin - pad, ymax + pad))
+        for key in self._hover:
+            self._set_tooltips(key)
         for key in LAYERS:
             self._push(key)
         return overlay.opts(**opts)
+
+    def _start_view(self) -> tuple | None:
+        """The view to draw first: the extent parameters (e.g. from the URL), else the county
+        zoomed to, else the whole project with a small margin."""
+        if self.x_range is not None and self.y_range is not None:
+            return (self.x_range[0], self.y_range[0], self.x_range[1], self.y_range[1])
+        bounds = self._county_bounds.get(self.county) if self.county else None
+        bounds = bounds or self._bounds
+        if bounds is None:
+            return None
+        xmin, ymin, xmax, ymax = bounds
+        pad = 0.03 * max(xmax - xmin, ymax - ymin)
+        return (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
+
+    def _set_tooltips(self, key: str) -> None:
+        """Label this session's hover tool of layer ``key`` in the current language."""
+        lang = self.lang
+        rows = list(TOOLTIPS.get(key, ()))
+        if key in ("rooftops", "rooftops_vector"):
+            field = "@image{0,0}" if key == "rooftops" else "@value{0,0}"
+            rows = [*rows, (self._value_label, field)]
+        elif key == "wind_sites" and any("lcoe" in d for d in self._data.get(key) or []):
+            rows = [*rows, ("colorbar_lcoe", "@lcoe{0.000}")]
+        tips = [(t(msg, lang), field.replace("<lang>", lang)) for msg, field in rows]
+        if self._hover[key].tooltips != tips:
+            self._hover[key].tooltips = tips
+
+    def _apply_tooltips(self) -> None:
+        """Give the drawn hover tools (HoloViews' copies of :attr:`_hover`) the current tooltips.
+
+        Run after a relabel and after every redraw (plot hook): HoloViews resets a copied
+        tool's tooltips to those it was built with when its layer is drawn again.
+        """
+        fig = self._figure
+        if fig is None:
+            return
+        from bokeh.models import HoverTool
+
+        for tool in fig.tools:
+            if not isinstance(tool, HoverTool):
+                continue
+            key = next((tag[len("xy-hover:") :] for tag in tool.tags if str(tag).startswith("xy-hover:")), None)
+            if key in self._hover and tool.tooltips != self._hover[key].tooltips:
+                tool.tooltips = list(self._hover[key].tooltips)
 
     # element builders: each returns the same element type, empty when data is None
     def _el_polys(self, key, data=None):
         data = data or []
         style = STYLES[key]
-        if key == "counties":  # county names in the UI language, not the stored Chinese ones
-            data = [{**d, "name": _county_name(d.get("adcode", ""), d["name"], self.lang)} for d in data]
-        return hv.Polygons(data, vdims=[_dim("name", "col_name", self.lang)]).opts(
+        # counties carry their name in both languages (label_zh, label_en): the tooltip picks one
+        vdims = ["name", "label_zh", "label_en"] if key == "counties" else ["name"]
+        return hv.Polygons(data, vdims=vdims).opts(
             fill_color=style["color"],
             fill_alpha=style["alpha"],
             line_color=style["line"],
             line_width=1.2,
-            tools=["hover"],
-            hover_tooltips=[(t("col_name", self.lang), "@name")],
+            tools=[self._hover[key]],
         )
 
     def _el_wind_sites(self, data=None):
@@ -558,17 +715,15 @@ class SharedMap:
         style = STYLES["wind_sites"]
         has_lcoe = bool(data) and all("lcoe" in d for d in data)
         vdims = [_dim("name", "col_name", lang), *([_dim("lcoe", "colorbar_lcoe", lang)] if has_lcoe else [])]
-        tips = [(t("col_name", lang), "@name")]
         opts = {"fill_color": style["color"]}
         if has_lcoe:
-            tips.append((t("colorbar_lcoe", lang), "@lcoe{0.000}"))
             opts = {"color": "lcoe", "cmap": _LCOE_CMAP, "clim": self._clim("wind_sites"), "colorbar": False}
+        self._set_tooltips("wind_sites")  # with or without the LCOE row
         return hv.Polygons(data, vdims=vdims).opts(
             fill_alpha=0.55 if has_lcoe else style["alpha"],
             line_color=style["line"],
             line_width=1.2,
-            tools=["hover"],
-            hover_tooltips=tips,
+            tools=[self._hover["wind_sites"]],
             **opts,
         )
 
@@ -587,8 +742,7 @@ class SharedMap:
             alpha=0.6,
             colorbar=False,  # drawn by the legend while the wind tab is open
             clipping_colors={"NaN": (0, 0, 0, 0)},
-            tools=["hover"],
-            hover_tooltips=[(t("colorbar_wind", self.lang), "@image{0.0}")],
+            tools=[self._hover["wind"]],
         )
 
     def _el_county_labels(self, data=None):
@@ -605,37 +759,28 @@ class SharedMap:
         cols = ("name", "voltage_kv", "grid_kind")
         frame = _points_frame(data, cols)
         style = STYLES["grid"]
-        lang = self.lang
         return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
             marker=style["marker"],
             size=style["size"],
             color=style["color"],
             line_color=style["line"],
-            tools=["hover"],
-            hover_tooltips=[(t("col_name", lang), "@name"), (t("col_voltage", lang), "@voltage_kv{0} kV")],
+            tools=[self._hover["grid"]],
         )
 
     def _el_power_plants(self, data=None):
         cols = ("name", "technology", "capacity_mw", "status")
         frame = _points_frame(data, cols)
-        lang = self.lang
         style = STYLES["power_plants"]
         tech = frame["technology"].astype(str)
         frame = frame.assign(
-            colour=tech.map(PLANT_COLOURS).fillna(style["color"]).to_numpy(),
-            tech_label=[option_label("tech", v, lang) for v in tech],
+            colour=tech.map(PLANT_COLOURS).fillna(style["color"]).to_numpy(), **_labels(tech, "tech", "tech")
         )
-        return hv.Points(frame, kdims=["x", "y"], vdims=[*cols, "colour", "tech_label"]).opts(
+        return hv.Points(frame, kdims=["x", "y"], vdims=[*cols, "colour", "tech_zh", "tech_en"]).opts(
             marker=style["marker"],
             size=style["size"],
             color="colour",
             line_color=style["line"],
-            tools=["hover"],
-            hover_tooltips=[
-                (t("col_name", lang), "@name"),
-                (t("col_technology", lang), "@tech_label"),
-                (t("col_mw", lang), "@capacity_mw{0,0}"),
-            ],
+            tools=[self._hover["power_plants"]],
         )
 
     def _el_context_points(self, key, data=None):
@@ -647,8 +792,7 @@ class SharedMap:
             color=style["color"],
             line_color=style["line"],
             line_width=1.5,
-            tools=["hover"],
-            hover_tooltips=[(t(LAYERS[key], self.lang), "@name")],
+            tools=[self._hover[key]],
         )
 
     def _el_rooftops_points(self, data=None):
@@ -661,15 +805,13 @@ class SharedMap:
 
     def _el_rooftops_vector(self, data=None):
         frame = data if data is not None else _points_frame(None, ("value", "id", "name", "county"))
-        lang = self.lang
         counties = frame["county"].astype(str) if "county" in frame else pd.Series("", index=frame.index)
-        # "place", not "county_name": HoloViews would read "@county_name" as "@county" + "_name"
-        frame = frame.assign(place=[county_label(c, lang) if c else "" for c in counties])
+        frame = frame.assign(**_labels(counties, "place", None))  # the county's name in both languages
         style = STYLES["rooftops"]
         return hv.Points(
             frame,
             kdims=["x", "y"],
-            vdims=[_dim("value", self._value_label, lang), "id", "name", "county", "place"],
+            vdims=[_dim("value", self._value_label, self.lang), "id", "name", "county", "place_zh", "place_en"],
         ).opts(
             color="value",
             cmap=_YIELD_CMAP,
@@ -678,12 +820,7 @@ class SharedMap:
             line_color=style["line"],
             line_width=0.3,
             colorbar=False,
-            tools=["hover", "tap"],
-            hover_tooltips=[
-                (t("col_name", lang), "@name"),
-                (t("col_county", lang), "@place"),
-                (t(self._value_label, lang), "@value{0,0}"),
-            ],
+            tools=[self._hover["rooftops_vector"], "tap"],
         )
 
     def _el_selected(self, data=None):
@@ -696,7 +833,6 @@ class SharedMap:
         """Flows along their road routes: a list of path dicts with t_per_year and names."""
         vdims = ["t_per_year", "source_name", "facility_name"]
         data = data or []
-        lang = self.lang
         top = max((float(d["t_per_year"]) for d in data), default=1.0)
         # a dim transform on an empty Path fails in HoloViews: constant width when empty
         width = hv.dim("t_per_year") / max(top, 1e-9) * 10 + 1.5 if data else 1.0
@@ -704,74 +840,56 @@ class SharedMap:
             color=STYLES["flows"]["color"],
             alpha=0.75,
             line_width=width,
-            tools=["hover"],
-            hover_tooltips=[
-                (t("col_source", lang), "@source_name"),
-                (t("col_facility", lang), "@facility_name"),
-                (t("col_t_per_year", lang), "@t_per_year{0,0}"),
-            ],
+            tools=[self._hover["flows"]],
         )
 
     def _el_new_facilities(self, data=None):
         cols = ("name", "used_t_per_year")
         frame = _points_frame(data, cols)
-        lang = self.lang
         return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
             marker="star",
             size=22,
             color="#ffd700",
             line_color="#7a5c00",
-            tools=["hover"],
-            hover_tooltips=[(t("col_name", lang), "@name"), (t("col_used", lang), "@used_t_per_year{0,0}")],
+            tools=[self._hover["new_facilities"]],
         )
 
     def _el_waste_sources(self, data=None):
         cols = ("name", "waste_kind", "supply_t_per_year")
         frame = _points_frame(data, cols)
-        lang = self.lang
         sizes = np.sqrt(frame["supply_t_per_year"].astype(float).clip(lower=0).to_numpy())
         top = sizes.max() if len(sizes) else 1.0
         frame = frame.assign(
-            size=6 + 14 * sizes / max(top, 1e-9),
-            kind_label=[option_label("wk", v, lang) for v in frame["waste_kind"].astype(str)],
+            size=6 + 14 * sizes / max(top, 1e-9), **_labels(frame["waste_kind"].astype(str), "kind", "wk")
         )
-        return hv.Points(frame, kdims=["x", "y"], vdims=[*cols, "size", "kind_label"]).opts(
+        return hv.Points(frame, kdims=["x", "y"], vdims=[*cols, "size", "kind_zh", "kind_en"]).opts(
             color="waste_kind",
             cmap=WASTE_COLOURS,
             size="size",
             line_color=STYLES["waste_sources"]["line"],
-            tools=["hover"],
-            hover_tooltips=[
-                (t("col_name", lang), "@name"),
-                (t("col_waste_kind", lang), "@kind_label"),
-                (t("col_t_per_year", lang), "@supply_t_per_year{0,0}"),
-            ],
+            tools=[self._hover["waste_sources"]],
         )
 
     def _el_facilities(self, data=None):
         cols = ("name", "facility_kind", "capacity_t_per_year", "status")
         frame = _points_frame(data, cols)
-        lang = self.lang
         return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
             marker="triangle",
             size=13,
             color="#c51b7d",
             line_color="white",
-            tools=["hover"],
-            hover_tooltips=[(t("col_name", lang), "@name"), (t("col_capacity", lang), "@capacity_t_per_year{0,0}")],
+            tools=[self._hover["facilities"]],
         )
 
     def _el_bases(self, data=None):
         cols = ("name", "category", "base_kind")
         frame = _points_frame(data, cols)
-        lang = self.lang
         return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
             marker="diamond",
             size=15,
             color="#01665e",
             line_color="white",
-            tools=["hover"],
-            hover_tooltips=[(t("col_name", lang), "@name")],
+            tools=[self._hover["bases"]],
         )
 
     def destroy(self) -> None:
@@ -784,6 +902,8 @@ class SharedMap:
         self._tap_listeners.clear()
         self._gcj02_listeners.clear()
         self._data.clear()
+        for tool in self._hover.values():  # HoloViews' process-wide option trees may hold them
+            tool.update(tooltips=[], renderers="auto")
         self._figure = None
         self._tile_renderer = None
         self._range_streams = []
@@ -808,6 +928,7 @@ class SharedMap:
                     tool.filters = {"image": finite}
         if not any(getattr(item, "name", None) == "xy-scale-bar" for item in fig.center):
             fig.add_layout(self._scale_bar(fig))
+        self._apply_tooltips()
 
     def _scale_bar(self, fig):
         """A metric scale bar.
@@ -850,7 +971,7 @@ class SharedMap:
         fig = self._figure
         if fig is None:
             return
-        provider = self._providers.get(self.basemap.value or "")
+        provider = self._providers.get(self.basemap or "")
         current = self._tile_renderer
         if current is not None and (provider is None or current.tags != [provider.url]):
             fig.renderers = [r for r in fig.renderers if r is not current]
@@ -866,26 +987,50 @@ class SharedMap:
             fig.renderers = [renderer, *fig.renderers]
             self._tile_renderer = renderer
 
-    def _on_toggles(self, event) -> None:
-        changed = set(event.new) ^ set(event.old or [])
-        for key in changed:
-            self._push(key)
-        self._refresh_legend()
+    @param.depends("layers", watch=True)
+    def _on_layers(self) -> None:
+        changed = set(self.layers) ^ self._drawn_layers
+        self._drawn_layers = set(self.layers)
+        with pn.io.hold():
+            for key in changed:
+                self._push(key)
+            self._refresh_legend()
 
-    def _on_basemap(self, event) -> None:
-        old = self._providers.get(event.old or "")
-        new = self._providers.get(event.new or "")
+    def _on_view_params(self, *events) -> None:
+        """The view was set from Python or the URL (not by panning): show it."""
+        if self._from_view:
+            return
+        if self._figure is None:  # not drawn yet (e.g. the URL was read): start there
+            self.pane.object = self._overlay()
+            return
+        names = {e.name for e in events}
+        if "county" in names and not ({"x_range", "y_range"} & names):
+            self.zoom_to(self._county_bounds.get(self.county) if self.county else self._bounds)
+        elif self.x_range is not None and self.y_range is not None:
+            self.zoom_to((self.x_range[0], self.y_range[0], self.x_range[1], self.y_range[1]), pad=0.0)
+
+    def _on_view(self, x_range=None, y_range=None) -> None:
+        """The browser's pan or zoom: record the extent (rounded to metres) for the URL."""
+        if not self.live or x_range is None or y_range is None or None in (*x_range, *y_range):
+            return
+        self._from_view = True
+        try:
+            self.param.update(x_range=_rounded(*x_range), y_range=_rounded(*y_range))
+        finally:
+            self._from_view = False
+
+    @param.depends("basemap", watch=True)
+    def _on_basemap(self) -> None:
+        old = self._providers.get(self._basemap_drawn or "")
+        new = self._providers.get(self.basemap or "")
         if bool(old and old.gcj02) != bool(new and new.gcj02):
             self._load_static_layers()
             for key in LAYERS:
                 self._push(key)
             for callback in self._gcj02_listeners:
                 callback()
+        self._basemap_drawn = self.basemap
         self._sync_tiles()
-
-    def _on_county(self, event) -> None:
-        code = event.new
-        self.zoom_to(self._county_bounds.get(code) if code else self._bounds)
 
     def _on_tap(self, x=None, y=None) -> None:
         if x is None or y is None:
@@ -923,7 +1068,7 @@ class SharedMap:
 
     def legend_entries(self) -> list[str]:
         """Keys of the layers the legend lists: every visible layer that has something to draw."""
-        return [k for k in LAYERS if k in self.toggles.value and not _is_empty(self._data.get(k))]
+        return [k for k in LAYERS if k in self.layers and not _is_empty(self._data.get(k))]
 
     def colour_bars(self) -> list[str]:
         """Keys of the layers whose colour bar is shown: visible, colour-mapped, their tab open."""
@@ -980,15 +1125,9 @@ class SharedMap:
         self.legend.object = f"<div class='xy-legend-box'><b>{title}</b>{''.join(rows)}{''.join(bars)}</div>"
 
     def _basemap_options(self) -> dict[str, str]:
-        names = {
-            "osm": "OpenStreetMap",
-            "amap": "高德 AMap (GCJ-02)",
-            "tianditu": "天地图 Tianditu",
-            "custom": "Custom",
-        }
         out = {t("basemap_none", self.lang): ""}
         for key in self._providers:
-            out[names.get(key, key)] = key
+            out[t(f"basemap_{key}", self.lang) if f"basemap_{key}" in MESSAGES else key] = key
         return out
 
     def _county_options(self) -> dict[str, str]:

@@ -433,10 +433,6 @@ class ProgressTab(pn.viewable.Viewer):
             self.waste_flows, self._waste_why = _dashboard_waste_flows(self.project)
         self._update_tables()
 
-    def set_language(self, lang: str) -> None:
-        """Relabel everything in ``lang`` (kept for the app shell; same as ``self.lang = lang``)."""
-        self.lang = lang
-
     @param.depends("lang", "revision", watch=True)
     def _update_tables(self) -> None:
         """Everything not bound to a view: widget labels and options, table contents."""

@@ -333,10 +333,6 @@ class SolarTab(pn.viewable.Viewer):
         """The tab's layout (kept until the shell stops calling it)."""
         return self.__panel__()
 
-    def set_language(self, lang: str) -> None:
-        """Switch the tab to ``lang`` (kept until the shell passes ``lang`` as a reference)."""
-        self.lang = lang
-
     # -- loading --------------------------------------------------------------------------------
     def load(self) -> None:
         """Compute (or fetch from the shared cache) the rooftop table and draw everything; may be slow."""

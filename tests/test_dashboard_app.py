@@ -93,14 +93,14 @@ def test_amap_basemap_shifts_layers_to_gcj02_and_tiles_only_when_chosen(project)
     from dashboard.map import SharedMap
 
     shared = SharedMap(project, lang="zh")
-    assert shared.basemap.value == ""
+    assert shared.basemap == ""
     assert shared._tile_renderer is None
     before = np.concatenate([d["x"] for d in shared._data["counties"]])
-    shared.basemap.value = "amap"
+    shared.basemap = "amap"
     after = np.concatenate([d["x"] for d in shared._data["counties"]])
     shift = np.nanmedian(after - before)
     assert 100 < abs(shift) < 1500, f"GCJ-02 shift of {shift:.0f} m is not a few hundred metres"
-    shared.basemap.value = "osm"  # WGS84 tiles: back to unshifted coordinates
+    shared.basemap = "osm"  # WGS84 tiles: back to unshifted coordinates
     again = np.concatenate([d["x"] for d in shared._data["counties"]])
     np.testing.assert_allclose(again, before)
 

@@ -124,14 +124,14 @@ def app(tmp_path_factory):
 @pytest.fixture
 def solar(app):
     solar = app.tabs_components["solar"]
-    solar.set_language("zh")
+    solar.lang = "zh"
     solar.county = "420607"
     solar.min_kwp = 20.0
     assert 0 < len(solar.filtered) < len(solar.table_frame)
     yield solar
     solar.county = ""
     solar.min_kwp = 0.0
-    solar.set_language("zh")
+    solar.lang = "zh"
 
 
 def _download(solar, fmt: str) -> bytes:
@@ -181,7 +181,7 @@ def test_pv_shortlist_xlsx_in_chinese(solar):
 
 
 def test_pv_shortlist_in_english_and_file_names_follow(solar):
-    solar.set_language("en")
+    solar.lang = "en"
     data = _download(solar, "xlsx")
     assert solar.downloads.buttons["xlsx"].filename == "xiangyang-rooftop-pv-shortlist-xiangzhou-min-20kwp.xlsx"
     assert solar.downloads.buttons["csv.zip"].label == "Download CSV (zip, with assumptions)"

@@ -115,7 +115,7 @@ def test_labels_are_bilingual_and_tables_follow_the_language(project):
     tab = ProgressTab(project, lang="zh", user=EDITOR)
     _render(tab)
     assert "名称" in tab.bases_table.value.columns
-    tab.set_language("en")
+    tab.lang = "en"
     _render(tab)
     assert "Name" in tab.bases_table.value.columns
     assert isinstance(tab.county_table.value, pd.DataFrame) and len(tab.county_table.value) == 9

@@ -408,7 +408,7 @@ def test_wind_tab_shows_the_potentials_with_their_meaning_and_offers_the_workboo
     assert "--layer grid" in zh  # how to import the missing layer
     if wind.result.assumptions["resource_source"] == "synthetic":
         assert "合成" in zh
-    wind.set_language("en")
+    wind.lang = "en"
     assert "upper bound" in wind.meaning.object
     data = wind.workbook.buttons["xlsx"].callback().getvalue()  # the workbook in the UI language
     assert data[:2] == b"PK"  # an xlsx (zip) file
