@@ -27,12 +27,14 @@ body, .bk-root, :host { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source
 
 #: On a narrow screen (<= NARROW_PX): nothing wider than the window; the map row (sidebar | map |
 #: legend) stacks with the map first, full width and 360 px tall, then the legend, then the
-#: sidebar; the header wraps.  ``!important`` beats the sizes Bokeh writes into the same shadow
-#: roots.  The map (a Bokeh figure, which gets no raw_css) is sized from its row's shadow root.
-#: Above NARROW_PX nothing changes.
+#: sidebar; the header, every row and each tab's sidebar | content row wrap.  ``!important``
+#: beats the sizes Bokeh writes into the same shadow roots.  The map (a Bokeh figure, which
+#: gets no raw_css) is sized from its row's shadow root.  Above NARROW_PX nothing changes.
 NARROW_CSS = f"""
 @media (max-width: {NARROW_PX}px) {{
   :host {{ min-width: 0 !important; }}
+  :host(.bk-Row) {{ flex-wrap: wrap !important; }}
+  :host(.xy-solar-tab), :host(.xy-waste-tab), :host(.xy-wind-tab) {{ flex-direction: column !important; }}
   :host(.xy-map-row) {{ flex-direction: column !important; flex-wrap: nowrap !important;
     height: auto !important; flex: 0 0 auto !important; }}
   :host(.xy-map-row) > .xy-map {{ order: -2; width: auto !important; margin: 5px 0 !important;
