@@ -9,6 +9,9 @@ browser session gets its own objects and one user's filters never reach another'
 session.  Only read-only, parameter-keyed results are shared, through caches.  Slow work
 (PV results, routing) runs after the page is shown (``pn.state.onload``) under a loading
 spinner.
+
+Why one module over 500 lines: it is the page's one component; the language, the tab, the URL
+sync, the loading marks and the session's life cycle act on the same header, map and tabs.
 """
 
 from __future__ import annotations

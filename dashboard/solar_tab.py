@@ -24,6 +24,9 @@ The PV numbers come from :func:`siting.solar.rooftop_potential` (see
 with the error.  Table and map are linked both ways: selecting a row highlights the
 rooftop on the map and shows its details; clicking near a rooftop on the map selects it
 (turning the table to its page).
+
+Why one module over 500 lines: it is one Panel component; its filters, table page, totals,
+histogram, map layer and downloads share the tab's parameters and update together.
 """
 
 from __future__ import annotations

@@ -31,6 +31,9 @@ Spreadsheet exports are safe to open (OWASP "CSV injection"): a text cell beginn
 numbers.  Assumption values never carry the server's folders (:func:`public_text`).
 Every export path of the project (``xysiting export``, the ``--out`` of the analyses, the
 dashboard's download buttons) goes through :func:`export_frame`.
+
+Why one module over 500 lines: every export path (CSV, CSV zip, XLSX, GeoJSON, Shapefile) shares
+the same neutralisation, presentation and atomic write, which must not drift apart.
 """
 
 from __future__ import annotations
