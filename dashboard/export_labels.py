@@ -34,6 +34,8 @@ from layers.export import (
     write_workbook,
 )
 from layers.schema import COUNTIES
+from siting.waste.allocation import FACILITY_USE_COLUMNS
+from siting.wind.supply_curve import SUPPLY_CURVE_COLUMNS
 
 #: Columns whose values are true/false (written as yes/no in the language).
 BOOLEAN_COLUMNS = ("suitable", "below_benchmark", "selected", "on_network")
@@ -49,32 +51,29 @@ class ExportKind:
     formats: tuple[str, ...] = ("csv.zip", "xlsx", "geojson")
 
 
+#: Columns of the rooftop-PV table, shown and exported (machine names), in order.
+PV_TABLE_COLUMNS = (
+    "rank",
+    "id",
+    "name",
+    "county",
+    "park_id",
+    "use_class",
+    "area_m2",
+    "usable_m2",
+    "kwp",
+    "kwh_per_year",
+    "kwh_per_kwp",
+    "tco2_per_year",
+    "county_rank",
+    "payback_years",
+    "lcoe_cny_per_kwh",
+)
+
 #: The exports the dashboard offers.  Columns are machine names (:data:`dashboard.i18n.COLUMNS`);
 #: a frame's columns not listed are left out, listed ones it lacks are skipped.
 KINDS: dict[str, ExportKind] = {
-    "pv_shortlist": ExportKind(
-        "file_pv_shortlist",
-        "sheet_pv_shortlist",
-        (
-            "rank",
-            "id",
-            "name",
-            "county",
-            "park_id",
-            "use_class",
-            "area_m2",
-            "usable_m2",
-            "kwp",
-            "kwh_per_year",
-            "kwh_per_kwp",
-            "tco2_per_year",
-            "county_rank",
-            "payback_years",
-            "lcoe_cny_per_kwh",
-            "lon",
-            "lat",
-        ),
-    ),
+    "pv_shortlist": ExportKind("file_pv_shortlist", "sheet_pv_shortlist", (*PV_TABLE_COLUMNS, "lon", "lat")),
     "wind_sites": ExportKind(
         "file_wind_sites",
         "sheet_wind_sites",
@@ -108,21 +107,7 @@ KINDS: dict[str, ExportKind] = {
     "wind_supply_curve": ExportKind(
         "file_wind_workbook",
         "sheet_wind_supply_curve",
-        (
-            "supply_rank",
-            "site_id",
-            "county_name",
-            "capacity_mw",
-            "energy_mwh_per_year",
-            "capacity_factor",
-            "lcoe_cny_per_kwh",
-            "connection_cost_cny_per_kw",
-            "substation_distance_km",
-            "cumulative_mw",
-            "cumulative_gwh_per_year",
-            "below_benchmark",
-            "wind_farm_status",
-        ),
+        SUPPLY_CURVE_COLUMNS,
         formats=("xlsx",),
     ),
     "wind_potentials": ExportKind(
@@ -170,16 +155,10 @@ KINDS: dict[str, ExportKind] = {
     "waste_facilities": ExportKind(
         "file_waste_facilities",
         "sheet_waste_facilities",
+        # the name first, the codes and the snapping distance last
         (
             "facility_name",
-            "facility_kind",
-            "status",
-            "accepts",
-            "capacity_t_per_year",
-            "used_t_per_year",
-            "spare_t_per_year",
-            "utilisation",
-            "role",
+            *(c for c in FACILITY_USE_COLUMNS if c not in ("facility_id", "facility_name", "snap_m")),
             "facility_id",
             "snap_m",
         ),

@@ -53,24 +53,8 @@ PAGE_SIZE = 12
 #: A filter over at least this many rows shows the loading state before it is computed.
 LOADING_ROWS = 200_000
 
-#: Columns of the shortlist export (machine names; the export helper labels them).
-_TABLE_COLUMNS = (
-    "rank",
-    "id",
-    "name",
-    "county",
-    "park_id",
-    "use_class",
-    "area_m2",
-    "usable_m2",
-    "kwp",
-    "kwh_per_year",
-    "kwh_per_kwp",
-    "tco2_per_year",
-    "county_rank",
-    "payback_years",
-    "lcoe_cny_per_kwh",
-)
+#: Columns of the shortlist export (machine names; dashboard.export_labels labels them).
+_TABLE_COLUMNS = export_labels.PV_TABLE_COLUMNS
 
 #: Shown columns: field → (message id of the header, kind).  Kinds: ``text``, ``int``
 #: (no decimals), ``one`` (one decimal), ``lcoe`` (three decimals).  ``mwh_per_year`` is
