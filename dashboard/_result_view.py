@@ -30,7 +30,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from dashboard._widgets import TextAlert
+from dashboard._widgets import LocalisedTabulator, TextAlert
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, county_label, option_label, t
 
 #: CSS class of figures that are being replaced; greyed by :data:`STALE_CSS` until they are.
@@ -110,10 +110,12 @@ def table_view(frame: pd.DataFrame, cols: Sequence[Col], lang: str) -> tuple[pd.
     return out, titles, formatters
 
 
-def result_table(css_class: str, *, page_size: int = 8) -> pn.widgets.Tabulator:
-    """An empty read-only, paginated table that can be greyed as stale."""
-    return pn.widgets.Tabulator(
+def result_table(css_class: str, *, lang, page_size: int = 8) -> LocalisedTabulator:
+    """An empty read-only, paginated table that can be greyed as stale; its pager speaks ``lang``
+    (a language or a reference to one, e.g. ``tab.param.lang``)."""
+    return LocalisedTabulator(
         pd.DataFrame(),
+        lang=lang,
         disabled=True,
         show_index=False,
         pagination="remote",

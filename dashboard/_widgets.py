@@ -1,4 +1,5 @@
-"""Small shared pieces of the tabs: totals boxes, safe HTML (download buttons: :mod:`dashboard._downloads`)."""
+"""Small shared pieces of the tabs: totals boxes, safe HTML, tables that speak the UI language
+(download buttons: :mod:`dashboard._downloads`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import ClassVar
 import pandas as pd
 import panel as pn
 import param
+
+from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, tabulator_langs
 
 
 def totals_html(title: str, items: list[tuple[str, str]], *, css_class: str = "xy-totals") -> str:
@@ -69,3 +72,24 @@ class TextAlert(pn.pane.HTML):
         if "css_classes" in params or "alert_type" in params:
             params["css_classes"] = [*self.css_classes, "alert", f"alert-{self.alert_type}"]
         return super()._process_param_change(params)
+
+
+class LocalisedTabulator(pn.widgets.Tabulator):
+    """A :class:`panel.widgets.Tabulator` whose own texts (pager buttons and their tooltips,
+    page counter, page-size selector, loading note, header-filter placeholder) follow ``lang``.
+
+    Tabulator's ``langs`` option holds every UI language (:func:`dashboard.i18n.tabulator_langs`)
+    and its ``locale`` option the current one.  ``lang`` accepts a reference
+    (``lang=tab.param.lang``): a change sends the new configuration, and the browser redraws
+    the table in that language.
+    """
+
+    lang = param.Selector(default=DEFAULT_LANGUAGE, objects=list(LANGUAGES), allow_refs=True, doc="UI language")
+
+    # ``lang`` is not a property of the Bokeh model: it changes the configuration
+    _rename: ClassVar[dict] = {**pn.widgets.Tabulator._rename, "lang": None}
+    _config_params: ClassVar[list] = [*pn.widgets.Tabulator._config_params, "lang"]
+    _manual_params: ClassVar[list] = [*pn.widgets.Tabulator._manual_params, "lang"]
+
+    def _get_configuration(self, columns) -> dict:
+        return {**super()._get_configuration(columns), "locale": self.lang, "langs": tabulator_langs()}

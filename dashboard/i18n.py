@@ -79,6 +79,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tab_waste": ("固废", "Waste"),
     "tab_wind": ("风电", "Wind"),
     "tab_progress": ("规划进展", "Progress"),
+    # tables: Tabulator's own texts (pager, counter, loading), see tabulator_langs()
+    "tbl_first": ("首页", "First"),
+    "tbl_first_title": ("第一页", "First page"),
+    "tbl_last": ("末页", "Last"),
+    "tbl_last_title": ("最后一页", "Last page"),
+    "tbl_prev": ("上一页", "Prev"),
+    "tbl_prev_title": ("上一页", "Previous page"),
+    "tbl_next": ("下一页", "Next"),
+    "tbl_next_title": ("下一页", "Next page"),
+    "tbl_all": ("全部", "All"),
+    "tbl_page_size": ("每页行数", "Page size"),
+    "tbl_page_title": ("显示第几页", "Show page"),
+    "tbl_showing": ("显示", "Showing"),
+    "tbl_of": ("/", "of"),
+    "tbl_rows": ("行", "rows"),
+    "tbl_pages": ("页", "pages"),
+    "tbl_loading": ("加载中", "Loading"),
+    "tbl_error": ("出错", "Error"),
+    "tbl_item": ("项", "item"),
+    "tbl_items": ("项", "items"),
+    "tbl_filter": ("筛选本列…", "filter column..."),
     # progress tab (dashboard/progress_tab.py; ids "prog_*", looked up there without the prefix)
     "prog_title": ("规划进展", "Plan progress"),
     "prog_indicators": ("城市指标", "City indicators"),
@@ -649,6 +670,32 @@ def t(msg_id: str, lang: str = DEFAULT_LANGUAGE, /, **fields: object) -> str:
         raise ValueError(msg)
     text = MESSAGES[msg_id][LANGUAGES.index(lang)]
     return text.format(**fields) if fields else text
+
+
+def tabulator_langs() -> dict[str, dict]:
+    """Tabulator's ``langs`` option: its own texts (pager buttons and their tooltips, page-size
+    and page counter, loading and error notes, group counts, header-filter placeholder) in
+    every UI language, keyed by the language code used as Tabulator's ``locale``."""
+
+    def one(lang: str) -> dict:
+        def m(key: str) -> str:
+            return t(f"tbl_{key}", lang)
+
+        pager = ("first", "first_title", "last", "last_title", "prev", "prev_title", "next", "next_title", "all")
+        return {
+            "groups": {"item": m("item"), "items": m("items")},
+            "columns": {},
+            "data": {"loading": m("loading"), "error": m("error")},
+            "pagination": {
+                **{key: m(key) for key in pager},
+                "page_size": m("page_size"),
+                "page_title": m("page_title"),
+                "counter": {key: m(key) for key in ("showing", "of", "rows", "pages")},
+            },
+            "headerFilters": {"default": m("filter"), "columns": {}},
+        }
+
+    return {lang: one(lang) for lang in LANGUAGES}
 
 
 def county_label(adcode: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -36,7 +36,7 @@ from bokeh.models.widgets.tables import NumberFormatter, StringFormatter
 from filelock import FileLock, Timeout
 
 from dashboard._style import PROGRESS_CSS
-from dashboard._widgets import TextAlert
+from dashboard._widgets import LocalisedTabulator, TextAlert
 from dashboard.auth import session_user
 from dashboard.i18n import LANGUAGES, MESSAGES, t
 from geo.errors import InputError
@@ -309,8 +309,9 @@ class ProgressTab(pn.viewable.Viewer):
         self.timeline_pane = pn.pane.HoloViews(self._timeline_view, sizing_mode="stretch_width", height=300)
         self.user_pane = pn.pane.HTML(self._user_html, css_classes=["xy-progress-user"], sizing_mode="stretch_width")
         self.cards = pn.pane.HTML(self._cards_html, sizing_mode="stretch_width", css_classes=["xy-progress-cards"])
-        self.bases_table = pn.widgets.Tabulator(
+        self.bases_table = LocalisedTabulator(
             self._bases_frame(),
+            lang=self.param.lang,
             disabled=True,
             pagination="local",
             page_size=12,
@@ -328,8 +329,9 @@ class ProgressTab(pn.viewable.Viewer):
             max_width=520,
             css_classes=["xy-progress-status-map"],
         )
-        self.county_table = pn.widgets.Tabulator(
+        self.county_table = LocalisedTabulator(
             self._county_frame(),
+            lang=self.param.lang,
             disabled=True,
             show_index=False,
             sizing_mode="stretch_width",

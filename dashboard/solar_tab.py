@@ -43,7 +43,7 @@ from bokeh.models.widgets.tables import NumberFormatter
 
 from dashboard import _data, _solar_data, export_labels
 from dashboard._downloads import Downloads
-from dashboard._widgets import TextAlert
+from dashboard._widgets import LocalisedTabulator, TextAlert
 from dashboard.i18n import LANGUAGES, county_label, option_label, t
 from dashboard.map import VECTOR_LIMIT, SharedMap
 from layers.project import Project
@@ -161,6 +161,17 @@ def totals(cols: _solar_data.FilterColumns, rows: np.ndarray, *, suitable_only: 
     return out
 
 
+def empty_text_columns(cols: _solar_data.FilterColumns) -> frozenset[str]:
+    """The text columns of :data:`_SHOWN` empty in every row of the rooftop table (no rooftop
+    has a name, a park, ...): the table leaves them out, as the exports do."""
+    coded = {"county": (cols.county_code, cols.counties), "park_id": (cols.park_code, cols.parks)}
+    coded["use_class"] = (cols.use_code, cols.uses)
+    empty = {c for c, (codes, names) in coded.items() if not any(names) or not (codes >= 0).any()}
+    if not (np.asarray(cols.names) != "").any():
+        empty.add("name")
+    return frozenset(empty)
+
+
 def _number(value, kind: str) -> str:
     try:
         value = float(value)
@@ -220,6 +231,7 @@ class SolarTab(pn.viewable.Viewer):
         self._rendering = False  # the table is being filled (its selection events are ours)
         self._park_label_cache: dict[str, str] = {}
         self._park_label_lang = ""
+        self._empty_columns: frozenset[str] = frozenset()  # text columns empty in every row
         self.has_pv = True  # False once the PV analysis has failed (rooftops are still shown)
         self.has_rooftops = project.has("rooftops")
         self._pv_error = ""
@@ -243,8 +255,9 @@ class SolarTab(pn.viewable.Viewer):
         self.missing = pn.pane.Alert("", alert_type="info", visible=not self.has_rooftops)
         self.count = pn.pane.HTML(self._count_html, css_classes=["xy-solar-count"])
         self.totals = pn.pane.HTML(self._totals_html, css_classes=["xy-solar-totals"], sizing_mode="stretch_width")
-        self.table = pn.widgets.Tabulator(
+        self.table = LocalisedTabulator(
             pd.DataFrame(),
+            lang=self.param.lang,
             pagination=None,  # the table holds one page; the pager below turns pages on the server
             show_index=False,
             disabled=True,
@@ -347,6 +360,7 @@ class SolarTab(pn.viewable.Viewer):
                 }
             )
             self._cols = cols
+            self._empty_columns = empty_text_columns(cols)
             self._relabel()
             self._apply_fast()
             self._apply_slow()
@@ -565,6 +579,8 @@ class SolarTab(pn.viewable.Viewer):
 
         out: dict[str, object] = {}
         for col in _SHOWN:
+            if col in self._empty_columns:
+                continue
             if col == "id":
                 out[col] = cols.ids[rows]
             elif col == "name":

@@ -133,9 +133,9 @@ class WasteTab(ResultView):
         self.k_input = param_widget(self.param.k, pn.widgets.IntInput, css_class="xy-waste-k")
         self.totals = result_html("xy-waste-totals-pane")
         self.facility_title = pn.pane.HTML("")
-        self.facility_table = result_table("xy-waste-facilities")
+        self.facility_table = result_table("xy-waste-facilities", lang=self.param.lang)
         self.flow_title = pn.pane.HTML("")
-        self.flow_table = result_table("xy-waste-flows")
+        self.flow_table = result_table("xy-waste-flows", lang=self.param.lang)
         self.result_panes = [self.totals, self.facility_table, self.flow_table]
         self.downloads = [
             Downloads(

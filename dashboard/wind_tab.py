@@ -108,7 +108,7 @@ class WindTab(view.ResultView):
         self.totals = view.result_html()
         self.potentials = view.result_html("xy-wind-potentials")
         self.meaning = view.result_html("xy-wind-meaning")
-        self.table = view.result_table("xy-wind-table", page_size=10)
+        self.table = view.result_table("xy-wind-table", page_size=10, lang=self.param.lang)
         self.result_panes = [self.potentials, self.totals, self.table]
         self.workbook = Downloads(
             lambda: self.result,

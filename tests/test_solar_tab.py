@@ -223,3 +223,26 @@ def test_sessions_share_the_filter_columns(project):
     assert not one._cols.numbers["kwp"].flags.writeable
     one.county = "420607"
     assert len(two.result.rows) == int(two.table_frame["suitable"].sum())
+
+
+def test_a_name_column_empty_in_every_row_is_left_out(tab, tmp_path):
+    # the synthetic rooftops have names: the column is shown, with them
+    page = tab.table.value
+    assert "name" in page.columns and (page["name"] != "").any()
+    # the same project without rooftop names: no empty 名称 column (as the exports leave it out)
+    import shutil
+
+    from layers.project import Project
+
+    shutil.copytree(tab.project.path, tmp_path / "nameless")
+    nameless = Project.open(tmp_path / "nameless")
+    roofs = nameless.read("rooftops")
+    roofs["name"] = None
+    nameless.write("rooftops", roofs)
+    other = SolarTab(nameless, SharedMap(nameless, lang="zh"), lang="zh")
+    other.load()
+    shown = other.table.value
+    assert len(shown) == PAGE_SIZE and "name" not in shown.columns
+    assert {"id", "county", "park_id", "kwp"} <= set(shown.columns)
+    other.lang = "en"  # a language switch redraws the page without it too
+    assert "name" not in other.table.value.columns and "id" in other.table.value.columns
