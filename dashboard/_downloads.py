@@ -28,6 +28,9 @@ from dashboard import export_labels
 from dashboard.i18n import LANGUAGES, t
 from layers.export import export_frame
 
+#: Long labels wrap inside the button instead of being clipped (Bokeh's buttons keep one line).
+_WRAP_CSS = ":host .bk-btn { white-space: normal; overflow-wrap: anywhere; height: auto; line-height: 1.3; }"
+
 #: Label of each format's button.
 _LABELS = {"csv.zip": "download_csv_zip", "xlsx": "download_xlsx", "geojson": "download_geojson"}
 
@@ -92,6 +95,7 @@ class Downloads(pn.viewable.Viewer):
                 width=width,
                 disabled=self.disabled,
                 css_classes=[f"{css_prefix}-{fmt.split('.')[0]}"],
+                stylesheets=[_WRAP_CSS],
             )
             for fmt in formats
         }

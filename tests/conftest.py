@@ -178,6 +178,168 @@ def browser():
         chromium.close()
 
 
+# -- the dashboard in a browser: one shared server, one page helper ------------------------------
+#: Environment variables a dashboard test server must not inherit (no tiles, no users).
+DASHBOARD_ENV_DROP = ("XYSITING_TILES", "XYSITING_USERS", "XYSITING_COOKIE_SECRET")
+#: Rooftops of the shared synthetic dashboard project.
+DASHBOARD_ROOFTOPS = 600
+
+
+@pytest.fixture(scope="session")
+def dashboard_project_dir(tmp_path_factory) -> Path:
+    """The synthetic dashboard project (tests/_dashboard_project.py) with its planned PV, waste
+    (k = 0) and wind results stored, as after ``xysiting run``; built once per test session.
+
+    Browser tests share it through :func:`dashboard_server` and must not change it; a what-if
+    asked in the browser is computed by the server and stored next to the planned results.
+    """
+    from _dashboard_project import build_project
+
+    from siting import results
+
+    path = tmp_path_factory.mktemp("dashboard") / "project"
+    build_project(path, n_rooftops=DASHBOARD_ROOFTOPS)
+    for analysis, options in results.planned_runs(path, only=("solar", "waste", "wind")):
+        results.run_one(path, analysis, options)
+    return path
+
+
+@pytest.fixture(scope="session")
+def dashboard_server(dashboard_project_dir, tmp_path_factory) -> Iterator[str]:
+    """Base URL of ``python -m dashboard.cli serve PROJECT`` over :func:`dashboard_project_dir`
+    (no users, no tiles), started once per test session and shared by the browser test modules
+    whose tests open their own pages and change no server state."""
+    require_chromium()
+    root = tmp_path_factory.mktemp("dashboard_server")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = server_env(root / "home", drop=DASHBOARD_ENV_DROP)
+    with running_server(
+        [str(dashboard_project_dir), "--port", str(port)], env=env, log=root / "serve.log", ready_url=url, timeout_s=300
+    ):
+        yield url
+
+
+class DashboardPage:
+    """A dashboard page in its own browser context, loaded, with everything it logged,
+    requested and popped up.
+
+    Parameters
+    ----------
+    browser : playwright Browser
+    url : str
+        The server's base URL (a query string may follow).
+    viewport : (width, height)
+    ready : selectors waited for after the map's canvas (default: the PV row count).
+    """
+
+    def __init__(self, browser, url: str, *, viewport=(1400, 1000), ready: tuple[str, ...] = (".xy-row-count",)):
+        self.context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", self._on_dialog)
+        self.page.goto(url)
+        self.page.wait_for_selector(".xy-map canvas", timeout=120_000)
+        for selector in ready:
+            self.page.wait_for_selector(selector, timeout=120_000)
+
+    def close(self) -> None:
+        self.context.close()
+
+    def _on_dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def text(self, selector: str) -> str:
+        """Text of the first match, including its shadow DOM (Panel renders into shadow roots)."""
+        return self.page.locator(selector).first.evaluate(
+            "e => (e.shadowRoot ? e.shadowRoot.textContent : '') + ' ' + e.textContent"
+        )
+
+    def texts(self, selector: str) -> list[str]:
+        """The visible texts below the first match of ``selector`` (:data:`SCOPED_TEXT_JS`)."""
+        return self.page.locator(selector).first.evaluate(SCOPED_TEXT_JS)
+
+    def wait_text(self, selector: str, text: str, timeout_s: float = 60) -> None:
+        """Wait until the first match of ``selector`` (shadow DOM included) shows ``text``."""
+        deadline = time.monotonic() + timeout_s
+        while text not in self.text(selector):
+            if time.monotonic() > deadline:
+                pytest.fail(f"{selector} never showed {text!r}: {self.text(selector)!r}")
+            self.page.wait_for_timeout(200)
+
+    def rows(self) -> int:
+        """The PV tab's row count (rooftops passing the filters)."""
+        return int(self.page.locator(".xy-row-count").first.get_attribute("data-rows"))
+
+    def wait_rows_change(self, old: int, timeout_s: float = 60) -> int:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            n = self.rows()
+            if n != old:
+                return n
+            self.page.wait_for_timeout(200)
+        pytest.fail(f"row count stayed {old}")
+
+    def cells(self, table: str, field: str) -> list[str]:
+        """The texts of column ``field`` of the Tabulator below ``table`` (the page shown)."""
+        return self.page.locator(f"{table} .tabulator-cell[tabulator-field='{field}']").all_inner_texts()
+
+    def switch_language(self, lang: str, *, timeout_s: float = 300) -> None:
+        """Press the language button of ``lang``; wait until ``<html lang>`` and the tab titles follow."""
+        from dashboard.i18n import HTML_LANG, t
+
+        self.page.locator(".xy-language button", has_text={"zh": "中文", "en": "English"}[lang]).click()
+        self.page.wait_for_function(
+            "(l) => document.documentElement.lang === l", arg=HTML_LANG[lang], timeout=timeout_s * 1000
+        )
+        # the shell relabels every tab on a switch: slow on a loaded machine
+        self.page.locator(".bk-tab", has_text=t("tab_waste", lang)).first.wait_for(timeout=timeout_s * 1000)
+
+    def open_tab(self, title: str, table: str, header: str) -> None:
+        """Open tab ``title`` and wait until ``table`` has rows under a ``header`` column."""
+        self.page.locator(".bk-tab", has_text=title).first.click()
+        self.page.wait_for_selector(f"{table} .tabulator-row", timeout=300_000)
+        self.page.locator(f"{table} .tabulator-col-title", has_text=header).first.wait_for(timeout=60_000)
+
+    def map_png(self):
+        """The map's pixels (int16 RGB array)."""
+        import io
+
+        import numpy as np
+        from PIL import Image
+
+        png = self.page.locator(".xy-map").first.screenshot()
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype="int16")
+
+    def external_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(("http://127.0.0.1", "data:", "blob:http://127.0.0.1"))]
+
+
+@pytest.fixture
+def dash(browser, dashboard_server) -> Iterator[DashboardPage]:
+    """A fresh page of the shared dashboard server (Chinese, 1400 × 1000), closed after the test."""
+    page = DashboardPage(browser, dashboard_server)
+    yield page
+    page.close()
+
+
+def wait_until(predicate, what: str, timeout_s: float = 60) -> None:
+    """Poll ``predicate`` every 0.2 s; fail the test with ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(what)
+        time.sleep(0.2)
+
+
 def submit_progress_form(page, *, target_label: str | None = None, **fields: str) -> None:
     """Fill the progress tab's record form in ``page`` and press submit.
 
@@ -255,6 +417,13 @@ VISIBLE_TEXT_JS = """
 }
 """
 
+#: Texts a user sees below one element (its shadow root and children), read as
+#: :data:`VISIBLE_TEXT_JS` reads the page; ``page.locator(sel).first.evaluate(SCOPED_TEXT_JS)``.
+SCOPED_TEXT_JS = VISIBLE_TEXT_JS.replace("() => {", "(scope) => {", 1).replace(
+    "walk(document);", "if (scope.shadowRoot) walk(scope.shadowRoot); walk(scope);", 1
+)
+
+
 #: A machine identifier: lower-case words joined by underscores (``facility_kind``, ``cost_cny``).
 SNAKE_CASE = re.compile(r"(?<![\w.])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w.])")
 #: Chinese characters (CJK unified ideographs and the CJK punctuation block).
@@ -266,17 +435,36 @@ def visible_texts(page) -> list[str]:
     return page.evaluate(VISIBLE_TEXT_JS)
 
 
+#: Tabulator's built-in English texts (pager, counter, loading): never visible in Chinese mode.
+TABULATOR_ENGLISH = frozenset(
+    {"First", "Prev", "Next", "Last", "All", "Page Size", "Show Page", "Showing", "of", "rows", "pages"}
+    | {"First Page", "Last Page", "Prev Page", "Next Page", "Loading", "Error", "filter column..."}
+)
+
+
+def english_labels() -> frozenset[str]:
+    """Every English label of :mod:`dashboard.i18n` that differs from its Chinese form (without
+    format fields), and Tabulator's English texts: a text equal to one of them is an English
+    label shown in Chinese mode."""
+    from dashboard.i18n import MESSAGES
+
+    labels = {en for zh, en in MESSAGES.values() if en != zh and "{" not in en and re.search("[A-Za-z]{2}", en)}
+    return frozenset(labels) | TABULATOR_ENGLISH
+
+
 def language_violations(texts: list[str], lang: str, *, proper_names: tuple[str, ...] = ()) -> list[str]:
     """Texts that break "one language at a time" in ``lang``.
 
-    In Chinese mode a text may not hold a snake_case identifier; in English mode it may not
-    hold Chinese characters once ``proper_names`` (names with no English form, e.g. a
-    project's own name) are taken out.  Returns the offending texts (empty when clean).
+    In Chinese mode a text may not hold a snake_case identifier nor be an English label
+    (:func:`english_labels`: the dashboard's own or Tabulator's pager words); in English mode
+    it may not hold Chinese characters once ``proper_names`` (names with no English form, e.g.
+    a project's own name) are taken out.  Returns the offending texts (empty when clean).
     """
+    english = english_labels() if lang == "zh" else frozenset()
     bad = []
     for text in texts:
         if lang == "zh":
-            if SNAKE_CASE.search(text):
+            if SNAKE_CASE.search(text) or text.strip() in english:
                 bad.append(text)
         else:
             rest = text

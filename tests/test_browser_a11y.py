@@ -1,9 +1,10 @@
 """Narrow screens and accessibility (issue 13, item 8), in headless Debian Chromium.
 
-A small synthetic project (tests/_dashboard_project.py, no users) is served by ``python -m
-dashboard.cli serve DIR``.  At 400 px the map row stacks and the map keeps at least 300 px of
-height with no horizontal page scroll; at 1440 px the sidebar, map and legend stay side by
-side.  axe-core (npm ``axe-core``, installed by ``.ci/run`` into ``.ci/npm``; another copy
+The session's shared synthetic dashboard project (no users) is served by ``python -m
+dashboard.cli serve DIR`` (conftest ``dashboard_server``).  At 400 px the map row stacks and
+the map keeps at least 300 px of height with no horizontal page scroll; at 1440 px the
+sidebar, map and legend stay side by side.  axe-core (npm ``axe-core``, installed by
+``.ci/run`` into ``.ci/npm``; another copy
 with ``$XYSITING_AXE_JS``) is injected with Playwright and run on every tab in both languages:
 no critical or serious violation.  axe reaches into Panel's open shadow roots by default.
 """
@@ -14,8 +15,7 @@ import os
 from pathlib import Path
 
 import pytest
-from _dashboard_project import build_project
-from conftest import REPO, free_port, require_chromium, running_server, server_env
+from conftest import REPO, DashboardPage, require_chromium
 
 pytestmark = pytest.mark.browser
 require_chromium()  # skips the module outside CI when Chromium is missing
@@ -67,28 +67,15 @@ def require_axe() -> Path:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory) -> str:
-    """Base URL of ``xysiting serve DIR`` (no users, Chinese by default)."""
-    root = tmp_path_factory.mktemp("a11y")
-    project_dir = root / "project"
-    build_project(project_dir, n_rooftops=200)
-    port = free_port()
-    env = server_env(root / "home", drop=("XYSITING_TILES", "XYSITING_USERS", "XYSITING_COOKIE_SECRET"))
-    base = f"http://127.0.0.1:{port}/"
-    with running_server(
-        [str(project_dir), "--port", str(port)], env=env, log=root / "serve.log", ready_url=base, timeout_s=240
-    ):
-        yield base
+def served(dashboard_server) -> str:
+    """Base URL of the session's shared dashboard server (no users, Chinese by default)."""
+    return dashboard_server
 
 
 def _open(browser, url: str, width: int, height: int = 900):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(url)
-    page.wait_for_selector(".xy-map canvas")
-    page.wait_for_selector(TAB_READY[0])
-    return context, page
+    dash = DashboardPage(browser, url, viewport=(width, height), ready=(TAB_READY[0],))
+    dash.page.set_default_timeout(TIMEOUT_MS)
+    return dash.context, dash.page
 
 
 def _rects(page) -> dict:

@@ -1,8 +1,9 @@
 """The dashboard in a real browser: headless Debian Chromium driven by Playwright.
 
-A small synthetic project (tests/_dashboard_project.py) is served by ``python -m
-dashboard.cli serve DIR --port PORT`` in a subprocess; each test opens a fresh page.
-Under ``CI=true`` these tests never skip: a missing Chromium is a failure.
+The shared synthetic dashboard project (tests/_dashboard_project.py) is served once per test
+session by ``python -m dashboard.cli serve DIR --port PORT`` (conftest ``dashboard_server``);
+each test opens a fresh page (conftest ``dash``).  Under ``CI=true`` these tests never skip:
+a missing Chromium is a failure.
 """
 
 from __future__ import annotations
@@ -17,95 +18,29 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from _dashboard_project import XSS_NAME, build_project
-from conftest import CHROMIUM, LAUNCH_ARGS, free_port, require_chromium, running_server, server_env
+from _dashboard_project import XSS_NAME
+from conftest import CHROMIUM, LAUNCH_ARGS, DashboardPage, free_port, require_chromium, running_server
 
 pytestmark = pytest.mark.browser
 require_chromium()  # skips the module outside CI when Chromium is missing
 
-_free_port = free_port  # the name other browser test modules import from here
-__all__ = ["CHROMIUM", "LAUNCH_ARGS", "Page", "_free_port", "running_server"]
+# the names other browser test modules import from here (``from test_browser_dashboard import
+# Page, project_dir, server``): the page helper and the shared session's project and server
+Page = DashboardPage
+_free_port = free_port
+__all__ = ["CHROMIUM", "LAUNCH_ARGS", "Page", "_free_port", "project_dir", "running_server", "server"]
 
 
 @pytest.fixture(scope="module")
-def project_dir(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("dash") / "project"
-    build_project(path, n_rooftops=600)
-    return path
+def project_dir(dashboard_project_dir) -> Path:
+    """The shared dashboard project (conftest ``dashboard_project_dir``)."""
+    return dashboard_project_dir
 
 
 @pytest.fixture(scope="module")
-def server(project_dir, tmp_path_factory):
-    port = free_port()
-    env = server_env(tmp_path_factory.mktemp("home"))
-    log = tmp_path_factory.mktemp("log") / "serve.log"
-    url = f"http://127.0.0.1:{port}/"
-    with running_server([str(project_dir), "--port", str(port)], env=env, log=log, ready_url=url, timeout_s=240):
-        yield url
-
-
-class Page:
-    """A loaded dashboard page with everything it logged, requested and popped up."""
-
-    def __init__(self, browser, url: str):
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.dialogs: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("dialog", self._on_dialog)
-        self.page.goto(url)
-        self.page.wait_for_selector(".xy-map canvas", timeout=60_000)
-        self.page.wait_for_selector(".xy-row-count", timeout=120_000)
-
-    def _on_dialog(self, dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def text(self, selector: str) -> str:
-        """Text of the first match, including its shadow DOM (Panel renders into shadow roots)."""
-        return self.page.locator(selector).first.evaluate(
-            "e => (e.shadowRoot ? e.shadowRoot.textContent : '') + ' ' + e.textContent"
-        )
-
-    def wait_text(self, selector: str, text: str, timeout_s: float = 60) -> None:
-        """Wait until the first match of ``selector`` (shadow DOM included) shows ``text``."""
-        deadline = time.monotonic() + timeout_s
-        while text not in self.text(selector):
-            if time.monotonic() > deadline:
-                pytest.fail(f"{selector} never showed {text!r}: {self.text(selector)!r}")
-            self.page.wait_for_timeout(200)
-
-    def rows(self) -> int:
-        return int(self.page.locator(".xy-row-count").first.get_attribute("data-rows"))
-
-    def wait_rows_change(self, old: int, timeout_s: float = 60) -> int:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            n = self.rows()
-            if n != old:
-                return n
-            self.page.wait_for_timeout(200)
-        pytest.fail(f"row count stayed {old}")
-
-    def map_png(self) -> np.ndarray:
-        from PIL import Image
-
-        png = self.page.locator(".xy-map").first.screenshot()
-        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype="int16")
-
-    def external_requests(self) -> list[str]:
-        return [u for u in self.requests if not u.startswith(("http://127.0.0.1", "data:", "blob:http://127.0.0.1"))]
-
-
-@pytest.fixture
-def dash(browser, server):
-    page = Page(browser, server)
-    yield page
-    page.context.close()
+def server(dashboard_server) -> str:
+    """The shared dashboard server's URL (conftest ``dashboard_server``)."""
+    return dashboard_server
 
 
 def _expected_solar(project_dir: Path) -> pd.DataFrame:

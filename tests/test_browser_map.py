@@ -1,7 +1,7 @@
 """The map's legend, colour bars, tab layers, scale bar, tooltips and page language in Chromium.
 
-Reuses the server, browser and page helpers of ``test_browser_dashboard`` (same synthetic
-project, its own server).  Never skipped under ``CI=true``.
+Uses the session's shared dashboard server and the page helper ``dash`` of conftest.py.
+Never skipped under ``CI=true``.
 """
 
 from __future__ import annotations
@@ -15,13 +15,6 @@ from test_browser_dashboard import Page, project_dir, server  # noqa: F401
 from dashboard.i18n import t
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def dash(browser, server):  # noqa: F811
-    page = Page(browser, server)
-    yield page
-    page.context.close()
 
 
 def _legend(dash) -> list[str]:

@@ -1,7 +1,7 @@
 """The dashboard shell in Chromium: shareable URLs, the language switch, the map's texts.
 
-Reuses the server and page helpers of ``test_browser_dashboard`` (same synthetic project,
-its own server).  Never skipped under ``CI=true``.
+Uses the session's shared dashboard server and the page helper ``dash`` of conftest.py.
+Never skipped under ``CI=true``.
 """
 
 from __future__ import annotations
@@ -59,13 +59,6 @@ _SCOPED_TEXT_JS = """
   return out;
 }
 """
-
-
-@pytest.fixture
-def dash(browser, server):  # noqa: F811
-    page = Page(browser, server)
-    yield page
-    page.context.close()
 
 
 def _wait(predicate, what: str, timeout_s: float = 30) -> None:

@@ -1,62 +1,40 @@
 """The rooftop-PV tab in a real browser (headless Debian Chromium driven by Playwright):
 one language at a time, numbers formatted by kind, the server-side pager.
 
-A small synthetic project (tests/_dashboard_project.py) is served by ``python -m
-dashboard.cli serve DIR --port PORT``.  Under ``CI=true`` these tests never skip.
+The session's shared synthetic dashboard project is served once (conftest
+``dashboard_server``); each test opens its own page.  Under ``CI=true`` these tests never skip.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
-from _dashboard_project import build_project
-from conftest import VISIBLE_TEXT_JS, free_port, language_violations, require_chromium, running_server, server_env
+from conftest import SCOPED_TEXT_JS, DashboardPage, language_violations, require_chromium, wait_until
 
 pytestmark = pytest.mark.browser
 require_chromium()  # skips the module outside CI when Chromium is missing
 
-#: The visible texts (see conftest.VISIBLE_TEXT_JS) below one element: the PV tab.
-TAB_TEXT_JS = VISIBLE_TEXT_JS.replace("() =>", "(root) =>", 1).replace(
-    "walk(document);", "if (root.shadowRoot) walk(root.shadowRoot); walk(root);"
-)
 INTEGER = re.compile(r"\d{1,3}(,\d{3})*")
 
 
-@pytest.fixture(scope="module")
-def project_dir(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("dash_solar") / "project"
-    build_project(path, n_rooftops=500)
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(project_dir, tmp_path_factory):
-    port = free_port()
-    env = server_env(tmp_path_factory.mktemp("home"))
-    log = tmp_path_factory.mktemp("log") / "serve.log"
-    url = f"http://127.0.0.1:{port}/"
-    with running_server([str(project_dir), "--port", str(port)], env=env, log=log, ready_url=url, timeout_s=240):
-        yield url
+@pytest.fixture
+def project_dir(dashboard_project_dir) -> Path:
+    return dashboard_project_dir
 
 
 @pytest.fixture
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(server)
-    page.wait_for_selector(".xy-solar-table .tabulator-row", timeout=120_000)
-    page.errors = errors
-    yield page
-    context.close()
+def page(browser, dashboard_server):
+    """The PV tab with its table filled, 1440 px wide; ``page.errors`` holds the page's errors."""
+    dash = DashboardPage(browser, dashboard_server, viewport=(1440, 1000), ready=(".xy-solar-table .tabulator-row",))
+    dash.page.errors = dash.errors
+    yield dash.page
+    dash.close()
 
 
 def _tab_texts(page) -> list[str]:
-    return page.locator(".xy-solar-tab").first.evaluate(TAB_TEXT_JS)
+    return page.locator(".xy-solar-tab").first.evaluate(SCOPED_TEXT_JS)
 
 
 def _cells(page, field: str) -> list[str]:
@@ -72,14 +50,6 @@ def _proper_names(project_dir: Path) -> tuple[str, ...]:
     return tuple(sorted(names, key=len, reverse=True))  # longest first: "屋顶12" before "屋顶1"
 
 
-def _wait(predicate, timeout_s: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
 def test_pv_tab_shows_one_language_at_a_time(page, project_dir):
     # details open too: select the first row
     page.locator(".xy-solar-table .tabulator-row").first.locator(".tabulator-cell").nth(3).click()
@@ -89,13 +59,13 @@ def test_pv_tab_shows_one_language_at_a_time(page, project_dir):
     assert language_violations(texts, "zh") == []
 
     def details() -> list[str]:
-        return page.locator(".xy-details").first.evaluate(TAB_TEXT_JS)
+        return page.locator(".xy-details").first.evaluate(SCOPED_TEXT_JS)
 
-    _wait(lambda: "装机 kWp" in details(), timeout_s=30, what="the details of the selected rooftop")
+    wait_until(lambda: "装机 kWp" in details(), "the details of the selected rooftop", 30)
     assert language_violations(details(), "zh") == []
 
     page.locator(".xy-language button", has_text="English").click()
-    _wait(lambda: "Capacity kWp" in _tab_texts(page), what="English headers")
+    wait_until(lambda: "Capacity kWp" in _tab_texts(page), "English headers")
     page.wait_for_timeout(500)
     texts = _tab_texts(page)
     assert "Generation MWh/yr" in texts and "County" in texts
@@ -119,6 +89,6 @@ def test_integer_columns_show_no_decimals_and_the_pager_turns_pages(page):
     # one page in the browser; the next page comes from the server
     assert _cells(page, "rank")[0] == "1" and len(_cells(page, "rank")) == 12
     page.locator(".xy-solar-next button").click()
-    _wait(lambda: _cells(page, "rank")[:1] == ["13"], what="page 2")
+    wait_until(lambda: _cells(page, "rank")[:1] == ["13"], "page 2")
     assert len(page.locator(".xy-solar-table .tabulator-row").all()) <= 12
     assert page.errors == []
