@@ -512,7 +512,7 @@ class SolarTab(pn.viewable.Viewer):
             items.append((t("pv_total_gwh", lang), f"{sums['kwh_per_year'] / 1e6:,.2f}"))
             items.append((t("pv_total_tco2", lang), _number(sums["tco2_per_year"], "int")))
             share = sums.get("share_of_city", float("nan"))
-            items.append((t("pv_share_of_city", lang), f"{share:.1%}" if np.isfinite(share) else _NO_VALUE))
+            items.append((t("pv_share_of_city", lang), f"{100.0 * share:.1f} %" if np.isfinite(share) else _NO_VALUE))
         else:
             items.append((t("pv_col_area_m2", lang), _number(sums.get("area_m2", 0.0), "int")))
         cells = "".join(

@@ -51,7 +51,7 @@ SITE_COLS = (
 
 
 def turbine_label(name: str, lang: str) -> str:
-    """``low_wind_5mw_d171`` → "低风速机型 5 MW · 叶轮直径 171 m" / "Low-wind 5 MW · rotor 171 m"."""
+    """``low_wind_5mw_d171`` → "低风速 5 MW · 叶轮 171 m" / "Low-wind 5 MW · rotor 171 m"."""
     row = turbine_table().set_index("turbine").loc[name]
     family = name.rsplit("_", 2)[0]
     kind = t(f"turbine_{family}", lang) if f"turbine_{family}" in MESSAGES else str(row["iec_class"])

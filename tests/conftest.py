@@ -331,6 +331,18 @@ def dash(browser, dashboard_server) -> Iterator[DashboardPage]:
     page.close()
 
 
+def download_buttons(page, scope: str) -> list[tuple[str, int, int]]:
+    """(label, scrollWidth, clientWidth) of every download button below ``scope``; a label
+    that does not fit has scrollWidth > clientWidth."""
+    from dashboard.i18n import LANGUAGES, t
+
+    found = page.locator(f"{scope} .bk-btn").evaluate_all(
+        "els => els.map(e => [e.textContent.trim(), e.scrollWidth, e.clientWidth])"
+    )
+    starts = tuple(t("download_xlsx", lang).split()[0] for lang in LANGUAGES)  # 下载 / Download
+    return [(label, sw, cw) for label, sw, cw in found if label.startswith(starts)]
+
+
 def wait_until(predicate, what: str, timeout_s: float = 60) -> None:
     """Poll ``predicate`` every 0.2 s; fail the test with ``what`` after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s

@@ -11,7 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SCOPED_TEXT_JS, DashboardPage, language_violations, require_chromium, wait_until
+from conftest import SCOPED_TEXT_JS, DashboardPage, download_buttons, language_violations, require_chromium, wait_until
+
+from dashboard.i18n import t
 
 pytestmark = pytest.mark.browser
 require_chromium()  # skips the module outside CI when Chromium is missing
@@ -41,6 +43,15 @@ def _cells(page, field: str) -> list[str]:
     return page.locator(f".xy-solar-table .tabulator-cell[tabulator-field='{field}']").all_inner_texts()
 
 
+def _assert_downloads_fit(page, lang: str) -> None:
+    """The PV tab's three download buttons are labelled in ``lang`` and no label is clipped."""
+    buttons = download_buttons(page, ".xy-solar-tab")
+    assert [label for label, _, _ in buttons] == [
+        t(m, lang) for m in ("download_csv_zip", "download_xlsx", "download_geojson")
+    ]
+    assert [b for b in buttons if b[1] > b[2]] == [], buttons
+
+
 def _proper_names(project_dir: Path) -> tuple[str, ...]:
     """Rooftop and park names of the project: proper names, shown as they are in both languages."""
     from layers.project import Project
@@ -57,6 +68,7 @@ def test_pv_tab_shows_one_language_at_a_time(page, project_dir):
     texts = _tab_texts(page)
     assert "装机 kWp" in texts and "年发电量 MWh/年" in texts, texts
     assert language_violations(texts, "zh") == []
+    _assert_downloads_fit(page, "zh")
 
     def details() -> list[str]:
         return page.locator(".xy-details").first.evaluate(SCOPED_TEXT_JS)
@@ -70,6 +82,7 @@ def test_pv_tab_shows_one_language_at_a_time(page, project_dir):
     texts = _tab_texts(page)
     assert "Generation MWh/yr" in texts and "County" in texts
     assert language_violations(texts, "en", proper_names=_proper_names(project_dir)) == []
+    _assert_downloads_fit(page, "en")
     # county names have an English form: the county column and the county select use it
     counties = set(_cells(page, "county"))
     assert counties and counties <= {"Xiangcheng", "Fancheng", "Xiangzhou"}

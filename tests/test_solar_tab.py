@@ -160,10 +160,10 @@ def test_numbers_are_formatted_by_kind(tab):
     values = re.findall(r"xy-total-value[^>]*>([^<]+)<", tab._totals_html())
     n, _mwp, _gwh, tco2, share = values
     assert re.fullmatch(r"\d{1,3}(,\d{3})*", n) and re.fullmatch(r"\d{1,3}(,\d{3})*", tco2)
-    assert share == "100.0%"  # all suitable rooftops of the city
+    assert share == "100.0 %"  # all suitable rooftops of the city
     tab.county = "420602"
     share = re.findall(r"xy-total-value[^>]*>([^<]+)<", tab._totals_html())[-1]
-    assert re.fullmatch(r"\d{1,2}\.\d%", share)
+    assert re.fullmatch(r"\d{1,2}\.\d %", share)  # shares as in every tab: "58.3 %"
     details = tab._record(0)
     assert re.fullmatch(r"\d{1,3}(,\d{3})*", details["屋顶面积 m²"])
 
