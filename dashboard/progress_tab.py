@@ -73,6 +73,10 @@ _STATUS_COLOURS = {
 }
 
 
+#: Shown for a missing value in the tables (a base with no record yet).
+_NO_VALUE = "–"
+
+
 def tr(key: str, lang: str, **fields) -> str:
     """The tab's label ``key`` (``prog_KEY`` in :mod:`dashboard.i18n`) in ``lang``, formatted with ``fields``."""
     return t(_PREFIX + key, lang, **fields)
@@ -589,10 +593,14 @@ class ProgressTab(pn.viewable.Viewer):
 
     def _formatters(self, table: str) -> dict:
         lang = self.lang
-        integer, decimal = NumberFormatter(format="0,0"), NumberFormatter(format="0,0.[00]")
+
+        def number(fmt: str) -> NumberFormatter:  # a missing number shows as a dash, as in every tab
+            return NumberFormatter(format=fmt, nan_format=_NO_VALUE, null_format=_NO_VALUE)
+
+        integer, decimal = number("0,0"), number("0,0.[00]")
         if table == "bases":
-            names = {"col_target": decimal, "col_latest": decimal, "col_progress": NumberFormatter(format="0.[0]")}
-            names["col_year"] = NumberFormatter(format="0")
+            names = {"col_target": decimal, "col_latest": decimal, "col_progress": number("0.[0]")}
+            names["col_year"] = number("0")
         else:
             names = {"col_n_bases": integer, "col_behind": integer, "col_kwp": integer, "col_kwh": integer}
         out = {tr(key, lang): fmt for key, fmt in names.items()}
@@ -617,8 +625,9 @@ class ProgressTab(pn.viewable.Viewer):
                 tr("col_unit", lang): b["target_unit"].map(lambda u: vocab_label("unit", u, lang)),
                 tr("col_year", lang): b["target_year"].astype("Int64"),
                 tr("col_latest", lang): b["latest_value"],
-                tr("col_date", lang): pd.to_datetime(b["latest_date"]).dt.strftime("%Y-%m-%d"),
-                tr("col_by", lang): b.get("latest_by"),  # e.g. GEM May 2023 when from power_plants
+                # no record yet: a dash, not "(null)" or "NaN"
+                tr("col_date", lang): pd.to_datetime(b["latest_date"]).dt.strftime("%Y-%m-%d").fillna(_NO_VALUE),
+                tr("col_by", lang): b.get("latest_by", pd.Series(index=b.index, dtype=object)).fillna(_NO_VALUE),
                 tr("col_progress", lang): b["progress_pct"].round(1),
                 tr("col_plan_status", lang): b["base_status"].map(lambda s: vocab_label("bs", s, lang)),
                 tr("col_status", lang): b["status"].map(lambda s: status_label(s, lang)),
