@@ -587,9 +587,9 @@ class ProgressTab(pn.viewable.Viewer):
                 color="colour", size=11, tools=["hover"], hover_tooltips=hover, line_color="white"
             )
         )
-        return hv.Overlay(layers).opts(
-            data_aspect=1, responsive=True, height=370, xlabel=tr("lon", lang), ylabel=tr("lat", lang)
-        )
+        # the width follows the pane (280-520 px); a fixed data aspect made the plot 754 px wide
+        # at 400 px (the page scrolled sideways) and drew it as a sliver at 1440 px
+        return hv.Overlay(layers).opts(responsive=True, height=370, xlabel=tr("lon", lang), ylabel=tr("lat", lang))
 
     def _formatters(self, table: str) -> dict:
         lang = self.lang
