@@ -76,9 +76,10 @@ _DECIMALS = {"int": 0, "dec1": 1, "dec2": 2, "dec3": 3, "share": 1}
 def table_view(frame: pd.DataFrame, cols: Sequence[Col], lang: str) -> tuple[pd.DataFrame, dict, dict]:
     """(displayed frame, Tabulator titles, Tabulator formatters) of ``frame`` in ``lang``.
 
-    Only the ``cols`` present in ``frame`` are kept, in that order.  Coded values and counties
-    are translated per distinct value (not per row); numbers keep their dtype and get a
-    formatter with the kind's decimals and thousands separators.
+    Only the ``cols`` present in ``frame`` are kept, in that order, less the text columns empty
+    in every row (e.g. nearest substations without names; the exports leave them out too).
+    Coded values and counties are translated per distinct value (not per row); numbers keep
+    their dtype and get a formatter with the kind's decimals and thousands separators.
     """
     present = [c for c in cols if c.name in frame.columns]
     out = pd.DataFrame(index=frame.index)
@@ -102,6 +103,10 @@ def table_view(frame: pd.DataFrame, cols: Sequence[Col], lang: str) -> tuple[pd.
         elif col.kind == "text":
             out[col.name] = values.astype(object).where(values.notna(), "").astype(str)
             formatters[col.name] = {"type": "plaintext"}
+        if col.kind in ("vocab", "county", "text"):
+            if len(out) and not (out[col.name].str.strip() != "").any():
+                del out[col.name], formatters[col.name]
+                continue
         else:
             numbers = pd.to_numeric(values, errors="coerce").astype("float64")
             out[col.name] = numbers * 100.0 if col.kind == "share" else numbers
@@ -145,7 +150,8 @@ def show_table(table: pn.widgets.Tabulator, frame: pd.DataFrame | None, cols: Se
         table.value = pd.DataFrame()
         return
     shown, titles, formatters = table_view(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")), cols, lang)
-    table.param.update(formatters=formatters, titles=titles, value=shown.reset_index(drop=True))
+    numbers = {name: "right" for name, f in formatters.items() if f["type"] == "money"}  # digits line up
+    table.param.update(formatters=formatters, titles=titles, text_align=numbers, value=shown.reset_index(drop=True))
 
 
 # -- the flow: ask, wait off the loop, show ----------------------------------------------------

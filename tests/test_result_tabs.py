@@ -112,6 +112,31 @@ def test_table_view_formats_numbers_by_kind_and_translates_codes():
     assert titles_zh["capacity_t_per_year"] == t("col_capacity", "zh")
 
 
+def test_table_view_leaves_out_text_columns_empty_in_every_row():
+    frame = pd.DataFrame(
+        {
+            "site_id": ["W1", "W2"],
+            "substation_name": [None, "  "],  # no substation has a name
+            "wind_farm_status": ["", None],
+            "facility_name": ["", "某设施"],  # one name: kept
+            "km": [float("nan"), float("nan")],  # numbers are kept (a dash per missing value)
+        }
+    )
+    cols = (
+        Col("site_id", "col_site_id", "text"),
+        Col("substation_name", "wind_col_substation", "text"),
+        Col("wind_farm_status", "wind_col_farm", "vocab", "ps"),
+        Col("facility_name", "col_facility", "text"),
+        Col("km", "col_km", "dec1"),
+    )
+    shown, titles, formatters = table_view(frame, cols, "zh")
+    assert list(shown.columns) == ["site_id", "facility_name", "km"]
+    assert set(titles) == set(formatters) == {"site_id", "facility_name", "km"}
+    # an empty frame keeps its headers (nothing to judge a column by)
+    empty, titles, _ = table_view(frame.iloc[:0], cols, "zh")
+    assert list(empty.columns) == ["site_id", "substation_name", "wind_farm_status", "facility_name", "km"]
+
+
 def test_waste_tab_is_a_viewer_whose_params_drive_the_views(project, shared_map):
     tab = _waste(project, shared_map, lang="zh")
     assert isinstance(tab, pn.viewable.Viewer)
