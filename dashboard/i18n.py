@@ -79,13 +79,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tab_waste": ("固废", "Waste"),
     "tab_wind": ("风电", "Wind"),
     "tab_progress": ("规划进展", "Progress"),
-    # tables: Tabulator's own texts (pager, counter, loading), see tabulator_langs()
+    # tables: Tabulator's own texts (pager, counter, loading), see tabulator_langs(); a pager
+    # button's title (its accessible name) holds its text (axe-core label-content-name-mismatch)
     "tbl_first": ("首页", "First"),
-    "tbl_first_title": ("第一页", "First page"),
+    "tbl_first_title": ("首页", "First page"),
     "tbl_last": ("末页", "Last"),
-    "tbl_last_title": ("最后一页", "Last page"),
+    "tbl_last_title": ("末页", "Last page"),
     "tbl_prev": ("上一页", "Prev"),
-    "tbl_prev_title": ("上一页", "Previous page"),
+    "tbl_prev_title": ("上一页", "Prev page"),
     "tbl_next": ("下一页", "Next"),
     "tbl_next_title": ("下一页", "Next page"),
     "tbl_all": ("全部", "All"),

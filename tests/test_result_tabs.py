@@ -232,3 +232,17 @@ def test_selection_is_a_param_synced_with_the_table(project, shared_map):
     assert tab.facility == ids[0]
     tab.facility = ""
     assert tab.facility_table.selection == []
+
+
+def test_tabulator_texts_come_from_the_i18n_table_in_both_languages():
+    from dashboard.i18n import tabulator_langs
+
+    langs = tabulator_langs()
+    assert set(langs) == {"zh", "en"}
+    for lang, texts in langs.items():
+        pager = texts["pagination"]
+        assert pager["next"] == t("tbl_next", lang) and pager["counter"]["of"] == t("tbl_of", lang)
+        for button in ("first", "prev", "next", "last"):
+            # the accessible name (title) holds the visible text (axe-core label-content-name-mismatch)
+            assert pager[button].lower() in pager[f"{button}_title"].lower(), (lang, button)
+    assert not re.search(r"[A-Za-z]", "".join(langs["zh"]["pagination"][k] for k in ("first", "prev", "next", "last")))
