@@ -93,7 +93,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tbl_page_size": ("每页行数", "Page size"),
     "tbl_page_title": ("显示第几页", "Show page"),
     "tbl_showing": ("显示", "Showing"),
-    "tbl_of": ("/", "of"),
+    "tbl_of": ("，共", "of"),
     "tbl_rows": ("行", "rows"),
     "tbl_pages": ("页", "pages"),
     "tbl_loading": ("加载中", "Loading"),
