@@ -23,6 +23,7 @@ import sys
 import time
 import warnings
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
 import holoviews as hv
@@ -96,20 +97,33 @@ class _MountedProgress:
         # reader), users_path and sign_in, passed to the component as given
         self.account = account
         self.component = None
+        self._built = None  # the component prepare() built, until load() mounts it
         self.holder = pn.Column(
             pn.pane.Alert(t("loading", language.lang), alert_type="light"),
             sizing_mode="stretch_width",
             css_classes=["xy-progress-holder"],
         )
 
+    def prepare(self) -> None:
+        """Build the component (its reads and tables), off the event loop: nothing is drawn yet.
+
+        Run in a worker thread by :meth:`DashboardApp.load_stepwise` (outside the session's
+        document, so the component loads its results at once); :meth:`load` mounts it.
+        """
+        self._built = self._build()
+
+    def _build(self):
+        kwargs = {key: value for key, value in self.context().items() if value is not None}
+        kwargs.update(self.account)  # the form is shown to editors only
+        return ProgressTab(self.project, lang=self.language.param.lang, **kwargs)
+
     def load(self) -> None:
-        """Build the component with the other tabs' results."""
+        """Mount the component (built here unless :meth:`prepare` built it)."""
         self.holder.loading = True
         language = self.language
         try:
-            kwargs = {key: value for key, value in self.context().items() if value is not None}
-            kwargs.update(self.account)  # the form is shown to editors only
-            self.component = ProgressTab(self.project, lang=language.param.lang, **kwargs)
+            built, self._built = self._built, None
+            self.component = built if built is not None else self._build()
             self.holder[:] = [self.component.panel()]
         except Exception as exc:  # a failing tab must not take the app down
             self.holder[:] = [TextAlert(t("error", language.lang, message=str(exc)), alert_type="danger")]
@@ -381,13 +395,22 @@ class DashboardApp(pn.viewable.Viewer):
             print(f"xysiting: tab {name} loaded in {time.perf_counter() - start:.2f} s", file=sys.stderr, flush=True)
 
     def load(self) -> None:
-        """Run each tab's slow work (called once the page is shown)."""
+        """Run each tab's slow work (called once the page is shown; outside a server)."""
         for name, component in self._load_order():
+            prepare = getattr(component, "prepare", None)
+            if prepare is not None:
+                _prepare_quietly(prepare)
             self._load_one(name, component)
 
     def load_stepwise(self, doc) -> None:
-        """Load the tabs one per event-loop turn, so each tab's results reach the browser
-        as soon as they are ready (the open tab first) instead of all at the end."""
+        """Load the tabs without blocking the server: one tab at a time, the open tab first.
+
+        Each tab's ``prepare()`` (its reads and computations, where it has one) runs in a
+        worker thread (:func:`load_threads`), never on the event loop, so other sessions'
+        callbacks go on meanwhile; its ``load()`` (putting the results into the page) then
+        runs on this session's event loop via ``doc.add_next_tick_callback``, and the next
+        tab follows.  A session closed meanwhile stops loading.
+        """
         self.live = self.map.live = True
         pending = self._load_order()
 
@@ -395,15 +418,55 @@ class DashboardApp(pn.viewable.Viewer):
             if not pending or self.destroyed:  # the browser left before loading finished
                 pending.clear()
                 return
-            self._load_one(*pending.pop(0))
-            if pending:
-                doc.add_next_tick_callback(step)
+            name, component = pending.pop(0)
+            prepare = getattr(component, "prepare", None)
+            if prepare is None:
+                apply(name, component)
+                return
+            load_threads().submit(prepare_then_apply, name, component, prepare)
+
+        def prepare_then_apply(name, component, prepare) -> None:  # in a worker thread
+            if self.destroyed:
+                return
+            _prepare_quietly(prepare)
+            try:
+                doc.add_next_tick_callback(functools.partial(apply, name, component))
+            except Exception:  # the session's document is gone
+                pending.clear()
+
+        def apply(name, component) -> None:  # on the event loop
+            if self.destroyed:
+                return
+            try:
+                self._load_one(name, component)
+            finally:
+                if pending and not self.destroyed:
+                    doc.add_next_tick_callback(step)
 
         step()
 
     def servable(self, title: str | None = None):
         """Mark the layout servable (for ``panel serve``) and return it."""
         return self.layout.servable(title=title or t("app_title", self.lang))
+
+
+@functools.cache
+def load_threads() -> ThreadPoolExecutor:
+    """The server's worker threads for the tabs' ``prepare()`` (shared by every session).
+
+    Two threads: two sessions loading at once proceed side by side; the event loop itself
+    never waits for them.
+    """
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="xysiting-load")
+
+
+def _prepare_quietly(prepare) -> None:
+    """Run a tab's ``prepare()``; an error is left for its ``load()`` to meet and show."""
+    try:
+        prepare()
+    except Exception as exc:
+        if os.environ.get("XYSITING_DEBUG"):
+            print(f"xysiting: preparing a tab failed ({exc}); its load shows the error", file=sys.stderr)
 
 
 def _apply_loosely(obj: param.Parameterized, values: dict) -> None:

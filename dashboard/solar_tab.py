@@ -334,6 +334,16 @@ class SolarTab(pn.viewable.Viewer):
         return self.__panel__()
 
     # -- loading --------------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """The slow reads of :meth:`load`, safe off the event loop (the app runs this in a worker
+        thread first): the shared rooftop table, filter columns and map coordinates (cached per
+        project version).  Draws nothing; :meth:`load` reports any error."""
+        if not self.has_rooftops:
+            return
+        _solar_data.rooftop_table(self.project, with_pv=self.has_pv)
+        _solar_data.filter_columns(self.project, with_pv=self.has_pv)
+        _solar_data.mercator_xy(self.project, with_pv=self.has_pv, gcj02=self.map.gcj02)
+
     def load(self) -> None:
         """Compute (or fetch from the shared cache) the rooftop table and draw everything; may be slow."""
         if not self.has_rooftops:

@@ -1,0 +1,146 @@
+"""Tab loads never block the server: their reads run in worker threads, off the event loop.
+
+Sessions are built as the server builds them (a session document, rendered, then
+``DashboardApp.load_stepwise`` as ``pn.state.onload`` runs it).  This test's main thread
+plays the server's event loop: it runs the callbacks the sessions schedule on it
+(``doc.add_next_tick_callback``).  A tab's ``prepare()`` is held at a ``threading.Event``
+(a test hook around the project's own method; no library is mocked) to stand for a slow
+read, and another session's filter must still complete on the loop meanwhile.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import weakref
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _dashboard_project import build_project
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return build_project(tmp_path_factory.mktemp("load_threads") / "project", n_rooftops=400)
+
+
+class _Request:
+    def __init__(self):
+        self.arguments, self.cookies, self.headers = {}, {}, {}
+
+
+class _SessionContext:
+    """What the Bokeh server hands a session (the parts the app looks at)."""
+
+    id = "test-session"
+    request = _Request()
+    server_context = None
+
+    def __init__(self, doc):
+        self._document = doc
+
+
+def _session(project):
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+
+    from dashboard.app import create_app
+
+    doc = Document()
+    ctx = _SessionContext(doc)
+    doc._session_context = weakref.ref(ctx)
+    with set_curdoc(doc):
+        layout = create_app(project.path)
+        layout.server_doc(doc)
+    return layout.app, doc, ctx
+
+
+def _run_loop(doc, until, timeout_s: float = 60.0) -> bool:
+    """Play the event loop for ``doc``: run its scheduled callbacks until ``until()`` holds."""
+    from panel.io.state import set_curdoc
+
+    deadline = time.monotonic() + timeout_s
+    while not until():
+        callbacks = list(doc.session_callbacks)
+        for callback in callbacks:
+            with set_curdoc(doc):
+                callback.callback()  # one-shot: removes itself, then runs
+        if not callbacks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+    return True
+
+
+def _loaded(app) -> bool:
+    progress = app.tabs_components["progress"]
+    return app.tabs_components["solar"].result is not None and progress.component is not None
+
+
+def test_load_stepwise_returns_at_once_and_loads_every_tab_in_turn(project):
+    app, doc, _ctx = _session(project)
+    from panel.io.state import set_curdoc
+
+    with set_curdoc(doc):
+        app.load_stepwise(doc)
+    assert _run_loop(doc, lambda: _loaded(app))
+    solar = app.tabs_components["solar"]
+    assert len(solar.result.rows) > 0 and solar.table.value.shape[0] > 0
+    assert app.tabs_components["progress"].holder.loading is False
+
+
+def test_a_loading_session_does_not_hold_up_another_sessions_filter(project, monkeypatch):
+    from panel.io.state import set_curdoc
+
+    from dashboard.solar_tab import SolarTab
+
+    busy, doc_b, _ctx_b = _session(project)
+    with set_curdoc(doc_b):
+        busy.load_stepwise(doc_b)
+    assert _run_loop(doc_b, lambda: _loaded(busy))
+    solar_b = busy.tabs_components["solar"]
+
+    # two more sessions, each held inside its PV tab's prepare() (a slow read)
+    gate = threading.Event()
+    held: list[str] = []
+    prepare = SolarTab.prepare
+
+    def held_prepare(self) -> None:
+        held.append(threading.current_thread().name)
+        gate.wait(120)
+        prepare(self)
+
+    monkeypatch.setattr(SolarTab, "prepare", held_prepare)
+    waiting = [_session(project) for _ in range(2)]
+    try:
+        for app, doc, _ctx in waiting:
+            with set_curdoc(doc):
+                app.load_stepwise(doc)  # returns at once: the read waits in a worker thread
+        deadline = time.monotonic() + 60
+        while len(held) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(held) == 2, "both sessions' PV reads should be running in worker threads"
+        assert all(name.startswith("xysiting-load") for name in held)
+        assert all(app.tabs_components["solar"].result is None for app, _doc, _ctx in waiting)
+
+        # meanwhile the first session's county filter completes on the loop
+        cols = solar_b._cols
+        county = cols.counties[0]
+        with set_curdoc(doc_b):
+            solar_b.county = county
+        assert _run_loop(doc_b, lambda: not solar_b.waiting and solar_b.county == county, timeout_s=30)
+        rows = solar_b.result.rows
+        assert len(rows) > 0
+        assert np.all(cols.county_code[rows] == cols.counties.index(county))
+        assert solar_b.totals.object and str(len(rows)) in solar_b.count.object.replace(",", "")
+        # ... while the other two are still held
+        assert all(app.tabs_components["solar"].result is None for app, _doc, _ctx in waiting)
+    finally:
+        gate.set()
+    for app, doc, _ctx in waiting:
+        assert _run_loop(doc, lambda app=app: _loaded(app))
+        assert len(app.tabs_components["solar"].result.rows) > 0
