@@ -391,16 +391,30 @@ class FilterColumns:
     numbers: dict[str, np.ndarray]  #: float64 columns: area_m2 and, with PV, kwp, kwh_per_year, ...
     suitable: np.ndarray | None  #: bool, None without PV results
     rows: dict[tuple[int, bool], np.ndarray]  #: (county code or -1 for all, suitable only) → row index
-    ids: np.ndarray  #: rooftop id of each row (str)
-    names: np.ndarray  #: rooftop name of each row (str, "" when missing)
-    id_index: pd.Index  #: ``ids`` as an index, for looking a selected rooftop up
+    ids: pd.api.extensions.ExtensionArray  #: rooftop id of each row (Arrow-backed str: no object per row)
+    names: pd.api.extensions.ExtensionArray  #: rooftop name of each row (Arrow-backed str, "" when missing)
     city_kwp: dict[bool, float]  #: kWp of all rooftops (suitable only: True) of the table, for shares
+
+    def row_of(self, rooftop_id: str) -> int:
+        """Position of rooftop ``rooftop_id`` in the table, or -1 (a vectorised scan, a few
+        ms on a million rows: no hash index of a million ids is built or kept)."""
+        if not rooftop_id:
+            return -1
+        hits = np.flatnonzero(np.asarray(self.ids == str(rooftop_id), dtype=bool))
+        return int(hits[0]) if hits.size else -1
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
     a = np.asarray(a)
     a.flags.writeable = False
     return a
+
+
+def _strings(column: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """``column`` as an Arrow-backed string array ("" for missing): zero-copy when it already is one."""
+    if column.dtype == "str" and not column.hasnans:
+        return column.array
+    return column.fillna("").astype("str").array
 
 
 @pn.cache(max_items=8)
@@ -427,9 +441,6 @@ def _filter_columns(version: tuple, with_pv: bool) -> FilterColumns | None:
     everything = np.arange(len(table), dtype=dtype)
     rows[(-1, False)] = _read_only(everything)
     rows[(-1, True)] = _read_only(np.flatnonzero(suitable).astype(dtype) if suitable is not None else everything)
-    ids = _read_only(table["id"].astype(str).to_numpy(dtype=object))
-    id_index = pd.Index(ids, name="id")
-    id_index.get_indexer(ids[:1])  # build the hash table once, here, not in a session's first click
     return FilterColumns(
         counties=tuple(str(c) for c in table["county"].cat.categories),
         parks=tuple(str(c) for c in table["park_id"].cat.categories),
@@ -440,9 +451,8 @@ def _filter_columns(version: tuple, with_pv: bool) -> FilterColumns | None:
         numbers=numbers,
         suitable=suitable,
         rows=rows,
-        ids=ids,
-        names=_read_only(table["name"].fillna("").astype(str).to_numpy(dtype=object)),
-        id_index=id_index,
+        ids=_strings(table["id"]),
+        names=_strings(table["name"]),
         city_kwp={
             flag: float(np.nansum(numbers["kwp"][rows[(-1, flag)]])) if "kwp" in numbers else float("nan")
             for flag in (False, True)

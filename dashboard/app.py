@@ -589,10 +589,14 @@ def _destroy_callback(app: DashboardApp):
     return on_session_destroyed
 
 
-def warm(project_dir: str | os.PathLike | None = None) -> Project:
+def warm(project_dir: str | os.PathLike | None = None, *, render: bool = True) -> Project:
     """Import the plotting stack and fill the shared caches for a project before serving.
 
-    Returns the project.  Only read-only, parameter-keyed results are cached.
+    Returns the project.  Only read-only, parameter-keyed results are cached.  With
+    ``render`` one throwaway app is also built and drawn (compiling datashader's kernels);
+    ``xysiting serve`` skips that: the first page request draws the first real page, which
+    compiles them once, instead of the server drawing a page nobody sees first (about
+    5 CPU-s on a million rooftops).
     """
     from dashboard import _data, _solar_data
     from dashboard import map as map_module
@@ -609,10 +613,10 @@ def warm(project_dir: str | os.PathLike | None = None) -> Project:
             _solar_data.mercator_xy(project, with_pv=True, gcj02=False)
         except Exception as exc:  # the session shows the error in the tab
             print(f"xysiting: warning: rooftop PV results failed: {exc}", file=sys.stderr)
-    # render one throwaway app: imports the plotting code and compiles datashader's kernels
-    from bokeh.document import Document
+    if render:  # one throwaway app: imports the plotting code and compiles datashader's kernels
+        from bokeh.document import Document
 
-    create_app(project.path).get_root(Document())
+        create_app(project.path).get_root(Document())
     return project
 
 

@@ -696,7 +696,7 @@ class SolarTab(pn.viewable.Viewer):
         """Position of the selected rooftop in the filtered rows, or -1."""
         if not self.selected or self._cols is None or self.result is None:
             return -1
-        row = self._cols.id_index.get_indexer([self.selected])[0]
+        row = self._cols.row_of(self.selected)
         rows = self.result.rows
         i = int(np.searchsorted(rows, row))
         return i if row >= 0 and i < len(rows) and rows[i] == row else -1
@@ -717,7 +717,7 @@ class SolarTab(pn.viewable.Viewer):
         """Highlight the selected rooftop on the map, show its details and turn the table to it."""
         if self._cols is None:
             return
-        row = self._cols.id_index.get_indexer([self.selected])[0] if self.selected else -1
+        row = self._cols.row_of(self.selected)
         if row < 0:
             self.map.select(None)
             self.map.show_details(None)

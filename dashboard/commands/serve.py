@@ -114,7 +114,7 @@ def _handler(args: argparse.Namespace) -> int:
     from dashboard.app import create_app, warm
 
     prefetch.join()
-    warm(project.path)
+    warm(project.path, render=False)  # the first page request draws (and compiles) the first page
     print(f"xysiting: serving {project.path} on http://{args.address}:{args.port}/", flush=True)
     if users_path is not None:
         print(
