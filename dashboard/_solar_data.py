@@ -262,13 +262,82 @@ def _compact(table: pa.Table, lon: np.ndarray, lat: np.ndarray, order: np.ndarra
     return frame
 
 
+#: The dashboard's rooftop frame of a stored rooftop-PV result, kept beside it (in the result's
+#: own folder, so it goes when the result goes and can never outlive its key) as one
+#: uncompressed Arrow IPC file that later server starts memory-map instead of decoding the
+#: GeoParquet result and a million polygons again.
+TABLE_CACHE = "dashboard_rooftops.arrow"
+#: Changes whenever :func:`read_stored_table`'s output changes (older cache files are ignored).
+_TABLE_CACHE_VERSION = "1"
+
+
 def read_stored_table(stored) -> pd.DataFrame:
     """The dashboard's rooftop frame read from a stored rooftop-PV result, sorted by generation.
 
     Columns: ``rank``, the :data:`ROOFTOP_COLUMNS`, ``area_m2`` (the result's footprint),
     the shown :data:`RESULT_COLUMNS`, ``lon``/``lat`` (WGS84 centroid); ``attrs["solar"]``
     holds the stored PV assumptions and weather for exports.
+
+    Read from the result's :data:`TABLE_CACHE` when it is there and made for this result
+    (``xysiting run`` writes it; otherwise the first read does); else decoded from the stored
+    GeoParquet and the cache written (atomically; a project that cannot be written is read
+    every time).
     """
+    cached = _read_table_cache(stored)
+    if cached is not None:
+        return cached
+    frame = _decode_stored_table(stored)
+    write_table_cache(stored, frame)
+    return frame
+
+
+def _cache_tag(stored) -> bytes:
+    return json.dumps({"version": _TABLE_CACHE_VERSION, "key": stored.key}).encode()
+
+
+def write_table_cache(stored, frame: pd.DataFrame) -> Path | None:
+    """Write ``frame`` (:func:`read_stored_table` of ``stored``) beside the result; its path, or
+    None when the folder cannot be written (a warning is printed)."""
+    import os
+    import sys
+
+    path = Path(stored.path) / TABLE_CACHE
+    tmp = path.with_name(f".{TABLE_CACHE}.tmp-{os.getpid()}")
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[b"xysiting_table"] = _cache_tag(stored)
+        meta[b"xysiting_attrs"] = json.dumps(frame.attrs, default=str).encode()
+        table = table.replace_schema_metadata(meta)
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        os.replace(tmp, path)  # a new file, never rewritten in place: running servers memory-map the old one
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        print(f"xysiting: warning: could not keep the rooftop table beside {stored.path}: {exc}", file=sys.stderr)
+        return None
+    return path
+
+
+def _read_table_cache(stored) -> pd.DataFrame | None:
+    """The cached frame of ``stored`` (memory-mapped), or None when absent or not this result's."""
+    path = Path(stored.path) / TABLE_CACHE
+    if not path.is_file():
+        return None
+    try:
+        table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+        meta = table.schema.metadata or {}
+        if meta.get(b"xysiting_table") != _cache_tag(stored):
+            return None
+        frame = table.to_pandas(split_blocks=True)
+        frame.attrs.update(json.loads(meta.get(b"xysiting_attrs", b"{}")))
+    except (OSError, ValueError, pa.ArrowException):  # torn or foreign file: decode the result again
+        return None
+    return frame
+
+
+def _decode_stored_table(stored) -> pd.DataFrame:
+    """:func:`read_stored_table` from the stored GeoParquet (no cache)."""
     dataset, geometry = _dataset(stored)
     names = set(dataset.schema.names)
     wanted = [c for c in (*ROOFTOP_COLUMNS, "footprint_m2", *dict.fromkeys(RESULT_COLUMNS.values())) if c in names]

@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         planned = [(a, o) for a, o in planned if a != "solar"]
     if planned:
         outcomes.update(run_planned(args.dir, planned, jobs=args.jobs, quiet=args.quiet))
+    keep_dashboard_tables([o.stored for o, _ in outcomes.values() if o.stored.analysis == "solar"])
     reused = [label for label, (o, _) in outcomes.items() if o.reused]
     computed = {label: s for label, (o, s) in outcomes.items() if not o.reused}
     for label, seconds in computed.items():
@@ -110,6 +111,19 @@ def run(args: argparse.Namespace) -> int:
     if reused:
         print(f"reused {len(reused)} current result(s): {', '.join(reused)}")
     return 0
+
+
+def keep_dashboard_tables(stored: list) -> None:
+    """Beside each stored rooftop-PV result, the dashboard's rooftop table
+    (:data:`dashboard._solar_data.TABLE_CACHE`), unless already there: ``xysiting serve``
+    then memory-maps it at start instead of decoding the result's polygons."""
+    if not stored:
+        return
+    from dashboard import _solar_data
+
+    for result in stored:
+        if not (result.path / _solar_data.TABLE_CACHE).is_file():
+            _solar_data.read_stored_table(result)  # decodes and writes the cache
 
 
 def _check_engine_args(args: argparse.Namespace) -> None:
