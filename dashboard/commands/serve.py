@@ -1,4 +1,4 @@
-"""``xysiting serve [DIR] [--port N] [--users FILE] [--no-guests]``: serve the dashboard.
+"""``xysiting serve [DIR] [--port N] [--num-procs N] [--users FILE] [--no-guests]``: serve the dashboard.
 
 Without DIR the embedded Xiangyang default project is served, built on first use in
 ``$XYSITING_HOME/default`` (or ``~/.cache/xysiting/default``).
@@ -75,6 +75,15 @@ def register(subparsers) -> None:
         action="store_true",
         help="with sign-in on, require everyone to sign in (default: anonymous visitors read the dashboard as guests)",
     )
+    p.add_argument(
+        "--num-procs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port (default 1; 0: one per CPU core). Each process "
+        "serves its own sessions, so one busy session no longer slows the others down; the "
+        "stored results are read once before the processes start and shared",
+    )
     p.add_argument("--show", action="store_true", help="open a browser tab")
     p.set_defaults(func=_handler)
 
@@ -91,6 +100,12 @@ def _handler(args: argparse.Namespace) -> int:
         from geo.errors import InputError
 
         msg = f"--port {args.port} is not a valid port; use 0-65535"
+        raise InputError(msg)
+    if args.num_procs < 0 or (args.num_procs != 1 and args.port == 0):
+        from geo.errors import InputError
+
+        why = "must be 0 (one per core) or more" if args.num_procs < 0 else "needs a fixed --port, not 0"
+        msg = f"--num-procs {args.num_procs} {why}"
         raise InputError(msg)
     with progress_bar("default project", enabled=not args.project) as progress:
         project = open_project(args.project, progress=progress)  # builds the default first if needed
@@ -154,6 +169,7 @@ def _handler(args: argparse.Namespace) -> int:
         # and a session discarded before it connects is built a second time.
         unused_session_lifetime_milliseconds=15000,
         check_unused_sessions_milliseconds=5000,
+        num_procs=args.num_procs,  # forked after warm(): the caches are shared copy-on-write
         **security,
     )
     return 0
