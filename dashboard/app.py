@@ -415,7 +415,7 @@ class DashboardApp(pn.viewable.Viewer):
         pending = self._load_order()
 
         def step() -> None:
-            if not pending or self.destroyed:  # the browser left before loading finished
+            if not pending or self.destroyed or _abandoned(doc):  # the browser left before loading finished
                 pending.clear()
                 return
             name, component = pending.pop(0)
@@ -458,6 +458,15 @@ def load_threads() -> ThreadPoolExecutor:
     never waits for them.
     """
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="xysiting-load")
+
+
+def _abandoned(doc) -> bool:
+    """Whether the browser of ``doc``'s session has closed its connection (a reload or a closed
+    tab): its remaining tabs are not loaded for nobody (Bokeh discards the session soon)."""
+    context = getattr(doc, "session_context", None)
+    session = getattr(context, "session", None) if context is not None else None
+    count = getattr(session, "connection_count", None)
+    return isinstance(count, int) and count == 0
 
 
 def _prepare_quietly(prepare) -> None:

@@ -144,3 +144,37 @@ def test_a_loading_session_does_not_hold_up_another_sessions_filter(project, mon
     for app, doc, _ctx in waiting:
         assert _run_loop(doc, lambda app=app: _loaded(app))
         assert len(app.tabs_components["solar"].result.rows) > 0
+
+
+def test_abandoned_reads_the_servers_connection_count():
+    from types import SimpleNamespace
+
+    from dashboard.app import _abandoned
+
+    def doc(count):
+        session = None if count is None else SimpleNamespace(connection_count=count)
+        return SimpleNamespace(session_context=SimpleNamespace(session=session))
+
+    assert _abandoned(doc(0))
+    assert not _abandoned(doc(1))
+    assert not _abandoned(doc(None))  # outside a server: never abandoned
+    assert not _abandoned(SimpleNamespace(session_context=None))
+
+
+def test_a_session_whose_browser_left_stops_loading(project, monkeypatch):
+    from panel.io.state import set_curdoc
+
+    import dashboard.app as app_module
+
+    app, doc, _ctx = _session(project)
+    left = threading.Event()
+    monkeypatch.setattr(app_module, "_abandoned", lambda _doc: left.is_set())  # the server's connection count
+    with set_curdoc(doc):
+        app.load_stepwise(doc)
+    left.set()  # the browser closed the page while the PV tab was loading
+    assert _run_loop(doc, lambda: app.tabs_components["solar"].result is not None)
+    _run_loop(doc, lambda: not doc.session_callbacks, timeout_s=5)
+    time.sleep(0.5)
+    assert not doc.session_callbacks
+    assert app.tabs_components["waste"]._asked_last is None  # the other tabs were never loaded
+    assert app.tabs_components["progress"].component is None
