@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
         planned = [(a, o) for a, o in planned if a != "solar"]
     if planned:
         outcomes.update(run_planned(args.dir, planned, jobs=args.jobs, quiet=args.quiet))
-    keep_dashboard_tables([o.stored for o, _ in outcomes.values() if o.stored.analysis == "solar"])
+    if args.engine != "dask":  # a province on a cluster: the first server start makes it instead
+        keep_dashboard_tables([o.stored for o, _ in outcomes.values() if o.stored.analysis == "solar"])
     reused = [label for label, (o, _) in outcomes.items() if o.reused]
     computed = {label: s for label, (o, s) in outcomes.items() if not o.reused}
     for label, seconds in computed.items():
