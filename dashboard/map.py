@@ -348,7 +348,7 @@ class SharedMap(pn.viewable.Viewer):
         self.layers = [k for k in DEFAULT_VISIBLE if self._available(k)]  # _on_layers draws them
         self.toggles.value = list(self.layers)
         self._sync_tiles()
-        self.pane = pn.pane.Bokeh(self._figure, sizing_mode="stretch_both", min_height=520, css_classes=["xy-map"])
+        self.pane = pn.pane.Bokeh(self._figure, sizing_mode="stretch_both", min_height=520)
         # the widgets edit the parameters and show them (both ways)
         self.toggles.link(self, value="layers", bidirectional=True)
         self.basemap_select.link(self, value="basemap", bidirectional=True)
@@ -623,6 +623,7 @@ class SharedMap(pn.viewable.Viewer):
             toolbar_location="above",
             min_border=5,
             outline_line_color="#e5e5e5",
+            css_classes=["xy-map"],  # the pane passes the figure on as it is: the class goes on it
         )
         fig.toolbar.logo = None
         self._figure = fig
