@@ -258,6 +258,37 @@ def _paths_columns(key: str, data: list[dict] | None) -> dict[str, list]:
     return out
 
 
+def _edits_models(method):
+    """Run ``method``, which edits this session's Bokeh models, as Panel edits its own.
+
+    Bokeh models may be changed directly only while their document is locked.  Panel runs
+    many callbacks (e.g. a table's selection) on an unlocked document: then, as Panel does
+    for its own models, the changes are made inside :func:`panel.io.document.unlocked`, which
+    writes them to the browser; when the document is not this thread's current one (or its
+    websocket is not open yet), the call is made on the document's next tick instead.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        fig = getattr(self, "_figure", None)
+        doc = fig.document if fig is not None else None
+        if doc is None or doc.session_context is None or self._editing:
+            return method(self, *args, **kwargs)
+        if pn.state._unblocked(doc):  # Panel's own test (Reactive._apply_update)
+            from panel.io.document import unlocked
+
+            self._editing = True
+            try:
+                with unlocked():
+                    return method(self, *args, **kwargs)
+            finally:
+                self._editing = False
+        doc.add_next_tick_callback(functools.partial(method, self, *args, **kwargs))  # the document is locked then
+        return None
+
+    return wrapper
+
+
 class SharedMap(pn.viewable.Viewer):
     """The session's map: layers, toggles, basemap choice, county zoom and tap details.
 
@@ -318,6 +349,7 @@ class SharedMap(pn.viewable.Viewer):
         self._raster_view: tuple | None = None
         self._raster_gen = 0
         self._raster_pool: ThreadPoolExecutor | None = None
+        self._editing = False  # True inside _edits_models
 
         lang = self.lang
         self.toggles = pn.widgets.CheckBoxGroup(
@@ -380,6 +412,7 @@ class SharedMap(pn.viewable.Viewer):
         provider = self._providers.get(self.basemap or "")
         return bool(provider and provider.gcj02)
 
+    @_edits_models
     def set_layer(self, key: str, data) -> None:
         """Set the data of result layer ``key`` (see the builders) and redraw it if visible."""
         self._data[key] = data
@@ -389,6 +422,7 @@ class SharedMap(pn.viewable.Viewer):
         self._push(key)
         self._refresh_legend()
 
+    @_edits_models
     def set_rooftops(
         self, frame: pd.DataFrame | None, *, value: str = "kwh_per_kwp", label_id: str = "colorbar_yield"
     ) -> None:
@@ -411,6 +445,7 @@ class SharedMap(pn.viewable.Viewer):
         self._push("rooftops")
         self._refresh_legend()
 
+    @_edits_models
     def select(self, frame: pd.DataFrame | None) -> None:
         """Highlight selected features (a frame with x, y, id, name); :attr:`selected` names the first."""
         data = None if frame is None or not len(frame) else points_frame(frame, _POINT_COLS["selected"])
@@ -452,6 +487,7 @@ class SharedMap(pn.viewable.Viewer):
         """Show a feature's attributes (escaped) in the details box."""
         self.details.object = self._details_html(record)
 
+    @_edits_models
     def zoom_to(self, bounds: tuple[float, float, float, float] | None, *, pad: float = 0.05):
         """Zoom the map to Web Mercator ``bounds`` (xmin, ymin, xmax, ymax), widened to the plot's shape."""
         if bounds is None or self._figure is None:
@@ -469,6 +505,7 @@ class SharedMap(pn.viewable.Viewer):
         self._set_view((cx - dx / 2, cx + dx / 2), (cy - dy / 2, cy + dy / 2), record=True)
 
     @param.depends("lang", watch=True)
+    @_edits_models
     def _relabel(self) -> None:
         """Relabel widgets, legend, details and tooltips in place; no source is replaced.
 
@@ -492,6 +529,7 @@ class SharedMap(pn.viewable.Viewer):
                 labels_source.data["text"] = self._county_texts(frame)
             self._refresh_legend()
 
+    @_edits_models
     def rebuild(self) -> None:
         """Draw every visible layer again (colour ranges, tooltips, data) keeping the current view."""
         if self._figure is None:
@@ -534,9 +572,6 @@ class SharedMap(pn.viewable.Viewer):
         self._data.clear()
         self._sent.clear()
         self._raster_frame = None
-        if self._figure is not None:
-            self._figure.renderers = []
-            self._figure.tools = []
         self._sources, self._renderers, self._hover, self._mappers = {}, {}, {}, {}
         self._figure = None
         self._tile_renderer = None
@@ -889,6 +924,7 @@ class SharedMap(pn.viewable.Viewer):
                 self._from_view = False
         self._request_raster(view=(tuple(map(float, x_range)), tuple(map(float, y_range))))
 
+    @_edits_models
     def _on_view_params(self, *events) -> None:
         """The view was set from Python or the URL (not by panning): show it."""
         if self._from_view or self._figure is None:
@@ -939,6 +975,7 @@ class SharedMap(pn.viewable.Viewer):
             callback(x, y)
 
     @param.depends("layers", watch=True)
+    @_edits_models
     def _on_layers(self) -> None:
         if self._figure is None:
             return
@@ -953,6 +990,7 @@ class SharedMap(pn.viewable.Viewer):
             self._refresh_legend()
 
     @param.depends("basemap", watch=True)
+    @_edits_models
     def _on_basemap(self) -> None:
         old = self._providers.get(self._basemap_drawn or "")
         new = self._providers.get(self.basemap or "")
