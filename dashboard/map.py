@@ -728,6 +728,9 @@ class SharedMap(pn.viewable.Viewer):
             line_color="#ff00aa", line_width=3,
         )  # fmt: skip
         self._renderers = {**r, "selected": [selected]}
+        for key, renderers in self._renderers.items():  # found by tag in the browser (tests)
+            for i, renderer in enumerate(renderers):
+                renderer.tags = [f"xy-layer:{key}" if i == 0 else f"xy-layer:{key}-points"]
         # one hover tool per layer, labelled by _set_tooltips (tags find them in the browser)
         self._hover = {}
         for key in (*TOOLTIPS, "rooftops"):
