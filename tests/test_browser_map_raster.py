@@ -41,7 +41,7 @@ _RASTER_JS = """() => {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("raster")
-    build_project(root / "project", n_rooftops=VECTOR_LIMIT + 2500)
+    build_project(root / "project", n_rooftops=4 * VECTOR_LIMIT)  # a county's share above the limit too
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = server_env(root / "home")
@@ -99,7 +99,12 @@ def test_rooftop_raster_follows_the_view_and_the_filter(browser, server):
         # a county filter: fewer rooftops in the image, same view
         before = page.evaluate(_RASTER_JS)
         page.locator(".xy-solar-county select").select_option(label="襄城区")
-        _wait(lambda: page.evaluate(_RASTER_JS)["finite"] < before["finite"], "the filter did not reach the raster")
+        rows_before = int(page.locator(".xy-row-count").first.get_attribute("data-rows"))
+        _wait(
+            lambda: (r := page.evaluate(_RASTER_JS))["n"] == 1 and r["finite"] < before["finite"],
+            "the filter did not reach the raster",
+        )
+        assert VECTOR_LIMIT < int(page.locator(".xy-row-count").first.get_attribute("data-rows")) < rows_before
         assert page.evaluate(_RASTER_JS)["x0"] == before["x0"]
         assert errors == []
     finally:
