@@ -161,8 +161,9 @@ def test_a_click_on_a_rooftop_selects_it(dash, project_dir):  # noqa: F811
     inside &= (sy > view["top"] + 20) & (sy < view["top"] + view["height"] - 20)
     i = int(np.flatnonzero(inside)[0])
     page.mouse.click(float(sx[i]), float(sy[i]))  # a tap: Bokeh's Tap event reaches the PV tab
-    _wait(lambda: re.search(r"\br\d+\b", dash.text(".xy-details")), "a click on a rooftop showed no details")
-    chosen = re.search(r"\br\d+\b", dash.text(".xy-details")).group(0)
+    shown = re.compile(re.escape(t("pv_col_id", "zh")) + r"\s*(r\d+)")  # the details' id row
+    _wait(lambda: shown.search(dash.text(".xy-details")), "a click on a rooftop showed no details")
+    chosen = shown.search(dash.text(".xy-details")).group(1)
     j = int(np.flatnonzero(roofs["id"].astype(str).to_numpy() == chosen)[0])
     assert np.hypot(sx[j] - sx[i], sy[j] - sy[i]) < 0.02 * view["width"] + 1, "the nearest rooftop is selected"
     # the selected rooftop is ringed on the map
