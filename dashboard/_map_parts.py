@@ -98,6 +98,7 @@ def aggregate_points(
     """
     import datashader as ds
 
+    x_range, y_range = tuple(map(float, x_range)), tuple(map(float, y_range))  # one compiled kernel
     canvas = ds.Canvas(plot_width=int(width), plot_height=int(height), x_range=x_range, y_range=y_range)
     agg = canvas.points(frame, "x", "y", agg=ds.mean("value"))
     return np.asarray(agg.values, dtype="float32")
