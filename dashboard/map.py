@@ -10,7 +10,9 @@ there are at most :data:`VECTOR_LIMIT` of them, and as an image aggregated with 
 over the current view otherwise (:func:`dashboard._map_parts.aggregate_points`), so a
 million rooftops reach the browser as one small image; it is aggregated again when the
 view or the filter changes, in a worker thread, and applied on the next tick of the
-session's event loop.
+session's event loop.  Beside the figure, an HTML legend lists every visible layer with
+its symbol, and the colour bars (fixed ranges, :data:`COLOUR_RANGES`) of the visible
+colour-mapped layers of the open tab.
 
 Coordinates are Web Mercator (EPSG:3857) computed in :mod:`dashboard._data`; no tiles are
 requested unless a basemap is switched on (:mod:`dashboard.tiles`).  Attribute values reach
@@ -62,9 +64,14 @@ __all__ = [
     "COLOUR_RANGES",
     "DEFAULT_VISIBLE",
     "LAYERS",
+    "PLANT_COLOURS",
+    "RASTER_PIXEL_RATIO",
+    "STATIC_LAYERS",
     "STYLES",
     "TAB_LAYERS",
+    "TOOLTIPS",
     "VECTOR_LIMIT",
+    "WASTE_COLOURS",
     "SharedMap",
     "compile_raster_kernels",
     "wind_image",
