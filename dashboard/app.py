@@ -616,6 +616,7 @@ def warm(project_dir: str | os.PathLike | None = None, *, render: bool = True) -
     for kind in ("counties", "industrial_parks", "exclusions", "roads", "waste_sources", "facilities", "bases"):
         _data.mercator_layer(project, kind, gcj02=False)
     map_module.wind_image(project, gcj02=False)
+    map_module.compile_raster_kernels()  # datashader's kernels for the rooftop raster
     if project.has("rooftops"):
         try:
             _solar_data.rooftop_table(project, with_pv=True)

@@ -1,47 +1,86 @@
 """The map shared by every tab: project layers, tab results, toggles, basemap, county zoom.
 
-Every layer is its own ``hv.DynamicMap`` fed by an ``hv.streams.Pipe``: toggling a layer
-or changing a filter sends new data down one pipe and redraws that layer only, keeping
-the user's zoom.  Rooftops are drawn as points with hover when there are at most
-:data:`VECTOR_LIMIT` of them, and rasterised with datashader (``rasterize``)
-when there are more, so a million rooftops reach the browser as one image.
+One Bokeh figure per browser session (shown with ``pn.pane.Bokeh``), built once with one
+``ColumnDataSource`` and renderer per layer.  Setting a layer's data replaces that
+source's data only (the browser gets that layer again and nothing else); toggling a layer
+sets its renderer's ``visible``; a layer's data is sent only once it is shown.  Hover
+tools are this session's own, one per layer, relabelled in place on a language switch (the
+data carry their labels in both languages).  Rooftops are drawn as points with hover when
+there are at most :data:`VECTOR_LIMIT` of them, and as an image aggregated with datashader
+over the current view otherwise (:func:`dashboard._map_parts.aggregate_points`), so a
+million rooftops reach the browser as one small image; it is aggregated again when the
+view or the filter changes, in a worker thread, and applied on the next tick of the
+session's event loop.  Beside the figure, an HTML legend lists every visible layer with
+its symbol, and the colour bars (fixed ranges, :data:`COLOUR_RANGES`) of the visible
+colour-mapped layers of the open tab.
 
 Coordinates are Web Mercator (EPSG:3857) computed in :mod:`dashboard._data`; no tiles are
 requested unless a basemap is switched on (:mod:`dashboard.tiles`).  Attribute values reach
 the browser only as data (Bokeh tooltips render ``@field`` as text) or through
-``html.escape``.
+``html.escape``.  Frames, images and the legend's symbols are built in
+:mod:`dashboard._map_parts`.
 
 One :class:`SharedMap` is built per browser session (see :func:`dashboard.app.create_app`).
 
-Why one module over 500 lines: :class:`SharedMap` holds every layer's pipe, toggle and
-redraw, and the layers share one figure's state (zoom, basemap, GCJ-02 shift).
+Why one module over 500 lines: :class:`SharedMap` holds every layer's source, renderer,
+hover tool, toggle and legend entry, and they share one figure's state (view, basemap,
+GCJ-02 shift, language); splitting the class would split that state.
 """
 
 from __future__ import annotations
 
 import functools
 import html
-import operator
-import weakref
+import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
-import datashader as ds
-import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
 import param
 import shapely
-from holoviews.operation.datashader import rasterize
 
 from dashboard import _data
+from dashboard._map_parts import (
+    DETAILS_CSS,
+    LEGEND_CSS,
+    aggregate_points,
+    compile_raster_kernels,
+    county_name,
+    labels,
+    merged_lines,
+    point_table,
+    points_frame,
+    symbol_svg,
+    wind_image,
+)
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, county_label, option_label, t
 from dashboard.tiles import TileProvider, providers
 from layers.project import Project
 
+__all__ = [
+    "COLOUR_RANGES",
+    "DEFAULT_VISIBLE",
+    "LAYERS",
+    "PLANT_COLOURS",
+    "RASTER_PIXEL_RATIO",
+    "STATIC_LAYERS",
+    "STYLES",
+    "TAB_LAYERS",
+    "TOOLTIPS",
+    "VECTOR_LIMIT",
+    "WASTE_COLOURS",
+    "SharedMap",
+    "compile_raster_kernels",
+    "wind_image",
+]
+
 #: Up to this many rooftops are drawn as points with hover; more are rasterised.
 VECTOR_LIMIT = 3000
+#: Raster cells per screen pixel (each way): a rooftop shows as a block of about 3×3 pixels.
+RASTER_PIXEL_RATIO = 0.3
 
 #: Layer keys in drawing order (bottom to top) with their label message id.
 LAYERS: dict[str, str] = {
@@ -63,22 +102,10 @@ LAYERS: dict[str, str] = {
     "bases": "layer_bases",
     "county_labels": "layer_county_labels",
 }
-#: Visible at start; wind sites (large areas) come on when the wind tab is opened.
-DEFAULT_VISIBLE = (
-    "counties",
-    "parks",
-    "rooftops",
-    "flows",
-    "grid",
-    "power_plants",
-    "airports",
-    "railway_stations",
-    "waste_sources",
-    "facilities",
-    "new_facilities",
-    "bases",
-    "county_labels",
-)
+#: Visible at start, with the open tab's layers (:data:`TAB_LAYERS`, switched on by
+#: :meth:`SharedMap.enter_tab`).  The quiet context layers (roads, grid substations, power
+#: plants, airports, railway stations) start hidden, one click away in the layer toggles.
+DEFAULT_VISIBLE = ("counties", "parks", "bases", "county_labels")
 #: Layers read from the project once (offered only when the project has them); the others
 #: are results the tabs fill in.
 STATIC_LAYERS = frozenset(
@@ -129,6 +156,8 @@ STYLES: dict[str, dict] = {
     "bases": {"kind": "marker", "marker": "diamond", "color": "#01665e", "line": "#ffffff", "size": 15},
     "county_labels": {"kind": "text", "color": "#222222"},
 }
+#: Waste-source colours by waste kind.
+WASTE_COLOURS: dict[str, str] = {"phosphogypsum": "#8c510a", "construction": "#7570b3"}
 #: Power-plant colours by technology (quiet, grey-ish); unknown technologies are grey.
 PLANT_COLOURS: dict[str, str] = {
     "coal": "#737373",
@@ -172,20 +201,32 @@ TOOLTIPS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _labels(codes: pd.Series, prefix: str, vocabulary: str | None) -> dict[str, np.ndarray]:
-    """``{prefix}_zh`` and ``{prefix}_en`` label columns of coded values (one lookup per distinct code).
-
-    ``vocabulary`` is an :func:`dashboard.i18n.option_label` prefix (``"tech"``, ``"wk"``), or
-    None for county adcodes.
-    """
-    out = {}
-    for lang in LANGUAGES:
-        if vocabulary is None:
-            names = {c: county_label(c, lang) if c else "" for c in codes.unique()}
-        else:
-            names = {c: option_label(vocabulary, c, lang) for c in codes.unique()}
-        out[f"{prefix}_{lang}"] = codes.map(names).to_numpy(dtype=object)
-    return out
+#: Source columns of each layer when it has nothing to draw.
+_EMPTY: dict[str, tuple[str, ...]] = {
+    "wind": ("image", "x", "y", "dw", "dh"),
+    "rooftops": ("image", "x", "y", "dw", "dh"),
+    "counties": ("xs", "ys", "name", "label_zh", "label_en"),
+    "parks": ("xs", "ys", "name"),
+    "wind_sites": ("xs", "ys", "name"),
+    "exclusions": ("x", "y"),
+    "roads": ("x", "y"),
+    "flows": ("xs", "ys", "t_per_year", "source_name", "facility_name", "width"),
+    "county_labels": ("x", "y", "text"),
+}
+#: Attribute columns of the point layers (besides x and y).
+_POINT_COLS: dict[str, tuple[str, ...]] = {
+    "grid": ("name", "voltage_kv", "grid_kind"),
+    "power_plants": ("name", "technology", "capacity_mw", "status"),
+    "airports": ("name",),
+    "railway_stations": ("name",),
+    "waste_sources": ("name", "waste_kind", "supply_t_per_year"),
+    "facilities": ("name", "facility_kind", "capacity_t_per_year", "status"),
+    "new_facilities": ("name", "used_t_per_year"),
+    "bases": ("name", "category", "base_kind"),
+    "rooftops_vector": ("value", "id", "name", "county"),
+    "selected": ("id", "name"),
+}
+_TRANSPARENT = "rgba(0, 0, 0, 0)"
 
 
 def _rounded(start: float, end: float) -> tuple[float, float]:
@@ -193,8 +234,66 @@ def _rounded(start: float, end: float) -> tuple[float, float]:
     return (float(round(start)), float(round(end)))
 
 
-def _dim(name: str, msg_id: str, lang: str) -> hv.Dimension:
-    return hv.Dimension(name, label=t(msg_id, lang))
+def _is_empty(data) -> bool:
+    if data is None:
+        return True
+    if isinstance(data, tuple):  # (image, bounds)
+        return False
+    return hasattr(data, "__len__") and len(data) == 0
+
+
+def _frame_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {col: frame[col].to_numpy() for col in frame.columns}
+
+
+def _image_columns(image: np.ndarray | None, bounds: tuple | None) -> dict[str, list]:
+    """Columns of a Bokeh ``image`` glyph: one image over (left, bottom, right, top), or none."""
+    if image is None or bounds is None:
+        return {c: [] for c in _EMPTY["wind"]}
+    left, bottom, right, top = bounds
+    return {"image": [image], "x": [left], "y": [bottom], "dw": [right - left], "dh": [top - bottom]}
+
+
+def _paths_columns(key: str, data: list[dict] | None) -> dict[str, list]:
+    """Columns of a patches/multi_line layer from :func:`dashboard._data.paths_data` records."""
+    if not data:
+        return {c: [] for c in _EMPTY[key]}
+    attrs = [k for k in data[0] if k not in ("x", "y")]
+    out = {"xs": [d["x"] for d in data], "ys": [d["y"] for d in data]}
+    for col in attrs:
+        out[col] = [d.get(col) for d in data]
+    return out
+
+
+def _edits_models(method):
+    """Run ``method``, which edits this session's Bokeh models, as Panel edits its own.
+
+    Bokeh models may be changed directly only while their document is locked.  Panel runs
+    many callbacks (e.g. a table's selection) on an unlocked document: then, as Panel does
+    for its own models, the changes are made inside :func:`panel.io.document.unlocked`, which
+    writes them to the browser; when the document is not this thread's current one (or its
+    websocket is not open yet), the call is made on the document's next tick instead.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        fig = getattr(self, "_figure", None)
+        doc = fig.document if fig is not None else None
+        if doc is None or doc.session_context is None or self._editing:
+            return method(self, *args, **kwargs)
+        if pn.state._unblocked(doc):  # Panel's own test (Reactive._apply_update)
+            from panel.io.document import unlocked
+
+            self._editing = True
+            try:
+                with unlocked():
+                    return method(self, *args, **kwargs)
+            finally:
+                self._editing = False
+        doc.add_next_tick_callback(functools.partial(method, self, *args, **kwargs))  # the document is locked then
+        return None
+
+    return wrapper
 
 
 class SharedMap(pn.viewable.Viewer):
@@ -203,7 +302,8 @@ class SharedMap(pn.viewable.Viewer):
     Its state is declared as parameters (what the URL carries, see
     :func:`dashboard.app.sync_url`): the language, the visible layers, the basemap, the
     county zoomed to, the view extent and the selected feature.  The widgets in the sidebar
-    are linked to them both ways.
+    are linked to them both ways.  The figure (:attr:`figure`) and its sources are built
+    once, in the constructor.
 
     Parameters
     ----------
@@ -239,8 +339,6 @@ class SharedMap(pn.viewable.Viewer):
         with param.parameterized.discard_events(self):  # drawn below
             self.basemap = basemap if basemap in self._providers else ""
         self.project = project
-        self._figure = None
-        self._tile_renderer = None
         self._data: dict[str, object] = {}
         self._tap_listeners: list[Callable[[float, float], None]] = []
         self._gcj02_listeners: list[Callable[[], None]] = []
@@ -251,16 +349,14 @@ class SharedMap(pn.viewable.Viewer):
         # False until the page is shown: the plot reports placeholder ranges while it is built
         self.live = False
         self._basemap_drawn = self.basemap  # the basemap the layers are shifted for
-        self._drawn_layers: set[str] = set()  # the layers sent to the plot
-        self.pipes = {key: hv.streams.Pipe(data=None) for key in LAYERS}
-        self.pipes["rooftops_vector"] = hv.streams.Pipe(data=None)
-        self.pipes["selected"] = hv.streams.Pipe(data=None)
-        self._empty: dict[str, bool] = dict.fromkeys(self.pipes, True)
-        # one hover tool per layer for the session, relabelled in place when the language changes
-        from bokeh.models import HoverTool
-
-        # (HoloViews draws a copy of each, found again by its tag: see _apply_tooltips)
-        self._hover = {key: HoverTool(tooltips=[], tags=[f"xy-hover:{key}"]) for key in (*LAYERS, "rooftops_vector")}
+        self._tile_renderer = None
+        # the rooftop raster: the frame and (view, shape) last aggregated, a generation number
+        # that makes older results stale, and the worker thread (made on first use)
+        self._raster_frame: pd.DataFrame | None = None
+        self._raster_view: tuple | None = None
+        self._raster_gen = 0
+        self._raster_pool: ThreadPoolExecutor | None = None
+        self._editing = False  # True inside _edits_models
 
         lang = self.lang
         self.toggles = pn.widgets.CheckBoxGroup(
@@ -269,7 +365,7 @@ class SharedMap(pn.viewable.Viewer):
         self.fit_colours = pn.widgets.Checkbox(
             label=t("fit_colours", lang), value=False, css_classes=["xy-fit-colours"]
         )
-        self.legend = pn.pane.HTML("", width=210, css_classes=["xy-legend"], stylesheets=[_LEGEND_CSS])
+        self.legend = pn.pane.HTML("", width=210, css_classes=["xy-legend"], stylesheets=[LEGEND_CSS])
         self.basemap_select = pn.widgets.Select(
             label=t("basemap", lang), css_classes=["xy-basemap"], options=self._basemap_options(), value=self.basemap
         )
@@ -280,20 +376,18 @@ class SharedMap(pn.viewable.Viewer):
             self._details_html(None),
             sizing_mode="stretch_width",
             css_classes=["xy-details"],
-            stylesheets=[_DETAILS_CSS],
+            stylesheets=[DETAILS_CSS],
         )
         self._layers_title = pn.pane.HTML(f"<b>{html.escape(t('layers', lang))}</b>")
 
         self._load_static_layers()
         self.county_select.options = self._county_options()  # the counties are known now
         self.toggles.options = self._toggle_options()  # so are the project's layers
+        self._build_figure()
         self.layers = [k for k in DEFAULT_VISIBLE if self._available(k)]  # _on_layers draws them
         self.toggles.value = list(self.layers)
-        self.tap = hv.streams.SingleTap(x=None, y=None)
-        self.tap.add_subscriber(self._on_tap)
-        self.pane = pn.pane.HoloViews(
-            self._overlay(), sizing_mode="stretch_both", linked_axes=False, min_height=520, css_classes=["xy-map"]
-        )
+        self._sync_tiles()
+        self.pane = pn.pane.Bokeh(self._figure, sizing_mode="stretch_both", min_height=520)
         # the widgets edit the parameters and show them (both ways)
         self.toggles.link(self, value="layers", bidirectional=True)
         self.basemap_select.link(self, value="basemap", bidirectional=True)
@@ -315,40 +409,56 @@ class SharedMap(pn.viewable.Viewer):
 
     # -- public API used by the tabs ----------------------------------------------------------
     @property
+    def figure(self):
+        """The session's Bokeh figure (None once :meth:`destroy` ran)."""
+        return self._figure
+
+    @property
     def gcj02(self) -> bool:
         """True when the current basemap is in GCJ-02 and layers must be shifted."""
         provider = self._providers.get(self.basemap or "")
         return bool(provider and provider.gcj02)
 
+    @_edits_models
     def set_layer(self, key: str, data) -> None:
         """Set the data of result layer ``key`` (see the builders) and redraw it if visible."""
         self._data[key] = data
+        if key == "wind_sites":
+            self._set_tooltips("wind_sites")  # with or without the LCOE row
+            self._update_mappers()
         self._push(key)
         self._refresh_legend()
 
+    @_edits_models
     def set_rooftops(
         self, frame: pd.DataFrame | None, *, value: str = "kwh_per_kwp", label_id: str = "colorbar_yield"
     ) -> None:
         """Draw rooftops: ``frame`` has x, y (Web Mercator), ``value`` and id/name/county.
 
-        Few rooftops are drawn as points with hover; many are rasterised.
+        At most :data:`VECTOR_LIMIT` rooftops are drawn as points with hover; more are
+        aggregated into an image over the current view.
         """
-        if label_id != self._value_label:
-            self._value_label = label_id
-            self.rebuild()
         if frame is None:
             self._data["rooftops"] = None
         else:
             self._data["rooftops"] = frame.rename(columns={value: "value"})[
                 [c for c in ("x", "y", "value", "id", "name", "county") if c in frame.columns or c == "value"]
             ]
+        if label_id != self._value_label:
+            self._value_label = label_id
+            self._set_tooltips("rooftops")
+            self._set_tooltips("rooftops_vector")
+        self._update_mappers()
         self._push("rooftops")
         self._refresh_legend()
 
+    @_edits_models
     def select(self, frame: pd.DataFrame | None) -> None:
         """Highlight selected features (a frame with x, y, id, name); :attr:`selected` names the first."""
-        self._send("selected", None if frame is None else _points_frame(frame, ("id", "name")))
-        self.selected = "" if frame is None or not len(frame) else str(frame["id"].iloc[0])
+        data = None if frame is None or not len(frame) else points_frame(frame, _POINT_COLS["selected"])
+        self._data["selected"] = data
+        self._push("selected")
+        self.selected = "" if data is None else str(frame["id"].iloc[0])
 
     def show_layers(self, *keys: str) -> None:
         """Switch layers ``keys`` on (e.g. when a tab whose results they are is opened)."""
@@ -384,39 +494,31 @@ class SharedMap(pn.viewable.Viewer):
         """Show a feature's attributes (escaped) in the details box."""
         self.details.object = self._details_html(record)
 
+    @_edits_models
     def zoom_to(self, bounds: tuple[float, float, float, float] | None, *, pad: float = 0.05):
-        """Zoom the map to Web Mercator ``bounds`` (xmin, ymin, xmax, ymax)."""
+        """Zoom the map to Web Mercator ``bounds`` (xmin, ymin, xmax, ymax), widened to the plot's shape."""
         if bounds is None or self._figure is None:
             return
         xmin, ymin, xmax, ymax = bounds
         dx, dy = max(xmax - xmin, 200.0), max(ymax - ymin, 200.0)
         cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-        fig = self._figure
-        width = fig.inner_width or fig.width or 800
-        height = fig.inner_height or fig.height or 520
+        width, height = self._plot_size()
         aspect = width / max(height, 1)
         if dx / dy < aspect:
             dx = dy * aspect
         else:
             dy = dx / aspect
         dx, dy = dx * (1 + pad), dy * (1 + pad)
-        fig.x_range.update(start=cx - dx / 2, end=cx + dx / 2)
-        fig.y_range.update(start=cy - dy / 2, end=cy + dy / 2)
-        self._from_view = True  # the figure is there already: only record the view
-        try:
-            self.param.update(x_range=_rounded(cx - dx / 2, cx + dx / 2), y_range=_rounded(cy - dy / 2, cy + dy / 2))
-        finally:
-            self._from_view = False
-        self._sync_ranges()
-        self._push("rooftops")  # re-aggregate at the new view
+        self._set_view((cx - dx / 2, cx + dx / 2), (cy - dy / 2, cy + dy / 2), record=True)
 
     @param.depends("lang", watch=True)
+    @_edits_models
     def _relabel(self) -> None:
-        """Relabel widgets, legend, details and tooltips in place; no part of the plot is rebuilt.
+        """Relabel widgets, legend, details and tooltips in place; no source is replaced.
 
         Hover tools are this session's own objects, relabelled in place; the data carry their
         labels in both languages (``label_zh``/``label_en``...), so only the county names,
-        drawn as text, are sent again.
+        drawn as text, are sent again (that one column).
         """
         lang = self.lang
         with pn.io.hold():
@@ -428,20 +530,26 @@ class SharedMap(pn.viewable.Viewer):
             self.fit_colours.label = t("fit_colours", lang)
             for key in self._hover:
                 self._set_tooltips(key)
-            self._apply_tooltips()
-            if self._visible("county_labels"):
-                self._empty["county_labels"] = False
-                self.pipes["county_labels"].send(self._data.get("county_labels"))
+            labels_source = self._sources.get("county_labels")
+            frame = self._data.get("county_labels")
+            if labels_source is not None and self._sent.get("county_labels") is frame and frame is not None:
+                labels_source.data["text"] = self._county_texts(frame)
             self._refresh_legend()
 
+    @_edits_models
     def rebuild(self) -> None:
-        """Redraw the whole map (new labels, tooltips) keeping the current view."""
-        fig = self._figure
-        view = None
-        if fig is not None and fig.x_range.start is not None and fig.x_range.end is not None:
-            view = (fig.x_range.start, fig.y_range.start, fig.x_range.end, fig.y_range.end)
-        self._tile_renderer = None
-        self.pane.object = self._overlay(view=view)
+        """Draw every visible layer again (colour ranges, tooltips, data) keeping the current view."""
+        if self._figure is None:
+            return
+        with pn.io.hold():
+            self._update_mappers()
+            for key in self._hover:
+                self._set_tooltips(key)
+            self._sent.clear()
+            self._raster_view = None
+            for key in (*LAYERS, "selected"):
+                self._push(key)
+            self._refresh_legend()
 
     def controls(self) -> pn.Column:
         """The sidebar: basemap, county zoom, layer toggles, details."""
@@ -455,6 +563,25 @@ class SharedMap(pn.viewable.Viewer):
             width=240,
             css_classes=["xy-map-controls"],
         )
+
+    def destroy(self) -> None:
+        """Free this session's map state (called when the browser session is destroyed).
+
+        Stops the raster worker, drops the drawn data, the listeners (tab callbacks), the
+        figure, its sources, renderers and hover tools.
+        """
+        self._raster_gen += 1  # a raster still being aggregated is never applied
+        if self._raster_pool is not None:
+            self._raster_pool.shutdown(wait=False, cancel_futures=True)
+            self._raster_pool = None
+        self._tap_listeners.clear()
+        self._gcj02_listeners.clear()
+        self._data.clear()
+        self._sent.clear()
+        self._raster_frame = None
+        self._sources, self._renderers, self._hover, self._mappers = {}, {}, {}, {}
+        self._figure = None
+        self._tile_renderer = None
 
     # -- layers -------------------------------------------------------------------------------
     def _load_static_layers(self) -> None:
@@ -472,7 +599,7 @@ class SharedMap(pn.viewable.Viewer):
             # county names in both UI languages, not only the stored Chinese ones
             for lang in LANGUAGES:
                 attrs[f"label_{lang}"] = [
-                    _county_name(c, n, lang) for c, n in zip(attrs["adcode"], attrs["name"], strict=True)
+                    county_name(c, n, lang) for c, n in zip(attrs["adcode"], attrs["name"], strict=True)
                 ]
             self._data["counties"] = _data.paths_data(counties.geometry.values, attrs=attrs)
             self._county_bounds = {
@@ -495,30 +622,22 @@ class SharedMap(pn.viewable.Viewer):
             )
         excl = _data.mercator_layer(project, "exclusions", gcj02=gcj)
         if excl is not None:
-            self._data["exclusions"] = _merged_lines(excl.geometry.values)
+            self._data["exclusions"] = merged_lines(excl.geometry.values)
             kinds = excl["exclusion_kind"].astype(str) if "exclusion_kind" in excl else pd.Series("", index=excl.index)
             for key, kind in (("airports", "airport"), ("railway_stations", "railway_station")):
                 self._data[key] = (
-                    _point_table(excl[(kinds == kind).to_numpy()], ("name",)) if kind in set(kinds) else None
+                    point_table(excl[(kinds == kind).to_numpy()], ("name",)) if kind in set(kinds) else None
                 )
-        for key, cols in (
-            ("grid", ("name", "voltage_kv", "grid_kind")),
-            ("power_plants", ("name", "technology", "capacity_mw", "status")),
-        ):
+        for key in ("grid", "power_plants"):
             layer = _data.mercator_layer(project, key, gcj02=gcj) if project.has(key) else None
-            self._data[key] = _point_table(layer, cols) if layer is not None and len(layer) else None
+            self._data[key] = point_table(layer, _POINT_COLS[key]) if layer is not None and len(layer) else None
         roads = _data.mercator_layer(project, "roads", gcj02=gcj)
         if roads is not None:
-            self._data["roads"] = _merged_lines(roads.geometry.values)
-        for key, kind, cols in (
-            ("waste_sources", "waste_sources", ("name", "waste_kind", "supply_t_per_year")),
-            ("facilities", "facilities", ("name", "facility_kind", "capacity_t_per_year", "status")),
-            ("bases", "bases", ("name", "category", "base_kind")),
-        ):
-            layer = _data.mercator_layer(project, kind, gcj02=gcj)
-            if layer is None:
-                continue
-            self._data[key] = _point_table(layer, cols)
+            self._data["roads"] = merged_lines(roads.geometry.values)
+        for key in ("waste_sources", "facilities", "bases"):
+            layer = _data.mercator_layer(project, key, gcj02=gcj)
+            if layer is not None:
+                self._data[key] = point_table(layer, _POINT_COLS[key])
         self._data["wind"] = wind_image(project, gcj02=gcj)
         if self._bounds is None:
             rooftops = _data.rooftop_points(project)
@@ -526,130 +645,269 @@ class SharedMap(pn.viewable.Viewer):
                 x, y = _data.points_to_mercator(rooftops["lon"], rooftops["lat"])
                 self._bounds = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
 
+    def _build_figure(self) -> None:
+        """The figure with one source, renderer and hover tool per layer, all empty until shown."""
+        from bokeh.events import RangesUpdate, Tap
+        from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper, Range1d
+        from bokeh.palettes import interp_palette
+        from bokeh.plotting import figure
+
+        view = self._start_view() or (0.0, 0.0, 1.0, 1.0)
+        fig = figure(
+            x_range=Range1d(view[0], view[2]),
+            y_range=Range1d(view[1], view[3]),
+            x_axis_type=None,
+            y_axis_type=None,
+            sizing_mode="stretch_both",
+            min_height=520,
+            tools="pan,wheel_zoom,box_zoom,reset,save",
+            active_scroll="wheel_zoom",
+            toolbar_location="above",
+            min_border=5,
+            outline_line_color="#e5e5e5",
+            css_classes=["xy-map"],  # the pane passes the figure on as it is: the class goes on it
+        )
+        fig.toolbar.logo = None
+        self._figure = fig
+        cmaps = {"rooftops": _YIELD_CMAP, "wind": _WIND_CMAP, "wind_sites": _LCOE_CMAP}
+        self._mappers = {
+            key: LinearColorMapper(palette=interp_palette(cmap, 256), nan_color=_TRANSPARENT)
+            for key, cmap in cmaps.items()
+        }
+        self._update_mappers()
+        sources = {
+            key: ColumnDataSource(data=self._columns(key, None)) for key in (*LAYERS, "rooftops_vector", "selected")
+        }
+        self._sources = sources
+        self._sent = dict.fromkeys(sources)  # every source holds the columns of None
+        r: dict[str, list] = {}
+        for key in LAYERS:
+            style, src = STYLES[key], sources[key]
+            if key in ("wind", "rooftops"):
+                r[key] = [
+                    fig.image(
+                        image="image", x="x", y="y", dw="dw", dh="dh", source=src,
+                        color_mapper=self._mappers[key], global_alpha=0.6 if key == "wind" else 0.9,
+                    )
+                ]  # fmt: skip
+                if key == "rooftops":
+                    r[key].append(
+                        fig.scatter(
+                            "x", "y", source=sources["rooftops_vector"], marker="circle", size=style["size"],
+                            fill_color={"field": "value", "transform": self._mappers["rooftops"]},
+                            line_color=style["line"], line_width=0.3,
+                        )
+                    )  # fmt: skip
+            elif style["kind"] == "fill":
+                r[key] = [
+                    fig.patches(
+                        "xs", "ys", source=src, fill_color=style["color"], fill_alpha=style["alpha"],
+                        line_color=style["line"], line_width=1.2,
+                    )
+                ]  # fmt: skip
+            elif key == "flows":
+                r[key] = [
+                    fig.multi_line(
+                        "xs", "ys", source=src, line_color=style["color"], line_alpha=0.75, line_width="width"
+                    )
+                ]
+            elif style["kind"] == "line":
+                r[key] = [fig.line("x", "y", source=src, line_color=style["color"], line_width=style["width"])]
+            elif style["kind"] == "text":
+                r[key] = [
+                    fig.text(
+                        "x", "y", text="text", source=src, text_color=style["color"], text_font_size="12pt",
+                        text_font_style="bold", text_alpha=0.85, text_align="center", text_baseline="middle",
+                    )
+                ]  # fmt: skip
+            else:  # markers
+                fill = {"power_plants": "colour", "waste_sources": "colour"}.get(key, style["color"])
+                size = {"waste_sources": "size", "new_facilities": 22}.get(key, style["size"])
+                line_width = 1.5 if key in ("airports", "railway_stations") else 1.0
+                r[key] = [
+                    fig.scatter(
+                        "x", "y", source=src, marker=style["marker"], size=size, fill_color=fill,
+                        line_color=style["line"], line_width=line_width,
+                    )
+                ]  # fmt: skip
+        selected = fig.scatter(
+            "x", "y", source=sources["selected"], marker="circle", size=16, fill_color=None,
+            line_color="#ff00aa", line_width=3,
+        )  # fmt: skip
+        self._renderers = {**r, "selected": [selected]}
+        for key, renderers in self._renderers.items():  # found by tag in the browser (tests)
+            for i, renderer in enumerate(renderers):
+                renderer.tags = [f"xy-layer:{key}" if i == 0 else f"xy-layer:{key}-points"]
+        # one hover tool per layer, labelled by _set_tooltips (tags find them in the browser)
+        self._hover = {}
+        for key in (*TOOLTIPS, "rooftops"):
+            renderer = r["rooftops"][1] if key == "rooftops_vector" else r[key][0]
+            tool = HoverTool(renderers=[renderer], tooltips=[], tags=[f"xy-hover:{key}"], limit=1)
+            if key in ("wind", "rooftops"):  # no tooltip over empty cells (NaN)
+                tool.filters = {"image": _finite_filter()}
+            self._hover[key] = tool
+            self._set_tooltips(key)
+        fig.add_tools(*self._hover.values())
+        fig.add_layout(self._scale_bar(fig))
+        fig.on_event(Tap, self._on_tap_event)
+        fig.on_event(RangesUpdate, self._on_ranges_event)
+
+    def _columns(self, key: str, data) -> dict:
+        """The source columns that draw ``data`` of layer ``key`` (empty columns for None)."""
+        if key in ("wind", "rooftops"):
+            return _image_columns(*(data if data is not None else (None, None)))
+        if key in ("counties", "parks", "wind_sites", "flows"):
+            out = _paths_columns(key, data)
+            if key == "flows" and data:
+                t_per_year = np.asarray(out["t_per_year"], dtype=float)
+                top = max(float(np.nanmax(t_per_year)), 1e-9)
+                out["width"] = t_per_year / top * 10 + 1.5
+            return out
+        if key in ("exclusions", "roads"):
+            return {"x": [], "y": []} if data is None else dict(data)
+        if key == "county_labels":
+            if data is None:
+                return {c: [] for c in _EMPTY[key]}
+            return {"x": data["x"].to_numpy(), "y": data["y"].to_numpy(), "text": self._county_texts(data)}
+        frame = points_frame(data, _POINT_COLS[key])
+        if key == "power_plants":
+            tech = frame["technology"].astype(str)
+            colour = tech.map(PLANT_COLOURS).fillna(STYLES[key]["color"]).to_numpy()
+            frame = frame.assign(colour=colour, **labels(tech, "tech", "tech"))
+        elif key == "waste_sources":
+            kind = frame["waste_kind"].astype(str)
+            sizes = np.sqrt(frame["supply_t_per_year"].astype(float).clip(lower=0).to_numpy())
+            top = sizes.max() if len(sizes) else 1.0
+            frame = frame.assign(
+                size=6 + 14 * sizes / max(top, 1e-9),
+                colour=kind.map(WASTE_COLOURS).fillna(STYLES[key]["color"]).to_numpy(),
+                **labels(kind, "kind", "wk"),
+            )
+        elif key == "rooftops_vector":
+            counties = frame["county"].astype(str)
+            frame = frame.assign(**labels(counties, "place", None))  # the county's name in both languages
+        return _frame_columns(frame)
+
+    def _county_texts(self, frame: pd.DataFrame) -> list[str]:
+        return [county_name(c, n, self.lang) for c, n in zip(frame["adcode"], frame["name"], strict=True)]
+
     def _visible(self, key: str) -> bool:
         base = "rooftops" if key == "rooftops_vector" else key
-        return base in self.layers
-
-    def _sync_ranges(self) -> None:
-        """Tell datashader the current view.
-
-        The RangeXY streams only hear from the browser when the user pans or zooms; until
-        then they hold a placeholder, and the rooftops would be aggregated over it.
-        """
-        fig = self._figure
-        if (
-            fig is not None
-            and fig.x_range.start is not None
-            and fig.x_range.end is not None
-            and fig.y_range.start is not None
-            and fig.y_range.end is not None
-        ):
-            view = ((fig.x_range.start, fig.x_range.end), (fig.y_range.start, fig.y_range.end))
-        elif self._bounds is not None:
-            xmin, ymin, xmax, ymax = self._bounds
-            view = ((xmin, xmax), (ymin, ymax))
-        else:
-            return
-        for stream in getattr(self, "_range_streams", []):
-            stream.update(x_range=view[0], y_range=view[1])
+        return base in self.layers or key == "selected"
 
     def _push(self, key: str) -> None:
+        """Send layer ``key``'s data to its source if it is shown and not sent yet."""
+        if self._figure is None or not self._visible(key):
+            return  # sent when shown (_on_layers)
         if key == "rooftops":
-            self._sync_ranges()
-            frame = self._data.get("rooftops") if self._visible("rooftops") else None
-            many = frame is not None and len(frame) > VECTOR_LIMIT
-            self._send("rooftops", frame[["x", "y", "value"]] if many else None)
-            self._send(
-                "rooftops_vector",
-                _points_frame(frame, ("value", "id", "name", "county")) if frame is not None and not many else None,
-            )
+            self._push_rooftops()
             return
-        data = self._data.get(key) if self._visible(key) else None
-        self._send(key, data)
-
-    def _send(self, key: str, data) -> None:
-        """Send ``data`` down pipe ``key``, skipping empty → empty (each send redraws)."""
-        empty = data is None or (hasattr(data, "__len__") and len(data) == 0)
-        if empty and self._empty.get(key):
+        data = self._data.get(key)
+        if key in self._sent and self._sent[key] is data:
             return
-        self._empty[key] = empty
-        self.pipes[key].send(None if empty and not isinstance(data, pd.DataFrame) else data)
+        self._sent[key] = data
+        self._sources[key].data = self._columns(key, data)
+        if key == "wind_sites":
+            self._style_wind_sites(data)
 
-    def _overlay(self, view: tuple | None = None) -> hv.Overlay:
-        lang_fn = functools.partial
-        builders = {
-            "wind": self._el_wind,
-            "counties": lang_fn(self._el_polys, "counties"),
-            "exclusions": lang_fn(self._el_lines, "exclusions"),
-            "roads": lang_fn(self._el_lines, "roads"),
-            "parks": lang_fn(self._el_polys, "parks"),
-            "wind_sites": self._el_wind_sites,
-            "rooftops": self._el_rooftops_points,
-            "flows": self._el_flows,
-            "grid": self._el_grid,
-            "power_plants": self._el_power_plants,
-            "airports": lang_fn(self._el_context_points, "airports"),
-            "railway_stations": lang_fn(self._el_context_points, "railway_stations"),
-            "county_labels": self._el_county_labels,
-            "waste_sources": self._el_waste_sources,
-            "facilities": self._el_facilities,
-            "new_facilities": self._el_new_facilities,
-            "bases": self._el_bases,
-        }
-        layers = []
-        for key in LAYERS:
-            dmap = hv.DynamicMap(builders[key], streams=[self.pipes[key]])
-            if key == "rooftops":
-                # coarse raster: each rooftop shows as a 3×3-pixel dot (cheaper
-                # than datashader's spread, whose numba kernels take long to compile)
-                # no Bokeh colour bar: the legend draws one while rooftops are shown on the PV tab
-                raster = rasterize(dmap, aggregator=ds.mean("value"), dynamic=True, pixel_ratio=0.3).opts(
-                    cmap=_YIELD_CMAP,
-                    colorbar=False,
-                    clim=self._clim("rooftops"),
-                    tools=[self._hover["rooftops"]],
-                    alpha=0.9,
-                    clipping_colors={"NaN": (0, 0, 0, 0)},
-                )
-                layers.append(raster)
-                layers.append(hv.DynamicMap(self._el_rooftops_vector, streams=[self.pipes["rooftops_vector"]]))
-            else:
-                layers.append(dmap)
-        self._range_streams = [
-            stream
-            for layer in layers
-            for dmap in layer.traverse(lambda x: x, [hv.DynamicMap])
-            for stream in dmap.streams
-            if isinstance(stream, hv.streams.RangeXY)
-        ]
-        # the browser's pan and zoom, recorded in x_range/y_range (and so in the URL)
-        self._view_stream = hv.streams.RangeXY(source=layers[0])
-        self._view_stream.add_subscriber(self._on_view)
-        selected = hv.DynamicMap(self._el_selected, streams=[self.pipes["selected"]])
-        layers.append(selected)
-        self.tap.source = layers[1]
-        overlay = functools.reduce(operator.mul, layers)
-        opts = {
-            "responsive": True,
-            "xaxis": None,
-            "yaxis": None,
-            # HoloViews keeps plot options in process-wide stores (Store._lookup_cache
-            # and the custom option trees) that outlive the session: a bound method
-            # there would pin this map and every frame it holds, so pass a weak one
-            "hooks": [_WeakHook(self._hook)],
-            "active_tools": ["wheel_zoom"],
-            "toolbar": "above",
-            "show_legend": False,
-        }
-        view = view or self._start_view()
-        if view is not None:
-            opts.update(xlim=(view[0], view[2]), ylim=(view[1], view[3]))
-        for key in self._hover:
-            self._set_tooltips(key)
-        for key in LAYERS:
-            self._push(key)
-        return overlay.opts(**opts)
+    def _push_rooftops(self) -> None:
+        frame = self._data.get("rooftops")
+        many = frame is not None and len(frame) > VECTOR_LIMIT
+        vector = None if many else frame
+        if self._sent.get("rooftops_vector") is not vector:
+            self._sent["rooftops_vector"] = vector
+            self._sources["rooftops_vector"].data = self._columns("rooftops_vector", vector)
+        if many:
+            self._request_raster()
+        elif self._sent.get("rooftops") is not None or self._raster_frame is not None:
+            self._raster_gen += 1  # a raster being aggregated is stale now
+            self._raster_frame = self._raster_view = None
+            self._sent["rooftops"] = None
+            self._sources["rooftops"].data = self._columns("rooftops", None)
 
+    def _style_wind_sites(self, data) -> None:
+        """Colour wind sites by LCOE when the wind tab gives it, else in the layer's colour."""
+        style = STYLES["wind_sites"]
+        glyph = self._renderers["wind_sites"][0].glyph
+        if data and all("lcoe" in d for d in data):
+            glyph.update(fill_color={"field": "lcoe", "transform": self._mappers["wind_sites"]}, fill_alpha=0.55)
+        else:
+            glyph.update(fill_color=style["color"], fill_alpha=style["alpha"])
+
+    # -- the rooftop raster -------------------------------------------------------------------
+    def _plot_size(self) -> tuple[int, int]:
+        """The plot's inner size in pixels as the browser reported it (a typical size before)."""
+        from bokeh.core.property.descriptors import UnsetValueError
+
+        size = []
+        for name, default in (("inner_width", 900), ("inner_height", 520)):
+            try:
+                value = getattr(self._figure, name, None)
+            except UnsetValueError:  # not drawn yet
+                value = None
+            size.append(int(value or default))
+        return size[0], size[1]
+
+    def _current_view(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        fig = self._figure
+        x, y = fig.x_range, fig.y_range
+        if None in (x.start, x.end, y.start, y.end):
+            return None
+        return ((float(x.start), float(x.end)), (float(y.start), float(y.end)))
+
+    def _request_raster(self, view=None) -> None:
+        """Aggregate the rooftops over ``view`` (default: the current one) unless already done.
+
+        In a server session the aggregation runs in this session's worker thread and the image
+        is applied on the event loop's next tick; a newer request makes older ones stale.
+        Elsewhere (tests, warm-up) it runs at once.
+        """
+        frame = self._data.get("rooftops")
+        if self._figure is None or frame is None or len(frame) <= VECTOR_LIMIT or "rooftops" not in self.layers:
+            return
+        view = view or self._current_view()
+        if view is None:
+            return
+        width, height = self._plot_size()
+        shape = (max(int(height * RASTER_PIXEL_RATIO), 1), max(int(width * RASTER_PIXEL_RATIO), 1))
+        if self._raster_frame is frame and self._raster_view == (view, shape):
+            return
+        self._raster_frame, self._raster_view = frame, (view, shape)
+        self._raster_gen += 1
+        job = functools.partial(self._aggregate, self._raster_gen, frame, view, shape)
+        doc = self._figure.document
+        if doc is None or doc.session_context is None:
+            image = job()
+            if image is not None:
+                self._apply_raster(self._raster_gen, image, view)
+            return
+        if self._raster_pool is None:
+            self._raster_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xy-map-raster")
+
+        def run() -> None:
+            image = job()
+            if image is not None:
+                doc.add_next_tick_callback(functools.partial(self._apply_raster, job.args[0], image, view))
+
+        self._raster_pool.submit(run)
+
+    def _aggregate(self, gen: int, frame: pd.DataFrame, view: tuple, shape: tuple[int, int]) -> np.ndarray | None:
+        if gen != self._raster_gen:
+            return None  # a newer request is queued: skip this one
+        try:
+            return aggregate_points(frame, view[0], view[1], width=shape[1], height=shape[0])
+        except Exception as exc:  # the worker has no caller to raise to: say it on the server's log
+            print(f"xysiting: warning: rooftop raster failed: {exc!r}", file=sys.stderr)
+            return None
+
+    def _apply_raster(self, gen: int, image: np.ndarray, view: tuple) -> None:
+        if gen != self._raster_gen or self._figure is None:
+            return  # stale, or the session is gone
+        (x0, x1), (y0, y1) = view
+        self._sent["rooftops"] = self._raster_frame
+        self._sources["rooftops"].data = _image_columns(image, (x0, y0, x1, y1))
+
+    # -- view ---------------------------------------------------------------------------------
     def _start_view(self) -> tuple | None:
         """The view to draw first: the extent parameters (e.g. from the URL), else the county
         zoomed to, else the whole project with a small margin."""
@@ -663,272 +921,117 @@ class SharedMap(pn.viewable.Viewer):
         pad = 0.03 * max(xmax - xmin, ymax - ymin)
         return (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
 
-    def _set_tooltips(self, key: str) -> None:
-        """Label this session's hover tool of layer ``key`` in the current language."""
-        lang = self.lang
-        rows = list(TOOLTIPS.get(key, ()))
-        if key in ("rooftops", "rooftops_vector"):
-            field = "@image{0,0}" if key == "rooftops" else "@value{0,0}"
-            rows = [*rows, (self._value_label, field)]
-        elif key == "wind_sites" and any("lcoe" in d for d in self._data.get(key) or []):
-            rows = [*rows, ("colorbar_lcoe", "@lcoe{0.000}")]
-        tips = [(t(msg, lang), field.replace("<lang>", lang)) for msg, field in rows]
-        if self._hover[key].tooltips != tips:
-            self._hover[key].tooltips = tips
+    def _set_view(self, x_range: tuple[float, float], y_range: tuple[float, float], *, record: bool) -> None:
+        """Show ``x_range`` × ``y_range``; ``record`` writes it to the extent parameters (the URL)."""
+        fig = self._figure
+        fig.x_range.update(start=x_range[0], end=x_range[1])
+        fig.y_range.update(start=y_range[0], end=y_range[1])
+        if record:
+            self._from_view = True  # only record the view: it is shown already
+            try:
+                self.param.update(x_range=_rounded(*x_range), y_range=_rounded(*y_range))
+            finally:
+                self._from_view = False
+        self._request_raster(view=(tuple(map(float, x_range)), tuple(map(float, y_range))))
 
-    def _apply_tooltips(self) -> None:
-        """Give the drawn hover tools (HoloViews' copies of :attr:`_hover`) the current tooltips.
+    @_edits_models
+    def _on_view_params(self, *events) -> None:
+        """The view was set from Python or the URL (not by panning): show it."""
+        if self._from_view or self._figure is None:
+            return
+        names = {e.name for e in events}
+        if "county" in names and not ({"x_range", "y_range"} & names):
+            self.zoom_to(self._county_bounds.get(self.county) if self.county else self._bounds)
+        elif self.x_range is not None and self.y_range is not None:
+            self._set_view(self.x_range, self.y_range, record=False)
 
-        Run after a relabel and after every redraw (plot hook): HoloViews resets a copied
-        tool's tooltips to those it was built with when its layer is drawn again.
-        """
+    def _on_view(self, x_range=None, y_range=None) -> None:
+        """The browser's pan or zoom: record the extent (rounded to metres) for the URL."""
+        if not self.live or x_range is None or y_range is None or None in (*x_range, *y_range):
+            return
+        self._from_view = True
+        try:
+            self.param.update(x_range=_rounded(*x_range), y_range=_rounded(*y_range))
+        finally:
+            self._from_view = False
+
+    # -- callbacks ----------------------------------------------------------------------------
+    def _in_document(self, fn: Callable, *args) -> None:
+        """Run ``fn(*args)`` as Panel's own callbacks run (this session's document current, held)."""
+        doc = self._figure.document if self._figure is not None else None
+        if doc is None:
+            fn(*args)
+            return
+        from panel.io.state import set_curdoc
+
+        with set_curdoc(doc), pn.io.hold(doc):
+            fn(*args)
+
+    def _on_tap_event(self, event) -> None:
+        self._in_document(self._on_tap, event.x, event.y)
+
+    def _on_ranges_event(self, event) -> None:
+        """The browser's pan or zoom ended (Bokeh's ``RangesUpdate``): record it, re-aggregate."""
+        x_range, y_range = (event.x0, event.x1), (event.y0, event.y1)
+        if None in (*x_range, *y_range):
+            return
+        self._in_document(self._on_view, x_range, y_range)
+        self._request_raster(view=(tuple(map(float, x_range)), tuple(map(float, y_range))))
+
+    def _on_tap(self, x=None, y=None) -> None:
+        if x is None or y is None:
+            return
+        for callback in self._tap_listeners:
+            callback(x, y)
+
+    @param.depends("layers", watch=True)
+    @_edits_models
+    def _on_layers(self) -> None:
+        if self._figure is None:
+            return
+        with pn.io.hold():
+            for key, renderers in self._renderers.items():
+                shown = self._visible(key)
+                if shown:
+                    self._push(key)  # sent now if it changed while hidden
+                for renderer in renderers:
+                    if renderer.visible != shown:
+                        renderer.visible = shown
+            self._refresh_legend()
+
+    @param.depends("basemap", watch=True)
+    @_edits_models
+    def _on_basemap(self) -> None:
+        old = self._providers.get(self._basemap_drawn or "")
+        new = self._providers.get(self.basemap or "")
+        if bool(old and old.gcj02) != bool(new and new.gcj02):
+            self._load_static_layers()
+            for key in LAYERS:
+                self._push(key)
+            for callback in self._gcj02_listeners:
+                callback()
+        self._basemap_drawn = self.basemap
+        self._sync_tiles()
+
+    def _sync_tiles(self) -> None:
+        """Show the chosen basemap's tiles under the layers; no tile renderer until one is chosen."""
         fig = self._figure
         if fig is None:
             return
-        from bokeh.models import HoverTool
+        provider = self._providers.get(self.basemap or "")
+        renderer = self._tile_renderer
+        if provider is None:
+            if renderer is not None:
+                renderer.visible = False
+            return
+        from bokeh.models import WMTSTileSource
 
-        for tool in fig.tools:
-            if not isinstance(tool, HoverTool):
-                continue
-            key = next((tag[len("xy-hover:") :] for tag in tool.tags if str(tag).startswith("xy-hover:")), None)
-            if key in self._hover and tool.tooltips != self._hover[key].tooltips:
-                tool.tooltips = list(self._hover[key].tooltips)
-
-    # element builders: each returns the same element type, empty when data is None
-    def _el_polys(self, key, data=None):
-        data = data or []
-        style = STYLES[key]
-        # counties carry their name in both languages (label_zh, label_en): the tooltip picks one
-        vdims = ["name", "label_zh", "label_en"] if key == "counties" else ["name"]
-        return hv.Polygons(data, vdims=vdims).opts(
-            fill_color=style["color"],
-            fill_alpha=style["alpha"],
-            line_color=style["line"],
-            line_width=1.2,
-            tools=[self._hover[key]],
-        )
-
-    def _el_wind_sites(self, data=None):
-        """Usable wind sites, coloured by LCOE when the wind tab gives it (``lcoe`` CNY/kWh)."""
-        data = data or []
-        lang = self.lang
-        style = STYLES["wind_sites"]
-        has_lcoe = bool(data) and all("lcoe" in d for d in data)
-        vdims = [_dim("name", "col_name", lang), *([_dim("lcoe", "colorbar_lcoe", lang)] if has_lcoe else [])]
-        opts = {"fill_color": style["color"]}
-        if has_lcoe:
-            opts = {"color": "lcoe", "cmap": _LCOE_CMAP, "clim": self._clim("wind_sites"), "colorbar": False}
-        self._set_tooltips("wind_sites")  # with or without the LCOE row
-        return hv.Polygons(data, vdims=vdims).opts(
-            fill_alpha=0.55 if has_lcoe else style["alpha"],
-            line_color=style["line"],
-            line_width=1.2,
-            tools=[self._hover["wind_sites"]],
-            **opts,
-        )
-
-    def _el_lines(self, key, data=None):
-        data = data if data is not None else {"x": np.array([]), "y": np.array([])}
-        return hv.Path([data]).opts(color=STYLES[key]["color"], line_width=STYLES[key]["width"])
-
-    def _el_wind(self, data=None):
-        vdim = _dim("wind_speed", "colorbar_wind", self.lang)
-        if data is None:
-            return hv.Image(np.zeros((2, 2)), bounds=(0, 0, 1, 1), vdims=[vdim]).opts(alpha=0.0, colorbar=False)
-        arr, bounds = data
-        return hv.Image(arr, bounds=bounds, vdims=[vdim]).opts(
-            cmap=_WIND_CMAP,
-            clim=self._clim("wind"),
-            alpha=0.6,
-            colorbar=False,  # drawn by the legend while the wind tab is open
-            clipping_colors={"NaN": (0, 0, 0, 0)},
-            tools=[self._hover["wind"]],
-        )
-
-    def _el_county_labels(self, data=None):
-        frame = data if data is not None else pd.DataFrame({"x": [], "y": [], "adcode": [], "name": []})
-        text = [_county_name(c, n, self.lang) for c, n in zip(frame["adcode"], frame["name"], strict=True)]
-        return hv.Labels(frame.assign(text=text)[["x", "y", "text"]], kdims=["x", "y"], vdims=["text"]).opts(
-            text_color=STYLES["county_labels"]["color"],
-            text_font_size="12pt",
-            text_font_style="bold",
-            text_alpha=0.85,
-        )
-
-    def _el_grid(self, data=None):
-        cols = ("name", "voltage_kv", "grid_kind")
-        frame = _points_frame(data, cols)
-        style = STYLES["grid"]
-        return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
-            marker=style["marker"],
-            size=style["size"],
-            color=style["color"],
-            line_color=style["line"],
-            tools=[self._hover["grid"]],
-        )
-
-    def _el_power_plants(self, data=None):
-        cols = ("name", "technology", "capacity_mw", "status")
-        frame = _points_frame(data, cols)
-        style = STYLES["power_plants"]
-        tech = frame["technology"].astype(str)
-        frame = frame.assign(
-            colour=tech.map(PLANT_COLOURS).fillna(style["color"]).to_numpy(), **_labels(tech, "tech", "tech")
-        )
-        return hv.Points(frame, kdims=["x", "y"], vdims=[*cols, "colour", "tech_zh", "tech_en"]).opts(
-            marker=style["marker"],
-            size=style["size"],
-            color="colour",
-            line_color=style["line"],
-            tools=[self._hover["power_plants"]],
-        )
-
-    def _el_context_points(self, key, data=None):
-        frame = _points_frame(data, ("name",))
-        style = STYLES[key]
-        return hv.Points(frame, kdims=["x", "y"], vdims=["name"]).opts(
-            marker=style["marker"],
-            size=style["size"],
-            color=style["color"],
-            line_color=style["line"],
-            line_width=1.5,
-            tools=[self._hover[key]],
-        )
-
-    def _el_rooftops_points(self, data=None):
-        # only x, y, value: the raster needs nothing else, and HoloViews would otherwise
-        # compute ranges over every string column of up to millions of rows
-        frame = data if data is not None else _points_frame(None, ("value",))
-        return hv.Points(
-            frame[["x", "y", "value"]], kdims=["x", "y"], vdims=[_dim("value", self._value_label, self.lang)]
-        )
-
-    def _el_rooftops_vector(self, data=None):
-        frame = data if data is not None else _points_frame(None, ("value", "id", "name", "county"))
-        counties = frame["county"].astype(str) if "county" in frame else pd.Series("", index=frame.index)
-        frame = frame.assign(**_labels(counties, "place", None))  # the county's name in both languages
-        style = STYLES["rooftops"]
-        return hv.Points(
-            frame,
-            kdims=["x", "y"],
-            vdims=[_dim("value", self._value_label, self.lang), "id", "name", "county", "place_zh", "place_en"],
-        ).opts(
-            color="value",
-            cmap=_YIELD_CMAP,
-            clim=self._clim("rooftops"),
-            size=style["size"],
-            line_color=style["line"],
-            line_width=0.3,
-            colorbar=False,
-            tools=[self._hover["rooftops_vector"], "tap"],
-        )
-
-    def _el_selected(self, data=None):
-        frame = data if data is not None else _points_frame(None, ("id", "name"))
-        return hv.Points(frame, kdims=["x", "y"], vdims=["id", "name"]).opts(
-            color=None, line_color="#ff00aa", line_width=3, size=16, fill_alpha=0.0
-        )
-
-    def _el_flows(self, data=None):
-        """Flows along their road routes: a list of path dicts with t_per_year and names."""
-        vdims = ["t_per_year", "source_name", "facility_name"]
-        data = data or []
-        top = max((float(d["t_per_year"]) for d in data), default=1.0)
-        # a dim transform on an empty Path fails in HoloViews: constant width when empty
-        width = hv.dim("t_per_year") / max(top, 1e-9) * 10 + 1.5 if data else 1.0
-        return hv.Path(data, vdims=vdims).opts(
-            color=STYLES["flows"]["color"],
-            alpha=0.75,
-            line_width=width,
-            tools=[self._hover["flows"]],
-        )
-
-    def _el_new_facilities(self, data=None):
-        cols = ("name", "used_t_per_year")
-        frame = _points_frame(data, cols)
-        return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
-            marker="star",
-            size=22,
-            color="#ffd700",
-            line_color="#7a5c00",
-            tools=[self._hover["new_facilities"]],
-        )
-
-    def _el_waste_sources(self, data=None):
-        cols = ("name", "waste_kind", "supply_t_per_year")
-        frame = _points_frame(data, cols)
-        sizes = np.sqrt(frame["supply_t_per_year"].astype(float).clip(lower=0).to_numpy())
-        top = sizes.max() if len(sizes) else 1.0
-        frame = frame.assign(
-            size=6 + 14 * sizes / max(top, 1e-9), **_labels(frame["waste_kind"].astype(str), "kind", "wk")
-        )
-        return hv.Points(frame, kdims=["x", "y"], vdims=[*cols, "size", "kind_zh", "kind_en"]).opts(
-            color="waste_kind",
-            cmap=WASTE_COLOURS,
-            size="size",
-            line_color=STYLES["waste_sources"]["line"],
-            tools=[self._hover["waste_sources"]],
-        )
-
-    def _el_facilities(self, data=None):
-        cols = ("name", "facility_kind", "capacity_t_per_year", "status")
-        frame = _points_frame(data, cols)
-        return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
-            marker="triangle",
-            size=13,
-            color="#c51b7d",
-            line_color="white",
-            tools=[self._hover["facilities"]],
-        )
-
-    def _el_bases(self, data=None):
-        cols = ("name", "category", "base_kind")
-        frame = _points_frame(data, cols)
-        return hv.Points(frame, kdims=["x", "y"], vdims=list(cols)).opts(
-            marker="diamond",
-            size=15,
-            color="#01665e",
-            line_color="white",
-            tools=[self._hover["bases"]],
-        )
-
-    def destroy(self) -> None:
-        """Free this session's map state (called when the browser session is destroyed).
-
-        Drops the drawn data, the listeners (tab callbacks), the Bokeh figure and the
-        HoloViews object graph, so nothing of the session is reachable from the
-        process-wide HoloViews stores or from streams that outlive it.
-        """
-        self._tap_listeners.clear()
-        self._gcj02_listeners.clear()
-        self._data.clear()
-        for tool in self._hover.values():  # HoloViews' process-wide option trees may hold them
-            tool.update(tooltips=[], renderers="auto")
-        self._figure = None
-        self._tile_renderer = None
-        self._range_streams = []
-        for pipe in self.pipes.values():
-            pipe.clear()  # subscribers: the DynamicMap callbacks of this session
-            pipe.update(data=None)
-        self.tap.clear()
-
-    # -- callbacks ----------------------------------------------------------------------------
-    def _hook(self, plot, element) -> None:
-        fig = plot.state
-        self._figure = fig
-        self._sync_tiles()
-        from bokeh.models import HoverTool
-
-        finite = _finite_filter()
-        for tool in fig.tools:
-            if isinstance(tool, HoverTool):
-                tool.limit = 1  # one feature per tooltip, not every rooftop under the cursor
-                if any("@image" in str(value) for _label, value in tool.tooltips or []):
-                    # no tooltip over empty raster cells (NaN), e.g. the empty raster under vector rooftops
-                    tool.filters = {"image": finite}
-        if not any(getattr(item, "name", None) == "xy-scale-bar" for item in fig.center):
-            fig.add_layout(self._scale_bar(fig))
-        self._apply_tooltips()
+        source = WMTSTileSource(url=provider.url, attribution=provider.attribution)
+        if renderer is None:
+            self._tile_renderer = renderer = fig.add_tile(source)  # level "image": under the layers
+        elif renderer.tags != [provider.url]:
+            renderer.tile_source = source
+        renderer.update(tags=[provider.url], visible=True)
 
     def _scale_bar(self, fig):
         """A metric scale bar.
@@ -967,78 +1070,30 @@ class SharedMap(pn.viewable.Viewer):
             css_classes=["xy-scale-bar"],
         )
 
-    def _sync_tiles(self) -> None:
-        fig = self._figure
-        if fig is None:
+    # -- labels and colours -------------------------------------------------------------------
+    def _set_tooltips(self, key: str) -> None:
+        """Label this session's hover tool of layer ``key`` in the current language."""
+        tool = self._hover.get(key)
+        if tool is None:
             return
-        provider = self._providers.get(self.basemap or "")
-        current = self._tile_renderer
-        if current is not None and (provider is None or current.tags != [provider.url]):
-            fig.renderers = [r for r in fig.renderers if r is not current]
-            self._tile_renderer = None
-        if provider is not None and self._tile_renderer is None:
-            from bokeh.models import TileRenderer, WMTSTileSource
+        lang = self.lang
+        rows = list(TOOLTIPS.get(key, ()))
+        if key in ("rooftops", "rooftops_vector"):
+            field = "@image{0,0}" if key == "rooftops" else "@value{0,0}"
+            rows = [*rows, (self._value_label, field)]
+        elif key == "wind_sites" and any("lcoe" in d for d in self._data.get(key) or []):
+            rows = [*rows, ("colorbar_lcoe", "@lcoe{0.000}")]
+        tips = [(t(msg, lang), field.replace("<lang>", lang)) for msg, field in rows]
+        if tool.tooltips != tips:
+            tool.tooltips = tips
 
-            renderer = TileRenderer(
-                tile_source=WMTSTileSource(url=provider.url, attribution=provider.attribution),
-                tags=[provider.url],
-                level="image",
-            )
-            fig.renderers = [renderer, *fig.renderers]
-            self._tile_renderer = renderer
+    def _update_mappers(self) -> None:
+        """Give each colour mapper its layer's range (fixed, or fitted to the data)."""
+        for key, mapper in getattr(self, "_mappers", {}).items():
+            low, high = self._clim(key)
+            if (mapper.low, mapper.high) != (low, high):
+                mapper.update(low=low, high=high)
 
-    @param.depends("layers", watch=True)
-    def _on_layers(self) -> None:
-        changed = set(self.layers) ^ self._drawn_layers
-        self._drawn_layers = set(self.layers)
-        with pn.io.hold():
-            for key in changed:
-                self._push(key)
-            self._refresh_legend()
-
-    def _on_view_params(self, *events) -> None:
-        """The view was set from Python or the URL (not by panning): show it."""
-        if self._from_view:
-            return
-        if self._figure is None:  # not drawn yet (e.g. the URL was read): start there
-            self.pane.object = self._overlay()
-            return
-        names = {e.name for e in events}
-        if "county" in names and not ({"x_range", "y_range"} & names):
-            self.zoom_to(self._county_bounds.get(self.county) if self.county else self._bounds)
-        elif self.x_range is not None and self.y_range is not None:
-            self.zoom_to((self.x_range[0], self.y_range[0], self.x_range[1], self.y_range[1]), pad=0.0)
-
-    def _on_view(self, x_range=None, y_range=None) -> None:
-        """The browser's pan or zoom: record the extent (rounded to metres) for the URL."""
-        if not self.live or x_range is None or y_range is None or None in (*x_range, *y_range):
-            return
-        self._from_view = True
-        try:
-            self.param.update(x_range=_rounded(*x_range), y_range=_rounded(*y_range))
-        finally:
-            self._from_view = False
-
-    @param.depends("basemap", watch=True)
-    def _on_basemap(self) -> None:
-        old = self._providers.get(self._basemap_drawn or "")
-        new = self._providers.get(self.basemap or "")
-        if bool(old and old.gcj02) != bool(new and new.gcj02):
-            self._load_static_layers()
-            for key in LAYERS:
-                self._push(key)
-            for callback in self._gcj02_listeners:
-                callback()
-        self._basemap_drawn = self.basemap
-        self._sync_tiles()
-
-    def _on_tap(self, x=None, y=None) -> None:
-        if x is None or y is None:
-            return
-        for callback in self._tap_listeners:
-            callback(x, y)
-
-    # -- labels -------------------------------------------------------------------------------
     def _toggle_options(self) -> dict[str, str]:
         return {t(msg, self.lang): key for key, msg in LAYERS.items() if self._available(key)}
 
@@ -1102,11 +1157,9 @@ class SharedMap(pn.viewable.Viewer):
             else:
                 sub = []
             label = html.escape(t(LAYERS[key], lang))
-            rows.append(
-                f"<div class='xy-legend-item' data-layer='{key}'>{_symbol_svg(style)}<span>{label}</span></div>"
-            )
+            rows.append(f"<div class='xy-legend-item' data-layer='{key}'>{symbol_svg(style)}<span>{label}</span></div>")
             rows.extend(
-                f"<div class='xy-legend-sub' data-layer='{key}'>{_symbol_svg(st)}<span>{html.escape(name)}</span></div>"
+                f"<div class='xy-legend-sub' data-layer='{key}'>{symbol_svg(st)}<span>{html.escape(name)}</span></div>"
                 for name, st in sub
             )
         bars = []
@@ -1151,178 +1204,7 @@ class SharedMap(pn.viewable.Viewer):
         return f"<div class='xy-details-box'><b>{title}</b><table>{rows}</table></div>"
 
 
-class _WeakHook:
-    """A plot hook that calls a bound method without keeping its object alive."""
-
-    def __init__(self, method) -> None:
-        self._method = weakref.WeakMethod(method)
-
-    def __call__(self, plot, element) -> None:
-        method = self._method()
-        if method is not None:
-            method(plot, element)
-
-
 def _finite_filter():
     from bokeh.models import CustomJS
 
     return CustomJS(code="return Number.isFinite(cb_data.value)")
-
-
-def _county_name(adcode: str, name: str, lang: str) -> str:
-    """A county's name in ``lang`` (:data:`layers.schema.COUNTIES`), else its stored name."""
-    from layers.schema import COUNTIES
-
-    return county_label(adcode, lang) if str(adcode) in COUNTIES else str(name)
-
-
-def _is_empty(data) -> bool:
-    if data is None:
-        return True
-    if isinstance(data, tuple):  # (image, bounds)
-        return False
-    return hasattr(data, "__len__") and len(data) == 0
-
-
-#: SVG shapes of Bokeh's markers (in a 16×16 box) for the legend.
-_MARKER_SVG = {
-    "circle": "<circle cx='8' cy='8' r='5'/>",
-    "square": "<rect x='3' y='3' width='10' height='10'/>",
-    "triangle": "<polygon points='8,2 14,13 2,13'/>",
-    "diamond": "<polygon points='8,1 14,8 8,15 2,8'/>",
-    "hex": "<polygon points='4,2 12,2 15,8 12,14 4,14 1,8'/>",
-    "star": "<polygon points='8,1 10,6 15,6 11,9.5 12.5,15 8,11.5 3.5,15 5,9.5 1,6 6,6'/>",
-    "plus": "<path d='M8 2V14M2 8H14' stroke-width='3'/>",
-    "square_x": "<rect x='3' y='3' width='10' height='10'/><path d='M3 3L13 13M13 3L3 13'/>",
-}
-
-
-def _symbol_svg(style: dict) -> str:
-    """The legend symbol of a layer style: the same colour, marker or line as on the map."""
-    kind = style["kind"]
-    if kind == "fill":
-        body = (
-            f"<rect x='1' y='3' width='14' height='10' fill='{style['color']}' "
-            f"fill-opacity='{max(style['alpha'], 0.15)}' stroke='{style['line']}' stroke-width='1.5'/>"
-        )
-    elif kind == "line":
-        body = f"<path d='M1 8H15' stroke='{style['color']}' stroke-width='{max(style['width'], 1.5)}'/>"
-    elif kind == "raster":
-        stops = "".join(
-            f"<stop offset='{i / (len(style['cmap']) - 1):.2f}' stop-color='{c}'/>" for i, c in enumerate(style["cmap"])
-        )
-        body = (
-            f"<defs><linearGradient id='g'>{stops}</linearGradient></defs>"
-            "<rect x='1' y='3' width='14' height='10' fill='url(#g)'/>"
-        )
-    elif kind == "text":
-        body = f"<text x='1' y='13' font-size='12' font-weight='bold' fill='{style['color']}'>A</text>"
-    else:
-        body = (
-            f"<g fill='{style['color']}' stroke='{style['line']}' stroke-width='1'>"
-            f"{_MARKER_SVG.get(style['marker'], _MARKER_SVG['circle'])}</g>"
-        )
-    return f"<svg class='xy-legend-symbol' width='18' height='16' viewBox='0 0 16 16'>{body}</svg>"
-
-
-_LEGEND_CSS = """
-.xy-legend-box { font-size: 12px; line-height: 1.35; max-height: 540px; overflow-y: auto; }
-.xy-legend-item, .xy-legend-sub { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
-.xy-legend-sub { margin-left: 14px; font-size: 11px; }
-.xy-legend-symbol { flex: none; }
-.xy-colorbar { margin-top: 8px; }
-.xy-colorbar-title { font-weight: 600; }
-.xy-colorbar-ramp { height: 10px; border: 1px solid #999; }
-.xy-colorbar-ticks { display: flex; justify-content: space-between; }
-"""
-
-#: The details box wraps long values and scrolls instead of running out of its panel.
-_DETAILS_CSS = """
-.xy-details-box { max-width: 100%; max-height: 220px; overflow: auto; overflow-wrap: anywhere; font-size: 12px; }
-.xy-details-box table { table-layout: fixed; width: 100%; }
-.xy-details-box th { width: 40%; vertical-align: top; }
-"""
-
-#: Waste-source colours by waste kind.
-WASTE_COLOURS: dict[str, str] = {"phosphogypsum": "#8c510a", "construction": "#7570b3"}
-
-
-def _point_table(layer, cols) -> pd.DataFrame:
-    """x, y (a point on each feature's surface) and attribute columns ``cols`` of ``layer``."""
-    pts = shapely.point_on_surface(layer.geometry.values)
-    frame = pd.DataFrame({"x": shapely.get_x(pts), "y": shapely.get_y(pts)})
-    for col in cols:
-        if col not in layer:
-            frame[col] = ""
-        else:
-            values = layer[col]
-            frame[col] = (values.fillna("") if values.dtype == object else values).to_numpy()
-    return frame
-
-
-def _points_frame(frame: pd.DataFrame | None, cols) -> pd.DataFrame:
-    """``frame`` restricted to x, y and ``cols``, or an empty frame with those columns."""
-    cols = ["x", "y", *cols]
-    if frame is None:
-        return pd.DataFrame({c: pd.Series([], dtype="float64" if c in ("x", "y", "value") else "object") for c in cols})
-    return frame[[c for c in cols if c in frame.columns]]
-
-
-def _merged_lines(geoms) -> dict | None:
-    """Every line and polygon ring of ``geoms`` as one NaN-separated x/y path (vectorised)."""
-    geoms = np.asarray(geoms, dtype=object)
-    if geoms.size == 0:
-        return None
-    parts = shapely.get_parts(geoms)
-    polys = shapely.get_type_id(parts) == 3
-    lines = np.concatenate([shapely.get_exterior_ring(parts[polys]), parts[~polys]])
-    lines = lines[shapely.get_type_id(lines) != 0]  # drop points
-    if lines.size == 0:
-        return None
-    coords, index = shapely.get_coordinates(lines, return_index=True)
-    breaks = np.flatnonzero(np.diff(index)) + 1
-    xs = np.insert(coords[:, 0], breaks, np.nan)
-    ys = np.insert(coords[:, 1], breaks, np.nan)
-    return {"x": xs, "y": ys}
-
-
-@pn.cache(max_items=8)
-def _wind_image_cached(version: tuple, gcj02: bool):
-    import rasterio
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
-
-    project = Project(version[0])
-    path = project.raster_path("wind_resource")
-    if not path.exists():
-        return None
-    with rasterio.open(path) as src:
-        if src.crs is None:
-            return None
-        transform, width, height = calculate_default_transform(src.crs, "EPSG:3857", src.width, src.height, *src.bounds)
-        scale = max(1.0, max(width, height) / 500.0)  # at most 500 px a side for display
-        width, height = int(width / scale), int(height / scale)
-        transform, width, height = calculate_default_transform(
-            src.crs, "EPSG:3857", src.width, src.height, *src.bounds, dst_width=width, dst_height=height
-        )
-        out = np.full((height, width), np.nan, dtype="float32")
-        reproject(
-            rasterio.band(src, 1),
-            out,
-            dst_transform=transform,
-            dst_crs="EPSG:3857",
-            resampling=Resampling.bilinear,
-            dst_nodata=np.nan,
-        )
-    left, top = transform.c, transform.f
-    right, bottom = left + transform.a * width, top + transform.e * height
-    if gcj02:  # shift the image by the GCJ-02 offset at its centre (a few hundred metres)
-        lon, lat = _data.mercator_to_lonlat((left + right) / 2, (top + bottom) / 2)
-        gx, gy = _data.points_to_mercator([lon], [lat], gcj02=True)
-        dx, dy = gx[0] - (left + right) / 2, gy[0] - (top + bottom) / 2
-        left, right, top, bottom = left + dx, right + dx, top + dy, bottom + dy
-    return out, (left, bottom, right, top)
-
-
-def wind_image(project: Project, *, gcj02: bool):
-    """The wind-resource raster in Web Mercator for the map; cached per project version."""
-    return _wind_image_cached(_data.project_version(project), bool(gcj02))

@@ -142,3 +142,36 @@ def test_hover_over_dense_rooftops_shows_one_feature(dash, project_dir):  # noqa
             break
     assert text.count(label) == 1, f"{near[best]} rooftops under the cursor, tooltip: {text!r}"
     assert "420" not in text and ("襄城区" in text or "襄州区" in text), f"county named, not coded: {text!r}"
+
+
+def test_a_click_on_a_rooftop_selects_it(dash, project_dir):  # noqa: F811
+    import re
+
+    from dashboard import _data
+    from layers.project import Project
+
+    page = dash.page
+    page.wait_for_timeout(1000)
+    view = page.evaluate(_VIEW_JS)
+    roofs = _data.rooftop_points(Project.open(project_dir))
+    x, y = _data.points_to_mercator(roofs["lon"], roofs["lat"])
+    sx = view["left"] + (np.asarray(x) - view["x0"]) / (view["x1"] - view["x0"]) * view["width"]
+    sy = view["top"] + (view["y1"] - np.asarray(y)) / (view["y1"] - view["y0"]) * view["height"]
+    inside = (sx > view["left"] + 20) & (sx < view["left"] + view["width"] - 20)
+    inside &= (sy > view["top"] + 20) & (sy < view["top"] + view["height"] - 20)
+    i = int(np.flatnonzero(inside)[0])
+    page.mouse.click(float(sx[i]), float(sy[i]))  # a tap: Bokeh's Tap event reaches the PV tab
+    shown = re.compile(re.escape(t("pv_col_id", "zh")) + r"\s*(r\d+)")  # the details' id row
+    _wait(lambda: shown.search(dash.text(".xy-details")), "a click on a rooftop showed no details")
+    chosen = shown.search(dash.text(".xy-details")).group(1)
+    j = int(np.flatnonzero(roofs["id"].astype(str).to_numpy() == chosen)[0])
+    assert np.hypot(sx[j] - sx[i], sy[j] - sy[i]) < 0.02 * view["width"] + 1, "the nearest rooftop is selected"
+    # the selected rooftop is ringed on the map
+    ring = page.evaluate(
+        """() => {
+          const r = [...Bokeh.documents[0].all_models].find(m => m.tags && m.tags.includes('xy-layer:selected'));
+          return r.data_source.data.id ? [...r.data_source.data.id] : [];
+        }"""
+    )
+    assert ring == [chosen]
+    assert dash.errors == []

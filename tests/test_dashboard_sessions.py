@@ -71,7 +71,7 @@ def test_session_destroy_frees_the_sessions_state(project):
     assert app.destroyed
     assert solar.table_frame is None and solar.filtered is None
     assert shared_map._data == {} and shared_map._tap_listeners == []
-    assert all(not pipe.subscribers for pipe in shared_map.pipes.values())
+    assert shared_map.figure is None and shared_map._sources == {} and shared_map._renderers == {}
     assert app.tabs_components == {}
     app.destroy()  # a second call (Bokeh may call more than once) does nothing
 
