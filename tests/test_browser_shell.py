@@ -7,11 +7,11 @@ Never skipped under ``CI=true``.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from conftest import language_violations
-from test_browser_dashboard import Page, project_dir, server  # noqa: F401
 
 from dashboard.i18n import HTML_LANG, t
 from dashboard.solar_tab import SolarTab
@@ -59,6 +59,21 @@ _SCOPED_TEXT_JS = """
   return out;
 }
 """
+
+
+@pytest.fixture(scope="module")
+def server(dashboard_server) -> str:
+    """The session's shared dashboard server (conftest.dashboard_server)."""
+    return dashboard_server
+
+
+@pytest.fixture(scope="module")
+def server_log(dashboard_server, tmp_path_factory) -> Path:
+    """The shared server's log (conftest.dashboard_server writes it under its one temporary
+    folder, ``dashboard_server*``), read for tracebacks."""
+    logs = sorted(tmp_path_factory.getbasetemp().glob("dashboard_server*/serve.log"))
+    assert len(logs) == 1, logs
+    return logs[0]
 
 
 def _wait(predicate, what: str, timeout_s: float = 30) -> None:
@@ -175,7 +190,7 @@ def test_map_zoom_select_and_tooltip_follow_the_language(dash):
     assert dash.errors == []
 
 
-def test_url_restores_tab_language_view_selection_and_filters(dash, browser, server):  # noqa: F811
+def test_url_restores_tab_language_view_selection_and_filters(dash, browser, server):
     page = dash.page
     filters = getattr(SolarTab, "url_params", {})  # the PV tab's URL keys, once it declares them
     # PV filters: a county and a minimum kWp
@@ -227,10 +242,81 @@ def test_url_restores_tab_language_view_selection_and_filters(dash, browser, ser
         again.wait_for_selector(".xy-row-count", timeout=120_000)
         if {"county", "min_kwp"} <= set(filters.values()):
             _wait(lambda: int(again.locator(".xy-row-count").first.get_attribute("data-rows")) == n_rows, "rows")
-            county = again.locator(".xy-solar-county select").evaluate("s => s.options[s.selectedIndex].text")
-            assert county == "Xiangcheng"
+            county = lambda: _selected_text(again, ".xy-solar-county select")  # noqa: E731
+            _wait(lambda: county() == "Xiangcheng", f"the PV county shows {county()!r}")  # relabelled on opening
             assert float(again.locator(".xy-solar-min-kwp input").input_value()) == 20.0
         _wait(lambda: _query(again).get("sel") == selected, f"the selection was not restored: {_url(again)}", 60)
     finally:
         other.close()
     assert dash.errors == []
+
+
+def _open(browser, url: str, *, width: int = 1400, height: int = 1000):
+    """A new browser context showing ``url``; returns (context, page, errors logged by the page)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector(".xy-map canvas", timeout=60_000)
+    return context, page, errors
+
+
+def _selected_text(page, selector: str) -> str:
+    return page.locator(selector).evaluate("s => s.selectedIndex >= 0 ? s.options[s.selectedIndex].text : ''")
+
+
+def test_url_with_invalid_values_opens_the_default_view(dash, browser, server, server_log):
+    """Unknown values (a tab, a language, a county, a number, an extent) are ignored: the page is
+    the default one, the URL is rewritten to it, and nothing fails in the page or the server."""
+    n_default = dash.rows()
+    query = "tab=nowhere&lang=fr&county=999999&min_kwp=abc&zoom=nowhere&x=foo&y=%5B1%2C2%2C3%5D&use=zzz"
+    context, page, errors = _open(browser, f"{server}?{query}")
+    try:
+        page.wait_for_selector(".xy-row-count", timeout=120_000)
+        assert _active_tab(page) == t("tab_solar", "zh")
+        assert page.evaluate("document.documentElement.lang") == HTML_LANG["zh"]
+        rows = lambda: int(page.locator(".xy-row-count").first.get_attribute("data-rows"))  # noqa: E731
+        _wait(lambda: rows() == n_default, f"{rows()} rows shown, the default page shows {n_default}", 60)
+        assert _selected_text(page, ".xy-solar-county select") == t("any", "zh")
+        assert _selected_text(page, ".xy-solar-use select") == t("any", "zh")
+        assert _selected_text(page, ".xy-zoom-county select") == t("all_city", "zh")
+        assert float(page.locator(".xy-solar-min-kwp input").input_value()) == SolarTab.param.min_kwp.default
+
+        def settled() -> bool:
+            q = _query(page)
+            return (
+                q.get("tab", "solar") == "solar"
+                and q.get("lang", "zh") == "zh"
+                and q.get("county", "") == ""
+                and q.get("zoom", "") == ""
+                and q.get("use", "") == ""
+                and float(q.get("min_kwp", "0")) == 0.0
+                and "foo" not in q.get("x", "")
+            )
+
+        _wait(settled, f"the URL still names refused values: {_url(page)}", 60)
+    finally:
+        context.close()
+    assert errors == []
+    log = server_log.read_text(errors="replace")
+    assert "Traceback" not in log and "ERROR" not in log, log[-3000:]
+
+
+def test_short_url_opens_the_waste_tab_in_english(browser, server):
+    """A hand-shortened URL naming only the tab and the language opens that tab in that language."""
+    context, page, errors = _open(browser, f"{server}?tab=waste&lang=en")
+    try:
+        _wait(lambda: _active_tab(page) == t("tab_waste", "en"), f"the open tab is {_active_tab(page)!r}", 60)
+        assert _tabs(page) == [t(m, "en") for m in ("tab_solar", "tab_waste", "tab_wind", "tab_progress")]
+        assert page.evaluate("document.documentElement.lang") == HTML_LANG["en"]
+        assert page.title() == t("app_title", "en")
+        _wait(lambda: t("legend", "en") in _map_texts(page), "the legend is not in English")
+        assert language_violations(_map_texts(page), "en", proper_names=PROPER_NAMES) == []
+        page.wait_for_selector(".xy-waste-tab", state="visible", timeout=60_000)
+        query = _query(page)
+        assert (query["tab"], query["lang"]) == ("waste", "en"), _url(page)
+    finally:
+        context.close()
+    assert errors == []
