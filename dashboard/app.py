@@ -191,7 +191,11 @@ class DashboardApp(pn.viewable.Viewer):
         # narrow screens only (dashboard/_style.py): opens and closes the map's and the tabs'
         # sidebars in the browser, without a round trip (collapsed at first)
         self.side_toggle = pn.widgets.Toggle(
-            name=t("side_toggle", self.lang), value=False, button_type="light", css_classes=["xy-side-toggle"], width=180
+            name=t("side_toggle", self.lang),
+            value=False,
+            button_type="light",
+            css_classes=["xy-side-toggle"],
+            width=180,
         )
         self.side_toggle.jscallback(value="if (window.__xySide) window.__xySide(source.active);")
         self.header = pn.pane.HTML(
