@@ -38,13 +38,15 @@ _CLOSED = ", ".join(
 
 #: On a narrow screen (<= NARROW_PX): nothing wider than the window; the map row (sidebar | map |
 #: legend) stacks with the map first, full width and 360 px tall, then the legend, then the
-#: sidebar; the header, every row and each tab's sidebar | content row wrap.  The sidebars (map
+#: sidebar; the header (its title on a line of its own), every row and each tab's sidebar |
+#: content row wrap.  The sidebars (map
 #: controls, tab filters) are collapsed until the header's toggle (``.xy-side-toggle``, shown
 #: only here) opens them.  A stacked tab row's columns take their content's height (Bokeh sizes
 #: them for a row: 260 px for the filters and a zero flex basis for the content, which then
 #: drew the PV histogram over the table).  ``!important`` beats the sizes Bokeh writes into
 #: the same shadow roots.  The map (a Bokeh figure, which gets no raw_css) is sized from its
-#: row's shadow root.  Above NARROW_PX nothing changes but the toggle is hidden.
+#: row's shadow root; the progress tab (its bases map is as wide as its fixed aspect makes it) scrolls
+#: inside its box.  Above NARROW_PX nothing changes but the toggle is hidden.
 NARROW_CSS = f"""
 :host(.xy-side-toggle) {{ display: none !important; }}
 @media (max-width: {NARROW_PX}px) {{
@@ -65,8 +67,11 @@ NARROW_CSS = f"""
   {_CLOSED} {{ display: none !important; }}
   :host(.xy-side-toggle) {{ display: block !important; }}
   :host(.xy-header) {{ flex-wrap: wrap !important; height: auto !important; }}
+  :host(.xy-header) > .xy-header-text {{ flex: 1 0 calc(100% - 20px) !important; width: auto !important;
+    max-width: calc(100% - 20px) !important; }}
   .tabulator-footer-contents, .tabulator-paginator {{ flex-wrap: wrap !important; white-space: normal !important; }}
   .tabulator-footer-contents {{ max-width: 100%; }}
+  :host(.xy-progress-holder) {{ max-width: 100% !important; overflow-x: auto !important; }}
 }}
 """
 

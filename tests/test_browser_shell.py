@@ -320,3 +320,79 @@ def test_short_url_opens_the_waste_tab_in_english(browser, server):
     finally:
         context.close()
     assert errors == []
+
+
+def _box(page, selector: str) -> dict:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None and box["height"] > 0 and box["width"] > 0, f"{selector} is not drawn: {box}"
+    return box
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def _scroll_width(page) -> int:
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_narrow_screen_collapses_the_sidebars_and_keeps_the_map(browser, server, lang):
+    """At 400 px the map comes first, at least 300 px tall and inside the first screen; the
+    sidebars (map controls, PV filters) stay closed until the toggle opens them; nothing in
+    the PV tab overlaps and nothing is wider than the window."""
+    context, page, errors = _open(browser, f"{server}?lang={lang}", width=400, height=800)
+    try:
+        page.wait_for_selector(".xy-row-count", timeout=120_000)
+        map_box = _box(page, ".xy-map")
+        assert map_box["height"] >= 300, map_box
+        assert map_box["y"] >= 0 and map_box["y"] + 300 <= 800, f"the map is not in the first screen: {map_box}"
+        toggle = page.locator(".xy-side-toggle button")
+        assert toggle.is_visible()
+        assert toggle.inner_text().strip() == t("side_toggle", lang)
+        sidebars = (".xy-zoom-county select", ".xy-layer-toggles", ".xy-solar-county select", ".xy-solar-min-kwp input")
+
+        def shown() -> list[bool]:
+            return [page.locator(s).first.is_visible() for s in sidebars]
+
+        _wait(lambda: toggle.get_attribute("aria-expanded") == "false", "the toggle has no aria-expanded=false")
+        assert shown() == [False] * len(sidebars)
+        assert _scroll_width(page) <= 400
+        # the PV tab's parts follow one another
+        parts = {s: _box(page, s) for s in (".xy-solar-count", ".xy-solar-table", ".xy-solar-hist")}
+        assert not _overlap(parts[".xy-solar-table"], parts[".xy-solar-hist"]), parts
+        assert not _overlap(parts[".xy-solar-count"], parts[".xy-solar-table"]), parts
+        assert parts[".xy-solar-table"]["y"] + parts[".xy-solar-table"]["height"] <= parts[".xy-solar-hist"]["y"]
+        # open: both sidebars show, the map keeps its size, still no horizontal scroll
+        toggle.click()
+        _wait(lambda: toggle.get_attribute("aria-expanded") == "true", "aria-expanded stayed false")
+        _wait(lambda: shown() == [True] * len(sidebars), f"the sidebars did not open: {shown()}")
+        assert _box(page, ".xy-map")["height"] >= 300
+        assert _scroll_width(page) <= 400
+        filters, table = _box(page, ".xy-solar-min-kwp"), _box(page, ".xy-solar-table")
+        assert not _overlap(filters, table), (filters, table)
+        # close again
+        toggle.click()
+        _wait(lambda: toggle.get_attribute("aria-expanded") == "false", "aria-expanded stayed true")
+        _wait(lambda: shown() == [False] * len(sidebars), f"the sidebars did not close: {shown()}")
+    finally:
+        context.close()
+    assert errors == []
+
+
+def test_wide_screen_shows_the_sidebars_without_a_toggle(browser, server):
+    context, page, errors = _open(browser, server, width=1440, height=900)
+    try:
+        page.wait_for_selector(".xy-row-count", timeout=120_000)
+        assert not page.locator(".xy-side-toggle button").is_visible()
+        assert page.locator(".xy-zoom-county select").is_visible()
+        assert page.locator(".xy-solar-county select").is_visible()
+        assert _scroll_width(page) <= 1440
+    finally:
+        context.close()
+    assert errors == []
