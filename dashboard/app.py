@@ -376,7 +376,7 @@ class DashboardApp(pn.viewable.Viewer):
         if self.map.county and self.map.county not in self.map.county_select.values:
             self.map.county = ""
 
-    def settle_url(self, *objs) -> None:
+    def settle_url(self, *objs, location=None) -> None:
         """Rewrite the URL's keys of ``objs`` (the app and map when none) that name a value
         they refused (an unknown county, ``min_kwp=abc``, ``tab=nowhere``) to the value shown,
         or drop them when it is unset; the URL then opens what the page shows.
@@ -384,7 +384,7 @@ class DashboardApp(pn.viewable.Viewer):
         Only once the page is shown: until the browser's location is connected it replaces
         what the server writes with the address the page was opened with.
         """
-        location = pn.state.location
+        location = location or pn.state.location
         if location is None or self.destroyed:
             return
         if not objs:
