@@ -71,7 +71,7 @@ def server(dashboard_server) -> str:
 def server_log(dashboard_server, tmp_path_factory) -> Path:
     """The shared server's log (conftest.dashboard_server writes it under its one temporary
     folder, ``dashboard_server*``), read for tracebacks."""
-    logs = sorted(tmp_path_factory.getbasetemp().glob("dashboard_server*/serve.log"))
+    logs = sorted(tmp_path_factory.getbasetemp().glob("dashboard_server[0-9]*/serve.log"))
     assert len(logs) == 1, logs
     return logs[0]
 
