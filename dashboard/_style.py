@@ -25,16 +25,37 @@ body, .bk-root, :host { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source
 .xy-details-box table { font-size: 12px; }
 """
 
+#: The rows whose sidebar collapses on a narrow screen: the map row (its controls) and each
+#: tab's sidebar | content row (its first column: the filters).  The page script
+#: (:data:`A11Y_JS`) marks them ``data-xy-side="open"`` while the sidebar toggle is pressed.
+SIDE_ROWS = ("xy-map-row", "xy-solar-tab", "xy-waste-tab", "xy-wind-tab")
+
+_TAB_ROWS = ", ".join(f":host(.{c}) > div" for c in SIDE_ROWS[1:])
+_CLOSED = ", ".join(
+    [":host(.xy-map-row:not([data-xy-side=open])) > .xy-map-controls"]
+    + [f":host(.{c}:not([data-xy-side=open])) > div:first-of-type" for c in SIDE_ROWS[1:]]
+)
+
 #: On a narrow screen (<= NARROW_PX): nothing wider than the window; the map row (sidebar | map |
 #: legend) stacks with the map first, full width and 360 px tall, then the legend, then the
-#: sidebar; the header, every row and each tab's sidebar | content row wrap.  ``!important``
-#: beats the sizes Bokeh writes into the same shadow roots.  The map (a Bokeh figure, which
-#: gets no raw_css) is sized from its row's shadow root.  Above NARROW_PX nothing changes.
+#: sidebar; the header (its title on a line of its own), every row and each tab's sidebar |
+#: content row wrap.  The sidebars (map
+#: controls, tab filters) are collapsed until the header's toggle (``.xy-side-toggle``, shown
+#: only here) opens them.  A stacked tab row's columns take their content's height (Bokeh sizes
+#: them for a row: 260 px for the filters and a zero flex basis for the content, which then
+#: drew the PV histogram over the table).  ``!important`` beats the sizes Bokeh writes into
+#: the same shadow roots.  The map (a Bokeh figure, which gets no raw_css) is sized from its
+#: row's shadow root; the progress tab (its bases map is as wide as its fixed aspect makes it) scrolls
+#: inside its box.  Above NARROW_PX nothing changes but the toggle is hidden.
 NARROW_CSS = f"""
+:host(.xy-side-toggle) {{ display: none !important; }}
 @media (max-width: {NARROW_PX}px) {{
   :host {{ min-width: 0 !important; }}
   :host(.bk-Row) {{ flex-wrap: wrap !important; }}
-  :host(.xy-solar-tab), :host(.xy-waste-tab), :host(.xy-wind-tab) {{ flex-direction: column !important; }}
+  :host(.xy-solar-tab), :host(.xy-waste-tab), :host(.xy-wind-tab) {{ flex-direction: column !important;
+    height: auto !important; }}
+  {_TAB_ROWS} {{ flex: 0 0 auto !important; width: auto !important; max-width: 100% !important;
+    height: auto !important; }}
   :host(.xy-map-row) {{ flex-direction: column !important; flex-wrap: nowrap !important;
     height: auto !important; flex: 0 0 auto !important; }}
   :host(.xy-map-row) > .xy-map {{ order: -2; width: auto !important; margin: 5px 0 !important;
@@ -43,9 +64,14 @@ NARROW_CSS = f"""
   :host(.xy-legend) {{ order: -1; width: auto !important; height: auto !important; flex: 0 0 auto !important; }}
   :host(.xy-map-controls) {{ width: auto !important; max-width: 100% !important; height: auto !important;
     flex: 0 0 auto !important; }}
+  {_CLOSED} {{ display: none !important; }}
+  :host(.xy-side-toggle) {{ display: block !important; }}
   :host(.xy-header) {{ flex-wrap: wrap !important; height: auto !important; }}
+  :host(.xy-header) > .xy-header-text {{ flex: 1 0 calc(100% - 20px) !important; width: auto !important;
+    max-width: calc(100% - 20px) !important; }}
   .tabulator-footer-contents, .tabulator-paginator {{ flex-wrap: wrap !important; white-space: normal !important; }}
   .tabulator-footer-contents {{ max-width: 100%; }}
+  :host(.xy-progress-holder) {{ max-width: 100% !important; overflow-x: auto !important; }}
 }}
 """
 
@@ -67,7 +93,8 @@ PROGRESS_CSS = """
 
 #: Run once in the page (``document_ready``): names unlabelled checkboxes after their visible
 #: label and spinner buttons after their action, gives Tabulator's scroll box and pagination
-#: footer the roles a grid may hold, and makes hidden tabs inert.  Panel renders each
+#: footer the roles a grid may hold, makes hidden tabs inert, and opens or closes the
+#: collapsible sidebars (``window.__xySide(open)``, called by the sidebar toggle).  Panel renders each
 #: component in an open shadow root, so the script walks them and watches each for changes.
 #: (axe-core rules ``label``, ``button-name``, ``aria-required-children``, ``aria-hidden-focus``.)
 A11Y_JS = """
@@ -79,7 +106,21 @@ A11Y_JS = """
   window.__xyA11y = true;
   const zh = () => (document.documentElement.lang || '').startsWith('zh');
   const set = (el, name, value) => { if (el && el.getAttribute(name) !== value) el.setAttribute(name, value); };
+  // The collapsible sidebars (narrow screens, see NARROW_CSS): the rows holding one carry
+  // data-xy-side=open while the toggle is pressed, and the toggle's button says so.
+  window.__xySideOpen = false;
+  const sides = (root) => {
+    for (const row of root.querySelectorAll(%(rows)s)) {
+      if (window.__xySideOpen) set(row, 'data-xy-side', 'open');
+      else if (row.hasAttribute('data-xy-side')) row.removeAttribute('data-xy-side');
+    }
+    for (const host of root.querySelectorAll('.xy-side-toggle')) {
+      const button = host.shadowRoot && host.shadowRoot.querySelector('button');
+      if (button) set(button, 'aria-expanded', window.__xySideOpen ? 'true' : 'false');
+    }
+  };
   const patch = (root) => {
+    sides(root);
     // a hidden tab (aria-hidden, invisible) must not keep focusable content: make it inert
     for (const el of root.querySelectorAll('[aria-hidden=true], [data-xy-inert]')) {
       const hidden = el.getAttribute('aria-hidden') === 'true' && el.style.visibility === 'hidden';
@@ -137,5 +178,6 @@ A11Y_JS = """
   const schedule = () => { if (!pending) { pending = true; setTimeout(sweep, 150); } };
   sweep();
   new MutationObserver(schedule).observe(document.documentElement, {attributes: true, attributeFilter: ['lang']});
+  window.__xySide = (open) => { window.__xySideOpen = !!open; sweep(); };
 })();
-"""
+""".replace("%(rows)s", repr(", ".join(f".{c}" for c in SIDE_ROWS)))

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 import os
 import sys
 import time
+import urllib.parse
 import warnings
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -200,6 +202,16 @@ class DashboardApp(pn.viewable.Viewer):
             css_classes=["xy-language"],
             width=160,
         )
+        # narrow screens only (dashboard/_style.py): opens and closes the map's and the tabs'
+        # sidebars in the browser, without a round trip (collapsed at first)
+        self.side_toggle = pn.widgets.Toggle(
+            name=t("side_toggle", self.lang),
+            value=False,
+            button_type="light",
+            css_classes=["xy-side-toggle"],
+            width=180,
+        )
+        self.side_toggle.jscallback(value="if (window.__xySide) window.__xySide(source.active);")
         self.header = pn.pane.HTML(
             param.bind(self._header_html, self._shown.param.lang),
             sizing_mode="stretch_width",
@@ -223,6 +235,7 @@ class DashboardApp(pn.viewable.Viewer):
             pn.Row(
                 self.header,
                 self.language,
+                self.side_toggle,
                 css_classes=["xy-header"],
                 sizing_mode="stretch_width",
                 styles={"background": "#0b4f6c", "color": "white", "border-radius": "4px"},
@@ -326,6 +339,7 @@ class DashboardApp(pn.viewable.Viewer):
             self._shown.lang = lang
             self._tab_lang[self.tab].lang = lang
             _retitle(self.tabs, [t(msg, lang) for _, msg in TAB_ORDER])
+            self.side_toggle.name = t("side_toggle", lang)
             doc = pn.state.curdoc
             if doc is not None:
                 doc.title = t("app_title", lang)
@@ -350,19 +364,57 @@ class DashboardApp(pn.viewable.Viewer):
         url_params = getattr(component, "url_params", None)
         if not url_params or not isinstance(component, param.Parameterized):
             return
-        location.sync(
-            component, dict(url_params), on_error=lambda values: self._url_pending.update({id(component): values})
-        )
+
+        def on_error(values: dict) -> None:  # what the component refuses now is tried again after its load
+            refused = _apply_loosely(component, values)
+            if refused:
+                self._url_pending[id(component)] = refused
+
+        location.sync(component, dict(url_params), on_error=on_error)
 
     def _after_load(self, component) -> None:
         """A tab has loaded: apply the URL values it could not take before, then the URL's
-        selected feature if it is this tab's."""
+        selected feature if it is this tab's; then the URL is told what the tab shows."""
         pending = self._url_pending.pop(id(component), None)
         if pending:
             _apply_loosely(component, pending)
         if self._pending_selection and component is self.tabs_components.get("solar"):
             feature, self._pending_selection = self._pending_selection, ""
             _select_rooftop(component, feature)
+        inner = getattr(component, "component", None)  # the progress tab's mount
+        self.settle_url(*[obj for obj in (component, inner) if isinstance(obj, param.Parameterized)])
+
+    def _refuse_unknown_zoom(self) -> None:
+        """A county zoom the project does not have (from a URL) goes back to the whole city:
+        the zoom list would show "whole city" while the URL named the county."""
+        if self.map.county and self.map.county not in self.map.county_select.values:
+            self.map.county = ""
+
+    def settle_url(self, *objs, location=None) -> None:
+        """Rewrite the URL's keys of ``objs`` (the app and map when none) that name a value
+        they refused (an unknown county, ``min_kwp=abc``, ``tab=nowhere``) to the value shown,
+        or drop them when it is unset; the URL then opens what the page shows.
+
+        Only once the page is shown: until the browser's location is connected it replaces
+        what the server writes with the address the page was opened with.
+        """
+        location = location or pn.state.location
+        if location is None or self.destroyed:
+            return
+        if not objs:
+            self._refuse_unknown_zoom()
+        query = dict(urllib.parse.parse_qsl(location.search.lstrip("?"), keep_blank_values=True))
+        settled = dict(query)
+        for obj in objs or (self, self.map):
+            for name, key in getattr(obj, "url_params", {}).items():
+                if key in settled and not _same_query_value(settled[key], _query_value(obj, name)):
+                    value = _query_value(obj, name)
+                    if value is None:
+                        del settled[key]
+                    else:
+                        settled[key] = value
+        if settled != query:
+            location.search = "?" + urllib.parse.urlencode(settled) if settled else ""
 
     def _progress_context(self) -> dict:
         """This session's results the progress tab can reuse (None where unavailable)."""
@@ -478,9 +530,13 @@ def _prepare_quietly(prepare) -> None:
             print(f"xysiting: preparing a tab failed ({exc}); its load shows the error", file=sys.stderr)
 
 
-def _apply_loosely(obj: param.Parameterized, values: dict) -> None:
+def _apply_loosely(obj: param.Parameterized, values: dict) -> dict:
     """Set URL ``values`` on ``obj`` one by one, as given or as text (the URL parser turns
-    ``county=420602`` into a number); a value ``obj`` refuses is left out."""
+    ``county=420602`` into a number); a value ``obj`` refuses is left out.
+
+    Returns the refused values (name → value).
+    """
+    refused = {}
     for name, value in values.items():
         candidates = [value, str(value)]
         if isinstance(value, float) and value.is_integer():
@@ -491,6 +547,31 @@ def _apply_loosely(obj: param.Parameterized, values: dict) -> None:
                 break
             except Exception:  # try the next form (the URL may be stale or edited by hand)
                 continue
+        else:
+            refused[name] = value
+    return refused
+
+
+def _query_value(obj: param.Parameterized, name: str) -> str | None:
+    """``obj.name`` as :meth:`panel.io.location.Location.sync` writes it into the URL (None: unset)."""
+    value = getattr(obj, name)
+    if value is None:
+        return None
+    try:
+        value = obj.param[name].serialize(value)
+    except Exception:  # as Panel: a parameter without a serialisation is written as is
+        pass
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _same_query_value(raw: str, written: str | None) -> bool:
+    """Whether a URL value ``raw`` names the value ``written`` (``20`` and ``20.0`` do)."""
+    if written is None or raw == written:
+        return raw == written
+    try:
+        return json.loads(raw) == json.loads(written)
+    except ValueError:
+        return False
 
 
 def _select_rooftop(solar, feature: str) -> None:
@@ -516,11 +597,18 @@ def sync_url(app: DashboardApp, location=None) -> None:
     location = location or pn.state.location
     if location is None:
         return
+    opened_with = location.search
     for obj in (app, app.map):  # a value in the URL's form (county=420602 is read as a number) is retried as text
         location.sync(obj, dict(obj.url_params), on_error=functools.partial(_apply_loosely, obj))
+    app._refuse_unknown_zoom()
     app._pending_selection = app.map.selected
     for component in app.tabs_components.values():
         app.sync_component(component, location)
+    # Location.sync wrote every synced value into `search`; the browser would answer the first
+    # patch with the address it has and so apply the URL a second time, over any correction
+    # made meanwhile (a tab's load dropping a county it does not have).  The address the page
+    # was opened with is kept instead; DashboardApp.settle_url corrects it once the page shows.
+    location.search = opened_with
 
 
 def create_app(
@@ -558,6 +646,7 @@ def create_app(
     if doc is not None and doc.session_context is not None:
         sync_url(app)  # the URL's tab, language, view and filters, before anything is drawn
         app.set_document_language(doc)
+        pn.state.onload(app.settle_url)  # the URL names what the page shows (refused values rewritten)
         pn.state.onload(lambda: app.load_stepwise(doc))
         # free the session's state as soon as Bokeh discards the session (see
         # `xysiting serve`: closed sessions are discarded after a few seconds)

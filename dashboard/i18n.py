@@ -25,6 +25,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "app_title": ("襄阳选址图集", "Xiangyang siting atlas"),
     "app_subtitle": ("屋顶光伏 · 风电 · 固废 · 规划进展", "Rooftop PV · wind · waste · plan progress"),
     "language": ("语言", "Language"),
+    "side_toggle": ("☰ 筛选与图层", "☰ Filters and layers"),
     "project": ("项目", "Project"),
     "loading": ("正在计算…", "Computing…"),
     "layer_missing": ("本项目没有“{layer}”图层。", "This project has no “{layer}” layer."),

@@ -91,9 +91,16 @@ def test_at_400_px_the_map_keeps_a_usable_size_and_the_page_no_horizontal_scroll
         assert the_map["height"] >= 300 and the_map["width"] >= 300, rects
         assert the_map["x"] >= 0 and the_map["x"] + the_map["width"] <= 400 + 0.5, rects
         assert the_map["y"] < 800  # on the first screen, under the header
-        # the sidebar collapsed under the map (stacked), not squeezed beside it
+        # the sidebar collapsed (hidden until the header's toggle opens it, then under the
+        # map), not squeezed beside it
         controls = rects["xy-map-controls"]
-        assert controls["y"] >= the_map["y"] + the_map["height"] - 1, rects
+        assert controls["height"] == 0, rects
+        page.locator(".xy-side-toggle button").click()
+        page.wait_for_function("() => window.__xySideOpen === true")
+        page.wait_for_timeout(500)
+        rects = _rects(page)
+        controls = rects["xy-map-controls"]
+        assert controls["height"] > 0 and controls["y"] >= the_map["y"] + the_map["height"] - 1, rects
         width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"the page scrolls sideways: {width[0]} px content in {width[1]} px"
         # the map still draws at this size
@@ -149,6 +156,12 @@ def test_axe_on_the_narrow_page(served, browser):
     context, page = _open(browser, served, 400, 800)
     try:
         page.wait_for_timeout(1500)
+        bad = [v for v in _axe(page, axe_js) if v["impact"] in ("critical", "serious")]
+        assert bad == []
+        # and with the sidebars open
+        page.locator(".xy-side-toggle button").click()
+        page.wait_for_function("() => window.__xySideOpen === true")
+        page.wait_for_timeout(1000)
         bad = [v for v in _axe(page, axe_js) if v["impact"] in ("critical", "serious")]
         assert bad == []
     finally:
