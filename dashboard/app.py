@@ -278,8 +278,11 @@ class DashboardApp(pn.viewable.Viewer):
                 if hasattr(component, name):
                     setattr(component, name, None)
         self.tabs_components.clear()
-        self.tabs.clear()
-        self.layout.clear()
+        # drop the references without updating the Bokeh models: Bokeh is destroying the
+        # session's document (its models may already be emptied) and Panel cleans up its own
+        with param.parameterized.discard_events(self.tabs), param.parameterized.discard_events(self.layout):
+            self.tabs.objects = []
+            self.layout.objects = []
         hv.Store._lookup_cache.pop("bokeh", None)
 
     def _header_html(self, lang: str) -> str:

@@ -29,11 +29,12 @@ def _render(shared):
     return doc, shared.__panel__().get_root(doc)
 
 
-def _holoviews_objects() -> int:
+def _holoviews_objects() -> set[int]:
+    """Ids of the live HoloViews elements, streams and option trees."""
     import holoviews as hv
 
     kinds = (hv.core.dimension.LabelledData, hv.streams.Stream, hv.core.options.Options)
-    return sum(isinstance(o, kinds) for o in gc.get_objects())
+    return {id(o) for o in gc.get_objects() if isinstance(o, kinds)}
 
 
 def test_a_sessions_map_is_one_bokeh_figure_and_builds_no_holoviews_objects(project):
@@ -49,7 +50,8 @@ def test_a_sessions_map_is_one_bokeh_figure_and_builds_no_holoviews_objects(proj
     _doc, root = _render(second)
     second.enter_tab("solar")
     gc.collect()
-    assert _holoviews_objects() == before, "building a session's map created HoloViews objects"
+    # objects left by earlier tests may be freed meanwhile: only new ones count
+    assert not _holoviews_objects() - before, "building a session's map created HoloViews objects"
 
     plots = [m for m in root.references() if isinstance(m, Plot)]
     assert plots == [second.figure]

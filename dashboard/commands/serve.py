@@ -138,6 +138,7 @@ def _handler(args: argparse.Namespace) -> int:
         )
 
     def app():
+        _quiet_closed_connections()
         # the user is resolved by the server from the sign-in cookie, per session
         return create_app(
             project.path,
@@ -173,6 +174,38 @@ def _handler(args: argparse.Namespace) -> int:
         **security,
     )
     return 0
+
+
+def _quiet_closed_connections() -> None:
+    """Log a browser that left mid-message as one line, not as an asyncio traceback.
+
+    Bokeh writes session updates as tasks; when the browser has closed its websocket
+    meanwhile (a closed tab, a reload) Tornado raises ``WebSocketClosedError`` in a task
+    nobody awaits, and asyncio logs "Task exception was never retrieved" with two
+    tracebacks.  That is a normal event for a server, so this event loop's exception
+    handler (installed once per loop) reports it as a short warning and passes every other
+    error to the default handler.
+    """
+    import asyncio
+
+    from tornado.iostream import StreamClosedError
+    from tornado.websocket import WebSocketClosedError
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    if getattr(loop, "_xysiting_quiet", False):
+        return
+
+    def handler(loop, context) -> None:
+        if isinstance(context.get("exception"), WebSocketClosedError | StreamClosedError):
+            print("xysiting: a browser closed its connection before an update reached it", file=sys.stderr)
+            return
+        loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    loop._xysiting_quiet = True
 
 
 def _prefetch(project_dir: Path) -> None:
