@@ -357,7 +357,7 @@ class ProgressTab(pn.viewable.Viewer):
             self.timeline_select,
             self.timeline_pane,
             self._heading("bases"),
-            pn.FlexBox(self.map_pane, self.bases_table, sizing_mode="stretch_width", css_classes=["xy-progress-row"])
+            pn.Column(self.map_pane, self.bases_table, sizing_mode="stretch_width", css_classes=["xy-progress-row"])
             if not self.bases.empty
             else TextAlert(pn.bind(lambda lang: tr("no_bases", lang), self.param.lang), alert_type="info"),
             self._heading("counties"),

@@ -127,3 +127,25 @@ def test_a_what_if_shows_loading_and_stale_figures_then_the_result(dash, page):
     wait_until(lambda: new in page.locator(".xy-waste-totals").first.inner_text(), "no new facility in the totals", 30)
     assert not page.evaluate(FIND_CLASS_JS, "pn-loading")
     assert page.errors == []
+
+
+#: The progress tab's bases map: its plot frame (width, height) in px from Bokeh's own views.
+STATUS_MAP_FRAME_JS = """() => {
+  const views = [];
+  const walk = (v) => { views.push(v); for (const c of (v.child_views || [])) walk(c); };
+  for (const root of Object.values(Bokeh.index)) walk(root);
+  const map = views.find((v) => v.model && (v.model.css_classes || []).includes('xy-progress-status-map') && v.frame);
+  return map ? [map.frame.bbox.width, map.frame.bbox.height] : null;
+}"""
+
+
+def test_the_progress_bases_map_is_laid_out_when_its_tab_opens(dash):
+    """The bases map is drawn in a tab opened after the page: placed in a FlexBox beside the
+    bases table, its Bokeh frame stayed 0 × 0 (axes around an empty plot)."""
+    page = dash.page
+    page.locator(".bk-tab", has_text=t("tab_progress", "zh")).first.click()
+    page.wait_for_selector(".xy-progress-status-map", timeout=300_000)
+    page.wait_for_function(f"({STATUS_MAP_FRAME_JS})() !== null", timeout=120_000)
+    page.wait_for_timeout(500)  # one more layout pass
+    width, height = page.evaluate(STATUS_MAP_FRAME_JS)
+    assert width > 200 and height > 150, f"the bases map's frame is {width} × {height} px"
