@@ -183,3 +183,41 @@ def _write_wind(project: Project, path: Path) -> None:
 def rooftop_frame(project: Project) -> pd.DataFrame:
     """The project's rooftops (for assertions)."""
     return project.read("rooftops")
+
+
+class _Request:
+    def __init__(self):
+        self.arguments, self.cookies, self.headers = {}, {}, {}
+
+
+class SessionContext:
+    """What the Bokeh server hands a session and its callbacks (the parts the app looks at)."""
+
+    id = "test-session"
+    request = _Request()
+    server_context = None
+
+    def __init__(self, doc):
+        self._document = doc
+
+
+def server_session(project: Project, *, load: bool):
+    """Build the dashboard as the server does: in a session document, rendered with
+    ``server_doc``; with ``load`` the tabs are also loaded (what ``pn.state.onload`` runs once
+    the page is shown).  Returns (app, document, session context)."""
+    import weakref
+
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+
+    from dashboard.app import create_app
+
+    doc = Document()
+    ctx = SessionContext(doc)
+    doc._session_context = weakref.ref(ctx)
+    with set_curdoc(doc):
+        layout = create_app(project.path)
+        layout.server_doc(doc)
+        if load:
+            layout.app.load()
+    return layout.app, doc, ctx

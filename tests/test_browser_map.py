@@ -6,10 +6,9 @@ Never skipped under ``CI=true``.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
+from conftest import wait_until
 from test_browser_dashboard import Page, project_dir, server  # noqa: F401
 
 from dashboard.i18n import t
@@ -34,11 +33,8 @@ def _checked(dash) -> list[str]:
 
 
 def _wait(predicate, what: str, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(what)
-        time.sleep(0.2)
+    """conftest's :func:`wait_until` with this module's 30 s default."""
+    wait_until(predicate, what, timeout_s)
 
 
 def test_legend_lists_visible_layers_and_follows_toggles(dash):

@@ -6,12 +6,11 @@ Never skipped under ``CI=true``.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import language_violations
+from conftest import language_violations, wait_until
 
 from dashboard.i18n import HTML_LANG, t
 from dashboard.solar_tab import SolarTab
@@ -77,11 +76,8 @@ def server_log(dashboard_server, tmp_path_factory) -> Path:
 
 
 def _wait(predicate, what: str, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(what)
-        time.sleep(0.2)
+    """conftest's :func:`wait_until` with this module's 30 s default."""
+    wait_until(predicate, what, timeout_s)
 
 
 def _map_texts(page) -> list[str]:

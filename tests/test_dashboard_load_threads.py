@@ -13,14 +13,13 @@ from __future__ import annotations
 import sys
 import threading
 import time
-import weakref
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _dashboard_project import build_project
+from _dashboard_project import build_project, server_session
 
 
 @pytest.fixture(scope="module")
@@ -28,35 +27,8 @@ def project(tmp_path_factory):
     return build_project(tmp_path_factory.mktemp("load_threads") / "project", n_rooftops=400)
 
 
-class _Request:
-    def __init__(self):
-        self.arguments, self.cookies, self.headers = {}, {}, {}
-
-
-class _SessionContext:
-    """What the Bokeh server hands a session (the parts the app looks at)."""
-
-    id = "test-session"
-    request = _Request()
-    server_context = None
-
-    def __init__(self, doc):
-        self._document = doc
-
-
 def _session(project):
-    from bokeh.document import Document
-    from panel.io.state import set_curdoc
-
-    from dashboard.app import create_app
-
-    doc = Document()
-    ctx = _SessionContext(doc)
-    doc._session_context = weakref.ref(ctx)
-    with set_curdoc(doc):
-        layout = create_app(project.path)
-        layout.server_doc(doc)
-    return layout.app, doc, ctx
+    return server_session(project, load=False)
 
 
 def _run_loop(doc, until, timeout_s: float = 60.0) -> bool:

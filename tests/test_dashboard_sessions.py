@@ -9,13 +9,12 @@ figures are in ``benchmarks/bench_sessions.py``.
 from __future__ import annotations
 
 import sys
-import weakref
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _dashboard_project import build_project
+from _dashboard_project import build_project, server_session
 
 
 @pytest.fixture(scope="module")
@@ -23,37 +22,8 @@ def project(tmp_path_factory):
     return build_project(tmp_path_factory.mktemp("sessions") / "project", n_rooftops=300)
 
 
-class _Request:
-    def __init__(self):
-        self.arguments, self.cookies, self.headers = {}, {}, {}
-
-
-class _SessionContext:
-    """What the Bokeh server hands a session's callbacks (the parts the app looks at)."""
-
-    id = "test-session"
-    request = _Request()
-    server_context = None
-
-    def __init__(self, doc):
-        self._document = doc
-
-
 def _open_session(project):
-    """Build the app as the server does: in a session document, rendered, loaded."""
-    from bokeh.document import Document
-    from panel.io.state import set_curdoc
-
-    from dashboard.app import create_app
-
-    doc = Document()
-    ctx = _SessionContext(doc)
-    doc._session_context = weakref.ref(ctx)
-    with set_curdoc(doc):
-        layout = create_app(project.path)
-        layout.server_doc(doc)  # draw the map: HoloViews builds its plots and option trees
-        layout.app.load()  # what pn.state.onload runs once the page is shown
-    return layout.app, doc, ctx
+    return server_session(project, load=True)
 
 
 def _close_session(doc, ctx) -> None:
