@@ -30,6 +30,7 @@ import pandas as pd
 import panel as pn
 import param
 
+from dashboard._held import held
 from dashboard._widgets import LocalisedTabulator, TextAlert
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, county_label, option_label, t
 
@@ -307,7 +308,7 @@ class ResultView(pn.viewable.Viewer):
     def _arrive(self, asked: tuple, result, error: Exception | None) -> None:
         if asked != self._asked_last:
             return  # the user asked for something else meanwhile
-        with pn.io.hold():
+        with held():
             self.error = "" if error is None else str(error)
             self.result = None if error is not None else result
             self.busy = False

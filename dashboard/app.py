@@ -36,6 +36,7 @@ import param
 
 from dashboard import _solar_data
 from dashboard._data import open_project
+from dashboard._held import held
 from dashboard._style import A11Y_JS
 from dashboard._style import PAGE_CSS as _CSS
 from dashboard._widgets import TextAlert
@@ -302,7 +303,7 @@ class DashboardApp(pn.viewable.Viewer):
     def _on_tab(self) -> None:
         """Opening a tab switches its layers on (those the left tab switched on go off again)
         and brings the tab to the current language if it was hidden during a switch."""
-        with pn.io.hold():
+        with held():
             if self.tabs.active != self._tab_index():
                 self.tabs.active = self._tab_index()
             self.map.enter_tab(self.tab)
@@ -311,21 +312,29 @@ class DashboardApp(pn.viewable.Viewer):
     @param.depends("lang", watch=True)
     def _on_lang(self) -> None:
         """Show the new language: at once before the page is shown; afterwards with a loading
-        state on the page, set first and cleared in the same patch as the new labels."""
+        state on the language buttons, set first and cleared in the same patch as the new labels.
+
+        The mark sits on the control the user pressed, not on the map and the tabs: a switch
+        changes labels only (no figure goes stale), and marking those two large panes cost
+        the browser about 0.2 s of style and layout work twice per switch (measured with
+        ``benchmarks/bench_dashboard.py``), a fifth of the ≤ 1 s budget.
+        """
         doc = pn.state.curdoc
         if not self.live or doc is None or doc.session_context is None:
             self._show_language()
             return
-        busy = (self._map_view, self.tabs)
-        for pane in busy:
-            pane.loading = True
+        busy = (self.language,)
+        with pn.io.hold():
+            for pane in busy:
+                pane.loading = True
 
         def show() -> None:
-            try:
-                self._show_language()
-            finally:
-                for pane in busy:
-                    pane.loading = False
+            with held():  # the marks go in the patch that brings the new labels
+                try:
+                    self._show_language()
+                finally:
+                    for pane in busy:
+                        pane.loading = False
 
         doc.add_next_tick_callback(show)
 
@@ -338,7 +347,7 @@ class DashboardApp(pn.viewable.Viewer):
             return
         lang = self.lang
         start = time.perf_counter()
-        with pn.io.hold():
+        with held():
             self._shown.lang = lang
             self._tab_lang[self.tab].lang = lang
             _retitle(self.tabs, [t(msg, lang) for _, msg in TAB_ORDER])
@@ -440,12 +449,13 @@ class DashboardApp(pn.viewable.Viewer):
 
     def _load_one(self, name: str, component) -> None:
         start = time.perf_counter()
-        component.load()
-        if name == "progress" and getattr(component, "component", None) is not None:
-            location = pn.state.location
-            if location is not None and self.live:
-                self.sync_component(component.component, location)
-        self._after_load(component)
+        with held():  # one patch; Bokeh counts the page's models once, not per new table
+            component.load()
+            if name == "progress" and getattr(component, "component", None) is not None:
+                location = pn.state.location
+                if location is not None and self.live:
+                    self.sync_component(component.component, location)
+            self._after_load(component)
         if os.environ.get("XYSITING_DEBUG"):
             print(f"xysiting: tab {name} loaded in {time.perf_counter() - start:.2f} s", file=sys.stderr, flush=True)
 

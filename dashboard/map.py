@@ -43,6 +43,7 @@ import param
 import shapely
 
 from dashboard import _data
+from dashboard._held import held
 from dashboard._map_parts import (
     DETAILS_CSS,
     LEGEND_CSS,
@@ -521,7 +522,7 @@ class SharedMap(pn.viewable.Viewer):
         drawn as text, are sent again (that one column).
         """
         lang = self.lang
-        with pn.io.hold():
+        with held():
             self.toggles.param.update(options=self._toggle_options(), label=t("layers", lang))
             self._layers_title.object = f"<b>{html.escape(t('layers', lang))}</b>"
             self.basemap_select.param.update(options=self._basemap_options(), label=t("basemap", lang))
@@ -541,7 +542,7 @@ class SharedMap(pn.viewable.Viewer):
         """Draw every visible layer again (colour ranges, tooltips, data) keeping the current view."""
         if self._figure is None:
             return
-        with pn.io.hold():
+        with held():
             self._update_mappers()
             for key in self._hover:
                 self._set_tooltips(key)

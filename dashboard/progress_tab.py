@@ -35,6 +35,7 @@ import param
 from bokeh.models.widgets.tables import NumberFormatter, StringFormatter
 from filelock import FileLock, Timeout
 
+from dashboard._held import held
 from dashboard._style import PROGRESS_CSS
 from dashboard._widgets import LocalisedTabulator, TextAlert
 from dashboard.auth import session_user
@@ -440,7 +441,7 @@ class ProgressTab(pn.viewable.Viewer):
     def _update_tables(self) -> None:
         """Everything not bound to a view: widget labels and options, table contents."""
         lang = self.lang
-        with pn.io.hold():
+        with held():
             options = self.target_options()
             self.timeline_select.param.update(label=tr("timeline_target", lang), options=options)
             if not self.bases.empty:

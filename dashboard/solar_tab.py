@@ -43,6 +43,7 @@ from bokeh.models.widgets.tables import NumberFormatter
 
 from dashboard import _data, _solar_data, export_labels
 from dashboard._downloads import Downloads
+from dashboard._held import held
 from dashboard._widgets import LocalisedTabulator, TextAlert
 from dashboard.i18n import LANGUAGES, county_label, option_label, t
 from dashboard.map import VECTOR_LIMIT, SharedMap
@@ -656,7 +657,7 @@ class SolarTab(pn.viewable.Viewer):
     def _relabel(self) -> None:
         """Label every widget and redraw every text in the current language."""
         lang = self.lang
-        with pn.io.hold():
+        with held():
             for widget, msg in (
                 (self.county_select, "county"),
                 (self.park_select, "park"),

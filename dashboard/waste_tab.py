@@ -23,6 +23,7 @@ import shapely
 
 from dashboard import _data, export_labels
 from dashboard._downloads import Downloads
+from dashboard._held import held
 from dashboard._result_view import (
     Col,
     ResultView,
@@ -200,7 +201,7 @@ class WasteTab(ResultView):
     @param.depends("lang", watch=True)
     def _relabel(self) -> None:
         lang = self.lang
-        with pn.io.hold():
+        with held():
             self.kind_input.param.update(
                 name=t("waste_kind", lang), options={option_label("wk", k, lang): k for k in WASTE_KINDS}
             )
@@ -212,7 +213,7 @@ class WasteTab(ResultView):
     def _show(self) -> None:
         lang = self.lang
         r = self.routing
-        with pn.io.hold():
+        with held():
             self.totals.object = "" if r is None else self._totals_html(r, lang)
             show_table(self.facility_table, None if r is None else self._named(r.facility_use), FACILITY_COLS, lang)
             flows = None

@@ -23,6 +23,7 @@ import shapely
 from dashboard import _data, export_labels
 from dashboard import _result_view as view
 from dashboard._downloads import Downloads
+from dashboard._held import held
 from dashboard._widgets import totals_html
 from dashboard.i18n import MESSAGES, county_label, t
 from dashboard.map import SharedMap
@@ -143,7 +144,7 @@ class WindTab(view.ResultView):
     @param.depends("lang", watch=True)
     def _relabel(self) -> None:
         lang = self.lang
-        with pn.io.hold():
+        with held():
             self.turbine_input.param.update(
                 name=t("turbine_class", lang), options={turbine_label(n, lang): n for n in self.param.turbine.objects}
             )
@@ -153,7 +154,7 @@ class WindTab(view.ResultView):
     def _show(self) -> None:
         lang = self.lang
         r = self.result
-        with pn.io.hold():
+        with held():
             if r is None:
                 self.totals.object = self.potentials.object = self.meaning.object = ""
             else:

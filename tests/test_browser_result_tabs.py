@@ -110,6 +110,22 @@ def test_waste_and_wind_tabs_speak_one_language_with_integers_without_decimals(d
     assert page.errors == []
 
 
+def test_an_open_tables_pager_follows_a_language_switch_without_a_rebuild(dash, page):
+    """The waste tables are on screen when the language changes: their pagers follow, and the
+    Tabulator is relocalised in place (the same DOM element), not rebuilt from a new configuration."""
+    dash.switch_language("zh")
+    dash.open_tab(t("tab_waste", "zh"), ".xy-waste-facilities", t("col_facility_kind", "zh"))
+    pager = page.locator(".xy-waste-facilities .tabulator-paginator").first
+    assert t("tbl_next", "zh") in pager.inner_text()
+    pager.evaluate("el => { el.closest('.tabulator').dataset.xyMark = 'before-switch' }")
+    for lang in ("en", "zh"):
+        dash.switch_language(lang)
+        wait_until(lambda lang=lang: t("tbl_next", lang) in pager.inner_text(), f"the pager never showed {lang}", 30)
+        assert t("tbl_first", lang) in pager.inner_text() and t("tbl_last", lang) in pager.inner_text()
+        assert page.locator(".xy-waste-facilities .tabulator[data-xy-mark='before-switch']").count() == 1
+    assert page.errors == []
+
+
 def test_a_what_if_shows_loading_and_stale_figures_then_the_result(dash, page):
     dash.switch_language("zh")
     dash.open_tab(t("tab_waste", "zh"), ".xy-waste-facilities", t("col_facility_kind", "zh"))
