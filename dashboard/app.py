@@ -449,7 +449,10 @@ class DashboardApp(pn.viewable.Viewer):
 
     def _load_one(self, name: str, component) -> None:
         start = time.perf_counter()
-        with held():  # one patch; Bokeh counts the page's models once, not per new table
+        # the open tab's load in one patch, Bokeh counting the page's models once (not per new
+        # table); a hidden tab has no models yet (dynamic tabs): a freeze would only add a count
+        batch = held() if name == self.tab else pn.io.hold()
+        with batch:
             component.load()
             if name == "progress" and getattr(component, "component", None) is not None:
                 location = pn.state.location
