@@ -34,7 +34,6 @@ from __future__ import annotations
 import html
 from typing import ClassVar, NamedTuple
 
-import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
@@ -44,6 +43,7 @@ from bokeh.models.widgets.tables import NumberFormatter
 from dashboard import _data, _solar_data, export_labels
 from dashboard._downloads import Downloads
 from dashboard._held import held
+from dashboard._histogram import YieldHistogram
 from dashboard._widgets import LocalisedTabulator, TextAlert
 from dashboard.i18n import LANGUAGES, county_label, option_label, t
 from dashboard.map import VECTOR_LIMIT, SharedMap
@@ -99,7 +99,6 @@ _SPINNER = (
     "border-top-color:#0b4f6c;border-radius:50%;animation:xy-spin 0.8s linear infinite'></span>"
     "<style>@keyframes xy-spin{to{transform:rotate(360deg)}}</style>"
 )
-_STALE_COLOUR = "#c8c8c8"
 
 
 class Selection(NamedTuple):
@@ -276,13 +275,11 @@ class SolarTab(pn.viewable.Viewer):
         self.pager_text = pn.pane.HTML(self._pager_html, css_classes=["xy-solar-pages"], margin=(22, 5, 0, 5))
         self.prev_button.on_click(lambda _e: self._turn(-1))
         self.next_button.on_click(lambda _e: self._turn(+1))
-        self.hist_pipe = hv.streams.Pipe(data=np.zeros(0))
-        self.histogram = pn.pane.HoloViews(
-            hv.DynamicMap(self._histogram, streams=[self.hist_pipe]),
+        self.yield_histogram = YieldHistogram(lang=self.lang)
+        self.histogram = pn.pane.Bokeh(
+            self.yield_histogram.figure,
             height=220,
-            linked_axes=False,
             sizing_mode="stretch_width",
-            css_classes=["xy-solar-hist"],
             visible=self.has_pv,
         )
         self.hist_note = pn.pane.HTML(
@@ -459,7 +456,7 @@ class SolarTab(pn.viewable.Viewer):
         with pn.io.hold():
             values = self._cols.numbers.get("kwh_per_kwp") if self.has_pv else None
             self.hist_stale = False
-            self.hist_pipe.send(values[rows] if values is not None else np.zeros(0))
+            self.yield_histogram.show(values[rows] if values is not None else np.zeros(0))
             self._refresh_map()
 
     def _mark_histogram(self, *, stale: bool) -> None:
@@ -629,29 +626,6 @@ class SolarTab(pn.viewable.Viewer):
             names = english.where(english.str.strip() != "", names)
         return dict(zip(parks["id"].astype(str), names, strict=True))
 
-    def _histogram(self, data=None):
-        values = np.asarray(data if data is not None else [], dtype="float64")
-        values = values[np.isfinite(values)]
-        lang = self.lang
-        if values.size:
-            counts, edges = np.histogram(values, bins=30)
-        else:
-            counts, edges = np.zeros(1), np.array([0.0, 1.0])
-        return hv.Histogram(
-            (edges, counts),
-            kdims=[hv.Dimension("kwh_per_kwp", label=t("pv_col_kwh_per_kwp", lang))],
-            vdims=[hv.Dimension("rooftops", label=t("pv_hist_rooftops", lang))],
-        ).opts(
-            title=t("histogram", lang),
-            responsive=True,
-            height=210,
-            color=_STALE_COLOUR if self.hist_stale else "#f46d43",
-            line_color="white",
-            framewise=True,
-            toolbar=None,
-            yformatter="%d",
-        )
-
     # -- language -------------------------------------------------------------------------------
     @param.depends("lang", watch=True)
     def _relabel(self) -> None:
@@ -683,13 +657,14 @@ class SolarTab(pn.viewable.Viewer):
             )
             self.notice.object = t("error", lang, message=self._pv_error)
             self.notice.visible = bool(self._pv_error)
-            self.histogram.visible = self.has_pv
+            self.histogram.visible = self.yield_histogram.figure.visible = self.has_pv
             self.missing.object = t("layer_missing", lang, layer=t("layer_rooftops", lang))
             self.prev_button.description = t("pv_prev_page", lang)
             self.next_button.description = t("pv_next_page", lang)
+            self.yield_histogram.relabel(lang)
+            self.yield_histogram.mark(stale=self.hist_stale)  # redrawn while stale: grey
             if self.result is not None:
                 self._render_page()
-                self.hist_pipe.send(self.hist_pipe.data)  # titles and axes in the new language
                 self._on_selected()
 
     # -- selection and linking ------------------------------------------------------------------

@@ -127,8 +127,13 @@ def test_language_switch_relabels_tab_titles_html_lang_and_the_map(dash):
     texts = _map_texts(page)
     assert t("legend", "zh") in texts and t("layer_counties", "zh") in texts
     assert language_violations(texts, "zh") == []
+    histogram = page.locator(".xy-solar-hist").first
+    histogram.scroll_into_view_if_needed()
+    zh_histogram = histogram.screenshot()
     _switch(page, "en")
     _wait(lambda: _tabs(page) == en_tabs, f"tab titles stayed {_tabs(page)}")
+    # the histogram's title and axis labels are drawn on its canvas: it is painted again
+    _wait(lambda: histogram.screenshot() != zh_histogram, "the histogram kept its Chinese labels")
     _wait(lambda: page.evaluate("document.documentElement.lang") == HTML_LANG["en"], "<html lang> stayed zh")
     _wait(lambda: t("legend", "en") in _map_texts(page), "the legend stayed Chinese")
     texts = _map_texts(page)

@@ -13,9 +13,10 @@ import pytest
 from _dashboard_project import build_project
 from conftest import language_violations
 
+from dashboard import _histogram as histogram_module
 from dashboard import _solar_data
 from dashboard import solar_tab as solar_module
-from dashboard.i18n import county_label
+from dashboard.i18n import county_label, t
 from dashboard.map import SharedMap
 from dashboard.solar_tab import PAGE_SIZE, SolarTab, select_rows
 
@@ -132,8 +133,7 @@ def _texts(tab: SolarTab) -> list[str]:
     out += [str(v) for v in tab.table.value.drop(columns=["id", "name"]).to_numpy().ravel()]
     out += re.sub(r"<[^>]+>", "\n", tab._totals_html() + tab._count_html() + tab._pager_html()).split("\n")
     out += [f"{k}: {v}" for k, v in tab.map._details_record.items()]
-    hist = tab.histogram.object[()]
-    out += [hist.opts.get().kwargs["title"], hist.kdims[0].label, hist.vdims[0].label]
+    out += tab.yield_histogram.texts()
     return [s for s in out if s.strip()]
 
 
@@ -206,8 +206,8 @@ def test_a_slow_filter_change_shows_the_wait_and_stale_marks_first(tab, monkeypa
     assert waiting and hist_stale
     assert f"data-rows='{old_n}'" in count and "xy-stale" in count and "正在计算" in count
     assert "xy-stale" in totals_html and "xy-stale" in note and "分布图更新中" in note
-    hist = tab.histogram.object[()]
-    assert not tab.waiting and not tab.hist_stale and hist.opts.get().kwargs["color"] != solar_module._STALE_COLOUR
+    bars = tab.yield_histogram.bars.glyph
+    assert not tab.waiting and not tab.hist_stale and bars.fill_color == histogram_module.COLOUR
     assert tab._hist_note_html() == ""
     assert "xy-stale" not in tab._count_html() + tab._totals_html()
     assert set(tab.table.value["use_class"]) == {"工业厂房"}
@@ -246,3 +246,21 @@ def test_a_name_column_empty_in_every_row_is_left_out(tab, tmp_path):
     assert {"id", "county", "park_id", "kwp"} <= set(shown.columns)
     other.lang = "en"  # a language switch redraws the page without it too
     assert "name" not in other.table.value.columns and "id" in other.table.value.columns
+
+
+def test_the_histogram_counts_the_filtered_rooftops_and_follows_the_language(tab):
+    """One Bokeh figure updated in place: its bars hold every filtered rooftop with a yield,
+    binned over their range; a switch relabels the same figure."""
+    figure, source = tab.yield_histogram.figure, tab.yield_histogram.source
+    for use_class in ("", "industrial"):
+        tab.use_class = use_class
+        yields = tab.filtered["kwh_per_kwp"].to_numpy(dtype=float)
+        yields = yields[np.isfinite(yields)]
+        data = source.data
+        assert int(np.sum(data["top"])) == yields.size > 0
+        assert np.isclose(data["left"][0], yields.min()) and np.isclose(data["right"][-1], yields.max())
+        assert np.all(np.diff(data["left"]) > 0)
+    tab.lang = "en"
+    assert tab.yield_histogram.figure is figure and tab.yield_histogram.source is source
+    assert tab.yield_histogram.texts() == [t(m, "en") for m in ("histogram", "pv_col_kwh_per_kwp", "pv_hist_rooftops")]
+    tab.lang = "zh"
