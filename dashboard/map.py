@@ -1,9 +1,11 @@
 """The map shared by every tab: project layers, tab results, toggles, basemap, county zoom.
 
-One Bokeh figure per browser session (shown with ``pn.pane.Bokeh``), built once with one
-``ColumnDataSource`` and renderer per layer.  Setting a layer's data replaces that
-source's data only (the browser gets that layer again and nothing else); toggling a layer
-sets its renderer's ``visible``; a layer's data is sent only once it is shown.  Hover
+One Bokeh figure per browser session (shown with ``pn.pane.Bokeh``).  A layer gets its
+``ColumnDataSource``, renderer and hover tool when it is first shown, in its place in the
+drawing order (:data:`LAYERS`), so a page carries only the layers it draws (every Bokeh model
+costs time to build, to send and to view on a cold load).  Setting a layer's data replaces
+that source's data only (the browser gets that layer again and nothing else); toggling a
+layer sets its renderer's ``visible``; a layer's data is sent only once it is shown.  Hover
 tools are this session's own, one per layer, relabelled in place on a language switch (the
 data carry their labels in both languages).  Rooftops are drawn as points with hover when
 there are at most :data:`VECTOR_LIMIT` of them, and as an image aggregated with datashader
@@ -29,6 +31,7 @@ GCJ-02 shift, language); splitting the class would split that state.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import sys
@@ -303,8 +306,8 @@ class SharedMap(pn.viewable.Viewer):
     Its state is declared as parameters (what the URL carries, see
     :func:`dashboard.app.sync_url`): the language, the visible layers, the basemap, the
     county zoomed to, the view extent and the selected feature.  The widgets in the sidebar
-    are linked to them both ways.  The figure (:attr:`figure`) and its sources are built
-    once, in the constructor.
+    are linked to them both ways.  The figure (:attr:`figure`) is built once, in the
+    constructor; a layer's source, renderers and hover tools when the layer is first shown.
 
     Parameters
     ----------
@@ -647,9 +650,13 @@ class SharedMap(pn.viewable.Viewer):
                 self._bounds = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
 
     def _build_figure(self) -> None:
-        """The figure with one source, renderer and hover tool per layer, all empty until shown."""
+        """The figure: view, tools, colour mappers, scale bar and events; no layer yet.
+
+        A layer's source, renderers and hover tools are made when it is first shown
+        (:meth:`_layer_renderers`): a session's page carries only the layers it draws.
+        """
         from bokeh.events import RangesUpdate, Tap
-        from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper, Range1d
+        from bokeh.models import LinearColorMapper, Range1d
         from bokeh.palettes import interp_palette
         from bokeh.plotting import figure
 
@@ -676,82 +683,129 @@ class SharedMap(pn.viewable.Viewer):
             for key, cmap in cmaps.items()
         }
         self._update_mappers()
-        sources = {
-            key: ColumnDataSource(data=self._columns(key, None)) for key in (*LAYERS, "rooftops_vector", "selected")
-        }
-        self._sources = sources
-        self._sent = dict.fromkeys(sources)  # every source holds the columns of None
-        r: dict[str, list] = {}
-        for key in LAYERS:
-            style, src = STYLES[key], sources[key]
-            if key in ("wind", "rooftops"):
-                r[key] = [
-                    fig.image(
-                        image="image", x="x", y="y", dw="dw", dh="dh", source=src,
-                        color_mapper=self._mappers[key], global_alpha=0.6 if key == "wind" else 0.9,
-                    )
-                ]  # fmt: skip
-                if key == "rooftops":
-                    r[key].append(
-                        fig.scatter(
-                            "x", "y", source=sources["rooftops_vector"], marker="circle", size=style["size"],
-                            fill_color={"field": "value", "transform": self._mappers["rooftops"]},
-                            line_color=style["line"], line_width=0.3,
-                        )
-                    )  # fmt: skip
-            elif style["kind"] == "fill":
-                r[key] = [
-                    fig.patches(
-                        "xs", "ys", source=src, fill_color=style["color"], fill_alpha=style["alpha"],
-                        line_color=style["line"], line_width=1.2,
-                    )
-                ]  # fmt: skip
-            elif key == "flows":
-                r[key] = [
-                    fig.multi_line(
-                        "xs", "ys", source=src, line_color=style["color"], line_alpha=0.75, line_width="width"
-                    )
-                ]
-            elif style["kind"] == "line":
-                r[key] = [fig.line("x", "y", source=src, line_color=style["color"], line_width=style["width"])]
-            elif style["kind"] == "text":
-                r[key] = [
-                    fig.text(
-                        "x", "y", text="text", source=src, text_color=style["color"], text_font_size="12pt",
-                        text_font_style="bold", text_alpha=0.85, text_align="center", text_baseline="middle",
-                    )
-                ]  # fmt: skip
-            else:  # markers
-                fill = {"power_plants": "colour", "waste_sources": "colour"}.get(key, style["color"])
-                size = {"waste_sources": "size", "new_facilities": 22}.get(key, style["size"])
-                line_width = 1.5 if key in ("airports", "railway_stations") else 1.0
-                r[key] = [
-                    fig.scatter(
-                        "x", "y", source=src, marker=style["marker"], size=size, fill_color=fill,
-                        line_color=style["line"], line_width=line_width,
-                    )
-                ]  # fmt: skip
-        selected = fig.scatter(
-            "x", "y", source=sources["selected"], marker="circle", size=16, fill_color=None,
-            line_color="#ff00aa", line_width=3,
-        )  # fmt: skip
-        self._renderers = {**r, "selected": [selected]}
-        for key, renderers in self._renderers.items():  # found by tag in the browser (tests)
-            for i, renderer in enumerate(renderers):
-                renderer.tags = [f"xy-layer:{key}" if i == 0 else f"xy-layer:{key}-points"]
-        # one hover tool per layer, labelled by _set_tooltips (tags find them in the browser)
-        self._hover = {}
-        for key in (*TOOLTIPS, "rooftops"):
-            renderer = r["rooftops"][1] if key == "rooftops_vector" else r[key][0]
-            tool = HoverTool(renderers=[renderer], tooltips=[], tags=[f"xy-hover:{key}"], limit=1)
-            if key in ("wind", "rooftops"):  # no tooltip over empty cells (NaN)
-                tool.filters = {"image": _finite_filter()}
-            self._hover[key] = tool
-            self._set_tooltips(key)
-        fig.add_tools(*self._hover.values())
+        # made on first need, per layer (_layer_renderers); _sent: the data each source holds
+        self._sources, self._renderers, self._hover, self._sent = {}, {}, {}, {}
         fig.add_layout(self._scale_bar(fig))
         fig.on_event(Tap, self._on_tap_event)
         fig.on_event(RangesUpdate, self._on_ranges_event)
+
+    def _batch(self, *, new_models: bool):
+        """One patch for the edits inside; with ``new_models``, also one model-graph recount
+        (:func:`dashboard._held.held`, which costs one walk of the document even when nothing
+        is added, so it is used only when models are)."""
+        doc = self._figure.document if self._figure is not None else None
+        if doc is None:
+            return contextlib.nullcontext()
+        return held(doc) if new_models else pn.io.hold(doc)
+
+    def _layer_renderers(self, key: str) -> list:
+        """The renderers of layer ``key`` (or ``"selected"``), made on first need.
+
+        Made with their sources (holding the layer's current data), their hover tools
+        (labelled in the current language) and ``xy-layer:KEY`` tags, and put in their place in
+        the figure's renderers: :data:`LAYERS` order, the selection ring on top, however late
+        a layer is first shown.
+        """
+        renderers = self._renderers.get(key)
+        if renderers is None:
+            with self._batch(new_models=True):
+                renderers = self._make_layer(key)
+        return renderers
+
+    def _make_layer(self, key: str) -> list:
+        from bokeh.models import ColumnDataSource, HoverTool
+
+        fig = self._figure
+        if key == "rooftops":  # the image (many rooftops) and the points with hover (few)
+            data = {"rooftops": None, "rooftops_vector": self._rooftop_vector()}
+        else:
+            data = {key: self._data.get(key)}
+        sources = {k: ColumnDataSource(data=self._columns(k, d)) for k, d in data.items()}
+        self._sources.update(sources)
+        self._sent.update(data)
+        renderers = self._glyphs(key, fig, sources)
+        for i, renderer in enumerate(renderers):  # found by tag in the browser (tests)
+            renderer.tags = [f"xy-layer:{key}" if i == 0 else f"xy-layer:{key}-points"]
+            renderer.visible = self._visible(key)
+        self._renderers[key] = renderers
+        rank = {
+            id(r): (i, j) for i, k in enumerate((*LAYERS, "selected")) for j, r in enumerate(self._renderers.get(k, ()))
+        }
+        ordered = sorted(fig.renderers, key=lambda r: rank.get(id(r), (-1, 0)))  # stable: tiles stay first
+        if list(fig.renderers) != ordered:
+            fig.renderers = ordered
+        if key == "wind_sites":
+            self._style_wind_sites(data[key])
+        # one hover tool per layer, labelled by _set_tooltips (tags find them in the browser)
+        hover = {"rooftops": ("rooftops", "rooftops_vector")}.get(key, (key,) if key in TOOLTIPS else ())
+        tools = []
+        for name, renderer in zip(hover, renderers, strict=False):
+            tool = HoverTool(renderers=[renderer], tooltips=[], tags=[f"xy-hover:{name}"], limit=1)
+            if name in ("wind", "rooftops"):  # no tooltip over empty cells (NaN)
+                tool.filters = {"image": _finite_filter()}
+            self._hover[name] = tool
+            self._set_tooltips(name)
+            tools.append(tool)
+        if tools:
+            fig.add_tools(*tools)
+        return renderers
+
+    def _glyphs(self, key: str, fig, sources: dict) -> list:
+        """Layer ``key``'s glyph renderers on ``fig``, drawing ``sources`` in :data:`STYLES`."""
+        src = sources[key]
+        if key == "selected":
+            return [
+                fig.scatter(
+                    "x", "y", source=src, marker="circle", size=16, fill_color=None, line_color="#ff00aa", line_width=3
+                )
+            ]
+        style = STYLES[key]
+        if key in ("wind", "rooftops"):
+            out = [
+                fig.image(
+                    image="image", x="x", y="y", dw="dw", dh="dh", source=src,
+                    color_mapper=self._mappers[key], global_alpha=0.6 if key == "wind" else 0.9,
+                )
+            ]  # fmt: skip
+            if key == "rooftops":
+                out.append(
+                    fig.scatter(
+                        "x", "y", source=sources["rooftops_vector"], marker="circle", size=style["size"],
+                        fill_color={"field": "value", "transform": self._mappers["rooftops"]},
+                        line_color=style["line"], line_width=0.3,
+                    )
+                )  # fmt: skip
+            return out
+        if style["kind"] == "fill":
+            return [
+                fig.patches(
+                    "xs", "ys", source=src, fill_color=style["color"], fill_alpha=style["alpha"],
+                    line_color=style["line"], line_width=1.2,
+                )
+            ]  # fmt: skip
+        if key == "flows":
+            return [
+                fig.multi_line("xs", "ys", source=src, line_color=style["color"], line_alpha=0.75, line_width="width")
+            ]
+        if style["kind"] == "line":
+            return [fig.line("x", "y", source=src, line_color=style["color"], line_width=style["width"])]
+        if style["kind"] == "text":
+            return [
+                fig.text(
+                    "x", "y", text="text", source=src, text_color=style["color"], text_font_size="12pt",
+                    text_font_style="bold", text_alpha=0.85, text_align="center", text_baseline="middle",
+                )
+            ]  # fmt: skip
+        # markers
+        fill = {"power_plants": "colour", "waste_sources": "colour"}.get(key, style["color"])
+        size = {"waste_sources": "size", "new_facilities": 22}.get(key, style["size"])
+        line_width = 1.5 if key in ("airports", "railway_stations") else 1.0
+        return [
+            fig.scatter(
+                "x", "y", source=src, marker=style["marker"], size=size, fill_color=fill,
+                line_color=style["line"], line_width=line_width,
+            )
+        ]  # fmt: skip
 
     def _columns(self, key: str, data) -> dict:
         """The source columns that draw ``data`` of layer ``key`` (empty columns for None)."""
@@ -797,13 +851,21 @@ class SharedMap(pn.viewable.Viewer):
         return base in self.layers or key == "selected"
 
     def _push(self, key: str) -> None:
-        """Send layer ``key``'s data to its source if it is shown and not sent yet."""
+        """Send layer ``key``'s data to its source if it is shown and not sent yet.
+
+        A layer shown for the first time gets its source and renderers now, made with its
+        data (:meth:`_layer_renderers`); the selection ring once something is selected.
+        """
         if self._figure is None or not self._visible(key):
             return  # sent when shown (_on_layers)
+        data = self._data.get(key)
+        if key not in self._renderers:
+            if key == "selected" and data is None:
+                return  # no ring until something is selected
+            self._layer_renderers(key)  # holds the current data
         if key == "rooftops":
             self._push_rooftops()
             return
-        data = self._data.get(key)
         if key in self._sent and self._sent[key] is data:
             return
         self._sent[key] = data
@@ -811,14 +873,18 @@ class SharedMap(pn.viewable.Viewer):
         if key == "wind_sites":
             self._style_wind_sites(data)
 
+    def _rooftop_vector(self) -> pd.DataFrame | None:
+        """The rooftops drawn as points: all of them up to :data:`VECTOR_LIMIT`, else none."""
+        frame = self._data.get("rooftops")
+        return None if frame is None or len(frame) > VECTOR_LIMIT else frame
+
     def _push_rooftops(self) -> None:
         frame = self._data.get("rooftops")
-        many = frame is not None and len(frame) > VECTOR_LIMIT
-        vector = None if many else frame
+        vector = self._rooftop_vector()
         if self._sent.get("rooftops_vector") is not vector:
             self._sent["rooftops_vector"] = vector
             self._sources["rooftops_vector"].data = self._columns("rooftops_vector", vector)
-        if many:
+        if frame is not None and vector is None:
             self._request_raster()
         elif self._sent.get("rooftops") is not None or self._raster_frame is not None:
             self._raster_gen += 1  # a raster being aggregated is stale now
@@ -829,7 +895,7 @@ class SharedMap(pn.viewable.Viewer):
     def _style_wind_sites(self, data) -> None:
         """Colour wind sites by LCOE when the wind tab gives it, else in the layer's colour."""
         style = STYLES["wind_sites"]
-        glyph = self._renderers["wind_sites"][0].glyph
+        glyph = self._layer_renderers("wind_sites")[0].glyph
         if data and all("lcoe" in d for d in data):
             glyph.update(fill_color={"field": "lcoe", "transform": self._mappers["wind_sites"]}, fill_alpha=0.55)
         else:
@@ -905,6 +971,7 @@ class SharedMap(pn.viewable.Viewer):
         if gen != self._raster_gen or self._figure is None:
             return  # stale, or the session is gone
         (x0, x1), (y0, y1) = view
+        self._layer_renderers("rooftops")  # made already unless the layer was shown a moment ago
         self._sent["rooftops"] = self._raster_frame
         self._sources["rooftops"].data = _image_columns(image, (x0, y0, x1, y1))
 
@@ -988,14 +1055,17 @@ class SharedMap(pn.viewable.Viewer):
     @param.depends("layers", watch=True)
     @_edits_models
     def _on_layers(self) -> None:
+        """Show the visible layers (made on first show, in one patch) and hide the others."""
         if self._figure is None:
             return
-        with pn.io.hold():
-            for key, renderers in self._renderers.items():
+        keys = (*LAYERS, "selected")
+        new = [k for k in LAYERS if k not in self._renderers and self._visible(k)]
+        with self._batch(new_models=bool(new)):
+            for key in keys:
                 shown = self._visible(key)
                 if shown:
-                    self._push(key)  # sent now if it changed while hidden
-                for renderer in renderers:
+                    self._push(key)  # made, or sent now if it changed while hidden
+                for renderer in self._renderers.get(key, ()):
                     if renderer.visible != shown:
                         renderer.visible = shown
             self._refresh_legend()

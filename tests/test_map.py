@@ -22,11 +22,13 @@ def project(tmp_path_factory):
 
 
 def _render(shared):
-    """Render the map's view into a fresh document, as a session does."""
+    """Render the map's view into a fresh document as its root, as a session does."""
     from bokeh.document import Document
 
     doc = Document()
-    return doc, shared.__panel__().get_root(doc)
+    root = shared.__panel__().get_root(doc)
+    doc.add_root(root)
+    return doc, root
 
 
 def _holoviews_objects() -> set[int]:
@@ -40,7 +42,7 @@ def _holoviews_objects() -> set[int]:
 def test_a_sessions_map_is_one_bokeh_figure_and_builds_no_holoviews_objects(project):
     from bokeh.models import ColumnDataSource, GlyphRenderer, HoverTool, Plot
 
-    from dashboard.map import LAYERS, SharedMap
+    from dashboard.map import SharedMap
 
     first = SharedMap(project, lang="zh")  # the first session fills the shared caches
     _render(first)
@@ -56,15 +58,167 @@ def test_a_sessions_map_is_one_bokeh_figure_and_builds_no_holoviews_objects(proj
     plots = [m for m in root.references() if isinstance(m, Plot)]
     assert plots == [second.figure]
     assert second.pane.object is second.figure and second.figure is not first.figure
-    # one source and renderer per layer, every one on this figure and this session's own
+    # one source and renderer per shown layer, every one on this figure and this session's own
     renderers = [r for rs in second._renderers.values() for r in rs]
-    assert set(second._renderers) == {*LAYERS, "selected"}
+    assert set(second._renderers) == set(second.layers)
     assert all(isinstance(r, GlyphRenderer) and r in second.figure.renderers for r in renderers)
     sources = {id(r.data_source) for r in renderers}
     assert len(sources) == len(renderers) and all(isinstance(r.data_source, ColumnDataSource) for r in renderers)
     assert not sources & {id(r.data_source) for rs in first._renderers.values() for r in rs}
     hovers = [tool for tool in second.figure.tools if isinstance(tool, HoverTool)]
     assert hovers and all(len(tool.renderers) == 1 and tool.renderers[0] in renderers for tool in hovers)
+
+
+def _layer_tags(fig) -> list[str]:
+    """The layer keys of the figure's glyph renderers, in drawing order (bottom to top)."""
+    from bokeh.models import GlyphRenderer
+
+    return [
+        tag.removeprefix("xy-layer:")
+        for r in fig.renderers
+        if isinstance(r, GlyphRenderer)
+        for tag in r.tags
+        if tag.startswith("xy-layer:")
+    ]
+
+
+def _in_drawing_order(keys: list[str]) -> bool:
+    from dashboard.map import LAYERS
+
+    rank = {key: i for i, key in enumerate((*LAYERS, "selected"))}
+    ranks = [rank[k.removesuffix("-points")] for k in keys]
+    return ranks == sorted(ranks)
+
+
+def test_a_fresh_session_has_renderers_only_for_its_visible_layers(project):
+    from bokeh.models import ColumnDataSource, GlyphRenderer, HoverTool
+
+    from dashboard.map import DEFAULT_VISIBLE, SharedMap
+
+    shared = SharedMap(project, lang="zh")
+    doc, _root = _render(shared)
+    visible = [k for k in DEFAULT_VISIBLE if k in shared.layers]
+    assert visible == list(DEFAULT_VISIBLE), "the synthetic project has every layer shown at start"
+    glyphs = [m for m in doc.models if isinstance(m, GlyphRenderer)]
+    assert sorted(_layer_tags(shared.figure)) == sorted(visible)
+    assert len(glyphs) == len(visible), "a hidden layer has a renderer in the page"
+    sources = {m for m in doc.models if isinstance(m, ColumnDataSource)}
+    assert sources == {r.data_source for r in glyphs}
+    hovers = {tag for m in doc.models if isinstance(m, HoverTool) for tag in m.tags}
+    assert hovers == {f"xy-hover:{k}" for k in ("counties", "parks", "bases")}  # county labels have none
+    n_models = len(doc.models)
+
+    shared.enter_tab("solar")  # as a session opens its first tab: the rooftops (image + points)
+    assert sorted(_layer_tags(shared.figure)) == sorted([*visible, "rooftops", "rooftops-points"])
+    assert _in_drawing_order(_layer_tags(shared.figure))
+    assert {m for m in doc.models if isinstance(m, GlyphRenderer)} == {
+        r for rs in shared._renderers.values() for r in rs
+    }
+    grown = len(doc.models) - n_models
+    # the whole map as it was before (every layer made at start) had about 320 models
+    shared.layers = list(shared.toggles.options.values())
+    assert len(doc.models) - n_models > 3 * grown, "showing every layer adds their models"
+    assert set(_layer_tags(shared.figure)) >= set(shared.toggles.options.values())
+
+
+def test_layers_shown_later_draw_in_layer_order_with_their_data(project):
+    from bokeh.models import GlyphRenderer
+
+    from dashboard.map import LAYERS, SharedMap
+
+    shared = SharedMap(project, lang="zh")
+    doc, _root = _render(shared)
+    shared.enter_tab("solar")
+    fig = shared.figure
+    assert "waste_sources" not in shared._renderers and "roads" not in shared._renderers
+    # shown late and in reverse order: waste sources (above rooftops) before roads (below)
+    shared.toggles.value = [*shared.toggles.value, "waste_sources"]
+    shared.show_layers("roads")
+    tags = _layer_tags(fig)
+    assert tags.index("roads") < tags.index("rooftops") < tags.index("waste_sources")
+    assert tags.index("waste_sources") < tags.index("county_labels") == len(tags) - 1, "names on top"
+    assert _in_drawing_order(tags)
+    (roads,) = shared._renderers["roads"]
+    assert len(roads.data_source.data["x"]) == len(shared._data["roads"]["x"]) > 0
+    assert doc.models.get_by_id(roads.id) is roads, "the new renderer is part of the page"
+    (sources,) = shared._renderers["waste_sources"]
+    assert list(sources.data_source.data["name"]) == list(shared._data["waste_sources"]["name"])
+
+    shared.enter_tab("waste")  # four layers at once
+    tags = _layer_tags(fig)
+    assert {"flows", "facilities", "new_facilities"} <= set(tags) and _in_drawing_order(tags)
+    # the selection ring is made on the first selection, on top of every layer
+    assert "selected" not in shared._renderers
+    frame = shared._data["bases"].assign(id="b1").iloc[:1]
+    shared.select(frame)
+    tags = _layer_tags(fig)
+    assert tags[-1] == "selected" and list(shared._sources["selected"].data["id"]) == ["b1"]
+    shared.show_layers("wind")  # the bottom layer, shown last
+    tags = _layer_tags(fig)
+    assert tags[0] == "wind" and tags[-1] == "selected" and _in_drawing_order(tags)
+    glyphs = [r for r in fig.renderers if isinstance(r, GlyphRenderer)]
+    assert len(glyphs) == len({id(r) for r in glyphs}) == sum(map(len, shared._renderers.values()))
+    assert set(shared._renderers) <= {*LAYERS, "selected"}
+
+
+def test_several_layers_shown_at_once_are_one_walk_of_the_model_graph(project):
+    from dashboard.map import TAB_LAYERS, SharedMap
+
+    shared = SharedMap(project, lang="zh")
+    doc, _root = _render(shared)
+    shared.enter_tab("solar")
+    walks = []
+    original = doc.models.recompute
+    doc.models.recompute = lambda: (walks.append(1), original())
+    shared.enter_tab("waste")
+    assert all(key in shared._renderers for key in TAB_LAYERS["waste"])
+    assert len(walks) == 1, f"{len(walks)} walks of the page's models to show the waste tab's layers"
+    walks.clear()
+    shared.enter_tab("solar")  # hides them: no new model, no walk
+    assert walks == []
+
+
+def test_hiding_and_showing_again_reuses_the_renderer_and_sends_what_changed_meanwhile(project):
+    from dashboard.map import SharedMap
+
+    shared = SharedMap(project, lang="zh")
+    _render(shared)
+    shared.enter_tab("waste")
+    renderers = dict(shared._renderers)
+    (new,) = renderers["new_facilities"]
+    assert len(new.data_source.data["x"]) == 0 and new.visible
+    shared.enter_tab("solar")
+    assert shared._renderers["new_facilities"] == [new] and not new.visible
+    sites = pd.concat([shared._data["bases"].iloc[:1]] * 2).assign(used_t_per_year=[10.0, 20.0])
+    shared.set_layer("new_facilities", sites)
+    assert len(new.data_source.data["x"]) == 0, "sent only when shown"
+    count = len(shared.figure.renderers)
+    shared.enter_tab("waste")
+    assert shared._renderers["new_facilities"][0] is new and new.visible
+    assert list(new.data_source.data["used_t_per_year"]) == [10.0, 20.0]
+    assert all(shared._renderers[k] == rs for k, rs in renderers.items())
+    assert len(shared.figure.renderers) == count + 0, "no renderer made twice"
+
+
+def test_result_layers_set_while_hidden_are_drawn_as_set_when_first_shown(project):
+    from dashboard.map import SharedMap
+
+    shared = SharedMap(project, lang="zh")
+    _render(shared)
+    shared.enter_tab("solar")
+    sites = [
+        {"x": [0.0, 1.0, 1.0], "y": [0.0, 0.0, 1.0], "name": "a", "lcoe": 0.31},
+        {"x": [2.0, 3.0, 3.0], "y": [0.0, 0.0, 1.0], "name": "b", "lcoe": 0.42},
+    ]
+    shared.set_layer("wind_sites", sites)
+    assert "wind_sites" not in shared._renderers and "wind_sites" not in shared._hover
+    shared.enter_tab("wind")
+    (renderer,) = shared._renderers["wind_sites"]
+    fill = renderer.glyph.fill_color
+    assert fill.field == "lcoe" and fill.transform is shared._mappers["wind_sites"], "coloured by LCOE"
+    assert list(renderer.data_source.data["lcoe"]) == [0.31, 0.42]
+    assert t("colorbar_lcoe", "zh") in dict(shared._hover["wind_sites"].tooltips)
+    assert shared._renderers["wind"][0].glyph.color_mapper is shared._mappers["wind"]
 
 
 def test_context_layers_start_hidden_and_are_sent_when_shown(project):
@@ -77,12 +231,11 @@ def test_context_layers_start_hidden_and_are_sent_when_shown(project):
     for key in quiet:
         if key in offered:
             assert key not in shared.layers
-            assert not any(r.visible for r in shared._renderers[key])
+            assert key not in shared._renderers and key not in shared._sources, "a hidden layer is not built"
     assert {"counties", "parks", "bases", "county_labels", "rooftops"} <= set(shared.layers)
     assert "roads" in offered
-    roads = shared._sources["roads"]
-    assert len(roads.data["x"]) == 0, "a hidden layer's data is not sent"
     shared.toggles.value = [*shared.toggles.value, "roads"]  # one click in the sidebar
+    roads = shared._sources["roads"]
     assert "roads" in shared.layers and shared._renderers["roads"][0].visible
     assert len(roads.data["x"]) == len(shared._data["roads"]["x"]) > 0
     assert "roads" in shared.legend_entries()
@@ -118,7 +271,7 @@ def test_language_switch_relabels_hover_tooltips_without_replacing_sources(proje
     assert dict(hovers["counties"].tooltips) == {t("col_name", "en"): "@{label_en}"}
     roof_tips = dict(hovers["rooftops_vector"].tooltips)
     assert roof_tips[t("col_county", "en")] == "@{place_en}" and t("colorbar_yield", "en") in roof_tips
-    assert dict(hovers["power_plants"].tooltips)[t("col_technology", "en")] == "@{tech_en}"
+    assert "waste_sources" not in shared._hover and "waste_sources" not in shared._renderers, "hidden: not made"
     for key, source in shared._sources.items():
         assert source is sources[key], f"{key}: source replaced"
         for col, values in source.data.items():
@@ -126,6 +279,11 @@ def test_language_switch_relabels_hover_tooltips_without_replacing_sources(proje
                 assert values is columns[key][col], f"{key}.{col} sent again on a language switch"
     labels = list(shared._sources["county_labels"].data["text"])
     assert "Xiangcheng" in labels and not any("区" in s for s in labels)
+    shared.show_layers("waste_sources")  # made after the switch: labelled in English
+    assert dict(shared._hover["waste_sources"].tooltips)[t("col_waste_kind", "en")] == "@{kind_en}"
+    shared.lang = "zh"
+    assert dict(shared._hover["waste_sources"].tooltips)[t("col_waste_kind", "zh")] == "@{kind_zh}"
+    assert "facilities" not in shared._hover and "facilities" not in shared._renderers, "hidden: not made"
 
 
 def test_many_rooftops_are_one_image_over_the_view_and_follow_the_filter(project):
