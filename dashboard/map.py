@@ -713,6 +713,7 @@ class SharedMap(pn.viewable.Viewer):
         return renderers
 
     def _make_layer(self, key: str) -> list:
+        """Make layer ``key``'s sources, renderers and hover tools (see :meth:`_layer_renderers`)."""
         from bokeh.models import ColumnDataSource, HoverTool
 
         fig = self._figure
@@ -731,7 +732,8 @@ class SharedMap(pn.viewable.Viewer):
         rank = {
             id(r): (i, j) for i, k in enumerate((*LAYERS, "selected")) for j, r in enumerate(self._renderers.get(k, ()))
         }
-        ordered = sorted(fig.renderers, key=lambda r: rank.get(id(r), (-1, 0)))  # stable: tiles stay first
+        # a stable sort; the tiles (no layer) first, though they are drawn below the layers anyway (level "image")
+        ordered = sorted(fig.renderers, key=lambda r: rank.get(id(r), (-1, 0)))
         if list(fig.renderers) != ordered:
             fig.renderers = ordered
         if key == "wind_sites":
