@@ -479,6 +479,8 @@ class DashboardApp(pn.viewable.Viewer):
         runs on this session's event loop via ``doc.add_next_tick_callback``, and the next
         tab follows.  A session closed meanwhile stops loading.
         """
+        if self.live:  # started already (pn.state.onload, or the fallback of create_app)
+            return
         self.live = self.map.live = True
         pending = self._load_order()
 
@@ -627,6 +629,11 @@ def sync_url(app: DashboardApp, location=None) -> None:
     location.search = opened_with
 
 
+#: Milliseconds after a session's creation at which its tabs load even if the browser has
+#: not reported the page ready (normally ``pn.state.onload`` starts them well before).
+LOAD_FALLBACK_MS = 8000
+
+
 def create_app(
     project_dir: str | os.PathLike | None = None,
     *,
@@ -664,6 +671,10 @@ def create_app(
         app.set_document_language(doc)
         pn.state.onload(app.settle_url)  # the URL names what the page shows (refused values rewritten)
         pn.state.onload(lambda: app.load_stepwise(doc))
+        # Panel runs onload when the browser reports the page ready; should that report not
+        # come (seen twice in benchmark runs: a page with its map drawn kept an empty PV table
+        # for minutes), the tabs load anyway after a few seconds (a second start is a no-op)
+        doc.add_timeout_callback(lambda: app.load_stepwise(doc), LOAD_FALLBACK_MS)
         # free the session's state as soon as Bokeh discards the session (see
         # `xysiting serve`: closed sessions are discarded after a few seconds)
         doc.on_session_destroyed(_destroy_callback(app))

@@ -150,3 +150,27 @@ def test_a_session_whose_browser_left_stops_loading(project, monkeypatch):
     assert not doc.session_callbacks
     assert app.tabs_components["waste"]._asked_last is None  # the other tabs were never loaded
     assert app.tabs_components["progress"].component is None
+
+
+def test_the_tabs_load_even_if_the_browser_never_reports_the_page_ready(project):
+    """``pn.state.onload`` starts the loads when the browser reports the page ready; the
+    session also holds a timeout callback that starts them without that report, and a second
+    start (onload after the fallback, or the other way round) loads nothing twice."""
+    from bokeh.server.callbacks import TimeoutCallback
+    from panel.io.state import set_curdoc
+
+    from dashboard.app import LOAD_FALLBACK_MS
+
+    app, doc, _ctx = _session(project)
+    [fallback] = [cb for cb in doc.session_callbacks if isinstance(cb, TimeoutCallback)]
+    assert fallback.timeout == LOAD_FALLBACK_MS
+    assert not app.live and app.tabs_components["solar"].result is None
+    solar = app.tabs_components["solar"]
+    loads = []
+    original = solar.load
+    solar.load = lambda: (loads.append(1), original())[1]  # counts the project's own method
+    assert _run_loop(doc, lambda: _loaded(app))  # runs the fallback: no onload was ever run
+    with set_curdoc(doc):
+        app.load_stepwise(doc)  # the late onload
+    _run_loop(doc, lambda: False, timeout_s=0.5)
+    assert loads == [1] and len(solar.result.rows) > 0
