@@ -25,7 +25,7 @@ from dashboard.solar_tab import PAGE_SIZE, SolarTab, select_rows
 def project(tmp_path_factory):
     from dashboard.app import _ensure_extensions
 
-    _ensure_extensions()  # the app's Panel/HoloViews set-up (the histogram needs a plotting extension)
+    _ensure_extensions()  # the app's Panel and HoloViews set-up, as the server does
     return build_project(tmp_path_factory.mktemp("solar_tab") / "project", n_rooftops=400)
 
 
