@@ -323,18 +323,14 @@ class DashboardApp(pn.viewable.Viewer):
         if not self.live or doc is None or doc.session_context is None:
             self._show_language()
             return
-        busy = (self.language,)
-        with pn.io.hold():
-            for pane in busy:
-                pane.loading = True
+        self.language.loading = True
 
         def show() -> None:
-            with held():  # the marks go in the patch that brings the new labels
+            with held():  # the mark goes in the patch that brings the new labels
                 try:
                     self._show_language()
                 finally:
-                    for pane in busy:
-                        pane.loading = False
+                    self.language.loading = False
 
         doc.add_next_tick_callback(show)
 

@@ -657,6 +657,8 @@ class SolarTab(pn.viewable.Viewer):
             )
             self.notice.object = t("error", lang, message=self._pv_error)
             self.notice.visible = bool(self._pv_error)
+            # the pane passes its figure on as it is: Panel forwards later changes of the
+            # pane's ``visible`` to it, not the value the pane was made with
             self.histogram.visible = self.yield_histogram.figure.visible = self.has_pv
             self.missing.object = t("layer_missing", lang, layer=t("layer_rooftops", lang))
             self.prev_button.description = t("pv_prev_page", lang)
