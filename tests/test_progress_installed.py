@@ -101,6 +101,8 @@ def test_the_non_fossil_share_shows_the_citys_operating_wind_and_solar(project, 
     context = non_fossil_context(project)
     assert (context["wind_mw"], context["solar_mw"]) == (127.0, 20.0)  # 50 + 30 + 47; 20
     assert "GEM May 2023" in context["text"] and "GPPD v1.3" in context["text"]
+    # the Chinese line names the release date in Chinese (the dataset names stay as published)
+    assert "截至 20" in context["text_zh"] and "as of" not in context["text_zh"]
     row = indicator_status(project).set_index("id").loc["ind-non-fossil-share"]
     assert row["context"] == context["text"] and row["status"] == "no_data"  # context, not a share
     assert main(["progress", str(project.path), "--lang", "en"]) == 0

@@ -253,6 +253,7 @@ def non_fossil_context(project) -> dict:
     wind, solar = float(mw.get("wind", 0.0)), float(mw.get("solar", 0.0))
     as_of, label = as_of_date(frame), source_label(frame)
     when = f", as of {as_of:%Y-%m}" if as_of else ""
+    when_zh = f"，截至 {as_of:%Y-%m}" if as_of else ""
     return {
         "available": True,
         "wind_mw": wind,
@@ -260,5 +261,5 @@ def non_fossil_context(project) -> dict:
         "as_of": as_of,
         "source": label,
         "text": f"operating in the city: wind {wind:,.0f} MW, solar {solar:,.0f} MW ({label}{when})",
-        "text_zh": f"全市在运：风电 {wind:,.0f} MW，光伏 {solar:,.0f} MW（{label}{when}）",
+        "text_zh": f"全市在运：风电 {wind:,.0f} MW，光伏 {solar:,.0f} MW（{label}{when_zh}）",
     }
